@@ -1,0 +1,146 @@
+# kcsan-triage - one non-recursive Makefile.
+#
+#   make                      build ./kcsan-triage
+#   make check                unit, end-to-end, corpus and kernel tests
+#   make bench                benchmarks (numbers, never pass/fail)
+#   make install PREFIX=/usr/local DESTDIR=
+#   knobs: V=1 (show commands), SANITIZE=address,undefined, DEVELOPER=1 (-Werror)
+
+VERSION    := 0.1
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash
+SHARED     ?= ../shared
+
+CFLAGS     ?= -O2 -g
+WARNINGS   := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wvla -Wno-unused-parameter
+ifdef DEVELOPER
+WARNINGS   += -Werror
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ifeq ($(PKG_LIBS),)
+$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev pkg-config)
+endif
+
+comma := ,
+FLAVOR     := $(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),default)
+BUILD      := build/$(FLAVOR)
+ifdef SANITIZE
+SANFLAGS   := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+ALL_CFLAGS  = -std=c11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
+	      -D_FILE_OFFSET_BITS=64 -DKT_VERSION='"$(VERSION)"' -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS        = $(PKG_LIBS) -lm
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
+PROG     := kcsan-triage
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/rules_data.o
+MAIN_OBJ := $(BUILD)/main.o
+LIBKT    := $(BUILD)/libkt.a
+RULES    := $(sort $(wildcard rules/*.rules))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test bench install uninstall clean FORCE
+.DELETE_ON_ERROR:
+
+all: $(PROG)
+
+# Relink when the flavor (sanitizers) changes.
+$(BUILD)/.flavor: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(FLAVOR) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CFLAGS)' > $@
+build/.current: FORCE
+	@mkdir -p build
+	@echo '$(FLAVOR) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CFLAGS)' > $@
+
+$(PROG): $(MAIN_OBJ) $(LIBKT) build/.current
+	$(quiet) LINK $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBKT) $(LIBS)
+
+$(LIBKT): $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: src/%.c $(BUILD)/.flavor
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The knowledge base, embedded: every rules/*.rules behind a "#@file NAME" line.
+$(BUILD)/rules_data.c: $(RULES) Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) GEN $@
+	$(Q){ echo '/* generated from rules/ by the Makefile; do not edit */'; \
+	  echo 'const char kt_rules_data[] = {'; \
+	  for f in $(RULES); do \
+	    { printf '#@file %s\n' "$$f"; cat "$$f"; } | od -An -v -tx1 | \
+	      sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  done; \
+	  echo '0 };'; } > $@
+
+$(BUILD)/rules_data.o: $(BUILD)/rules_data.c
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------------------
+# tests
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBKT)
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
+
+unit-test: $(UNIT_BIN)
+	$(Q)for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+e2e-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/e2e.sh
+
+man-test:
+	$(Q)tests/man.sh
+
+corpus-test: $(PROG)
+	$(Q)if [ -x $(SHARED)/corpus/check ]; then \
+	  echo "== corpus: $(SHARED)/corpus/check --bin ./$(PROG)"; \
+	  $(SHARED)/corpus/check --bin ./$(PROG) $(CORPUS_ONLY); \
+	else echo "== corpus: skipped ($(SHARED)/corpus not present)"; fi
+
+kernel-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/kernel.sh
+
+check: $(PROG) unit-test e2e-test man-test corpus-test kernel-test
+	@echo "all tests passed"
+
+bench: $(PROG)
+	$(Q)SHARED=$(SHARED) bench/run.sh
+
+# ---------------------------------------------------------------------------
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
+	install -m 644 man/$(PROG).1 $(DESTDIR)$(PREFIX)/share/man/man1/$(PROG).1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(PROG) $(DESTDIR)$(PREFIX)/share/man/man1/$(PROG).1
+
+clean:
+	rm -rf build $(PROG)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

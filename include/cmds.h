@@ -1,0 +1,41 @@
+/* cmds.h - the subcommands and their table. */
+#ifndef CMDS_H
+#define CMDS_H
+
+#include "kt.h"
+
+enum cmd_flags {
+	CMD_STORE = 1 << 0,        /* needs the store (read-write) */
+	CMD_STORE_RO = 1 << 1,     /* needs the store, read-only */
+	CMD_NODB_OPT = 1 << 2,     /* ... unless given --no-db */
+	CMD_RULES = 1 << 3,        /* needs the knowledge base */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	unsigned flags;
+	const char *summary;
+	const char *usage;         /* the options, one per line */
+};
+
+extern const struct cmd kt_commands[];
+const struct cmd *cmd_find(const char *name);
+
+int cmd_scan(int argc, char **argv, struct ctx *ctx);
+int cmd_list(int argc, char **argv, struct ctx *ctx);
+int cmd_show(int argc, char **argv, struct ctx *ctx);
+int cmd_stats(int argc, char **argv, struct ctx *ctx);
+int cmd_label(int argc, char **argv, struct ctx *ctx);
+int cmd_rules(int argc, char **argv, struct ctx *ctx);
+int cmd_symbolize(int argc, char **argv, struct ctx *ctx);
+int cmd_help(int argc, char **argv, struct ctx *ctx);
+
+/* Print a command's usage to fp. */
+void cmd_usage(FILE *fp, const struct cmd *c);
+/* Parse "text" or "json". */
+int parse_format(struct ctx *ctx, const char *s, enum kt_format *out);
+/* Finish a command: flush stdout and check it. */
+int cmd_finish_output(struct ctx *ctx, int rc);
+
+#endif

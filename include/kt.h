@@ -1,0 +1,103 @@
+/* kt.h - common definitions of kcsan-triage: context, errors, memory, buffers. */
+#ifndef KT_H
+#define KT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KT_PROG "kcsan-triage"
+
+/*
+ * Exit status.  One table (kt_exit_codes[] in util.c) documents them for
+ * --help; the man page lists the same and a test checks the agreement.
+ */
+enum kt_exit {
+	KT_EXIT_OK = 0,        /* success; nothing that needs attention */
+	KT_EXIT_FINDINGS = 1,  /* reports that need attention (see --fail-on) */
+	KT_EXIT_USAGE = 2,     /* bad command line */
+	KT_EXIT_INPUT = 3,     /* some input could not be read (the rest was processed) */
+	KT_EXIT_STORE = 4,     /* the database could not be opened, written or read */
+	KT_EXIT_SYMBOLS = 5,   /* vmlinux, modules or rules could not be used */
+	KT_EXIT_INTERNAL = 6,  /* out of memory, write error on stdout, internal error */
+};
+
+struct kt_exit_code {
+	int code;
+	const char *meaning;
+};
+extern const struct kt_exit_code kt_exit_codes[];
+
+enum kt_format { KT_FMT_TEXT, KT_FMT_JSON };
+
+struct store;
+struct symbolizer;
+struct rules;
+
+/* Everything a command needs; no globals for options. */
+struct ctx {
+	const char *db_path;       /* --db, $KCSAN_TRIAGE_DB, ./kcsan-triage.db */
+	struct store *store;       /* opened by the dispatcher for commands that need it */
+	struct rules *rules;       /* the knowledge base (embedded + --rules) */
+	const char *rules_files[16];
+	int n_rules_files;
+	int errors;                /* counted by kt_error() */
+	int warnings;
+	int worst_exit;            /* the worst error status seen (kt_exit) */
+	int quiet;
+	int64_t now;               /* the clock: time(NULL) or $SOURCE_DATE_EPOCH */
+};
+
+/* Diagnostics: "kcsan-triage: error: POS: message".  pos may be NULL. */
+void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Fatal internal failure (out of memory): message and exit. */
+_Noreturn void kt_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Memory: these never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable byte buffer, always NUL-terminated. */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+#define SBUF_INIT { NULL, 0, 0 }
+void sbuf_grow(struct sbuf *sb, size_t extra);
+void sbuf_add(struct sbuf *sb, const void *p, size_t n);
+void sbuf_addc(struct sbuf *sb, char c);
+void sbuf_adds(struct sbuf *sb, const char *s);
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_reset(struct sbuf *sb);
+void sbuf_release(struct sbuf *sb);
+/* Detach the buffer: the caller frees the result (never NULL). */
+char *sbuf_detach(struct sbuf *sb);
+static inline const char *sbuf_str(const struct sbuf *sb) { return sb->buf ? sb->buf : ""; }
+
+/* Growable array helper. */
+#define ALLOC_GROW(p, n, cap) do { \
+	if ((n) >= (cap)) { \
+		(cap) = (cap) ? (cap) * 2 : 8; \
+		if ((cap) <= (n)) (cap) = (n) + 1; \
+		(p) = xrealloc((p), (cap) * sizeof(*(p))); \
+	} \
+} while (0)
+
+/* Small string helpers. */
+bool str_startswith(const char *s, const char *prefix);
+bool mem_startswith(const char *s, size_t len, const char *prefix);
+/* Strip compiler suffixes (.isra.N, .constprop.N, .part.N, .cold, .llvm.N) into out. */
+void func_base_name(const char *func, char *out, size_t outsz);
+/* Format a Unix time as "YYYY-MM-DDTHH:MM:SSZ". */
+void kt_format_time(int64_t t, char out[32]);
+
+#endif

@@ -1,0 +1,29 @@
+/* parse.h - recognise KCSAN reports in normalized lines. */
+#ifndef PARSE_H
+#define PARSE_H
+
+#include "normalize.h"
+#include "report.h"
+
+/* Called with every complete report; the callee owns it. */
+typedef void (*parse_emit_fn)(struct report *r, void *data);
+
+struct parser;
+
+struct parser *parser_new(const char *source, parse_emit_fn emit, void *data);
+void parser_feed(struct parser *p, const struct nline *line);
+/* End of input: emit what is open. */
+void parser_finish(struct parser *p);
+/* True when no report is open: the reader may skip lines. */
+bool parser_idle(const struct parser *p);
+void parser_free(struct parser *p);
+
+/* Grammar pieces, exposed for unit tests and the symbolize command. */
+bool parse_frame_text(const char *s, size_t len, bool allow_bare, struct frame *f);
+/* Parse "BUG: KCSAN: ..." into title/bug type; false if it is no BUG line. */
+bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, int *nfuncs,
+		    bool *inline_only);
+/* Release the compiled grammars (for leak checkers). */
+void parse_cleanup(void);
+
+#endif

@@ -1,0 +1,75 @@
+/* rules.h - the knowledge base of fields that devices, hypervisors or user space write. */
+#ifndef RULES_H
+#define RULES_H
+
+#include "report.h"
+
+/*
+ * The format (files rules/NAME.rules, embedded at build time; more with --rules):
+ *
+ *   # a comment
+ *   struct vring_used                     <- a block: the C struct's name
+ *       family     virtio split ring
+ *       writer     device                 <- device, hypervisor or user
+ *       align      4                      <- the struct's guaranteed alignment
+ *       reference  Virtio 1.2, 2.7.8 ...  <- why: spec section, datasheet, comment
+ *       file       drivers/virtio/virtio_ring\.c$        (PCRE2, repeatable)
+ *       function   ^(more_used_split|virtqueue_poll_split)$  (PCRE2, repeatable)
+ *       member idx                        <- a C member path: "idx", "ring[].id"
+ *           offset  2
+ *           size    2
+ *           stride  8                     <- array elements: offset + k*stride
+ *           expr    \bused->idx\b         <- source expression (PCRE2, repeatable)
+ *           dwarf   no                    <- not a C member (e.g. avail_event)
+ *
+ * Functions are matched against every frame of the top inline chain, with
+ * compiler suffixes (.isra.0, .constprop.1, .cold) removed; files against
+ * the frame's source path.
+ */
+
+struct pattern_list {
+	char **src;
+	void **code;          /* pcre2_code * */
+	size_t n;
+};
+
+struct rule_member {
+	char *name;
+	uint64_t offset, size, stride;
+	bool dwarf;           /* name is a member path to check against DWARF */
+	struct pattern_list expr;
+	struct pattern_list functions;  /* narrows the struct's functions, optional */
+	int line;
+};
+
+struct rule {
+	char *name;           /* "vring_used" */
+	char *family;
+	enum writer writer;
+	uint64_t align;
+	char *reference;
+	struct pattern_list files, functions;
+	struct rule_member *members;
+	size_t nmembers;
+	char *origin;         /* "file:line" of the block */
+};
+
+struct rules {
+	struct rule *v;
+	size_t n, cap;
+};
+
+/* The embedded rules plus the given files.  NULL (reported) on a bad rule. */
+struct rules *rules_load(struct ctx *ctx, const char *const *files, int nfiles);
+/* Parse one rules text into rs; 0, or -1 with errors reported as name:line. */
+int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len);
+void rules_free(struct rules *rs);
+
+bool pattern_match(const struct pattern_list *pl, const char *s);
+/* Does the function (base name) or the file match the rule? */
+bool rule_function_matches(const struct rule *r, const struct rule_member *m, const char *func);
+bool rule_file_matches(const struct rule *r, const char *file);
+/* Can an access of size at address addr be member m of a struct aligned to r->align? */
+bool rule_member_fits(const struct rule *r, const struct rule_member *m, uint64_t addr, uint64_t size);
+
+#endif

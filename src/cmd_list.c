@@ -1,0 +1,98 @@
+/* cmd_list.c - kcsan-triage list: the reports in the store. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "render.h"
+#include "store.h"
+
+static const struct column list_cols[] = {
+	{ "id", "ID", 1 },
+	{ "verdict", "VERDICT", 0 },
+	{ "label", "LABEL", 0 },
+	{ "count", "COUNT", 1 },
+	{ "first_seen", "FIRST SEEN", 0 },
+	{ "last_seen", "LAST SEEN", 0 },
+	{ "field", "FIELD", 0 },
+	{ "title", "TITLE", 0 },
+};
+
+static void list_row(const struct sig_row *s, void *data)
+{
+	struct table *t = data;
+
+	table_int(t, s->id);
+	table_str(t, s->verdict);
+	table_str(t, s->label);
+	table_int(t, s->count);
+	table_str(t, s->first_seen);
+	table_str(t, s->last_seen);
+	table_str(t, s->field);
+	table_str(t, s->display_title);
+}
+
+int cmd_list(int argc, char **argv, struct ctx *ctx)
+{
+	enum { OPT_FORMAT = 256, OPT_VERDICT, OPT_GREP, OPT_LIMIT };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "verdict", required_argument, NULL, OPT_VERDICT },
+		{ "grep", required_argument, NULL, OPT_GREP },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct list_filter f = { 0 };
+	enum kt_format fmt = KT_FMT_TEXT;
+	struct out *o;
+	struct table *t;
+	int opt, rc;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_FORMAT:
+			if (parse_format(ctx, optarg, &fmt) < 0)
+				return KT_EXIT_USAGE;
+			break;
+		case OPT_VERDICT:
+			if (verdict_from_name(optarg) < 0) {
+				kt_error(ctx, KT_EXIT_USAGE, NULL,
+					 "--verdict takes device-origin, real-race or unknown-origin, not '%s'", optarg);
+				return KT_EXIT_USAGE;
+			}
+			f.verdict = optarg;
+			break;
+		case OPT_GREP:
+			f.grep = optarg;
+			break;
+		case OPT_LIMIT:
+			f.limit = strtol(optarg, &end, 10);
+			if (*end || f.limit < 0) {
+				kt_error(ctx, KT_EXIT_USAGE, NULL, "--limit takes a number, not '%s'", optarg);
+				return KT_EXIT_USAGE;
+			}
+			break;
+		default:
+			cmd_usage(stderr, cmd_find("list"));
+			return KT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "list takes no arguments ('%s')", argv[optind]);
+		return KT_EXIT_USAGE;
+	}
+	o = out_new(stdout, fmt);
+	out_begin_obj(o, NULL);
+	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
+	t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
+	rc = store_list(ctx->store, &f, list_row, t);
+	table_end(t);
+	out_end_obj(o);
+	if (out_close(o) < 0) {
+		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
+		return KT_EXIT_INTERNAL;
+	}
+	return cmd_finish_output(ctx, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
+}

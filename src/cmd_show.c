@@ -1,0 +1,152 @@
+/* cmd_show.c - kcsan-triage show ID: one report in full. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "render.h"
+#include "store.h"
+
+struct show {
+	struct out *o;
+	bool raw;
+	bool all;
+	long n;
+};
+
+static void show_occurrence(struct report *r, int64_t occ_id, const char *stored_at, void *data)
+{
+	struct show *sh = data;
+	struct out *o = sh->o;
+
+	sh->n++;
+	if (!out_json(o)) {
+		out_text(o, "\noccurrence %ld (#%lld), stored %s\n", sh->n, (long long)occ_id, stored_at);
+		if (sh->n > 1 && !sh->all) {
+			out_text(o, "  at ");
+			out_text_safe(o, r->source);
+			out_text(o, ":%llu", (unsigned long long)r->line);
+			if (r->log_time) {
+				out_text(o, " [");
+				out_text_safe(o, r->log_time);
+				out_text(o, "]");
+			}
+			if (r->kernel) {
+				out_text(o, " kernel ");
+				out_text_safe(o, r->kernel);
+			}
+			if (r->has_value) {
+				out_text(o, ", value changed ");
+				out_text_safe(o, r->value_old);
+				out_text(o, " -> ");
+				out_text_safe(o, r->value_new);
+			}
+			out_text(o, "\n");
+			return;
+		}
+	}
+	out_begin_obj(o, NULL);
+	out_int(o, "id", NULL, occ_id);
+	out_str(o, "stored_at", NULL, stored_at);
+	out_begin_arr(o, "report");
+	render_report(o, r, DETAIL_FULL);
+	out_end_arr(o);
+	if (sh->raw) {
+		out_str(o, "raw", "  raw text as read:\n%s", sbuf_str(&r->raw));
+	}
+	out_end_obj(o);
+}
+
+int cmd_show(int argc, char **argv, struct ctx *ctx)
+{
+	enum { OPT_FORMAT = 256, OPT_RAW, OPT_ALL };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "raw", no_argument, NULL, OPT_RAW },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum kt_format fmt = KT_FMT_TEXT;
+	struct show sh = { 0 };
+	struct sig_row s;
+	int opt, rc;
+	long long id;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_FORMAT:
+			if (parse_format(ctx, optarg, &fmt) < 0)
+				return KT_EXIT_USAGE;
+			break;
+		case OPT_RAW:
+			sh.raw = true;
+			break;
+		case OPT_ALL:
+			sh.all = true;
+			break;
+		default:
+			cmd_usage(stderr, cmd_find("show"));
+			return KT_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "show takes one report ID (see '%s list')", KT_PROG);
+		return KT_EXIT_USAGE;
+	}
+	id = strtoll(argv[optind], &end, 10);
+	if (*argv[optind] == '#')
+		id = strtoll(argv[optind] + 1, &end, 10);
+	if (*end || id <= 0) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", argv[optind]);
+		return KT_EXIT_USAGE;
+	}
+	rc = store_get_signature(ctx->store, id, &s);
+	if (rc < 0)
+		return KT_EXIT_STORE;
+	if (rc == 0) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "no report #%lld in %s", id, store_path(ctx->store));
+		return KT_EXIT_USAGE;
+	}
+	sh.o = out_new(stdout, fmt);
+	out_begin_obj(sh.o, NULL);
+	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
+	out_int(sh.o, "id", "#%lld ", s.id);
+	out_str(sh.o, "title", NULL, s.title);
+	out_text_safe(sh.o, s.display_title);
+	out_text(sh.o, "\n");
+	out_str(sh.o, "verdict", "  verdict: %s", s.label ? s.label : s.verdict);
+	if (s.label)
+		out_text(sh.o, " (a person's label; the tool says %s)", s.verdict);
+	out_text(sh.o, "\n");
+	out_str(sh.o, "computed_verdict", NULL, s.verdict);
+	out_str(sh.o, "label", NULL, s.label);
+	out_str(sh.o, "label_note", s.label_note ? "  label note: %s\n" : NULL, s.label_note);
+	out_str(sh.o, "label_time", NULL, s.label_time);
+	out_str(sh.o, "writer", s.writer ? "  writer: %s\n" : NULL, s.writer);
+	out_str(sh.o, "confidence", s.confidence ? "  confidence: %s\n" : NULL, s.confidence);
+	out_str(sh.o, "field", s.field ? "  field: %s\n" : NULL, s.field);
+	out_str(sh.o, "rule", NULL, s.rule);
+	out_str(sh.o, "evidence", "  evidence: %s\n", s.evidence);
+	out_str(sh.o, "marking", s.marking ? "  marking: %s\n" : NULL, s.marking);
+	out_str(sh.o, "bug_type", NULL, s.bug_type);
+	out_bool(sh.o, "unknown_origin", NULL, s.unknown_origin);
+	out_str(sh.o, "function", s.top_func ? "  top function: %s\n" : NULL, s.top_func);
+	out_str(sh.o, "subsystem", s.subsystem ? "  subsystem: %s\n" : NULL, s.subsystem);
+	out_int(sh.o, "count", "  occurrences: %lld", s.count);
+	out_str(sh.o, "first_seen", ", first seen %s", s.first_seen);
+	out_str(sh.o, "last_seen", ", last seen %s\n", s.last_seen);
+	out_str(sh.o, "first_kernel", s.first_kernel ? "  kernels: %s" : NULL, s.first_kernel);
+	out_str(sh.o, "last_kernel", s.first_kernel ? " .. %s\n" : NULL, s.last_kernel);
+	out_begin_arr(sh.o, "occurrences");
+	rc = store_occurrences(ctx->store, id, 0, show_occurrence, &sh);
+	out_end_arr(sh.o);
+	out_end_obj(sh.o);
+	sig_row_release(&s);
+	if (out_close(sh.o) < 0) {
+		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
+		return KT_EXIT_INTERNAL;
+	}
+	return cmd_finish_output(ctx, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
+}

@@ -1,0 +1,893 @@
+/* input.c - streaming reader: logs, mail text, quoted-printable, base64. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "input.h"
+
+#define BUF_SIZE (2 * INPUT_MAX_LINE)
+#define SNIFF_SIZE (64 * 1024)
+#define BACKUP_LINES 2          /* lines to look at before an anchor */
+
+struct qline {
+	char *text;
+	size_t len;
+	uint64_t lineno, offset;
+};
+
+struct input {
+	struct ctx *ctx;
+	char *name;
+	int fd;
+	char *buf;
+	size_t start, end;      /* unconsumed bytes are buf[start, end) */
+	bool eof, err;
+	uint64_t lineno;        /* number of the physical line at buf[start] */
+	uint64_t offset;        /* file offset of buf[start] */
+	bool skipping_rest;     /* inside a line longer than INPUT_MAX_LINE */
+	enum input_mode mode;
+	uint64_t linemode_until; /* do not skip before this file offset */
+	/* mail state */
+	bool qp;                /* quoted-printable decoding */
+	bool b64_expected;      /* a base64 body was announced by a header */
+	int b64_state;          /* 0 none, 1 committed block, 2 binary block (skip) */
+	struct sbuf b64text;    /* decoded bytes not yet split into lines */
+	uint64_t b64_lineno, b64_offset;
+	/* queue of lines ready to hand out */
+	struct qline *q;
+	size_t qhead, qlen, qcap;
+	struct sbuf line;       /* the current line when copied */
+	struct qline cur;       /* the line handed out from the queue */
+	struct qline *pb;       /* physical lines read ahead and pushed back */
+	size_t npb, pbcap;
+	struct qline pbcur;     /* the pushed-back line handed out last */
+	bool warned_long, warned_binary, warned_nul;
+};
+
+/* ---------------------------------------------------------------------- */
+/* fast scanning */
+
+size_t input_count_newlines(const char *p, size_t n)
+{
+	size_t c = 0, i = 0;
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
+	}
+#endif
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
+}
+
+/*
+ * Find "KCSAN": every KCSAN report in a kernel log has a BUG: KCSAN line.
+ * The SSE2 loop compares the first and the last byte of the needle at
+ * every position, 16 positions at a time; candidates are rare.
+ */
+const char *input_find_anchor(const char *p, size_t n)
+{
+	static const char needle[] = "KCSAN";
+	const size_t k = sizeof(needle) - 1;
+	size_t i = 0;
+
+	if (n < k)
+		return NULL;
+#ifdef __SSE2__
+	{
+		const __m128i first = _mm_set1_epi8('K');
+		const __m128i last = _mm_set1_epi8('N');
+
+		for (; i + k - 1 + 16 <= n; i += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
+			__m128i b = _mm_loadu_si128((const __m128i *)(p + i + k - 1));
+			unsigned m = (unsigned)_mm_movemask_epi8(
+				_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+
+			while (m) {
+				unsigned bit = (unsigned)__builtin_ctz(m);
+
+				if (!memcmp(p + i + bit + 1, needle + 1, k - 2))
+					return p + i + bit;
+				m &= m - 1;
+			}
+		}
+	}
+#endif
+	return memmem(p + i, n - i, needle, k);
+}
+
+/* ---------------------------------------------------------------------- */
+/* buffer management */
+
+static void report_read_error(struct input *in, int e)
+{
+	char pos[64];
+
+	snprintf(pos, sizeof(pos), "%s:%llu", in->name, (unsigned long long)in->lineno);
+	kt_error(in->ctx, KT_EXIT_INPUT, pos, "read error: %s", strerror(e));
+	in->err = true;
+	in->eof = true;
+}
+
+/* Read more data; returns false at the end of input. */
+static bool refill(struct input *in)
+{
+	ssize_t r;
+
+	if (in->eof)
+		return false;
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (in->end == BUF_SIZE)
+		return true;    /* full: the caller handles the long line */
+	for (;;) {
+		r = read(in->fd, in->buf + in->end, BUF_SIZE - in->end);
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (r < 0) {
+		report_read_error(in, errno);
+		return false;
+	}
+	if (r == 0) {
+		in->eof = true;
+		return false;
+	}
+	in->end += (size_t)r;
+	return true;
+}
+
+static void warn_pos(struct input *in, uint64_t lineno, const char *fmt, const char *what)
+{
+	char pos[64];
+
+	snprintf(pos, sizeof(pos), "%s:%llu", in->name, (unsigned long long)lineno);
+	kt_warn(in->ctx, pos, fmt, what);
+}
+
+/*
+ * The next physical line, without its newline and trailing CRs.  *p points
+ * into the buffer and stays valid until the next call.  Returns false at the
+ * end of input.
+ */
+static bool phys_line(struct input *in, const char **p, size_t *n, uint64_t *lineno,
+		      uint64_t *offset, bool *cut)
+{
+	char *nl;
+	size_t len, consumed;
+
+	*cut = false;
+	if (in->npb) {
+		free(in->pbcur.text);
+		in->pbcur = in->pb[--in->npb];
+		*p = in->pbcur.text;
+		*n = in->pbcur.len;
+		*lineno = in->pbcur.lineno;
+		*offset = in->pbcur.offset;
+		return true;
+	}
+	for (;;) {
+		nl = memchr(in->buf + in->start, '\n', in->end - in->start);
+		if (in->skipping_rest) {
+			if (nl) {
+				consumed = (size_t)(nl - (in->buf + in->start)) + 1;
+				in->start += consumed;
+				in->offset += consumed;
+				in->lineno++;
+				in->skipping_rest = false;
+				continue;
+			}
+			in->offset += in->end - in->start;
+			in->start = in->end;
+			if (!refill(in))
+				return false;
+			continue;
+		}
+		if (nl)
+			break;
+		if (in->end - in->start >= INPUT_MAX_LINE) {
+			/* a giant line: hand out its head, drop the rest */
+			len = INPUT_MAX_LINE;
+			*p = in->buf + in->start;
+			*n = len;
+			*lineno = in->lineno;
+			*offset = in->offset;
+			*cut = true;
+			in->start += len;
+			in->offset += len;
+			in->skipping_rest = true;
+			if (!in->warned_long) {
+				in->warned_long = true;
+				warn_pos(in, *lineno, "line longer than %s bytes; only its head is read", "1048576");
+			}
+			return true;
+		}
+		if (!refill(in)) {
+			if (in->start == in->end)
+				return false;
+			/* last line without a newline */
+			nl = in->buf + in->end;
+			break;
+		}
+	}
+	len = (size_t)(nl - (in->buf + in->start));
+	*p = in->buf + in->start;
+	*lineno = in->lineno;
+	*offset = in->offset;
+	consumed = len + (nl < in->buf + in->end ? 1 : 0);
+	in->start += consumed;
+	in->offset += consumed;
+	in->lineno++;
+	while (len && (*p)[len - 1] == '\r')
+		len--;
+	*n = len;
+	return true;
+}
+
+/* Push a physical line back; the next phys_line() returns it. */
+static void unread_phys(struct input *in, const char *p, size_t n, uint64_t lineno, uint64_t offset)
+{
+	struct qline *ql;
+
+	ALLOC_GROW(in->pb, in->npb, in->pbcap);
+	ql = &in->pb[in->npb++];
+	ql->text = xstrndup(p, n);
+	ql->len = n;
+	ql->lineno = lineno;
+	ql->offset = offset;
+}
+
+/* ---------------------------------------------------------------------- */
+/* sniffing: is this a kernel log, or mail and prose? */
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return c - 'A' + 10;
+}
+
+/* "[  12.345678]", "<4>[...", "Mon DD hh:mm:ss host kernel:", "4,123,456,-;" */
+static bool looks_log_prefixed(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 3 && p[0] == '<' && p[1] >= '0' && p[1] <= '9' && p[2] == '>')
+		i = 3;
+	if (i < n && p[i] == '[') {
+		i++;
+		while (i < n && (p[i] == ' ' || (p[i] >= '0' && p[i] <= '9')))
+			i++;
+		if (i < n && p[i] == '.')
+			return true;
+		/* dmesg -T: "[Thu May 28 03:51:42 2020]" */
+		return n - i > 20 && p[i + 3] == ' ' && memchr(p + i, ']', n - i > 30 ? 30 : n - i);
+	}
+	if (n > 16 && p[0] >= 'A' && p[0] <= 'Z' && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':')
+		return true;    /* syslog */
+	if (n > 20 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':')
+		return true;    /* ISO 8601 */
+	if (n > 8 && p[0] >= '0' && p[0] <= '9' && p[1] == ',' && memchr(p, ';', n > 40 ? 40 : n))
+		return true;    /* /dev/kmsg */
+	return false;
+}
+
+/*
+ * Evidence that a mail body is quoted-printable: an encoded '=' ("=3D"), an
+ * encoded UTF-8 sequence ("=E2=80=A6"), a soft line break on a line of the
+ * usual QP width, or a line that is nothing but quoting and an encoded
+ * trailing blank (">=20").  "param=20" at the end of a log line is not.
+ */
+static bool qp_evidence(const char *p, size_t n)
+{
+	const char *e = p + n, *q = p;
+	size_t i;
+
+	if (n >= 60 && n <= 77 && p[n - 1] == '=' && p[n - 2] != '=')
+		return true;
+	if (n >= 3 && !memcmp(e - 3, "=20", 3)) {
+		for (i = 0; i < n - 3 && (p[i] == '>' || p[i] == ' '); i++)
+			;
+		if (i == n - 3)
+			return true;
+	}
+	while ((q = memchr(q, '=', (size_t)(e - q)))) {
+		if (e - q >= 3 && q[1] == '3' && (q[2] == 'D' || q[2] == 'd'))
+			return true;
+		if (e - q >= 6 && is_hex(q[1]) && is_hex(q[2]) && q[1] >= '8' && q[3] == '=' &&
+		    is_hex(q[4]) && is_hex(q[5]) && q[4] >= '8')
+			return true;
+		q++;
+	}
+	return false;
+}
+
+static bool is_b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+/* A line of a base64 body: 16..100 characters of the alphabet, padded. */
+static bool b64_shape(const char *p, size_t n)
+{
+	size_t i = 0;
+	bool lower = false, upper = false;
+
+	if (n < 16 || n > 100 || n % 4)
+		return false;
+	for (; i < n && is_b64_char((unsigned char)p[i]); i++) {
+		lower |= p[i] >= 'a' && p[i] <= 'z';
+		upper |= p[i] >= 'A' && p[i] <= 'Z';
+	}
+	if (n - i > 2)
+		return false;
+	for (size_t j = i; j < n; j++)
+		if (p[j] != '=')
+			return false;
+	return lower && upper;
+}
+
+static bool is_mail_header(const char *p, size_t n)
+{
+	static const char *const hdrs[] = {
+		"From:", "Subject:", "Date:", "Message-ID:", "Message-Id:", "Content-Type:",
+		"Content-Transfer-Encoding:", "In-Reply-To:", "References:", "MIME-Version:",
+		"From ", "To:", "Cc:", NULL,
+	};
+	for (int i = 0; hdrs[i]; i++)
+		if (mem_startswith(p, n, hdrs[i]))
+			return true;
+	return false;
+}
+
+static void sniff(struct input *in)
+{
+	size_t lines = 0, prefixed = 0, b64run = 0, n;
+	bool text = false;
+	const char *p, *e, *nl;
+
+	while (!in->eof && in->end - in->start < SNIFF_SIZE)
+		if (!refill(in))
+			break;
+	p = in->buf + in->start;
+	e = in->buf + (in->end - in->start > SNIFF_SIZE ? in->start + SNIFF_SIZE : in->end);
+	if (memchr(p, 0, (size_t)(e - p)) && !in->warned_nul) {
+		in->warned_nul = true;
+		warn_pos(in, 1, "%s", "binary data (NUL bytes): reading only its text lines");
+	}
+	for (; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if (!nl)
+			nl = e;
+		n = (size_t)(nl - p);
+		while (n && p[n - 1] == '\r')
+			n--;
+		if (!n)
+			continue;
+		lines++;
+		if (looks_log_prefixed(p, n))
+			prefixed++;
+		if (p[0] == '>' || is_mail_header(p, n) || qp_evidence(p, n))
+			text = true;
+		b64run = b64_shape(p, n) ? b64run + 1 : 0;
+		if (b64run >= 3)
+			text = true;
+	}
+	if (!text && lines && prefixed * 10 >= lines * 7)
+		in->mode = INPUT_LOG;
+	else
+		in->mode = INPUT_TEXT;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the queue of ready lines */
+
+static void q_push(struct input *in, const char *p, size_t n, uint64_t lineno, uint64_t offset)
+{
+	struct qline *ql;
+
+	if (in->qhead && in->qhead == in->qlen) {
+		in->qhead = in->qlen = 0;
+	}
+	ALLOC_GROW(in->q, in->qlen, in->qcap);
+	ql = &in->q[in->qlen++];
+	ql->text = xstrndup(p, n);
+	ql->len = n;
+	ql->lineno = lineno;
+	ql->offset = offset;
+}
+
+static bool q_pop(struct input *in, struct input_line *out)
+{
+	if (in->qhead == in->qlen)
+		return false;
+	free(in->cur.text);
+	in->cur = in->q[in->qhead++];
+	if (in->qhead == in->qlen)
+		in->qhead = in->qlen = 0;
+	out->text = in->cur.text;
+	out->len = in->cur.len;
+	out->lineno = in->cur.lineno;
+	out->offset = in->cur.offset;
+	out->cut = false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* base64 bodies */
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static void b64_decode_append(struct sbuf *out, const char *p, size_t n)
+{
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	for (size_t i = 0; i < n; i++) {
+		v = b64val((unsigned char)p[i]);
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			sbuf_addc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+static bool looks_binary(const char *p, size_t n)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0)
+			return true;
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b)
+			bad++;
+	}
+	return bad * 20 > n;
+}
+
+/* Split complete decoded lines into the queue. */
+static void b64_emit(struct input *in, bool flush, uint64_t next_lineno, uint64_t next_offset)
+{
+	char *s = in->b64text.buf, *nl;
+	size_t pos = 0;
+
+	if (!s)
+		return;
+	while ((nl = memchr(s + pos, '\n', in->b64text.len - pos))) {
+		size_t n = (size_t)(nl - (s + pos));
+
+		while (n && s[pos + n - 1] == '\r')
+			n--;
+		q_push(in, s + pos, n, in->b64_lineno, in->b64_offset);
+		pos = (size_t)(nl - s) + 1;
+		in->b64_lineno = next_lineno;
+		in->b64_offset = next_offset;
+	}
+	if (flush && pos < in->b64text.len)
+		q_push(in, s + pos, in->b64text.len - pos, in->b64_lineno, in->b64_offset);
+	if (flush)
+		pos = in->b64text.len;
+	memmove(s, s + pos, in->b64text.len - pos);
+	in->b64text.len -= pos;
+	s[in->b64text.len] = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* quoted-printable */
+
+/* A soft line break: one '=' at the end ("==" cannot end encoded text). */
+static bool qp_soft_break(const char *p, size_t n)
+{
+	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
+}
+
+static void qp_decode_into(struct sbuf *out, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '=' && i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
+			sbuf_addc(out, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
+			i += 2;
+		} else {
+			sbuf_addc(out, p[i]);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void header_state(struct input *in, const char *p, size_t n)
+{
+	if (mem_startswith(p, n, "From ") && n > 5) {
+		in->qp = false;       /* a new message in an mbox */
+		in->b64_expected = false;
+	}
+	if (n > 26 && !strncasecmp(p, "Content-Transfer-Encoding:", 26)) {
+		const char *v = p + 26;
+
+		while (v < p + n && (*v == ' ' || *v == '\t'))
+			v++;
+		if ((size_t)(p + n - v) >= 16 && !strncasecmp(v, "quoted-printable", 16))
+			in->qp = true;
+		else if ((size_t)(p + n - v) >= 6 && !strncasecmp(v, "base64", 6))
+			in->b64_expected = true;
+	}
+}
+
+/*
+ * Skip ahead in a log while no report is open: jump to a couple of lines
+ * before the next "KCSAN", counting the newlines passed over.
+ */
+static void skip_idle(struct input *in)
+{
+	for (;;) {
+		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *ls, *q;
+
+		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
+			return;
+		a = input_find_anchor(s, (size_t)(e - s));
+		if (a) {
+			/* the anchor's line, and BACKUP_LINES lines before it */
+			q = memrchr(s, '\n', (size_t)(a - s));
+			ls = q ? q + 1 : s;
+			for (int k = 0; k < BACKUP_LINES && ls > s; k++) {
+				q = memrchr(s, '\n', (size_t)(ls - 1 - s));
+				ls = q ? q + 1 : s;
+			}
+			q = memchr(a, '\n', (size_t)(e - a));
+			in->lineno += input_count_newlines(s, (size_t)(ls - s));
+			in->offset += (uint64_t)(ls - s);
+			in->start = (size_t)(ls - in->buf);
+			in->linemode_until = in->offset + (uint64_t)((q ? q : e) - ls) + 1;
+			return;
+		}
+		/* no anchor: pass over every complete line, keep the partial one */
+		q = memrchr(s, '\n', (size_t)(e - s));
+		if (!q)
+			return;
+		q++;
+		in->lineno += input_count_newlines(s, (size_t)(q - s));
+		in->offset += (uint64_t)(q - s);
+		in->start = (size_t)(q - in->buf);
+		if (!refill(in))
+			return;
+	}
+}
+
+static int next_line(struct input *in, struct input_line *out, bool idle)
+{
+	const char *p, *p2;
+	size_t n, n2;
+	uint64_t lineno, offset, l2, o2;
+	bool cut, cut2;
+
+	for (;;) {
+		if (q_pop(in, out))
+			return 1;
+		if (idle && in->mode == INPUT_LOG)
+			skip_idle(in);
+		if (!phys_line(in, &p, &n, &lineno, &offset, &cut)) {
+			if (in->b64_state == 1) {
+				b64_emit(in, true, in->lineno, in->offset);
+				in->b64_state = 0;
+				if (q_pop(in, out))
+					return 1;
+			}
+			return in->err ? -1 : 0;
+		}
+		if (in->mode == INPUT_LOG) {
+			out->text = p;
+			out->len = n;
+			out->lineno = lineno;
+			out->offset = offset;
+			out->cut = cut;
+			/* the buffer may not be NUL-terminated here: copy */
+			sbuf_reset(&in->line);
+			sbuf_add(&in->line, p, n);
+			out->text = in->line.buf;
+			return 1;
+		}
+
+		/* text mode: mail encodings */
+		if (in->b64_state) {
+			if (n && b64_shape(p, n)) {
+				if (in->b64_state == 1) {
+					b64_decode_append(&in->b64text, p, n);
+					b64_emit(in, false, in->lineno, in->offset);
+				}
+				continue;
+			}
+			/* short last line of a block */
+			if (n && n % 4 == 0 && n < 16) {
+				bool ok = true;
+
+				for (size_t i = 0; i < n; i++)
+					ok &= is_b64_char((unsigned char)p[i]) || p[i] == '=';
+				if (ok) {
+					if (in->b64_state == 1) {
+						b64_decode_append(&in->b64text, p, n);
+						b64_emit(in, false, in->lineno, in->offset);
+					}
+					continue;
+				}
+			}
+			if (in->b64_state == 1)
+				b64_emit(in, true, lineno, offset);
+			in->b64_state = 0;
+			in->b64_expected = false;
+			/* the decoded lines go first; this line is read again after them */
+			unread_phys(in, p, n, lineno, offset);
+			continue;
+		}
+		if (!in->qp && n >= 16 && b64_shape(p, n)) {
+			/* look at the lines that follow; push them back if it is no body */
+			struct qline ahead[2];
+			size_t run = 1, nahead = 0;
+			char *first = xstrndup(p, n);
+			struct sbuf dec = SBUF_INIT;
+
+			b64_decode_append(&dec, first, n);
+			while (run < 3 && phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+				ahead[nahead].text = xstrndup(p2, n2);
+				ahead[nahead].len = n2;
+				ahead[nahead].lineno = l2;
+				ahead[nahead].offset = o2;
+				nahead++;
+				if (!b64_shape(p2, n2))
+					break;
+				b64_decode_append(&dec, p2, n2);
+				run++;
+			}
+			if (run >= 3 || (in->b64_expected && run == nahead + 1)) {
+				bool binary = looks_binary(dec.buf, dec.len);
+
+				if (binary && !in->warned_binary) {
+					in->warned_binary = true;
+					warn_pos(in, lineno, "%s", "base64 body with binary content skipped");
+				}
+				in->b64_state = binary ? 2 : 1;
+				in->b64_lineno = lineno;
+				in->b64_offset = offset;
+				sbuf_reset(&in->b64text);
+				if (!binary) {
+					sbuf_add(&in->b64text, dec.buf, dec.len);
+					b64_emit(in, false, in->lineno, in->offset);
+				}
+				for (size_t i = 0; i < nahead; i++)
+					free(ahead[i].text);
+				free(first);
+				sbuf_release(&dec);
+				continue;
+			}
+			/* not a base64 body: undo the look-ahead */
+			while (nahead) {
+				nahead--;
+				unread_phys(in, ahead[nahead].text, ahead[nahead].len,
+					    ahead[nahead].lineno, ahead[nahead].offset);
+				free(ahead[nahead].text);
+			}
+			sbuf_release(&dec);
+			unread_phys(in, first, n, lineno, offset);
+			free(first);
+			if (!phys_line(in, &p, &n, &lineno, &offset, &cut))
+				return in->err ? -1 : 0;
+		}
+
+		header_state(in, p, n);
+		if (!in->qp && qp_evidence(p, n))
+			in->qp = true;
+		sbuf_reset(&in->line);
+		if (in->qp && qp_soft_break(p, n)) {
+			struct sbuf raw = SBUF_INIT;
+
+			sbuf_add(&raw, p, n - 1);
+			while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+				if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
+					sbuf_add(&raw, p2, n2 - 1);
+					continue;
+				}
+				sbuf_add(&raw, p2, n2);
+				break;
+			}
+			qp_decode_into(&in->line, raw.buf, raw.len);
+			sbuf_release(&raw);
+		} else if (in->qp) {
+			qp_decode_into(&in->line, p, n);
+		} else {
+			sbuf_add(&in->line, p, n);
+		}
+		/* decoding may have produced CRs */
+		while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
+			in->line.buf[--in->line.len] = 0;
+		out->text = in->line.buf ? in->line.buf : "";
+		out->len = in->line.len;
+		out->lineno = lineno;
+		out->offset = offset;
+		out->cut = cut;
+		return 1;
+	}
+}
+
+int input_next(struct input *in, struct input_line *out, bool idle)
+{
+	return next_line(in, out, idle);
+}
+
+struct input *input_open(struct ctx *ctx, const char *path)
+{
+	struct input *in;
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		fd = 0;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			kt_error(ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
+			return NULL;
+		}
+	}
+	in = xcalloc(1, sizeof(*in));
+	in->ctx = ctx;
+	in->name = xstrdup(strcmp(path, "-") ? path : "<stdin>");
+	in->fd = fd;
+	in->buf = xmalloc(BUF_SIZE + 1);
+	in->lineno = 1;
+	sniff(in);
+	return in;
+}
+
+void input_close(struct input *in)
+{
+	if (!in)
+		return;
+	if (in->fd > 0)
+		close(in->fd);
+	for (size_t i = in->qhead; i < in->qlen; i++)
+		free(in->q[i].text);
+	free(in->q);
+	free(in->cur.text);
+	for (size_t i = 0; i < in->npb; i++)
+		free(in->pb[i].text);
+	free(in->pb);
+	free(in->pbcur.text);
+	sbuf_release(&in->line);
+	sbuf_release(&in->b64text);
+	free(in->buf);
+	free(in->name);
+	free(in);
+}
+
+const char *input_name(const struct input *in)
+{
+	return in->name;
+}
+
+enum input_mode input_mode(const struct input *in)
+{
+	return in->mode;
+}
+
+void input_set_mode(struct input *in, enum input_mode mode)
+{
+	in->mode = mode;
+}
+
+/* ---------------------------------------------------------------------- */
+/* walking arguments */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void *data, int depth)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int visited = 0;
+
+	if (stat(path, &st) < 0) {
+		kt_error(ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fn(ctx, path, data);
+		return 1;
+	}
+	if (depth > 64) {
+		kt_error(ctx, KT_EXIT_INPUT, path, "directories nested too deep");
+		return 0;
+	}
+	d = opendir(path);
+	if (!d) {
+		kt_error(ctx, KT_EXIT_INPUT, path, "cannot read directory: %s", strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		ALLOC_GROW(names, n, cap);
+		names[n++] = xasprintf("%s/%s", path, de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		struct stat sub;
+
+		if (lstat(names[i], &sub) == 0 && S_ISLNK(sub.st_mode) && stat(names[i], &sub) == 0 &&
+		    S_ISDIR(sub.st_mode)) {
+			free(names[i]);   /* do not follow directory links: no cycles */
+			continue;
+		}
+		if (lstat(names[i], &sub) == 0 && !S_ISDIR(sub.st_mode) && !S_ISREG(sub.st_mode) &&
+		    !S_ISLNK(sub.st_mode)) {
+			free(names[i]);   /* sockets, fifos, devices inside a tree */
+			continue;
+		}
+		visited += walk_path(ctx, names[i], fn, data, depth + 1);
+		free(names[i]);
+	}
+	free(names);
+	return visited;
+}
+
+int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn, void *data)
+{
+	int visited = 0;
+
+	for (int i = 0; i < nargs; i++) {
+		if (!strcmp(args[i], "-")) {
+			fn(ctx, "-", data);
+			visited++;
+			continue;
+		}
+		visited += walk_path(ctx, args[i], fn, data, 0);
+	}
+	return visited;
+}

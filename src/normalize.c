@@ -1,0 +1,309 @@
+/* normalize.c - strip quoting, log prefixes and printk times from lines. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "normalize.h"
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Copy the line, replacing NUL and no-break spaces by spaces and dropping escapes. */
+static void clean_line(struct sbuf *out, const char *p, size_t n)
+{
+	sbuf_reset(out);
+	sbuf_grow(out, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0xa0) {
+			out->buf[out->len++] = ' ';
+			i++;
+		} else if (c == 0x1b) {
+			/* ESC [ params final, ESC ] ... BEL, ESC x */
+			if (i + 1 < n && p[i + 1] == '[') {
+				i += 2;
+				while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
+					i++;
+			} else if (i + 1 < n && p[i + 1] == ']') {
+				i += 2;
+				while (i < n && p[i] != 7 && p[i] != 0x1b)
+					i++;
+			} else {
+				i++;
+			}
+		} else if (c == 0 || c == '\r') {
+			out->buf[out->len++] = ' ';
+		} else {
+			out->buf[out->len++] = (char)c;
+		}
+	}
+	out->buf[out->len] = 0;
+}
+
+/* "[   12.345678]" at p: returns its length, or 0. */
+static size_t printk_time(const char *p, const char *e, const char **ts, size_t *ts_len)
+{
+	const char *q = p;
+
+	if (q >= e || *q != '[')
+		return 0;
+	q++;
+	while (q < e && is_blank(*q))
+		q++;
+	if (q < e && is_digit(*q)) {
+		const char *d = q;
+
+		while (q < e && is_digit(*q))
+			q++;
+		if (q < e && *q == '.') {
+			q++;
+			while (q < e && is_digit(*q))
+				q++;
+			if (q < e && *q == ']') {
+				*ts = d;
+				*ts_len = (size_t)(q - d);
+				return (size_t)(q + 1 - p);
+			}
+		}
+		return 0;
+	}
+	/* dmesg -T: [Thu May 28 03:51:42 2020] */
+	if (e - q >= 24 && q[3] == ' ' && q[7] == ' ' && q[13] == ':' && q[16] == ':' && q[19] == ' ' &&
+	    q[24] == ']') {
+		*ts = q;
+		*ts_len = 24;
+		return (size_t)(q + 25 - p);
+	}
+	return 0;
+}
+
+/* "[ T1234]", "[    C4]", "[T25724]" at p: returns its length, or 0. */
+static size_t caller_id(const char *p, const char *e)
+{
+	const char *q = p;
+
+	if (q >= e || *q != '[')
+		return 0;
+	q++;
+	while (q < e && is_blank(*q))
+		q++;
+	if (q >= e || (*q != 'T' && *q != 'C'))
+		return 0;
+	q++;
+	if (q >= e || !is_digit(*q))
+		return 0;
+	while (q < e && is_digit(*q))
+		q++;
+	if (q < e && *q == ']')
+		return (size_t)(q + 1 - p);
+	return 0;
+}
+
+static const char *skip_blanks(const char *p, const char *e)
+{
+	while (p < e && is_blank(*p))
+		p++;
+	return p;
+}
+
+/* "Mon DD hh:mm:ss host kernel: ", ISO "2020-05-28T03:51:42.123+02:00 host kernel: " */
+static const char *syslog_prefix(const char *p, const char *e)
+{
+	const char *q = NULL, *k;
+	size_t n = (size_t)(e - p);
+
+	if (n > 16 && p[0] >= 'A' && p[0] <= 'Z' && p[3] == ' ' && (p[4] == ' ' || is_digit(p[4])) &&
+	    is_digit(p[5]) && p[6] == ' ' && p[9] == ':' && p[12] == ':')
+		q = p + 15;
+	else if (n > 20 && is_digit(p[0]) && p[4] == '-' && p[7] == '-' && (p[10] == 'T' || p[10] == ' ') &&
+		 p[13] == ':' && p[16] == ':') {
+		q = p + 19;
+		while (q < e && !is_blank(*q))
+			q++;     /* fractions and zone */
+	}
+	if (!q)
+		return p;
+	q = skip_blanks(q, e);
+	/* "host kernel: " or "kernel: " or just text (dmesg --time-format iso) */
+	k = memmem(q, (size_t)(e - q) > 80 ? 80 : (size_t)(e - q), "kernel: ", 8);
+	if (k) {
+		const char *sp = memchr(q, ' ', (size_t)(k - q));
+
+		/* nothing but a host name (and maybe more words) before "kernel:" */
+		if (!sp || sp + 1 == k || memchr(sp + 1, ' ', (size_t)(k - sp - 1)) == NULL)
+			return k + 8;
+	}
+	return q;
+}
+
+/* "4,1234,5678901,-;" /dev/kmsg records, "kern  :err   : " from dmesg -x */
+static const char *kmsg_prefix(const char *p, const char *e)
+{
+	const char *q = p;
+	int commas = 0;
+
+	if (q < e && is_digit(*q)) {
+		while (q < e && (is_digit(*q) || *q == ',' || *q == '-' || *q == '+' || *q == 'c')) {
+			commas += *q == ',';
+			q++;
+		}
+		if (commas >= 2 && q < e && *q == ';')
+			return q + 1;
+		q = p;
+	}
+	if (e - p > 14 && (mem_startswith(p, (size_t)(e - p), "kern") || mem_startswith(p, (size_t)(e - p), "user") ||
+			   mem_startswith(p, (size_t)(e - p), "daemon") || mem_startswith(p, (size_t)(e - p), "syslog"))) {
+		const char *c1 = memchr(p, ':', 10);
+
+		if (c1) {
+			const char *c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1) > 10 ? 10 : (size_t)(e - c1 - 1));
+
+			if (c2 && c2 + 1 < e && c2[1] == ' ')
+				return c2 + 2;
+		}
+	}
+	return p;
+}
+
+static const char *level_prefix(const char *p, const char *e)
+{
+	if (e - p >= 3 && p[0] == '<' && is_digit(p[1]) && (p[2] == '>' || (is_digit(p[2]) && e - p >= 4 && p[3] == '>')))
+		return p + (p[2] == '>' ? 3 : 4);
+	return p;
+}
+
+/* After an optional printk time and caller id, the position of the text. */
+static const char *time_and_caller(const char *p, const char *e, struct nline *out)
+{
+	size_t k;
+	const char *q;
+
+	q = skip_blanks(p, e);
+	k = printk_time(q, e, &out->ts, &out->ts_len);
+	if (!k)
+		return p;
+	q += k;
+	for (int i = 0; i < 2; i++) {
+		const char *r = skip_blanks(q, e);
+
+		k = caller_id(r, e);
+		if (!k)
+			break;
+		q = r + k;
+	}
+	return q;
+}
+
+/* A printk time later in the line, after console text glued in front. */
+static void find_glued(const char *p, const char *e, struct nline *out)
+{
+	const char *q = p + 1;
+
+	while (q < e && (q = memchr(q, '[', (size_t)(e - q)))) {
+		const char *ts;
+		size_t tsl, k = printk_time(q, e, &ts, &tsl);
+
+		if (k && tsl >= 8) {
+			const char *r = q + k;
+
+			for (int i = 0; i < 2; i++) {
+				const char *s = skip_blanks(r, e);
+				size_t c = caller_id(s, e);
+
+				if (!c)
+					break;
+				r = s + c;
+			}
+			r = skip_blanks(r, e);
+			out->alt = r;
+			out->alt_len = (size_t)(e - r);
+			return;
+		}
+		q++;
+	}
+}
+
+void normalize_line(struct normalizer *nz, const struct input_line *in, struct nline *out)
+{
+	const char *p, *e, *q;
+	int depth = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->orig = in->text;
+	out->orig_len = in->len;
+	out->lineno = in->lineno;
+	out->offset = in->offset;
+
+	clean_line(&nz->clean, in->text, in->len);
+	p = nz->clean.buf;
+	e = p + nz->clean.len;
+	while (e > p && is_blank(e[-1]))
+		e--;
+
+	/* a diff's added line */
+	if (p < e && *p == '+' && !(e - p >= 3 && p[1] == '+' && p[2] == '+') && !(e - p >= 2 && p[1] == '-')) {
+		p++;
+		depth++;
+	}
+	/* quoting: "> ", ">>", "> > >", "| " (also after blanks: rst, markdown) */
+	for (;;) {
+		q = skip_blanks(p, e);
+		if (q < e && *q == '>' && (q + 1 == e || q[1] == ' ' || q[1] == '>' || q[1] == '\t' ||
+					     q[1] == '[' || q[1] == '|')) {
+			depth++;
+			p = q + 1;
+			if (p < e && *p == ' ')
+				p++;
+			continue;
+		}
+		if (q < e && *q == '|' && (q + 1 == e || q[1] == ' ' || q[1] == '\t' || q[1] == '|' || q[1] == '>')) {
+			depth++;
+			p = q + 1;
+			if (p < e && *p == ' ')
+				p++;
+			continue;
+		}
+		break;
+	}
+	p = skip_blanks(p, e);
+	p = level_prefix(p, e);
+	p = syslog_prefix(p, e);
+	p = kmsg_prefix(p, e);
+	p = level_prefix(p, e);
+	p = time_and_caller(p, e, out);
+	/* a printk time may follow the syslog prefix, or a level after the time */
+	if (!out->ts) {
+		const char *r = level_prefix(skip_blanks(p, e), e);
+
+		p = time_and_caller(r, e, out);
+		if (!out->ts)
+			p = r;
+	}
+	q = skip_blanks(p, e);
+	out->indent = (int)(q - p);
+	p = q;
+	if (!out->ts)
+		find_glued(p, e, out);
+
+	sbuf_reset(&nz->text);
+	sbuf_add(&nz->text, p, (size_t)(e - p));
+	out->text = nz->text.buf;
+	out->len = nz->text.len;
+	if (out->alt) {
+		/* alt points into clean, which stays valid */
+	}
+	out->depth = depth;
+}
+
+void normalizer_release(struct normalizer *nz)
+{
+	sbuf_release(&nz->clean);
+	sbuf_release(&nz->text);
+}

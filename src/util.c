@@ -1,0 +1,245 @@
+/* util.c - diagnostics, memory and string helpers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kt.h"
+
+const struct kt_exit_code kt_exit_codes[] = {
+	{ KT_EXIT_OK, "success; no report needs attention" },
+	{ KT_EXIT_FINDINGS, "reports that need attention were found (see --fail-on)" },
+	{ KT_EXIT_USAGE, "bad command line" },
+	{ KT_EXIT_INPUT, "some input could not be read; the rest was processed and stored" },
+	{ KT_EXIT_STORE, "the database could not be opened, read or written" },
+	{ KT_EXIT_SYMBOLS, "the vmlinux, a module, the source tree or a rules file could not be used" },
+	{ KT_EXIT_INTERNAL, "internal error (out of memory, write error on standard output)" },
+	{ -1, NULL },
+};
+
+static void vreport(const char *kind, const char *pos, const char *fmt, va_list ap)
+{
+	struct sbuf sb = SBUF_INIT;
+	char tmp[1024];
+
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	sbuf_addf(&sb, "%s: %s: ", KT_PROG, kind);
+	if (pos && *pos)
+		sbuf_addf(&sb, "%s: ", pos);
+	sbuf_adds(&sb, tmp);
+	sbuf_addc(&sb, '\n');
+	fflush(stdout);
+	fputs(sb.buf, stderr);
+	sbuf_release(&sb);
+}
+
+void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("error", pos, fmt, ap);
+	va_end(ap);
+	if (ctx) {
+		ctx->errors++;
+		if (exit_code > ctx->worst_exit)
+			ctx->worst_exit = exit_code;
+	}
+}
+
+void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx)
+		ctx->warnings++;
+	if (ctx && ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vreport("warning", pos, fmt, ap);
+	va_end(ap);
+}
+
+void kt_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("fatal", NULL, fmt, ap);
+	va_end(ap);
+	exit(KT_EXIT_INTERNAL);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		kt_die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (!p)
+		kt_die("out of memory (%zu bytes)", n * m);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		kt_die("out of memory (%zu bytes)", n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		kt_die("vsnprintf failed");
+	sbuf_grow(&sb, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb.len = (size_t)n;
+	return sbuf_detach(&sb);
+}
+
+void sbuf_grow(struct sbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+
+	if (need <= sb->cap)
+		return;
+	if (need < sb->cap * 2)
+		need = sb->cap * 2;
+	if (need < 64)
+		need = 64;
+	sb->buf = xrealloc(sb->buf, need);
+	sb->cap = need;
+}
+
+void sbuf_add(struct sbuf *sb, const void *p, size_t n)
+{
+	sbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, p, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
+}
+
+void sbuf_addc(struct sbuf *sb, char c)
+{
+	sbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = 0;
+}
+
+void sbuf_adds(struct sbuf *sb, const char *s)
+{
+	sbuf_add(sb, s, strlen(s));
+}
+
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sbuf_grow(sb, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = 0;
+}
+
+void sbuf_release(struct sbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+char *sbuf_detach(struct sbuf *sb)
+{
+	char *p = sb->buf ? sb->buf : xstrdup("");
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+bool str_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool mem_startswith(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/*
+ * Compiler-made clones carry suffixes: foo.isra.0, foo.constprop.3,
+ * foo.part.1, foo.cold, foo.llvm.123456.  They name the same source
+ * function.
+ */
+void func_base_name(const char *func, char *out, size_t outsz)
+{
+	const char *dot = strchr(func, '.');
+	size_t n = dot ? (size_t)(dot - func) : strlen(func);
+
+	if (n == 0)         /* a name that starts with a dot: keep it */
+		n = strlen(func);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, func, n);
+	out[n] = 0;
+}
+
+void kt_format_time(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
