@@ -1,0 +1,92 @@
+/* sym.h - symbolize: frames and addresses to file, line, column and inline chain. */
+#ifndef SYM_H
+#define SYM_H
+
+#include "report.h"
+
+enum sym_backend {
+	SYM_LIBDW,       /* our own index over libdw/libdwfl (default) */
+	SYM_ADDR2LINE,   /* one long-lived binutils "addr2line -f -i" per object, over a pipe */
+};
+
+struct sym_options {
+	const char *vmlinux;
+	const char *modules_dir;   /* NULL: <dir of vmlinux>/lib/modules/<release> when it exists */
+	enum sym_backend backend;
+};
+
+/* One level of an inline chain. */
+struct sym_loc {
+	char *func;       /* DWARF name of the (inlined) function; ELF symbol for the outermost */
+	char *file;       /* source file as DWARF names it (often absolute) */
+	char *comp_dir;   /* the compilation unit's DW_AT_comp_dir, or NULL */
+	int line, column; /* 0 when unknown */
+};
+
+enum sym_status {
+	SYM_OK,            /* chain is filled */
+	SYM_NO_SYMBOL,     /* no function of that name in the object's symbol table */
+	SYM_BAD_OFFSET,    /* the offset lies beyond the symbol's size */
+	SYM_SIZE_MISMATCH, /* symbols of that name exist, none has the printed size */
+	SYM_NO_MODULE,     /* the module's .ko was not found under the modules directory */
+	SYM_NO_DEBUGINFO,  /* no DWARF: chain has one level with the function name only */
+	SYM_NO_LINE,       /* DWARF has no line for the address */
+	SYM_ERROR,         /* the object could not be read */
+};
+
+struct sym_result {
+	enum sym_status status;
+	const char *symbol;      /* the ELF symbol that was chosen ("foo.isra.0") */
+	uint64_t addr;           /* the address looked up (return address - 1, or the address itself at offset 0) */
+	struct sym_loc *chain;   /* innermost first, as addr2line -f -i prints; the last one is the real function */
+	size_t nchain;
+	const char *note;        /* a sentence for people when status != SYM_OK */
+};
+
+struct symbolizer;
+
+/* Open the vmlinux (and find modules lazily).  NULL, reported through ctx, if it cannot be used. */
+struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt);
+void sym_close(struct symbolizer *s);
+
+/*
+ * Resolve func+0xOFF/0xSIZE [module].  module NULL means vmlinux.  When
+ * has_size is false the first symbol of that name is used.  Results are
+ * cached by (module, func, off, size) and owned by the symbolizer.
+ */
+const struct sym_result *sym_resolve(struct symbolizer *s, const char *module, const char *func,
+				     uint64_t off, uint64_t size, bool has_size);
+/* Resolve a raw kernel text address (vmlinux only). */
+const struct sym_result *sym_resolve_addr(struct symbolizer *s, uint64_t addr);
+
+/* The release string of the vmlinux (from linux_banner / init_uts_ns), or NULL. */
+const char *sym_release(struct symbolizer *s);
+/* Does the vmlinux carry DWARF? */
+bool sym_has_dwarf(struct symbolizer *s);
+
+/*
+ * Layout from DWARF: struct NAME's member path ("idx", "ring[].id") in
+ * vmlinux or the named module.  1 found (offset and size of the member,
+ * stride of the innermost array on the path, 0 if none), 0 no such member,
+ * -1 no such struct (or no DWARF).
+ */
+int sym_struct_member(struct symbolizer *s, const char *module, const char *struct_name,
+		      const char *member_path, uint64_t *offset, uint64_t *size, uint64_t *stride);
+
+/* Call fn for every function symbol of vmlinux and of every module found; stops when fn returns false. */
+void sym_foreach_function(struct symbolizer *s, bool (*fn)(const char *name, const char *module, void *data),
+			  void *data);
+
+/*
+ * Symbolize every frame of a report in place: frames with an offset get
+ * file/line/column (symbolized = true), and the inline levels of their
+ * address are inserted before them as frames with inlined = true (innermost
+ * first), exactly the order of addr2line -f -i and of syzbot's [inline]
+ * frames.  A frame that cannot be resolved keeps what it had and gets a
+ * sym_note saying why ("vmlinux does not match: no symbol foo").  Frames that
+ * came symbolized in the log (syzbot, decode_stacktrace) are replaced only
+ * when the DWARF lookup succeeds.
+ */
+void sym_annotate_report(struct symbolizer *s, struct report *r);
+
+#endif
