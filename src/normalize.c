@@ -255,8 +255,7 @@ void normalize_line(struct normalizer *nz, const struct input_line *in, struct n
 	/* quoting: "> ", ">>", "> > >", "| " (also after blanks: rst, markdown) */
 	for (;;) {
 		q = skip_blanks(p, e);
-		if (q < e && *q == '>' && (q + 1 == e || q[1] == ' ' || q[1] == '>' || q[1] == '\t' ||
-					     q[1] == '[' || q[1] == '|')) {
+		if (q < e && *q == '>') {
 			depth++;
 			p = q + 1;
 			if (p < e && *p == ' ')

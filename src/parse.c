@@ -43,7 +43,7 @@ enum lkind {
 	L_SYMINFO,
 };
 
-enum pkind { PK_NONE, PK_ACCESS, PK_CPU, PK_VALUE };
+enum pkind { PK_NONE, PK_ACCESS, PK_CPU, PK_VALUE, PK_FRAME };
 
 struct parser {
 	char *source;
@@ -57,6 +57,7 @@ struct parser {
 	bool adjacent;          /* the line before was the access line or a frame */
 	bool stack_noise;       /* noise interrupted the current stack */
 	bool footer;            /* "Reported by" or the CPU line was seen */
+	bool reord_wait;        /* "+-> reordered to:" wrapped: its frame is next */
 	int max_acc;
 	/* the BUG line, which a mail client may have wrapped */
 	bool bug_open;
@@ -85,10 +86,12 @@ static const char *const re_src[RE_COUNT] = {
 		"(?: \\(((?:marked|reordered|scoped)(?:, ?(?:marked|reordered|scoped))*)\\))?"
 		" to (0x[0-9a-fA-F]+|\\S+) of (\\d+) bytes by "
 		"(?:task (\\S+?)|(interrupt))(?: on cpu (\\d+))?:\\s*$",
+	/* a prefix of an access line that a mail client cut */
 	[RE_ACCESS_PART] =
-		"^(race at unknown origin, with )?"
-		"(read-write|read|write|assert no writes|assert no accesses)"
-		"(?: \\([a-z, ]+\\))? to(?: |$)",
+		"^(?:race at unknown origin(?:,(?: with)?)?$|race at unknown origin, with |"
+		"(?=read|write|assert))"
+		"(?:(?:read-write|read|write|assert no writes|assert no accesses|assert(?: no)?)"
+		"(?: \\([a-z, ]*\\)?)?(?: to(?: \\S+(?: of(?: \\d+(?: bytes(?: by.*)?)?)?)?)?)?)?$",
 	[RE_CPU] = "^CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ Comm: ",
 	[RE_KVER] = "(\\d+\\.\\d+[^\\s#]*) +#\\d+",
 	[RE_COMM] = "^CPU: (\\d+) (?:UID: \\d+ )?PID: (\\d+) Comm: (.*?) (?:Not tainted|Tainted:|Kdump:)",
@@ -329,9 +332,11 @@ named:
 			if (q > b)
 				f->buildid = xstrndup(b, (size_t)(q - b));
 		}
-		if (q >= e || *q != ']')
-			goto fail;
-		p = skip_sp(q + 1, e);
+		if (q < e && *q == ']')
+			q++;
+		else if (q < e)
+			goto fail;   /* "[mod" cut at the end of a wrapped line is fine */
+		p = skip_sp(q, e);
 		rest = true;
 	}
 	/* file:line [inline] */
@@ -472,18 +477,25 @@ bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, 
 	if (!mem_startswith(p, len, "BUG: KCSAN: "))
 		return false;
 	p += 12;
+	*title = NULL;
+	*nfuncs = 1;
+	*inline_only = false;
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		if (mem_startswith(p, (size_t)(e - p), kinds[k].prefix))
 			break;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
+	if (k == sizeof(kinds) / sizeof(kinds[0])) {
+		/* cut by a mail client before "in": a prefix of a kind, no title yet */
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (e - p < (ptrdiff_t)strlen(kinds[k].prefix) && !memcmp(p, kinds[k].prefix, (size_t)(e - p))) {
+				*bt = kinds[k].bt;
+				return true;
+			}
 		return false;
+	}
 	p += strlen(kinds[k].prefix);
 	if (p < e && *p != ' ')
 		return false;
 	*bt = kinds[k].bt;
-	*nfuncs = 1;
-	*inline_only = false;
-	*title = NULL;
 	p = skip_sp(p, e);
 	if (p == e)
 		return true;    /* "... in" and the rest on the next line */
@@ -658,6 +670,7 @@ static void add_raw(struct report *r, const char *s, size_t n)
 static void seen(struct parser *p, const struct nline *l)
 {
 	p->noise = 0;
+	p->reord_wait = false;
 	if (p->r && l)
 		p->r->end_line = l->lineno;
 }
@@ -966,6 +979,19 @@ static void add_syminfo(struct parser *p, const char *s, size_t n)
 	}
 }
 
+static void set_reordered(struct parser *p, struct frame *f, const char *s, size_t n)
+{
+	struct access *a = cur_access(p);
+
+	if (a->reordered_to) {
+		frame_release(a->reordered_to);
+		free(a->reordered_to);
+	}
+	a->reordered_to = xmalloc(sizeof(*a->reordered_to));
+	*a->reordered_to = *f;
+	add_norm(p->r, s, n);
+}
+
 static void noise(struct parser *p)
 {
 	p->noise++;
@@ -1009,6 +1035,14 @@ static bool pend_complete(struct parser *p)
 	case PK_ACCESS: return rematch(RE_ACCESS, s, n);
 	case PK_CPU: return rematch(RE_KVER, s, n);
 	case PK_VALUE: return rematch(RE_VALUE, s, n);
+	case PK_FRAME: {
+		struct frame f;
+		bool ok = parse_frame_text(s, n, false, &f);
+
+		if (ok)
+			frame_release(&f);
+		return ok;
+	}
 	case PK_NONE: break;
 	}
 	return false;
@@ -1042,7 +1076,27 @@ static void pend_finish(struct parser *p, const struct nline *l, bool complete)
 		return;
 	}
 	dispatch(p, &pl, p->pend.buf, p->pend.len,
-		 k == PK_ACCESS ? L_ACCESS : k == PK_CPU ? L_CPU : L_VALUE);
+		 k == PK_ACCESS ? L_ACCESS : k == PK_CPU ? L_CPU : k == PK_VALUE ? L_VALUE : L_OTHER);
+}
+
+/* The start of a decode_stacktrace frame whose "(...)" continues on the next line. */
+static bool frame_cut(const char *s, size_t n)
+{
+	int depth = 0;
+	size_t i = 0;
+
+	if (!n || !is_ident_start(s[0]))
+		return false;
+	while (i < n && is_ident(s[i]))
+		i++;
+	if (i < n && s[i] == '+')
+		while (i < n && s[i] != ' ')
+			i++;
+	if (i + 1 >= n || s[i] != ' ' || s[i + 1] != '(')
+		return false;
+	for (; i < n; i++)
+		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+	return depth > 0 && memchr(s, ':', n);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1204,22 +1258,15 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 		seen(p, l);
 		return;
 	case L_REORD:
+		seen(p, l);
 		if (cur_access(p)) {
 			const char *t = skip_sp(s + 17, s + n);
 
-			if (parse_frame_text(t, (size_t)(s + n - t), true, &f)) {
-				struct access *a = cur_access(p);
-
-				if (a->reordered_to) {
-					frame_release(a->reordered_to);
-					free(a->reordered_to);
-				}
-				a->reordered_to = xmalloc(sizeof(*a->reordered_to));
-				*a->reordered_to = f;
-				add_norm(p->r, s, n);
-			}
+			if (t == s + n)
+				p->reord_wait = true;   /* the frame was wrapped onto the next line */
+			else if (parse_frame_text(t, (size_t)(s + n - t), true, &f))
+				set_reordered(p, &f, s, n);
 		}
-		seen(p, l);
 		return;
 	case L_SYMINFO:
 		if (p->st == ST_STACK || p->st == ST_POST)
@@ -1244,6 +1291,12 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 			fn = l->alt_len;
 			ok = parse_frame_text(fs, fn, false, &f);
 		}
+		if (ok && p->reord_wait) {
+			p->reord_wait = false;
+			set_reordered(p, &f, fs, fn);
+			seen(p, l);
+			return;
+		}
 		if (ok) {
 			if (p->st == ST_POST)
 				p->stack_noise = false;
@@ -1251,6 +1304,11 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 			p->st = ST_STACK;
 			p->adjacent = true;
 			seen(p, l);
+			return;
+		}
+		if (frame_cut(s, n)) {
+			/* "func (file.c:12 file.h:3" wrapped before its ")" */
+			pend_begin(p, PK_FRAME, l, s, n);
 			return;
 		}
 	}
@@ -1300,14 +1358,14 @@ void parser_feed(struct parser *p, const struct nline *l)
 		if (k == L_OTHER && n) {
 			const char *t = p->bug_text.buf;
 			size_t tl = p->bug_text.len;
-			bool wants = (tl >= 3 && !memcmp(t + tl - 3, " in", 3)) || (tl && t[tl - 1] == '/') ||
+			bool wants = !p->r->title || (tl >= 3 && !memcmp(t + tl - 3, " in", 3)) || (tl && t[tl - 1] == '/') ||
 				     (tl >= 4 && !memcmp(t + tl - 4, " and", 4)) || s[0] == '[' || s[0] == '/' ||
 				     mem_startswith(s, n, "and ");
 
 			if (wants) {
 				sbuf_addc(&p->bug_text, ' ');
 				sbuf_add(&p->bug_text, s, n);
-				if (retitle(p, p->bug_text.buf, p->bug_text.len)) {
+				if (retitle(p, p->bug_text.buf, p->bug_text.len) && p->r->title) {
 					add_raw(p->r, l->orig, l->orig_len);
 					p->bug_open = true;
 					seen(p, l);
