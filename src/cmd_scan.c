@@ -233,13 +233,12 @@ static void scan_file(struct ctx *ctx, const char *path, void *data)
 	}
 	parser_finish(p);
 	if (ctx->store) {
-		if (s->store_ok && rc >= 0) {
-			if (store_commit(ctx->store, name) < 0)
-				s->store_ok = false;
-		} else {
+		/* a read error keeps what was read: those reports are whole */
+		if (!s->store_ok) {
 			store_rollback(ctx->store);
-			if (rc < 0 || ctx->store)
-				kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+			kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+		} else if (store_commit(ctx->store, name) < 0) {
+			kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
 		}
 	}
 	parser_free(p);

@@ -715,6 +715,7 @@ static bool report_has_frames(const struct report *r)
 static void close_report(struct parser *p)
 {
 	struct report *r = p->r;
+	enum pstate st = p->st;
 	bool keep;
 
 	if (!r)
@@ -732,7 +733,8 @@ static void close_report(struct parser *p)
 	if (!p->footer) {
 		const struct access *last = &r->acc[r->nacc - 1];
 
-		if (p->stack_noise || (!last->nframes && !last->elided) ||
+		/* the stack never ended (end of input, another report), or noise cut it */
+		if (st == ST_STACK || p->stack_noise || (!last->nframes && !last->elided) ||
 		    (r->title && r->nacc < p->max_acc && !r->unknown_origin))
 			r->truncated = true;
 	}
@@ -1172,11 +1174,11 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 			start_headless(p, l, s, n);
 			return;
 		}
-		if (k != L_BLANK)
+		if (k != L_BLANK) {
 			noise(p);
-		else
-			p->adjacent = false;
-		return;
+			return;
+		}
+		/* a blank line ends a stack whatever its quoting */
 	}
 
 	switch (k) {

@@ -583,13 +583,13 @@ void render_report(struct out *o, const struct report *r, enum render_detail d)
 		render_access(o, &r->acc[i], i);
 	out_end_arr(o);
 	out_str(o, "verdict", "  verdict: %s", verdict_name(c->verdict));
-	out_str(o, "writer", " (%s writer)", writer_name(c->writer));
-	out_str(o, "confidence", ", %s", confidence_name(c->confidence));
+	out_str(o, "writer", c->writer ? " (%s writer" : NULL, writer_name(c->writer));
+	out_str(o, "confidence", c->confidence ? ", %s)" : NULL, confidence_name(c->confidence));
 	out_text(o, "\n");
-	out_str(o, "field", "  field: %s\n", c->field);
-	out_str(o, "evidence", "  evidence: %s\n", c->evidence);
+	out_str(o, "field", c->field ? "  field: %s\n" : NULL, c->field);
+	out_str(o, "evidence", c->evidence ? "  evidence: %s\n" : NULL, c->evidence);
 	if (d == DETAIL_FULL || out_json(o))
-		out_str(o, "marking", "  marking: %s\n", c->marking);
+		out_str(o, "marking", c->marking ? "  marking: %s\n" : NULL, c->marking);
 	if (c->near_miss)
 		out_str(o, "near_miss", "  near miss: %s\n", c->near_miss);
 	if (c->rule)

@@ -213,10 +213,31 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /*
+ * Generic helpers say little about where the race is: for them the caller
+ * is part of the identity (memcmp from hci_get_route is not memcmp from
+ * tcp_v4_rcv).
+ */
+static bool generic_helper(const char *f)
+{
+	static const char *const prefixes[] = {
+		"mem", "str", "find_", "_find_", "__bitmap_", "bitmap_", "__list_", "list_", "rb_", "__rb_",
+		"xa_", "__xa_", "copy_", "__copy_", "_copy_", "csum_", "_raw_spin_", "_raw_read_",
+		"_raw_write_", "queued_spin_", "queued_read_", "queued_write_", "__mutex_", "mutex_",
+		"atomic", "__tsan_", "__kcsan_", "kcsan_", "__asan_", "__kasan_", NULL,
+	};
+	for (int i = 0; prefixes[i]; i++)
+		if (str_startswith(f, prefixes[i]))
+			return true;
+	return false;
+}
+
+/*
  * The signature groups occurrences of one bug: the title, the bug type,
- * the origin, and per access its type and its top two real frames (inline
- * levels and compiler clone suffixes ignored), with the accesses sorted so
- * that the order in which KCSAN printed the two threads does not matter.
+ * the origin, and per access its type and its top real frame (the caller
+ * too when the top is a generic helper), with inline levels and compiler
+ * clone suffixes ignored and the accesses sorted, so that the order in
+ * which KCSAN printed the two threads and the paths that led there do not
+ * split a bug.
  */
 void report_signature(const struct report *r, char out[33])
 {
@@ -229,15 +250,17 @@ void report_signature(const struct report *r, char out[33])
 	for (int i = 0; i < r->nacc; i++) {
 		struct sbuf k = SBUF_INIT;
 		const struct access *a = &r->acc[i];
-		int taken = 0;
+		int want = 1;
 
 		sbuf_adds(&k, access_type_name(a->type));
-		for (size_t j = 0; j < a->nframes && taken < 2; j++) {
+		for (size_t j = 0; j < a->nframes && want > 0; j++) {
 			if (a->frames[j].inlined || a->frames[j].unreliable)
 				continue;
 			func_base_name(a->frames[j].func, base, sizeof(base));
 			sbuf_addf(&k, ",%s", base);
-			taken++;
+			want--;
+			if (want == 0 && j + 1 < a->nframes && k.len && generic_helper(base))
+				want = 1;
 		}
 		keys[i] = sbuf_detach(&k);
 	}

@@ -12,7 +12,7 @@
 #define APP_ID 0x4b435354   /* "KCST" */
 
 enum stmt_id {
-	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
+	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
 	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT, S_FRAME_INSERT,
 	S_COUNT,
 };
@@ -22,6 +22,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, truncated FROM occurrence WHERE head_hash = ?1",
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = ?1",
 	[S_SIG_BY_HASH] = "SELECT id, label, verdict, evidence_level FROM signature WHERE hash = ?1",
+	[S_SIG_BY_ID] = "SELECT id, label, verdict, evidence_level FROM signature WHERE id = ?1",
 	[S_SIG_INSERT] =
 		"INSERT INTO signature (hash, title, display_title, bug_type, unknown_origin, top_func,"
 		" subsystem, verdict, writer, confidence, field, rule, evidence, marking, evidence_level,"
@@ -106,6 +107,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
+	bool immutable;
 	bool in_tx;
 	sqlite3_stmt *stmt[S_COUNT];
 };
@@ -175,6 +177,11 @@ static int check_schema(struct store *st)
 	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
 	    pragma_int(st, "PRAGMA user_version", &version) < 0 ||
 	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables) < 0) {
+		int code = sqlite3_extended_errcode(st->db) & 0xff;
+
+		/* a WAL database on read-only storage: the caller retries */
+		if (st->readonly && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !st->immutable)
+			return -2;
 		db_error(st, NULL, "cannot read the database");
 		return -1;
 	}
@@ -204,6 +211,30 @@ static int check_schema(struct store *st)
 		return -1;
 	}
 	return exec(st, "COMMIT", "cannot create the database");
+}
+
+/* Open path as a read-only, immutable URI (no locks, no -shm needed). */
+static int open_immutable(struct store *st)
+{
+	struct sbuf uri = SBUF_INIT;
+	int rc;
+
+	sbuf_adds(&uri, "file:");
+	for (const char *c = st->path; *c; c++) {
+		if (*c == '%' || *c == '?' || *c == '#')
+			sbuf_addf(&uri, "%%%02X", (unsigned char)*c);
+		else
+			sbuf_addc(&uri, *c);
+	}
+	sbuf_adds(&uri, "?immutable=1");
+	rc = sqlite3_open_v2(uri.buf, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	sbuf_release(&uri);
+	if (rc != SQLITE_OK) {
+		db_error(st, NULL, "cannot open the database");
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
 }
 
 struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
@@ -237,8 +268,20 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 		kt_error(ctx, KT_EXIT_STORE, path, "the database is read-only; nothing can be stored");
 		goto fail;
 	}
-	if (check_schema(st) < 0)
+	switch (check_schema(st)) {
+	case 0:
+		break;
+	case -2:
+		/* a WAL database on read-only storage: read it as immutable */
+		sqlite3_close(st->db);
+		st->db = NULL;
+		st->immutable = true;
+		if (open_immutable(st) < 0 || check_schema(st) < 0)
+			goto fail;
+		break;
+	default:
 		goto fail;
+	}
 	if (!readonly) {
 		int ok = 0;
 		sqlite3_stmt *s;
@@ -542,7 +585,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 {
 	char hash[33], head[33], sig[33], when[32];
 	sqlite3_stmt *s;
-	int64_t sig_id = 0;
+	int64_t sig_id = 0, dup_sig = 0;
 	bool upgraded = false, found = false;
 	char *label = NULL;
 	int level = 0;
@@ -554,11 +597,31 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 	report_signature(r, sig);
 	kt_format_time(now, when);
 
-	/* the signature: found or created */
-	s = stmt(st, S_SIG_BY_HASH);
+	/* the same occurrence again: nothing to add */
+	s = stmt(st, S_OCC_BY_HASH);
 	if (!s)
 		return STORE_FAILED;
-	bind_text(s, 1, sig);
+	bind_text(s, 1, hash);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		res = STORE_DUPLICATE;
+		dup_sig = sqlite3_column_int64(s, 1);
+	} else if (r->truncated && head_exists(st, head)) {
+		res = STORE_DUPLICATE;   /* a cut copy of a report we have */
+	} else {
+		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
+			return STORE_FAILED;
+		if (upgraded)
+			res = STORE_UPGRADED;
+	}
+	/* the signature: found or created (after dropping cut copies, which may
+	   empty one); a known occurrence keeps the signature it was stored under */
+	s = stmt(st, dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
+	if (!s)
+		return STORE_FAILED;
+	if (dup_sig)
+		sqlite3_bind_int64(s, 1, dup_sig);
+	else
+		bind_text(s, 1, sig);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		sig_id = sqlite3_column_int64(s, 0);
@@ -573,21 +636,6 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 		return STORE_FAILED;
 	}
 
-	/* the same occurrence again: nothing to add */
-	s = stmt(st, S_OCC_BY_HASH);
-	if (!s)
-		goto fail;
-	bind_text(s, 1, hash);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		res = STORE_DUPLICATE;
-	} else if (r->truncated && head_exists(st, head)) {
-		res = STORE_DUPLICATE;   /* a cut copy of a report we have */
-	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
-			goto fail;
-		if (upgraded)
-			res = STORE_UPGRADED;
-	}
 	if (res == STORE_DUPLICATE && !found) {
 		/* its signature changed (new rules, a vmlinux): keep the old row */
 		free(label);

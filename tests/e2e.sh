@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# End-to-end tests: run the binary on fixture logs, compare with golden
+# files, and check the store, the exit codes and the handling of bad input.
+#
+#   tests/e2e.sh            run
+#   tests/e2e.sh --regen    rewrite tests/golden/ (read the diff before committing)
+set -u
+cd "$(dirname "$0")/.."
+BIN=$PWD/kcsan-triage
+GOLDEN=tests/golden
+REGEN=0
+[ "${1:-}" = "--regen" ] && REGEN=1
+
+export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000   # 2025-11-21T08:00:00Z
+unset KCSAN_TRIAGE_DB
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-e2e.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# run CMD...: sets $out, $err, $rc
+run() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	out=$(cat "$TMP/out")
+	err=$(cat "$TMP/err")
+}
+
+expect_rc() {   # expect_rc WANT what
+	if [ "$rc" = "$1" ]; then ok; else bad "$2: exit $rc, expected $1; stderr: $(head -c 400 "$TMP/err")"; fi
+}
+
+expect_out() {  # expect_out PATTERN what
+	if grep -Eq -- "$1" "$TMP/out"; then ok; else bad "$2: stdout lacks /$1/"; fi
+}
+
+expect_err() {
+	if grep -Eq -- "$1" "$TMP/err"; then ok; else bad "$2: stderr lacks /$1/ (stderr: $(head -c 300 "$TMP/err"))"; fi
+}
+
+expect_eq() {   # expect_eq GOT WANT what
+	if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi
+}
+
+# golden NAME: compare $TMP/out with tests/golden/NAME
+golden() {
+	local g="$GOLDEN/$1"
+	# the temp dir is no part of the answer
+	sed -i "s|$TMP|\$TMP|g" "$TMP/out"
+	if [ $REGEN = 1 ]; then
+		mkdir -p "$(dirname "$g")"
+		cp "$TMP/out" "$g"
+		ok
+		return
+	fi
+	if [ ! -f "$g" ]; then
+		bad "golden $g missing (run tests/e2e.sh --regen and read the diff)"
+		return
+	fi
+	if diff -u "$g" "$TMP/out" >"$TMP/diff"; then ok; else bad "golden $g differs:"; head -40 "$TMP/diff"; fi
+}
+
+json_ok() {    # the output is one valid JSON document
+	if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" 2>/dev/null; then ok; else bad "$1: invalid JSON"; fi
+}
+
+jq_py() {      # jq_py EXPR: evaluate a Python expression on the JSON output (d)
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"
+}
+
+# ---------------------------------------------------------------------------
+echo "== golden: scan --no-db on every fixture"
+for f in fixtures/*.log fixtures/formats/*; do
+	name=$(basename "$f")
+	run "$BIN" scan --no-db --format json "$f"
+	json_ok "$f"
+	golden "scan/$name.json"
+	run "$BIN" scan --no-db "$f"
+	golden "scan/$name.txt"
+done
+
+echo "== golden: the store (scan, list, show, stats)"
+DB=$TMP/golden.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/kunit-kcsan-test.log
+expect_rc 1 "scan of logs with real races"
+golden "store/scan.txt"
+run "$BIN" --db "$DB" list
+expect_rc 0 "list"
+golden "store/list.txt"
+run "$BIN" --db "$DB" list --format json
+json_ok "list json"
+golden "store/list.json"
+run "$BIN" --db "$DB" show 1
+expect_rc 0 "show 1"
+golden "store/show-1.txt"
+run "$BIN" --db "$DB" show --format json 1
+json_ok "show json"
+golden "store/show-1.json"
+run "$BIN" --db "$DB" stats
+golden "store/stats.txt"
+run "$BIN" --db "$DB" stats --format json
+json_ok "stats json"
+golden "store/stats.json"
+
+# ---------------------------------------------------------------------------
+echo "== store: rescans add nothing, counts are exact"
+DB=$TMP/s.db
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log
+n1=$(jq_py 'd["summary"]["stored_new"]')
+expect_eq "$n1" 4 "first scan stores 4"
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "rescan stores nothing"
+expect_eq "$(jq_py 'd["summary"]["already_known"]')" 4 "rescan: 4 already known"
+cp fixtures/virtio-blk-console.log "$TMP/copy.log"
+run "$BIN" --db "$DB" scan --format json "$TMP/copy.log"
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "the same log under another name adds nothing"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py 'sum(r["count"] for r in d["reports"])')" 4 "counts sum to 4 occurrences"
+expect_eq "$(jq_py 'len(d["reports"])')" 3 "3 distinct reports (two identical titles with the same frames)"
+echo "   stdin"
+run sh -c "cat fixtures/virtio-blk-console.log | '$BIN' --db '$DB' scan --format json"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 4 "stdin is the default input"
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "stdin: nothing new"
+
+echo "== store: a growing log completes a truncated report, without double counting"
+DB=$TMP/grow.db
+head -n 254 fixtures/virtio-blk-console.log >"$TMP/grow.log"     # cut inside the first stack
+run "$BIN" --db "$DB" scan --format json "$TMP/grow.log"
+expect_eq "$(jq_py 'd["reports"][0]["truncated"]')" True "the cut report is marked truncated"
+cp fixtures/virtio-blk-console.log "$TMP/grow.log"
+run "$BIN" --db "$DB" scan --format json "$TMP/grow.log"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py 'sum(r["count"] for r in d["reports"])')" 4 "4 occurrences after the log grew"
+
+echo "== labels win and survive rescans"
+DB=$TMP/label.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+expect_rc 1 "real races need attention"
+run "$BIN" --db "$DB" list --format json
+ids=$(jq_py '" ".join(str(r["id"]) for r in d["reports"] if r["verdict"] == "real-race")')
+run "$BIN" --db "$DB" label --as device-origin --note "checked by hand" $ids
+expect_rc 0 "label"
+run "$BIN" --db "$DB" scan --fail-on real-race fixtures/virtio-blk-console.log
+expect_rc 0 "labelled reports no longer fail the scan"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py 'sorted(set(r["label"] for r in d["reports"] if r["label"]))')" "['device-origin']" "labels survive a rescan"
+run "$BIN" --db "$DB" list --verdict real-race --format json
+expect_eq "$(jq_py 'len(d["reports"])')" 0 "list --verdict uses the label"
+run "$BIN" --db "$DB" label --clear $ids
+expect_rc 0 "label --clear"
+run "$BIN" --db "$DB" label --as nonsense 1
+expect_rc 2 "label with a bad verdict"
+run "$BIN" --db "$DB" label --as real-race 999
+expect_rc 2 "label of a missing report"
+expect_err "no report #999" "label: says which id is missing"
+
+echo "== exit codes"
+run "$BIN" scan --no-db fixtures/formats/not-reports.txt
+expect_rc 0 "no reports: exit 0"
+run "$BIN" scan --no-db --fail-on none fixtures/kunit-kcsan-test.log
+expect_rc 0 "--fail-on none"
+run "$BIN" scan --no-db --fail-on bogus fixtures/kunit-kcsan-test.log
+expect_rc 2 "bad --fail-on"
+run "$BIN" frobnicate
+expect_rc 2 "unknown command"
+run "$BIN" sacn
+expect_rc 2 "misspelt command"
+expect_err "did you mean 'scan'" "suggests the nearest command"
+run "$BIN" scan --no-db --format yaml fixtures/formats/truncated.log
+expect_rc 2 "bad --format"
+run "$BIN" --db "$TMP/none.db" list
+expect_rc 4 "list without a database"
+expect_err "none.db: no database here" "says where"
+run "$BIN" --version
+expect_rc 0 "--version"
+run "$BIN" --help
+expect_rc 0 "--help"
+for c in $("$BIN" --help | sed -n '/^commands:/,/^$/p' | awk 'NF>1 {print $1}'); do
+	run "$BIN" help "$c"
+	expect_rc 0 "help $c"
+done
+if [ -w /dev/full ]; then
+	run sh -c "'$BIN' --db '$TMP/golden.db' list >/dev/full"
+	expect_rc 6 "list >/dev/full fails"
+	run sh -c "'$BIN' scan --no-db --format json fixtures/virtio-blk-console.log >/dev/full"
+	expect_rc 6 "scan >/dev/full fails"
+fi
+
+# ---------------------------------------------------------------------------
+echo "== bad input"
+head -c 200000 /dev/urandom >"$TMP/junk.bin"
+run "$BIN" scan --no-db "$TMP/junk.bin"
+expect_rc 0 "binary junk is no error"
+expect_err "junk.bin:1: binary data" "binary junk: a warning with the position"
+
+: >"$TMP/empty.log"
+run "$BIN" scan --no-db --format json "$TMP/empty.log"
+expect_rc 0 "empty file"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 0 "empty file: no reports"
+
+{ head -c 3000000 /dev/zero | tr '\0' 'x'; echo; cat fixtures/virtio-blk-console.log; } >"$TMP/giant.log"
+run "$BIN" scan --no-db --format json "$TMP/giant.log"
+expect_rc 1 "giant line: the rest is still scanned"
+expect_err "giant.log:1: line longer than" "giant line: a warning with the position"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 4 "giant line: 4 reports after it"
+expect_eq "$(jq_py 'd["reports"][0]["source"]["line"]')" 248 "giant line: line numbers stay right (BUG line 247, plus one)"
+
+# NUL bytes and invalid UTF-8 inside a report
+python3 - "$TMP/nul.log" <<'PY'
+import sys
+src = open("fixtures/virtio-blk-console.log", "rb").read()
+src = src.replace(b"Comm: kworker/1:1", b"Comm: kw\x00rk\xff\xfe/1:1", 1)
+src = src.replace(b"virtqueue_get_buf+0x2c/0x30", b"virtqueue_get_buf+0x2c/0x30 \x1b[31m\xc3(", 1)
+open(sys.argv[1], "wb").write(src)
+PY
+run "$BIN" scan --no-db --format json "$TMP/nul.log"
+json_ok "NUL and invalid UTF-8 give valid JSON"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 4 "NUL bytes: reports still found"
+run "$BIN" scan --no-db "$TMP/nul.log"
+if grep -q $'\x1b' "$TMP/out"; then bad "terminal escapes reach the terminal"; else ok; fi
+
+mkdir -p "$TMP/tree/sub"
+cp fixtures/virtio-blk-console.log "$TMP/tree/sub/a.log"
+cp fixtures/virtio-rng-console.log "$TMP/tree/b.log"
+ln -s "$TMP/nowhere" "$TMP/tree/dangling.log"
+if [ -r /proc/self/mem ]; then ln -s /proc/self/mem "$TMP/tree/eio.log"; fi
+DB=$TMP/tree.db
+run "$BIN" --db "$DB" scan --format json "$TMP/tree"
+expect_rc 3 "an unreadable entry: exit 3"
+expect_err "dangling.log: cannot open" "names the unreadable entry"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 7 "the readable files are scanned"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py 'sum(r["count"] for r in d["reports"])')" 7 "and stored"
+run "$BIN" scan --no-db "$TMP/does-not-exist.log"
+expect_rc 3 "a missing file: exit 3"
+
+echo "== bad databases"
+echo "this is not a database, just text that is long enough to be a header......" >"$TMP/text.db"
+run "$BIN" --db "$TMP/text.db" scan fixtures/virtio-blk-console.log
+expect_rc 4 "a text file as database"
+expect_err "text.db" "names the database"
+expect_eq "$(head -c 20 "$TMP/text.db")" "this is not a databa" "the file is left alone"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("create table t(x)"); c.commit()' "$TMP/other.db"
+run "$BIN" --db "$TMP/other.db" scan fixtures/virtio-blk-console.log
+expect_rc 4 "another program's SQLite database"
+expect_err "not a kcsan-triage database" "says so"
+mkdir -p "$TMP/dir.db"
+run "$BIN" --db "$TMP/dir.db" scan fixtures/virtio-blk-console.log
+expect_rc 4 "a directory as database"
+
+echo "   locked"
+DB=$TMP/lock.db
+run "$BIN" --db "$DB" scan fixtures/virtio-rng-console.log
+before=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from occurrence").fetchone()[0])' "$DB")
+python3 - "$DB" "$TMP/locked" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+time.sleep(4)
+c.execute("ROLLBACK")
+PY
+lockpid=$!
+for i in $(seq 50); do [ -f "$TMP/locked" ] && break; sleep 0.1; done
+KCSAN_TRIAGE_BUSY_TIMEOUT=300 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+expect_rc 4 "a locked database: exit 4"
+expect_err "locked" "says the database is locked"
+wait $lockpid
+after=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from occurrence").fetchone()[0])' "$DB")
+expect_eq "$after" "$before" "nothing lost, nothing half-written"
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+expect_rc 1 "the same scan works once the lock is gone"
+
+echo "   read-only"
+DB=$TMP/ro/ro.db
+mkdir -p "$TMP/ro"
+run "$BIN" --db "$DB" scan fixtures/virtio-rng-console.log
+chmod 555 "$TMP/ro"
+chmod 444 "$DB" "$DB-wal" "$DB-shm" 2>/dev/null
+if [ "$(id -u)" = 0 ]; then
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	chmod 755 "$TMP"
+else
+	asuser() { "$@"; }
+fi
+run asuser "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+expect_rc 4 "a read-only database: exit 4"
+expect_err "read-only" "says read-only"
+run asuser "$BIN" --db "$DB" list
+expect_rc 0 "a read-only database can still be listed"
+chmod 755 "$TMP/ro"
+
+echo
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]
