@@ -18,14 +18,13 @@
 const struct cmd kt_commands[] = {
 	{ "scan", cmd_scan, CMD_STORE | CMD_NODB_OPT | CMD_RULES,
 	  "find KCSAN reports in logs, mail and archives; triage and store them",
-	  "[--no-db] [--format text|json] [--fail-on LIST] [--vmlinux PATH] [--modules DIR]\n"
-	  "[--src DIR] [--symbolizer libdw|addr2line] [--rules FILE]... [FILE|DIR|-]..." },
+	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--rules FILE]... [FILE|DIR|-]..." },
 	{ "list", cmd_list, CMD_STORE_RO,
 	  "list the reports in the store",
 	  "[--format text|json] [--verdict VERDICT] [--grep TEXT] [--limit N]" },
 	{ "show", cmd_show, CMD_STORE_RO,
 	  "show one report: every occurrence, access and frame, the evidence",
-	  "[--format text|json] [--src DIR] [--raw] ID" },
+	  "[--format text|json] [--raw] [--all] ID" },
 	{ "stats", cmd_stats, CMD_STORE_RO,
 	  "count reports by verdict, bug type, top function and subsystem",
 	  "[--format text|json] [--top N]" },

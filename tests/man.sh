@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The man page: lint it, check that it documents every command, option and
+# exit status the program has, and run its EXAMPLES.
+set -u
+cd "$(dirname "$0")/.."
+BIN=$PWD/kcsan-triage
+MAN=man/kcsan-triage.1
+fail=0
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+echo "== man: groff -man -ww -z"
+if ! groff -man -ww -z "$MAN" 2>&1 | tee /tmp/kt-man-lint.$$ | grep -q .; then :; else
+	cat /tmp/kt-man-lint.$$
+	bad "groff warnings"
+fi
+rm -f /tmp/kt-man-lint.$$
+
+# the page as plain text, hyphens as in the program's output
+text=$(groff -man -Tutf8 -P-c -P-b -P-u "$MAN" 2>/dev/null | sed 's/‐/-/g; s/−/-/g')
+
+echo "== man: every command and option of --help is documented"
+cmds=$("$BIN" --help | sed -n '/^commands:/,/^$/p' | awk 'NF>1 {print $1}')
+for c in $cmds; do
+	grep -q "^ *$c" <<<"$text" || bad "command '$c' is not in the man page"
+	for opt in $("$BIN" help "$c" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "$opt" <<<"$text" || bad "option $opt of '$c' is not in the man page"
+	done
+done
+for opt in $("$BIN" --help | sed -n '/^global options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	grep -q -- "$opt" <<<"$text" || bad "global option $opt is not in the man page"
+done
+
+echo "== man: every exit status is documented"
+"$BIN" --help | sed -n '/^exit status:/,$p' | awk 'NF>1 && $1 ~ /^[0-9]+$/ {print $1}' | while read -r code; do
+	sec=$(sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text")
+	grep -Eq "^ +$code( |\$)" <<<"$sec" || { echo "FAIL: exit status $code is not in the man page"; exit 1; }
+done || fail=$((fail + 1))
+
+echo "== man: the EXAMPLES run"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kt-man.XXXXXX")
+export KCSAN_TRIAGE_DB=$tmp/examples.db
+# dmesg needs privileges: the examples read a fixture instead
+dmesg() { cat fixtures/virtio-blk-console.log; }
+kcsan_triage() { "$BIN" "$@"; }
+export -f dmesg 2>/dev/null
+n=0
+while IFS= read -r cmd; do
+	n=$((n + 1))
+	cmd=${cmd//kcsan-triage/\"$BIN\"}
+	cmd=${cmd//> kcsan.json/> \"$tmp\/kcsan.json\"}
+	cmd=${cmd//--db ci.db/--db \"$tmp\/ci.db\"}
+	out=$(bash -c "dmesg() { cat fixtures/virtio-blk-console.log; }; $cmd" 2>&1)
+	rc=$?
+	# 1 means "reports need attention": the examples are about such logs
+	if [ $rc -gt 1 ]; then
+		bad "example '$cmd' exits $rc: $out"
+	fi
+done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH SEE ALSO/p' "$MAN" | sed -n '/^\.EX/,/^\.EE/p' | grep '^\$ ' |
+	 sed 's/^\$ //; s/\\-/-/g')
+[ $n -ge 5 ] || bad "only $n examples found"
+rm -rf "$tmp"
+
+echo "man: $fail failed"
+[ $fail = 0 ]
