@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmarks (numbers to read, never pass/fail):
+#   scan: a 1 GiB log of ordinary console noise with a few reports --
+#         wall time of `scan --no-db` against `grep -c 'BUG: KCSAN'`, and peak RSS;
+#   store: the same scan into a fresh database;
+#   sym:  bench/sym.sh, when present (symbolization against a distribution vmlinux).
+set -eu
+cd "$(dirname "$0")/.."
+BIN=$PWD/kcsan-triage
+CACHE=${KT_BENCH_CACHE:-/var/tmp/kcsan-bench}
+SIZE_MB=${KT_BENCH_SIZE_MB:-1024}
+mkdir -p "$CACHE"
+LOG=$CACHE/noise-${SIZE_MB}M.log
+if [ ! -f "$LOG" ]; then
+	echo "making $LOG ($SIZE_MB MiB) ..."
+	python3 bench/mklog.py "$LOG" "$SIZE_MB"
+fi
+reports=$(grep -c 'BUG: KCSAN' "$LOG")
+echo "log: $LOG, $(du -m "$LOG" | cut -f1) MiB, $(wc -l <"$LOG") lines, $reports reports"
+cat "$LOG" >/dev/null   # warm the page cache: both tools read from memory
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+wall() {   # wall SECONDS of a command, median of 3
+	for i in 1 2 3; do
+		# not /dev/null: grep stops at the first match when its output is discarded
+		/usr/bin/time -f '%e %M' -o "$CACHE/time" "$@" >"$CACHE/out" 2>&1 || true
+		tail -n 1 "$CACHE/time" | cut -d' ' -f1
+	done | median
+}
+rss() { /usr/bin/time -f '%M' -o "$CACHE/time" "$@" >/dev/null 2>&1 || true; tail -n 1 "$CACHE/time"; }
+
+g=$(wall grep -c 'BUG: KCSAN' "$LOG")
+s=$(wall "$BIN" scan --no-db "$LOG")
+m=$(rss "$BIN" scan --no-db "$LOG")
+echo "grep -c 'BUG: KCSAN':       ${g} s"
+echo "kcsan-triage scan --no-db:  ${s} s  (peak RSS $((m / 1024)) MiB)"
+awk -v g="$g" -v s="$s" 'BEGIN { printf "speed: scan runs at %.2f of grep'"'"'s speed (target: at least 0.5)\n", g / s }'
+
+rm -f "$CACHE/bench.db"*
+d=$(wall sh -c "rm -f '$CACHE/bench.db'*; '$BIN' --db '$CACHE/bench.db' scan --fail-on none '$LOG'")
+echo "kcsan-triage scan (store):  ${d} s"
+t=$(wall "$BIN" scan --no-db --text "$LOG")
+echo "kcsan-triage scan --text:   ${t} s  (every line through the parser, as for mail)"
+
+if [ -x bench/sym.sh ]; then
+	echo
+	bench/sym.sh
+fi

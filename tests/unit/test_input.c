@@ -1,0 +1,355 @@
+/* Unit tests: the reader (quoted-printable, base64, the idle skip, long lines), the
+ * JSON writer, report identity, the rules parser and member fitting. */
+#define _GNU_SOURCE
+#include <unistd.h>
+
+#include "unit.h"
+
+#include "input.h"
+#include "render.h"
+#include "report.h"
+#include "rules.h"
+
+static char tmpdir[] = "/tmp/kt-unit.XXXXXX";
+
+static char *write_file(const char *name, const char *data, size_t n)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "wb");
+
+	fwrite(data, 1, n, f);
+	fclose(f);
+	return path;
+}
+
+/* All lines of a file, joined with '|'; and the line numbers. */
+static char *read_all(const char *path, bool idle, struct sbuf *numbers, enum input_mode *mode)
+{
+	struct ctx ctx = { 0 };
+	struct input *in;
+	struct input_line l;
+	struct sbuf sb = SBUF_INIT;
+
+	ctx.quiet = 1;
+	in = input_open(&ctx, path);
+	if (!in)
+		return NULL;
+	if (mode)
+		*mode = input_mode(in);
+	while (input_next(in, &l, idle) > 0) {
+		sbuf_add(&sb, l.text, l.len);
+		sbuf_addc(&sb, '|');
+		if (numbers)
+			sbuf_addf(numbers, "%llu,", (unsigned long long)l.lineno);
+	}
+	input_close(in);
+	return sbuf_detach(&sb);
+}
+
+static void test_qp(void)
+{
+	const char *text =
+		"Content-Transfer-Encoding: quoted-printable\n"
+		"\n"
+		"> BUG: KCSAN: data-race in intel_pstate_update_ut=\n"
+		"il / intel_pstate_update_util=20\n"
+		"> write to 0xffffffffa9098a59 of 1 bytes by inter=\n"
+		"rupt on cpu 41:=20\n"
+		"> =3D=3D=3D=3D\n"
+		"==========\n";
+	char *path = write_file("qp.txt", text, strlen(text));
+	struct sbuf nums = SBUF_INIT;
+	char *all = read_all(path, false, &nums, NULL);
+
+	CHECK_STR(all, "Content-Transfer-Encoding: quoted-printable||"
+		       "> BUG: KCSAN: data-race in intel_pstate_update_util / intel_pstate_update_util |"
+		       "> write to 0xffffffffa9098a59 of 1 bytes by interrupt on cpu 41: |"
+		       "> ====|==========|");
+	CHECK_STR(nums.buf, "1,2,3,5,7,8,");
+	free(all);
+	free(path);
+	sbuf_release(&nums);
+
+	/* "param=20" in a log is no quoted-printable */
+	text = "kcsan.udelay_interrupt=20\nBUG: KCSAN: x=\ny\n";
+	path = write_file("notqp.txt", text, strlen(text));
+	all = read_all(path, false, NULL, NULL);
+	CHECK_STR(all, "kcsan.udelay_interrupt=20|BUG: KCSAN: x=|y|");
+	free(all);
+	free(path);
+}
+
+static void test_base64(void)
+{
+	/* "> [  410.297475] BUG: KCSAN: data-race in e1000_clean_rx_irq+0x330/0x870\n" etc. */
+	const char *plain = "> [  410.297475] BUG: KCSAN: data-race in e1000_clean_rx_irq+0x330/0x870\n"
+			    "> race at unknown origin, with read to 0xffff8a554584d3ec of 1 bytes by interrupt on cpu 0:\n"
+			    ">  e1000_clean_rx_irq+0x330/0x870\n";
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct sbuf enc = SBUF_INIT;
+	size_t n = strlen(plain), col = 0;
+	char *path, *all;
+
+	sbuf_adds(&enc, "Some text before\n\n");
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)plain[i] << 16;
+		size_t k = n - i;
+
+		if (k > 1)
+			v |= (unsigned char)plain[i + 1] << 8;
+		if (k > 2)
+			v |= (unsigned char)plain[i + 2];
+		sbuf_addc(&enc, tbl[(v >> 18) & 63]);
+		sbuf_addc(&enc, tbl[(v >> 12) & 63]);
+		sbuf_addc(&enc, k > 1 ? tbl[(v >> 6) & 63] : '=');
+		sbuf_addc(&enc, k > 2 ? tbl[v & 63] : '=');
+		col += 4;
+		if (col == 76) {
+			sbuf_addc(&enc, '\n');
+			col = 0;
+		}
+	}
+	sbuf_adds(&enc, "\n\nafter\n");
+	path = write_file("b64.txt", enc.buf, enc.len);
+	all = read_all(path, false, NULL, NULL);
+	CHECK_STR(all, "Some text before||"
+		       "> [  410.297475] BUG: KCSAN: data-race in e1000_clean_rx_irq+0x330/0x870|"
+		       "> race at unknown origin, with read to 0xffff8a554584d3ec of 1 bytes by interrupt on cpu 0:|"
+		       ">  e1000_clean_rx_irq+0x330/0x870||after|");
+	free(all);
+	free(path);
+	sbuf_release(&enc);
+}
+
+static void test_skip_and_lines(void)
+{
+	struct sbuf log = SBUF_INIT, nums = SBUF_INIT;
+	enum input_mode mode;
+	char *path, *all;
+
+	for (int i = 1; i <= 5000; i++)
+		sbuf_addf(&log, "[%12.6f] ordinary message number %d\r\n", i / 1000.0, i);
+	sbuf_adds(&log, "[    5.000001] BUG: KCSAN: data-race in f+0x1/0x2\r\n");
+	for (int i = 1; i <= 5000; i++)
+		sbuf_addf(&log, "[%12.6f] more %d\n", 6 + i / 1000.0, i);
+	path = write_file("log.txt", log.buf, log.len);
+	all = read_all(path, true, &nums, &mode);
+	CHECK_INT(mode, INPUT_LOG);
+	/* idle: only the anchor's line and the two before it are handed out, with their numbers */
+	CHECK(strstr(all, "BUG: KCSAN: data-race in f+0x1/0x2") != NULL);
+	CHECK(strstr(all, "ordinary message number 4999") != NULL);
+	CHECK(strstr(all, "ordinary message number 10|") == NULL);
+	CHECK(strstr(nums.buf, "5001,") != NULL);
+	CHECK(input_count_newlines(log.buf, log.len) == 10001);
+	free(all);
+	sbuf_reset(&nums);
+	/* not idle: every line */
+	all = read_all(path, false, &nums, NULL);
+	CHECK(strstr(all, "ordinary message number 10|") != NULL);
+	CHECK(strstr(all, "\r") == NULL);
+	free(all);
+	free(path);
+	sbuf_release(&nums);
+	sbuf_release(&log);
+
+	CHECK(input_find_anchor("xxKCSAxKCSAN", 12) != NULL);
+	CHECK(input_find_anchor("xxKCSAxKCSA", 11) == NULL);
+}
+
+static void test_giant_line(void)
+{
+	size_t n = 3 * 1024 * 1024;
+	char *data = xmalloc(n + 64);
+	char *path, *all;
+	struct sbuf nums = SBUF_INIT;
+
+	memset(data, 'x', n);
+	memcpy(data + n, "\nsecond line\n", 13);
+	path = write_file("giant.txt", data, n + 13);
+	all = read_all(path, false, &nums, NULL);
+	CHECK(all && strlen(all) == INPUT_MAX_LINE + 1 + 12);
+	CHECK(all && strstr(all, "|second line|") != NULL);
+	CHECK_STR(nums.buf, "1,2,");
+	free(all);
+	free(path);
+	free(data);
+	sbuf_release(&nums);
+}
+
+static void test_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out *o = out_new(f, KT_FMT_JSON);
+
+	out_begin_obj(o, NULL);
+	out_str(o, "a", NULL, "quote\" back\\ nl\n ctl\x01 esc\x1b utf8 \xc3\xa9 bad \xff\xc3 end");
+	out_null(o, "n");
+	out_int(o, "i", NULL, -5);
+	out_bool(o, "b", NULL, true);
+	out_begin_arr(o, "arr");
+	out_str(o, NULL, NULL, "x");
+	out_end_arr(o);
+	out_end_obj(o);
+	CHECK_INT(out_close(o), 0);
+	fclose(f);
+	CHECK_STR(buf, "{\n  \"a\": \"quote\\\" back\\\\ nl\\n ctl\\u0001 esc\\u001b utf8 \xc3\xa9 bad \\ufffd\\ufffd end\",\n"
+		       "  \"n\": null,\n  \"i\": -5,\n  \"b\": true,\n  \"arr\": [\n    \"x\"\n  ]\n}\n");
+	free(buf);
+
+	/* text output neutralises escapes */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	o = out_new(f, KT_FMT_TEXT);
+	out_str(o, "a", "<%s>", "red\x1b[31m");
+	out_close(o);
+	fclose(f);
+	CHECK_STR(buf, "<red^[[31m>");
+	free(buf);
+}
+
+static struct report *mk_report(const char *title, const char *f1, const char *f2)
+{
+	struct report *r = report_new();
+	struct frame *f;
+
+	r->title = title ? xstrdup(title) : NULL;
+	r->nacc = 2;
+	r->acc[0].type = ACC_WRITE;
+	f = access_add_frame(&r->acc[0]);
+	f->func = xstrdup(f1);
+	r->acc[1].type = ACC_READ;
+	f = access_add_frame(&r->acc[1]);
+	f->func = xstrdup(f2);
+	sbuf_adds(&r->norm, title ? title : "");
+	return r;
+}
+
+static void test_identity(void)
+{
+	struct report *a = mk_report("KCSAN: data-race in x / y", "x", "y.isra.0");
+	struct report *b = mk_report("KCSAN: data-race in x / y", "y", "x");
+	char sa[33], sb[33], ha[33], hb[33];
+
+	/* the order of the accesses and clone suffixes do not matter */
+	b->acc[0].type = ACC_READ;
+	b->acc[1].type = ACC_WRITE;
+	report_signature(a, sa);
+	report_signature(b, sb);
+	CHECK_STR(sa, sb);
+	/* the occurrence hash covers the printk time */
+	a->log_time = xstrdup("1.0");
+	report_occurrence_hash(a, ha);
+	free(a->log_time);
+	a->log_time = xstrdup("2.0");
+	report_occurrence_hash(a, hb);
+	CHECK(strcmp(ha, hb) != 0);
+	report_free(a);
+	report_free(b);
+
+	/* generic helpers take their caller into the signature */
+	a = mk_report("KCSAN: data-race in memcmp", "memcmp", "z");
+	b = mk_report("KCSAN: data-race in memcmp", "memcmp", "z");
+	{
+		struct frame *f = access_add_frame(&a->acc[0]);
+
+		f->func = xstrdup("hci_get_route");
+		f = access_add_frame(&b->acc[0]);
+		f->func = xstrdup("tcp_v4_rcv");
+	}
+	report_signature(a, sa);
+	report_signature(b, sb);
+	CHECK(strcmp(sa, sb) != 0);
+	report_free(a);
+	report_free(b);
+}
+
+static void test_rules(void)
+{
+	struct ctx ctx = { 0 };
+	struct rules rs = { 0 };
+	const char *good =
+		"# comment\n"
+		"struct vring_used\n"
+		"    writer device\n"
+		"    align 4\n"
+		"    reference spec\n"
+		"    function ^more_used_split$\n"
+		"    member idx\n"
+		"        offset 2\n"
+		"        size 2\n"
+		"        expr \\bused->idx\\b\n"
+		"    member ring[].len\n"
+		"        offset 8\n"
+		"        size 4\n"
+		"        stride 8\n";
+	const char *bad =
+		"struct x\n"
+		"    writer gremlin\n"
+		"    align 3\n"
+		"    member m\n"
+		"        offset two\n"
+		"        size 4\n"
+		"    frobnicate yes\n";
+
+	ctx.quiet = 1;
+	CHECK_INT(rules_parse(&ctx, &rs, "good.rules", good, strlen(good)), 0);
+	CHECK_INT(rs.n, 1);
+	if (rs.n == 1) {
+		const struct rule *r = &rs.v[0];
+
+		CHECK_STR(r->name, "vring_used");
+		CHECK_INT(r->writer, W_DEVICE);
+		CHECK_INT(r->nmembers, 2);
+		CHECK(rule_function_matches(r, NULL, "more_used_split"));
+		CHECK(rule_function_matches(r, NULL, "more_used_split.isra.0"));
+		CHECK(!rule_function_matches(r, NULL, "more_used_packed"));
+		CHECK(pattern_match(&r->members[0].expr, "	return vq->last_used_idx != virtio16_to_cpu(vq->vq.vdev, vq->split.vring.used->idx);"));
+		/* idx: 2 bytes at 2 mod 4 */
+		CHECK(rule_member_fits(r, &r->members[0], 0xffff888000b1d942, 2));
+		CHECK(!rule_member_fits(r, &r->members[0], 0xffff888000b1d940, 2));
+		CHECK(!rule_member_fits(r, &r->members[0], 0xffff888000b1d942, 4));
+		/* ring[].len: 4 bytes at 8 + 8k; the struct is only 4-aligned */
+		CHECK(rule_member_fits(r, &r->members[1], 0xffff888000b1d94c, 4));
+		CHECK(!rule_member_fits(r, &r->members[1], 0xffff888000b1d94e, 4));
+	}
+	ctx.errors = 0;
+	CHECK_INT(rules_parse(&ctx, &rs, "bad.rules", bad, strlen(bad)), -1);
+	CHECK(ctx.errors >= 4);
+	for (size_t i = 0; i < rs.n; i++) {
+		/* rules_free frees the array itself */
+	}
+	{
+		struct rules *heap = xcalloc(1, sizeof(*heap));
+
+		*heap = rs;
+		rules_free(heap);
+	}
+}
+
+int main(void)
+{
+	static const struct unit_test tests[] = {
+		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
+		TEST(test_json), TEST(test_identity), TEST(test_rules), { NULL, NULL },
+	};
+	int rc;
+
+	if (!mkdtemp(tmpdir))
+		return 2;
+	for (const struct unit_test *t = tests; t->name; t++) {
+		unit_current = t->name;
+		t->fn();
+	}
+	printf("%d checks, %d failed\n", unit_checks, unit_failures);
+	rc = unit_failures ? 1 : 0;
+	{
+		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+
+		if (system(cmd) != 0)
+			rc = 2;
+		free(cmd);
+	}
+	return rc;
+}

@@ -1,0 +1,324 @@
+/* Unit tests: the frame grammar, BUG lines, the normalizer and the parser state machine. */
+#define _GNU_SOURCE
+#include "unit.h"
+
+#include "normalize.h"
+#include "parse.h"
+
+static void frame_case(const char *line, bool bare, bool want, const char *func, const char *module,
+		       const char *file, int lineno, bool inl, long long off, long long size)
+{
+	struct frame f;
+	bool ok = parse_frame_text(line, strlen(line), bare, &f);
+
+	CHECK_INT(ok, want);
+	if (!ok || !want)
+		return;
+	CHECK_STR(f.func, func);
+	CHECK_STR(f.module, module);
+	CHECK_STR(f.file, file);
+	CHECK_INT(f.line, lineno);
+	CHECK_INT(f.inlined, inl);
+	if (off >= 0) {
+		CHECK(f.has_off);
+		CHECK_INT(f.off, off);
+		CHECK_INT(f.size, size);
+	} else {
+		CHECK(!f.has_off);
+	}
+	frame_release(&f);
+}
+
+static void test_frames(void)
+{
+	frame_case("virtqueue_get_buf_ctx_split+0x5e/0x200", false, true,
+		   "virtqueue_get_buf_ctx_split", NULL, NULL, 0, false, 0x5e, 0x200);
+	frame_case("__send_control_msg.isra.0+0x158/0x160 [virtio_console]", false, true,
+		   "__send_control_msg.isra.0", "virtio_console", NULL, 0, false, 0x158, 0x160);
+	frame_case("ext4_create+0x171/0x2f0 [ext4 4fc2a9b1e33d0a1cd8e2a3b1b62f34e0d92c7aa1]", false, true,
+		   "ext4_create", "ext4", NULL, 0, false, 0x171, 0x2f0);
+	frame_case("? ret_from_fork+0x1f/0x30", false, true, "ret_from_fork", NULL, NULL, 0, false, 0x1f, 0x30);
+	frame_case("[<ffffffff81234567>] do_idle+0x1cd/0x230", false, true, "do_idle", NULL, NULL, 0, false,
+		   0x1cd, 0x230);
+	frame_case("pipe_write+0x4a1/0xb60 fs/pipe.c:542", false, true, "pipe_write", NULL, "fs/pipe.c", 542,
+		   false, 0x4a1, 0xb60);
+	frame_case("call_write_iter include/linux/fs.h:2020 [inline]", false, true, "call_write_iter", NULL,
+		   "include/linux/fs.h", 2020, true, -1, 0);
+	frame_case("finish_task_switch         kernel/sched/core.c:4848", false, true, "finish_task_switch",
+		   NULL, "kernel/sched/core.c", 4848, false, -1, 0);
+	/* decode_stacktrace: the last location is the function's own line */
+	frame_case("tick_nohz_handler (kernel/time/tick-sched.c:229 kernel/time/tick-sched.c:287)", false, true,
+		   "tick_nohz_handler", NULL, "kernel/time/tick-sched.c", 287, false, -1, 0);
+	frame_case("sysvec_apic_timer_interrupt (arch/x86/kernel/apic/apic.c:1043 (discriminator 2))", false,
+		   true, "sysvec_apic_timer_interrupt", NULL, "arch/x86/kernel/apic/apic.c", 1043, false, -1, 0);
+	frame_case("__send_to_port (drivers/char/virtio_console.c:612) virtio_console", false, true,
+		   "__send_to_port", "virtio_console", "drivers/char/virtio_console.c", 612, false, -1, 0);
+	/* faddr2line */
+	frame_case("blk_mq_rq_ctx_init+0x1f3/0x300:", false, true, "blk_mq_rq_ctx_init", NULL, NULL, 0, false,
+		   0x1f3, 0x300);
+	/* unsymbolized and bare entries only where a stack is expected */
+	frame_case("0xc26420dc", true, true, "0xc26420dc", NULL, NULL, 0, false, -1, 0);
+	frame_case("0xc26420dc", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("deferred_init_max21d", true, true, "deferred_init_max21d", NULL, NULL, 0, false, -1, 0);
+	frame_case("deferred_init_max21d", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	/* not frames */
+	frame_case("Hello world", true, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("usbcore: registered new interface driver cdc_ether", true, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("foo (bar)", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("func+0x1/", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	/* a module tag cut by a wrapped line is still a module */
+	frame_case("ext4_read_inode_bitmap+0x2f1/0xa30 [ext4", false, true, "ext4_read_inode_bitmap", "ext4",
+		   NULL, 0, false, 0x2f1, 0xa30);
+}
+
+static void bug_case(const char *line, bool want, const char *title, enum bug_type bt, int nf, bool inl)
+{
+	char *t = NULL;
+	enum bug_type b;
+	int n;
+	bool i;
+	bool ok = parse_bug_line(line, strlen(line), &t, &b, &n, &i);
+
+	CHECK_INT(ok, want);
+	if (ok && want) {
+		CHECK_STR(t, title);
+		CHECK_INT(b, bt);
+		CHECK_INT(n, nf);
+		CHECK_INT(i, inl);
+	}
+	free(t);
+}
+
+static void test_bug_lines(void)
+{
+	bug_case("BUG: KCSAN: data-race in find_next_bit / rcu_report_exp_cpu_mult", true,
+		 "KCSAN: data-race in find_next_bit / rcu_report_exp_cpu_mult", BUG_DATA_RACE, 2, false);
+	bug_case("BUG: KCSAN: data-race in e1000_clean_rx_irq+0x551/0xb10", true,
+		 "KCSAN: data-race in e1000_clean_rx_irq", BUG_DATA_RACE, 1, false);
+	bug_case("BUG: KCSAN: assert: race in dequeue_entities+0x6df/0x760", true,
+		 "KCSAN: assert: race in dequeue_entities", BUG_ASSERT, 1, false);
+	bug_case("BUG: KCSAN: racing read in __spin_yield+0xa8/0x180", true, "KCSAN: racing read in __spin_yield",
+		 BUG_DATA_RACE, 1, false);
+	bug_case("BUG: KCSAN: data-race in _raw_spin_lock_irqsave+0x13c/0x1b0 and _raw_spin_unlock_irqrestore+0x94/0x100",
+		 true, "KCSAN: data-race in _raw_spin_lock_irqsave and _raw_spin_unlock_irqrestore", BUG_DATA_RACE, 2,
+		 false);
+	bug_case("BUG: KCSAN: data-race in __jbd2_journal_refile_buffer [jbd2] / jbd2_write_access_granted [jbd2]", true,
+		 "KCSAN: data-race in __jbd2_journal_refile_buffer / jbd2_write_access_granted", BUG_DATA_RACE, 2, false);
+	bug_case("BUG: KCSAN: data-race in tcp_orphan_count_sum net/ipv4/tcp.c:2476 [inline]", true,
+		 "KCSAN: data-race in tcp_orphan_count_sum", BUG_DATA_RACE, 1, true);
+	bug_case("BUG: KCSAN: data-race in tick_nohz_next_event (kernel/time/tick-sched.c:815)", true,
+		 "KCSAN: data-race in tick_nohz_next_event", BUG_DATA_RACE, 1, false);
+	/* cut by a mail client: a BUG line without a title yet */
+	bug_case("BUG: KCSAN: data-race in", true, NULL, BUG_DATA_RACE, 1, false);
+	bug_case("BUG: KCSAN: data-", true, NULL, BUG_DATA_RACE, 1, false);
+	/* not BUG lines */
+	bug_case("BUG: KASAN: use-after-free in foo+0x1/0x2", false, NULL, BUG_DATA_RACE, 0, false);
+	bug_case("80  BUG: KCSAN: data-race in x+0x1/0x2", false, NULL, BUG_DATA_RACE, 0, false);
+	bug_case("BUG: KCSAN: %s in %pS\\n\", get_bug_type(type),", false, NULL, BUG_DATA_RACE, 0, false);
+}
+
+static void norm_case(const char *in, const char *text, int depth, const char *ts)
+{
+	struct normalizer nz = { 0 };
+	struct input_line il = { .text = in, .len = strlen(in), .lineno = 7, .offset = 99 };
+	struct nline nl;
+
+	normalize_line(&nz, &il, &nl);
+	CHECK_STR(nl.text, text);
+	CHECK_INT(nl.depth, depth);
+	if (ts) {
+		char buf[64];
+
+		CHECK(nl.ts != NULL);
+		snprintf(buf, sizeof(buf), "%.*s", (int)nl.ts_len, nl.ts ? nl.ts : "");
+		CHECK_STR(buf, ts);
+	} else {
+		CHECK(nl.ts == NULL);
+	}
+	CHECK_INT(nl.lineno, 7);
+	normalizer_release(&nz);
+}
+
+static void test_normalize(void)
+{
+	norm_case("[   44.377931][    C4] BUG: KCSAN: x", "BUG: KCSAN: x", 0, "44.377931");
+	norm_case("[ 2268.021382][T25724]  foo+0x1/0x2", "foo+0x1/0x2", 0, "2268.021382");
+	norm_case("[Thu May 28 03:51:53 2020] read to 0x1", "read to 0x1", 0, "Thu May 28 03:51:53 2020");
+	norm_case("> > > [  206.875637] BUG: KCSAN: y", "BUG: KCSAN: y", 3, "206.875637");
+	norm_case(">>>> [  93.5][  T616] fill_pool+0x38/0x700 ", "fill_pool+0x38/0x700", 4, "93.5");
+	norm_case("  | write (marked) to 0x1", "write (marked) to 0x1", 1, NULL);
+	norm_case("|   +-> reordered to: f+0x1/0x2", "+-> reordered to: f+0x1/0x2", 1, NULL);
+	norm_case("Nov 21 06:00:01 host kernel: [   12.000001] value changed: 0x1 -> 0x2",
+		  "value changed: 0x1 -> 0x2", 0, "12.000001");
+	norm_case("Nov 21 06:00:01 host kernel: CPU: 0 PID: 1 Comm: x", "CPU: 0 PID: 1 Comm: x", 0, NULL);
+	norm_case("<4>[   12.5] BUG: KCSAN: z", "BUG: KCSAN: z", 0, "12.5");
+	norm_case("4,1234,5678901,-;BUG: KCSAN: z", "BUG: KCSAN: z", 0, NULL);
+	norm_case("kern  :err   : [   12.5] BUG: KCSAN: z", "BUG: KCSAN: z", 0, "12.5");
+	norm_case("[\xc2\xa0 410.301524]\xc2\xa0 e1000_clean+0x4a5/0xc40", "e1000_clean+0x4a5/0xc40", 0, "410.301524");
+	norm_case("\x1b[2J[    0.000000] Linux version 6.1.192", "Linux version 6.1.192", 0, "0.000000");
+	norm_case("+    BUG: KCSAN: data-race in a / b", "BUG: KCSAN: data-race in a / b", 1, NULL);
+	norm_case("+-> reordered to: f+0x1/0x2", "+-> reordered to: f+0x1/0x2", 0, NULL);
+	{
+		/* console text glued in front of a frame */
+		struct normalizer nz = { 0 };
+		const char *in = "Starting Show Pl[  112.884653][  T364]  do_wp_page+0x107/0x7b0";
+		struct input_line il = { .text = in, .len = strlen(in) };
+		struct nline nl;
+
+		normalize_line(&nz, &il, &nl);
+		CHECK(nl.alt != NULL);
+		CHECK_INT(nl.alt_len, strlen("do_wp_page+0x107/0x7b0"));
+		CHECK(nl.alt && !memcmp(nl.alt, "do_wp_page+0x107/0x7b0", nl.alt_len));
+		normalizer_release(&nz);
+	}
+}
+
+/* Feed a text through normalizer and parser; collect the reports. */
+struct collected {
+	struct report *r[16];
+	int n;
+};
+
+static void collect(struct report *r, void *data)
+{
+	struct collected *c = data;
+
+	if (c->n < 16)
+		c->r[c->n++] = r;
+	else
+		report_free(r);
+}
+
+static void parse_text(const char *text, struct collected *c)
+{
+	struct parser *p = parser_new("t", collect, c);
+	struct normalizer nz = { 0 };
+	const char *s = text;
+	uint64_t ln = 1;
+
+	memset(c, 0, sizeof(*c));
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		char *line = strndup(s, n);
+		struct input_line il = { .text = line, .len = n, .lineno = ln++ };
+		struct nline nl;
+
+		normalize_line(&nz, &il, &nl);
+		parser_feed(p, &nl);
+		free(line);
+		s += n + (e ? 1 : 0);
+	}
+	parser_finish(p);
+	parser_free(p);
+	normalizer_release(&nz);
+}
+
+static void free_collected(struct collected *c)
+{
+	for (int i = 0; i < c->n; i++)
+		report_free(c->r[i]);
+}
+
+static void test_state_machine(void)
+{
+	struct collected c;
+
+	/* a complete report with the verbose lock list between its accesses */
+	parse_text("==================================================================\n"
+		   "BUG: KCSAN: data-race in a_func / b_func\n"
+		   "\n"
+		   "write (marked) to 0xffff888000001000 of 8 bytes by task 10 on cpu 1:\n"
+		   " b_func+0x10/0x20\n"
+		   " kthread+0x1/0x2\n"
+		   "\n"
+		   "1 lock held by x/10:\n"
+		   " #0: ffff888000002000 (&lock){+.+.}-{2:2}, at: b_func+0x8/0x20\n"
+		   "irq event stamp: 5\n"
+		   "hardirqs last  enabled at (5): [<ffffffff81000000>] c_func+0x1/0x2\n"
+		   "\n"
+		   "read (reordered) to 0xffff888000001000 of 8 bytes by interrupt on cpu 0:\n"
+		   " a_func+0x30/0x40\n"
+		   "  |\n"
+		   "  +-> reordered to: a_func+0x38/0x40\n"
+		   "\n"
+		   "value changed: 0x0000000000000001 -> 0x0000000000000002\n"
+		   " bits changed: 0x0000000000000003 with mask 0x00000000000000ff\n"
+		   "\n"
+		   "Reported by Kernel Concurrency Sanitizer on:\n"
+		   "CPU: 0 UID: 0 PID: 0 Comm: swapper/0 Not tainted 6.12.0-rc1+ #7 PREEMPT(voluntary)\n"
+		   "Hardware name: QEMU\n"
+		   "==================================================================\n",
+		   &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		struct report *r = c.r[0];
+
+		CHECK_STR(r->title, "KCSAN: data-race in a_func / b_func");
+		CHECK_INT(r->nacc, 2);
+		CHECK_INT(r->acc[0].marked, 1);
+		CHECK_INT(r->acc[0].nframes, 2);    /* the lock list's frames are not the stack's */
+		CHECK_INT(r->acc[1].reordered, 1);
+		CHECK_INT(r->acc[1].ctx, CTX_INTERRUPT);
+		CHECK_INT(r->acc[1].nframes, 1);
+		CHECK(r->acc[1].reordered_to != NULL);
+		CHECK_STR(r->kernel, "6.12.0-rc1+");
+		CHECK_STR(r->comm, "swapper/0");
+		CHECK_STR(r->value_old, "0x0000000000000001");
+		CHECK_STR(r->bits_mask, "0x00000000000000ff");
+		CHECK_STR(r->hardware, "QEMU");
+		CHECK_INT(r->truncated, 0);
+		CHECK_INT(r->line, 2);
+	}
+	free_collected(&c);
+
+	/* a list of titles is no report; a headless report needs a stack */
+	parse_text("BUG: KCSAN: data-race in a / b\nBUG: KCSAN: data-race in c\n\nprose\n", &c);
+	CHECK_INT(c.n, 0);
+	free_collected(&c);
+	parse_text("some prose\nread to 0x1 of 4 bytes by task 1 on cpu 0:\n\nprose\n", &c);
+	CHECK_INT(c.n, 0);
+	free_collected(&c);
+	/* but a BUG line with its access lines is a report, stacks elided or not */
+	parse_text("BUG: KCSAN: data-race in c / d\n\nread to 0x1 of 4 bytes by task 1 on cpu 0:\n\n"
+		   "write to 0x1 of 4 bytes by task 2 on cpu 1:\n\nReported by Kernel Concurrency Sanitizer on:\n", &c);
+	CHECK_INT(c.n, 1);
+	free_collected(&c);
+
+	/* a wrapped access line and a wrapped CPU line */
+	parse_text("BUG: KCSAN: data-race in f+0x1/0x2\n\n"
+		   "race at unknown origin, with read to 0xffff888000000010 of 4\n"
+		   "bytes by interrupt on cpu 9:\n f+0x1/0x2\n\n"
+		   "Reported by Kernel Concurrency Sanitizer on:\n"
+		   "CPU: 9 PID: 0 Comm: swapper/9 Tainted: G\n"
+		   "          T  6.1.0-next-20221214 #2\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.r[0]->unknown_origin, 1);
+		CHECK_INT(c.r[0]->acc[0].size, 4);
+		CHECK_INT(c.r[0]->acc[0].cpu, 9);
+		CHECK_STR(c.r[0]->kernel, "6.1.0-next-20221214");
+	}
+	free_collected(&c);
+
+	/* a report cut short is kept and marked */
+	parse_text("BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		   " a+0x1/0x2\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK_INT(c.r[0]->truncated, 1);
+	free_collected(&c);
+
+	/* interleaved console lines do not break a stack */
+	parse_text("[1.0] BUG: KCSAN: data-race in f+0x1/0x2\n[1.0]\n"
+		   "[1.0] race at unknown origin, with read to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		   "[1.0]  f+0x1/0x2\n[2.0] usbcore: registered new interface driver x\n[1.0]  g+0x1/0x2\n"
+		   "[1.0]\n[1.0] Reported by Kernel Concurrency Sanitizer on:\n"
+		   "[1.0] CPU: 0 PID: 1 Comm: x Not tainted 6.1.0 #1\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1)
+		CHECK_INT(c.r[0]->acc[0].nframes, 2);
+	free_collected(&c);
+}
+
+UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine))
