@@ -41,7 +41,7 @@ struct ctx {
 	const char *db_path;       /* --db, $KCSAN_TRIAGE_DB, ./kcsan-triage.db */
 	struct store *store;       /* opened by the dispatcher for commands that need it */
 	struct rules *rules;       /* the knowledge base (embedded + --rules) */
-	const char *rules_files[16];
+	const char **rules_files;  /* --rules, in order */
 	int n_rules_files;
 	int errors;                /* counted by kt_error() */
 	int warnings;

@@ -38,6 +38,9 @@ struct frame {
 	char *buildid;         /* module build id when printed */
 	char *file;            /* source file, when known */
 	char *src;             /* the source line's text, when read */
+	char *comp_dir;        /* DWARF compilation directory of file, when symbolized */
+	char *locs;            /* inline locations the log gave inside this frame, innermost
+				  first: "func\tfile:line\n" lines (func may be empty) */
 	uint64_t off, size;    /* valid when has_off */
 	uint64_t addr;         /* raw address frames (func == "0x...") */
 	int line, column;      /* 0 when unknown */
@@ -76,6 +79,7 @@ struct classification {
 	char *field;           /* "struct vring_used.idx" */
 	char *rule;            /* the rule's name */
 	char *evidence;        /* one or more sentences naming every fact used */
+	char *reason;          /* the same in one short line, for tables */
 	char *marking;         /* suggested marking */
 	char *near_miss;
 	int level;             /* how much evidence was available (higher: more) */

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -12,6 +13,7 @@
 #include "parse.h"
 #include "render.h"
 #include "rules.h"
+#include "srctree.h"
 #include "store.h"
 
 /* One row per distinct report of this scan, for the text table. */
@@ -45,6 +47,13 @@ struct scan {
 };
 
 #define FAIL(v) (1u << (v))
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 {
@@ -121,11 +130,7 @@ static char *reason_of(const struct report *r)
 {
 	const struct classification *c = &r->cls;
 
-	if (c->verdict == V_DEVICE_ORIGIN)
-		return xasprintf("%s writes %s", writer_name(c->writer), c->field ? c->field : "the field");
-	if (c->near_miss)
-		return xstrdup(c->near_miss);
-	return xstrdup(c->evidence ? c->evidence : "");
+	return xstrdup(c->reason ? c->reason : c->evidence ? c->evidence : "");
 }
 
 static struct agg *agg_find(struct scan *s, const char sig[33])
@@ -308,7 +313,7 @@ static void agg_free(struct scan *s)
 int cmd_scan(int argc, char **argv, struct ctx *ctx)
 {
 	enum {
-		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_RULES, OPT_TEXT,
+		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_RULES, OPT_TEXT, OPT_SRC,
 	};
 	static const struct option opts[] = {
 		{ "no-db", no_argument, NULL, OPT_NODB },
@@ -316,9 +321,12 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		{ "fail-on", required_argument, NULL, OPT_FAILON },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "text", no_argument, NULL, OPT_TEXT },
+		{ "src", required_argument, NULL, OPT_SRC },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan s = { 0 };
+	const char *src_dir = NULL;
+	struct srctree *src;
 	int opt, rc;
 	char *stdin_arg[] = { (char *)"-" };
 
@@ -342,6 +350,9 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		case OPT_TEXT:
 			s.force_text = true;
 			break;
+		case OPT_SRC:
+			src_dir = optarg;
+			break;
 		default:
 			cmd_usage(stderr, cmd_find("scan"));
 			return KT_EXIT_USAGE;
@@ -358,7 +369,12 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		argc = 1;
 	}
 
-	s.cls = classifier_new(ctx->rules, NULL);
+	if (src_dir && !is_dir(src_dir)) {
+		kt_error(ctx, KT_EXIT_SYMBOLS, src_dir, "--src: not a directory");
+		return KT_EXIT_SYMBOLS;
+	}
+	src = srctree_new(src_dir);
+	s.cls = classifier_new(ctx->rules, src);
 	if (s.fmt == KT_FMT_JSON) {
 		s.out = out_new(stdout, KT_FMT_JSON);
 		out_begin_obj(s.out, NULL);
@@ -389,6 +405,7 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		print_text(&s);
 	}
 	classifier_free(s.cls);
+	srctree_free(src);
 	agg_free(&s);
 	rc = s.findings ? KT_EXIT_FINDINGS : KT_EXIT_OK;
 	rc = cmd_finish_output(ctx, rc);

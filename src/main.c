@@ -18,7 +18,8 @@
 const struct cmd kt_commands[] = {
 	{ "scan", cmd_scan, CMD_STORE | CMD_NODB_OPT | CMD_RULES,
 	  "find KCSAN reports in logs, mail and archives; triage and store them",
-	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--rules FILE]... [FILE|DIR|-]..." },
+	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--src DIR] [--rules FILE]...\n"
+	  "[FILE|DIR|-]..." },
 	{ "list", cmd_list, CMD_STORE_RO,
 	  "list the reports in the store",
 	  "[--format text|json] [--verdict VERDICT] [--grep TEXT] [--limit N]" },
@@ -185,10 +186,16 @@ static void collect_rules_files(struct ctx *ctx, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (!strcmp(argv[i], "--rules") && i + 1 < argc && ctx->n_rules_files < 16)
-			ctx->rules_files[ctx->n_rules_files++] = argv[++i];
-		else if (!strncmp(argv[i], "--rules=", 8) && ctx->n_rules_files < 16)
-			ctx->rules_files[ctx->n_rules_files++] = argv[i] + 8;
+		const char *f = NULL;
+
+		if (!strcmp(argv[i], "--rules") && i + 1 < argc)
+			f = argv[++i];
+		else if (!strncmp(argv[i], "--rules=", 8))
+			f = argv[i] + 8;
+		if (f) {
+			ctx->rules_files = xrealloc(ctx->rules_files, (size_t)(ctx->n_rules_files + 1) * sizeof(char *));
+			ctx->rules_files[ctx->n_rules_files++] = f;
+		}
 	}
 }
 
@@ -270,13 +277,16 @@ int main(int argc, char **argv)
 	if (c->flags & CMD_RULES) {
 		collect_rules_files(&ctx, argc, argv);
 		ctx.rules = rules_load(&ctx, ctx.rules_files, ctx.n_rules_files);
-		if (!ctx.rules)
+		if (!ctx.rules) {
+			free(ctx.rules_files);
 			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_SYMBOLS;
+		}
 	}
 	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !((c->flags & CMD_NODB_OPT) && has_no_db(argc, argv))) {
 		ctx.store = store_open(&ctx, ctx.db_path, (c->flags & CMD_STORE_RO) != 0);
 		if (!ctx.store) {
 			rules_free(ctx.rules);
+			free(ctx.rules_files);
 			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_STORE;
 		}
 	}
@@ -286,6 +296,7 @@ int main(int argc, char **argv)
 	if (ctx.store && store_close(&ctx, ctx.store) != 0 && rc < KT_EXIT_STORE)
 		rc = KT_EXIT_STORE;
 	rules_free(ctx.rules);
+	free(ctx.rules_files);
 	if (ctx.worst_exit > rc)
 		rc = ctx.worst_exit;
 	return rc;

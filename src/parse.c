@@ -359,6 +359,7 @@ named:
 		int depth = 1;
 		char *lastf = NULL;
 		int lastl = 0, nloc = 0;
+		struct sbuf locs = SBUF_INIT;
 
 		for (close = q; close < e && depth; close++) {
 			if (*close == '(')
@@ -386,6 +387,8 @@ named:
 				const char *r = q;
 
 				if (parse_loc(&r, close, &file, &line)) {
+					if (lastf)
+						sbuf_addf(&locs, "\t%s:%d\n", lastf, lastl);
 					free(lastf);
 					lastf = file;
 					lastl = line;
@@ -397,6 +400,9 @@ named:
 				}
 			}
 		}
+		if (locs.len)
+			f->locs = sbuf_detach(&locs);
+		sbuf_release(&locs);
 		if (!nloc) {
 			free(lastf);
 			goto fail;
@@ -959,26 +965,46 @@ static void add_frame(struct parser *p, struct frame *f, const char *s, size_t n
 	add_norm(p->r, s, n);
 }
 
-/* faddr2line: "func at file:line", "(inlined by) func at file:line" after a frame. */
+/*
+ * faddr2line after a frame: "func at file:line", then "(inlined by) caller at
+ * file:line" lines, innermost first.  The line naming the frame's own
+ * function is its location; the inlined ones before it are kept in locs.
+ */
 static void add_syminfo(struct parser *p, const char *s, size_t n)
 {
 	struct access *a = cur_access(p);
 	struct frame *f;
+	char fb[256], ib[256], *func, *file, *v;
+	int line;
 
 	if (!a || !a->nframes || !rematch(RE_SYMINFO, s, n))
 		return;
 	f = &a->frames[a->nframes - 1];
-	if (!mem_startswith(s, n, "(inlined by)")) {
-		/* the first line names the innermost location */
+	func = grp_dup(s, 1);
+	file = grp_dup(s, 2);
+	v = grp_dup(s, 3);
+	line = (int)strtol(v, NULL, 10);
+	free(v);
+	func_base_name(f->func, fb, sizeof(fb));
+	func_base_name(func, ib, sizeof(ib));
+	if (!strcmp(fb, ib)) {
 		if (!f->file) {
-			char *v = grp_dup(s, 3);
-
-			f->file = grp_dup(s, 2);
-			f->line = (int)strtol(v, NULL, 10);
+			f->file = file;
+			f->line = line;
 			f->given = true;
-			free(v);
+			file = NULL;
 		}
+	} else if (!f->file) {
+		struct sbuf sb = SBUF_INIT;
+
+		if (f->locs)
+			sbuf_adds(&sb, f->locs);
+		sbuf_addf(&sb, "%s\t%s:%d\n", func, file, line);
+		free(f->locs);
+		f->locs = sbuf_detach(&sb);
 	}
+	free(func);
+	free(file);
 }
 
 static void set_reordered(struct parser *p, struct frame *f, const char *s, size_t n)

@@ -32,6 +32,8 @@ void frame_release(struct frame *f)
 	free(f->buildid);
 	free(f->file);
 	free(f->src);
+	free(f->comp_dir);
+	free(f->locs);
 	free(f->sym_note);
 	memset(f, 0, sizeof(*f));
 }
@@ -54,6 +56,7 @@ static void cls_release(struct classification *c)
 	free(c->field);
 	free(c->rule);
 	free(c->evidence);
+	free(c->reason);
 	free(c->marking);
 	free(c->near_miss);
 	memset(c, 0, sizeof(*c));

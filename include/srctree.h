@@ -1,0 +1,28 @@
+/* srctree.h - read kernel source lines, only under a known root. */
+#ifndef SRCTREE_H
+#define SRCTREE_H
+
+#include "kt.h"
+
+struct srctree;
+
+/*
+ * root is the kernel tree given with --src, or NULL: then only files under
+ * the DWARF compilation directory a frame names are read.
+ */
+struct srctree *srctree_new(const char *root);
+void srctree_free(struct srctree *t);
+
+/*
+ * The text of line LINE of FILE (as a frame names it: relative to the tree,
+ * or absolute from DWARF), trimmed; NULL when it cannot be read.  comp_dir is
+ * the compilation directory DWARF gives for the file, or NULL.  A path is
+ * only read when it resolves (symbolic links followed) to a file under the
+ * root or under comp_dir.  The text is owned by the tree.
+ */
+const char *srctree_line(struct srctree *t, const char *file, const char *comp_dir, int line);
+
+/* The path under the root the file was read from, for messages (owned by the tree), or NULL. */
+const char *srctree_path(struct srctree *t, const char *file, const char *comp_dir);
+
+#endif
