@@ -31,4 +31,5 @@ console-3.log 3 2
 console-4.log 4 2
 TABLE
 [ $fail = 0 ] && echo "kernel reports: all 608 found"
+python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log || fail=1
 exit $fail

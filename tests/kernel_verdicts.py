@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Verdicts on the real KCSAN kernel's console logs.
+
+Every unknown-origin report whose top frames are virtio_ring code must be
+device-origin with the right field -- struct vring_used.idx, certain, for the
+used->idx reads; struct vring_used.avail_event for the read in
+virtqueue_kick_prepare (likely without a source tree, certain with one);
+unknown-origin reports on kernel memory must stay unknown-origin; every
+two-stack and assert report must be real-race.
+
+usage: kernel_verdicts.py BIN [--src] LOG... [-- SCAN-ARGS...]
+"""
+import json
+import subprocess
+import sys
+
+VIRTIO = {"virtqueue_get_buf_ctx_split", "vring_interrupt", "virtqueue_kick_prepare", "virtqueue_poll",
+          "virtqueue_enable_cb", "virtqueue_enable_cb_delayed", "more_used_split", "virtqueue_poll_split",
+          "virtqueue_kick_prepare_split", "more_used", "virtqueue_enable_cb_delayed_split"}
+
+
+def main():
+    args = sys.argv[1:]
+    extra = []
+    if "--" in args:
+        extra = args[args.index("--") + 1:]
+        args = args[:args.index("--")]
+    binary, logs = args[0], args[1:]
+    with_src = any(a.startswith("--src") for a in extra)
+    bad = n = 0
+    for log in logs:
+        p = subprocess.run([binary, "scan", "--no-db", "--format", "json"] + extra + [log],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode not in (0, 1):
+            print("FAIL %s: exit %d %s" % (log, p.returncode, p.stderr.decode(errors="replace")[-300:]))
+            bad += 1
+            continue
+        for r in json.loads(p.stdout)["reports"]:
+            n += 1
+            where = "%s:%d" % (log, r["source"]["line"])
+            top = [f["func"].split(".")[0] for f in r["accesses"][0]["frames"][:4]]
+            got = (r["verdict"], r["writer"], r["field"], r["confidence"])
+            if not r["unknown_origin"]:
+                want = [("real-race", None, None, None)]
+            elif top and top[0] in VIRTIO or (len(top) > 1 and top[0] in VIRTIO):
+                avail = "virtqueue_kick_prepare" in top or "virtqueue_kick_prepare_split" in top
+                field = "struct vring_used.avail_event" if avail else "struct vring_used.idx"
+                want = [("device-origin", "device", field, "certain")]
+                if avail and not with_src:
+                    want.append(("device-origin", "device", field, "likely"))
+            else:
+                want = [("unknown-origin", None, None, None)]
+            if got not in want:
+                bad += 1
+                print("FAIL %s %s: got %s, expected %s" % (where, r["title"], got, want[0]))
+                print("     %s" % r["evidence"])
+    print("kernel verdicts%s: %d/%d right" % (" (with --src)" if with_src else "", n - bad, n))
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
