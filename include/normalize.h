@@ -30,6 +30,7 @@ struct nline {
 struct normalizer {
 	struct sbuf clean;      /* the cleaned copy of the line */
 	struct sbuf text;
+	struct sbuf json;       /* the message of a JSON log record */
 };
 
 void normalize_line(struct normalizer *nz, const struct input_line *in, struct nline *out);

@@ -1,5 +1,6 @@
 /* normalize.c - strip quoting, log prefixes and printk times from lines. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "normalize.h"
@@ -14,17 +15,86 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* HTML entities of web archives: &gt; quoting, &lt;IRQ&gt;, &amp;. */
+static size_t html_entity(const char *p, size_t n, char *out)
+{
+	static const struct { const char *name; char c; } ents[] = {
+		{ "&gt;", '>' }, { "&lt;", '<' }, { "&amp;", '&' }, { "&quot;", '"' }, { "&#39;", '\'' },
+		{ "&nbsp;", ' ' }, { "&#x27;", '\'' },
+	};
+	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		size_t k = strlen(ents[i].name);
+
+		if (n >= k && !memcmp(p, ents[i].name, k)) {
+			*out = ents[i].c;
+			return k;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A log line that is a JSON record (LAVA's "- {"dt": ..., "msg": "..."}",
+ * journalctl -o json's "MESSAGE"): the message, unescaped, into out.
+ */
+static bool json_message(struct sbuf *out, const char *p, size_t n)
+{
+	static const char *const keys[] = { "\"msg\":", "\"MESSAGE\":", "\"message\":", NULL };
+	const char *e = p + n, *q = NULL;
+
+	if (n < 8 || !(p[0] == '{' || (p[0] == '-' && p[1] == ' ' && p[2] == '{')))
+		return false;
+	for (int i = 0; keys[i] && !q; i++) {
+		q = memmem(p, n, keys[i], strlen(keys[i]));
+		if (q)
+			q += strlen(keys[i]);
+	}
+	if (!q)
+		return false;
+	while (q < e && is_blank(*q))
+		q++;
+	if (q >= e || *q != '"')
+		return false;
+	sbuf_reset(out);
+	for (q++; q < e && *q != '"'; q++) {
+		if (*q == '\\' && q + 1 < e) {
+			q++;
+			switch (*q) {
+			case 'n': case 'r': case 't': sbuf_addc(out, ' '); break;
+			case 'u':
+				if (e - q > 4) {
+					unsigned v = (unsigned)strtoul((char[]){ q[1], q[2], q[3], q[4], 0 }, NULL, 16);
+
+					sbuf_addc(out, v < 0x80 && v >= 0x20 ? (char)v : ' ');
+					q += 4;
+				}
+				break;
+			default: sbuf_addc(out, *q); break;
+			}
+		} else {
+			sbuf_addc(out, *q);
+		}
+	}
+	return true;
+}
+
 /* Copy the line, replacing NUL and no-break spaces by spaces and dropping escapes. */
 static void clean_line(struct sbuf *out, const char *p, size_t n)
 {
+	char c1;
+
 	sbuf_reset(out);
 	sbuf_grow(out, n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
+		size_t k;
 
 		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0xa0) {
 			out->buf[out->len++] = ' ';
 			i++;
+		} else if (c == '&' && (k = html_entity(p + i, n - i, &c1))) {
+			out->buf[out->len++] = c1;
+			i += k - 1;
 		} else if (c == 0x1b) {
 			/* ESC [ params final, ESC ] ... BEL, ESC x */
 			if (i + 1 < n && p[i + 1] == '[') {
@@ -47,15 +117,26 @@ static void clean_line(struct sbuf *out, const char *p, size_t n)
 	out->buf[out->len] = 0;
 }
 
-/* "[   12.345678]" at p: returns its length, or 0. */
+/*
+ * A printk time at p: "[   12.345678]", dmesg -H's "[  +0.000123]" and
+ * "[Nov21 06:11]", --time-format=delta's "[<    0.000012>]", dmesg -T's
+ * "[Thu May 28 03:51:42 2020]".  Returns its length, or 0.
+ */
 static size_t printk_time(const char *p, const char *e, const char **ts, size_t *ts_len)
 {
 	const char *q = p;
+	bool angle = false;
 
 	if (q >= e || *q != '[')
 		return 0;
 	q++;
+	if (q < e && *q == '<') {
+		angle = true;
+		q++;
+	}
 	while (q < e && is_blank(*q))
+		q++;
+	if (q < e && *q == '+')
 		q++;
 	if (q < e && is_digit(*q)) {
 		const char *d = q;
@@ -66,13 +147,21 @@ static size_t printk_time(const char *p, const char *e, const char **ts, size_t 
 			q++;
 			while (q < e && is_digit(*q))
 				q++;
+			if (angle && q < e && *q == '>')
+				q++;
 			if (q < e && *q == ']') {
 				*ts = d;
-				*ts_len = (size_t)(q - d);
+				*ts_len = (size_t)(q - d) - (angle ? 1 : 0);
 				return (size_t)(q + 1 - p);
 			}
 		}
 		return 0;
+	}
+	/* dmesg -H: [Nov21 06:11] */
+	if (e - q >= 12 && q[0] >= 'A' && q[0] <= 'Z' && is_digit(q[3]) && q[5] == ' ' && q[8] == ':' && q[11] == ']') {
+		*ts = q;
+		*ts_len = 11;
+		return (size_t)(q + 12 - p);
 	}
 	/* dmesg -T: [Thu May 28 03:51:42 2020] */
 	if (e - q >= 24 && q[3] == ' ' && q[7] == ' ' && q[13] == ':' && q[16] == ':' && q[19] == ' ' &&
@@ -127,6 +216,14 @@ static const char *syslog_prefix(const char *p, const char *e)
 		q = p + 19;
 		while (q < e && !is_blank(*q))
 			q++;     /* fractions and zone */
+	}
+	else if (n > 9 && is_digit(p[0]) && is_digit(p[1]) && p[2] == ':' && is_digit(p[3]) && p[5] == ':' &&
+		 is_digit(p[6]) && is_digit(p[7]) && (p[8] == ' ' || p[8] == '.' || p[8] == ',')) {
+		/* a CI runner's "12:34:56 " or "12:34:56.789 " */
+		q = p + 8;
+		while (q < e && !is_blank(*q))
+			q++;
+		return skip_blanks(q, e);
 	}
 	if (!q)
 		return p;
@@ -187,8 +284,11 @@ static const char *time_and_caller(const char *p, const char *e, struct nline *o
 
 	q = skip_blanks(p, e);
 	k = printk_time(q, e, &out->ts, &out->ts_len);
-	if (!k)
-		return p;
+	if (!k) {
+		/* a caller id without a time: CONFIG_PRINTK_CALLER, printk.time=0 */
+		k = caller_id(q, e);
+		return k ? q + k : p;
+	}
 	q += k;
 	for (int i = 0; i < 2; i++) {
 		const char *r = skip_blanks(q, e);
@@ -241,7 +341,10 @@ void normalize_line(struct normalizer *nz, const struct input_line *in, struct n
 	out->lineno = in->lineno;
 	out->offset = in->offset;
 
-	clean_line(&nz->clean, in->text, in->len);
+	if (json_message(&nz->json, in->text, in->len))
+		clean_line(&nz->clean, nz->json.buf, nz->json.len);
+	else
+		clean_line(&nz->clean, in->text, in->len);
 	p = nz->clean.buf;
 	e = p + nz->clean.len;
 	while (e > p && is_blank(e[-1]))
@@ -305,4 +408,5 @@ void normalizer_release(struct normalizer *nz)
 {
 	sbuf_release(&nz->clean);
 	sbuf_release(&nz->text);
+	sbuf_release(&nz->json);
 }

@@ -280,6 +280,42 @@ def v_mbox(lines, rng):
     return head + quote("> ")(with_time(lines, rng), rng) + ["", "I see the same here.", ""]
 
 
+def v_lava(lines, rng):
+    if not is_log(lines):
+        return list(lines)
+    out = []
+    for i, l in enumerate(with_time(lines, rng)):
+        msg = l.replace("\\", "\\\\").replace('"', '\\"')
+        out.append('- {"dt": "2026-11-21T06:00:%02d.%06d", "lvl": "target", "msg": "%s"}' % (i % 60, i, msg))
+    return out
+
+
+def v_dmesg_H(lines, rng):
+    if not is_log(lines):
+        return list(lines)
+    out = []
+    for i, l in enumerate(lines):
+        out.append(("[Nov21 06:11] " if i == 0 else "[  +0.%06d] " % (i * 7)) + strip_prefix(l))
+    return out
+
+
+def v_delta(lines, rng):
+    if not is_log(lines):
+        return list(lines)
+    return ["[<%12.6f>] %s" % (i / 1000, strip_prefix(l)) for i, l in enumerate(lines)]
+
+
+def v_ci_clock(lines, rng):
+    if not is_log(lines):
+        return list(lines)
+    return ["06:%02d:%02d.%03d %s" % (i // 60 % 60, i % 60, i % 1000, l) for i, l in enumerate(with_time(lines, rng))]
+
+
+def v_html(lines, rng):
+    import html
+    return [html.escape("> " + l if l else ">", quote=False) for l in with_time(lines, rng)]
+
+
 def v_combo(lines, rng):
     return v_qp(v_noise(lines, rng), rng)
 
@@ -292,7 +328,8 @@ VARIANTS = {
     "diff": v_diff, "markdown": v_markdown, "pipe": v_pipe, "prose": v_prose, "double": v_double,
     "noise": v_noise, "nbsp": v_nbsp, "wrap72": v_wrap72, "wrap78-quoted": v_wrap78_quoted,
     "flowed": v_flowed, "qp": v_qp, "qp-noheader": v_qp_noheader, "base64": v_base64,
-    "base64-bare": v_base64_bare, "mbox": v_mbox, "combo": v_combo,
+    "base64-bare": v_base64_bare, "mbox": v_mbox, "combo": v_combo, "lava": v_lava,
+    "dmesg-H": v_dmesg_H, "delta": v_delta, "ci-clock": v_ci_clock, "html": v_html,
 }
 
 
