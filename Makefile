@@ -114,6 +114,8 @@ unit-test: $(UNIT_BIN)
 e2e-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/e2e.sh
 	$(Q)echo "== transport variants" && python3 tests/variants.py ./$(PROG) fixtures/*.log fixtures/formats/*
+	$(Q)echo "== wrapped lines" && python3 tests/wraps.py ./$(PROG) fixtures/formats/*
+	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
 
 man-test:
 	$(Q)tests/man.sh

@@ -38,12 +38,12 @@
 enum pstate { ST_IDLE, ST_HEAD, ST_STACK, ST_POST, ST_LOCKS, ST_FOOTER, ST_TAIL };
 
 enum lkind {
-	L_OTHER, L_BLANK, L_BUG, L_SEP, L_ACCESS, L_ACCESS_PART, L_VALUE, L_VALUE_PART, L_BITS,
+	L_OTHER, L_BLANK, L_BUG, L_BUG_PART, L_SEP, L_ACCESS, L_ACCESS_PART, L_VALUE, L_VALUE_PART, L_BITS,
 	L_REPORTED, L_CPU, L_CPU_PART, L_HW, L_LOCKINFO, L_BAR, L_REORD, L_MARKER, L_ELISION,
 	L_SYMINFO,
 };
 
-enum pkind { PK_NONE, PK_ACCESS, PK_CPU, PK_VALUE, PK_FRAME };
+enum pkind { PK_NONE, PK_ACCESS, PK_CPU, PK_VALUE, PK_FRAME, PK_BUG };
 
 struct parser {
 	char *source;
@@ -77,7 +77,10 @@ struct parser {
 /* ---------------------------------------------------------------------- */
 /* grammars */
 
-enum re_id { RE_ACCESS, RE_ACCESS_PART, RE_CPU, RE_KVER, RE_COMM, RE_VALUE, RE_BITS, RE_SYMINFO, RE_COUNT };
+enum re_id {
+	RE_ACCESS, RE_ACCESS_PART, RE_CPU, RE_CPU_PART, RE_KVER, RE_COMM, RE_VALUE, RE_VALUE_PART, RE_BITS,
+	RE_SYMINFO, RE_COUNT
+};
 
 static const char *const re_src[RE_COUNT] = {
 	[RE_ACCESS] =
@@ -88,14 +91,16 @@ static const char *const re_src[RE_COUNT] = {
 		"(?:task (\\S+?)|(interrupt))(?: on cpu (\\d+))?:\\s*$",
 	/* a prefix of an access line that a mail client cut */
 	[RE_ACCESS_PART] =
-		"^(?:race at unknown origin(?:,(?: with)?)?$|race at unknown origin, with |"
+		"^(?:race(?: at(?: unknown(?: origin(?:,(?: with)?)?)?)?)?$|race at unknown origin, with |"
 		"(?=read|write|assert))"
 		"(?:(?:read-write|read|write|assert no writes|assert no accesses|assert(?: no)?)"
 		"(?: \\([a-z, ]*\\)?)?(?: to(?: \\S+(?: of(?: \\d+(?: bytes(?: by.*)?)?)?)?)?)?)?$",
 	[RE_CPU] = "^CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ Comm: ",
+	[RE_CPU_PART] = "^CPU:(?: \\d+(?: (?:UID:(?: \\d+)? ?)?(?:PID:(?: \\d+(?: Comm:?)?)?)?)?)?$",
 	[RE_KVER] = "(\\d+\\.\\d+[^\\s#]*) +#\\d+",
 	[RE_COMM] = "^CPU: (\\d+) (?:UID: \\d+ )?PID: (\\d+) Comm: (.*?) (?:Not tainted|Tainted:|Kdump:)",
 	[RE_VALUE] = "^value changed: (0x[0-9a-fA-F]+) -> (0x[0-9a-fA-F]+)\\s*$",
+	[RE_VALUE_PART] = "^value(?: changed:(?: 0x[0-9a-fA-F]+(?: ->)?)?)?$",
 	[RE_BITS] = "^bits changed: (0x[0-9a-fA-F]+) with mask (0x[0-9a-fA-F]+)",
 	[RE_SYMINFO] = "^(?:\\(inlined by\\) )?([A-Za-z_$.][\\w$.]*) at (\\S+?):(\\d+)(?::\\d+)?(?: \\(discriminator \\d+\\))?\\s*$",
 };
@@ -480,9 +485,12 @@ bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, 
 
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	if (!mem_startswith(p, len, "BUG: KCSAN: "))
+	if (!mem_startswith(p, len, "BUG: KCSAN:"))
 		return false;
-	p += 12;
+	p += 11;
+	if (p < e && *p != ' ')
+		return false;
+	p = skip_sp(p, e);
 	*title = NULL;
 	*nfuncs = 1;
 	*inline_only = false;
@@ -548,8 +556,10 @@ static enum lkind classify(const char *s, size_t n)
 		return L_BLANK;
 	switch (s[0]) {
 	case 'B':
-		if (mem_startswith(s, n, "BUG: KCSAN: "))
+		if (mem_startswith(s, n, "BUG: KCSAN: ") || (n == 11 && !memcmp(s, "BUG: KCSAN:", 11)))
 			return L_BUG;
+		if ((n == 4 && !memcmp(s, "BUG:", 4)) || (n == 10 && !memcmp(s, "BUG: KCSAN", 10)))
+			return L_BUG_PART;   /* wrapped right after "BUG:" */
 		break;
 	case '=':
 		if (n >= 20 && all_char(s, n, '='))
@@ -558,6 +568,8 @@ static enum lkind classify(const char *s, size_t n)
 	case 'v':
 		if (mem_startswith(s, n, "value changed:"))
 			return rematch(RE_VALUE, s, n) ? L_VALUE : L_VALUE_PART;
+		if (rematch(RE_VALUE_PART, s, n))
+			return L_VALUE_PART;
 		break;
 	case 'b':
 		if (mem_startswith(s, n, "bits changed:"))
@@ -570,6 +582,8 @@ static enum lkind classify(const char *s, size_t n)
 	case 'C':
 		if (mem_startswith(s, n, "CPU: ") && rematch(RE_CPU, s, n))
 			return rematch(RE_KVER, s, n) ? L_CPU : L_CPU_PART;
+		if (mem_startswith(s, n, "CPU:") && rematch(RE_CPU_PART, s, n))
+			return L_CPU_PART;
 		break;
 	case 'H':
 		if (mem_startswith(s, n, "Hardware name:"))
@@ -1039,6 +1053,28 @@ static void noise(struct parser *p)
 /* ---------------------------------------------------------------------- */
 /* pending joins */
 
+/* The start of a decode_stacktrace frame whose "(...)" continues on the next line. */
+static bool frame_cut(const char *s, size_t n)
+{
+	int depth = 0;
+	size_t i = 0;
+
+	if (!n || !is_ident_start(s[0]))
+		return false;
+	while (i < n && is_ident(s[i]))
+		i++;
+	if (i < n && s[i] == '+')
+		while (i < n && s[i] != ' ')
+			i++;
+	if (i + 1 >= n || s[i] != ' ' || s[i + 1] != '(')
+		return false;
+	for (; i < n; i++)
+		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+	return depth > 0 && memchr(s, ':', n);
+}
+
+
+
 static void pend_begin(struct parser *p, enum pkind k, const struct nline *l, const char *s, size_t n)
 {
 	p->pk = k;
@@ -1052,6 +1088,23 @@ static void pend_begin(struct parser *p, enum pkind k, const struct nline *l, co
 	p->pend_ts = ts_dup(l);
 	sbuf_reset(&p->pend_raw);
 	sbuf_add(&p->pend_raw, l->orig, l->orig_len);
+}
+
+/* Is the pending text still the start of a line of its kind? */
+static bool pend_partial(struct parser *p)
+{
+	const char *s = p->pend.buf;
+	size_t n = p->pend.len;
+
+	switch (p->pk) {
+	case PK_ACCESS: return rematch(RE_ACCESS_PART, s, n);
+	case PK_CPU: return rematch(RE_CPU_PART, s, n) || rematch(RE_CPU, s, n);
+	case PK_VALUE: return rematch(RE_VALUE_PART, s, n);
+	case PK_FRAME: return frame_cut(s, n);
+	case PK_BUG: return (n == 4 && !memcmp(s, "BUG:", 4)) || (n == 10 && !memcmp(s, "BUG: KCSAN", 10));
+	case PK_NONE: break;
+	}
+	return false;
 }
 
 static bool pend_complete(struct parser *p)
@@ -1069,6 +1122,15 @@ static bool pend_complete(struct parser *p)
 
 		if (ok)
 			frame_release(&f);
+		return ok;
+	}
+	case PK_BUG: {
+		char *t = NULL;
+		enum bug_type bt;
+		int nf;
+		bool inl, ok = parse_bug_line(s, n, &t, &bt, &nf, &inl);
+
+		free(t);
 		return ok;
 	}
 	case PK_NONE: break;
@@ -1104,27 +1166,7 @@ static void pend_finish(struct parser *p, const struct nline *l, bool complete)
 		return;
 	}
 	dispatch(p, &pl, p->pend.buf, p->pend.len,
-		 k == PK_ACCESS ? L_ACCESS : k == PK_CPU ? L_CPU : k == PK_VALUE ? L_VALUE : L_OTHER);
-}
-
-/* The start of a decode_stacktrace frame whose "(...)" continues on the next line. */
-static bool frame_cut(const char *s, size_t n)
-{
-	int depth = 0;
-	size_t i = 0;
-
-	if (!n || !is_ident_start(s[0]))
-		return false;
-	while (i < n && is_ident(s[i]))
-		i++;
-	if (i < n && s[i] == '+')
-		while (i < n && s[i] != ' ')
-			i++;
-	if (i + 1 >= n || s[i] != ' ' || s[i + 1] != '(')
-		return false;
-	for (; i < n; i++)
-		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
-	return depth > 0 && memchr(s, ':', n);
+		 k == PK_ACCESS ? L_ACCESS : k == PK_CPU ? L_CPU : k == PK_VALUE ? L_VALUE : k == PK_BUG ? L_BUG : L_OTHER);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1151,6 +1193,10 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 {
 	struct frame f;
 
+	if (k == L_BUG_PART) {
+		pend_begin(p, PK_BUG, l, s, n);
+		return;
+	}
 	if (p->st == ST_IDLE) {
 		if (k == L_OTHER && l->alt && mem_startswith(l->alt, l->alt_len, "BUG: KCSAN: ")) {
 			s = l->alt;
@@ -1302,6 +1348,7 @@ static void dispatch(struct parser *p, const struct nline *l, const char *s, siz
 		seen(p, l);
 		return;
 	case L_BUG:     /* handled above */
+	case L_BUG_PART:
 	case L_OTHER:
 		break;
 	}
@@ -1365,17 +1412,28 @@ void parser_feed(struct parser *p, const struct nline *l)
 	size_t n = l->len;
 	enum lkind k = classify(s, n);
 
-	/* a wrapped access, CPU or value line */
+	/* a wrapped access, CPU, value or frame line */
 	if (p->pk != PK_NONE) {
-		if (k == L_OTHER && p->pend_lines < JOIN_LIMIT) {
+		if (n && k != L_BUG && k != L_SEP && k != L_BLANK && p->pend_lines < JOIN_LIMIT) {
+			size_t keep = p->pend.len, keep_raw = p->pend_raw.len;
+
 			sbuf_addc(&p->pend, ' ');
 			sbuf_add(&p->pend, s, n);
-			sbuf_addc(&p->pend_raw, '\n');
-			sbuf_add(&p->pend_raw, l->orig, l->orig_len);
-			p->pend_lines++;
-			if (pend_complete(p))
-				pend_finish(p, l, true);
-			return;
+			/* a line that is something of its own only continues what it completes */
+			if (pend_complete(p) ||
+			    ((k == L_OTHER || k == L_ACCESS_PART || k == L_VALUE_PART || k == L_CPU_PART) && pend_partial(p))) {
+				sbuf_addc(&p->pend_raw, '\n');
+				sbuf_add(&p->pend_raw, l->orig, l->orig_len);
+				p->pend_lines++;
+				if (pend_complete(p))
+					pend_finish(p, l, true);
+				return;
+			}
+			/* this line does not continue it */
+			p->pend.len = keep;
+			p->pend.buf[keep] = 0;
+			p->pend_raw.len = keep_raw;
+			p->pend_raw.buf[keep_raw] = 0;
 		}
 		pend_finish(p, l, false);
 	}
