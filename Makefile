@@ -13,8 +13,7 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash
 SHARED     ?= ../shared
-# the verdicts are scored once the classifier lands
-CORPUS_ONLY ?= --only parse
+CORPUS_ONLY ?=
 
 CFLAGS     ?= -O2 -g
 WARNINGS   := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wvla -Wno-unused-parameter

@@ -24,7 +24,9 @@
  *
  * Functions are matched against every frame of the top inline chain, with
  * compiler suffixes (.isra.0, .constprop.1, .cold) removed; files against
- * the frame's source path.
+ * the frame's source path.  A member with function patterns of its own is
+ * only considered where they match.  When several members fit an access
+ * equally well, the one listed first is named (confidence "likely").
  */
 
 struct pattern_list {

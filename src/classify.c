@@ -375,7 +375,8 @@ static void classify_unknown_origin(struct classifier *c, struct report *r)
 				const struct loc *mh = m->functions.n ? func_hit(rule, m, locs, nl, true) : NULL;
 				struct cand k = { .r = rule, .m = m };
 
-				if (!sh && !mh)
+				/* a member's own function patterns narrow the struct's */
+				if (m->functions.n ? !mh : !sh)
 					continue;
 				if (!near) {
 					near = rule;
