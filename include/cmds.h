@@ -37,5 +37,12 @@ void cmd_usage(FILE *fp, const struct cmd *c);
 int parse_format(struct ctx *ctx, const char *s, enum kt_format *out);
 /* Finish a command: flush stdout and check it. */
 int cmd_finish_output(struct ctx *ctx, int rc);
+struct out;
+/* Close a command's writer and finish: rc, or KT_EXIT_INTERNAL on a write error. */
+int cmd_close_output(struct ctx *ctx, struct out *o, int rc);
+/* Parse the number of option opt (--limit N): 0, or -1 reported. */
+int parse_count(struct ctx *ctx, const char *opt, const char *arg, long min, long *out);
+/* Commands without operands: 0, or -1 reported when argv has some left. */
+int cmd_no_operands(struct ctx *ctx, const char *cmd, int argc, char **argv, int optind_);
 
 #endif

@@ -48,7 +48,6 @@ int cmd_list(int argc, char **argv, struct ctx *ctx)
 	struct out *o;
 	struct table *t;
 	int opt, rc;
-	char *end;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -68,21 +67,16 @@ int cmd_list(int argc, char **argv, struct ctx *ctx)
 			f.grep = optarg;
 			break;
 		case OPT_LIMIT:
-			f.limit = strtol(optarg, &end, 10);
-			if (*end || f.limit < 0) {
-				kt_error(ctx, KT_EXIT_USAGE, NULL, "--limit takes a number, not '%s'", optarg);
+			if (parse_count(ctx, "--limit", optarg, 0, &f.limit) < 0)
 				return KT_EXIT_USAGE;
-			}
 			break;
 		default:
 			cmd_usage(stderr, cmd_find("list"));
 			return KT_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "list takes no arguments ('%s')", argv[optind]);
+	if (cmd_no_operands(ctx, "list", argc, argv, optind) < 0)
 		return KT_EXIT_USAGE;
-	}
 	o = out_new(stdout, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
@@ -90,9 +84,5 @@ int cmd_list(int argc, char **argv, struct ctx *ctx)
 	rc = store_list(ctx->store, &f, list_row, t);
 	table_end(t);
 	out_end_obj(o);
-	if (out_close(o) < 0) {
-		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
-		return KT_EXIT_INTERNAL;
-	}
-	return cmd_finish_output(ctx, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
+	return cmd_close_output(ctx, o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
 }

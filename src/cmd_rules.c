@@ -64,11 +64,7 @@ static int rules_list(struct ctx *ctx, enum kt_format fmt)
 	}
 	out_end_arr(o);
 	out_end_obj(o);
-	if (out_close(o) < 0) {
-		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
-		return KT_EXIT_INTERNAL;
-	}
-	return cmd_finish_output(ctx, KT_EXIT_OK);
+	return cmd_close_output(ctx, o, KT_EXIT_OK);
 }
 
 int cmd_rules(int argc, char **argv, struct ctx *ctx)
@@ -103,10 +99,8 @@ int cmd_rules(int argc, char **argv, struct ctx *ctx)
 			return KT_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "unexpected argument '%s'", argv[optind]);
+	if (cmd_no_operands(ctx, "rules", argc, argv, optind) < 0)
 		return KT_EXIT_USAGE;
-	}
 	if (!strcmp(sub, "list"))
 		return rules_list(ctx, fmt);
 	kt_error(ctx, KT_EXIT_USAGE, NULL, "rules: '%s' is not a subcommand (list)", sub);

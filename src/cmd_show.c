@@ -144,9 +144,5 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 	out_end_arr(sh.o);
 	out_end_obj(sh.o);
 	sig_row_release(&s);
-	if (out_close(sh.o) < 0) {
-		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
-		return KT_EXIT_INTERNAL;
-	}
-	return cmd_finish_output(ctx, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
+	return cmd_close_output(ctx, sh.o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
 }

@@ -10,7 +10,6 @@
 
 static int group(struct ctx *ctx, struct out *o, const char *what, const char *head, long top)
 {
-	static const char *const heads[] = { NULL };
 	struct column cols[3] = {
 		{ "key", head, 0 },
 		{ "reports", "DISTINCT", 1 },
@@ -20,7 +19,6 @@ static int group(struct ctx *ctx, struct out *o, const char *what, const char *h
 	size_t n;
 	struct table *t;
 
-	(void)heads;
 	if (store_count_by(ctx->store, what, top, &rows, &n) < 0)
 		return -1;
 	out_text(o, "\n");
@@ -47,7 +45,6 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx)
 	long top = 10;
 	struct out *o;
 	int opt, bad = 0;
-	char *end;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -56,21 +53,16 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx)
 				return KT_EXIT_USAGE;
 			break;
 		case OPT_TOP:
-			top = strtol(optarg, &end, 10);
-			if (*end || top <= 0) {
-				kt_error(ctx, KT_EXIT_USAGE, NULL, "--top takes a positive number, not '%s'", optarg);
+			if (parse_count(ctx, "--top", optarg, 1, &top) < 0)
 				return KT_EXIT_USAGE;
-			}
 			break;
 		default:
 			cmd_usage(stderr, cmd_find("stats"));
 			return KT_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "stats takes no arguments ('%s')", argv[optind]);
+	if (cmd_no_operands(ctx, "stats", argc, argv, optind) < 0)
 		return KT_EXIT_USAGE;
-	}
 	o = out_new(stdout, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
@@ -81,9 +73,5 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx)
 	bad += group(ctx, o, "function", "TOP FUNCTION", top) < 0;
 	bad += group(ctx, o, "subsystem", "SUBSYSTEM", top) < 0;
 	out_end_obj(o);
-	if (out_close(o) < 0) {
-		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
-		return KT_EXIT_INTERNAL;
-	}
-	return cmd_finish_output(ctx, bad ? KT_EXIT_STORE : KT_EXIT_OK);
+	return cmd_close_output(ctx, o, bad ? KT_EXIT_STORE : KT_EXIT_OK);
 }

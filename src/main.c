@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "render.h"
 #include "rules.h"
 #include "store.h"
 
@@ -120,6 +121,39 @@ int cmd_finish_output(struct ctx *ctx, int rc)
 		return KT_EXIT_INTERNAL;
 	}
 	return rc;
+}
+
+int cmd_close_output(struct ctx *ctx, struct out *o, int rc)
+{
+	if (out_close(o) < 0) {
+		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output: %s", strerror(errno));
+		return KT_EXIT_INTERNAL;
+	}
+	return cmd_finish_output(ctx, rc);
+}
+
+int parse_count(struct ctx *ctx, const char *opt, const char *arg, long min, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes a number of at least %ld, not '%s'", opt, min, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cmd_no_operands(struct ctx *ctx, const char *cmd, int argc, char **argv, int optind_)
+{
+	if (optind_ < argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes no operands ('%s')", cmd, argv[optind_]);
+		return -1;
+	}
+	return 0;
 }
 
 /* Levenshtein distance, for "did you mean". */
