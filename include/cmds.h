@@ -9,6 +9,8 @@ enum cmd_flags {
 	CMD_STORE_RO = 1 << 1,     /* needs the store, read-only */
 	CMD_NODB_OPT = 1 << 2,     /* ... unless given --no-db */
 	CMD_RULES = 1 << 3,        /* needs the knowledge base */
+	CMD_SYMBOLS = 1 << 4,      /* opens the symbolizer when --vmlinux is given */
+	CMD_SYMBOLS_DEFAULT = 1 << 5, /* ... and ./vmlinux when it is not */
 };
 
 struct cmd {
@@ -33,6 +35,9 @@ int cmd_help(int argc, char **argv, struct ctx *ctx);
 
 /* Print a command's usage to fp. */
 void cmd_usage(FILE *fp, const struct cmd *c);
+/* Parse --symbolizer libdw|addr2line into *backend (an enum sym_backend). */
+enum sym_backend;
+int parse_backend(struct ctx *ctx, const char *s, enum sym_backend *backend);
 /* Parse "text" or "json". */
 int parse_format(struct ctx *ctx, const char *s, enum kt_format *out);
 /* Finish a command: flush stdout and check it. */

@@ -41,6 +41,8 @@ struct ctx {
 	const char *db_path;       /* --db, $KCSAN_TRIAGE_DB, ./kcsan-triage.db */
 	struct store *store;       /* opened by the dispatcher for commands that need it */
 	struct rules *rules;       /* the knowledge base (embedded + --rules) */
+	struct symbolizer *sym;    /* opened by the dispatcher when --vmlinux is given */
+	const char *vmlinux;       /* its path */
 	const char **rules_files;  /* --rules, in order */
 	int n_rules_files;
 	int errors;                /* counted by kt_error() */

@@ -41,6 +41,8 @@ struct sym_result {
 	struct sym_loc *chain;   /* innermost first, as addr2line -f -i prints; the last one is the real function */
 	size_t nchain;
 	const char *note;        /* a sentence for people when status != SYM_OK */
+	const char *section;     /* modules: the section addr is relative to (".text"), as
+				    addr2line -j takes it; NULL for vmlinux (addr is absolute) */
 };
 
 struct symbolizer;
@@ -56,8 +58,37 @@ void sym_close(struct symbolizer *s);
  */
 const struct sym_result *sym_resolve(struct symbolizer *s, const char *module, const char *func,
 				     uint64_t off, uint64_t size, bool has_size);
-/* Resolve a raw kernel text address (vmlinux only). */
+/* Resolve a raw kernel text address (vmlinux only), looked up as is. */
 const struct sym_result *sym_resolve_addr(struct symbolizer *s, uint64_t addr);
+
+/* One frame to resolve in a batch; func NULL means the raw vmlinux address off. */
+struct sym_request {
+	const char *module, *func;
+	uint64_t off, size;
+	bool has_size;
+	bool exact;      /* not a return address (an oops' "RIP:"): look up func+off itself */
+};
+/*
+ * Resolve n frames at once (the addr2line back end sends them in one
+ * round trip per object); out[i] is what sym_resolve() would return.
+ */
+void sym_resolve_batch(struct symbolizer *s, const struct sym_request *req, size_t n,
+		       const struct sym_result **out);
+
+/* A location's file relative to its compilation directory when under it ("drivers/x.c"). */
+const char *sym_loc_short_file(const struct sym_loc *l);
+/* "ok", "no-symbol", ... for JSON and tests. */
+const char *sym_status_name(enum sym_status st);
+/* Does the status say that the object does not match the log (wrong vmlinux or .ko)? */
+bool sym_status_mismatch(enum sym_status st);
+/* The modules directory in use (given, or found beside the vmlinux), or NULL. */
+const char *sym_modules_dir(struct symbolizer *s);
+/*
+ * The vmlinux's compilation directory (DW_AT_comp_dir of its first unit:
+ * the source tree it was built in), or NULL.  Annotated frames name files
+ * relative to it.
+ */
+const char *sym_source_root(struct symbolizer *s);
 
 /* The release string of the vmlinux (from linux_banner / init_uts_ns), or NULL. */
 const char *sym_release(struct symbolizer *s);

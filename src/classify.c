@@ -326,7 +326,7 @@ static void make_marking(struct report *r, const struct loc *l, const char *fiel
 
 	sbuf_adds(&sb, "READ_ONCE() or data_race()");
 	if (l && l->file && l->line > 0) {
-		sbuf_adds(&sb, " at ");
+		sbuf_adds(&sb, " in ");
 		describe_loc(&sb, l);
 	}
 	sbuf_addf(&sb, " documents that the %s writes %s; it fixes no race (no CPU writes it)",
@@ -336,9 +336,10 @@ static void make_marking(struct report *r, const struct loc *l, const char *fiel
 
 /* ---------------------------------------------------------------------- */
 
+/* Which fitting member to name: the source expression, then a member's own functions. */
 static int cand_rank(const struct cand *k)
 {
-	return (k->expr ? 4 : 0) + (k->member_func ? 2 : 0) + (k->dwarf ? 1 : 0);
+	return (k->expr ? 2 : 0) + (k->member_func ? 1 : 0);
 }
 
 static void classify_unknown_origin(struct classifier *c, struct report *r)

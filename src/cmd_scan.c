@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "srctree.h"
 #include "store.h"
+#include "sym.h"
 
 /* One row per distinct report of this scan, for the text table. */
 struct agg {
@@ -30,6 +31,8 @@ struct agg {
 
 struct scan {
 	struct ctx *ctx;
+	struct symbolizer *sym;
+	bool warned_release;
 	struct out *out;
 	enum kt_format fmt;
 	struct classifier *cls;
@@ -47,6 +50,13 @@ struct scan {
 };
 
 #define FAIL(v) (1u << (v))
+
+/* Member layouts for the classifier, from the vmlinux (or a module's) DWARF. */
+static int dwarf_layout(void *data, const char *module, const char *struct_name, const char *member,
+			uint64_t *offset, uint64_t *size, uint64_t *stride)
+{
+	return sym_struct_member(data, module, struct_name, member, offset, size, stride);
+}
 
 static bool is_dir(const char *path)
 {
@@ -149,6 +159,19 @@ static void on_report(struct report *r, void *data)
 	char *subsystem;
 	enum verdict eff;
 
+	if (s->sym) {
+		const char *rel = sym_release(s->sym);
+
+		if (rel && r->kernel && strcmp(rel, r->kernel) && !s->warned_release) {
+			char pos[512];
+
+			s->warned_release = true;
+			snprintf(pos, sizeof(pos), "%s:%llu", r->source, (unsigned long long)r->line);
+			kt_warn(s->ctx, pos, "the report's kernel is %s, the vmlinux is %s: frames that do not "
+				"match are said so, the others may still be off", r->kernel, rel);
+		}
+		sym_annotate_report(s->sym, r);
+	}
 	classify_report(s->cls, r);
 	subsystem = subsystem_of(r);
 	eff = r->cls.verdict;
@@ -313,7 +336,8 @@ static void agg_free(struct scan *s)
 int cmd_scan(int argc, char **argv, struct ctx *ctx)
 {
 	enum {
-		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_RULES, OPT_TEXT, OPT_SRC,
+		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_RULES, OPT_TEXT, OPT_SRC, OPT_VMLINUX,
+		OPT_MODULES, OPT_SYMBOLIZER,
 	};
 	static const struct option opts[] = {
 		{ "no-db", no_argument, NULL, OPT_NODB },
@@ -322,6 +346,9 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "src", required_argument, NULL, OPT_SRC },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "symbolizer", required_argument, NULL, OPT_SYMBOLIZER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan s = { 0 };
@@ -353,6 +380,10 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		case OPT_SRC:
 			src_dir = optarg;
 			break;
+		case OPT_VMLINUX:
+		case OPT_MODULES:
+		case OPT_SYMBOLIZER:
+			break;   /* the dispatcher opened the symbolizer */
 		default:
 			cmd_usage(stderr, cmd_find("scan"));
 			return KT_EXIT_USAGE;
@@ -373,8 +404,11 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 		kt_error(ctx, KT_EXIT_SYMBOLS, src_dir, "--src: not a directory");
 		return KT_EXIT_SYMBOLS;
 	}
+	s.sym = ctx->sym;
 	src = srctree_new(src_dir);
 	s.cls = classifier_new(ctx->rules, src);
+	if (s.sym)
+		classifier_set_layout(s.cls, dwarf_layout, s.sym);
 	if (s.fmt == KT_FMT_JSON) {
 		s.out = out_new(stdout, KT_FMT_JSON);
 		out_begin_obj(s.out, NULL);

@@ -11,16 +11,17 @@
 #include "render.h"
 #include "rules.h"
 #include "store.h"
+#include "sym.h"
 
 #ifndef KT_VERSION
 #define KT_VERSION "0.1"
 #endif
 
 const struct cmd kt_commands[] = {
-	{ "scan", cmd_scan, CMD_STORE | CMD_NODB_OPT | CMD_RULES,
+	{ "scan", cmd_scan, CMD_STORE | CMD_NODB_OPT | CMD_RULES | CMD_SYMBOLS,
 	  "find KCSAN reports in logs, mail and archives; triage and store them",
-	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--src DIR] [--rules FILE]...\n"
-	  "[FILE|DIR|-]..." },
+	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--rules FILE]...\n"
+	  "[--vmlinux PATH [--modules DIR] [--symbolizer libdw|addr2line]] [--src DIR] [FILE|DIR|-]..." },
 	{ "list", cmd_list, CMD_STORE_RO,
 	  "list the reports in the store",
 	  "[--format text|json] [--verdict VERDICT] [--grep TEXT] [--limit N]" },
@@ -33,9 +34,13 @@ const struct cmd kt_commands[] = {
 	{ "label", cmd_label, CMD_STORE,
 	  "record a person's verdict for a report; it wins over the tool's",
 	  "--as VERDICT [--note TEXT] ID...\n--clear ID..." },
-	{ "rules", cmd_rules, CMD_RULES,
-	  "list the knowledge base of device-written fields",
-	  "list [--format text|json] [--rules FILE]..." },
+	{ "rules", cmd_rules, CMD_RULES | CMD_SYMBOLS,
+	  "list the knowledge base, or check it against a kernel's DWARF",
+	  "list [--format text|json] [--rules FILE]...\n"
+	  "check --vmlinux PATH [--modules DIR] [--format text|json] [--rules FILE]..." },
+	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
+	  "copy a kernel log with every stack frame annotated with file:line and inlines",
+	  "[--vmlinux PATH] [--modules DIR] [--symbolizer libdw|addr2line] [--full-paths] [FILE|-]" },
 	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND]" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
@@ -121,6 +126,19 @@ int cmd_finish_output(struct ctx *ctx, int rc)
 		return KT_EXIT_INTERNAL;
 	}
 	return rc;
+}
+
+int parse_backend(struct ctx *ctx, const char *s, enum sym_backend *backend)
+{
+	if (!strcmp(s, "libdw"))
+		*backend = SYM_LIBDW;
+	else if (!strcmp(s, "addr2line"))
+		*backend = SYM_ADDR2LINE;
+	else {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "--symbolizer takes libdw or addr2line, not '%s'", s);
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_close_output(struct ctx *ctx, struct out *o, int rc)
@@ -233,6 +251,41 @@ static void collect_rules_files(struct ctx *ctx, int argc, char **argv)
 	}
 }
 
+/* --vmlinux, --modules and --symbolizer, wherever they stand among the command's options. */
+static int collect_sym_options(struct ctx *ctx, int argc, char **argv, struct sym_options *so)
+{
+	so->backend = SYM_LIBDW;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL, *a = argv[i];
+		static const char *const names[] = { "--vmlinux", "--modules", "--symbolizer" };
+
+		if (!strcmp(a, "--"))
+			break;
+		for (int k = 0; k < 3; k++) {
+			size_t n = strlen(names[k]);
+
+			if (!strcmp(a, names[k]) && i + 1 < argc)
+				v = argv[++i];
+			else if (!strncmp(a, names[k], n) && a[n] == '=')
+				v = a + n + 1;
+			else
+				continue;
+			if (k == 0)
+				so->vmlinux = v;
+			else if (k == 1)
+				so->modules_dir = v;
+			else if (parse_backend(ctx, v, &so->backend) < 0)
+				return -1;
+			break;
+		}
+	}
+	if (so->modules_dir && !so->vmlinux) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "--modules needs --vmlinux");
+		return -1;
+	}
+	return 0;
+}
+
 static int64_t clock_now(void)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
@@ -316,9 +369,37 @@ int main(int argc, char **argv)
 			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_SYMBOLS;
 		}
 	}
+	if (c->flags & CMD_SYMBOLS) {
+		struct sym_options so = { 0 };
+
+		if (collect_sym_options(&ctx, argc, argv, &so) < 0) {
+			rules_free(ctx.rules);
+			free(ctx.rules_files);
+			return KT_EXIT_USAGE;
+		}
+		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
+			if (access("vmlinux", F_OK) != 0) {
+				kt_error(&ctx, KT_EXIT_USAGE, NULL, "no vmlinux: pass --vmlinux PATH (the default is ./vmlinux)");
+				rules_free(ctx.rules);
+				free(ctx.rules_files);
+				return KT_EXIT_USAGE;
+			}
+			so.vmlinux = "vmlinux";
+		}
+		if (so.vmlinux) {
+			ctx.vmlinux = so.vmlinux;
+			ctx.sym = sym_open(&ctx, &so);
+			if (!ctx.sym) {
+				rules_free(ctx.rules);
+				free(ctx.rules_files);
+				return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_SYMBOLS;
+			}
+		}
+	}
 	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !((c->flags & CMD_NODB_OPT) && has_no_db(argc, argv))) {
 		ctx.store = store_open(&ctx, ctx.db_path, (c->flags & CMD_STORE_RO) != 0);
 		if (!ctx.store) {
+			sym_close(ctx.sym);
 			rules_free(ctx.rules);
 			free(ctx.rules_files);
 			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_STORE;
@@ -329,6 +410,7 @@ int main(int argc, char **argv)
 
 	if (ctx.store && store_close(&ctx, ctx.store) != 0 && rc < KT_EXIT_STORE)
 		rc = KT_EXIT_STORE;
+	sym_close(ctx.sym);
 	rules_free(ctx.rules);
 	free(ctx.rules_files);
 	if (ctx.worst_exit > rc)

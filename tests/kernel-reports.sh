@@ -32,4 +32,55 @@ console-4.log 4 2
 TABLE
 [ $fail = 0 ] && echo "kernel reports: all 608 found"
 python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log || fail=1
+
+# the same with the vmlinux (decompressed once into the cache kernel.sh shares)
+CACHE=build/kernel-cache
+mkdir -p "$CACHE"
+if [ ! -s "$CACHE/vmlinux" ] || [ "$K/vmlinux.xz" -nt "$CACHE/vmlinux" ]; then
+	xz -dc "$K/vmlinux.xz" >"$CACHE/vmlinux.tmp" && mv "$CACHE/vmlinux.tmp" "$CACHE/vmlinux"
+fi
+SYM="--vmlinux $CACHE/vmlinux --modules $K/modules"
+python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log -- $SYM || fail=1
+
+# and with the source tree the kernel was built from (Debian's linux-source-6.1)
+SRC=$CACHE/linux-source-6.1
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+if [ ! -d "$SRC/drivers/virtio" ] && [ -f "$TARBALL" ]; then
+	echo "== kernel: unpacking the parts of $TARBALL the tests read"
+	tar -xJf "$TARBALL" -C "$CACHE" linux-source-6.1/drivers/virtio linux-source-6.1/drivers/block \
+		linux-source-6.1/drivers/char linux-source-6.1/lib linux-source-6.1/include \
+		linux-source-6.1/kernel linux-source-6.1/fs linux-source-6.1/arch/x86/entry || fail=1
+fi
+if [ -d "$SRC/drivers/virtio" ]; then
+	python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log -- $SYM --src "$SRC" || fail=1
+else
+	echo "== kernel verdicts with --src: skipped (no $TARBALL: apt-get install linux-source-6.1)"
+fi
+
+echo "== rules check against the kernel's DWARF"
+if ./kcsan-triage rules check $SYM >"$CACHE/check.out" 2>&1; then
+	grep -q "struct vring_used (.*): ok" "$CACHE/check.out" || { echo "FAIL: rules check did not check struct vring_used"; fail=1; }
+	tail -n 1 "$CACHE/check.out"
+else
+	echo "FAIL: rules check finds problems with the shipped rules:"; cat "$CACHE/check.out"; fail=1
+fi
+# a rule with a wrong offset is caught, and named
+cat >"$CACHE/wrong.rules" <<'RULES'
+struct vring_used
+    writer     device
+    align      4
+    reference  a deliberately wrong copy, for the test
+    function   ^more_used_split$
+    function   ^virtqueue_get_buf_ctx_split$
+    member idx
+        offset 4
+        size   2
+RULES
+if ./kcsan-triage rules check $SYM --rules "$CACHE/wrong.rules" >"$CACHE/check.out" 2>&1; then
+	echo "FAIL: rules check accepts a wrong offset"; fail=1
+elif ! grep -q "member idx: the rule says offset 4 size 2, the DWARF of vmlinux says offset 2 size 2" "$CACHE/check.out"; then
+	echo "FAIL: rules check does not say what is wrong:"; cat "$CACHE/check.out"; fail=1
+else
+	echo "rules check: a wrong offset is caught"
+fi
 exit $fail

@@ -37,19 +37,30 @@ echo "== man: every exit status is documented"
 done || fail=$((fail + 1))
 
 echo "== man: the EXAMPLES run"
+# a working directory with what the examples name: a vmlinux (the real
+# KCSAN kernel when the tests have it, else a small ELF built from the
+# fixtures), its modules, a source tree, a console log, an oops
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kt-man.XXXXXX")
+work=$tmp/work
+mkdir -p "$work/lib/modules" "$work/linux"
+ln -s "$PWD/fixtures" "$work/fixtures"
+cp fixtures/virtio-rng-console.log "$work/console.log"
+sed -n '/BUG: KCSAN/,/====/p' fixtures/virtio-rng-console.log >"$work/oops.txt"
+if [ -s build/kernel-cache/vmlinux ]; then
+	ln -s "$PWD/build/kernel-cache/vmlinux" "$work/vmlinux"
+else
+	gcc -g -O2 -fno-pie -no-pie -o "$work/vmlinux" fixtures/elf/a.c fixtures/elf/b.c || bad "cannot build a vmlinux"
+	# an oops of this vmlinux: main+0x1, its size the distance to the next symbol (as kallsyms prints)
+	m=$(nm -n "$work/vmlinux" | awk '$3 == "main" { print $1; exit }')
+	nx=$(nm -n "$work/vmlinux" | awk -v m="$m" 'f && $2 ~ /[tTwW]/ && $1 != m { print $1; exit } $3 == "main" { f = 1 }')
+	printf ' main+0x1/0x%x\n' $((0x$nx - 0x$m)) >"$work/oops.txt"
+fi
 export KCSAN_TRIAGE_DB=$tmp/examples.db
-# dmesg needs privileges: the examples read a fixture instead
-dmesg() { cat fixtures/virtio-blk-console.log; }
-kcsan_triage() { "$BIN" "$@"; }
-export -f dmesg 2>/dev/null
 n=0
 while IFS= read -r cmd; do
 	n=$((n + 1))
 	cmd=${cmd//kcsan-triage/\"$BIN\"}
-	cmd=${cmd//> kcsan.json/> \"$tmp\/kcsan.json\"}
-	cmd=${cmd//--db ci.db/--db \"$tmp\/ci.db\"}
-	out=$(bash -c "dmesg() { cat fixtures/virtio-blk-console.log; }; $cmd" 2>&1)
+	out=$(cd "$work" && bash -c "dmesg() { cat fixtures/virtio-blk-console.log; }; $cmd" 2>&1)
 	rc=$?
 	# 1 means "reports need attention": the examples are about such logs
 	if [ $rc -gt 1 ]; then

@@ -1,0 +1,164 @@
+/*
+ * sym_bench.c - the symbolizer's benchmark driver (built by bench/sym.sh
+ * against build/default/libkt.a).  Reads frames, one per line:
+ *
+ *     func+0xOFF/0xSIZE [module]
+ *
+ * resolves them in batches of --batch through sym_resolve_batch(), and
+ * prints every result as addr2line -f -i would (function line, then
+ * file:line), or nothing with --quiet.  The time spent is printed on
+ * standard error: open, resolve, close.
+ *
+ * usage: sym_bench --vmlinux PATH [--modules DIR] [--symbolizer libdw|addr2line]
+ *                  [--batch N] [--repeat N] [--quiet] < frames
+ *
+ * To prepare a benchmark, --select N --min-levels L prints (instead of the
+ * results) the first N frames that resolve to at least L levels, and
+ * --addrs FILE writes the address each of them is looked up at, for
+ * llvm-symbolizer and addr2line.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "parse.h"
+#include "sym.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_result(const struct frame *f, const struct sym_result *r)
+{
+	printf("%s+0x%llx/0x%llx%s%s%s %s", f->func, (unsigned long long)f->off, (unsigned long long)f->size,
+	       f->module ? " [" : "", f->module ? f->module : "", f->module ? "]" : "", sym_status_name(r->status));
+	if (r->status == SYM_OK || r->status == SYM_NO_LINE)
+		printf(" 0x%llx%s%s", (unsigned long long)r->addr, r->section ? " " : "", r->section ? r->section : "");
+	if (r->note)
+		printf(" (%s)", r->note);
+	putchar('\n');
+	for (size_t i = 0; i < r->nchain; i++)
+		printf("%s\n%s:%d\n", r->chain[i].func ? r->chain[i].func : "??",
+		       r->chain[i].file ? r->chain[i].file : "??", r->chain[i].line);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vmlinux", required_argument, NULL, 'v' },
+		{ "modules", required_argument, NULL, 'm' },
+		{ "symbolizer", required_argument, NULL, 's' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "select", required_argument, NULL, 'S' },
+		{ "min-levels", required_argument, NULL, 'L' },
+		{ "addrs", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sym_options so = { 0 };
+	struct ctx ctx = { 0 };
+	struct symbolizer *s;
+	struct frame *frames = NULL;
+	size_t n = 0, cap = 0, batch = 64, ok = 0;
+	int repeat = 1, opt;
+	bool quiet = false;
+	size_t select = 0, min_levels = 1, selected = 0;
+	FILE *addrs = NULL;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	double t0, t1, t2, t3;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'v': so.vmlinux = optarg; break;
+		case 'm': so.modules_dir = optarg; break;
+		case 's': so.backend = !strcmp(optarg, "addr2line") ? SYM_ADDR2LINE : SYM_LIBDW; break;
+		case 'b': batch = strtoul(optarg, NULL, 10); break;
+		case 'r': repeat = atoi(optarg); break;
+		case 'q': quiet = true; break;
+		case 'S': select = strtoul(optarg, NULL, 10); quiet = true; break;
+		case 'L': min_levels = strtoul(optarg, NULL, 10); break;
+		case 'A':
+			addrs = fopen(optarg, "w");
+			if (!addrs) {
+				perror(optarg);
+				return 2;
+			}
+			break;
+		default: return 2;
+		}
+	}
+	if (!batch)
+		batch = 1;
+	while ((len = getline(&line, &lcap, stdin)) > 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		ALLOC_GROW(frames, n, cap);
+		if (parse_frame_text(line, (size_t)len, false, &frames[n]) && frames[n].has_off)
+			n++;
+		else
+			frame_release(&frames[n]);
+	}
+	free(line);
+
+	t0 = now();
+	s = sym_open(&ctx, &so);
+	if (!s)
+		return 5;
+	t1 = now();
+	for (int rep = 0; rep < repeat; rep++) {
+		for (size_t i = 0; i < n; i += batch) {
+			size_t m = n - i < batch ? n - i : batch;
+			struct sym_request *rq = calloc(m, sizeof(*rq));
+			const struct sym_result **res = calloc(m, sizeof(*res));
+
+			for (size_t k = 0; k < m; k++) {
+				rq[k].module = frames[i + k].module;
+				rq[k].func = frames[i + k].func;
+				rq[k].off = frames[i + k].off;
+				rq[k].size = frames[i + k].size;
+				rq[k].has_size = true;
+			}
+			sym_resolve_batch(s, rq, m, res);
+			for (size_t k = 0; k < m; k++) {
+				if (rep == 0 && res[k]->status == SYM_OK)
+					ok++;
+				if (select && rep == 0 && selected < select && res[k]->status == SYM_OK &&
+				    res[k]->nchain >= min_levels) {
+					const struct frame *f = &frames[i + k];
+
+					printf("%s+0x%llx/0x%llx%s%s%s\n", f->func, (unsigned long long)f->off,
+					       (unsigned long long)f->size, f->module ? " [" : "", f->module ? f->module : "",
+					       f->module ? "]" : "");
+					if (addrs)
+						fprintf(addrs, "0x%llx\n", (unsigned long long)res[k]->addr);
+					selected++;
+				}
+				if (!quiet && rep == 0)
+					print_result(&frames[i + k], res[k]);
+			}
+			free(rq);
+			free(res);
+		}
+	}
+	t2 = now();
+	if (addrs)
+		fclose(addrs);
+	sym_close(s);
+	t3 = now();
+	fprintf(stderr, "frames %zu ok %zu open %.3f resolve %.3f close %.3f total %.3f\n", n, ok, t1 - t0, t2 - t1,
+		t3 - t2, t3 - t0);
+	for (size_t i = 0; i < n; i++)
+		frame_release(&frames[i]);
+	free(frames);
+	parse_cleanup();
+	return 0;
+}

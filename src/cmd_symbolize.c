@@ -1,0 +1,394 @@
+/*
+ * cmd_symbolize.c - kcsan-triage symbolize: copy a kernel log to standard
+ * output with every func+0xOFF/0xSIZE [module] frame annotated, the way
+ * syzbot prints its reports (and scripts/decode_stacktrace.sh does for any
+ * oops):
+ *
+ *     more_used_split drivers/virtio/virtio_ring.c:787 [inline]
+ *     virtqueue_get_buf_ctx_split+0x5e/0x200 drivers/virtio/virtio_ring.c:806
+ *
+ * Each inline level gets a line of its own before the frame, with the
+ * frame line's prefix (printk time, indentation, "RIP: 0010:"); the frame
+ * line itself is kept byte for byte and gets " file:line" at its end.
+ * Every other line is copied as is.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "normalize.h"
+#include "parse.h"
+#include "sym.h"
+
+#define SYMB_BATCH 256           /* frame lines resolved in one round trip */
+#define SYMB_MAX_WARNINGS 10     /* per-frame warnings before they are only counted */
+
+/* One line of a run of frame lines, waiting for its batch. */
+struct pline {
+	char *raw;              /* the line without its end of line */
+	size_t len;
+	const char *eol;        /* "\n", "\r\n" or "" */
+	uint64_t lineno;
+	struct frame f;
+	bool frame;             /* f holds a frame to resolve */
+	bool exact;             /* RIP-like: not a return address */
+	size_t prefix;          /* bytes of raw before the frame text; SIZE_MAX: unknown */
+	size_t body;            /* bytes of raw up to its trailing blanks */
+};
+
+struct symbolize {
+	struct ctx *ctx;
+	struct symbolizer *sym;
+	bool full_paths;
+	const char *name;       /* the input's name for positions */
+	struct pline *lines;
+	size_t nlines, cap;
+	struct normalizer nz;
+	/* what went wrong, for the end */
+	size_t mismatches;      /* frames the vmlinux or module does not match */
+	size_t problems;        /* frames warned about one by one (up to SYMB_MAX_WARNINGS) */
+	char **missing;         /* modules already reported missing or unreadable */
+	size_t nmissing, missingcap;
+	bool release_checked;
+};
+
+/* ---------------------------------------------------------------------- */
+/* recognising frames */
+
+/* "RIP: 0010:func+0x1/0x2", "pc : func+0x1/0x2", "lr : ...", "+-> reordered to: ...": where the frame starts. */
+static const char *frame_after_label(const char *s, size_t n, bool *exact)
+{
+	const char *e = s + n;
+
+	*exact = false;
+	if (mem_startswith(s, n, "RIP: ") || mem_startswith(s, n, "EIP: ")) {
+		const char *c = memchr(s + 5, ':', (size_t)(e - s - 5));
+
+		*exact = true;
+		/* "RIP: 0010:func" or "EIP: func" */
+		return c && c - s <= 10 ? c + 1 : s + 5;
+	}
+	if (mem_startswith(s, n, "pc : ")) {
+		*exact = true;
+		return s + 5;
+	}
+	if (mem_startswith(s, n, "lr : "))
+		return s + 5;
+	if (mem_startswith(s, n, "+-> reordered to: "))
+		return s + 18;
+	return NULL;
+}
+
+/* Where text (len n) sits at the end of raw: its offset, or SIZE_MAX. */
+static size_t tail_offset(const char *raw, size_t body, const char *text, size_t n)
+{
+	if (n > body || memcmp(raw + body - n, text, n))
+		return SIZE_MAX;
+	return body - n;
+}
+
+static void classify_line(struct symbolize *sy, struct pline *pl)
+{
+	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false };
+	struct nline nl;
+	const char *ft;
+	size_t fn;
+	bool exact = false;
+
+	pl->body = pl->len;
+	while (pl->body && (pl->raw[pl->body - 1] == ' ' || pl->raw[pl->body - 1] == '\t' ||
+			    pl->raw[pl->body - 1] == '\r'))
+		pl->body--;
+	pl->frame = false;
+	normalize_line(&sy->nz, &in, &nl);
+	ft = nl.text;
+	fn = nl.len;
+	if (!parse_frame_text(ft, fn, false, &pl->f)) {
+		const char *at = frame_after_label(nl.text, nl.len, &exact);
+
+		if (!at)
+			return;
+		ft = at;
+		fn = nl.len - (size_t)(at - nl.text);
+		if (!parse_frame_text(ft, fn, false, &pl->f))
+			return;
+	}
+	/* already symbolized (syzbot, decode_stacktrace), or nothing to look up */
+	if (pl->f.given || !pl->f.has_off || pl->f.is_addr) {
+		frame_release(&pl->f);
+		return;
+	}
+	pl->frame = true;
+	pl->exact = exact;
+	pl->prefix = tail_offset(pl->raw, pl->body, ft, fn);
+}
+
+/* ---------------------------------------------------------------------- */
+/* output */
+
+static void put_loc(struct symbolize *sy, const struct sym_loc *l)
+{
+	const char *file = sy->full_paths ? l->file : sym_loc_short_file(l);
+
+	printf(" %s:%d", file ? file : "??", l->line);
+}
+
+/* Say why a frame stays as it was: per frame, or once per module when it is the module's fault. */
+static void frame_warning(struct symbolize *sy, const struct pline *pl, const struct sym_result *r)
+{
+	char *where;
+
+	/* said once when the vmlinux was opened; code without lines (trampolines,
+	   compiler-made constructors) is how the kernel was built, not a problem */
+	if (r->status == SYM_NO_DEBUGINFO || r->status == SYM_NO_LINE)
+		return;
+	if ((r->status == SYM_NO_MODULE || r->status == SYM_ERROR) && pl->f.module) {
+		for (size_t i = 0; i < sy->nmissing; i++)
+			if (!strcmp(sy->missing[i], pl->f.module))
+				return;
+		ALLOC_GROW(sy->missing, sy->nmissing, sy->missingcap);
+		sy->missing[sy->nmissing++] = xstrdup(pl->f.module);
+	} else if (sy->problems++ >= SYMB_MAX_WARNINGS) {
+		return;
+	}
+	where = xasprintf("%s:%llu", sy->name, (unsigned long long)pl->lineno);
+	if (r->status == SYM_ERROR)
+		kt_error(sy->ctx, KT_EXIT_SYMBOLS, where, "%s", r->note ? r->note : "cannot be read");
+	else
+		kt_warn(sy->ctx, where, "%s", r->note ? r->note : sym_status_name(r->status));
+	free(where);
+}
+
+static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result *r)
+{
+	if (r && r->status == SYM_OK) {
+		for (size_t i = 0; i + 1 < r->nchain; i++) {
+			if (pl->prefix != SIZE_MAX)
+				fwrite(pl->raw, 1, pl->prefix, stdout);
+			fputs(r->chain[i].func ? r->chain[i].func : "??", stdout);
+			put_loc(sy, &r->chain[i]);
+			printf(" [inline]%s", *pl->eol ? pl->eol : "\n");
+		}
+		fwrite(pl->raw, 1, pl->body, stdout);
+		put_loc(sy, &r->chain[r->nchain - 1]);
+		fwrite(pl->raw + pl->body, 1, pl->len - pl->body, stdout);
+		fputs(pl->eol, stdout);
+		return;
+	}
+	if (r) {
+		if (sym_status_mismatch(r->status))
+			sy->mismatches++;
+		frame_warning(sy, pl, r);
+	}
+	fwrite(pl->raw, 1, pl->len, stdout);
+	fputs(pl->eol, stdout);
+}
+
+static void flush(struct symbolize *sy)
+{
+	struct sym_request *rq = xcalloc(sy->nlines ? sy->nlines : 1, sizeof(*rq));
+	const struct sym_result **res = xcalloc(sy->nlines ? sy->nlines : 1, sizeof(*res));
+	size_t nq = 0;
+
+	for (size_t i = 0; i < sy->nlines; i++) {
+		struct pline *pl = &sy->lines[i];
+
+		if (!pl->frame)
+			continue;
+		rq[nq].module = pl->f.module;
+		rq[nq].func = pl->f.func;
+		rq[nq].off = pl->f.off;
+		rq[nq].size = pl->f.size;
+		rq[nq].has_size = true;
+		rq[nq].exact = pl->exact;
+		nq++;
+	}
+	if (nq)
+		sym_resolve_batch(sy->sym, rq, nq, res);
+	nq = 0;
+	for (size_t i = 0; i < sy->nlines; i++) {
+		struct pline *pl = &sy->lines[i];
+
+		emit(sy, pl, pl->frame ? res[nq++] : NULL);
+		if (pl->frame)
+			frame_release(&pl->f);
+		free(pl->raw);
+	}
+	sy->nlines = 0;
+	free(rq);
+	free(res);
+}
+
+/* "Linux version 6.1.0 ..." and "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1": the log's kernel. */
+static void check_release(struct symbolize *sy, const struct pline *pl)
+{
+	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false };
+	const char *rel = sym_release(sy->sym), *p, *e;
+	struct nline nl;
+	size_t n;
+
+	if (sy->release_checked || !rel)
+		return;
+	normalize_line(&sy->nz, &in, &nl);
+	p = nl.text;
+	e = nl.text + nl.len;
+	if (mem_startswith(p, nl.len, "Linux version ")) {
+		p += 14;
+	} else if (mem_startswith(p, nl.len, "CPU: ") && (p = memmem(nl.text, nl.len, " Comm: ", 7))) {
+		const char *t = memmem(p, (size_t)(e - p), "Not tainted ", 12);
+
+		if (t) {
+			p = t + 12;
+		} else if ((t = memmem(p, (size_t)(e - p), "Tainted: ", 9))) {
+			p = t + 9;
+			while (p < e && *p != ' ')
+				p++;     /* the taint flags */
+			while (p < e && *p == ' ')
+				p++;
+		} else {
+			return;
+		}
+	} else {
+		return;
+	}
+	for (n = 0; p + n < e && p[n] != ' '; n++)
+		;
+	if (!n)
+		return;
+	sy->release_checked = true;
+	if (n != strlen(rel) || memcmp(p, rel, n)) {
+		char *where = xasprintf("%s:%llu", sy->name, (unsigned long long)pl->lineno);
+
+		kt_warn(sy->ctx, where, "the log is from kernel %.*s, the vmlinux is %s: frames may not match", (int)n, p,
+			rel);
+		free(where);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int symbolize_file(struct symbolize *sy, const char *path)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	uint64_t lineno = 0;
+	int rc = 0;
+
+	if (!strcmp(path, "-")) {
+		fp = stdin;
+		sy->name = "<stdin>";
+	} else {
+		fp = fopen(path, "r");
+		if (!fp) {
+			kt_error(sy->ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
+			return -1;
+		}
+		sy->name = path;
+	}
+	while ((len = getline(&line, &lcap, fp)) > 0) {
+		struct pline *pl;
+		size_t n = (size_t)len;
+
+		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
+		pl = &sy->lines[sy->nlines];
+		memset(pl, 0, sizeof(*pl));
+		pl->eol = "";
+		if (n && line[n - 1] == '\n') {
+			n--;
+			pl->eol = "\n";
+			if (n && line[n - 1] == '\r') {
+				n--;
+				pl->eol = "\r\n";
+			}
+		}
+		pl->raw = xstrndup(line, n);
+		pl->len = n;
+		pl->lineno = ++lineno;
+		check_release(sy, pl);
+		classify_line(sy, pl);
+		sy->nlines++;
+		/* a run of frames goes in one batch; anything else is written at once */
+		if (!pl->frame || sy->nlines >= SYMB_BATCH)
+			flush(sy);
+	}
+	flush(sy);
+	if (ferror(fp)) {
+		kt_error(sy->ctx, KT_EXIT_INPUT, sy->name, "read error: %s", strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
+{
+	enum { OPT_VMLINUX = 256, OPT_MODULES, OPT_SYMBOLIZER, OPT_FULL_PATHS };
+	static const struct option opts[] = {
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "symbolizer", required_argument, NULL, OPT_SYMBOLIZER },
+		{ "full-paths", no_argument, NULL, OPT_FULL_PATHS },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct symbolize sy = { 0 };
+	char *stdin_arg[] = { (char *)"-" };
+	int opt, rc = KT_EXIT_OK;
+
+	sy.ctx = ctx;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_VMLINUX:
+		case OPT_MODULES:
+		case OPT_SYMBOLIZER:
+			break;   /* the dispatcher opened the symbolizer */
+		case OPT_FULL_PATHS:
+			sy.full_paths = true;
+			break;
+		default:
+			cmd_usage(stderr, cmd_find("symbolize"));
+			return KT_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		if (isatty(0)) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "no input: name a log, or pipe one in ('-' is standard input)");
+			return KT_EXIT_USAGE;
+		}
+		argv = stdin_arg;
+		argc = 1;
+	}
+	sy.sym = ctx->sym;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-") && isatty(0)) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "standard input is a terminal; pipe a log in or name files");
+			continue;
+		}
+		symbolize_file(&sy, argv[i]);
+	}
+	if (sy.problems > SYMB_MAX_WARNINGS)
+		kt_warn(ctx, NULL, "%zu more frames could not be symbolized", sy.problems - SYMB_MAX_WARNINGS);
+	if (sy.mismatches)
+		kt_error(ctx, KT_EXIT_SYMBOLS, ctx->vmlinux,
+			 "%zu frame%s did not match the vmlinux or its modules (another build?); left as they were",
+			 sy.mismatches, sy.mismatches == 1 ? "" : "s");
+	normalizer_release(&sy.nz);
+	parse_cleanup();
+	for (size_t i = 0; i < sy.nmissing; i++)
+		free(sy.missing[i]);
+	free(sy.missing);
+	free(sy.lines);
+	rc = cmd_finish_output(ctx, rc);
+	if (ctx->worst_exit > rc)
+		rc = ctx->worst_exit;
+	return rc;
+}

@@ -1,0 +1,474 @@
+/*
+ * sym_lines.c - a compact reader of one CU's DWARF line program (versions
+ * 2 to 5): rows of (address, line, column, file), sorted by sequence, and
+ * the file table, whose names are joined only when asked for.
+ *
+ * libdw's dwarf_getsrclines() builds a large row object per line and every
+ * file name of every unit up front; a symbolizer touching thousands of
+ * units needs a row's address, line and file, and a few names.  What this
+ * reader cannot read (an unknown form, a vendor extension) it declines, and
+ * sym_dwarf.c falls back to libdw.
+ */
+#define _GNU_SOURCE
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sym_internal.h"
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t rd_u(struct rd *r, int n)
+{
+	uint64_t v = 0;
+
+	if (r->end - r->p < n) {
+		r->bad = true;
+		r->p = r->end;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)     /* little-endian: the only byte order handled */
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += n;
+	return v;
+}
+
+static uint64_t rd_uleb(struct rd *r)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	while (r->p < r->end) {
+		unsigned char b = *r->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+static int64_t rd_sleb(struct rd *r)
+{
+	int64_t v = 0;
+	int shift = 0;
+	unsigned char b = 0;
+
+	while (r->p < r->end) {
+		b = *r->p++;
+		if (shift < 64)
+			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	if (shift < 64 && (b & 0x40))
+		v |= -((int64_t)1 << shift);
+	return v;
+}
+
+static const char *rd_str(struct rd *r)
+{
+	const char *s = (const char *)r->p;
+	const unsigned char *z = memchr(r->p, 0, (size_t)(r->end - r->p));
+
+	if (!z) {
+		r->bad = true;
+		r->p = r->end;
+		return NULL;
+	}
+	r->p = z + 1;
+	return s;
+}
+
+static const char *sec_str(const Elf_Data *d, uint64_t off)
+{
+	if (!d || off >= d->d_size || !memchr((const char *)d->d_buf + off, 0, d->d_size - off))
+		return NULL;
+	return (const char *)d->d_buf + off;
+}
+
+/* One attribute of a DWARF 5 directory or file entry; *str or *num filled. */
+static bool rd_form(struct rd *r, unsigned form, bool dwarf64, const struct sym_dsecs *ds, const char **str,
+		    uint64_t *num)
+{
+	*str = NULL;
+	*num = 0;
+	switch (form) {
+	case DW_FORM_string: *str = rd_str(r); break;
+	case DW_FORM_line_strp: *str = sec_str(ds->line_str, rd_u(r, dwarf64 ? 8 : 4)); break;
+	case DW_FORM_strp: *str = sec_str(ds->str, rd_u(r, dwarf64 ? 8 : 4)); break;
+	case DW_FORM_udata: *num = rd_uleb(r); break;
+	case DW_FORM_data1: *num = rd_u(r, 1); break;
+	case DW_FORM_data2: *num = rd_u(r, 2); break;
+	case DW_FORM_data4: *num = rd_u(r, 4); break;
+	case DW_FORM_data8: *num = rd_u(r, 8); break;
+	case DW_FORM_data16: rd_u(r, 8); rd_u(r, 8); break;
+	case DW_FORM_block: {
+		uint64_t n = rd_uleb(r);
+
+		if ((uint64_t)(r->end - r->p) < n)
+			return false;
+		r->p += n;
+		break;
+	}
+	default:
+		return false;   /* strx and friends need the CU's string offsets: libdw's job */
+	}
+	return !r->bad;
+}
+
+/* DWARF 5: "count of formats, formats, count of entries, entries". */
+static bool rd_entries(struct rd *r, bool dwarf64, const struct sym_dsecs *ds, const char ***names,
+		       uint32_t **dirs, size_t *n)
+{
+	unsigned nfmt = (unsigned)rd_u(r, 1);
+	uint64_t fmt[16][2], cnt;
+
+	if (nfmt > 16)
+		return false;
+	for (unsigned i = 0; i < nfmt; i++) {
+		fmt[i][0] = rd_uleb(r);
+		fmt[i][1] = rd_uleb(r);
+	}
+	cnt = rd_uleb(r);
+	if (r->bad || cnt > (uint64_t)(r->end - r->p))
+		return false;
+	*names = xcalloc(cnt ? cnt : 1, sizeof(**names));
+	if (dirs)
+		*dirs = xcalloc(cnt ? cnt : 1, sizeof(**dirs));
+	*n = cnt;
+	for (uint64_t e = 0; e < cnt; e++) {
+		for (unsigned i = 0; i < nfmt; i++) {
+			const char *str;
+			uint64_t num;
+
+			if (!rd_form(r, (unsigned)fmt[i][1], dwarf64, ds, &str, &num))
+				return false;
+			if (fmt[i][0] == DW_LNCT_path)
+				(*names)[e] = str;
+			else if (fmt[i][0] == DW_LNCT_directory_index && dirs)
+				(*dirs)[e] = (uint32_t)num;
+		}
+	}
+	return true;
+}
+
+struct seq {
+	size_t first, n;
+};
+
+static int seq_cmp(const void *a, const void *b, void *rows)
+{
+	const struct seq *x = a, *y = b;
+	const struct sym_row *r = rows;
+	uint64_t ax = r[x->first].addr, ay = r[y->first].addr;
+
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Order the sequences by address; rows inside each keep their order. */
+static void sort_sequences(struct sym_ltab *t)
+{
+	struct seq *seqs = NULL;
+	size_t nseq = 0, cap = 0, start = 0;
+	bool sorted = true;
+	struct sym_row *out;
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (!t->rows[i].end)
+			continue;
+		ALLOC_GROW(seqs, nseq, cap);
+		seqs[nseq].first = start;
+		seqs[nseq].n = i + 1 - start;
+		if (nseq && t->rows[seqs[nseq - 1].first].addr > t->rows[start].addr)
+			sorted = false;
+		nseq++;
+		start = i + 1;
+	}
+	t->nrows = start;   /* a sequence without its end is dropped */
+	if (!sorted) {
+		qsort_r(seqs, nseq, sizeof(*seqs), seq_cmp, t->rows);
+		out = xmalloc(t->nrows * sizeof(*out) + 1);
+		start = 0;
+		for (size_t i = 0; i < nseq; i++) {
+			memcpy(out + start, t->rows + seqs[i].first, seqs[i].n * sizeof(*out));
+			start += seqs[i].n;
+		}
+		free(t->rows);
+		t->rows = out;
+	}
+	free(seqs);
+}
+
+static void add_row(struct sym_ltab *t, size_t *cap, uint64_t addr, uint64_t line, uint64_t col, uint64_t file,
+		    bool end)
+{
+	struct sym_row *w;
+
+	/* several rows at one address: the last one describes it (an end stays) */
+	if (t->nrows && t->rows[t->nrows - 1].addr == addr && !t->rows[t->nrows - 1].end && !end)
+		t->nrows--;
+	ALLOC_GROW(t->rows, t->nrows, *cap);
+	w = &t->rows[t->nrows++];
+	w->addr = addr;
+	w->line = line > UINT32_MAX ? 0 : (uint32_t)line;
+	w->col = col > UINT32_MAX ? 0 : (uint32_t)col;
+	w->file = file > UINT32_MAX ? UINT32_MAX : (uint32_t)file;
+	w->end = end;
+}
+
+/* The line program's state machine; is_stmt, views and discriminators are not kept. */
+static bool run_program(struct rd *r, struct sym_ltab *t, unsigned min_len, unsigned max_ops, int line_base,
+			unsigned line_range, unsigned opcode_base, const unsigned char *std_len)
+{
+	uint64_t addr = 0, file = 1, line = 1, col = 0, op_index = 0;
+	size_t cap = 0;
+
+	if (!max_ops)
+		max_ops = 1;
+	while (r->p < r->end && !r->bad) {
+		unsigned op = *r->p++;
+
+		if (op >= opcode_base) {
+			unsigned adj = op - opcode_base, adv = adj / line_range;
+
+			addr += min_len * ((op_index + adv) / max_ops);
+			op_index = (op_index + adv) % max_ops;
+			line += (int64_t)line_base + (int64_t)(adj % line_range);
+			add_row(t, &cap, addr, line, col, file, false);
+			continue;
+		}
+		switch (op) {
+		case 0: {   /* extended */
+			uint64_t len = rd_uleb(r);
+			const unsigned char *next;
+			unsigned sub;
+
+			if (r->bad || !len || len > (uint64_t)(r->end - r->p))
+				return false;
+			next = r->p + len;
+			sub = *r->p++;
+			switch (sub) {
+			case DW_LNE_end_sequence:
+				add_row(t, &cap, addr, line, col, file, true);
+				addr = 0;
+				file = 1;
+				line = 1;
+				col = 0;
+				op_index = 0;
+				break;
+			case DW_LNE_set_address:
+				addr = rd_u(r, len - 1 >= 8 ? 8 : (int)(len - 1));
+				op_index = 0;
+				break;
+			default:   /* define_file (v2-4), set_discriminator, vendor: not needed */
+				break;
+			}
+			r->p = next;
+			break;
+		}
+		case DW_LNS_copy:
+			add_row(t, &cap, addr, line, col, file, false);
+			break;
+		case DW_LNS_advance_pc: {
+			uint64_t adv = rd_uleb(r);
+
+			addr += min_len * ((op_index + adv) / max_ops);
+			op_index = (op_index + adv) % max_ops;
+			break;
+		}
+		case DW_LNS_advance_line:
+			line += (uint64_t)rd_sleb(r);
+			break;
+		case DW_LNS_set_file:
+			file = rd_uleb(r);
+			break;
+		case DW_LNS_set_column:
+			col = rd_uleb(r);
+			break;
+		case DW_LNS_negate_stmt:
+		case DW_LNS_set_basic_block:
+		case DW_LNS_set_prologue_end:
+		case DW_LNS_set_epilogue_begin:
+			break;
+		case DW_LNS_const_add_pc: {
+			unsigned adv = (255 - opcode_base) / line_range;
+
+			addr += min_len * ((op_index + adv) / max_ops);
+			op_index = (op_index + adv) % max_ops;
+			break;
+		}
+		case DW_LNS_fixed_advance_pc:
+			addr += rd_u(r, 2);
+			op_index = 0;
+			break;
+		case DW_LNS_set_isa:
+			rd_uleb(r);
+			break;
+		default:
+			/* an opcode this reader does not know: skip its operands */
+			for (unsigned i = 0; i < std_len[op - 1]; i++)
+				rd_uleb(r);
+			break;
+		}
+	}
+	return !r->bad;
+}
+
+bool sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset, struct sym_ltab *t)
+{
+	struct rd r;
+	uint64_t unit_len, hdr_len;
+	unsigned version, min_len, max_ops = 1, line_range, opcode_base;
+	int line_base;
+	bool dwarf64 = false;
+	const unsigned char *prog;
+	unsigned char std_len[256];
+
+	memset(t, 0, sizeof(*t));
+	if (!ds->line || offset >= ds->line->d_size)
+		return false;
+	r.p = (const unsigned char *)ds->line->d_buf + offset;
+	r.end = (const unsigned char *)ds->line->d_buf + ds->line->d_size;
+	r.bad = false;
+	unit_len = rd_u(&r, 4);
+	if (unit_len == 0xffffffff) {
+		dwarf64 = true;
+		unit_len = rd_u(&r, 8);
+	} else if (unit_len >= 0xfffffff0) {
+		return false;
+	}
+	if (r.bad || unit_len > (uint64_t)(r.end - r.p))
+		return false;
+	r.end = r.p + unit_len;
+	version = (unsigned)rd_u(&r, 2);
+	if (version < 2 || version > 5)
+		return false;
+	if (version >= 5) {
+		rd_u(&r, 1);    /* address size: DW_LNE_set_address says it again */
+		rd_u(&r, 1);    /* segment selector size */
+	}
+	hdr_len = rd_u(&r, dwarf64 ? 8 : 4);
+	if (r.bad || hdr_len > (uint64_t)(r.end - r.p))
+		return false;
+	prog = r.p + hdr_len;
+	min_len = (unsigned)rd_u(&r, 1);
+	if (version >= 4)
+		max_ops = (unsigned)rd_u(&r, 1);
+	rd_u(&r, 1);        /* default_is_stmt */
+	line_base = (int8_t)rd_u(&r, 1);
+	line_range = (unsigned)rd_u(&r, 1);
+	opcode_base = (unsigned)rd_u(&r, 1);
+	if (r.bad || !line_range || !opcode_base)
+		return false;
+	memset(std_len, 0, sizeof(std_len));
+	for (unsigned i = 1; i < opcode_base; i++)
+		std_len[i - 1] = (unsigned char)rd_u(&r, 1);
+	t->version = version;
+	if (version >= 5) {
+		if (!rd_entries(&r, dwarf64, ds, &t->dirs, NULL, &t->ndirs) ||
+		    !rd_entries(&r, dwarf64, ds, &t->fnames, &t->fdirs, &t->nfiles))
+			goto fail;
+	} else {
+		size_t cap = 0;
+		const char *s;
+
+		/* 1-based in the program: slot 0 stays empty (the compilation directory) */
+		t->ndirs = 1;
+		t->dirs = xcalloc(1, sizeof(*t->dirs));
+		while ((s = rd_str(&r)) && *s) {
+			ALLOC_GROW(t->dirs, t->ndirs, cap);
+			t->dirs[t->ndirs++] = s;
+		}
+		cap = 0;
+		t->nfiles = 1;
+		t->fnames = xcalloc(1, sizeof(*t->fnames));
+		t->fdirs = xcalloc(1, sizeof(*t->fdirs));
+		while ((s = rd_str(&r)) && *s) {
+			size_t c2 = cap;
+
+			ALLOC_GROW(t->fnames, t->nfiles, cap);
+			ALLOC_GROW(t->fdirs, t->nfiles, c2);
+			t->fnames[t->nfiles] = s;
+			t->fdirs[t->nfiles] = (uint32_t)rd_uleb(&r);
+			rd_uleb(&r);   /* mtime */
+			rd_uleb(&r);   /* length */
+			t->nfiles++;
+		}
+		if (r.bad)
+			goto fail;
+	}
+	t->paths = xcalloc(t->nfiles ? t->nfiles : 1, sizeof(*t->paths));
+	r.p = prog;
+	if (!run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
+		goto fail;
+	sort_sequences(t);
+	return true;
+fail:
+	sym_ltab_release(t);
+	return false;
+}
+
+const struct sym_row *sym_ltab_find(const struct sym_ltab *t, uint64_t a)
+{
+	size_t lo = 0, hi = t->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->rows[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || t->rows[lo - 1].end)
+		return NULL;
+	return &t->rows[lo - 1];
+}
+
+/* The file's name as addr2line prints it: relative names go under their directory, then comp_dir. */
+const char *sym_ltab_file(struct symbolizer *s, struct sym_ltab *t, uint64_t idx, const char *comp_dir)
+{
+	const char *name, *dir = NULL;
+	uint32_t di;
+
+	if (idx >= t->nfiles || !(name = t->fnames[idx]))
+		return NULL;
+	if (t->paths[idx])
+		return t->paths[idx];
+	di = t->fdirs[idx];
+	if (name[0] != '/' && di && di < t->ndirs)
+		dir = t->dirs[di];
+	if (name[0] == '/')
+		t->paths[idx] = sym_intern(s, name);
+	else if (dir && dir[0] == '/')
+		t->paths[idx] = sym_internf(s, "%s/%s", dir, name);
+	else if (dir && comp_dir)
+		t->paths[idx] = sym_internf(s, "%s/%s/%s", comp_dir, dir, name);
+	else if (dir)
+		t->paths[idx] = sym_internf(s, "%s/%s", dir, name);
+	else if (comp_dir)
+		t->paths[idx] = sym_internf(s, "%s/%s", comp_dir, name);
+	else
+		t->paths[idx] = sym_intern(s, name);
+	return t->paths[idx];
+}
+
+void sym_ltab_release(struct sym_ltab *t)
+{
+	free(t->rows);
+	free(t->dirs);
+	free(t->fnames);
+	free(t->fdirs);
+	free(t->paths);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,767 @@
+/*
+ * test_sym.c - the symbolizer on ELF fixtures built here from the C files
+ * of fixtures/elf/ (gcc -g -O2), against binutils addr2line: inline chains,
+ * static functions of one name told apart by size, a .cold part, a module
+ * (ET_REL, also xz-compressed), a vmlinux that does not match, one without
+ * DWARF, struct layouts, the report annotator; with both back ends.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "sym.h"
+#include "unit.h"
+
+static char tmpdir[] = "/tmp/kt-sym.XXXXXX";
+static char *fixture, *stripped, *moddir, *modxzdir, *modobj, *fixture4, *fixturez;
+static bool built, have_xz;
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/* Run a shell command; its standard output, or NULL if it failed. */
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	struct sbuf sb = SBUF_INIT;
+	char buf[4096];
+	size_t n;
+
+	if (!p)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		sbuf_add(&sb, buf, n);
+	if (pclose(p) != 0) {
+		sbuf_release(&sb);
+		return NULL;
+	}
+	return sbuf_detach(&sb);
+}
+
+static int sh(const char *cmd)
+{
+	return system(cmd);
+}
+
+/* Build the fixtures once, in tmpdir; false (and a note) when gcc is missing. */
+static bool build(void)
+{
+	static bool tried;
+	char *cmd;
+	int rc;
+
+	if (tried)
+		return built;
+	tried = true;
+	if (sh("command -v gcc >/dev/null && command -v addr2line >/dev/null && command -v nm >/dev/null") != 0) {
+		printf("test_sym: gcc, nm or addr2line missing: ELF fixture tests skipped\n");
+		return false;
+	}
+	if (!mkdtemp(tmpdir))
+		return false;
+	fixture = fmt("%s/vmlinux", tmpdir);
+	stripped = fmt("%s/vmlinux.nodebug", tmpdir);
+	moddir = fmt("%s/lib/modules/9.8.7-fixture", tmpdir);
+	modxzdir = fmt("%s/xz", tmpdir);
+	modobj = fmt("%s/kernel/drivers/fix-mod.ko", moddir);
+	fixture4 = fmt("%s/vmlinux.dwarf4", tmpdir);
+	fixturez = fmt("%s/vmlinux.gz", tmpdir);
+	/* from the top of the tree, like kbuild: file names relative to DW_AT_comp_dir */
+	cmd = fmt("set -e; mkdir -p %1$s/lib/modules/9.8.7-fixture/kernel/drivers %1$s/xz/sub; "
+		  "gcc -g -O2 -fno-pie -no-pie -o %1$s/vmlinux fixtures/elf/a.c fixtures/elf/b.c; "
+		  "gcc -g -O2 -c -o %2$s fixtures/elf/mod.c; "
+		  "objcopy --strip-debug %1$s/vmlinux %1$s/vmlinux.nodebug; "
+		  "gcc -gdwarf-4 -O2 -fno-pie -no-pie -o %1$s/vmlinux.dwarf4 fixtures/elf/a.c fixtures/elf/b.c; "
+		  "gcc -g -gz=zlib -O2 -fno-pie -no-pie -o %1$s/vmlinux.gz fixtures/elf/a.c fixtures/elf/b.c",
+		  tmpdir, modobj);
+	rc = sh(cmd);
+	free(cmd);
+	if (rc != 0) {
+		printf("test_sym: building fixtures/elf failed: ELF fixture tests skipped\n");
+		return false;
+	}
+	if (sh("command -v xz >/dev/null") == 0) {
+		cmd = fmt("xz -c %s > %s/sub/fix_mod.ko.xz", modobj, modxzdir);
+		have_xz = sh(cmd) == 0;
+		free(cmd);
+	}
+	built = true;
+	return true;
+}
+
+static void cleanup(void)
+{
+	char *cmd;
+
+	if (built) {
+		cmd = fmt("rm -rf %s", tmpdir);
+		sh(cmd);
+		free(cmd);
+	}
+	free(fixture);
+	free(stripped);
+	free(moddir);
+	free(modxzdir);
+	free(modobj);
+	free(fixture4);
+	free(fixturez);
+}
+
+static struct symbolizer *open_object(struct ctx *ctx, const char *vmlinux, enum sym_backend be, const char *modules)
+{
+	struct sym_options o = { vmlinux, modules, be };
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->quiet = 1;
+	return sym_open(ctx, &o);
+}
+
+static struct symbolizer *open_fixture(struct ctx *ctx, enum sym_backend be, const char *modules)
+{
+	return open_object(ctx, fixture, be, modules);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the oracle */
+
+struct osym {
+	char name[128];
+	uint64_t value, size, ksize;
+};
+
+/* Functions of an object from nm, with kallsyms' size (to the next symbol). */
+static size_t nm_functions(const char *obj, struct osym **out)
+{
+	char *cmd = fmt("nm -n -S --defined-only %s", obj), *txt = run(cmd), *line, *save = NULL;
+	struct osym *all = NULL;
+	size_t n = 0, cap = 0, nf = 0;
+
+	free(cmd);
+	*out = NULL;
+	if (!txt)
+		return 0;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long v, sz = 0;
+		char type, name[128];
+
+		if (sscanf(line, "%llx %llx %c %127s", &v, &sz, &type, name) != 4 &&
+		    sscanf(line, "%llx %c %127s", &v, &type, name) != 3)
+			continue;
+		ALLOC_GROW(all, n, cap);
+		snprintf(all[n].name, sizeof(all[n].name), "%s", name);
+		all[n].value = v;
+		all[n].size = (type == 't' || type == 'T') ? sz : 0;
+		all[n].ksize = 0;
+		n++;
+	}
+	free(txt);
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i].size)
+			continue;
+		for (size_t j = i + 1; j < n; j++)
+			if (all[j].value > all[i].value) {
+				all[i].ksize = all[j].value - all[i].value;
+				break;
+			}
+		if (!all[i].ksize)
+			all[i].ksize = all[i].size;
+		all[nf++] = all[i];
+	}
+	*out = all;
+	return nf;
+}
+
+struct olevel {
+	char func[128];
+	char file[512];
+	int line;
+};
+
+struct ochain {
+	struct olevel lv[16];
+	int n;
+};
+
+/* addr2line -f -i [-j section] on every address, in one run. */
+static struct ochain *addr2line_chains(const char *obj, const char *section, const uint64_t *addrs, size_t n)
+{
+	char *list = fmt("%s/addrs", tmpdir), *cmd, *txt, *line, *save = NULL;
+	struct ochain *ch = calloc(n ? n : 1, sizeof(*ch));
+	FILE *f = fopen(list, "w");
+	long k = -1;
+
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "0x%llx\n", (unsigned long long)addrs[i]);
+	if (f)
+		fclose(f);
+	cmd = fmt("addr2line -a -f -i %s%s -e %s < %s", section ? "-j " : "", section ? section : "", obj, list);
+	txt = run(cmd);
+	free(cmd);
+	free(list);
+	if (!txt)
+		return ch;
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct olevel *l;
+		char *colon, *disc;
+
+		if (!strncmp(line, "0x", 2)) {
+			k++;
+			continue;
+		}
+		if (k < 0 || (size_t)k >= n || ch[k].n >= 16)
+			continue;
+		l = &ch[k].lv[ch[k].n];
+		snprintf(l->func, sizeof(l->func), "%s", line);
+		line = strtok_r(NULL, "\n", &save);
+		if (!line)
+			break;
+		if ((disc = strstr(line, " (discriminator ")))
+			*disc = 0;
+		colon = strrchr(line, ':');
+		l->line = colon ? atoi(colon + 1) : 0;
+		if (colon)
+			*colon = 0;
+		snprintf(l->file, sizeof(l->file), "%s", line);
+		ch[k].n++;
+	}
+	free(txt);
+	return ch;
+}
+
+static bool same_func(const char *a, const char *b)
+{
+	char x[128], y[128];
+
+	func_base_name(a, x, sizeof(x));
+	func_base_name(b, y, sizeof(y));
+	return !strcmp(x, y);
+}
+
+/* Does our result say what addr2line says? */
+static bool chain_equal(const struct sym_result *r, const struct ochain *o, const char *frame)
+{
+	bool a2l_known = o->n && strcmp(o->lv[0].file, "??") && o->lv[0].line;
+
+	if (!a2l_known) {
+		/* no line: ours says so too */
+		if (r->status == SYM_NO_LINE)
+			return true;
+		fprintf(stderr, "  %s: addr2line has no line, ours: %s\n", frame, sym_status_name(r->status));
+		return false;
+	}
+	if (r->status != SYM_OK || (int)r->nchain != o->n) {
+		fprintf(stderr, "  %s: %s, %zu levels; addr2line %d levels\n", frame, sym_status_name(r->status),
+			r->nchain, o->n);
+		return false;
+	}
+	for (int i = 0; i < o->n; i++) {
+		const struct sym_loc *l = &r->chain[i];
+
+		if (!l->file || strcmp(l->file, o->lv[i].file) || l->line != o->lv[i].line ||
+		    !same_func(l->func, o->lv[i].func)) {
+			fprintf(stderr, "  %s level %d: %s %s:%d; addr2line %s %s:%d\n", frame, i, l->func,
+				l->file ? l->file : "??", l->line, o->lv[i].func, o->lv[i].file, o->lv[i].line);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Every byte of every function of obj as a frame (func+off/size), through
+ * sym_resolve_batch(), against addr2line at the same address.
+ */
+static void compare_object(enum sym_backend be, const char *vmlinux, const char *obj, const char *module,
+			   const char *modules)
+{
+	struct osym *fns;
+	size_t nf = nm_functions(obj, &fns), n = 0, cap = 0, bad = 0;
+	struct sym_request *rq = NULL;
+	uint64_t *addrs = NULL;
+	const struct sym_result **res;
+	struct symbolizer *s;
+	struct ochain *oc;
+	struct ctx ctx;
+
+	CHECK(nf >= 2);
+	for (size_t i = 0; i < nf; i++) {
+		for (uint64_t off = 0; off < fns[i].size; off++) {
+			size_t c2 = cap;
+
+			ALLOC_GROW(rq, n, cap);
+			addrs = realloc(addrs, cap * sizeof(*addrs));
+			(void)c2;
+			rq[n] = (struct sym_request){ module, fns[i].name, off, fns[i].ksize, true, false };
+			addrs[n] = fns[i].value + off - (off ? 1 : 0);
+			n++;
+		}
+	}
+	s = open_object(&ctx, vmlinux, be, modules);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	res = calloc(n, sizeof(*res));
+	sym_resolve_batch(s, rq, n, res);
+	oc = addr2line_chains(obj, module ? ".text" : NULL, addrs, n);
+	for (size_t i = 0; i < n; i++) {
+		char frame[200];
+
+		snprintf(frame, sizeof(frame), "%s+0x%llx/0x%llx%s", rq[i].func, (unsigned long long)rq[i].off,
+			 (unsigned long long)rq[i].size, module ? " [module]" : "");
+		CHECK_INT(res[i]->addr, addrs[i]);
+		if (!chain_equal(res[i], &oc[i], frame) && ++bad > 5)
+			break;
+	}
+	CHECK_INT(bad, 0);
+	free(oc);
+	free(res);
+	sym_close(s);
+out:
+	free(rq);
+	free(addrs);
+	free(fns);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void test_oracle_libdw(void)
+{
+	if (!build())
+		return;
+	compare_object(SYM_LIBDW, fixture, fixture, NULL, NULL);
+	compare_object(SYM_LIBDW, fixture, modobj, "fix_mod", moddir);
+	/* DWARF 4 line tables; compressed debug sections */
+	compare_object(SYM_LIBDW, fixture4, fixture4, NULL, NULL);
+	compare_object(SYM_LIBDW, fixturez, fixturez, NULL, NULL);
+}
+
+static void test_oracle_addr2line(void)
+{
+	if (!build())
+		return;
+	compare_object(SYM_ADDR2LINE, fixture, fixture, NULL, NULL);
+	compare_object(SYM_ADDR2LINE, fixture, modobj, "fix_mod", moddir);
+	compare_object(SYM_ADDR2LINE, fixture4, fixture4, NULL, NULL);
+}
+
+/* Size of a function as nm sees it (the first of that name), 0 if none. */
+static uint64_t ksize_of(const char *obj, const char *name, int nth)
+{
+	struct osym *fns;
+	size_t nf = nm_functions(obj, &fns);
+	uint64_t r = 0;
+
+	for (size_t i = 0; i < nf; i++)
+		if (!strcmp(fns[i].name, name) && nth-- == 0) {
+			r = fns[i].ksize;
+			break;
+		}
+	free(fns);
+	return r;
+}
+
+static void test_lookup(enum sym_backend be)
+{
+	struct ctx ctx;
+	struct symbolizer *s;
+	const struct sym_result *r, *r2;
+	uint64_t d1 = ksize_of(fixture, "dup", 0), d2 = ksize_of(fixture, "dup", 1), ct = ksize_of(fixture, "chain_top", 0);
+	uint64_t hc = ksize_of(fixture, "hot.cold", 0);
+
+	s = open_fixture(&ctx, be, NULL);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_STR(sym_release(s), "9.8.7-fixture");
+	CHECK(sym_has_dwarf(s));
+	/* built from the top of the tree: the current directory */
+	{
+		char cwd[4096];
+
+		CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+		CHECK_STR(sym_source_root(s), cwd);
+	}
+	/* the modules directory beside the vmlinux: lib/modules/<release> */
+	CHECK(sym_modules_dir(s) && strstr(sym_modules_dir(s), "/lib/modules/9.8.7-fixture"));
+
+	/* three levels of inlines: innermost first, the ELF symbol last */
+	r = sym_resolve(s, NULL, "chain_top", 9, ct, true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK(r->nchain >= 3);
+	if (r->nchain >= 3) {
+		CHECK_STR(r->chain[0].func, "innermost");
+		CHECK_STR(r->chain[1].func, "middle");
+		CHECK_STR(r->chain[r->nchain - 1].func, "chain_top");
+		CHECK(r->chain[0].file && strstr(r->chain[0].file, "fixtures/elf/a.c"));
+		CHECK(r->chain[0].comp_dir != NULL);
+		CHECK(r->chain[0].line > 0);
+		CHECK_STR(sym_loc_short_file(&r->chain[0]), "fixtures/elf/a.c");
+	}
+	CHECK(r->note == NULL);
+	/* the cache: the same result */
+	r2 = sym_resolve(s, NULL, "chain_top", 9, ct, true);
+	CHECK(r == r2);
+
+	/* offset 0 is looked up at the address itself, others one byte before */
+	r = sym_resolve(s, NULL, "chain_top", 0, ct, true);
+	r2 = sym_resolve(s, NULL, "chain_top", 1, ct, true);
+	CHECK_INT(r->addr, r2->addr);
+
+	/* two static dup()s: the size picks a.c's or b.c's */
+	CHECK(d1 && d2 && d1 != d2);
+	r = sym_resolve(s, NULL, "dup", 2, d1, true);
+	r2 = sym_resolve(s, NULL, "dup", 2, d2, true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK_INT(r2->status, SYM_OK);
+	if (r->status == SYM_OK && r2->status == SYM_OK) {
+		CHECK(strstr(r->chain[r->nchain - 1].file, "a.c") != NULL);
+		CHECK(strstr(r2->chain[r2->nchain - 1].file, "b.c") != NULL);
+	}
+	r = sym_resolve(s, NULL, "dup", 2, d1 + d2 + 0x100, true);
+	CHECK_INT(r->status, SYM_SIZE_MISMATCH);
+	CHECK(r->note && strstr(r->note, "vmlinux does not match: no dup of"));
+	CHECK(sym_status_mismatch(r->status));
+	/* no size: the first of that name */
+	r = sym_resolve(s, NULL, "dup", 2, 0, false);
+	CHECK_INT(r->status, SYM_OK);
+
+	/* the .cold part: its own symbol, the function's source */
+	CHECK(hc != 0);
+	r = sym_resolve(s, NULL, "hot.cold", 4, hc, true);
+	CHECK_INT(r->status, SYM_OK);
+	if (r->status == SYM_OK) {
+		CHECK_STR(r->symbol, "hot.cold");
+		CHECK_STR(r->chain[r->nchain - 1].func, "hot.cold");
+		CHECK(strstr(r->chain[r->nchain - 1].file, "a.c") != NULL);
+	}
+
+	/* a vmlinux that does not match */
+	r = sym_resolve(s, NULL, "no_such_function", 4, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_SYMBOL);
+	CHECK_STR(r->note, "vmlinux does not match: no symbol no_such_function");
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, ct, true);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+	CHECK(r->note && strstr(r->note, "beyond chain_top"));
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, 0, false);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+
+	/* a module: found under lib/modules/<release>, '-' and '_' alike */
+	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK_STR(r->section, ".text");
+	CHECK_INT(r->addr, 0xf);
+	if (r->status == SYM_OK) {
+		CHECK_STR(r->chain[r->nchain - 1].func, "fix_work");
+		CHECK(strstr(r->chain[0].file, "mod.c") != NULL);
+	}
+	r = sym_resolve(s, "no_such_module", "fix_work", 0x10, 0x50, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	CHECK(r->note && strstr(r->note, "no_such_module"));
+
+	/* a raw address */
+	r = sym_resolve_addr(s, 0x1);
+	CHECK(r->status != SYM_OK);
+	sym_close(s);
+	CHECK_INT(ctx.errors, 0);
+}
+
+static void test_lookup_libdw(void)
+{
+	if (build())
+		test_lookup(SYM_LIBDW);
+}
+
+static void test_lookup_addr2line(void)
+{
+	if (build())
+		test_lookup(SYM_ADDR2LINE);
+}
+
+/* .ko.xz, through libdw's own decompression (and a copy for addr2line) */
+static void test_compressed_module(void)
+{
+	for (int be = 0; be < 2; be++) {
+		struct ctx ctx;
+		struct symbolizer *s;
+		const struct sym_result *r;
+
+		if (!build() || !have_xz)
+			return;
+		s = open_fixture(&ctx, be ? SYM_ADDR2LINE : SYM_LIBDW, modxzdir);
+		CHECK(s != NULL);
+		if (!s)
+			return;
+		r = sym_resolve(s, "fix-mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+		CHECK_INT(r->status, SYM_OK);
+		if (r->status == SYM_OK)
+			CHECK(r->nchain >= 2 && strstr(r->chain[0].file, "mod.c") != NULL);
+		sym_close(s);
+	}
+}
+
+/* No DWARF: function names only, said once. */
+static void test_no_dwarf(void)
+{
+	for (int be = 0; be < 2; be++) {
+		struct sym_options o = { stripped, NULL, be ? SYM_ADDR2LINE : SYM_LIBDW };
+		struct ctx ctx = { .quiet = 1 };
+		struct symbolizer *s;
+		const struct sym_result *r;
+
+		if (!build())
+			return;
+		s = sym_open(&ctx, &o);
+		CHECK(s != NULL);
+		if (!s)
+			return;
+		CHECK_INT(ctx.warnings, 1);
+		CHECK(!sym_has_dwarf(s));
+		r = sym_resolve(s, NULL, "chain_top", 9, ksize_of(fixture, "chain_top", 0), true);
+		CHECK_INT(r->status, SYM_NO_DEBUGINFO);
+		CHECK_INT(r->nchain, 1);
+		if (r->nchain)
+			CHECK_STR(r->chain[0].func, "chain_top");
+		CHECK(r->note && strstr(r->note, "no DWARF"));
+		r = sym_resolve(s, NULL, "dup", 9, ksize_of(fixture, "dup", 1), true);
+		CHECK_INT(r->status, SYM_NO_DEBUGINFO);
+		CHECK_INT(ctx.warnings, 1);
+		sym_close(s);
+	}
+}
+
+/* Errors go to stderr whatever ctx->quiet says: keep the expected ones out of the test's output. */
+static int quiet_stderr(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+	fflush(stderr);
+	if (null >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
+	return saved;
+}
+
+static void restore_stderr(int saved)
+{
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+}
+
+/* sym_open() with its (expected) error kept out of the test's output */
+static struct symbolizer *open_quietly(struct ctx *ctx, const struct sym_options *o)
+{
+	int saved = quiet_stderr();
+	struct symbolizer *s = sym_open(ctx, o);
+
+	restore_stderr(saved);
+	return s;
+}
+
+static void test_open_errors(void)
+{
+	struct ctx ctx = { .quiet = 1 };
+	struct sym_options o = { "/nonexistent/vmlinux", NULL, SYM_LIBDW };
+
+	CHECK(open_quietly(&ctx, &o) == NULL);
+	CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+	if (!build())
+		return;
+	/* a module is no vmlinux */
+	memset(&ctx, 0, sizeof(ctx));
+	o.vmlinux = modobj;
+	CHECK(open_quietly(&ctx, &o) == NULL);
+	CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+	/* a text file is no ELF */
+	memset(&ctx, 0, sizeof(ctx));
+	o.vmlinux = "fixtures/elf/a.c";
+	CHECK(open_quietly(&ctx, &o) == NULL);
+	CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+	/* a modules directory that is none */
+	memset(&ctx, 0, sizeof(ctx));
+	o.vmlinux = fixture;
+	o.modules_dir = "/nonexistent/modules";
+	CHECK(open_quietly(&ctx, &o) == NULL);
+	CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+}
+
+static void test_struct_member(void)
+{
+	struct ctx ctx;
+	struct symbolizer *s;
+	uint64_t off, size, stride;
+
+	if (!build() || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
+		return;
+	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx", &off, &size, &stride), 1);
+	CHECK_INT(off, 2);
+	CHECK_INT(size, 2);
+	CHECK_INT(stride, 0);
+	CHECK_INT(sym_struct_member(s, NULL, "struct vring_used", "flags", &off, &size, &stride), 1);
+	CHECK_INT(off, 0);
+	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[].len", &off, &size, &stride), 1);
+	CHECK_INT(off, 8);
+	CHECK_INT(size, 4);
+	CHECK_INT(stride, 8);
+	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[2].id", &off, &size, &stride), 1);
+	CHECK_INT(off, 4 + 16);
+	/* a typedef'd anonymous struct, an anonymous union, a 2-d array, nesting */
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "word", &off, &size, &stride), 1);
+	CHECK_INT(off, 8);
+	CHECK_INT(size, 4);
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "bytes[3]", &off, &size, &stride), 1);
+	CHECK_INT(off, 11);
+	CHECK_INT(size, 1);
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "pairs[]", &off, &size, &stride), 1);
+	CHECK_INT(off, 12);
+	CHECK_INT(stride, 16);
+	CHECK_INT(size, 16);
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1][1].len", &off, &size, &stride), 1);
+	CHECK_INT(off, 8 + 12 + 16 + 8 + 4);
+	CHECK_INT(size, 4);
+	CHECK_INT(stride, 8);
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1].len", &off, &size, &stride), 0);
+	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "used", &off, &size, &stride), 1);
+	CHECK_INT(size, sizeof(void *));
+	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "nosuch", &off, &size, &stride), 0);
+	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx[]", &off, &size, &stride), 0);
+	CHECK_INT(sym_struct_member(s, NULL, "no_such_struct", "idx", &off, &size, &stride), -1);
+	/* a module's types */
+	CHECK_INT(sym_struct_member(s, "fix_mod", "fix_state", "last", &off, &size, &stride), 1);
+	CHECK_INT(off, 4);
+	sym_close(s);
+}
+
+struct count {
+	int dup, hot_cold, fix_work, total;
+};
+
+static bool count_fn(const char *name, const char *module, void *data)
+{
+	struct count *c = data;
+
+	c->total++;
+	c->dup += !strcmp(name, "dup") && !module;
+	c->hot_cold += !strcmp(name, "hot.cold");
+	c->fix_work += !strcmp(name, "fix_work") && module && !strcmp(module, "fix_mod");
+	return true;
+}
+
+static bool stop_fn(const char *name, const char *module, void *data)
+{
+	(void)name;
+	(void)module;
+	return ++*(int *)data < 3;
+}
+
+static void test_foreach_function(void)
+{
+	struct ctx ctx;
+	struct symbolizer *s;
+	struct count c = { 0 };
+	int n = 0;
+
+	if (!build() || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
+		return;
+	sym_foreach_function(s, count_fn, &c);
+	CHECK_INT(c.dup, 2);
+	CHECK_INT(c.hot_cold, 1);
+	CHECK_INT(c.fix_work, 1);
+	CHECK(c.total > 8);
+	sym_foreach_function(s, stop_fn, &n);
+	CHECK_INT(n, 3);
+	sym_close(s);
+}
+
+static void add_frame(struct access *a, const char *text)
+{
+	struct frame f;
+
+	CHECK(parse_frame_text(text, strlen(text), true, &f));
+	*access_add_frame(a) = f;
+}
+
+static void test_annotate(void)
+{
+	struct ctx ctx;
+	struct symbolizer *s;
+	struct report *r;
+	struct access *a;
+	char *t;
+	uint64_t ct = ksize_of(fixture, "chain_top", 0);
+
+	if (!build() || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
+		return;
+	r = report_new();
+	r->nacc = 1;
+	a = &r->acc[0];
+	/* a syzbot-symbolized frame with an inline level the log gave */
+	add_frame(a, "given_inline kernel/x.h:3 [inline]");
+	t = fmt("chain_top+0x9/0x%llx kernel/x.c:12", (unsigned long long)ct);
+	add_frame(a, t);
+	free(t);
+	add_frame(a, "no_such_function+0x4/0x40");
+	add_frame(a, "fix_work+0x10/0x50 [nosuchmod]");
+	t = fmt("dup+0x2/0x%llx", (unsigned long long)ksize_of(fixture, "dup", 1));
+	add_frame(a, t);
+	free(t);
+	sym_annotate_report(s, r);
+	/* innermost, middle, outer inlined; chain_top; the rest */
+	CHECK(a->nframes >= 7);
+	if (a->nframes >= 7) {
+		CHECK_STR(a->frames[0].func, "innermost");
+		CHECK(a->frames[0].inlined && a->frames[0].symbolized && !a->frames[0].given);
+		CHECK_STR(a->frames[0].file, "fixtures/elf/a.c");
+		CHECK_STR(a->frames[1].func, "middle");
+		/* the frame that came with a location: replaced by DWARF's */
+		for (size_t i = 0; i < a->nframes; i++) {
+			struct frame *f = &a->frames[i];
+
+			if (!strcmp(f->func, "chain_top")) {
+				CHECK(!f->inlined && f->symbolized && !f->given);
+				CHECK_STR(f->file, "fixtures/elf/a.c");
+				CHECK(f->line > 0);
+			}
+			CHECK(strcmp(f->func, "given_inline") != 0);
+			if (!strcmp(f->func, "no_such_function")) {
+				CHECK(!f->symbolized && !f->file);
+				CHECK_STR(f->sym_note, "vmlinux does not match: no symbol no_such_function");
+			}
+			if (!strcmp(f->func, "fix_work"))
+				CHECK(f->sym_note && strstr(f->sym_note, "nosuchmod"));
+			if (!strcmp(f->func, "dup") && !f->inlined)
+				CHECK(f->file && strstr(f->file, "b.c"));
+		}
+	}
+	report_free(r);
+	sym_close(s);
+}
+
+static void test_cleanup(void)
+{
+	cleanup();
+	parse_cleanup();
+}
+
+UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
+	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
+	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_cleanup))
