@@ -11,7 +11,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash
+PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash libzstd
 SHARED     ?= ../shared
 CORPUS_ONLY ?=
 
@@ -24,7 +24,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev pkg-config)
+$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev pkg-config)
 endif
 
 comma := ,

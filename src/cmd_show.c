@@ -6,10 +6,12 @@
 
 #include "cmds.h"
 #include "render.h"
+#include "srctree.h"
 #include "store.h"
 
 struct show {
 	struct out *o;
+	struct srctree *src;
 	bool raw;
 	bool all;
 	long n;
@@ -46,6 +48,18 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 			return;
 		}
 	}
+	if (sh->src) {
+		/* the source of the frames the scan could not read */
+		for (int i = 0; i < r->nacc; i++)
+			for (size_t j = 0; j < r->acc[i].nframes; j++) {
+				struct frame *f = &r->acc[i].frames[j];
+				const char *t;
+
+				if (!f->src && f->file && f->line > 0 &&
+				    (t = srctree_line(sh->src, f->file, NULL, f->line)))
+					f->src = xstrdup(t);
+			}
+	}
 	out_begin_obj(o, NULL);
 	out_int(o, "id", NULL, occ_id);
 	out_str(o, "stored_at", NULL, stored_at);
@@ -60,8 +74,9 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 
 int cmd_show(int argc, char **argv, struct ctx *ctx)
 {
-	enum { OPT_FORMAT = 256, OPT_RAW, OPT_ALL };
+	enum { OPT_FORMAT = 256, OPT_RAW, OPT_ALL, OPT_SRC };
 	static const struct option opts[] = {
+		{ "src", required_argument, NULL, OPT_SRC },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "raw", no_argument, NULL, OPT_RAW },
 		{ "all", no_argument, NULL, OPT_ALL },
@@ -69,6 +84,7 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 	};
 	enum kt_format fmt = KT_FMT_TEXT;
 	struct show sh = { 0 };
+	const char *src = NULL;
 	struct sig_row s;
 	int opt, rc;
 	long long id;
@@ -85,6 +101,9 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 			break;
 		case OPT_ALL:
 			sh.all = true;
+			break;
+		case OPT_SRC:
+			src = optarg;
 			break;
 		default:
 			cmd_usage(stderr, cmd_find("show"));
@@ -109,6 +128,7 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "no report #%lld in %s", id, store_path(ctx->store));
 		return KT_EXIT_USAGE;
 	}
+	sh.src = src ? srctree_new(src) : NULL;
 	sh.o = out_new(stdout, fmt);
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
@@ -144,5 +164,6 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 	out_end_arr(sh.o);
 	out_end_obj(sh.o);
 	sig_row_release(&s);
+	srctree_free(sh.src);
 	return cmd_close_output(ctx, sh.o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
 }

@@ -27,7 +27,7 @@ const struct cmd kt_commands[] = {
 	  "[--format text|json] [--verdict VERDICT] [--grep TEXT] [--limit N]" },
 	{ "show", cmd_show, CMD_STORE_RO,
 	  "show one report: every occurrence, access and frame, the evidence",
-	  "[--format text|json] [--raw] [--all] ID" },
+	  "[--format text|json] [--src DIR] [--raw] [--all] ID" },
 	{ "stats", cmd_stats, CMD_STORE_RO,
 	  "count reports by verdict, bug type, top function and subsystem",
 	  "[--format text|json] [--top N]" },

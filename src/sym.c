@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <zstd.h>
+
 #include "sym_internal.h"
 
 /* A cached result, keyed by (module, func, off, size). */
@@ -158,6 +160,73 @@ static const char *file_kind(const char *path)
 	return "data";
 }
 
+/*
+ * A zstd-compressed object (.ko.zst), decompressed into memory: the libdw
+ * of Debian 12 reads xz, gzip and bzip2, not zstd.  NULL with *err set.
+ */
+char *sym_zstd_image(const char *path, size_t *size, const char **err)
+{
+	FILE *f = fopen(path, "rb");
+	ZSTD_DStream *ds = NULL;
+	char *in = NULL, *out = NULL;
+	size_t cap = 0, len = 0, n, inmax = ZSTD_DStreamInSize(), ret = 1;
+	bool ok = false;
+
+	*err = NULL;
+	if (!f) {
+		*err = strerror(errno);
+		return NULL;
+	}
+	ds = ZSTD_createDStream();
+	in = xmalloc(inmax);
+	if (!ds || ZSTD_isError(ZSTD_initDStream(ds))) {
+		*err = "zstd: cannot start decompressing";
+		goto out;
+	}
+	while ((n = fread(in, 1, inmax, f)) > 0) {
+		ZSTD_inBuffer ib = { in, n, 0 };
+
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer ob;
+
+			if (cap - len < ZSTD_DStreamOutSize()) {
+				cap = cap ? cap * 2 : 4 * ZSTD_DStreamOutSize();
+				if (cap > ((size_t)1 << 32)) {
+					*err = "zstd: larger than 4 GiB decompressed";
+					goto out;
+				}
+				out = xrealloc(out, cap);
+			}
+			ob = (ZSTD_outBuffer){ out + len, cap - len, 0 };
+			ret = ZSTD_decompressStream(ds, &ob, &ib);
+			if (ZSTD_isError(ret)) {
+				*err = ZSTD_getErrorName(ret);
+				goto out;
+			}
+			len += ob.pos;
+		}
+	}
+	if (ferror(f)) {
+		*err = strerror(errno);
+		goto out;
+	}
+	if (ret != 0) {
+		*err = "zstd: the file ends inside a frame (truncated)";
+		goto out;
+	}
+	ok = true;
+out:
+	fclose(f);
+	free(in);
+	ZSTD_freeDStream(ds);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	*size = len;
+	return out;
+}
+
 static void obj_load_sections(struct sym_obj *o)
 {
 	size_t shnum, shstrndx;
@@ -241,6 +310,7 @@ static void obj_free(struct sym_obj *o)
 	sym_a2l_close(o);
 	if (o->dwfl)
 		dwfl_end(o->dwfl);
+	free(o->image);       /* after dwfl_end: libelf read it in place */
 	free(o->syms);
 	free(o->heads);
 	free(o->by_addr);
@@ -274,7 +344,18 @@ static struct sym_obj *obj_open(struct symbolizer *s, const char *name, const ch
 		return o;
 	}
 	dwfl_report_begin(o->dwfl);
-	o->mod = dwfl_report_offline(o->dwfl, name ? name : "kernel", path, -1);
+	if (!strcmp(kind, "zstd")) {
+		const char *err;
+
+		o->image = sym_zstd_image(path, &o->image_size, &err);
+		if (!o->image) {
+			o->error = sym_internf(s, "%s: %s", path, err);
+			return o;
+		}
+		o->mod = dwfl_report_offline_memory(o->dwfl, name ? name : "kernel", path, o->image, o->image_size);
+	} else {
+		o->mod = dwfl_report_offline(o->dwfl, name ? name : "kernel", path, -1);
+	}
 	if (!o->mod || dwfl_report_end(o->dwfl, NULL, NULL) != 0) {
 		if (!strcmp(kind, "elf") || !strcmp(kind, "data"))
 			o->error = sym_internf(s, "%s: not an ELF file libdw can read (%s)", path, dwfl_errmsg(-1));

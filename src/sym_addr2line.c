@@ -76,19 +76,30 @@ static const char *object_path(struct sym_obj *o)
 	size_t size, done = 0;
 	int fd = -1;
 
+	char *zimage = NULL;
+
 	if (!o->compressed)
 		return o->path;
 	if (a->tmp_tried)
 		return a->tmp;
 	a->tmp_tried = true;
-	dwfl = dwfl_begin(&cb);
-	if (!dwfl)
-		goto fail;
-	dwfl_report_begin(dwfl);
-	mod = dwfl_report_offline(dwfl, "copy", o->path, -1);
-	dwfl_report_end(dwfl, NULL, NULL);
-	if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || !(raw = elf_rawfile(elf, &size)))
-		goto fail;
+	if (o->image) {
+		/* zstd: decompress afresh, libdw relocated its copy in place */
+		const char *err;
+
+		raw = zimage = sym_zstd_image(o->path, &size, &err);
+		if (!raw)
+			goto fail;
+	} else {
+		dwfl = dwfl_begin(&cb);
+		if (!dwfl)
+			goto fail;
+		dwfl_report_begin(dwfl);
+		mod = dwfl_report_offline(dwfl, "copy", o->path, -1);
+		dwfl_report_end(dwfl, NULL, NULL);
+		if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || !(raw = elf_rawfile(elf, &size)))
+			goto fail;
+	}
 	a->tmp = xasprintf("%s/kcsan-triage-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	fd = mkstemp(a->tmp);
 	if (fd < 0)
@@ -106,7 +117,9 @@ static const char *object_path(struct sym_obj *o)
 		fd = -1;
 		goto fail;
 	}
-	dwfl_end(dwfl);
+	if (dwfl)
+		dwfl_end(dwfl);
+	free(zimage);
 	return a->tmp;
 fail:
 	a->error = sym_internf(o->s, "%s: cannot write a decompressed copy for addr2line: %s", o->path,
@@ -120,6 +133,7 @@ fail:
 	}
 	if (dwfl)
 		dwfl_end(dwfl);
+	free(zimage);
 	return NULL;
 }
 

@@ -46,6 +46,8 @@ struct sym_obj {
 	Elf *elf;
 	bool is_rel;            /* ET_REL (a .ko) */
 	bool compressed;        /* the file is not a plain ELF (xz, gzip ...) */
+	char *image;            /* a .ko.zst decompressed by us, read in place by libelf */
+	size_t image_size;
 	const char *error;      /* interned: why the object cannot be used, or NULL */
 
 	/* symbols (sym.c) */
@@ -109,7 +111,9 @@ const char *sym_obj_label(const struct sym_obj *o);
 const struct sym_section *sym_obj_section_at(struct sym_obj *o, uint64_t addr);
 
 /* sym_dwarf.c: the libdw back end */
-bool sym_dwarf_open(struct sym_obj *o);     /* false: no DWARF (o->has_dwarf = 0) */
+bool sym_dwarf_open(struct sym_obj *o);
+/* A zstd file decompressed into memory (the caller frees it); NULL with *err. */
+char *sym_zstd_image(const char *path, size_t *size, const char **err);     /* false: no DWARF (o->has_dwarf = 0) */
 void sym_dwarf_lookup(struct sym_query *q);
 /* The DW_AT_comp_dir of the first unit, or NULL (interned). */
 const char *sym_dwarf_first_comp_dir(struct sym_obj *o);

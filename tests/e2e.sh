@@ -157,6 +157,20 @@ run "$BIN" --db "$DB" label --as real-race 999
 expect_rc 2 "label of a missing report"
 expect_err "no report #999" "label: says which id is missing"
 
+echo "== source lines: read under the tree only"
+mkdir -p "$TMP/src/fs" "$TMP/outside"
+awk 'BEGIN { for (i = 1; i < 700; i++) print (i == 542 ? "\tret = pipe_writable(pipe);" : (i == 676 ? "\thead = READ_ONCE(pipe->head);" : "/* line " i " */")) }' >"$TMP/src/fs/pipe.c"
+echo "secret" >"$TMP/outside/secret.c"
+sed 's|pipe_poll+0x93/0x2a0 fs/pipe.c:676|pipe_poll+0x93/0x2a0 ../outside/secret.c:1|' fixtures/formats/syzbot-email.txt >"$TMP/evil.txt"
+DB=$TMP/src.db
+run "$BIN" --db "$DB" scan fixtures/formats/syzbot-email.txt "$TMP/evil.txt"
+run "$BIN" --db "$DB" show --src "$TMP/src" 1
+expect_out "\| ret = pipe_writable\(pipe\);" "show --src prints the source line of a frame"
+expect_out "\| head = READ_ONCE\(pipe->head\);" "show --src prints the other access's line"
+run "$BIN" --db "$DB" show --src "$TMP/src" --all 1
+expect_out "pipe_poll\+0x93/0x2a0  \.\./outside/secret\.c:1" "the escaping frame is shown"
+if grep -q "| secret" "$TMP/out"; then bad "a path out of the source tree was read"; else ok; fi
+
 echo "== exit codes"
 run "$BIN" scan --no-db fixtures/formats/not-reports.txt
 expect_rc 0 "no reports: exit 0"

@@ -57,6 +57,27 @@ else
 	echo "== kernel verdicts with --src: skipped (no $TARBALL: apt-get install linux-source-6.1)"
 fi
 
+echo "== modules compressed with zstd (Fedora, Arch) give the same answers as .ko.xz"
+if command -v zstd >/dev/null; then
+	mkdir -p "$CACHE/zst"
+	for m in "$K"/modules/*.ko.xz; do
+		z="$CACHE/zst/$(basename "$m" .xz).zst"
+		[ -s "$z" ] || xz -dc "$m" | zstd -q -o "$z"
+	done
+	for b in libdw addr2line; do
+		./kcsan-triage scan --no-db --format json --symbolizer $b $SYM "$K"/console-1.log >"$CACHE/xz.json"
+		./kcsan-triage scan --no-db --format json --symbolizer $b --vmlinux "$CACHE/vmlinux" \
+			--modules "$CACHE/zst" "$K"/console-1.log >"$CACHE/zst.json"
+		if cmp -s "$CACHE/xz.json" "$CACHE/zst.json"; then
+			echo "zstd modules ($b): the same"
+		else
+			echo "FAIL: .ko.zst modules give other answers than .ko.xz ($b)"; fail=1
+		fi
+	done
+else
+	echo "== zstd: skipped (no zstd command)"
+fi
+
 echo "== rules check against the kernel's DWARF"
 if ./kcsan-triage rules check $SYM >"$CACHE/check.out" 2>&1; then
 	grep -q "struct vring_used (.*): ok" "$CACHE/check.out" || { echo "FAIL: rules check did not check struct vring_used"; fail=1; }
