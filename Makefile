@@ -134,6 +134,12 @@ check: $(PROG) unit-test e2e-test man-test corpus-test kernel-test
 bench: $(PROG)
 	$(Q)SHARED=$(SHARED) bench/run.sh
 
+# the symbolizer benchmark's driver (bench/sym.sh)
+build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
+
 # ---------------------------------------------------------------------------
 
 install: $(PROG)

@@ -53,10 +53,8 @@ fi
 
 DRV=build/bench/sym_bench
 mkdir -p build/bench
-if [ ! -x "$DRV" ] || [ bench/sym_bench.c -nt "$DRV" ] || [ "$LIB" -nt "$DRV" ]; then
-	${CC:-cc} -std=c11 -O2 -g -Iinclude -o "$DRV" bench/sym_bench.c "$LIB" \
-		$(pkg-config --libs libdw libelf libpcre2-8 sqlite3 libxxhash) -lm || skip "cannot build $DRV"
-fi
+# built by the Makefile, with the same libraries as the program
+make -s "$DRV" >/dev/null || skip "cannot build $DRV"
 
 tag=$(basename "$VMLINUX")-$N
 FRAMES=$CACHE/$tag.frames

@@ -71,7 +71,6 @@ struct parser {
 	uint64_t pend_lineno, pend_offset;
 	char *pend_ts;
 	struct sbuf pend_raw;
-	struct sbuf scratch;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -883,8 +882,6 @@ static bool add_access(struct parser *p, const char *s, size_t n)
 static void set_cpu_line(struct parser *p, const char *s, size_t n)
 {
 	struct report *r = p->r;
-	const char *q;
-	size_t qn;
 	PCRE2_SIZE start = 0;
 	int rc;
 
@@ -925,8 +922,6 @@ static void set_cpu_line(struct parser *p, const char *s, size_t n)
 		free(r->comm);
 		r->comm = grp_dup(s, 3);
 	}
-	(void)q;
-	(void)qn;
 	add_norm(r, s, n);
 	p->footer = true;
 	p->st = ST_TAIL;
@@ -1501,6 +1496,5 @@ void parser_free(struct parser *p)
 	sbuf_release(&p->bug_text);
 	sbuf_release(&p->pend);
 	sbuf_release(&p->pend_raw);
-	sbuf_release(&p->scratch);
 	free(p);
 }
