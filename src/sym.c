@@ -78,22 +78,15 @@ const char *sym_intern(struct symbolizer *s, const char *str)
 
 const char *sym_internf(struct symbolizer *s, const char *fmt, ...)
 {
-	struct sbuf sb = SBUF_INIT;
 	const char *r;
+	char *t;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	t = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return sym_intern(s, "?");
-	sbuf_grow(&sb, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	r = sym_intern_n(s, sb.buf, (size_t)n);
-	sbuf_release(&sb);
+	r = sym_intern(s, t);
+	free(t);
 	return r;
 }
 

@@ -112,23 +112,32 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
-	va_list ap;
+	va_list ap2;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		kt_die("vsnprintf failed");
 	sbuf_grow(&sb, (size_t)n + 1);
-	va_start(ap, fmt);
 	vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	sb.len = (size_t)n;
 	return sbuf_detach(&sb);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r;
+
+	va_start(ap, fmt);
+	r = xvasprintf(fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 void sbuf_grow(struct sbuf *sb, size_t extra)
