@@ -251,6 +251,29 @@ expect_eq "$(jq_py 'sum(r["count"] for r in d["reports"])')" 7 "and stored"
 run "$BIN" scan --no-db "$TMP/does-not-exist.log"
 expect_rc 3 "a missing file: exit 3"
 
+echo "== bad kernels"
+gcc -g -O2 -fno-pie -no-pie -o "$TMP/fix.vmlinux" fixtures/elf/a.c fixtures/elf/b.c
+head -c 100000 /dev/urandom >"$TMP/junk.vmlinux"
+head -c 4096 "$TMP/fix.vmlinux" >"$TMP/cut.vmlinux"
+strip -o "$TMP/stripped.vmlinux" "$TMP/fix.vmlinux"
+objcopy --strip-debug "$TMP/fix.vmlinux" "$TMP/nodebug.vmlinux"
+for v in missing junk cut stripped; do
+	run "$BIN" scan --no-db --vmlinux "$TMP/$v.vmlinux" fixtures/virtio-rng-console.log
+	expect_rc 5 "a $v vmlinux: exit 5"
+	expect_err "$v.vmlinux: " "a $v vmlinux: the error names it"
+	[ "$(wc -l <"$TMP/err")" = 1 ] && ok || bad "a $v vmlinux: one line of error, got $(wc -l <"$TMP/err")"
+done
+run "$BIN" scan --no-db --format json --vmlinux "$TMP/nodebug.vmlinux" fixtures/virtio-rng-console.log
+expect_rc 1 "a vmlinux without DWARF still scans"
+expect_err "nodebug.vmlinux: no DWARF" "and says so"
+[ "$(grep -c 'no DWARF' "$TMP/err")" = 1 ] && ok || bad "the missing DWARF is said once"
+expect_eq "$(jq_py 'd["summary"]["device_origin"]')" 2 "without DWARF, the rules still match"
+run "$BIN" scan --no-db --format json --vmlinux "$TMP/fix.vmlinux" fixtures/virtio-rng-console.log
+expect_rc 1 "another program's vmlinux: the scan goes on"
+expect_out '"note": "' "frames it does not match say why"
+run "$BIN" rules check fixtures/virtio-rng-console.log
+expect_rc 2 "rules check without --vmlinux"
+
 echo "== bad databases"
 echo "this is not a database, just text that is long enough to be a header......" >"$TMP/text.db"
 run "$BIN" --db "$TMP/text.db" scan fixtures/virtio-blk-console.log
