@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test bench install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -128,7 +128,7 @@ corpus-test: $(PROG)
 kernel-test: $(PROG)
 	$(Q)for t in tests/kernel*.sh; do SHARED=$(SHARED) $$t || exit 1; done
 
-check: $(PROG) unit-test e2e-test man-test corpus-test kernel-test
+check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test
 	@echo "all tests passed"
 
 bench: $(PROG)
@@ -139,6 +139,29 @@ build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
+
+# fuzzing: libFuzzer needs clang; the replay driver builds with the test flavor
+FUZZ_CC ?= clang
+FUZZ_SRC := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c)) $(BUILD)/rules_data.c
+fuzz: build/fuzz/fuzz_scan
+	mkdir -p build/fuzz/corpus
+	cp -n fixtures/*.log fixtures/formats/* build/fuzz/corpus/ 2>/dev/null || true
+	build/fuzz/fuzz_scan -max_len=65536 -timeout=10 $(FUZZ_ARGS) build/fuzz/corpus
+
+build/fuzz/fuzz_scan: tests/fuzz/fuzz_scan.c $(FUZZ_SRC) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(quiet) FUZZ $@
+	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -DFUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined -Iinclude \
+		$(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_scan.c $(FUZZ_SRC) $(LIBS)
+
+$(BUILD)/fuzz/replay: tests/fuzz/fuzz_scan.c $(LIBKT)
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
+
+fuzz-replay: $(BUILD)/fuzz/replay
+	$(Q)echo "== fuzz target, replayed over the fixtures and tests/fuzz/crashes" && \
+	$(BUILD)/fuzz/replay fixtures/*.log fixtures/formats/* $(wildcard tests/fuzz/crashes/*)
 
 # ---------------------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+/*
+ * fuzz_scan.c - a fuzz target for the whole text pipeline: the reader (with
+ * its mail decodings), the normalizer, the parser, the classifier and the
+ * JSON renderer, on arbitrary bytes.
+ *
+ *   make fuzz                  libFuzzer (clang), runs until stopped
+ *   build/fuzz/replay FILE...  the same code under gcc, over saved inputs
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "input.h"
+#include "normalize.h"
+#include "parse.h"
+#include "render.h"
+#include "rules.h"
+
+static struct ctx ctx;
+static struct rules *rules;
+static struct classifier *cls;
+static FILE *devnull;
+
+static void emit(struct report *r, void *data)
+{
+	struct out *o = data;
+
+	classify_report(cls, r);
+	render_report(o, r, DETAIL_FULL);
+	report_free(r);
+}
+
+static void setup(void)
+{
+	if (devnull)
+		return;
+	ctx.quiet = 1;
+	rules = rules_load(&ctx, NULL, 0);
+	cls = classifier_new(rules, NULL);
+	devnull = fopen("/dev/null", "w");
+}
+
+/* Scan data as a file would be scanned, in the given mode. */
+static void scan_bytes(const uint8_t *data, size_t size, bool text)
+{
+	int fd = memfd_create("fuzz", 0);
+	char path[64];
+	struct input *in;
+	struct parser *p;
+	struct normalizer nz = { 0 };
+	struct input_line l;
+	struct nline nl;
+	struct out *o;
+
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	in = input_open(&ctx, path);
+	close(fd);
+	if (!in)
+		return;
+	if (text)
+		input_set_mode(in, INPUT_TEXT);
+	o = out_new(devnull, KT_FMT_JSON);
+	out_begin_arr(o, NULL);
+	p = parser_new("fuzz", emit, o);
+	while (input_next(in, &l, parser_idle(p)) > 0) {
+		normalize_line(&nz, &l, &nl);
+		parser_feed(p, &nl);
+	}
+	parser_finish(p);
+	out_end_arr(o);
+	out_close(o);
+	parser_free(p);
+	normalizer_release(&nz);
+	input_close(in);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	setup();
+	scan_bytes(data, size, false);
+	scan_bytes(data, size, true);
+	return 0;
+}
+
+#ifndef FUZZ_LIBFUZZER
+/* Replay saved inputs (a crash, a corpus) without libFuzzer. */
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		struct sbuf sb = SBUF_INIT;
+		char buf[65536];
+		size_t n;
+
+		if (!f) {
+			perror(argv[i]);
+			return 2;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			sbuf_add(&sb, buf, n);
+		fclose(f);
+		LLVMFuzzerTestOneInput((const uint8_t *)sbuf_str(&sb), sb.len);
+		sbuf_release(&sb);
+	}
+	classifier_free(cls);
+	rules_free(rules);
+	parse_cleanup();
+	if (devnull)
+		fclose(devnull);
+	printf("replayed %d inputs\n", argc - 1);
+	return 0;
+}
+#endif
