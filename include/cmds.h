@@ -47,6 +47,11 @@ struct out;
 int cmd_close_output(struct ctx *ctx, struct out *o, int rc);
 /* Parse the number of option opt (--limit N): 0, or -1 reported. */
 int parse_count(struct ctx *ctx, const char *opt, const char *arg, long min, long *out);
+/*
+ * The inputs of a command that reads logs: its operands, or standard input
+ * when there are none and it is not a terminal.  0, or -1 reported.
+ */
+int cmd_inputs(struct ctx *ctx, int *argc, char ***argv);
 /* Commands without operands: 0, or -1 reported when argv has some left. */
 int cmd_no_operands(struct ctx *ctx, const char *cmd, int argc, char **argv, int optind_);
 

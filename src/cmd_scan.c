@@ -355,7 +355,6 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 	const char *src_dir = NULL;
 	struct srctree *src;
 	int opt, rc;
-	char *stdin_arg[] = { (char *)"-" };
 
 	s.ctx = ctx;
 	s.fmt = KT_FMT_TEXT;
@@ -391,14 +390,8 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		if (isatty(0)) {
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "no input: name files or directories, or pipe a log in ('-' is standard input)");
-			return KT_EXIT_USAGE;
-		}
-		argv = stdin_arg;
-		argc = 1;
-	}
+	if (cmd_inputs(ctx, &argc, &argv) < 0)
+		return KT_EXIT_USAGE;
 
 	if (src_dir && !is_dir(src_dir)) {
 		kt_error(ctx, KT_EXIT_SYMBOLS, src_dir, "--src: not a directory");

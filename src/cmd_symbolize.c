@@ -339,7 +339,6 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct symbolize sy = { 0 };
-	char *stdin_arg[] = { (char *)"-" };
 	int opt, rc = KT_EXIT_OK;
 
 	sy.ctx = ctx;
@@ -359,14 +358,8 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		if (isatty(0)) {
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "no input: name a log, or pipe one in ('-' is standard input)");
-			return KT_EXIT_USAGE;
-		}
-		argv = stdin_arg;
-		argc = 1;
-	}
+	if (cmd_inputs(ctx, &argc, &argv) < 0)
+		return KT_EXIT_USAGE;
 	sy.sym = ctx->sym;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-") && isatty(0)) {

@@ -165,6 +165,21 @@ int parse_count(struct ctx *ctx, const char *opt, const char *arg, long min, lon
 	return 0;
 }
 
+int cmd_inputs(struct ctx *ctx, int *argc, char ***argv)
+{
+	static char *stdin_arg[] = { (char *)"-", NULL };
+
+	if (*argc > 0)
+		return 0;
+	if (isatty(0)) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "no input: name files or directories, or pipe a log in ('-' is standard input)");
+		return -1;
+	}
+	*argv = stdin_arg;
+	*argc = 1;
+	return 0;
+}
+
 int cmd_no_operands(struct ctx *ctx, const char *cmd, int argc, char **argv, int optind_)
 {
 	if (optind_ < argc) {

@@ -10,9 +10,11 @@ two-stack and assert report must be real-race.
 
 usage: kernel_verdicts.py BIN [--src] LOG... [-- SCAN-ARGS...]
 """
-import json
-import subprocess
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ktlib import scan_json, split_extra  # noqa: E402
 
 VIRTIO = {"virtqueue_get_buf_ctx_split", "vring_interrupt", "virtqueue_kick_prepare", "virtqueue_poll",
           "virtqueue_enable_cb", "virtqueue_enable_cb_delayed", "more_used_split", "virtqueue_poll_split",
@@ -20,22 +22,17 @@ VIRTIO = {"virtqueue_get_buf_ctx_split", "vring_interrupt", "virtqueue_kick_prep
 
 
 def main():
-    args = sys.argv[1:]
-    extra = []
-    if "--" in args:
-        extra = args[args.index("--") + 1:]
-        args = args[:args.index("--")]
+    args, extra = split_extra(sys.argv[1:])
     binary, logs = args[0], args[1:]
     with_src = any(a.startswith("--src") for a in extra)
     bad = n = 0
     for log in logs:
-        p = subprocess.run([binary, "scan", "--no-db", "--format", "json"] + extra + [log],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if p.returncode not in (0, 1):
-            print("FAIL %s: exit %d %s" % (log, p.returncode, p.stderr.decode(errors="replace")[-300:]))
+        doc, err = scan_json(binary, log, extra)
+        if err:
+            print("FAIL %s: %s" % (log, err))
             bad += 1
             continue
-        for r in json.loads(p.stdout)["reports"]:
+        for r in doc["reports"]:
             n += 1
             where = "%s:%d" % (log, r["source"]["line"])
             top = [f["func"].split(".")[0] for f in r["accesses"][0]["frames"][:4]]

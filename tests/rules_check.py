@@ -13,9 +13,11 @@ arguments given) and each verdict is compared with its expectation.
 
 usage: rules_check.py BIN FILE... [-- SCAN-ARGS...]
 """
-import json
-import subprocess
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ktlib import scan_json, split_extra  # noqa: E402
 
 
 def expectations(path):
@@ -33,22 +35,17 @@ def expectations(path):
 
 
 def main():
-    args = sys.argv[1:]
-    extra = []
-    if "--" in args:
-        extra = args[args.index("--") + 1:]
-        args = args[:args.index("--")]
+    args, extra = split_extra(sys.argv[1:])
     binary, files = args[0], args[1:]
     bad = total = 0
     for path in files:
         exp = expectations(path)
-        p = subprocess.run([binary, "scan", "--no-db", "--format", "json"] + extra + [path],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if p.returncode not in (0, 1):
-            print("FAIL %s: exit %d: %s" % (path, p.returncode, p.stderr.decode(errors="replace")))
+        doc, err = scan_json(binary, path, extra)
+        if err:
+            print("FAIL %s: %s" % (path, err))
             bad += 1
             continue
-        reports = json.loads(p.stdout)["reports"]
+        reports = doc["reports"]
         for e in exp:
             total += 1
             r = next((r for r in reports if r["source"]["line"] > e["line"]), None)
