@@ -301,6 +301,52 @@ static int collect_sym_options(struct ctx *ctx, int argc, char **argv, struct sy
 	return 0;
 }
 
+/* An exit code for a failure that kt_error() may already have given one. */
+static int failed(const struct ctx *ctx, int fallback)
+{
+	return ctx->worst_exit ? ctx->worst_exit : fallback;
+}
+
+/*
+ * Open what the command's flags ask for: the knowledge base, the
+ * symbolizer, the store.  KT_EXIT_OK, or the exit code (reported); main()
+ * closes whatever was opened either way.
+ */
+static int open_resources(struct ctx *ctx, const struct cmd *c, int argc, char **argv)
+{
+	if (c->flags & CMD_RULES) {
+		collect_rules_files(ctx, argc, argv);
+		ctx->rules = rules_load(ctx, ctx->rules_files, ctx->n_rules_files);
+		if (!ctx->rules)
+			return failed(ctx, KT_EXIT_SYMBOLS);
+	}
+	if (c->flags & CMD_SYMBOLS) {
+		struct sym_options so = { 0 };
+
+		if (collect_sym_options(ctx, argc, argv, &so) < 0)
+			return KT_EXIT_USAGE;
+		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
+			if (access("vmlinux", F_OK) != 0) {
+				kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux: pass --vmlinux PATH (the default is ./vmlinux)");
+				return KT_EXIT_USAGE;
+			}
+			so.vmlinux = "vmlinux";
+		}
+		if (so.vmlinux) {
+			ctx->vmlinux = so.vmlinux;
+			ctx->sym = sym_open(ctx, &so);
+			if (!ctx->sym)
+				return failed(ctx, KT_EXIT_SYMBOLS);
+		}
+	}
+	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !((c->flags & CMD_NODB_OPT) && has_no_db(argc, argv))) {
+		ctx->store = store_open(ctx, ctx->db_path, (c->flags & CMD_STORE_RO) != 0);
+		if (!ctx->store)
+			return failed(ctx, KT_EXIT_STORE);
+	}
+	return KT_EXIT_OK;
+}
+
 static int64_t clock_now(void)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
@@ -376,55 +422,12 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (c->flags & CMD_RULES) {
-		collect_rules_files(&ctx, argc, argv);
-		ctx.rules = rules_load(&ctx, ctx.rules_files, ctx.n_rules_files);
-		if (!ctx.rules) {
-			free(ctx.rules_files);
-			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_SYMBOLS;
-		}
+	rc = open_resources(&ctx, c, argc, argv);
+	if (rc == KT_EXIT_OK) {
+		rc = c->fn(argc, argv, &ctx);
+		if (ctx.store && store_close(&ctx, ctx.store) != 0 && rc < KT_EXIT_STORE)
+			rc = KT_EXIT_STORE;
 	}
-	if (c->flags & CMD_SYMBOLS) {
-		struct sym_options so = { 0 };
-
-		if (collect_sym_options(&ctx, argc, argv, &so) < 0) {
-			rules_free(ctx.rules);
-			free(ctx.rules_files);
-			return KT_EXIT_USAGE;
-		}
-		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
-			if (access("vmlinux", F_OK) != 0) {
-				kt_error(&ctx, KT_EXIT_USAGE, NULL, "no vmlinux: pass --vmlinux PATH (the default is ./vmlinux)");
-				rules_free(ctx.rules);
-				free(ctx.rules_files);
-				return KT_EXIT_USAGE;
-			}
-			so.vmlinux = "vmlinux";
-		}
-		if (so.vmlinux) {
-			ctx.vmlinux = so.vmlinux;
-			ctx.sym = sym_open(&ctx, &so);
-			if (!ctx.sym) {
-				rules_free(ctx.rules);
-				free(ctx.rules_files);
-				return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_SYMBOLS;
-			}
-		}
-	}
-	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !((c->flags & CMD_NODB_OPT) && has_no_db(argc, argv))) {
-		ctx.store = store_open(&ctx, ctx.db_path, (c->flags & CMD_STORE_RO) != 0);
-		if (!ctx.store) {
-			sym_close(ctx.sym);
-			rules_free(ctx.rules);
-			free(ctx.rules_files);
-			return ctx.worst_exit ? ctx.worst_exit : KT_EXIT_STORE;
-		}
-	}
-
-	rc = c->fn(argc, argv, &ctx);
-
-	if (ctx.store && store_close(&ctx, ctx.store) != 0 && rc < KT_EXIT_STORE)
-		rc = KT_EXIT_STORE;
 	sym_close(ctx.sym);
 	rules_free(ctx.rules);
 	free(ctx.rules_files);
