@@ -549,6 +549,12 @@ static bool all_char(const char *s, size_t n, char c)
 	return n > 0;
 }
 
+/* A BUG line wrapped right after "BUG:" or "BUG: KCSAN". */
+static bool bug_cut(const char *s, size_t n)
+{
+	return (n == 4 && !memcmp(s, "BUG:", 4)) || (n == 10 && !memcmp(s, "BUG: KCSAN", 10));
+}
+
 static enum lkind classify(const char *s, size_t n)
 {
 	if (!n)
@@ -557,8 +563,8 @@ static enum lkind classify(const char *s, size_t n)
 	case 'B':
 		if (mem_startswith(s, n, "BUG: KCSAN: ") || (n == 11 && !memcmp(s, "BUG: KCSAN:", 11)))
 			return L_BUG;
-		if ((n == 4 && !memcmp(s, "BUG:", 4)) || (n == 10 && !memcmp(s, "BUG: KCSAN", 10)))
-			return L_BUG_PART;   /* wrapped right after "BUG:" */
+		if (bug_cut(s, n))
+			return L_BUG_PART;
 		break;
 	case '=':
 		if (n >= 20 && all_char(s, n, '='))
@@ -1068,8 +1074,6 @@ static bool frame_cut(const char *s, size_t n)
 	return depth > 0 && memchr(s, ':', n);
 }
 
-
-
 static void pend_begin(struct parser *p, enum pkind k, const struct nline *l, const char *s, size_t n)
 {
 	p->pk = k;
@@ -1096,7 +1100,7 @@ static bool pend_partial(struct parser *p)
 	case PK_CPU: return rematch(RE_CPU_PART, s, n) || rematch(RE_CPU, s, n);
 	case PK_VALUE: return rematch(RE_VALUE_PART, s, n);
 	case PK_FRAME: return frame_cut(s, n);
-	case PK_BUG: return (n == 4 && !memcmp(s, "BUG:", 4)) || (n == 10 && !memcmp(s, "BUG: KCSAN", 10));
+	case PK_BUG: return bug_cut(s, n);
 	case PK_NONE: break;
 	}
 	return false;
@@ -1136,6 +1140,12 @@ static bool pend_complete(struct parser *p)
 static void dispatch(struct parser *p, const struct nline *l, const char *s, size_t n, enum lkind k);
 
 /* The pending line is finished (complete or given up): use it. */
+/* What a completed join is: frames are recognised by dispatch() itself. */
+static const enum lkind joined_kind[] = {
+	[PK_NONE] = L_OTHER, [PK_ACCESS] = L_ACCESS, [PK_CPU] = L_CPU, [PK_VALUE] = L_VALUE,
+	[PK_FRAME] = L_OTHER, [PK_BUG] = L_BUG,
+};
+
 static void pend_finish(struct parser *p, const struct nline *l, bool complete)
 {
 	enum pkind k = p->pk;
@@ -1160,8 +1170,7 @@ static void pend_finish(struct parser *p, const struct nline *l, bool complete)
 			noise(p);
 		return;
 	}
-	dispatch(p, &pl, p->pend.buf, p->pend.len,
-		 k == PK_ACCESS ? L_ACCESS : k == PK_CPU ? L_CPU : k == PK_VALUE ? L_VALUE : k == PK_BUG ? L_BUG : L_OTHER);
+	dispatch(p, &pl, p->pend.buf, p->pend.len, joined_kind[k]);
 }
 
 /* ---------------------------------------------------------------------- */
