@@ -164,8 +164,8 @@ static void read_sources(struct classifier *c, struct loc *locs, size_t n, bool 
 {
 	for (size_t i = 0; i < n; i++) {
 		struct loc *l = &locs[i];
-		struct sbuf sb = SBUF_INIT;
 		const char *t;
+		char *text;
 
 		if (!c->src || !l->file || l->line <= 0)
 			continue;
@@ -175,7 +175,7 @@ static void read_sources(struct classifier *c, struct loc *locs, size_t n, bool 
 		*used = true;
 		if (l->frame && !l->frame->src && !l->own_func)
 			l->frame->src = xstrdup(t);
-		sbuf_adds(&sb, t);
+		text = xstrdup(t);
 		for (int k = 1; k <= 2 && l->line - k > 0; k++) {
 			const char *prev = srctree_line(c->src, l->file, l->comp_dir, l->line - k);
 			size_t pl;
@@ -186,63 +186,59 @@ static void read_sources(struct classifier *c, struct loc *locs, size_t n, bool 
 			if (!pl || prev[pl - 1] == ';' || prev[pl - 1] == '{' || prev[pl - 1] == '}' ||
 			    prev[0] == '#' || !strncmp(prev, "/*", 2) || !strncmp(prev, "//", 2) || prev[0] == '*')
 				break;
-			{
-				char *joined = xasprintf("%s %s", prev, sb.buf);
-
-				sbuf_reset(&sb);
-				sbuf_adds(&sb, joined);
-				free(joined);
-			}
+			set_str(&text, xasprintf("%s %s", prev, text));
 		}
-		l->text = sbuf_detach(&sb);
+		l->text = text;
 	}
 }
 
 /* ---------------------------------------------------------------------- */
 /* matching */
 
+/* The DWARF layout of a member, looked up once per (rule, member, module). */
+static const struct layout_cache *layout_lookup(struct classifier *c, const struct rule *r,
+						const struct rule_member *m, const char *module)
+{
+	struct layout_cache *e;
+
+	for (size_t i = 0; i < c->nlc; i++) {
+		e = &c->lc[i];
+		if (e->rule == r && e->member == m &&
+		    ((!e->module && !module) || (e->module && module && !strcmp(e->module, module))))
+			return e;
+	}
+	ALLOC_GROW(c->lc, c->nlc, c->lccap);
+	e = &c->lc[c->nlc++];
+	memset(e, 0, sizeof(*e));
+	e->rule = r;
+	e->member = m;
+	e->module = module ? xstrdup(module) : NULL;
+	e->found = c->layout(c->layout_data, module, r->name, m->name, &e->offset, &e->size, &e->stride);
+	if (e->found != 1 && module) {
+		/* the struct may live in vmlinux's DWARF */
+		e->found = c->layout(c->layout_data, NULL, r->name, m->name, &e->offset, &e->size, &e->stride);
+	}
+	return e;
+}
+
+/* The member's layout: from DWARF when it has it, else the rule's. */
 static void layout_of(struct classifier *c, const struct rule *r, const struct rule_member *m,
 		      const char *module, struct cand *out)
 {
+	const struct layout_cache *e;
+
 	out->offset = m->offset;
 	out->size = m->size;
 	out->stride = m->stride;
 	out->dwarf = false;
 	if (!c->layout || !m->dwarf)
 		return;
-	for (size_t i = 0; i < c->nlc; i++) {
-		struct layout_cache *e = &c->lc[i];
-
-		if (e->rule == r && e->member == m &&
-		    ((!e->module && !module) || (e->module && module && !strcmp(e->module, module)))) {
-			if (e->found == 1) {
-				out->offset = e->offset;
-				out->size = e->size;
-				out->stride = e->stride ? e->stride : m->stride;
-				out->dwarf = true;
-			}
-			return;
-		}
-	}
-	ALLOC_GROW(c->lc, c->nlc, c->lccap);
-	{
-		struct layout_cache *e = &c->lc[c->nlc++];
-
-		memset(e, 0, sizeof(*e));
-		e->rule = r;
-		e->member = m;
-		e->module = module ? xstrdup(module) : NULL;
-		e->found = c->layout(c->layout_data, module, r->name, m->name, &e->offset, &e->size, &e->stride);
-		if (e->found != 1 && module) {
-			/* the struct may live in vmlinux's DWARF */
-			e->found = c->layout(c->layout_data, NULL, r->name, m->name, &e->offset, &e->size, &e->stride);
-		}
-		if (e->found == 1) {
-			out->offset = e->offset;
-			out->size = e->size;
-			out->stride = e->stride ? e->stride : m->stride;
-			out->dwarf = true;
-		}
+	e = layout_lookup(c, r, m, module);
+	if (e->found == 1) {
+		out->offset = e->offset;
+		out->size = e->size;
+		out->stride = e->stride ? e->stride : m->stride;
+		out->dwarf = true;
 	}
 }
 
@@ -299,8 +295,7 @@ static void describe_loc(struct sbuf *sb, const struct loc *l)
 	else
 		sbuf_adds(sb, "the top frame");
 	if (l->file && l->line > 0) {
-		const char *f = l->file;
-		const char *top = strstr(f, "/drivers/");
+		const char *f = l->file, *top = NULL;
 
 		/* show a path from the kernel tree, not a build machine's */
 		if (f[0] == '/') {
@@ -342,189 +337,225 @@ static int cand_rank(const struct cand *k)
 	return (k->expr ? 2 : 0) + (k->member_func ? 1 : 0);
 }
 
-static void classify_unknown_origin(struct classifier *c, struct report *r)
+/* What the top of an unknown-origin access's stack says, and which rule members fit it. */
+struct match {
+	struct loc locs[MAX_LOCS];
+	size_t nl;
+	struct cand cands[MAX_CANDS];
+	size_t nc;
+	bool src_used;
+	const char *module;          /* the top frame's module; NULL for vmlinux */
+	const struct rule *near;     /* the first rule whose functions matched, fitting or not */
+	const struct loc *near_loc;
+};
+
+/* Every member of every rule whose functions match the stack and whose layout fits the access. */
+static void find_candidates(struct classifier *c, const struct access *a, struct match *mt)
+{
+	for (size_t ri = 0; ri < c->rules->n; ri++) {
+		const struct rule *rule = &c->rules->v[ri];
+		const struct loc *sh = func_hit(rule, NULL, mt->locs, mt->nl, false);
+
+		for (size_t mi = 0; mi < rule->nmembers && mt->nc < MAX_CANDS; mi++) {
+			const struct rule_member *m = &rule->members[mi];
+			const struct loc *mh = m->functions.n ? func_hit(rule, m, mt->locs, mt->nl, true) : NULL;
+			const struct loc *eh;
+			struct cand k = { .r = rule, .m = m };
+
+			/* a member's own function patterns narrow the struct's */
+			if (m->functions.n ? !mh : !sh)
+				continue;
+			if (!mt->near) {
+				mt->near = rule;
+				mt->near_loc = mh ? mh : sh;
+			}
+			layout_of(c, rule, m, mt->module, &k);
+			if (!fits(rule, &k, a->addr, a->size))
+				continue;
+			k.member_func = mh != NULL;
+			k.where = mh ? mh : sh;
+			if ((eh = expr_hit(m, mt->locs, mt->nl))) {
+				k.expr = true;
+				k.where = eh;
+			}
+			mt->cands[mt->nc++] = k;
+		}
+	}
+}
+
+/* The strongest signal wins: expression, then a member's own functions, then layout; ties go to the first. */
+static const struct cand *best_candidate(const struct match *mt, int *nbest)
+{
+	const struct cand *k = NULL;
+	int best = -1;
+
+	*nbest = 0;
+	for (size_t i = 0; i < mt->nc; i++)
+		if (cand_rank(&mt->cands[i]) > best)
+			best = cand_rank(&mt->cands[i]);
+	for (size_t i = 0; i < mt->nc; i++)
+		if (cand_rank(&mt->cands[i]) == best) {
+			if (!k)
+				k = &mt->cands[i];
+			(*nbest)++;
+		}
+	return k;
+}
+
+/* The other members of k's struct that are no candidate, and why they are out. */
+static void add_excluded(struct classifier *c, struct sbuf *ev, const struct match *mt, const struct cand *k,
+			 uint64_t size)
+{
+	bool first = true;
+
+	for (size_t mi = 0; mi < k->r->nmembers; mi++) {
+		const struct rule_member *m = &k->r->members[mi];
+		struct cand o = { .r = k->r, .m = m };
+		bool listed = false;
+
+		if (m == k->m)
+			continue;
+		for (size_t i = 0; i < mt->nc; i++)
+			listed |= mt->cands[i].m == m;
+		if (listed)
+			continue;
+		layout_of(c, k->r, m, mt->module, &o);
+		sbuf_addf(ev, "%s%s (%s)", first ? "; excluded: " : ", ", m->name,
+			  o.size != size ? "another size" : "another offset");
+		first = false;
+	}
+}
+
+static void device_origin(struct classifier *c, struct report *r, const struct match *mt)
 {
 	struct classification *cls = &r->cls;
 	const struct access *a = &r->acc[0];
-	struct loc locs[MAX_LOCS];
-	struct cand cands[MAX_CANDS];
-	size_t nl, nc = 0;
-	bool src_used = false, symbolized = false;
-	const char *module = NULL;
-	const struct rule *near = NULL;
-	const struct loc *near_loc = NULL;
+	const struct loc *locs = mt->locs;
+	const struct cand *k;
+	struct sbuf ev = SBUF_INIT, rs = SBUF_INIT;
+	uint64_t align_mod;
+	int nbest;
+
+	k = best_candidate(mt, &nbest);
+	cls->verdict = V_DEVICE_ORIGIN;
+	cls->writer = k->r->writer;
+	cls->confidence = (k->expr && nbest == 1) || mt->nc == 1 ? CONF_CERTAIN : CONF_LIKELY;
+	set_str(&cls->field, field_name(k));
+	set_str(&cls->rule, xasprintf("%s (%s)", k->r->name, k->r->origin));
+	align_mod = a->addr % k->r->align;
+
+	sbuf_addf(&ev, "a %s %s at 0x%llx, which is %llu mod %llu: ", size_word(a->size),
+		  access_type_name(a->type), (unsigned long long)a->addr, (unsigned long long)align_mod,
+		  (unsigned long long)k->r->align);
+	sbuf_addf(&ev, "%s is %llu byte%s at offset %llu", k->m->name, (unsigned long long)k->size,
+		  k->size == 1 ? "" : "s", (unsigned long long)k->offset);
+	if (k->stride)
+		sbuf_addf(&ev, " + n*%llu", (unsigned long long)k->stride);
+	sbuf_addf(&ev, " of struct %s, which is %llu-aligned (layout from %s)", k->r->name,
+		  (unsigned long long)k->r->align, k->dwarf ? "the vmlinux DWARF" : "the rule");
+	add_excluded(c, &ev, mt, k, a->size);
+	if (mt->nc > 1) {
+		bool first = true;
+
+		sbuf_adds(&ev, "; ");
+		sbuf_adds(&ev, cls->confidence == CONF_CERTAIN ? "also fitting, but not read there: " :
+				 "also fitting: ");
+		for (size_t i = 0; i < mt->nc; i++) {
+			if (&mt->cands[i] == k)
+				continue;
+			sbuf_addf(&ev, "%s%s.%s", first ? "" : ", ", mt->cands[i].r->name, mt->cands[i].m->name);
+			first = false;
+		}
+	}
+	sbuf_adds(&ev, "; ");
+	if (k->expr) {
+		sbuf_adds(&ev, "the source reads it: ");
+		describe_loc(&ev, k->where);
+		sbuf_addf(&ev, " is \"%s\"", k->where->text);
+	} else {
+		sbuf_adds(&ev, k->member_func ? "read in " : "in ");
+		describe_loc(&ev, k->where);
+		if (k->where->inlined && mt->nl > 1)
+			sbuf_addf(&ev, ", inlined in %s()", locs[mt->nl - 1].func ? locs[mt->nl - 1].func : "?");
+		if (!mt->src_used)
+			sbuf_adds(&ev, " (no source tree to check the expression)");
+	}
+	sbuf_addf(&ev, "; the %s writes struct %s: %s", writer_name(k->r->writer), k->r->name, k->r->reference);
+	set_str(&cls->evidence, sbuf_detach(&ev));
+	make_marking(r, k->where, cls->field, cls->writer);
+
+	sbuf_addf(&rs, "%s %s at %llu mod %llu in ", size_word(a->size), access_type_name(a->type),
+		  (unsigned long long)align_mod, (unsigned long long)k->r->align);
+	describe_loc(&rs, k->expr ? k->where : &locs[0]);
+	sbuf_addf(&rs, "%s: %s, written by the %s", k->expr ? " (source checked)" : "", cls->field,
+		  writer_name(cls->writer));
+	set_str(&cls->reason, sbuf_detach(&rs));
+}
+
+/* No member fits: unknown origin, with the nearest rule when one matched the functions. */
+static void no_fit(struct report *r, const struct match *mt)
+{
+	struct classification *cls = &r->cls;
+	const struct access *a = &r->acc[0];
+	const struct rule *near = mt->near;
 	struct sbuf ev = SBUF_INIT;
 
-	nl = top_locations(r, locs);
-	read_sources(c, locs, nl, &src_used);
+	cls->verdict = V_UNKNOWN_ORIGIN;
+	sbuf_addf(&ev, "the value changed but KCSAN saw no other access: the writer is not instrumented");
+	if (near) {
+		struct sbuf nm = SBUF_INIT;
+
+		sbuf_adds(&nm, "in ");
+		describe_loc(&nm, mt->near_loc);
+		sbuf_addf(&nm, ", code that reads the %s-written struct %s (%s), but ", writer_name(near->writer),
+			  near->name, near->family ? near->family : "knowledge base");
+		if (a->has_addr && a->has_size)
+			sbuf_addf(&nm, "a %s %s at %llu mod %llu matches none of its members", size_word(a->size),
+				  access_type_name(a->type), (unsigned long long)(a->addr % near->align),
+				  (unsigned long long)near->align);
+		else
+			sbuf_adds(&nm, "the report gives no address and size to match");
+		set_str(&cls->near_miss, sbuf_detach(&nm));
+		sbuf_addf(&ev, "; nearest rule: %s", cls->near_miss);
+		set_str(&cls->reason, xasprintf("no device-written field fits: %s", cls->near_miss));
+	} else {
+		sbuf_adds(&ev, "; no rule of the knowledge base covers ");
+		if (mt->nl)
+			describe_loc(&ev, &mt->locs[0]);
+		else
+			sbuf_adds(&ev, "this stack");
+		set_str(&cls->reason, xasprintf("unknown writer, no rule covers %s()",
+						mt->nl && mt->locs[0].func ? mt->locs[0].func : "the top frame"));
+	}
+	sbuf_adds(&ev, ": needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
+	set_str(&cls->evidence, sbuf_detach(&ev));
+	set_str(&cls->marking, xstrdup("find the writer first; then fix or mark as "
+				       "tools/memory-model/Documentation/access-marking.txt describes"));
+}
+
+static void classify_unknown_origin(struct classifier *c, struct report *r)
+{
+	const struct access *a = &r->acc[0];
+	struct match mt = { .nl = 0 };
+	bool symbolized = false;
+
+	mt.nl = top_locations(r, mt.locs);
+	read_sources(c, mt.locs, mt.nl, &mt.src_used);
 	for (size_t i = 0; i < a->nframes; i++) {
 		symbolized |= a->frames[i].symbolized;
-		if (!module && a->frames[i].module)
-			module = a->frames[i].module;
+		if (!mt.module && a->frames[i].module)
+			mt.module = a->frames[i].module;
 		if (!a->frames[i].inlined)
 			break;
 	}
-	cls->level = 1 + (symbolized ? 1 : 0) + (src_used ? 1 : 0);
-
-	if (c->rules && a->has_addr && a->has_size) {
-		for (size_t ri = 0; ri < c->rules->n; ri++) {
-			const struct rule *rule = &c->rules->v[ri];
-			const struct loc *sh = func_hit(rule, NULL, locs, nl, false);
-
-			for (size_t mi = 0; mi < rule->nmembers && nc < MAX_CANDS; mi++) {
-				const struct rule_member *m = &rule->members[mi];
-				const struct loc *mh = m->functions.n ? func_hit(rule, m, locs, nl, true) : NULL;
-				struct cand k = { .r = rule, .m = m };
-
-				/* a member's own function patterns narrow the struct's */
-				if (m->functions.n ? !mh : !sh)
-					continue;
-				if (!near) {
-					near = rule;
-					near_loc = mh ? mh : sh;
-				}
-				layout_of(c, rule, m, module, &k);
-				if (!fits(rule, &k, a->addr, a->size))
-					continue;
-				k.member_func = mh != NULL;
-				k.where = mh ? mh : sh;
-				{
-					const struct loc *eh = expr_hit(m, locs, nl);
-
-					if (eh) {
-						k.expr = true;
-						k.where = eh;
-					}
-				}
-				cands[nc++] = k;
-			}
-		}
-	}
-
-	if (nc) {
-		/* the strongest signal wins: expression, then a member's own functions, then layout */
-		int best = -1, nbest = 0;
-		const struct cand *k = NULL;
-		uint64_t align_mod;
-
-		for (size_t i = 0; i < nc; i++)
-			if (cand_rank(&cands[i]) > best)
-				best = cand_rank(&cands[i]);
-		for (size_t i = 0; i < nc; i++)
-			if (cand_rank(&cands[i]) == best) {
-				if (!k)
-					k = &cands[i];
-				nbest++;
-			}
-		cls->verdict = V_DEVICE_ORIGIN;
-		cls->writer = k->r->writer;
-		cls->confidence = (k->expr && nbest == 1) || nc == 1 ? CONF_CERTAIN : CONF_LIKELY;
-		set_str(&cls->field, field_name(k));
-		set_str(&cls->rule, xasprintf("%s (%s)", k->r->name, k->r->origin));
-		align_mod = a->addr % k->r->align;
-
-		sbuf_addf(&ev, "a %s %s at 0x%llx, which is %llu mod %llu: ", size_word(a->size),
-			  access_type_name(a->type), (unsigned long long)a->addr, (unsigned long long)align_mod,
-			  (unsigned long long)k->r->align);
-		sbuf_addf(&ev, "%s is %llu byte%s at offset %llu", k->m->name, (unsigned long long)k->size,
-			  k->size == 1 ? "" : "s", (unsigned long long)k->offset);
-		if (k->stride)
-			sbuf_addf(&ev, " + n*%llu", (unsigned long long)k->stride);
-		sbuf_addf(&ev, " of struct %s, which is %llu-aligned (layout from %s)", k->r->name,
-			  (unsigned long long)k->r->align, k->dwarf ? "the vmlinux DWARF" : "the rule");
-		{
-			/* the other members of the struct, and why they are out */
-			bool first = true;
-
-			for (size_t mi = 0; mi < k->r->nmembers; mi++) {
-				const struct rule_member *m = &k->r->members[mi];
-				struct cand o = { .r = k->r, .m = m };
-				bool listed = false;
-
-				if (m == k->m)
-					continue;
-				for (size_t i = 0; i < nc; i++)
-					listed |= cands[i].m == m;
-				if (listed)
-					continue;
-				layout_of(c, k->r, m, module, &o);
-				sbuf_addf(&ev, "%s%s (%s)", first ? "; excluded: " : ", ", m->name,
-					  o.size != a->size ? "another size" : "another offset");
-				first = false;
-			}
-		}
-		if (nc > 1) {
-			sbuf_adds(&ev, "; ");
-			sbuf_adds(&ev, cls->confidence == CONF_CERTAIN ? "also fitting, but not read there: " :
-					 "also fitting: ");
-			for (size_t i = 0, first = 1; i < nc; i++) {
-				if (&cands[i] == k)
-					continue;
-				sbuf_addf(&ev, "%s%s.%s", first ? "" : ", ", cands[i].r->name, cands[i].m->name);
-				first = 0;
-			}
-		}
-		sbuf_adds(&ev, "; ");
-		if (k->expr) {
-			sbuf_adds(&ev, "the source reads it: ");
-			describe_loc(&ev, k->where);
-			sbuf_addf(&ev, " is \"%s\"", k->where->text);
-		} else {
-			sbuf_adds(&ev, k->member_func ? "read in " : "in ");
-			describe_loc(&ev, k->where);
-			if (k->where->inlined && nl > 1)
-				sbuf_addf(&ev, ", inlined in %s()", locs[nl - 1].func ? locs[nl - 1].func : "?");
-			if (!src_used)
-				sbuf_adds(&ev, " (no source tree to check the expression)");
-		}
-		sbuf_addf(&ev, "; the %s writes struct %s: %s", writer_name(k->r->writer), k->r->name,
-			  k->r->reference);
-		set_str(&cls->evidence, sbuf_detach(&ev));
-		make_marking(r, k->where, cls->field, cls->writer);
-		{
-			struct sbuf rs = SBUF_INIT;
-
-			sbuf_addf(&rs, "%s %s at %llu mod %llu in ", size_word(a->size), access_type_name(a->type),
-				  (unsigned long long)align_mod, (unsigned long long)k->r->align);
-			describe_loc(&rs, k->expr ? k->where : &locs[0]);
-			sbuf_addf(&rs, "%s: %s, written by the %s", k->expr ? " (source checked)" : "", cls->field,
-				  writer_name(cls->writer));
-			set_str(&cls->reason, sbuf_detach(&rs));
-		}
-	} else {
-		cls->verdict = V_UNKNOWN_ORIGIN;
-		sbuf_addf(&ev, "the value changed but KCSAN saw no other access: the writer is not instrumented");
-		if (near) {
-			struct sbuf nm = SBUF_INIT;
-
-			sbuf_adds(&nm, "in ");
-			describe_loc(&nm, near_loc);
-			sbuf_addf(&nm, ", code that reads the %s-written struct %s (%s), but ", writer_name(near->writer),
-				  near->name, near->family ? near->family : "knowledge base");
-			if (a->has_addr && a->has_size)
-				sbuf_addf(&nm, "a %s %s at %llu mod %llu matches none of its members",
-					  size_word(a->size), access_type_name(a->type),
-					  (unsigned long long)(a->addr % near->align), (unsigned long long)near->align);
-			else
-				sbuf_adds(&nm, "the report gives no address and size to match");
-			set_str(&cls->near_miss, sbuf_detach(&nm));
-			sbuf_addf(&ev, "; nearest rule: %s", cls->near_miss);
-			set_str(&cls->reason, xasprintf("no device-written field fits: %s", cls->near_miss));
-		} else {
-			sbuf_adds(&ev, "; no rule of the knowledge base covers ");
-			if (nl)
-				describe_loc(&ev, &locs[0]);
-			else
-				sbuf_adds(&ev, "this stack");
-			set_str(&cls->reason, xasprintf("unknown writer, no rule covers %s()",
-							nl && locs[0].func ? locs[0].func : "the top frame"));
-		}
-		sbuf_adds(&ev, ": needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
-		set_str(&cls->evidence, sbuf_detach(&ev));
-		set_str(&cls->marking, xstrdup("find the writer first; then fix or mark as "
-					       "tools/memory-model/Documentation/access-marking.txt describes"));
-	}
-	free_locations(locs, nl);
+	r->cls.level = 1 + (symbolized ? 1 : 0) + (mt.src_used ? 1 : 0);
+	if (c->rules && a->has_addr && a->has_size)
+		find_candidates(c, a, &mt);
+	if (mt.nc)
+		device_origin(c, r, &mt);
+	else
+		no_fit(r, &mt);
+	free_locations(mt.locs, mt.nl);
 }
 
 void classify_report(struct classifier *c, struct report *r)
