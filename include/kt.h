@@ -82,6 +82,8 @@ void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_reset(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
+/* Append everything fp has left: 0, or -1 on a read error (errno says which). */
+int sbuf_read_file(struct sbuf *sb, FILE *fp);
 /* Detach the buffer: the caller frees the result (never NULL). */
 char *sbuf_detach(struct sbuf *sb);
 static inline const char *sbuf_str(const struct sbuf *sb) { return sb->buf ? sb->buf : ""; }

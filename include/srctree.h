@@ -22,7 +22,4 @@ void srctree_free(struct srctree *t);
  */
 const char *srctree_line(struct srctree *t, const char *file, const char *comp_dir, int line);
 
-/* The path under the root the file was read from, for messages (owned by the tree), or NULL. */
-const char *srctree_path(struct srctree *t, const char *file, const char *comp_dir);
-
 #endif

@@ -306,17 +306,13 @@ static int load_file(struct ctx *ctx, struct rules *rs, const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	struct sbuf sb = SBUF_INIT;
-	char buf[65536];
-	size_t n;
 	int rc;
 
 	if (!f) {
 		kt_error(ctx, KT_EXIT_SYMBOLS, path, "cannot open rules file: %s", strerror(errno));
 		return -1;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sbuf_add(&sb, buf, n);
-	if (ferror(f)) {
+	if (sbuf_read_file(&sb, f) < 0) {
 		kt_error(ctx, KT_EXIT_SYMBOLS, path, "read error: %s", strerror(errno));
 		fclose(f);
 		sbuf_release(&sb);

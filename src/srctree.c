@@ -53,59 +53,52 @@ void srctree_free(struct srctree *t)
 	free(t);
 }
 
-/* The resolved path if cand is a regular file inside base (both resolved), else NULL. */
+/* The resolved path if cand is a regular file inside base (a resolved path), else NULL. */
 static char *inside(const char *base, const char *cand)
 {
-	char *rb = realpath(base, NULL), *rc = realpath(cand, NULL);
+	char *rc = realpath(cand, NULL);
+	size_t n = strlen(base);
 	struct stat st;
-	char *ok = NULL;
-	size_t n;
 
-	if (rb && rc) {
-		n = strlen(rb);
-		if (!strncmp(rc, rb, n) && rc[n] == '/' && stat(rc, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_size <= MAX_SOURCE)
-			ok = rc;
-	}
-	free(rb);
-	if (!ok)
-		free(rc);
-	return ok;
+	if (rc && !strncmp(rc, base, n) && rc[n] == '/' && stat(rc, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= MAX_SOURCE)
+		return rc;
+	free(rc);
+	return NULL;
+}
+
+/* base/rest (sep between them) when it is inside base. */
+static char *inside_join(const char *base, const char *sep, const char *rest)
+{
+	char *cand = xasprintf("%s%s%s", base, sep, rest), *got = inside(base, cand);
+
+	free(cand);
+	return got;
 }
 
 static char *resolve(struct srctree *t, const char *file, const char *comp_dir)
 {
-	char *cand, *got = NULL;
+	char *got = NULL, *rcd;
 	size_t cl = comp_dir ? strlen(comp_dir) : 0;
 
 	if (t->root) {
 		/* relative to the tree; an absolute DWARF path minus its compilation directory */
-		if (file[0] != '/') {
-			cand = xasprintf("%s/%s", t->root, file);
-			got = inside(t->root, cand);
-			free(cand);
-		} else if (cl && !strncmp(file, comp_dir, cl) && file[cl] == '/') {
-			cand = xasprintf("%s%s", t->root, file + cl);
-			got = inside(t->root, cand);
-			free(cand);
-		}
+		if (file[0] != '/')
+			got = inside_join(t->root, "/", file);
+		else if (cl && !strncmp(file, comp_dir, cl) && file[cl] == '/')
+			got = inside_join(t->root, "", file + cl);
 		/* else the longest tail of the path that exists in the tree */
 		for (const char *p = file; !got && (p = strchr(p, '/')); p++) {
 			if (!p[1])
 				break;
-			cand = xasprintf("%s/%s", t->root, p + 1);
-			got = inside(t->root, cand);
-			free(cand);
+			got = inside_join(t->root, "/", p + 1);
 		}
 		return got;
 	}
-	if (!comp_dir)
+	if (!comp_dir || !(rcd = realpath(comp_dir, NULL)))
 		return NULL;
-	if (file[0] == '/')
-		return inside(comp_dir, file);
-	cand = xasprintf("%s/%s", comp_dir, file);
-	got = inside(comp_dir, cand);
-	free(cand);
+	got = file[0] == '/' ? inside(rcd, file) : inside_join(rcd, "/", file);
+	free(rcd);
 	return got;
 }
 
@@ -130,11 +123,9 @@ static struct srcfile *load(struct srctree *t, const char *file, const char *com
 	fp = fopen(f->path, "rb");
 	if (fp) {
 		struct sbuf sb = SBUF_INIT;
-		char buf[65536];
-		size_t n, cap = 0;
+		size_t cap = 0;
 
-		while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-			sbuf_add(&sb, buf, n);
+		sbuf_read_file(&sb, fp);   /* a read error keeps what was read */
 		fclose(fp);
 		f->text = sbuf_detach(&sb);
 		ALLOC_GROW(f->lines, f->nlines, cap);
@@ -168,11 +159,4 @@ const char *srctree_line(struct srctree *t, const char *file, const char *comp_d
 	sbuf_reset(&f->line);
 	sbuf_add(&f->line, s, (size_t)(e - s));
 	return sbuf_str(&f->line);
-}
-
-const char *srctree_path(struct srctree *t, const char *file, const char *comp_dir)
-{
-	if (!t || !file)
-		return NULL;
-	return load(t, file, comp_dir)->path;
 }

@@ -140,6 +140,16 @@ char *xasprintf(const char *fmt, ...)
 	return r;
 }
 
+int sbuf_read_file(struct sbuf *sb, FILE *fp)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sbuf_add(sb, buf, n);
+	return ferror(fp) ? -1 : 0;
+}
+
 void sbuf_grow(struct sbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
