@@ -93,17 +93,6 @@ const char *sym_internf(struct symbolizer *s, const char *fmt, ...)
 /* ---------------------------------------------------------------------- */
 /* objects */
 
-bool sym_same_function(const char *a, const char *b)
-{
-	char ba[256], bb[256];
-
-	if (!a || !b)
-		return false;
-	func_base_name(a, ba, sizeof(ba));
-	func_base_name(b, bb, sizeof(bb));
-	return !strcmp(ba, bb);
-}
-
 /* Never look for separate debuginfo: the object names its DWARF or has none. */
 static int find_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 			     const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
@@ -602,25 +591,27 @@ static const char *module_path(struct symbolizer *s, const char *folded)
 	return NULL;
 }
 
+/* The module already opened under that (folded) name, or NULL. */
+static struct sym_obj *module_opened(struct symbolizer *s, const char *folded)
+{
+	for (size_t i = 0; i < s->nmods; i++)
+		if (!strcmp(s->mods[i]->name, folded))
+			return s->mods[i];
+	return NULL;
+}
+
 /* The object of a module, opened on first use; NULL if there is no such .ko. */
 static struct sym_obj *module_obj(struct symbolizer *s, const char *module)
 {
 	char *folded = module_name_fold(module, strlen(module));
-	struct sym_obj *o = NULL;
+	struct sym_obj *o = module_opened(s, folded);
 	const char *path;
 
-	for (size_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i]->name, folded)) {
-			o = s->mods[i];
-			goto out;
-		}
-	path = module_path(s, folded);
-	if (!path)
-		goto out;
-	o = obj_open(s, folded, path);
-	ALLOC_GROW(s->mods, s->nmods, s->modscap);
-	s->mods[s->nmods++] = o;
-out:
+	if (!o && (path = module_path(s, folded))) {
+		o = obj_open(s, folded, path);
+		ALLOC_GROW(s->mods, s->nmods, s->modscap);
+		s->mods[s->nmods++] = o;
+	}
 	free(folded);
 	return o;
 }
@@ -1160,12 +1151,9 @@ void sym_foreach_function(struct symbolizer *s, bool (*fn)(const char *name, con
 		return;
 	modules_index(s);
 	for (size_t i = 0; i < s->nmodfiles; i++) {
-		struct sym_obj *o = NULL, *tmp = NULL;
+		struct sym_obj *o = module_opened(s, s->mod_names[i]), *tmp = NULL;
 		bool go;
 
-		for (size_t j = 0; j < s->nmods && !o; j++)
-			if (!strcmp(s->mods[j]->name, s->mod_names[i]))
-				o = s->mods[j];
 		if (o && strcmp(o->path, s->mod_paths[i]))
 			continue;   /* a second file of a module already open: shadowed */
 		if (!o)

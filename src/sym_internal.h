@@ -110,10 +110,12 @@ const char *sym_obj_label(const struct sym_obj *o);
 /* Find the section of a libdwfl address; NULL if none. */
 const struct sym_section *sym_obj_section_at(struct sym_obj *o, uint64_t addr);
 
-/* sym_dwarf.c: the libdw back end */
-bool sym_dwarf_open(struct sym_obj *o);
 /* A zstd file decompressed into memory (the caller frees it); NULL with *err. */
-char *sym_zstd_image(const char *path, size_t *size, const char **err);     /* false: no DWARF (o->has_dwarf = 0) */
+char *sym_zstd_image(const char *path, size_t *size, const char **err);
+
+/* sym_dwarf.c: the libdw back end */
+/* Open the object's DWARF (once): false when it has none. */
+bool sym_dwarf_open(struct sym_obj *o);
 void sym_dwarf_lookup(struct sym_query *q);
 /* The DW_AT_comp_dir of the first unit, or NULL (interned). */
 const char *sym_dwarf_first_comp_dir(struct sym_obj *o);
@@ -152,8 +154,5 @@ void sym_ltab_release(struct sym_ltab *t);
 bool sym_a2l_has_dwarf(struct sym_obj *o);
 void sym_a2l_lookup(struct sym_query *q, size_t n);
 void sym_a2l_close(struct sym_obj *o);
-
-/* Strip the compiler's suffixes for comparisons: "foo.isra.0" -> "foo". */
-bool sym_same_function(const char *a, const char *b);
 
 #endif
