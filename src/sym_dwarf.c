@@ -83,6 +83,7 @@ struct sym_dwarf {
 	Dwarf *dw;
 	Dwarf_Addr bias;
 	struct sym_dsecs ds;
+	Elf_Data *aranges_data;     /* .debug_aranges */
 	bool ds_read;
 	struct sym_curange *ar;     /* .debug_aranges, sorted; off is the unit's header */
 	size_t nar;
@@ -214,6 +215,36 @@ static uint64_t get_u(const unsigned char *p, int n)
 	return v;
 }
 
+/* The debug sections read here and by sym_lines.c, as libdw sees them (decompressed, relocated). */
+static void dsecs_init(struct sym_dwarf *d)
+{
+	Elf *elf = dwarf_getelf(d->dw);
+	size_t shstrndx;
+
+	d->ds_read = true;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data **slot = NULL;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".debug_aranges"))
+			slot = &d->aranges_data;
+		else if (!strcmp(name, ".debug_line"))
+			slot = &d->ds.line;
+		else if (!strcmp(name, ".debug_line_str"))
+			slot = &d->ds.line_str;
+		else if (!strcmp(name, ".debug_str"))
+			slot = &d->ds.str;
+		if (slot)
+			*slot = elf_getdata(scn, NULL);
+	}
+}
+
 /*
  * .debug_aranges, read here: libdw's dwarf_getaranges() also opens the
  * header of every unit it names, one page of .debug_info per unit, which
@@ -221,21 +252,13 @@ static uint64_t get_u(const unsigned char *p, int n)
  */
 static bool read_aranges(struct sym_dwarf *d)
 {
-	Elf *elf = dwarf_getelf(d->dw);
-	Elf_Data *data = NULL;
+	Elf_Data *data;
 	const unsigned char *p, *end;
-	size_t shstrndx, cap = 0;
+	size_t cap = 0;
 
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return false;
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (gelf_getshdr(scn, &sh) && !(sh.sh_flags & SHF_COMPRESSED) && sh.sh_type != SHT_NOBITS &&
-		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) && !strcmp(name, ".debug_aranges"))
-			data = elf_getdata(scn, NULL);
-	}
+	if (!d->ds_read)
+		dsecs_init(d);
+	data = d->aranges_data;
 	if (!data || !data->d_buf)
 		return false;
 	p = data->d_buf;
@@ -562,34 +585,6 @@ static uint32_t innermost_node(const struct sym_fn *fn, uint64_t a)
 /* ---------------------------------------------------------------------- */
 /* lines and names */
 
-/* The debug sections sym_lines.c reads, as libdw sees them (decompressed, relocated). */
-static void dsecs_init(struct sym_dwarf *d)
-{
-	Elf *elf = dwarf_getelf(d->dw);
-	size_t shstrndx;
-
-	d->ds_read = true;
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return;
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		const char *name;
-		Elf_Data **slot = NULL;
-
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_flags & SHF_COMPRESSED) || sh.sh_type == SHT_NOBITS ||
-		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
-			continue;
-		if (!strcmp(name, ".debug_line"))
-			slot = &d->ds.line;
-		else if (!strcmp(name, ".debug_line_str"))
-			slot = &d->ds.line_str;
-		else if (!strcmp(name, ".debug_str"))
-			slot = &d->ds.str;
-		if (slot)
-			*slot = elf_getdata(scn, NULL);
-	}
-}
-
 static int cu_lines(struct sym_dwarf *d, struct sym_cu *cu)
 {
 	Dwarf_Attribute at;
@@ -712,6 +707,14 @@ static struct sym_cu *cu_by_lines(struct sym_obj *o, uint64_t a)
 	return NULL;
 }
 
+/* The CU holding a (a DWARF address), or NULL. */
+static struct sym_cu *cu_at(struct sym_obj *o, uint64_t a)
+{
+	Dwarf_Off off;
+
+	return find_cu_offset(o->dwarf, a, &off) ? get_cu(o, off) : cu_by_lines(o, a);
+}
+
 static const char *die_name(struct symbolizer *s, struct sym_dwarf *d, Dwarf_Off off)
 {
 	Dwarf_Die die;
@@ -740,7 +743,6 @@ void sym_dwarf_lookup(struct sym_query *q)
 	struct sym_dwarf *d = o->dwarf;
 	struct sym_result *r = q->res;
 	uint64_t a;
-	Dwarf_Off cuoff;
 	struct sym_cu *cu;
 	struct sym_fn *fn = NULL;
 	bool line;
@@ -752,7 +754,7 @@ void sym_dwarf_lookup(struct sym_query *q)
 		return;
 	}
 	a = q->addr - d->bias;
-	cu = find_cu_offset(d, a, &cuoff) ? get_cu(o, cuoff) : cu_by_lines(o, a);
+	cu = cu_at(o, a);
 	if (!cu) {
 		r->status = SYM_NO_LINE;
 		return;
@@ -812,7 +814,7 @@ const char *sym_dwarf_first_comp_dir(struct sym_obj *o)
 	size_t hsize;
 	struct sym_cu *cu;
 
-	if (!o->dwarf && (o->error || !sym_dwarf_open(o)))
+	if (!sym_dwarf_open(o))
 		return NULL;
 	if (dwarf_nextcu(o->dwarf->dw, 0, &next, &hsize, NULL, NULL, NULL) != 0 || !(cu = get_cu(o, hsize)))
 		return NULL;
@@ -821,15 +823,11 @@ const char *sym_dwarf_first_comp_dir(struct sym_obj *o)
 
 const char *sym_dwarf_comp_dir(struct sym_obj *o, uint64_t addr)
 {
-	Dwarf_Off cuoff;
 	struct sym_cu *cu;
 
-	if (!o->dwarf && (o->error || !sym_dwarf_open(o)))
+	if (!sym_dwarf_open(o))
 		return NULL;
-	if (find_cu_offset(o->dwarf, addr - o->dwarf->bias, &cuoff))
-		cu = get_cu(o, cuoff);
-	else
-		cu = cu_by_lines(o, addr - o->dwarf->bias);
+	cu = cu_at(o, addr - o->dwarf->bias);
 	return cu ? cu->comp_dir : NULL;
 }
 
