@@ -120,13 +120,8 @@ int main(int argc, char **argv)
 			struct sym_request *rq = calloc(m, sizeof(*rq));
 			const struct sym_result **res = calloc(m, sizeof(*res));
 
-			for (size_t k = 0; k < m; k++) {
-				rq[k].module = frames[i + k].module;
-				rq[k].func = frames[i + k].func;
-				rq[k].off = frames[i + k].off;
-				rq[k].size = frames[i + k].size;
-				rq[k].has_size = true;
-			}
+			for (size_t k = 0; k < m; k++)
+				sym_request_of_frame(&frames[i + k], false, &rq[k]);
 			sym_resolve_batch(s, rq, m, res);
 			for (size_t k = 0; k < m; k++) {
 				if (rep == 0 && res[k]->status == SYM_OK)

@@ -69,6 +69,11 @@ struct sym_request {
 	bool exact;      /* not a return address (an oops' "RIP:"): look up func+off itself */
 };
 /*
+ * The request for a frame: func+off/size [module], or a raw stack address
+ * (a return address: the byte before it is looked up).  exact as above.
+ */
+void sym_request_of_frame(const struct frame *f, bool exact, struct sym_request *rq);
+/*
  * Resolve n frames at once (the addr2line back end sends them in one
  * round trip per object); out[i] is what sym_resolve() would return.
  */

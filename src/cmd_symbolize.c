@@ -197,15 +197,8 @@ static void flush(struct symbolize *sy)
 	for (size_t i = 0; i < sy->nlines; i++) {
 		struct pline *pl = &sy->lines[i];
 
-		if (!pl->frame)
-			continue;
-		rq[nq].module = pl->f.module;
-		rq[nq].func = pl->f.func;
-		rq[nq].off = pl->f.off;
-		rq[nq].size = pl->f.size;
-		rq[nq].has_size = true;
-		rq[nq].exact = pl->exact;
-		nq++;
+		if (pl->frame)
+			sym_request_of_frame(&pl->f, pl->exact, &rq[nq++]);
 	}
 	if (nq)
 		sym_resolve_batch(sy->sym, rq, nq, res);

@@ -15,7 +15,7 @@ static bool wants(const struct frame *f)
 	return (f->has_off && !f->inlined && f->func) || (f->is_addr && f->addr);
 }
 
-static void request_of(const struct frame *f, struct sym_request *rq)
+void sym_request_of_frame(const struct frame *f, bool exact, struct sym_request *rq)
 {
 	memset(rq, 0, sizeof(*rq));
 	if (f->is_addr) {
@@ -28,6 +28,7 @@ static void request_of(const struct frame *f, struct sym_request *rq)
 	rq->off = f->off;
 	rq->size = f->size;
 	rq->has_size = true;
+	rq->exact = exact;
 }
 
 static void set_loc(struct frame *f, const struct sym_loc *l)
@@ -69,7 +70,7 @@ static void annotate_stack(struct symbolizer *s, struct access *a)
 	for (size_t i = 0; i < n; i++) {
 		qi[i] = SIZE_MAX;
 		if (wants(&a->frames[i])) {
-			request_of(&a->frames[i], &rq[nq]);
+			sym_request_of_frame(&a->frames[i], false, &rq[nq]);
 			qi[i] = nq++;
 		}
 	}
@@ -132,7 +133,7 @@ void sym_annotate_report(struct symbolizer *s, struct report *r)
 			struct sym_request rq;
 			const struct sym_result *res;
 
-			request_of(a->reordered_to, &rq);
+			sym_request_of_frame(a->reordered_to, false, &rq);
 			sym_resolve_batch(s, &rq, 1, &res);
 			if (res->status == SYM_OK)
 				set_loc(a->reordered_to, &res->chain[res->nchain - 1]);
