@@ -21,6 +21,18 @@ struct cmd {
 	const char *usage;         /* the options, one per line */
 };
 
+/*
+ * Options that main() reads before the command runs (it loads the rules and
+ * opens the symbolizer), for the command's getopt table: the command skips
+ * them (case OPT_OPENED).
+ */
+#define OPT_OPENED 255
+#define RULES_OPTIONS { "rules", required_argument, NULL, OPT_OPENED }
+#define SYMBOL_OPTIONS \
+	{ "vmlinux", required_argument, NULL, OPT_OPENED }, \
+	{ "modules", required_argument, NULL, OPT_OPENED }, \
+	{ "symbolizer", required_argument, NULL, OPT_OPENED }
+
 extern const struct cmd kt_commands[];
 const struct cmd *cmd_find(const char *name);
 

@@ -245,13 +245,11 @@ static int rules_check(struct ctx *ctx, enum kt_format fmt)
 
 int cmd_rules(int argc, char **argv, struct ctx *ctx)
 {
-	enum { OPT_FORMAT = 256, OPT_RULES, OPT_SYM };
+	enum { OPT_FORMAT = 256 };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "vmlinux", required_argument, NULL, OPT_SYM },
-		{ "modules", required_argument, NULL, OPT_SYM },
-		{ "symbolizer", required_argument, NULL, OPT_SYM },
+		RULES_OPTIONS,
+		SYMBOL_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	enum kt_format fmt = KT_FMT_TEXT;
@@ -271,9 +269,8 @@ int cmd_rules(int argc, char **argv, struct ctx *ctx)
 			if (parse_format(ctx, optarg, &fmt) < 0)
 				return KT_EXIT_USAGE;
 			break;
-		case OPT_RULES:
-		case OPT_SYM:
-			break;   /* handled by the dispatcher */
+		case OPT_OPENED:
+			break;
 		default:
 			cmd_usage(stderr, cmd_find("rules"));
 			return KT_EXIT_USAGE;

@@ -262,12 +262,10 @@ static void scan_file(struct ctx *ctx, const char *path, void *data)
 	parser_finish(p);
 	if (ctx->store) {
 		/* a read error keeps what was read: those reports are whole */
-		if (!s->store_ok) {
+		if (!s->store_ok)
 			store_rollback(ctx->store);
+		if (!s->store_ok || store_commit(ctx->store, name) < 0)
 			kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
-		} else if (store_commit(ctx->store, name) < 0) {
-			kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
-		}
 	}
 	parser_free(p);
 	normalizer_release(&nz);
@@ -336,19 +334,16 @@ static void agg_free(struct scan *s)
 int cmd_scan(int argc, char **argv, struct ctx *ctx)
 {
 	enum {
-		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_RULES, OPT_TEXT, OPT_SRC, OPT_VMLINUX,
-		OPT_MODULES, OPT_SYMBOLIZER,
+		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_TEXT, OPT_SRC,
 	};
 	static const struct option opts[] = {
 		{ "no-db", no_argument, NULL, OPT_NODB },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fail-on", required_argument, NULL, OPT_FAILON },
-		{ "rules", required_argument, NULL, OPT_RULES },
+		RULES_OPTIONS,
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "src", required_argument, NULL, OPT_SRC },
-		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
-		{ "modules", required_argument, NULL, OPT_MODULES },
-		{ "symbolizer", required_argument, NULL, OPT_SYMBOLIZER },
+		SYMBOL_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan s = { 0 };
@@ -371,18 +366,14 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 			if (parse_fail_on(ctx, optarg, &s.fail_mask) < 0)
 				return KT_EXIT_USAGE;
 			break;
-		case OPT_RULES:
-			break;   /* loaded with the knowledge base */
 		case OPT_TEXT:
 			s.force_text = true;
 			break;
 		case OPT_SRC:
 			src_dir = optarg;
 			break;
-		case OPT_VMLINUX:
-		case OPT_MODULES:
-		case OPT_SYMBOLIZER:
-			break;   /* the dispatcher opened the symbolizer */
+		case OPT_OPENED:
+			break;
 		default:
 			cmd_usage(stderr, cmd_find("scan"));
 			return KT_EXIT_USAGE;

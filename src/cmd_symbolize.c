@@ -323,11 +323,9 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 
 int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
 {
-	enum { OPT_VMLINUX = 256, OPT_MODULES, OPT_SYMBOLIZER, OPT_FULL_PATHS };
+	enum { OPT_FULL_PATHS = 256 };
 	static const struct option opts[] = {
-		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
-		{ "modules", required_argument, NULL, OPT_MODULES },
-		{ "symbolizer", required_argument, NULL, OPT_SYMBOLIZER },
+		SYMBOL_OPTIONS,
 		{ "full-paths", no_argument, NULL, OPT_FULL_PATHS },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -337,10 +335,8 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
 	sy.ctx = ctx;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_VMLINUX:
-		case OPT_MODULES:
-		case OPT_SYMBOLIZER:
-			break;   /* the dispatcher opened the symbolizer */
+		case OPT_OPENED:
+			break;
 		case OPT_FULL_PATHS:
 			sy.full_paths = true;
 			break;
