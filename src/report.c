@@ -262,7 +262,7 @@ void report_signature(const struct report *r, char out[33])
 			func_base_name(a->frames[j].func, base, sizeof(base));
 			sbuf_addf(&k, ",%s", base);
 			want--;
-			if (want == 0 && j + 1 < a->nframes && k.len && generic_helper(base))
+			if (want == 0 && j + 1 < a->nframes && generic_helper(base))
 				want = 1;
 		}
 		keys[i] = sbuf_detach(&k);
