@@ -21,12 +21,10 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-# run CMD...: sets $out, $err, $rc
+# run CMD...: its output in $TMP/out and $TMP/err, its exit status in $rc
 run() {
 	"$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
-	out=$(cat "$TMP/out")
-	err=$(cat "$TMP/err")
 }
 
 expect_rc() {   # expect_rc WANT what
@@ -289,9 +287,12 @@ run "$BIN" --db "$TMP/dir.db" scan fixtures/virtio-blk-console.log
 expect_rc 4 "a directory as database"
 
 echo "   locked"
+occurrences() {   # occurrences DB: the rows of its occurrence table
+	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from occurrence").fetchone()[0])' "$1"
+}
 DB=$TMP/lock.db
 run "$BIN" --db "$DB" scan fixtures/virtio-rng-console.log
-before=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from occurrence").fetchone()[0])' "$DB")
+before=$(occurrences "$DB")
 python3 - "$DB" "$TMP/locked" <<'PY' &
 import sqlite3, sys, time, os
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -306,7 +307,7 @@ KCSAN_TRIAGE_BUSY_TIMEOUT=300 run "$BIN" --db "$DB" scan fixtures/virtio-blk-con
 expect_rc 4 "a locked database: exit 4"
 expect_err "locked" "says the database is locked"
 wait $lockpid
-after=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from occurrence").fetchone()[0])' "$DB")
+after=$(occurrences "$DB")
 expect_eq "$after" "$before" "nothing lost, nothing half-written"
 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
 expect_rc 1 "the same scan works once the lock is gone"

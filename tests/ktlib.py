@@ -11,10 +11,10 @@ def split_extra(args):
     return args, []
 
 
-def scan_json(binary, path, extra=()):
+def scan_json(binary, path, extra=(), timeout=None):
     """scan --no-db --format json: (document or None, error message or None)."""
     p = subprocess.run([binary, "scan", "--no-db", "--format", "json"] + list(extra) + [path],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     if p.returncode not in (0, 1):
         return None, "exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")[-300:])
     return json.loads(p.stdout), None

@@ -12,14 +12,17 @@ field with the parse of the base.
 usage: variants.py BIN BASE... [--only NAME] [-v]
 """
 import base64
-import json
+import html
 import os
 import quopri
 import random
-import subprocess
+import re
 import sys
 import tempfile
 import textwrap
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ktlib import scan_json  # noqa: E402
 
 FIELDS_REPORT = ("title", "bug_type", "unknown_origin", "kernel")
 FIELDS_ACCESS = ("type", "marked", "reordered", "addr", "size", "ctx", "pid", "cpu")
@@ -44,11 +47,10 @@ def scan(binary, text, tmp, name):
     path = os.path.join(tmp, name)
     with open(path, "wb") as f:
         f.write(text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape"))
-    p = subprocess.run([binary, "scan", "--no-db", "--format", "json", path],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    if p.returncode not in (0, 1):
-        raise RuntimeError("exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")))
-    return canon(json.loads(p.stdout))
+    doc, err = scan_json(binary, path, timeout=60)
+    if err:
+        raise RuntimeError(err)
+    return canon(doc)
 
 
 # ---------------------------------------------------------------------------
@@ -57,20 +59,23 @@ def scan(binary, text, tmp, name):
 
 def strip_prefix(line):
     """The kernel text of a console line, without its printk time."""
-    import re
     m = re.match(r"^(\[[ 0-9.]+\])(\[ *[TC]\d+\])?\s?", line)
     return line[m.end():] if m else line
 
 
 def is_log(lines):
-    import re
     return any(re.match(r"^\[[ 0-9.]+\]", l) for l in lines)
 
 
+def log_only(fn):
+    """A variant of console logs: other texts are kept as they are."""
+    def f(lines, rng):
+        return fn(lines, rng) if is_log(lines) else list(lines)
+    return f
+
+
+@log_only
 def with_time(lines, rng):
-    import re
-    if not any(re.match(r"^\[[ 0-9.]+\]", l) for l in lines):
-        return list(lines)     # not a console log: keep it as it is
     t = 100.0
     out = []
     for l in lines:
@@ -83,9 +88,8 @@ def v_printk(lines, rng):
     return with_time(lines, rng)
 
 
+@log_only
 def v_caller(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     t = 50.0
     out = []
     for l in lines:
@@ -94,53 +98,45 @@ def v_caller(lines, rng):
     return out
 
 
+@log_only
 def v_caller_glued(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["[%12.6f][T4242] %s" % (50 + i / 1000, strip_prefix(l)) for i, l in enumerate(lines)]
 
 
+@log_only
 def v_dmesg_T(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["[Thu May 28 03:51:%02d 2020] %s" % (i % 60, strip_prefix(l)) for i, l in enumerate(lines)]
 
 
+@log_only
 def v_syslog(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["Nov 21 06:%02d:%02d buildhost kernel: %s" % (i // 60 % 60, i % 60, l)
             for i, l in enumerate(with_time(lines, rng))]
 
 
+@log_only
 def v_journal(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["Nov 21 06:00:%02d buildhost kernel: %s" % (i % 60, strip_prefix(l)) for i, l in enumerate(lines)]
 
 
+@log_only
 def v_iso(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["2026-11-21T06:00:%02d.123456+01:00 buildhost kernel: %s" % (i % 60, strip_prefix(l))
             for i, l in enumerate(lines)]
 
 
+@log_only
 def v_level(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["<4>%s" % l for l in with_time(lines, rng)]
 
 
+@log_only
 def v_kmsg(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["4,%d,%d,-;%s" % (1000 + i, 5000000 + i * 7, strip_prefix(l)) for i, l in enumerate(lines)]
 
 
+@log_only
 def v_dmesg_x(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["kern  :err   : %s" % l for l in with_time(lines, rng)]
 
 
@@ -186,9 +182,8 @@ def v_double(lines, rng):
     return out
 
 
+@log_only
 def v_noise(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     noise = ["usbcore: registered new interface driver usbfs",
              "random: crng init done",
              "EXT4-fs (vda): mounted filesystem with ordered data mode",
@@ -203,9 +198,8 @@ def v_noise(lines, rng):
     return out
 
 
+@log_only
 def v_nbsp(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return [l.replace("[ ", "[\u00a0").replace("]  ", "]\u00a0 ") for l in with_time(lines, rng)]
 
 
@@ -280,9 +274,8 @@ def v_mbox(lines, rng):
     return head + quote("> ")(with_time(lines, rng), rng) + ["", "I see the same here.", ""]
 
 
+@log_only
 def v_lava(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     out = []
     for i, l in enumerate(with_time(lines, rng)):
         msg = l.replace("\\", "\\\\").replace('"', '\\"')
@@ -290,29 +283,25 @@ def v_lava(lines, rng):
     return out
 
 
+@log_only
 def v_dmesg_H(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     out = []
     for i, l in enumerate(lines):
         out.append(("[Nov21 06:11] " if i == 0 else "[  +0.%06d] " % (i * 7)) + strip_prefix(l))
     return out
 
 
+@log_only
 def v_delta(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["[<%12.6f>] %s" % (i / 1000, strip_prefix(l)) for i, l in enumerate(lines)]
 
 
+@log_only
 def v_ci_clock(lines, rng):
-    if not is_log(lines):
-        return list(lines)
     return ["06:%02d:%02d.%03d %s" % (i // 60 % 60, i % 60, i % 1000, l) for i, l in enumerate(with_time(lines, rng))]
 
 
 def v_html(lines, rng):
-    import html
     return [html.escape("> " + l if l else ">", quote=False) for l in with_time(lines, rng)]
 
 
@@ -331,11 +320,6 @@ VARIANTS = {
     "base64-bare": v_base64_bare, "mbox": v_mbox, "combo": v_combo, "lava": v_lava,
     "dmesg-H": v_dmesg_H, "delta": v_delta, "ci-clock": v_ci_clock, "html": v_html,
 }
-
-
-def report_lines(text):
-    """Only the report part of a fixture (drop surrounding prose and noise) is varied."""
-    return text.split("\n")
 
 
 def main():

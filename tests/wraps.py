@@ -5,14 +5,13 @@ without any prefix, as mail clients do) and require the same parse.
 
 usage: wraps.py BIN FILE...
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import variants  # noqa: E402
+from ktlib import scan_json  # noqa: E402
 
 KEYS = ("BUG:", " to 0x", "CPU:", "value changed", "bits changed", "reordered to")
 
@@ -20,8 +19,10 @@ KEYS = ("BUG:", " to 0x", "CPU:", "value changed", "bits changed", "reordered to
 def run(binary, lines, path):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    p = subprocess.run([binary, "scan", "--no-db", "--format", "json", path], stdout=subprocess.PIPE)
-    return variants.canon(json.loads(p.stdout))
+    doc, err = scan_json(binary, path)
+    if err:
+        raise RuntimeError(err)
+    return variants.canon(doc)
 
 
 def main():

@@ -6,7 +6,6 @@
  * DWARF, struct layouts, the report annotator; with both back ends.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,19 +20,6 @@
 static char tmpdir[] = "/tmp/kt-sym.XXXXXX";
 static char *fixture, *stripped, *moddir, *modxzdir, *modobj, *fixture4, *fixturez;
 static bool built, have_xz;
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 /* Run a shell command; its standard output, or NULL if it failed. */
 static char *run(const char *cmd)
@@ -75,15 +61,15 @@ static bool build(void)
 	}
 	if (!mkdtemp(tmpdir))
 		return false;
-	fixture = fmt("%s/vmlinux", tmpdir);
-	stripped = fmt("%s/vmlinux.nodebug", tmpdir);
-	moddir = fmt("%s/lib/modules/9.8.7-fixture", tmpdir);
-	modxzdir = fmt("%s/xz", tmpdir);
-	modobj = fmt("%s/kernel/drivers/fix-mod.ko", moddir);
-	fixture4 = fmt("%s/vmlinux.dwarf4", tmpdir);
-	fixturez = fmt("%s/vmlinux.gz", tmpdir);
+	fixture = xasprintf("%s/vmlinux", tmpdir);
+	stripped = xasprintf("%s/vmlinux.nodebug", tmpdir);
+	moddir = xasprintf("%s/lib/modules/9.8.7-fixture", tmpdir);
+	modxzdir = xasprintf("%s/xz", tmpdir);
+	modobj = xasprintf("%s/kernel/drivers/fix-mod.ko", moddir);
+	fixture4 = xasprintf("%s/vmlinux.dwarf4", tmpdir);
+	fixturez = xasprintf("%s/vmlinux.gz", tmpdir);
 	/* from the top of the tree, like kbuild: file names relative to DW_AT_comp_dir */
-	cmd = fmt("set -e; mkdir -p %1$s/lib/modules/9.8.7-fixture/kernel/drivers %1$s/xz/sub; "
+	cmd = xasprintf("set -e; mkdir -p %1$s/lib/modules/9.8.7-fixture/kernel/drivers %1$s/xz/sub; "
 		  "gcc -g -O2 -fno-pie -no-pie -o %1$s/vmlinux fixtures/elf/a.c fixtures/elf/b.c; "
 		  "gcc -g -O2 -c -o %2$s fixtures/elf/mod.c; "
 		  "objcopy --strip-debug %1$s/vmlinux %1$s/vmlinux.nodebug; "
@@ -97,7 +83,7 @@ static bool build(void)
 		return false;
 	}
 	if (sh("command -v xz >/dev/null") == 0) {
-		cmd = fmt("xz -c %s > %s/sub/fix_mod.ko.xz", modobj, modxzdir);
+		cmd = xasprintf("xz -c %s > %s/sub/fix_mod.ko.xz", modobj, modxzdir);
 		have_xz = sh(cmd) == 0;
 		free(cmd);
 	}
@@ -110,7 +96,7 @@ static void cleanup(void)
 	char *cmd;
 
 	if (built) {
-		cmd = fmt("rm -rf %s", tmpdir);
+		cmd = xasprintf("rm -rf %s", tmpdir);
 		sh(cmd);
 		free(cmd);
 	}
@@ -148,7 +134,7 @@ struct osym {
 /* Functions of an object from nm, with kallsyms' size (to the next symbol). */
 static size_t nm_functions(const char *obj, struct osym **out)
 {
-	char *cmd = fmt("nm -n -S --defined-only %s", obj), *txt = run(cmd), *line, *save = NULL;
+	char *cmd = xasprintf("nm -n -S --defined-only %s", obj), *txt = run(cmd), *line, *save = NULL;
 	struct osym *all = NULL;
 	size_t n = 0, cap = 0, nf = 0;
 
@@ -201,7 +187,7 @@ struct ochain {
 /* addr2line -f -i [-j section] on every address, in one run. */
 static struct ochain *addr2line_chains(const char *obj, const char *section, const uint64_t *addrs, size_t n)
 {
-	char *list = fmt("%s/addrs", tmpdir), *cmd, *txt, *line, *save = NULL;
+	char *list = xasprintf("%s/addrs", tmpdir), *cmd, *txt, *line, *save = NULL;
 	struct ochain *ch = calloc(n ? n : 1, sizeof(*ch));
 	FILE *f = fopen(list, "w");
 	long k = -1;
@@ -210,7 +196,7 @@ static struct ochain *addr2line_chains(const char *obj, const char *section, con
 		fprintf(f, "0x%llx\n", (unsigned long long)addrs[i]);
 	if (f)
 		fclose(f);
-	cmd = fmt("addr2line -a -f -i %s%s -e %s < %s", section ? "-j " : "", section ? section : "", obj, list);
+	cmd = xasprintf("addr2line -a -f -i %s%s -e %s < %s", section ? "-j " : "", section ? section : "", obj, list);
 	txt = run(cmd);
 	free(cmd);
 	free(list);
@@ -291,7 +277,7 @@ static void compare_object(enum sym_backend be, const char *vmlinux, const char 
 			   const char *modules)
 {
 	struct osym *fns;
-	size_t nf = nm_functions(obj, &fns), n = 0, cap = 0, bad = 0;
+	size_t nf = nm_functions(obj, &fns), n = 0, cap = 0, acap = 0, bad = 0;
 	struct sym_request *rq = NULL;
 	uint64_t *addrs = NULL;
 	const struct sym_result **res;
@@ -302,11 +288,8 @@ static void compare_object(enum sym_backend be, const char *vmlinux, const char 
 	CHECK(nf >= 2);
 	for (size_t i = 0; i < nf; i++) {
 		for (uint64_t off = 0; off < fns[i].size; off++) {
-			size_t c2 = cap;
-
 			ALLOC_GROW(rq, n, cap);
-			addrs = realloc(addrs, cap * sizeof(*addrs));
-			(void)c2;
+			ALLOC_GROW(addrs, n, acap);
 			rq[n] = (struct sym_request){ module, fns[i].name, off, fns[i].ksize, true, false };
 			addrs[n] = fns[i].value + off - (off ? 1 : 0);
 			n++;
@@ -545,28 +528,6 @@ static void test_no_dwarf(void)
 	}
 }
 
-/* Errors go to stderr whatever ctx->quiet says: keep the expected ones out of the test's output. */
-static int quiet_stderr(void)
-{
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
-
-	fflush(stderr);
-	if (null >= 0) {
-		dup2(null, 2);
-		close(null);
-	}
-	return saved;
-}
-
-static void restore_stderr(int saved)
-{
-	fflush(stderr);
-	if (saved >= 0) {
-		dup2(saved, 2);
-		close(saved);
-	}
-}
-
 /* sym_open() with its (expected) error kept out of the test's output */
 static struct symbolizer *open_quietly(struct ctx *ctx, const struct sym_options *o)
 {
@@ -716,12 +677,12 @@ static void test_annotate(void)
 	a = &r->acc[0];
 	/* a syzbot-symbolized frame with an inline level the log gave */
 	add_frame(a, "given_inline kernel/x.h:3 [inline]");
-	t = fmt("chain_top+0x9/0x%llx kernel/x.c:12", (unsigned long long)ct);
+	t = xasprintf("chain_top+0x9/0x%llx kernel/x.c:12", (unsigned long long)ct);
 	add_frame(a, t);
 	free(t);
 	add_frame(a, "no_such_function+0x4/0x40");
 	add_frame(a, "fix_work+0x10/0x50 [nosuchmod]");
-	t = fmt("dup+0x2/0x%llx", (unsigned long long)ksize_of(fixture, "dup", 1));
+	t = xasprintf("dup+0x2/0x%llx", (unsigned long long)ksize_of(fixture, "dup", 1));
 	add_frame(a, t);
 	free(t);
 	sym_annotate_report(s, r);

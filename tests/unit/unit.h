@@ -2,9 +2,11 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int unit_failures, unit_checks;
 static const char *unit_current;
@@ -36,6 +38,28 @@ static const char *unit_current;
 			unit_current, #a, _a, _b); \
 	} \
 } while (0)
+
+/* Errors go to stderr whatever ctx->quiet says: keep the expected ones out of the test's output. */
+static inline int quiet_stderr(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+
+	fflush(stderr);
+	if (null >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
+	return saved;
+}
+
+static inline void restore_stderr(int saved)
+{
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+}
 
 struct unit_test {
 	const char *name;
