@@ -22,10 +22,10 @@ def main():
     out, size_mb = sys.argv[1], int(sys.argv[2])
     every = int(sys.argv[3]) if len(sys.argv) > 3 else 200000
     rng = random.Random(1)
-    lines = load("virtio-blk-console.log") + load("virtio-rng-console.log")
+    src = load("virtio-blk-console.log")
+    lines = src + load("virtio-rng-console.log")
     noise = [l for l in lines if re.match(r"^\[ *\d+\.\d+\] ", l) and "KCSAN" not in l and "bytes by" not in l]
     noise = [re.sub(r"^\[ *\d+\.\d+\] ", "", l) for l in noise]
-    src = load("virtio-blk-console.log")
     start = next(i for i, l in enumerate(src) if "BUG: KCSAN" in l) - 1
     report = [re.sub(r"^\[ *\d+\.\d+\] ", "", l) for l in src[start:start + 21]]
     target = size_mb << 20

@@ -16,27 +16,27 @@ if [ ! -f "$LOG" ]; then
 	python3 bench/mklog.py "$LOG" "$SIZE_MB"
 fi
 reports=$(grep -c 'BUG: KCSAN' "$LOG")
+# (these two reads also warm the page cache: the tools below read from memory)
 echo "log: $LOG, $(du -m "$LOG" | cut -f1) MiB, $(wc -l <"$LOG") lines, $reports reports"
-cat "$LOG" >/dev/null   # warm the page cache: both tools read from memory
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-wall() {   # wall SECONDS of a command, median of 3
+wall() {   # wall CMD...: its wall seconds, median of 3; the median peak RSS (KiB) goes to $CACHE/rss
 	for i in 1 2 3; do
 		# not /dev/null: grep stops at the first match when its output is discarded
 		/usr/bin/time -f '%e %M' -o "$CACHE/time" "$@" >"$CACHE/out" 2>&1 || true
-		tail -n 1 "$CACHE/time" | cut -d' ' -f1
-	done | median
+		tail -n 1 "$CACHE/time"
+	done >"$CACHE/runs"
+	cut -d' ' -f2 "$CACHE/runs" | median >"$CACHE/rss"
+	cut -d' ' -f1 "$CACHE/runs" | median
 }
-rss() { /usr/bin/time -f '%M' -o "$CACHE/time" "$@" >/dev/null 2>&1 || true; tail -n 1 "$CACHE/time"; }
 
 g=$(wall grep -c 'BUG: KCSAN' "$LOG")
 s=$(wall "$BIN" scan --no-db "$LOG")
-m=$(rss "$BIN" scan --no-db "$LOG")
+m=$(cat "$CACHE/rss")
 echo "grep -c 'BUG: KCSAN':       ${g} s"
 echo "kcsan-triage scan --no-db:  ${s} s  (peak RSS $((m / 1024)) MiB)"
 awk -v g="$g" -v s="$s" 'BEGIN { printf "speed: scan runs at %.2f of grep'"'"'s speed (target: at least 0.5)\n", g / s }'
 
-rm -f "$CACHE/bench.db"*
 d=$(wall sh -c "rm -f '$CACHE/bench.db'*; '$BIN' --db '$CACHE/bench.db' scan --fail-on none '$LOG'")
 echo "kcsan-triage scan (store):  ${d} s"
 t=$(wall "$BIN" scan --no-db --text "$LOG")

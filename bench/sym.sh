@@ -19,13 +19,12 @@ cd "$(dirname "$0")/.."
 CACHE=${BENCH_CACHE:-/var/tmp/kcsan-bench}
 N=${N:-20000}
 RUNS=3
-LIB=build/default/libkt.a
 BIN=$PWD/kcsan-triage
 
 say() { printf '%s\n' "$*"; }
 skip() { say "== sym bench: skipped ($*)"; exit 0; }
 
-[ -f "$LIB" ] && [ -x "$BIN" ] || skip "build first: make"
+[ -x "$BIN" ] || skip "build first: make"
 mkdir -p "$CACHE" || skip "cannot create $CACHE"
 
 # ---------------------------------------------------------------------------
@@ -52,7 +51,6 @@ fi
 # the driver, and the frames
 
 DRV=build/bench/sym_bench
-mkdir -p build/bench
 # built by the Makefile, with the same libraries as the program
 make -s "$DRV" >/dev/null || skip "cannot build $DRV"
 

@@ -1,6 +1,6 @@
 /*
- * sym_bench.c - the symbolizer's benchmark driver (built by bench/sym.sh
- * against build/default/libkt.a).  Reads frames, one per line:
+ * sym_bench.c - the symbolizer's benchmark driver (make build/bench/sym_bench,
+ * which bench/sym.sh runs).  Reads frames, one per line:
  *
  *     func+0xOFF/0xSIZE [module]
  *
@@ -34,10 +34,17 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The frame as the kernel prints it: func+0xOFF/0xSIZE [module] */
+static void print_frame(const struct frame *f)
+{
+	printf("%s+0x%llx/0x%llx%s%s%s", f->func, (unsigned long long)f->off, (unsigned long long)f->size,
+	       f->module ? " [" : "", f->module ? f->module : "", f->module ? "]" : "");
+}
+
 static void print_result(const struct frame *f, const struct sym_result *r)
 {
-	printf("%s+0x%llx/0x%llx%s%s%s %s", f->func, (unsigned long long)f->off, (unsigned long long)f->size,
-	       f->module ? " [" : "", f->module ? f->module : "", f->module ? "]" : "", sym_status_name(r->status));
+	print_frame(f);
+	printf(" %s", sym_status_name(r->status));
 	if (r->status == SYM_OK || r->status == SYM_NO_LINE)
 		printf(" 0x%llx%s%s", (unsigned long long)r->addr, r->section ? " " : "", r->section ? r->section : "");
 	if (r->note)
@@ -128,11 +135,8 @@ int main(int argc, char **argv)
 					ok++;
 				if (select && rep == 0 && selected < select && res[k]->status == SYM_OK &&
 				    res[k]->nchain >= min_levels) {
-					const struct frame *f = &frames[i + k];
-
-					printf("%s+0x%llx/0x%llx%s%s%s\n", f->func, (unsigned long long)f->off,
-					       (unsigned long long)f->size, f->module ? " [" : "", f->module ? f->module : "",
-					       f->module ? "]" : "");
+					print_frame(&frames[i + k]);
+					putchar('\n');
 					if (addrs)
 						fprintf(addrs, "0x%llx\n", (unsigned long long)res[k]->addr);
 					selected++;

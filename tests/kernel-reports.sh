@@ -34,11 +34,8 @@ TABLE
 python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log || fail=1
 
 # the same with the vmlinux (decompressed once into the cache kernel.sh shares)
-CACHE=build/kernel-cache
-mkdir -p "$CACHE"
-if [ ! -s "$CACHE/vmlinux" ] || [ "$K/vmlinux.xz" -nt "$CACHE/vmlinux" ]; then
-	xz -dc "$K/vmlinux.xz" >"$CACHE/vmlinux.tmp" && mv "$CACHE/vmlinux.tmp" "$CACHE/vmlinux"
-fi
+. tests/unpack-kernel.sh
+kernel_cache "$K" || fail=1
 SYM="--vmlinux $CACHE/vmlinux --modules $K/modules"
 python3 tests/kernel_verdicts.py ./kcsan-triage "$K"/console-*.log -- $SYM || fail=1
 
@@ -62,7 +59,7 @@ if command -v zstd >/dev/null; then
 	mkdir -p "$CACHE/zst"
 	for m in "$K"/modules/*.ko.xz; do
 		z="$CACHE/zst/$(basename "$m" .xz).zst"
-		[ -s "$z" ] || xz -dc "$m" | zstd -q -o "$z"
+		[ -s "$z" ] || zstd -q "$CACHE/modules/$(basename "$m" .xz)" -o "$z"
 	done
 	for b in libdw addr2line; do
 		./kcsan-triage scan --no-db --format json --symbolizer $b $SYM "$K"/console-1.log >"$CACHE/xz.json"

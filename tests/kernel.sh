@@ -25,7 +25,6 @@ cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared}
 K=$SHARED/kernel
 BIN=${BIN:-$PWD/kcsan-triage}
-CACHE=build/kernel-cache
 SAMPLE=${SAMPLE:-2000}
 
 if [ ! -f "$K/vmlinux.xz" ] || ! ls "$K"/console-*.log >/dev/null 2>&1; then
@@ -50,17 +49,8 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 # ---------------------------------------------------------------------------
 # the kernel, decompressed once
 
-unpack() {   # unpack SRC.xz DST: when DST is missing or older
-	if [ ! -s "$2" ] || [ "$1" -nt "$2" ]; then
-		xz -dc "$1" >"$2.tmp" && mv "$2.tmp" "$2" || { rm -f "$2.tmp"; return 1; }
-	fi
-}
-mkdir -p "$CACHE/modules"
-unpack "$K/vmlinux.xz" "$CACHE/vmlinux" || { bad "cannot decompress $K/vmlinux.xz"; exit 1; }
-for m in "$K"/modules/*.ko.xz; do
-	[ -e "$m" ] || continue
-	unpack "$m" "$CACHE/modules/$(basename "$m" .xz)" || bad "cannot decompress $m"
-done
+. tests/unpack-kernel.sh
+kernel_cache "$K" || { fail=$((fail + 1)); [ -s "$CACHE/vmlinux" ] || exit 1; }
 VMLINUX=$CACHE/vmlinux
 
 # module name (as the kernel prints it) -> decompressed .ko
@@ -128,14 +118,19 @@ sample() {
 # ---------------------------------------------------------------------------
 # the frames: every stack line of the logs, and the sample
 
+# syms_of OBJ: the file of its symbols, made once
+syms_of() {
+	local f=$TMP/syms.$(basename "$1")
+	[ -s "$f" ] || symbols "$1" >"$f"
+	echo "$f"
+}
+
 LOGS=("$K"/console-*.log)
 if [ "$SAMPLE" -gt 0 ]; then
-	symbols "$VMLINUX" >"$TMP/syms.vmlinux"
-	sample "$TMP/syms.vmlinux" "$SAMPLE" 1 >"$TMP/sample.log"
+	sample "$(syms_of "$VMLINUX")" "$SAMPLE" 1 >"$TMP/sample.log"
 	for m in "$CACHE"/modules/*.ko; do
 		mod=$(basename "$m" .ko | tr - _)
-		symbols "$m" >"$TMP/syms.mod"
-		sample "$TMP/syms.mod" $((SAMPLE / 10)) 2 "$mod" >>"$TMP/sample.log"
+		sample "$(syms_of "$m")" $((SAMPLE / 10)) 2 "$mod" >>"$TMP/sample.log"
 	done
 	LOGS+=("$TMP/sample.log")
 fi
@@ -163,12 +158,12 @@ nlog=$(awk "$stack_text$frame_re"'{ print }' "$K"/console-*.log | sort -u | wc -
 # "func@file:line;..." innermost first, and "frame|obj|section|address" to
 # $TMP/where (the frames without their " [module]").
 oracle() {
-	local obj=$1 rel=$2 frames=$3 mod=${4:-}
-	symbols "$obj" >"$TMP/syms"
+	local obj=$1 rel=$2 frames=$3 mod=${4:-} syms
+	syms=$(syms_of "$obj")
 	# the symbol: by name, then by the size kallsyms printed; with its aliases
 	# (other names at its address: __tsan_unaligned_write4 is an __alias()
 	# of __tsan_write4, which the DWARF calls the function)
-	awk -v syms="$TMP/syms" "$awk_hex"'
+	awk -v syms="$syms" "$awk_hex"'
 		BEGIN { while ((getline l < syms) > 0) { split(l, f, " "); k = f[4]; c[k]++; S[k, c[k]] = l
 			at[f[1], f[2]] = at[f[1], f[2]] "," base(f[4]) } }
 		{

@@ -39,7 +39,7 @@ def main():
             got = (r["verdict"], r["writer"], r["field"], r["confidence"])
             if not r["unknown_origin"]:
                 want = [("real-race", None, None, None)]
-            elif top and top[0] in VIRTIO or (len(top) > 1 and top[0] in VIRTIO):
+            elif top and top[0] in VIRTIO:
                 avail = "virtqueue_kick_prepare" in top or "virtqueue_kick_prepare_split" in top
                 field = "struct vring_used.avail_event" if avail else "struct vring_used.idx"
                 want = [("device-origin", "device", field, "certain")]

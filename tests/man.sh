@@ -9,11 +9,8 @@ fail=0
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
 echo "== man: groff -man -ww -z"
-if ! groff -man -ww -z "$MAN" 2>&1 | tee /tmp/kt-man-lint.$$ | grep -q .; then :; else
-	cat /tmp/kt-man-lint.$$
-	bad "groff warnings"
-fi
-rm -f /tmp/kt-man-lint.$$
+lint=$(groff -man -ww -z "$MAN" 2>&1)
+[ -z "$lint" ] || { echo "$lint"; bad "groff warnings"; }
 
 # the page as plain text, hyphens as in the program's output
 text=$(groff -man -Tutf8 -P-c -P-b -P-u "$MAN" 2>/dev/null | sed 's/‐/-/g; s/−/-/g')
@@ -31,8 +28,8 @@ for opt in $("$BIN" --help | sed -n '/^global options:/,/^$/p' | grep -o -- '--[
 done
 
 echo "== man: every exit status is documented"
+sec=$(sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text")
 "$BIN" --help | sed -n '/^exit status:/,$p' | awk 'NF>1 && $1 ~ /^[0-9]+$/ {print $1}' | while read -r code; do
-	sec=$(sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text")
 	grep -Eq "^ +$code( |\$)" <<<"$sec" || { echo "FAIL: exit status $code is not in the man page"; exit 1; }
 done || fail=$((fail + 1))
 
