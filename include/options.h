@@ -118,7 +118,6 @@ struct option_table {
 /* What one parse searches, in order, and where the values go. */
 #define OPT_MAX_TABLES 4
 struct opt_parser {
-	const char *cmd;                /* "scan", "rules check"; NULL before the command */
 	const struct option_table *tables[OPT_MAX_TABLES];  /* NULL-ended */
 	void *base[OPT_BASES];
 	bool stop_at_operand;           /* global options end at the command's name */

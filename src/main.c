@@ -140,10 +140,9 @@ static const struct option_spec no_specs[] = { OPT_END() };
 static const struct option_table no_options = OPT_TABLE(struct main_opts, no_specs);
 
 /* What parses a command's options: its table, then the global options. */
-static struct opt_parser cmd_parser(const struct cmd *c, const char *name, void *opts, struct main_opts *mo)
+static struct opt_parser cmd_parser(const struct cmd *c, void *opts, struct main_opts *mo)
 {
-	struct opt_parser p = { name, { c->options ? c->options : &no_options, &global_options, NULL }, { opts, mo },
-				false };
+	struct opt_parser p = { { c->options ? c->options : &no_options, &global_options, NULL }, { opts, mo }, false };
 
 	return p;
 }
@@ -188,8 +187,7 @@ static void main_short_usage(FILE *fp)
 
 static void cmd_synopsis(FILE *fp, const char *lead, const char *name, const struct cmd *c)
 {
-	struct main_opts mo = { 0 };
-	struct opt_parser p = cmd_parser(c, name, NULL, &mo);
+	struct opt_parser p = cmd_parser(c, NULL, NULL);
 
 	fprintf(fp, "%s %s %s", lead, KT_PROG, name);
 	opt_print_synopsis(fp, &p, strlen(lead) + strlen(KT_PROG) + strlen(name) + 2, c->operands);
@@ -198,8 +196,7 @@ static void cmd_synopsis(FILE *fp, const char *lead, const char *name, const str
 /* help CMD, CMD --help: the usage, the summary, every option with its meaning. */
 static void cmd_print_help(FILE *fp, const char *name, const struct cmd *c)
 {
-	struct main_opts mo = { 0 };
-	struct opt_parser p = cmd_parser(c, name, NULL, &mo);
+	struct opt_parser p = cmd_parser(c, NULL, NULL);
 
 	if (c->subcommands) {
 		for (const struct cmd *s = c->subcommands; s->name; s++) {
@@ -222,7 +219,7 @@ static void cmd_print_help(FILE *fp, const char *name, const struct cmd *c)
 
 static void usage(FILE *fp)
 {
-	struct opt_parser p = { NULL, { &top_options, NULL }, { NULL, NULL }, true };
+	struct opt_parser p = { { &top_options, NULL }, { NULL, NULL }, true };
 
 	fprintf(fp, "usage: %s", KT_PROG);
 	opt_print_synopsis(fp, &p, strlen("usage: ") + strlen(KT_PROG), "COMMAND [ARGS]");
@@ -311,8 +308,7 @@ static int list_for_completion(struct ctx *ctx, const struct main_opts *mo, int 
 {
 	static const struct cmd none = { 0 };
 	const struct cmd *c = argc ? cmd_find(kt_commands, argv[0]) : NULL, *s = NULL;
-	struct main_opts dummy = { 0 };
-	struct opt_parser p = { NULL, { &top_options, NULL }, { NULL, NULL }, true };
+	struct opt_parser p = { { &top_options, NULL }, { NULL, NULL }, true };
 
 	if (argc && !c) {
 		unknown_command(ctx, kt_commands, NULL, argv[0]);
@@ -328,7 +324,7 @@ static int list_for_completion(struct ctx *ctx, const struct main_opts *mo, int 
 	} else {
 		/* a command of subcommands has no options before its subcommand but the global ones */
 		if (c)
-			p = cmd_parser(s ? s : c->subcommands ? &none : c, NULL, NULL, &dummy);
+			p = cmd_parser(s ? s : c->subcommands ? &none : c, NULL, NULL);
 		opt_print_list(stdout, &p);
 	}
 	return cmd_finish_output(ctx, KT_EXIT_OK);
@@ -496,7 +492,7 @@ static int run_command(struct ctx *ctx, struct main_opts *mo, int argc, char **a
 	argc -= used;
 	argv += used;
 	opts = xcalloc(1, c->options ? c->options->size : 1);
-	p = cmd_parser(c, name.buf, opts, mo);
+	p = cmd_parser(c, opts, mo);
 	if (opt_defaults(ctx, &p) < 0) {
 		rc = KT_EXIT_INTERNAL;
 		goto release;
@@ -541,7 +537,7 @@ static int64_t clock_now(void)
 int main(int argc, char **argv)
 {
 	struct main_opts mo = { 0 };
-	struct opt_parser top = { NULL, { &top_options, NULL }, { NULL, &mo }, true };
+	struct opt_parser top = { { &top_options, NULL }, { NULL, &mo }, true };
 	struct ctx ctx = { 0 };
 	int rc;
 

@@ -314,6 +314,14 @@ int opt_parse(struct ctx *ctx, const struct opt_parser *p, int *argc, char **arg
 /* ---------------------------------------------------------------------- */
 /* usage, help and lists */
 
+/* One word of a usage line, on a new line when it would go past OPT_WIDTH. */
+static void opt_synopsis_word(FILE *fp, size_t *col, size_t indent, const char *word)
+{
+	if (*col > indent && *col + 1 + strlen(word) > OPT_WIDTH)
+		*col = (size_t)fprintf(fp, "\n%*s", (int)indent, "") - 1;
+	*col += (size_t)fprintf(fp, " %s", word);
+}
+
 void opt_print_synopsis(FILE *fp, const struct opt_parser *p, size_t indent, const char *operands)
 {
 	struct opt_refs r = opt_collect(p);
@@ -321,36 +329,23 @@ void opt_print_synopsis(FILE *fp, const struct opt_parser *p, size_t indent, con
 	char *ops = xstrdup(operands ? operands : ""), *save = NULL;
 	size_t col = indent;
 
-	for (size_t i = 0; i <= r.n; i++) {
-		const char *word = NULL;
+	for (size_t i = 0; i < r.n && r.v[i].top == 0; i++) {
+		const struct option_spec *s = r.v[i].s;
 
 		sbuf_reset(&tok);
-		if (i < r.n && r.v[i].top == 0) {
-			const struct option_spec *s = r.v[i].s;
-
-			sbuf_addc(&tok, '[');
-			if (s->short_name)
-				sbuf_addf(&tok, "-%c|", s->short_name);
-			sbuf_addf(&tok, "--%s", s->long_name);
-			if (opt_takes_arg(s)) {
-				sbuf_addc(&tok, ' ');
-				opt_arg_text(&tok, s);
-			}
-			sbuf_adds(&tok, s->kind == OPT_KIND_LIST ? "]..." : "]");
-		} else if (i == r.n) {
-			/* then the operands, word by word */
-			for (word = strtok_r(ops, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
-				if (col > indent && col + 1 + strlen(word) > OPT_WIDTH)
-					col = (size_t)fprintf(fp, "\n%*s", (int)indent, "") - 1;
-				col += (size_t)fprintf(fp, " %s", word);
-			}
+		sbuf_addc(&tok, '[');
+		if (s->short_name)
+			sbuf_addf(&tok, "-%c|", s->short_name);
+		sbuf_addf(&tok, "--%s", s->long_name);
+		if (opt_takes_arg(s)) {
+			sbuf_addc(&tok, ' ');
+			opt_arg_text(&tok, s);
 		}
-		if (!tok.len)
-			continue;
-		if (col > indent && col + 1 + tok.len > OPT_WIDTH)
-			col = (size_t)fprintf(fp, "\n%*s", (int)indent, "") - 1;
-		col += (size_t)fprintf(fp, " %s", tok.buf);
+		sbuf_adds(&tok, s->kind == OPT_KIND_LIST ? "]..." : "]");
+		opt_synopsis_word(fp, &col, indent, tok.buf);
 	}
+	for (const char *w = strtok_r(ops, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		opt_synopsis_word(fp, &col, indent, w);
 	fputc('\n', fp);
 	sbuf_release(&tok);
 	free(ops);
