@@ -412,10 +412,6 @@ static int open_resources(struct ctx *ctx, const struct cmd *c, const struct mai
 	if (c->flags & CMD_SYMBOLS) {
 		struct sym_options so = { mo->vmlinux, mo->modules, (enum sym_backend)mo->symbolizer };
 
-		if (so.modules_dir && !so.vmlinux) {
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "--modules needs --vmlinux");
-			return KT_EXIT_USAGE;
-		}
 		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
 			if (access("vmlinux", F_OK) != 0) {
 				kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux: pass --vmlinux PATH (the default is ./vmlinux)");
@@ -477,6 +473,21 @@ static int run_builtin(struct ctx *ctx, const struct cmd *c, const struct main_o
 	return rc > ctx->worst_exit ? rc : ctx->worst_exit;
 }
 
+/* What the tables cannot say: OPT_PARSED, or OPT_ERROR reported. */
+static int cmd_check_usage(struct ctx *ctx, const char *name, const struct cmd *c, const struct main_opts *mo, int argc,
+			   char **argv)
+{
+	if (!c->operands && argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes no operands ('%s')", name, argv[0]);
+		return OPT_ERROR;
+	}
+	if (mo->modules && !mo->vmlinux) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "--modules needs --vmlinux");
+		return OPT_ERROR;
+	}
+	return OPT_PARSED;
+}
+
 /* argv: the command's name, then its arguments. */
 static int run_command(struct ctx *ctx, struct main_opts *mo, int argc, char **argv)
 {
@@ -498,9 +509,9 @@ static int run_command(struct ctx *ctx, struct main_opts *mo, int argc, char **a
 		goto release;
 	}
 	rc = opt_parse(ctx, &p, &argc, argv);
-	if (rc == OPT_ERROR || (rc == OPT_PARSED && !c->operands && argc && !mo->help && !mo->version)) {
-		if (rc != OPT_ERROR)
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes no operands ('%s')", name.buf, argv[0]);
+	if (rc == OPT_PARSED && !mo->help && !mo->version)
+		rc = cmd_check_usage(ctx, name.buf, c, mo, argc, argv);
+	if (rc == OPT_ERROR) {
 		cmd_short_usage(stderr, name.buf, c);
 		rc = KT_EXIT_USAGE;
 	} else if (mo->help || !c->fn) {

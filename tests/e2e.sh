@@ -374,7 +374,7 @@ expect_eq "$(grep -c "$BIN" "$TMP/err")" 0 "no error names the binary's path"
 expect_err "^kcsan-triage: " "the global error starts with the program's name"
 expect_eq "$(wc -l <"$TMP/err")" 3 "an unknown global option: the short usage, not the whole help"
 run "$BIN" scan --no-db --modules "$TMP" "$LOG"
-expect_rc 2 "--modules without --vmlinux"
+usage_error "--modules without --vmlinux" scan
 
 echo "   global options before or after the command"
 run "$BIN" --db "$TMP/before.db" scan "$LOG"
