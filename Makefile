@@ -116,8 +116,9 @@ e2e-test: $(PROG)
 	$(Q)echo "== wrapped lines" && python3 tests/wraps.py ./$(PROG) fixtures/formats/*
 	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
 
-man-test:
+man-test: $(PROG)
 	$(Q)tests/man.sh
+	$(Q)tests/completion.sh
 
 corpus-test: $(PROG)
 	$(Q)if [ -x $(SHARED)/corpus/check ]; then \
@@ -165,13 +166,17 @@ fuzz-replay: $(BUILD)/fuzz/replay
 
 # ---------------------------------------------------------------------------
 
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 install: $(PROG)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
 	install -m 644 man/$(PROG).1 $(DESTDIR)$(PREFIX)/share/man/man1/$(PROG).1
+	install -m 644 completion/$(PROG).bash $(DESTDIR)$(BASHCOMPDIR)/$(PROG)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/$(PROG) $(DESTDIR)$(PREFIX)/share/man/man1/$(PROG).1
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(PROG) $(DESTDIR)$(PREFIX)/share/man/man1/$(PROG).1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/$(PROG)
 
 clean:
 	rm -rf build $(PROG)

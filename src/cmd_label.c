@@ -1,57 +1,43 @@
 /* cmd_label.c - kcsan-triage label: a person's verdict, which wins everywhere. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
 #include "store.h"
 
-int cmd_label(int argc, char **argv, struct ctx *ctx)
-{
-	enum { OPT_AS = 256, OPT_NOTE, OPT_CLEAR };
-	static const struct option opts[] = {
-		{ "as", required_argument, NULL, OPT_AS },
-		{ "note", required_argument, NULL, OPT_NOTE },
-		{ "clear", no_argument, NULL, OPT_CLEAR },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *as = NULL, *note = NULL;
-	bool clear = false;
-	int opt, rc = KT_EXIT_OK;
+struct label_opts {
+	int as;                     /* enum verdict; V_NONE: not given */
+	const char *note;
+	bool clear;
+};
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_AS:
-			if (verdict_from_name(optarg) < 0) {
-				kt_error(ctx, KT_EXIT_USAGE, NULL,
-					 "--as takes device-origin, real-race or unknown-origin, not '%s'", optarg);
-				return KT_EXIT_USAGE;
-			}
-			as = optarg;
-			break;
-		case OPT_NOTE:
-			note = optarg;
-			break;
-		case OPT_CLEAR:
-			clear = true;
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("label"));
-			return KT_EXIT_USAGE;
-		}
-	}
+static const struct option_spec label_specs[] = {
+	OPT_ENUM("as", struct label_opts, as, opt_verdicts, NULL, "the verdict to record"),
+	OPT_STRING("note", "TEXT", struct label_opts, note, "why (kept with the label)"),
+	OPT_FLAG("clear", 0, struct label_opts, clear, "remove the label (the tool's verdict counts)"),
+	OPT_END(),
+};
+const struct option_table cmd_label_options = OPT_TABLE(struct label_opts, label_specs);
+
+int cmd_label(int argc, char **argv, struct ctx *ctx, const void *opts)
+{
+	const struct label_opts *lo = opts;
+	const char *as = lo->as ? verdict_name((enum verdict)lo->as) : NULL, *note = lo->note;
+	bool clear = lo->clear;
+	int rc = KT_EXIT_OK;
+
 	if (clear == (as != NULL)) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "label needs --as VERDICT or --clear");
 		return KT_EXIT_USAGE;
 	}
-	if (optind >= argc) {
+	if (argc < 1) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "label needs report IDs (see '%s list')", KT_PROG);
 		return KT_EXIT_USAGE;
 	}
 	if (store_begin(ctx->store, NULL) < 0)
 		return KT_EXIT_STORE;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i][0] == '#' ? argv[i] + 1 : argv[i];
 		char *end;
 		long long id = strtoll(a, &end, 10);

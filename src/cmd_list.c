@@ -1,6 +1,5 @@
 /* cmd_list.c - kcsan-triage list: the reports in the store. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,50 +32,37 @@ static void list_row(const struct sig_row *s, void *data)
 	table_str(t, s->display_title);
 }
 
-int cmd_list(int argc, char **argv, struct ctx *ctx)
+struct list_opts {
+	struct opt_output out;
+	int verdict;                /* enum verdict; V_NONE: any */
+	const char *grep;
+	long limit;
+};
+
+static const struct option_spec list_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct list_opts, out),
+	OPT_ENUM("verdict", struct list_opts, verdict, opt_verdicts, NULL,
+		 "only reports with this verdict (or label)"),
+	OPT_STRING("grep", "TEXT", struct list_opts, grep,
+		   "only reports whose title, field or function has TEXT"),
+	OPT_INT("limit", "N", struct list_opts, limit, 0, NULL, "at most N reports (0: all)"),
+	OPT_END(),
+};
+const struct option_table cmd_list_options = OPT_TABLE(struct list_opts, list_specs);
+
+int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
-	enum { OPT_FORMAT = 256, OPT_VERDICT, OPT_GREP, OPT_LIMIT };
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "verdict", required_argument, NULL, OPT_VERDICT },
-		{ "grep", required_argument, NULL, OPT_GREP },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ NULL, 0, NULL, 0 },
+	const struct list_opts *lo = opts;
+	struct list_filter f = {
+		.verdict = lo->verdict ? verdict_name((enum verdict)lo->verdict) : NULL,
+		.grep = lo->grep,
+		.limit = lo->limit,
 	};
-	struct list_filter f = { 0 };
-	enum kt_format fmt = KT_FMT_TEXT;
+	enum kt_format fmt = (enum kt_format)lo->out.format;
 	struct out *o;
 	struct table *t;
-	int opt, rc;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FORMAT:
-			if (parse_format(ctx, optarg, &fmt) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_VERDICT:
-			if (verdict_from_name(optarg) < 0) {
-				kt_error(ctx, KT_EXIT_USAGE, NULL,
-					 "--verdict takes device-origin, real-race or unknown-origin, not '%s'", optarg);
-				return KT_EXIT_USAGE;
-			}
-			f.verdict = optarg;
-			break;
-		case OPT_GREP:
-			f.grep = optarg;
-			break;
-		case OPT_LIMIT:
-			if (parse_count(ctx, "--limit", optarg, 0, &f.limit) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("list"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	if (cmd_no_operands(ctx, "list", argc, argv, optind) < 0)
-		return KT_EXIT_USAGE;
 	o = out_new(stdout, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);

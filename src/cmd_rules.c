@@ -1,6 +1,5 @@
 /* cmd_rules.c - kcsan-triage rules: the knowledge base. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,45 +242,31 @@ static int rules_check(struct ctx *ctx, enum kt_format fmt)
 	return cmd_close_output(ctx, o, n[CHECK_WRONG] ? KT_EXIT_FINDINGS : KT_EXIT_OK);
 }
 
-int cmd_rules(int argc, char **argv, struct ctx *ctx)
-{
-	enum { OPT_FORMAT = 256 };
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		RULES_OPTIONS,
-		SYMBOL_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	enum kt_format fmt = KT_FMT_TEXT;
-	const char *sub;
-	int opt;
+struct rules_opts {
+	struct opt_output out;
+};
 
-	if (argc < 2) {
-		cmd_usage(stderr, cmd_find("rules"));
-		return KT_EXIT_USAGE;
-	}
-	sub = argv[1];
-	argc--;
-	argv++;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FORMAT:
-			if (parse_format(ctx, optarg, &fmt) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_OPENED:
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("rules"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	if (cmd_no_operands(ctx, "rules", argc, argv, optind) < 0)
-		return KT_EXIT_USAGE;
-	if (!strcmp(sub, "list"))
-		return rules_list(ctx, fmt);
-	if (!strcmp(sub, "check"))
-		return rules_check(ctx, fmt);
-	kt_error(ctx, KT_EXIT_USAGE, NULL, "rules: '%s' is not a subcommand (list, check)", sub);
-	return KT_EXIT_USAGE;
+static const struct option_spec rules_list_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct rules_opts, out),
+	OPT_INCLUDE(opt_group_rules),
+	OPT_END(),
+};
+const struct option_table cmd_rules_list_options = OPT_TABLE(struct rules_opts, rules_list_specs);
+
+static const struct option_spec rules_check_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct rules_opts, out),
+	OPT_INCLUDE(opt_group_rules),
+	OPT_INCLUDE(opt_group_symbols),
+	OPT_END(),
+};
+const struct option_table cmd_rules_check_options = OPT_TABLE(struct rules_opts, rules_check_specs);
+
+int cmd_rules_list(int argc, char **argv, struct ctx *ctx, const void *opts)
+{
+	return rules_list(ctx, (enum kt_format)((const struct rules_opts *)opts)->out.format);
+}
+
+int cmd_rules_check(int argc, char **argv, struct ctx *ctx, const void *opts)
+{
+	return rules_check(ctx, (enum kt_format)((const struct rules_opts *)opts)->out.format);
 }

@@ -1,6 +1,5 @@
 /* cmd_scan.c - kcsan-triage scan: find, triage and store KCSAN reports. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -331,56 +330,43 @@ static void agg_free(struct scan *s)
 	free(s->agg);
 }
 
-int cmd_scan(int argc, char **argv, struct ctx *ctx)
+struct scan_opts {
+	struct opt_output out;
+	unsigned fail_mask;
+	bool text;
+	const char *src;
+};
+
+static int scan_fail_on(struct ctx *ctx, const char *arg, void *mask)
 {
-	enum {
-		OPT_NODB = 256, OPT_FORMAT, OPT_FAILON, OPT_TEXT, OPT_SRC,
-	};
-	static const struct option opts[] = {
-		{ "no-db", no_argument, NULL, OPT_NODB },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "fail-on", required_argument, NULL, OPT_FAILON },
-		RULES_OPTIONS,
-		{ "text", no_argument, NULL, OPT_TEXT },
-		{ "src", required_argument, NULL, OPT_SRC },
-		SYMBOL_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
+	return parse_fail_on(ctx, arg, mask);
+}
+
+static const struct option_spec scan_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct scan_opts, out),
+	OPT_CALLBACK("fail-on", "LIST", struct scan_opts, fail_mask, scan_fail_on, "real-race,unknown-origin",
+		     "the verdicts that make the exit status 1, or any, or none"),
+	OPT_FLAG("text", 0, struct scan_opts, text, "read every line, as for mail (logs are skimmed)"),
+	OPT_STRING("src", "DIR", struct scan_opts, src, "the kernel source tree the reports were built from"),
+	OPT_INCLUDE(opt_group_store),
+	OPT_INCLUDE(opt_group_rules),
+	OPT_INCLUDE(opt_group_symbols),
+	OPT_END(),
+};
+const struct option_table cmd_scan_options = OPT_TABLE(struct scan_opts, scan_specs);
+
+int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
+{
+	const struct scan_opts *so = opts;
 	struct scan s = { 0 };
-	const char *src_dir = NULL;
+	const char *src_dir = so->src;
 	struct srctree *src;
-	int opt, rc;
+	int rc;
 
 	s.ctx = ctx;
-	s.fmt = KT_FMT_TEXT;
-	s.fail_mask = FAIL(V_REAL_RACE) | FAIL(V_UNKNOWN_ORIGIN);
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_NODB:
-			break;   /* the dispatcher did not open the store */
-		case OPT_FORMAT:
-			if (parse_format(ctx, optarg, &s.fmt) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_FAILON:
-			if (parse_fail_on(ctx, optarg, &s.fail_mask) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_TEXT:
-			s.force_text = true;
-			break;
-		case OPT_SRC:
-			src_dir = optarg;
-			break;
-		case OPT_OPENED:
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("scan"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	s.fmt = (enum kt_format)so->out.format;
+	s.fail_mask = so->fail_mask;
+	s.force_text = so->text;
 	if (cmd_inputs(ctx, &argc, &argv) < 0)
 		return KT_EXIT_USAGE;
 

@@ -1,6 +1,5 @@
 /* cmd_show.c - kcsan-triage show ID: one report in full. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,53 +71,41 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 	out_end_obj(o);
 }
 
-int cmd_show(int argc, char **argv, struct ctx *ctx)
+struct show_opts {
+	struct opt_output out;
+	const char *src;
+	bool raw, all;
+};
+
+static const struct option_spec show_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct show_opts, out),
+	OPT_STRING("src", "DIR", struct show_opts, src, "read the frames' source lines from this tree"),
+	OPT_FLAG("raw", 0, struct show_opts, raw, "also each shown occurrence as it was read"),
+	OPT_FLAG("all", 0, struct show_opts, all, "every occurrence in full, not only the first"),
+	OPT_END(),
+};
+const struct option_table cmd_show_options = OPT_TABLE(struct show_opts, show_specs);
+
+int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
-	enum { OPT_FORMAT = 256, OPT_RAW, OPT_ALL, OPT_SRC };
-	static const struct option opts[] = {
-		{ "src", required_argument, NULL, OPT_SRC },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum kt_format fmt = KT_FMT_TEXT;
-	struct show sh = { 0 };
-	const char *src = NULL;
+	const struct show_opts *so = opts;
+	enum kt_format fmt = (enum kt_format)so->out.format;
+	struct show sh = { .raw = so->raw, .all = so->all };
+	const char *src = so->src;
 	struct sig_row s;
-	int opt, rc;
+	int rc;
 	long long id;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FORMAT:
-			if (parse_format(ctx, optarg, &fmt) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_RAW:
-			sh.raw = true;
-			break;
-		case OPT_ALL:
-			sh.all = true;
-			break;
-		case OPT_SRC:
-			src = optarg;
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("show"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
+	if (argc != 1) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "show takes one report ID (see '%s list')", KT_PROG);
 		return KT_EXIT_USAGE;
 	}
-	id = strtoll(argv[optind], &end, 10);
-	if (*argv[optind] == '#')
-		id = strtoll(argv[optind] + 1, &end, 10);
+	id = strtoll(argv[0], &end, 10);
+	if (*argv[0] == '#')
+		id = strtoll(argv[0] + 1, &end, 10);
 	if (*end || id <= 0) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", argv[optind]);
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", argv[0]);
 		return KT_EXIT_USAGE;
 	}
 	rc = store_get_signature(ctx->store, id, &s);

@@ -1,6 +1,5 @@
 /* cmd_stats.c - kcsan-triage stats: counts by verdict, bug type, function, subsystem. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,36 +32,26 @@ static int group(struct ctx *ctx, struct out *o, const char *what, const char *h
 	return 0;
 }
 
-int cmd_stats(int argc, char **argv, struct ctx *ctx)
-{
-	enum { OPT_FORMAT = 256, OPT_TOP };
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum kt_format fmt = KT_FMT_TEXT;
-	long top = 10;
-	struct out *o;
-	int opt, bad = 0;
+struct stats_opts {
+	struct opt_output out;
+	long top;
+};
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_FORMAT:
-			if (parse_format(ctx, optarg, &fmt) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		case OPT_TOP:
-			if (parse_count(ctx, "--top", optarg, 1, &top) < 0)
-				return KT_EXIT_USAGE;
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("stats"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	if (cmd_no_operands(ctx, "stats", argc, argv, optind) < 0)
-		return KT_EXIT_USAGE;
+static const struct option_spec stats_specs[] = {
+	OPT_INCLUDE_AT(opt_group_output, struct stats_opts, out),
+	OPT_INT("top", "N", struct stats_opts, top, 1, "10", "the N largest groups of functions, subsystems"),
+	OPT_END(),
+};
+const struct option_table cmd_stats_options = OPT_TABLE(struct stats_opts, stats_specs);
+
+int cmd_stats(int argc, char **argv, struct ctx *ctx, const void *opts)
+{
+	const struct stats_opts *so = opts;
+	enum kt_format fmt = (enum kt_format)so->out.format;
+	long top = so->top;
+	struct out *o;
+	int bad = 0;
+
 	o = out_new(stdout, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -321,32 +320,26 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 	return rc;
 }
 
-int cmd_symbolize(int argc, char **argv, struct ctx *ctx)
+struct symbolize_opts {
+	bool full_paths;
+};
+
+static const struct option_spec symbolize_specs[] = {
+	OPT_FLAG("full-paths", 0, struct symbolize_opts, full_paths,
+		 "file names as the DWARF has them"),
+	OPT_INCLUDE(opt_group_symbols),
+	OPT_END(),
+};
+const struct option_table cmd_symbolize_options = OPT_TABLE(struct symbolize_opts, symbolize_specs);
+
+int cmd_symbolize(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
-	enum { OPT_FULL_PATHS = 256 };
-	static const struct option opts[] = {
-		SYMBOL_OPTIONS,
-		{ "full-paths", no_argument, NULL, OPT_FULL_PATHS },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct symbolize_opts *so = opts;
 	struct symbolize sy = { 0 };
-	int opt, rc = KT_EXIT_OK;
+	int rc = KT_EXIT_OK;
 
 	sy.ctx = ctx;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_OPENED:
-			break;
-		case OPT_FULL_PATHS:
-			sy.full_paths = true;
-			break;
-		default:
-			cmd_usage(stderr, cmd_find("symbolize"));
-			return KT_EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	sy.full_paths = so->full_paths;
 	if (cmd_inputs(ctx, &argc, &argv) < 0)
 		return KT_EXIT_USAGE;
 	sy.sym = ctx->sym;

@@ -1,7 +1,6 @@
 /* main.c - global options, the command table and the dispatcher. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +8,7 @@
 
 #include "cmds.h"
 #include "render.h"
+#include "report.h"
 #include "rules.h"
 #include "store.h"
 #include "sym.h"
@@ -17,107 +17,343 @@
 #define KT_VERSION "0.1"
 #endif
 
-const struct cmd kt_commands[] = {
-	{ "scan", cmd_scan, CMD_STORE | CMD_NODB_OPT | CMD_RULES | CMD_SYMBOLS,
-	  "find KCSAN reports in logs, mail and archives; triage and store them",
-	  "[--no-db] [--format text|json] [--fail-on LIST] [--text] [--rules FILE]...\n"
-	  "[--vmlinux PATH [--modules DIR] [--symbolizer libdw|addr2line]] [--src DIR] [FILE|DIR|-]..." },
-	{ "list", cmd_list, CMD_STORE_RO,
-	  "list the reports in the store",
-	  "[--format text|json] [--verdict VERDICT] [--grep TEXT] [--limit N]" },
-	{ "show", cmd_show, CMD_STORE_RO,
-	  "show one report: every occurrence, access and frame, the evidence",
-	  "[--format text|json] [--src DIR] [--raw] [--all] ID" },
-	{ "stats", cmd_stats, CMD_STORE_RO,
-	  "count reports by verdict, bug type, top function and subsystem",
-	  "[--format text|json] [--top N]" },
-	{ "label", cmd_label, CMD_STORE,
-	  "record a person's verdict for a report; it wins over the tool's",
-	  "--as VERDICT [--note TEXT] ID...\n--clear ID..." },
-	{ "rules", cmd_rules, CMD_RULES | CMD_SYMBOLS,
-	  "list the knowledge base, or check it against a kernel's DWARF",
-	  "list [--format text|json] [--rules FILE]...\n"
-	  "check --vmlinux PATH [--modules DIR] [--format text|json] [--rules FILE]..." },
-	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
-	  "copy a kernel log with every stack frame annotated with file:line and inlines",
-	  "[--vmlinux PATH] [--modules DIR] [--symbolizer libdw|addr2line] [--full-paths] [FILE|-]" },
-	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND]" },
-	{ NULL, NULL, 0, NULL, NULL },
+static const struct cmd rules_subcommands[] = {
+	{ "list", cmd_rules_list, CMD_RULES,
+	  "print the knowledge base: every rule and its members",
+	  NULL, &cmd_rules_list_options, NULL },
+	{ "check", cmd_rules_check, CMD_RULES | CMD_SYMBOLS,
+	  "check every rule against a kernel's DWARF and symbols",
+	  NULL, &cmd_rules_check_options, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
-const struct cmd *cmd_find(const char *name)
+const struct cmd kt_commands[] = {
+	{ "scan", cmd_scan, CMD_STORE | CMD_RULES | CMD_SYMBOLS,
+	  "find KCSAN reports in logs, mail and archives; triage and store them",
+	  "[FILE|DIR|-]...", &cmd_scan_options, NULL },
+	{ "list", cmd_list, CMD_STORE_RO, "list the reports in the store", NULL, &cmd_list_options, NULL },
+	{ "show", cmd_show, CMD_STORE_RO, "show one report: every occurrence, access and frame, the evidence",
+	  "ID", &cmd_show_options, NULL },
+	{ "stats", cmd_stats, CMD_STORE_RO, "count reports by verdict, bug type, top function and subsystem",
+	  NULL, &cmd_stats_options, NULL },
+	{ "label", cmd_label, CMD_STORE, "record a person's verdict for a report; it wins over the tool's",
+	  "ID...", &cmd_label_options, NULL },
+	{ "rules", NULL, 0, "list the knowledge base, or check it against a kernel's DWARF",
+	  NULL, NULL, rules_subcommands },
+	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
+	  "copy a kernel log with every stack frame annotated with file:line and inlines",
+	  "[FILE|-]...", &cmd_symbolize_options, NULL },
+	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND [SUBCOMMAND]]", NULL, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+/* ---------------------------------------------------------------------- */
+/* the global options and the shared groups: their values are the dispatcher's */
+
+struct main_opts {
+	const char *db;
+	bool quiet, no_db, help, version, list_cmds, list_opts;
+	struct opt_list rules;
+	const char *vmlinux, *modules;
+	int symbolizer;            /* enum sym_backend */
+};
+
+static const struct option_spec db_specs[] = {
+	OPT_STRING("db", "PATH", struct main_opts, db, "the store ($KCSAN_TRIAGE_DB, or ./kcsan-triage.db)"),
+	OPT_END(),
+};
+static const struct option_table opt_group_db = OPT_GROUP_TABLE("store", OPT_BASE_MAIN, struct main_opts, db_specs);
+
+static const struct option_spec store_specs[] = {
+	OPT_INCLUDE(opt_group_db),
+	OPT_FLAG("no-db", 0, struct main_opts, no_db, "only print; open no store"),
+	OPT_END(),
+};
+const struct option_table opt_group_store = OPT_GROUP_TABLE("store", OPT_BASE_MAIN, struct main_opts, store_specs);
+
+static const struct option_spec rules_specs[] = {
+	OPT_LIST("rules", "FILE", struct main_opts, rules, "add a rules file to the knowledge base"),
+	OPT_END(),
+};
+const struct option_table opt_group_rules =
+	OPT_GROUP_TABLE("knowledge base", OPT_BASE_MAIN, struct main_opts, rules_specs);
+
+static const struct opt_choice symbolizers[] = {
+	{ "libdw", SYM_LIBDW },
+	{ "addr2line", SYM_ADDR2LINE },
+	{ NULL, 0 },
+};
+static const struct option_spec symbol_specs[] = {
+	OPT_STRING("vmlinux", "PATH", struct main_opts, vmlinux,
+		   "the kernel the reports came from, with its DWARF"),
+	OPT_STRING("modules", "DIR", struct main_opts, modules,
+		   "where its modules' .ko files are"),
+	OPT_ENUM("symbolizer", struct main_opts, symbolizer, symbolizers, "libdw",
+		 "the back end"),
+	OPT_END(),
+};
+const struct option_table opt_group_symbols =
+	OPT_GROUP_TABLE("symbols", OPT_BASE_MAIN, struct main_opts, symbol_specs);
+
+static const struct opt_choice formats[] = {
+	{ "text", KT_FMT_TEXT },
+	{ "json", KT_FMT_JSON },
+	{ NULL, 0 },
+};
+static const struct option_spec output_specs[] = {
+	OPT_ENUM("format", struct opt_output, format, formats, "text", "text, or one JSON document"),
+	OPT_END(),
+};
+const struct option_table opt_group_output = OPT_GROUP_TABLE(NULL, OPT_BASE_CMD, struct opt_output, output_specs);
+
+const struct opt_choice opt_verdicts[] = {
+	{ "device-origin", V_DEVICE_ORIGIN },
+	{ "real-race", V_REAL_RACE },
+	{ "unknown-origin", V_UNKNOWN_ORIGIN },
+	{ NULL, 0 },
+};
+
+/* before or after the command */
+static const struct option_spec global_specs[] = {
+	OPT_INCLUDE(opt_group_db),
+	OPT_FLAG("quiet", 'q', struct main_opts, quiet, "no warnings on standard error"),
+	OPT_INCLUDE(opt_group_rules),
+	OPT_FLAG_STOP("help", 'h', struct main_opts, help, "this text, or a command's usage and options"),
+	OPT_FLAG_STOP("version", 'V', struct main_opts, version, "print the version"),
+	OPT_END(),
+};
+static const struct option_table global_options =
+	OPT_GROUP_TABLE("global options", OPT_BASE_MAIN, struct main_opts, global_specs);
+
+/* only before the command */
+static const struct option_spec top_specs[] = {
+	OPT_INCLUDE(global_options),
+	OPT_FLAG("list-cmds", 0, struct main_opts, list_cmds, "the commands, or COMMAND's, for completion"),
+	OPT_FLAG("list-opts", 0, struct main_opts, list_opts,
+		 "the options of COMMAND [SUB], for completion"),
+	OPT_END(),
+};
+static const struct option_table top_options =
+	OPT_GROUP_TABLE("global options", OPT_BASE_MAIN, struct main_opts, top_specs);
+
+static const struct option_spec no_specs[] = { OPT_END() };
+static const struct option_table no_options = OPT_TABLE(struct main_opts, no_specs);
+
+/* What parses a command's options: its table, then the global options. */
+static struct opt_parser cmd_parser(const struct cmd *c, void *opts, struct main_opts *mo)
 {
-	for (const struct cmd *c = kt_commands; c->name; c++)
+	struct opt_parser p = { { c->options ? c->options : &no_options, &global_options, NULL }, { opts, mo }, false };
+
+	return p;
+}
+
+/* ---------------------------------------------------------------------- */
+/* usage and help */
+
+static const struct cmd *cmd_find(const struct cmd *table, const char *name)
+{
+	for (const struct cmd *c = table; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c;
 	return NULL;
 }
 
-void cmd_usage(FILE *fp, const struct cmd *c)
+/* "list, check" */
+static void cmd_names(struct sbuf *sb, const struct cmd *table, const char *sep)
 {
-	const char *u = c->usage;
-	bool first = true;
+	for (const struct cmd *c = table; c->name; c++)
+		sbuf_addf(sb, "%s%s", c == table ? "" : sep, c->name);
+}
 
-	while (*u) {
-		const char *nl = strchr(u, '\n');
-		size_t n = nl ? (size_t)(nl - u) : strlen(u);
+/* The one line a usage error prints, and where to look. */
+static void cmd_short_usage(FILE *fp, const char *name, const struct cmd *c)
+{
+	struct sbuf subs = SBUF_INIT;
 
-		fprintf(fp, "%s %s %s %.*s\n", first ? "usage:" : "      ", KT_PROG, c->name, (int)n, u);
-		first = false;
-		u += n + (nl ? 1 : 0);
+	if (c->subcommands) {
+		cmd_names(&subs, c->subcommands, "|");
+		sbuf_addc(&subs, ' ');
 	}
+	fprintf(fp, "usage: %s %s %s[OPTION]...%s%s\n", KT_PROG, name, sbuf_str(&subs), c->operands ? " " : "",
+		c->operands ? c->operands : "");
+	fprintf(fp, "see '%s help %s'\n", KT_PROG, name);
+	sbuf_release(&subs);
+}
+
+static void main_short_usage(FILE *fp)
+{
+	fprintf(fp, "usage: %s [OPTION]... COMMAND [ARGS]\nsee '%s --help'\n", KT_PROG, KT_PROG);
+}
+
+static void cmd_synopsis(FILE *fp, const char *lead, const char *name, const struct cmd *c)
+{
+	struct opt_parser p = cmd_parser(c, NULL, NULL);
+
+	fprintf(fp, "%s %s %s", lead, KT_PROG, name);
+	opt_print_synopsis(fp, &p, strlen(lead) + strlen(KT_PROG) + strlen(name) + 2, c->operands);
+}
+
+/* help CMD, CMD --help: the usage, the summary, every option with its meaning. */
+static void cmd_print_help(FILE *fp, const char *name, const struct cmd *c)
+{
+	struct opt_parser p = cmd_parser(c, NULL, NULL);
+
+	if (c->subcommands) {
+		for (const struct cmd *s = c->subcommands; s->name; s++) {
+			char *full = xasprintf("%s %s", name, s->name);
+
+			cmd_synopsis(fp, s == c->subcommands ? "usage:" : "   or:", full, s);
+			free(full);
+		}
+		fprintf(fp, "\n%s\n\nsubcommands:\n", c->summary);
+		for (const struct cmd *s = c->subcommands; s->name; s++)
+			fprintf(fp, "    %-21s %s\n", s->name, s->summary);
+		fprintf(fp, "\nsee '%s help %s SUBCOMMAND' for its options\n", KT_PROG, name);
+		return;
+	}
+	cmd_synopsis(fp, "usage:", name, c);
+	fprintf(fp, "\n%s\n", c->summary);
+	opt_print_help(fp, &p);
+	fprintf(fp, "\nSee %s(1) for more.\n", KT_PROG);
 }
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s [--db PATH] [--quiet] COMMAND [ARGS]\n\n", KT_PROG);
-	fprintf(fp, "Triage KCSAN data-race reports: find them in any log or mail, symbolize them,\n"
+	struct opt_parser p = { { &top_options, NULL }, { NULL, NULL }, true };
+
+	fprintf(fp, "usage: %s", KT_PROG);
+	opt_print_synopsis(fp, &p, strlen("usage: ") + strlen(KT_PROG), "COMMAND [ARGS]");
+	fprintf(fp, "\nTriage KCSAN data-race reports: find them in any log or mail, symbolize them,\n"
 		    "tell device-written memory (false positives) from real races, and keep them.\n\n");
 	fprintf(fp, "commands:\n");
 	for (const struct cmd *c = kt_commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
-	fprintf(fp, "\nglobal options:\n"
-		    "  --db PATH    the store (default $KCSAN_TRIAGE_DB, else ./kcsan-triage.db)\n"
-		    "  --quiet      no warnings on standard error\n"
-		    "  --version    print the version\n"
-		    "  --help       this text; '%s help COMMAND' for a command\n", KT_PROG);
+	opt_print_help(fp, &p);
+	fprintf(fp, "\n'%s help COMMAND' shows a command's options.\n", KT_PROG);
 	fprintf(fp, "\nexit status:\n");
 	for (const struct kt_exit_code *e = kt_exit_codes; e->meaning; e++)
 		fprintf(fp, "  %d  %s\n", e->code, e->meaning);
 }
 
-int cmd_help(int argc, char **argv, struct ctx *ctx)
+/* ---------------------------------------------------------------------- */
+/* finding the command */
+
+static void unknown_command(struct ctx *ctx, const struct cmd *table, const char *parent, const char *name)
+{
+	const struct cmd *best = NULL;
+	struct sbuf what = SBUF_INIT;
+	int bd = 1000;
+
+	for (const struct cmd *c = table; c->name; c++) {
+		int d = opt_edit_distance(name, c->name);
+
+		if (d < bd) {
+			bd = d;
+			best = c;
+		}
+	}
+	if (parent)
+		sbuf_addf(&what, "a subcommand of %s", parent);
+	else
+		sbuf_adds(&what, "a command");
+	if (best && bd <= 3)
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not %s; did you mean '%s'?", name, what.buf, best->name);
+	else if (parent)
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not %s", name, what.buf);
+	else
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a command; see '%s --help'", name, KT_PROG);
+	sbuf_release(&what);
+}
+
+/*
+ * The command (and subcommand) that argv names: NULL, reported, when it
+ * names none.  *name gets "rules check"; *used how many words it took.
+ * A command of subcommands stands for itself when whole (help rules) or
+ * when --help follows it.
+ */
+static const struct cmd *cmd_select(struct ctx *ctx, int argc, char **argv, bool whole, struct sbuf *name, int *used)
+{
+	const struct cmd *c = cmd_find(kt_commands, argv[0]), *s;
+	struct sbuf subs = SBUF_INIT;
+
+	*used = 1;
+	if (!c) {
+		unknown_command(ctx, kt_commands, NULL, argv[0]);
+		return NULL;
+	}
+	sbuf_adds(name, c->name);
+	if (!c->subcommands)
+		return c;
+	if (argc > 1 && argv[1][0] != '-') {
+		s = cmd_find(c->subcommands, argv[1]);
+		if (s) {
+			sbuf_addf(name, " %s", s->name);
+			*used = 2;
+			return s;
+		}
+		unknown_command(ctx, c->subcommands, c->name, argv[1]);
+	} else if (whole ? argc == 1 : argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		return c;
+	} else {
+		cmd_names(&subs, c->subcommands, ", ");
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s needs a subcommand (%s)", c->name, subs.buf);
+		sbuf_release(&subs);
+	}
+	cmd_short_usage(stderr, c->name, c);
+	return NULL;
+}
+
+/* --list-cmds [COMMAND], --list-opts [COMMAND [SUBCOMMAND]]: for completion. */
+static int list_for_completion(struct ctx *ctx, const struct main_opts *mo, int argc, char **argv)
+{
+	static const struct cmd none = { 0 };
+	const struct cmd *c = argc ? cmd_find(kt_commands, argv[0]) : NULL, *s = NULL;
+	struct opt_parser p = { { &top_options, NULL }, { NULL, NULL }, true };
+
+	if (argc && !c) {
+		unknown_command(ctx, kt_commands, NULL, argv[0]);
+		return KT_EXIT_USAGE;
+	}
+	if (c && c->subcommands && argc > 1 && !(s = cmd_find(c->subcommands, argv[1]))) {
+		unknown_command(ctx, c->subcommands, c->name, argv[1]);
+		return KT_EXIT_USAGE;
+	}
+	if (mo->list_cmds) {
+		for (const struct cmd *t = c ? c->subcommands : kt_commands; t && t->name; t++)
+			printf("%s\n", t->name);
+	} else {
+		/* a command of subcommands has no options before its subcommand but the global ones */
+		if (c)
+			p = cmd_parser(s ? s : c->subcommands ? &none : c, NULL, NULL);
+		opt_print_list(stdout, &p);
+	}
+	return cmd_finish_output(ctx, KT_EXIT_OK);
+}
+
+int cmd_help(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct cmd *c;
+	struct sbuf name = SBUF_INIT;
+	int used;
 
-	(void)ctx;
-	if (argc < 2) {
+	(void)opts;
+	if (argc < 1) {
 		usage(stdout);
 		return cmd_finish_output(ctx, 0);
 	}
-	c = cmd_find(argv[1]);
-	if (!c) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "no such command: %s", argv[1]);
-		return KT_EXIT_USAGE;
+	c = cmd_select(ctx, argc, argv, true, &name, &used);
+	if (c && used < argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "help takes one command, not '%s'", argv[used]);
+		c = NULL;
 	}
-	printf("%s %s - %s\n", KT_PROG, c->name, c->summary);
-	cmd_usage(stdout, c);
-	printf("\nSee %s(1) for every option.\n", KT_PROG);
-	return cmd_finish_output(ctx, 0);
+	if (c)
+		cmd_print_help(stdout, name.buf, c);
+	sbuf_release(&name);
+	return c ? cmd_finish_output(ctx, 0) : KT_EXIT_USAGE;
 }
 
-int parse_format(struct ctx *ctx, const char *s, enum kt_format *out)
-{
-	if (!strcmp(s, "text"))
-		*out = KT_FMT_TEXT;
-	else if (!strcmp(s, "json"))
-		*out = KT_FMT_JSON;
-	else {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "--format takes text or json, not '%s'", s);
-		return -1;
-	}
-	return 0;
-}
+/* ---------------------------------------------------------------------- */
+/* helpers of the commands */
 
 int cmd_finish_output(struct ctx *ctx, int rc)
 {
@@ -128,19 +364,6 @@ int cmd_finish_output(struct ctx *ctx, int rc)
 	return rc;
 }
 
-int parse_backend(struct ctx *ctx, const char *s, enum sym_backend *backend)
-{
-	if (!strcmp(s, "libdw"))
-		*backend = SYM_LIBDW;
-	else if (!strcmp(s, "addr2line"))
-		*backend = SYM_ADDR2LINE;
-	else {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "--symbolizer takes libdw or addr2line, not '%s'", s);
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_close_output(struct ctx *ctx, struct out *o, int rc)
 {
 	if (out_close(o) < 0) {
@@ -148,21 +371,6 @@ int cmd_close_output(struct ctx *ctx, struct out *o, int rc)
 		return KT_EXIT_INTERNAL;
 	}
 	return cmd_finish_output(ctx, rc);
-}
-
-int parse_count(struct ctx *ctx, const char *opt, const char *arg, long min, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes a number of at least %ld, not '%s'", opt, min, arg);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 int cmd_inputs(struct ctx *ctx, int *argc, char ***argv)
@@ -180,126 +388,8 @@ int cmd_inputs(struct ctx *ctx, int *argc, char ***argv)
 	return 0;
 }
 
-int cmd_no_operands(struct ctx *ctx, const char *cmd, int argc, char **argv, int optind_)
-{
-	if (optind_ < argc) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes no operands ('%s')", cmd, argv[optind_]);
-		return -1;
-	}
-	return 0;
-}
-
-/* Levenshtein distance, for "did you mean". */
-static int edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int *d = xcalloc((lb + 1), sizeof(int)), r;
-
-	for (size_t j = 0; j <= lb; j++)
-		d[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int prev = d[0];
-
-		d[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int tmp = d[j], best = prev + (a[i - 1] != b[j - 1]);
-
-			if (d[j] + 1 < best)
-				best = d[j] + 1;
-			if (d[j - 1] + 1 < best)
-				best = d[j - 1] + 1;
-			d[j] = best;
-			prev = tmp;
-		}
-	}
-	r = d[lb];
-	free(d);
-	return r;
-}
-
-static void unknown_command(struct ctx *ctx, const char *name)
-{
-	const struct cmd *best = NULL;
-	int bd = 1000;
-
-	for (const struct cmd *c = kt_commands; c->name; c++) {
-		int d = edit_distance(name, c->name);
-
-		if (d < bd) {
-			bd = d;
-			best = c;
-		}
-	}
-	if (best && bd <= 3)
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a command; did you mean '%s'?", name, best->name);
-	else
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a command; see '%s --help'", name, KT_PROG);
-}
-
-static bool has_no_db(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--no-db"))
-			return true;
-	}
-	return false;
-}
-
-/* Options naming rules files are global to the knowledge base. */
-static void collect_rules_files(struct ctx *ctx, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		const char *f = NULL;
-
-		if (!strcmp(argv[i], "--rules") && i + 1 < argc)
-			f = argv[++i];
-		else if (!strncmp(argv[i], "--rules=", 8))
-			f = argv[i] + 8;
-		if (f) {
-			ctx->rules_files = xrealloc(ctx->rules_files, (size_t)(ctx->n_rules_files + 1) * sizeof(char *));
-			ctx->rules_files[ctx->n_rules_files++] = f;
-		}
-	}
-}
-
-/* --vmlinux, --modules and --symbolizer, wherever they stand among the command's options. */
-static int collect_sym_options(struct ctx *ctx, int argc, char **argv, struct sym_options *so)
-{
-	so->backend = SYM_LIBDW;
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL, *a = argv[i];
-		static const char *const names[] = { "--vmlinux", "--modules", "--symbolizer" };
-
-		if (!strcmp(a, "--"))
-			break;
-		for (int k = 0; k < 3; k++) {
-			size_t n = strlen(names[k]);
-
-			if (!strcmp(a, names[k]) && i + 1 < argc)
-				v = argv[++i];
-			else if (!strncmp(a, names[k], n) && a[n] == '=')
-				v = a + n + 1;
-			else
-				continue;
-			if (k == 0)
-				so->vmlinux = v;
-			else if (k == 1)
-				so->modules_dir = v;
-			else if (parse_backend(ctx, v, &so->backend) < 0)
-				return -1;
-			break;
-		}
-	}
-	if (so->modules_dir && !so->vmlinux) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "--modules needs --vmlinux");
-		return -1;
-	}
-	return 0;
-}
+/* ---------------------------------------------------------------------- */
+/* the dispatcher */
 
 /* An exit code for a failure that kt_error() may already have given one. */
 static int failed(const struct ctx *ctx, int fallback)
@@ -309,22 +399,19 @@ static int failed(const struct ctx *ctx, int fallback)
 
 /*
  * Open what the command's flags ask for: the knowledge base, the
- * symbolizer, the store.  KT_EXIT_OK, or the exit code (reported); main()
- * closes whatever was opened either way.
+ * symbolizer, the store.  KT_EXIT_OK, or the exit code (reported); the
+ * caller closes whatever was opened either way.
  */
-static int open_resources(struct ctx *ctx, const struct cmd *c, int argc, char **argv)
+static int open_resources(struct ctx *ctx, const struct cmd *c, const struct main_opts *mo)
 {
 	if (c->flags & CMD_RULES) {
-		collect_rules_files(ctx, argc, argv);
 		ctx->rules = rules_load(ctx, ctx->rules_files, ctx->n_rules_files);
 		if (!ctx->rules)
 			return failed(ctx, KT_EXIT_SYMBOLS);
 	}
 	if (c->flags & CMD_SYMBOLS) {
-		struct sym_options so = { 0 };
+		struct sym_options so = { mo->vmlinux, mo->modules, (enum sym_backend)mo->symbolizer };
 
-		if (collect_sym_options(ctx, argc, argv, &so) < 0)
-			return KT_EXIT_USAGE;
 		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
 			if (access("vmlinux", F_OK) != 0) {
 				kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux: pass --vmlinux PATH (the default is ./vmlinux)");
@@ -339,12 +426,109 @@ static int open_resources(struct ctx *ctx, const struct cmd *c, int argc, char *
 				return failed(ctx, KT_EXIT_SYMBOLS);
 		}
 	}
-	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !((c->flags & CMD_NODB_OPT) && has_no_db(argc, argv))) {
+	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !mo->no_db) {
 		ctx->store = store_open(ctx, ctx->db_path, (c->flags & CMD_STORE_RO) != 0);
 		if (!ctx->store)
 			return failed(ctx, KT_EXIT_STORE);
 	}
 	return KT_EXIT_OK;
+}
+
+/* The global options, as the context has them. */
+static void ctx_from_options(struct ctx *ctx, const struct main_opts *mo)
+{
+	ctx->db_path = mo->db;
+	if (!ctx->db_path)
+		ctx->db_path = getenv("KCSAN_TRIAGE_DB");
+	if (!ctx->db_path || !*ctx->db_path)
+		ctx->db_path = "kcsan-triage.db";
+	ctx->quiet = mo->quiet;
+	ctx->rules_files = mo->rules.v;
+	ctx->n_rules_files = (int)mo->rules.n;
+}
+
+/* Open, run, close; then flush and check standard output (git's run_builtin). */
+static int run_builtin(struct ctx *ctx, const struct cmd *c, const struct main_opts *mo, int argc, char **argv,
+		       const void *opts)
+{
+	int rc;
+
+	ctx_from_options(ctx, mo);
+	rc = open_resources(ctx, c, mo);
+	if (rc == KT_EXIT_OK) {
+		rc = c->fn(argc, argv, ctx, opts);
+		if (ctx->store && store_close(ctx, ctx->store) != 0 && rc < KT_EXIT_STORE)
+			rc = KT_EXIT_STORE;
+	}
+	sym_close(ctx->sym);
+	rules_free(ctx->rules);
+	ctx->store = NULL;
+	ctx->sym = NULL;
+	ctx->rules = NULL;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (ctx->worst_exit < KT_EXIT_INTERNAL)
+			kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output: %s", strerror(errno));
+		rc = KT_EXIT_INTERNAL;
+	}
+	return rc > ctx->worst_exit ? rc : ctx->worst_exit;
+}
+
+/* What the tables cannot say: OPT_PARSED, or OPT_ERROR reported. */
+static int cmd_check_usage(struct ctx *ctx, const char *name, const struct cmd *c, const struct main_opts *mo, int argc,
+			   char **argv)
+{
+	if (!c->operands && argc) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "%s takes no operands ('%s')", name, argv[0]);
+		return OPT_ERROR;
+	}
+	if (mo->modules && !mo->vmlinux) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "--modules needs --vmlinux");
+		return OPT_ERROR;
+	}
+	return OPT_PARSED;
+}
+
+/* argv: the command's name, then its arguments. */
+static int run_command(struct ctx *ctx, struct main_opts *mo, int argc, char **argv)
+{
+	struct sbuf name = SBUF_INIT;
+	const struct cmd *c;
+	struct opt_parser p;
+	void *opts = NULL;
+	int used, rc = KT_EXIT_USAGE;
+
+	c = cmd_select(ctx, argc, argv, false, &name, &used);
+	if (!c)
+		goto out;
+	argc -= used;
+	argv += used;
+	opts = xcalloc(1, c->options ? c->options->size : 1);
+	p = cmd_parser(c, opts, mo);
+	if (opt_defaults(ctx, &p) < 0) {
+		rc = KT_EXIT_INTERNAL;
+		goto release;
+	}
+	rc = opt_parse(ctx, &p, &argc, argv);
+	if (rc == OPT_PARSED && !mo->help && !mo->version)
+		rc = cmd_check_usage(ctx, name.buf, c, mo, argc, argv);
+	if (rc == OPT_ERROR) {
+		cmd_short_usage(stderr, name.buf, c);
+		rc = KT_EXIT_USAGE;
+	} else if (mo->help || !c->fn) {
+		cmd_print_help(stdout, name.buf, c);
+		rc = cmd_finish_output(ctx, KT_EXIT_OK);
+	} else if (mo->version) {
+		printf("%s %s\n", KT_PROG, KT_VERSION);
+		rc = cmd_finish_output(ctx, KT_EXIT_OK);
+	} else {
+		rc = run_builtin(ctx, c, mo, argc, argv, opts);
+	}
+release:
+	opt_release(&p);
+out:
+	free(opts);
+	sbuf_release(&name);
+	return rc;
 }
 
 static int64_t clock_now(void)
@@ -363,75 +547,36 @@ static int64_t clock_now(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct main_opts mo = { 0 };
+	struct opt_parser top = { { &top_options, NULL }, { NULL, &mo }, true };
 	struct ctx ctx = { 0 };
-	const struct cmd *c;
-	int opt, rc;
+	int rc;
 
-	ctx.db_path = getenv("KCSAN_TRIAGE_DB");
-	if (!ctx.db_path || !*ctx.db_path)
-		ctx.db_path = "kcsan-triage.db";
 	ctx.now = clock_now();
-
-	/* global options stop at the first non-option: the command */
-	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			ctx.db_path = optarg;
-			break;
-		case 'q':
-			ctx.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return cmd_finish_output(&ctx, 0);
-		case 'V':
-			printf("%s %s\n", KT_PROG, KT_VERSION);
-			return cmd_finish_output(&ctx, 0);
-		default:
-			usage(stderr);
-			return KT_EXIT_USAGE;
-		}
+	argc--;
+	argv++;
+	if (opt_defaults(&ctx, &top) < 0)
+		return KT_EXIT_INTERNAL;
+	/* the global options end at the command's name */
+	rc = opt_parse(&ctx, &top, &argc, argv);
+	if (rc == OPT_ERROR) {
+		main_short_usage(stderr);
+		rc = KT_EXIT_USAGE;
+	} else if (mo.help) {
+		usage(stdout);
+		rc = cmd_finish_output(&ctx, KT_EXIT_OK);
+	} else if (mo.version) {
+		printf("%s %s\n", KT_PROG, KT_VERSION);
+		rc = cmd_finish_output(&ctx, KT_EXIT_OK);
+	} else if (mo.list_cmds || mo.list_opts) {
+		rc = list_for_completion(&ctx, &mo, argc, argv);
+	} else if (!argc) {
+		kt_error(&ctx, KT_EXIT_USAGE, NULL, "no command given");
+		main_short_usage(stderr);
+		rc = KT_EXIT_USAGE;
+	} else {
+		rc = run_command(&ctx, &mo, argc, argv);
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return KT_EXIT_USAGE;
-	}
-	c = cmd_find(argv[optind]);
-	if (!c) {
-		unknown_command(&ctx, argv[optind]);
-		return KT_EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
-	optind = 0;   /* the command parses its own options from argv[0] on */
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			char *hargv[] = { (char *)"help", (char *)c->name, NULL };
-
-			return cmd_help(2, hargv, &ctx);
-		}
-	}
-
-	rc = open_resources(&ctx, c, argc, argv);
-	if (rc == KT_EXIT_OK) {
-		rc = c->fn(argc, argv, &ctx);
-		if (ctx.store && store_close(&ctx, ctx.store) != 0 && rc < KT_EXIT_STORE)
-			rc = KT_EXIT_STORE;
-	}
-	sym_close(ctx.sym);
-	rules_free(ctx.rules);
-	free(ctx.rules_files);
-	if (ctx.worst_exit > rc)
-		rc = ctx.worst_exit;
+	opt_release(&top);
 	return rc;
 }

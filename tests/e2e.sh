@@ -331,6 +331,88 @@ run asuser "$BIN" --db "$DB" list
 expect_rc 0 "a read-only database can still be listed"
 chmod 755 "$TMP/ro"
 
+# ---------------------------------------------------------------------------
+echo "== options: one table per command"
+LOG=fixtures/virtio-rng-console.log
+usage_error() {   # usage_error WHAT CMD: exit 2, one error line, the short usage, where to look
+	expect_rc 2 "$1"
+	expect_eq "$(head -n 1 "$TMP/err" | grep -Ec '^kcsan-triage( [a-z]+)*: ')" 1 "$1: the error starts with the program's name"
+	expect_err "^usage: kcsan-triage $2" "$1: the short usage"
+	expect_err "^see 'kcsan-triage help $2'" "$1: where to look"
+	expect_eq "$(wc -l <"$TMP/err")" 3 "$1: three lines on stderr, not the whole help"
+}
+run "$BIN" scan --no-db --vmlin /nonexistent "$LOG"
+usage_error "an abbreviated --vmlinux" scan
+expect_err "'--vmlin'.*did you mean '--vmlinux'" "the nearest option is suggested"
+run "$BIN" scan --no-db --vmlinux /nonexistent "$LOG"
+expect_rc 5 "the same without abbreviation"
+run "$BIN" scan --no-db --rul "$TMP/none.rules" "$LOG"
+usage_error "an abbreviated --rules" scan
+run "$BIN" list --form json
+usage_error "no abbreviation for any option" list
+run "$BIN" scan --bogus "$LOG"
+usage_error "an unknown option" scan
+run "$BIN" scan --no-db --src
+usage_error "an option without its value" scan
+run "$BIN" scan --no-db=yes "$LOG"
+usage_error "a flag with a value" scan
+run "$BIN" scan --no-db --format yaml "$LOG"
+usage_error "a bad choice" scan
+expect_err "--format takes text or json, not 'yaml'" "the choices are named"
+run "$BIN" stats --top 0
+usage_error "a number too small" stats
+run "$BIN" list extra
+usage_error "an operand of a command without operands" list
+run "$BIN" rules list --vmlinux "$TMP/x"
+usage_error "rules list takes no --vmlinux" "rules list"
+run "$BIN" rules frob
+expect_rc 2 "an unknown subcommand"
+expect_err "^kcsan-triage: .*'frob'" "an unknown subcommand: the error starts with the program's name"
+run "$BIN" --bogus list
+expect_rc 2 "an unknown global option"
+expect_eq "$(grep -c "$BIN" "$TMP/err")" 0 "no error names the binary's path"
+expect_err "^kcsan-triage: " "the global error starts with the program's name"
+expect_eq "$(wc -l <"$TMP/err")" 3 "an unknown global option: the short usage, not the whole help"
+run "$BIN" scan --no-db --modules "$TMP" "$LOG"
+usage_error "--modules without --vmlinux" scan
+
+echo "   global options before or after the command"
+run "$BIN" --db "$TMP/before.db" scan "$LOG"
+rc_before=$rc
+run "$BIN" scan --db "$TMP/after.db" "$LOG"
+expect_eq "$rc" "$rc_before" "scan --db X works like --db X scan"
+run "$BIN" --db "$TMP/before.db" list
+cp "$TMP/out" "$TMP/list-before"
+run "$BIN" list --db "$TMP/after.db"
+expect_rc 0 "list --db X"
+expect_eq "$(cmp -s "$TMP/list-before" "$TMP/out" && echo same)" same "both stores hold the same"
+run "$BIN" scan --quiet --no-db --vmlinux "$TMP/nodebug.vmlinux" "$LOG"
+expect_eq "$(grep -c warning "$TMP/err")" 0 "--quiet after the command"
+run "$BIN" -V
+expect_rc 0 "-V"
+expect_out "^kcsan-triage [0-9]" "-V prints the version"
+run "$BIN" list --version
+expect_out "^kcsan-triage [0-9]" "--version after the command"
+
+echo "   help comes from the table"
+run "$BIN" help scan
+expect_rc 0 "help scan"
+expect_out "^ +--vmlinux PATH {2,}[a-z]" "help scan lists --vmlinux with its meaning"
+expect_out "^ +--format text\|json {2,}[a-z]" "help scan lists --format with its choices"
+cp "$TMP/out" "$TMP/help-scan"
+run "$BIN" scan --help
+expect_eq "$(cmp -s "$TMP/help-scan" "$TMP/out" && echo same)" same "scan --help is help scan"
+run "$BIN" help rules check
+expect_out "^ +--vmlinux PATH" "help rules check lists the subcommand's options"
+run "$BIN" --list-cmds
+expect_eq "$(tr '\n' ' ' <"$TMP/out")" "scan list show stats label rules symbolize help " "--list-cmds"
+run "$BIN" --list-cmds rules
+expect_eq "$(tr '\n' ' ' <"$TMP/out")" "list check " "--list-cmds rules: its subcommands"
+run "$BIN" --list-opts scan
+expect_out "^--vmlinux PATH$" "--list-opts scan: an option and its argument"
+expect_out "^--no-db$" "--list-opts scan: a flag"
+expect_out "^--quiet$" "--list-opts scan: the global options too"
+
 echo
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -15,17 +15,73 @@ lint=$(groff -man -ww -z "$MAN" 2>&1)
 # the page as plain text, hyphens as in the program's output
 text=$(groff -man -Tutf8 -P-c -P-b -P-u "$MAN" 2>/dev/null | sed 's/‐/-/g; s/−/-/g')
 
-echo "== man: every command and option of --help is documented"
-cmds=$("$BIN" --help | sed -n '/^commands:/,/^$/p' | awk 'NF>1 {print $1}')
+# a section of the page: section TITLE (.SH) or subsection NAME (.SS, under COMMANDS)
+section() {
+	awk -v t="$1" '$0 == t { on = 1; next } on && /^[A-Z]/ { exit } on' <<<"$text"
+}
+subsection() {
+	awk -v n="   $1" '$0 == n { on = 1; next } on && (/^   [a-z]/ || /^[A-Z]/) { exit } on' <<<"$text"
+}
+# has TEXT OPTION: TEXT names OPTION (not as part of a longer name)
+has() { grep -Eq -- "(^|[^a-z-])$2([^a-z-]|\$)" <<<"$1"; }
+
+echo "== man: every global option is documented (from --list-opts)"
+globals=$("$BIN" --list-opts | cut -d' ' -f1)
+[ -n "$globals" ] || bad "--list-opts prints nothing"
+gsec=$(section "GLOBAL OPTIONS")
+for opt in $globals; do
+	has "$gsec" "$opt" || bad "global option $opt is not under GLOBAL OPTIONS"
+done
+for short in $("$BIN" --help | grep -Eo -- '^ +-[a-zA-Z],' | tr -d ' ,'); do
+	has "$gsec" "$short" || bad "short option $short is not under GLOBAL OPTIONS"
+done
+
+echo "== man: every command, and every option of its table, is documented (from --list-cmds, --list-opts)"
+cmds=$("$BIN" --list-cmds)
+[ "$(wc -w <<<"$cmds")" -ge 5 ] || bad "--list-cmds prints too few commands: $cmds"
+[ "$cmds" = "$("$BIN" --help | sed -n '/^commands:/,/^$/p' | awk 'NF>1 {print $1}')" ] ||
+	bad "--list-cmds and --help list different commands"
+synopsis=$(section SYNOPSIS)
+checked=0
 for c in $cmds; do
-	grep -q "^ *$c" <<<"$text" || bad "command '$c' is not in the man page"
-	for opt in $("$BIN" help "$c" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		grep -q -- "$opt" <<<"$text" || bad "option $opt of '$c' is not in the man page"
+	sec=$(subsection "$c")
+	[ -n "$sec" ] || { bad "command '$c' has no subsection under COMMANDS"; continue; }
+	subs=$("$BIN" --list-cmds "$c")
+	paths=$c
+	if [ -n "$subs" ]; then
+		paths=
+		for s in $subs; do
+			grep -Eq "^ +$s( |\$)" <<<"$sec" || bad "subcommand '$c $s' is not described"
+			paths="$paths $c:$s"
+		done
+	fi
+	for path in $paths; do
+		words=${path/:/ }
+		grep -Eq "kcsan-triage +${words// / +}( |\$)" <<<"$synopsis" || bad "'$words' is not in the SYNOPSIS"
+		opts=$("$BIN" --list-opts $words | cut -d' ' -f1)
+		[ "$(sort <<<"$opts" | uniq -d)" = "" ] || bad "'$words' has an option twice: $(sort <<<"$opts" | uniq -d)"
+		for opt in $opts; do
+			checked=$((checked + 1))
+			grep -qx -- "$opt" <<<"$globals" && continue   # documented once, above
+			has "$sec" "$opt" || bad "option $opt of '$words' is not in its section of the man page"
+		done
+		# help CMD lists exactly the table's options, each with a meaning
+		hopts=$("$BIN" help $words | sed -En 's/^    (-[a-zA-Z], )?(--[a-z][a-z-]*).*/\2/p')
+		[ "$(sort <<<"$hopts")" = "$(sort <<<"$opts")" ] ||
+			bad "'help $words' and --list-opts disagree: $(diff <(sort <<<"$hopts") <(sort <<<"$opts") | grep '^[<>]' | tr '\n' ' ')"
+		nohelp=$("$BIN" help $words | awk '
+			want && !/^                          [^ ]/ { print prev } { want = 0 }
+			/^    -/ && !/^    -[^ ]*( [^ ]+)?  +[^ ]/ { want = 1; prev = $0 }
+			END { if (want) print prev }')
+		[ -z "$nohelp" ] || bad "'help $words' has options without a meaning: $nohelp"
+		"$BIN" $words --help | cmp -s - <("$BIN" help $words) || bad "'$words --help' differs from 'help $words'"
 	done
 done
-for opt in $("$BIN" --help | sed -n '/^global options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-	grep -q -- "$opt" <<<"$text" || bad "global option $opt is not in the man page"
-done
+[ $checked -ge 30 ] || bad "only $checked options checked"
+
+echo "== man: the completion script is under FILES"
+has "$(section FILES)" "PREFIX/share/bash-completion/completions/kcsan-triage" ||
+	bad "FILES does not name the completion script"
 
 echo "== man: every exit status is documented"
 sec=$(sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text")
