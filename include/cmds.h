@@ -43,6 +43,7 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx);
 int cmd_label(int argc, char **argv, struct ctx *ctx);
 int cmd_rules(int argc, char **argv, struct ctx *ctx);
 int cmd_symbolize(int argc, char **argv, struct ctx *ctx);
+int cmd_cost(int argc, char **argv, struct ctx *ctx);
 int cmd_help(int argc, char **argv, struct ctx *ctx);
 
 /* Print a command's usage to fp. */

@@ -41,6 +41,9 @@ const struct cmd kt_commands[] = {
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
 	  "copy a kernel log with every stack frame annotated with file:line and inlines",
 	  "[--vmlinux PATH] [--modules DIR] [--symbolizer libdw|addr2line] [--full-paths] [FILE|-]" },
+	{ "cost", cmd_cost, 0,
+	  "what a patch costs: sizes, instructions and source lines of two builds of an object",
+	  "[--format text|json] [--function REGEX]... OLD NEW" },
 	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND]" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
