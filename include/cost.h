@@ -162,6 +162,7 @@ struct cost_result {
 	long n_added, n_removed, n_grown, n_shrunk, n_changed, n_unchanged, n_renamed, n_matched;
 	bool unrelated;
 	bool no_decoder;
+	bool sections_only;    /* a side has no symbols: net and totals from the sections */
 	const char *missing[4];      /* what the inputs lack ("symbol table of NEW", ...) */
 	int nmissing;
 };

@@ -405,6 +405,29 @@ static void cost_examine(struct cost_run *r, struct cost_func *f)
 	}
 }
 
+/* Pair the symbols: by name, by base name, renames by content; the rest added or removed. */
+static void cost_pair_all(struct cost_result *res, const struct cost_obj *old, const struct cost_obj *new)
+{
+	struct cost_side a, b;
+	size_t cap = 0, pairs;
+
+	cost_side_init(&a, old);
+	cost_side_init(&b, new);
+	pairs = cost_pair(res, &cap, &a, &b, cost_match_key, false);
+	pairs += cost_pair(res, &cap, &a, &b, cost_base_key, false);
+	res->n_matched = (long)pairs;
+	cost_pair(res, &cap, &a, &b, cost_rename_key, true);
+	for (size_t i = 0; i < a.n; i++)
+		if (!a.e[i].used)
+			cost_add(res, &cap, a.e[i].s, NULL, COST_REMOVED);
+	for (size_t i = 0; i < b.n; i++)
+		if (!b.e[i].used)
+			cost_add(res, &cap, NULL, b.e[i].s, COST_ADDED);
+	res->unrelated = a.n && b.n && pairs * 10 < (a.n < b.n ? a.n : b.n);
+	cost_side_release(&a);
+	cost_side_release(&b);
+}
+
 static int cost_compile(struct ctx *ctx, struct cost_run *r, const struct cost_opts *opts)
 {
 	r->re = xcalloc((size_t)opts->nfunc_re + 1, sizeof(*r->re));
@@ -467,8 +490,6 @@ int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_
 		 const struct cost_opts *opts, struct cost_result *res)
 {
 	struct cost_run r = { ctx, old, new, NULL, NULL, 0, NULL, NULL, false };
-	struct cost_side a, b;
-	size_t cap = 0, pairs;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -480,27 +501,23 @@ int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_
 	}
 	r.dis = cost_dis_new(old->machine, old->elfclass);
 	res->no_decoder = !r.dis;
-	cost_side_init(&a, old);
-	cost_side_init(&b, new);
-	pairs = cost_pair(res, &cap, &a, &b, cost_match_key, false);
-	pairs += cost_pair(res, &cap, &a, &b, cost_base_key, false);
-	res->n_matched = (long)pairs;
-	cost_pair(res, &cap, &a, &b, cost_rename_key, true);
-	for (size_t i = 0; i < a.n; i++)
-		if (!a.e[i].used)
-			cost_add(res, &cap, a.e[i].s, NULL, COST_REMOVED);
-	for (size_t i = 0; i < b.n; i++)
-		if (!b.e[i].used)
-			cost_add(res, &cap, NULL, b.e[i].s, COST_ADDED);
-	res->unrelated = a.n && b.n && pairs * 10 < (a.n < b.n ? a.n : b.n);
-	cost_side_release(&a);
-	cost_side_release(&b);
+	res->sections_only = !old->nbyaddr || !new->nbyaddr;
+	if (!res->sections_only)
+		cost_pair_all(res, old, new);
 	for (size_t i = 0; i < res->nf; i++)
 		cost_classify(&r, &res->f[i]);
 	qsort(res->f, res->nf, sizeof(*res->f), cost_func_cmp);
 	for (size_t i = 0; i < res->nf; i++)
 		cost_examine(&r, &res->f[i]);
 	cost_count_status(res);
+	if (res->sections_only) {
+		/* sizes from what is left: the sections */
+		for (int c = 0; c < COST_NCLASS; c++) {
+			res->old_total += (long long)old->class_total[c];
+			res->new_total += (long long)new->class_total[c];
+		}
+		res->net = res->new_total - res->old_total;
+	}
 	cost_note_missing(res, old, new);
 out:
 	for (int i = 0; i < r.nre; i++)

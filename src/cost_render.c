@@ -171,6 +171,12 @@ static char *cost_summary(const struct cost_result *res, const char *cc)
 	const char **names = xcalloc(res->nf + 1, sizeof(char *));
 	size_t n = 0;
 
+	if (res->sections_only) {
+		sbuf_addf(&sb, "no symbols to compare; the loaded sections change by %+lld bytes (text %+lld)", res->net,
+			  (long long)res->new->class_total[COST_TEXT] - (long long)res->old->class_total[COST_TEXT]);
+		free(names);
+		return sbuf_detach(&sb);
+	}
 	if (!res->n_grown && !res->n_shrunk && !res->n_changed && !res->n_added && !res->n_removed) {
 		sbuf_adds(&sb, "code identical");
 		if (res->n_renamed)
@@ -426,7 +432,9 @@ void cost_render(struct out *o, const struct cost_result *res)
 	out_str(o, "new", NULL, res->new->path);
 	out_str(o, "arch", NULL, cost_machine_name(res->old->machine));
 	out_int(o, "net", "net %+lld bytes", res->net);
-	out_int(o, "old_total", " (symbols %lld", res->old_total);
+	out_str(o, "net_of", " (%s ", res->sections_only ? "sections" : "symbols");
+	out_int(o, "old_total", NULL, res->old_total);
+	out_text(o, "%lld", res->old_total);
 	out_int(o, "new_total", " -> %lld", res->new_total);
 	out_text(o, ", %+.2f%%): ", pct);
 	out_text_safe(o, res->old->path);
