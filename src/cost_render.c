@@ -16,6 +16,8 @@ static const char *const cost_class_names[COST_NCLASS] = { "text", "data", "roda
 
 /* Text lines of the instruction diff shown per function in text (JSON has all). */
 #define COST_TEXT_DIFF_MAX 40
+/* Changed call targets worded in the summary. */
+#define COST_SWAPS_MAX 4
 
 static const char *cost_fname(const struct cost_func *f)
 {
@@ -143,6 +145,7 @@ static void cost_verdict_folds(struct sbuf *sb, const struct cost_result *res, c
 static void cost_verdict_swaps(struct sbuf *sb, const struct cost_result *res)
 {
 	const char **names = xcalloc(res->nf + 1, sizeof(char *));
+	size_t shown = 0, more = 0;
 
 	for (size_t i = 0; i < res->nf; i++)
 		for (size_t s = 0; s < res->f[i].nswaps; s++) {
@@ -155,6 +158,11 @@ static void cost_verdict_swaps(struct sbuf *sb, const struct cost_result *res)
 					first = first && (strcmp(res->f[j].swaps[k].from, w->from) || strcmp(res->f[j].swaps[k].to, w->to));
 			if (!first)
 				continue;
+			if (shown == COST_SWAPS_MAX) {
+				more++;
+				continue;
+			}
+			shown++;
 			for (size_t j = i; j < res->nf; j++)
 				for (size_t k = 0; k < res->f[j].nswaps; k++)
 					if (!strcmp(res->f[j].swaps[k].from, w->from) && !strcmp(res->f[j].swaps[k].to, w->to))
@@ -162,6 +170,8 @@ static void cost_verdict_swaps(struct sbuf *sb, const struct cost_result *res)
 			sbuf_addf(sb, "; calls %s instead of %s in ", w->to, w->from);
 			cost_name_list(sb, names, n);
 		}
+	if (more)
+		sbuf_addf(sb, "; %zu more changed call %s", more, more == 1 ? "target" : "targets");
 	free(names);
 }
 
