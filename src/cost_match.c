@@ -506,7 +506,8 @@ int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_
 		cost_pair_all(res, old, new);
 	for (size_t i = 0; i < res->nf; i++)
 		cost_classify(&r, &res->f[i]);
-	qsort(res->f, res->nf, sizeof(*res->f), cost_func_cmp);
+	if (res->nf)
+		qsort(res->f, res->nf, sizeof(*res->f), cost_func_cmp);
 	for (size_t i = 0; i < res->nf; i++)
 		cost_examine(&r, &res->f[i]);
 	cost_count_status(res);
