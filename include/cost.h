@@ -50,6 +50,8 @@ struct cost_obj {
 	size_t nallsyms;
 	size_t *byaddr;        /* sized symbols by (section, address), for lookups */
 	size_t nbyaddr;
+	size_t *near;          /* every named symbol (sized or not), the same order */
+	size_t nnear;
 	uint64_t class_total[COST_NCLASS];
 };
 
@@ -58,6 +60,8 @@ struct cost_obj *cost_obj_open(struct ctx *ctx, const char *path);
 void cost_obj_free(struct cost_obj *o);
 /* The class of a section by its flags, or -1 when it is not loaded. */
 int cost_sec_class(const struct cost_sec *s);
+/* The sized symbol that covers addr, else the named symbol before it in its section, or NULL. */
+const struct cost_sym *cost_sym_near(const struct cost_obj *o, uint32_t shndx, uint64_t addr);
 /* The bytes of a sized symbol, or NULL (bss, out of range). */
 const unsigned char *cost_sym_bytes(const struct cost_obj *o, const struct cost_sym *s);
 /* The sized symbol that covers addr in section shndx (any section when linked), or NULL. */

@@ -338,17 +338,25 @@ static void cost_index_addrs(struct cost_obj *o)
 		if (o->allsyms[i].kind)
 			o->byaddr[o->nbyaddr++] = i;
 	qsort_r(o->byaddr, o->nbyaddr, sizeof(size_t), cost_addr_cmp, o);
+	o->near = xcalloc(o->nallsyms ? o->nallsyms : 1, sizeof(size_t));
+	for (size_t i = 0; i < o->nallsyms; i++) {
+		const struct cost_sym *s = &o->allsyms[i];
+
+		if ((s->type == STT_FUNC || s->type == STT_OBJECT || s->type == STT_NOTYPE) && s->name[0] &&
+		    s->name[0] != '.' && s->name[0] != '$' && s->shndx != SHN_UNDEF && s->shndx < SHN_LORESERVE)
+			o->near[o->nnear++] = i;
+	}
+	qsort_r(o->near, o->nnear, sizeof(size_t), cost_addr_cmp, o);
 }
 
-const struct cost_sym *cost_sym_at(const struct cost_obj *o, uint32_t shndx, uint64_t addr)
+/* In idx (sorted by cost_addr_cmp), the position after the last symbol that starts at or before (key, addr). */
+static size_t cost_upper(const struct cost_obj *o, const size_t *idx, size_t n, uint32_t key, uint64_t addr)
 {
-	size_t lo = 0, hi = o->nbyaddr;
-	uint32_t key = o->rel ? shndx : 0;
+	size_t lo = 0, hi = n;
 
-	/* the last symbol that starts at or before (key, addr) */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct cost_sym *s = &o->allsyms[o->byaddr[mid]];
+		const struct cost_sym *s = &o->allsyms[idx[mid]];
 		uint32_t sk = o->rel ? s->shndx : 0;
 
 		if (sk < key || (sk == key && s->value <= addr))
@@ -356,6 +364,29 @@ const struct cost_sym *cost_sym_at(const struct cost_obj *o, uint32_t shndx, uin
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+const struct cost_sym *cost_sym_near(const struct cost_obj *o, uint32_t shndx, uint64_t addr)
+{
+	const struct cost_sym *s = cost_sym_at(o, shndx, addr);
+	uint32_t key = o->rel ? shndx : 0;
+	size_t i;
+
+	if (s)
+		return s;
+	i = cost_upper(o, o->near, o->nnear, key, addr);
+	if (i == 0)
+		return NULL;
+	s = &o->allsyms[o->near[i - 1]];
+	return (o->rel ? s->shndx : 0) == key ? s : NULL;
+}
+
+const struct cost_sym *cost_sym_at(const struct cost_obj *o, uint32_t shndx, uint64_t addr)
+{
+	uint32_t key = o->rel ? shndx : 0;
+	size_t lo = cost_upper(o, o->byaddr, o->nbyaddr, key, addr);
+
 	for (size_t i = lo; i-- > 0 && lo - i <= 8;) {
 		const struct cost_sym *s = &o->allsyms[o->byaddr[i]];
 
@@ -477,6 +508,7 @@ void cost_obj_free(struct cost_obj *o)
 	free(o->secs);
 	free(o->allsyms);
 	free(o->byaddr);
+	free(o->near);
 	if (o->elf)
 		elf_end(o->elf);
 	if (o->fd >= 0)

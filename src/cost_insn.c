@@ -112,7 +112,7 @@ static void cost_addr_name(const struct cost_obj *o, const struct cost_sym *fn, 
 		snprintf(buf, n, ".L");
 		return;
 	}
-	s = cost_sym_at(o, fn->shndx, a);
+	s = cost_sym_near(o, fn->shndx, a);
 	if (s && a == s->value)
 		snprintf(buf, n, "%s", s->name);
 	else if (s)

@@ -118,6 +118,59 @@ static bool cost_same_content(const struct cost_obj *oa, const struct cost_sym *
 	return true;
 }
 
+/* Two addresses that name the same place: the same symbol and offset (or the function itself). */
+static bool cost_same_place(const struct cost_obj *oa, const struct cost_sym *fa, uint64_t ta,
+			    const struct cost_obj *ob, const struct cost_sym *fb, uint64_t tb)
+{
+	const struct cost_sym *sa, *sb;
+
+	if (ta >= fa->value && ta < fa->value + fa->size)
+		return tb - fb->value == ta - fa->value;
+	sa = cost_sym_near(oa, 0, ta);
+	sb = cost_sym_near(ob, 0, tb);
+	return sa && sb && ta - sa->value == tb - sb->value && !strcmp(sa->name, sb->name);
+}
+
+static int64_t cost_le32(const unsigned char *p)
+{
+	return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+/*
+ * Linked code that only moved, told without decoding: the bytes are equal
+ * but for 4-byte fields that, read as a PC-relative target (ending the
+ * instruction) or a sign-extended absolute address, name the same place on
+ * both sides.  False sends the pair to the decoder, which decides.
+ */
+static bool cost_same_moved(const struct cost_obj *oa, const struct cost_sym *a,
+			    const struct cost_obj *ob, const struct cost_sym *b)
+{
+	const unsigned char *x = cost_sym_bytes(oa, a), *y = cost_sym_bytes(ob, b);
+	size_t n = (size_t)a->size, done = 0;
+
+	if (!x || !y || oa->rel || a->size != b->size)
+		return false;
+	for (size_t i = 0; i < n;) {
+		bool ok = false;
+
+		if (x[i] == y[i]) {
+			i++;
+			continue;
+		}
+		for (size_t f = i >= done + 3 ? i - 3 : done; f <= i && f + 4 <= n && !ok; f++) {
+			int64_t va = cost_le32(x + f), vb = cost_le32(y + f);
+
+			ok = cost_same_place(oa, a, a->value + f + 4 + (uint64_t)va, ob, b, b->value + f + 4 + (uint64_t)vb) ||
+			     cost_same_place(oa, a, (uint64_t)va, ob, b, (uint64_t)vb);
+			if (ok)
+				i = done = f + 4;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static struct cost_func *cost_add(struct cost_result *res, size_t *cap, const struct cost_sym *o,
 				  const struct cost_sym *n, enum cost_status st)
 {
@@ -219,6 +272,10 @@ static void cost_classify(struct cost_run *r, struct cost_func *f)
 	}
 	if (!f->code) {
 		f->status = r->oo->rel ? COST_CHANGED : COST_UNCHANGED;
+		return;
+	}
+	if (!cost_selected(r, f) && cost_same_moved(r->oo, f->old, r->no, f->new)) {
+		f->status = COST_UNCHANGED;
 		return;
 	}
 	cost_decode(r->dis, r->oo, f->old, &f->oc);

@@ -184,6 +184,27 @@ p = d.get('ring_peek')
 sys.exit(0 if p and p['status'] == 'unchanged' and p['old']['loads'] == 1 and p['old'] == p['new'] and p['verdict'] == 'code identical' else 1)
 EOF
 
+echo "== cost: a linked program whose functions move (gcc -O2 -no-pie)"
+for a in 0 1; do
+	gcc -O2 -g -no-pie -fno-pie -falign-functions=1 -DANNOTATE=$a -o "$tmp/prog$a" "$FIX/prog.c" || bad "gcc failed on prog.c"
+done
+run prog 0 --format json "$tmp/prog0" "$tmp/prog1" && check_pair "$tmp/prog0" "$tmp/prog1" "$tmp/prog.out"
+a0=$(nm "$tmp/prog0" | awk '$3 == "prog_count" { print $1 }')
+a1=$(nm "$tmp/prog1" | awk '$3 == "prog_count" { print $1 }')
+[ "$a0" != "$a1" ] || bad "prog_count did not move: the case tests nothing"
+python3 - "$tmp/prog.out" <<'EOF' || bad "a function that only moved is listed: $(grep '"name"' "$tmp/prog.out")"
+import json, sys
+d = {f['name']: f for f in json.load(open(sys.argv[1]))['functions']}
+sys.exit(0 if 'prog_poll' in d and 'prog_count' not in d and 'main' not in d else 1)
+EOF
+# and the same answer from the decoder, which --function forces
+run progf 0 --format json --function '^prog_count$' "$tmp/prog0" "$tmp/prog1"
+python3 - "$tmp/progf.out" <<'EOF' || bad "the decoder sees a change in prog_count, which only moved"
+import json, sys
+d = {f['name']: f for f in json.load(open(sys.argv[1]))['functions']}
+sys.exit(0 if d['prog_count']['status'] == 'unchanged' and d['prog_count']['old'] == d['prog_count']['new'] else 1)
+EOF
+
 echo "== cost: compressed objects (.ko.xz, .ko.zst)"
 xz -c "$tmp/ring0.o" >"$tmp/ring0.ko.xz" && zstd -q -c "$tmp/ring1.o" >"$tmp/ring1.ko.zst" || bad "xz/zstd failed"
 run z 0 --format json "$tmp/ring0.ko.xz" "$tmp/ring1.ko.zst"
