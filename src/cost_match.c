@@ -139,7 +139,8 @@ static int64_t cost_le32(const unsigned char *p)
 /*
  * Linked code that only moved, told without decoding: the bytes are equal
  * but for 4-byte fields that, read as a PC-relative target (ending the
- * instruction) or a sign-extended absolute address, name the same place on
+ * instruction, or followed by an immediate) or a sign-extended absolute
+ * address, name the same place on
  * both sides.  False sends the pair to the decoder, which decides.
  */
 static bool cost_same_moved(const struct cost_obj *oa, const struct cost_sym *a,
@@ -160,8 +161,13 @@ static bool cost_same_moved(const struct cost_obj *oa, const struct cost_sym *a,
 		for (size_t f = i >= done + 3 ? i - 3 : done; f <= i && f + 4 <= n && !ok; f++) {
 			int64_t va = cost_le32(x + f), vb = cost_le32(y + f);
 
-			ok = cost_same_place(oa, a, a->value + f + 4 + (uint64_t)va, ob, b, b->value + f + 4 + (uint64_t)vb) ||
-			     cost_same_place(oa, a, (uint64_t)va, ob, b, (uint64_t)vb);
+			/* the field ends the instruction, or an immediate of 1, 2 or 4 bytes follows it */
+			for (int k = 0; k < 4 && !ok; k++) {
+				uint64_t end = (uint64_t)f + 4 + (uint64_t)(k == 3 ? 4 : k);
+
+				ok = cost_same_place(oa, a, a->value + end + (uint64_t)va, ob, b, b->value + end + (uint64_t)vb);
+			}
+			ok = ok || cost_same_place(oa, a, (uint64_t)va, ob, b, (uint64_t)vb);
 			if (ok)
 				i = done = f + 4;
 		}
