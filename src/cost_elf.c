@@ -46,7 +46,7 @@ int cost_sec_class(const struct cost_sec *s)
 static const char cost_kind_letter[COST_NCLASS] = { 't', 'd', 'r', 'b' };
 
 /* A .zst file decompressed into a memory file (libdw of Debian 12 reads xz and gzip, not zstd): fd or -1. */
-static int cost_unzstd(const char *path, int in, const char **err)
+static int cost_unzstd(int in, const char **err)
 {
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	unsigned char ibuf[1 << 16], obuf[1 << 16];
@@ -54,7 +54,6 @@ static int cost_unzstd(const char *path, int in, const char **err)
 	size_t ret = 1;
 	ssize_t got;
 
-	(void)path;
 	*err = "cannot decompress zstd";
 	if (!ds || out < 0)
 		goto fail;
@@ -100,7 +99,7 @@ static int cost_open_fd(struct ctx *ctx, const char *path)
 		return -1;
 	}
 	if (pread(fd, magic, 4, 0) == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
-		zfd = cost_unzstd(path, fd, &err);
+		zfd = cost_unzstd(fd, &err);
 		close(fd);
 		if (zfd < 0)
 			kt_error(ctx, KT_EXIT_SYMBOLS, path, "%s", err);

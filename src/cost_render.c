@@ -104,41 +104,46 @@ static void cost_name_list(struct sbuf *sb, const char **names, size_t n)
 		sbuf_addf(sb, " and %zu more", n - show);
 }
 
+static bool cost_has_fold(const struct cost_func *f, const char *op)
+{
+	for (size_t k = 0; k < f->nfolds; k++)
+		if (!strcmp(f->folds[k].op, op))
+			return true;
+	return false;
+}
+
+/* "gcc stops folding the load into cmp (+1 instruction) in a and b", once per operation. */
 static void cost_verdict_folds(struct sbuf *sb, const struct cost_result *res, const char *cc)
 {
 	const char **names = xcalloc(res->nf + 1, sizeof(char *));
 
-	for (size_t i = 0; i < res->nf; i++) {
-		const struct cost_func *f = &res->f[i];
-		const char *op = NULL;
-		size_t n = 0;
-		long each = -1;
+	for (size_t i = 0; i < res->nf; i++)
+		for (size_t k = 0; k < res->f[i].nfolds; k++) {
+			const char *op = res->f[i].folds[k].op;
+			bool first = true, same = true;
+			long d0 = 0;
+			size_t n = 0;
 
-		if (!f->nfolds || f->folds[0].op == NULL)
-			continue;
-		op = f->folds[0].op;
-		/* every function folding into the same op, gathered at its first */
-		bool first = true;
+			for (size_t j = 0; j < i && first; j++)
+				first = !cost_has_fold(&res->f[j], op);
+			for (size_t j = i; first && j < res->nf; j++) {
+				long d = res->f[j].nc.n.insns - res->f[j].oc.n.insns;
 
-		for (size_t j = 0; j < i && first; j++)
-			for (size_t k = 0; k < res->f[j].nfolds; k++)
-				first = first && strcmp(res->f[j].folds[k].op, op);
-		if (!first)
-			continue;
-		for (size_t j = i; j < res->nf; j++)
-			for (size_t k = 0; k < res->f[j].nfolds; k++)
-				if (!strcmp(res->f[j].folds[k].op, op)) {
-					long d = res->f[j].nc.n.insns - res->f[j].oc.n.insns;
-
-					names[n++] = cost_fname(&res->f[j]);
-					each = each < 0 || each == d ? d : 0;
-				}
-		sbuf_addf(sb, "; %s stops folding the load into %s", cc, op);
-		if (each != 0)
-			sbuf_addf(sb, " (%+ld %s)", each, cost_plural(each, "instruction", "instructions"));
-		sbuf_adds(sb, " in ");
-		cost_name_list(sb, names, n);
-	}
+				if (!cost_has_fold(&res->f[j], op))
+					continue;
+				if (n == 0)
+					d0 = d;
+				same = same && d == d0;
+				names[n++] = cost_fname(&res->f[j]);
+			}
+			if (!first)
+				continue;
+			sbuf_addf(sb, "; %s stops folding the load into %s", cc, op);
+			if (same && d0)
+				sbuf_addf(sb, " (%+ld %s)", d0, cost_plural(d0, "instruction", "instructions"));
+			sbuf_adds(sb, " in ");
+			cost_name_list(sb, names, n);
+		}
 	free(names);
 }
 
@@ -250,14 +255,12 @@ static void cost_render_sections(struct out *o, const struct cost_result *res)
 	table_end(t);
 }
 
-static void cost_render_counts(struct out *o, const char *key, const struct cost_func *f, const struct cost_code *c,
-			       const struct cost_sym *s)
+static void cost_render_counts(struct out *o, const char *key, const struct cost_code *c, const struct cost_sym *s)
 {
 	if (!s || !c->decoded) {
 		out_null(o, key);
 		return;
 	}
-	(void)f;
 	out_begin_obj(o, key);
 	out_int(o, "insns", NULL, c->n.insns);
 	out_int(o, "loads", NULL, c->n.loads);
@@ -284,8 +287,8 @@ static void cost_json_func(struct out *o, const struct cost_func *f)
 	f->new ? out_int(o, "new_size", NULL, (long long)f->new->size) : out_null(o, "new_size");
 	out_int(o, "delta", NULL, f->delta);
 	if (f->shown) {
-		cost_render_counts(o, "old", f, &f->oc, f->old);
-		cost_render_counts(o, "new", f, &f->nc, f->new);
+		cost_render_counts(o, "old", &f->oc, f->old);
+		cost_render_counts(o, "new", &f->nc, f->new);
 		out_begin_arr(o, "diff");
 		for (size_t i = 0; i < f->nchg; i++) {
 			snprintf(buf, sizeof(buf), "%c%s", f->chg[i].op, f->chg[i].text);
