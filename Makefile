@@ -11,7 +11,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash libzstd
+PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash libzstd capstone
 SHARED     ?= ../shared
 CORPUS_ONLY ?=
 
@@ -24,7 +24,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev pkg-config)
+$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev libcapstone-dev pkg-config)
 endif
 
 comma := ,
@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -129,7 +129,10 @@ corpus-test: $(PROG)
 kernel-test: $(PROG)
 	$(Q)for t in tests/kernel*.sh; do SHARED=$(SHARED) $$t || exit 1; done
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test
+cost-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/cost.sh
+
+check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test
 	@echo "all tests passed"
 
 bench: $(PROG)

@@ -43,6 +43,9 @@ const struct cmd kt_commands[] = {
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
 	  "copy a kernel log with every stack frame annotated with file:line and inlines",
 	  "[FILE|-]...", &cmd_symbolize_options, NULL },
+	{ "cost", cmd_cost, 0,
+	  "what a patch costs: sizes, instructions and source lines of two builds of an object",
+	  "OLD NEW", &cmd_cost_options, NULL },
 	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND [SUBCOMMAND]]", NULL, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
