@@ -265,6 +265,29 @@ static void test_enrich(void)
 	CHECK(enrich_tree_path("x.c") == NULL);
 }
 
+static void release_case(const char *line, const char *want)
+{
+	char *got = report_line_release(line, strlen(line));
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+static void test_release(void)
+{
+	release_case("CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.192 #1 ", "6.1.192");
+	/* taint flags with blanks between them */
+	release_case("CPU: 0 PID: 322 Comm: t Tainted: G                 N 6.1.192 #1 ", "6.1.192");
+	release_case("CPU: 2 UID: 0 PID: 2817 Comm: fsstress Tainted: G        W          6.13.0-rc3-00120-gabcdef012345 #44 PREEMPT_{RT,(full)} ",
+		     "6.13.0-rc3-00120-gabcdef012345");
+	release_case("CPU: 0 PID: 1 Comm: x Not tainted 5.4.0-rc1+", "5.4.0-rc1+");
+	release_case("Linux version 6.1.192 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP",
+		     "6.1.192");
+	release_case("CPU: 0 PID: 1 at kernel/x.c:1", NULL);
+	release_case("Linux version ", NULL);
+	release_case("hello 6.1.0 #1", NULL);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -424,7 +447,7 @@ int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
-		TEST(test_pipeline), TEST(test_enrich),
+		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules), { NULL, NULL },
 	};
 	int rc;
