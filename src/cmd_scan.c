@@ -406,6 +406,8 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 	}
 	src = srctree_new(src_dir);
 	scan_run(&s, src, argv, argc);
+	if (!srctree_matched(src))
+		kt_warn(ctx, src_dir, "--src: none of the reports' source files is under it (is it the top of a kernel tree?)");
 	srctree_free(src);
 	rc = s.findings ? KT_EXIT_FINDINGS : KT_EXIT_OK;
 	rc = cmd_finish_output(ctx, rc);
