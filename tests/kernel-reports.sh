@@ -83,6 +83,15 @@ else
 	skip "zstd modules: no zstd command" || fail=1
 fi
 
+echo "== symbolize reads the log's kernel release past the taint flags"
+# fixtures/kunit-kcsan-test.log: "Tainted: G                 N 6.1.192 #1", this kernel's release
+./kcsan-triage symbolize $SYM fixtures/kunit-kcsan-test.log >/dev/null 2>"$CACHE/sym.err"
+if grep -q "the log is from kernel" "$CACHE/sym.err"; then
+	echo "FAIL: symbolize misreads the release of a tainted kernel: $(grep -m1 'the log is from' "$CACHE/sym.err")"; fail=1
+else
+	echo "symbolize: the release of a tainted kernel is read right"
+fi
+
 echo "== rules check against the kernel's DWARF"
 if ./kcsan-triage rules check $SYM >"$CACHE/check.out" 2>&1; then
 	grep -q "struct vring_used (.*): ok" "$CACHE/check.out" || { echo "FAIL: rules check did not check struct vring_used"; fail=1; }
