@@ -62,13 +62,15 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 all: $(PROG)
 
-# Relink when the flavor (sanitizers) changes.
+# Rebuild when the flavor (sanitizers), the flags or the warnings (DEVELOPER) change;
+# relink when another flavor was built last.
+STAMP      := $(FLAVOR) $(CFLAGS) $(WARNINGS)
 $(BUILD)/.flavor: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(FLAVOR) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CFLAGS)' > $@
+	@echo '$(STAMP)' | cmp -s - $@ || echo '$(STAMP)' > $@
 build/.current: FORCE
 	@mkdir -p build
-	@echo '$(FLAVOR) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CFLAGS)' > $@
+	@echo '$(STAMP)' | cmp -s - $@ || echo '$(STAMP)' > $@
 
 $(PROG): $(MAIN_OBJ) $(LIBKT) build/.current
 	$(quiet) LINK $@
@@ -120,10 +122,12 @@ man-test: $(PROG)
 	$(Q)tests/man.sh
 	$(Q)tests/completion.sh
 
+# A suite whose data ($(SHARED)) is missing is skipped, except under CI (CI=true), where it fails.
 corpus-test: $(PROG)
 	$(Q)if [ -x $(SHARED)/corpus/check ]; then \
 	  echo "== corpus: $(SHARED)/corpus/check --bin ./$(PROG)"; \
 	  $(SHARED)/corpus/check --bin ./$(PROG) $(CORPUS_ONLY); \
+	elif [ "$${CI:-}" = true ]; then echo "FAIL: corpus: $(SHARED)/corpus not present (CI=true: every suite must run)"; exit 1; \
 	else echo "== corpus: skipped ($(SHARED)/corpus not present)"; fi
 
 kernel-test: $(PROG)

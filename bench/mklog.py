@@ -4,7 +4,12 @@ with a few KCSAN reports sprinkled in.
 
 usage: mklog.py OUT SIZE_MB [REPORT_EVERY_N_LINES]
 The noise lines are taken from the fixture console logs (minus their
-reports) and renumbered with increasing printk times."""
+reports) and renumbered with increasing printk times.
+
+usage: mklog.py --repeat OUT LOG COPIES [--distinct]
+LOG (a real console log) COPIES times over: many reports.  With --distinct
+every report's title gets a number of its own, so that each report is a
+distinct one (a signature of its own) for the scan's summary."""
 import os
 import random
 import re
@@ -18,7 +23,25 @@ def load(name):
     return [l.rstrip("\r\n") for l in open(os.path.join(fixtures, name), errors="replace")]
 
 
+def repeat(out, log, copies, distinct):
+    data = open(log, "rb").read()
+    bug = re.compile(rb"(BUG: KCSAN: [a-z -]+ in )([A-Za-z_][A-Za-z0-9_.]*)")
+    n = 0
+
+    def number(m):
+        nonlocal n
+        n += 1
+        return m.group(1) + m.group(2) + b"_r%d" % n
+
+    with open(out, "wb") as f:
+        for _ in range(copies):
+            f.write(bug.sub(number, data) if distinct else data)
+
+
 def main():
+    if sys.argv[1] == "--repeat":
+        repeat(sys.argv[2], sys.argv[3], int(sys.argv[4]), "--distinct" in sys.argv[5:])
+        return
     out, size_mb = sys.argv[1], int(sys.argv[2])
     every = int(sys.argv[3]) if len(sys.argv) > 3 else 200000
     rng = random.Random(1)

@@ -3,6 +3,8 @@
 #   scan: a 1 GiB log of ordinary console noise with a few reports --
 #         wall time of `scan --no-db` against `grep -c 'BUG: KCSAN'`, and peak RSS;
 #   store: the same scan into a fresh database;
+#   many: ~100k reports ($SHARED/kernel/console-1.log 200 times over), with their
+#         text summary: as they are (19 distinct), and each a distinct one;
 #   sym:  bench/sym.sh, when present (symbolization against a distribution vmlinux).
 set -eu
 cd "$(dirname "$0")/.."
@@ -41,6 +43,17 @@ d=$(wall sh -c "rm -f '$CACHE/bench.db'*; '$BIN' --db '$CACHE/bench.db' scan --f
 echo "kcsan-triage scan (store):  ${d} s"
 t=$(wall "$BIN" scan --no-db --text "$LOG")
 echo "kcsan-triage scan --text:   ${t} s  (every line through the parser, as for mail)"
+
+K1=${SHARED:-../shared}/kernel/console-1.log
+if [ -f "$K1" ]; then
+	echo
+	for kind in same distinct; do
+		MANY=$CACHE/console1-x200-$kind.log
+		[ -f "$MANY" ] || python3 bench/mklog.py --repeat "$MANY" "$K1" 200 $([ $kind = distinct ] && echo --distinct)
+		n=$(wall "$BIN" scan --no-db "$MANY")
+		echo "kcsan-triage scan, $(head -n 1 "$CACHE/out" | sed 's/ in 1 file.*//'): ${n} s (peak RSS $(($(cat "$CACHE/rss") / 1024)) MiB)"
+	done
+fi
 
 if [ -x bench/sym.sh ]; then
 	echo

@@ -15,6 +15,7 @@ struct input_line {
 	uint64_t lineno;   /* 1-based number of its first physical line */
 	uint64_t offset;   /* byte offset of its first physical line */
 	bool cut;          /* the physical line was longer than INPUT_MAX_LINE */
+	bool newline;      /* INPUT_RAW: the line ended with a newline (not the end of the input) */
 };
 
 #define INPUT_MAX_LINE (1024 * 1024)
@@ -22,6 +23,7 @@ struct input_line {
 enum input_mode {
 	INPUT_LOG,   /* a kernel log: lines carry printk/syslog prefixes */
 	INPUT_TEXT,  /* mail, patches, prose: decode and look at every line */
+	INPUT_RAW,   /* every physical line as it is, trailing CRs kept (copied byte for byte) */
 };
 
 struct input;

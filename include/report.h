@@ -135,4 +135,12 @@ char *report_display_title(const struct report *r);
 /* The first frame of the first access that is a real function (no KCSAN runtime). */
 const struct frame *report_top_frame(const struct report *r, int acc);
 
+/*
+ * The kernel release of a report's "CPU: ... Comm: ..." line (the last
+ * "X.Y... #N" of it, else its last token that looks like a release), or NULL.
+ */
+char *report_cpu_line_release(const char *s, size_t n);
+/* The same for any line: "Linux version X ..." or a CPU: line; NULL for others. */
+char *report_line_release(const char *s, size_t n);
+
 #endif

@@ -8,10 +8,18 @@ struct srctree;
 
 /*
  * root is the kernel tree given with --src, or NULL: then only files under
- * the DWARF compilation directory a frame names are read.
+ * the DWARF compilation directory a frame names are read.  A root with
+ * nothing of a kernel tree in it (no MAINTAINERS, Makefile, drivers/ ...)
+ * but a single subdirectory that looks like one (linux-6.1/) stands for
+ * that subdirectory.
  */
 struct srctree *srctree_new(const char *root);
 void srctree_free(struct srctree *t);
+/*
+ * False when a root was given, files were asked for, and none of them was
+ * under it: the command says so (the root is likely not the tree's top).
+ */
+bool srctree_matched(const struct srctree *t);
 
 /*
  * The text of line LINE of FILE (as a frame names it: relative to the tree,

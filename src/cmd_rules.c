@@ -39,7 +39,9 @@ static int rules_list(struct ctx *ctx, enum kt_format fmt)
 			const struct rule_member *m = &r->members[j];
 
 			out_begin_obj(o, NULL);
-			out_str(o, "name", "  member %-20s", m->name);
+			/* out_str() substitutes a plain %s only: pad in text by hand */
+			out_str(o, "name", "  member %s", m->name);
+			out_text(o, "%*s", strlen(m->name) < 20 ? (int)(20 - strlen(m->name)) : 0, "");
 			out_int(o, "offset", " offset %-4lld", (long long)m->offset);
 			out_int(o, "size", " size %lld", (long long)m->size);
 			if (m->stride)

@@ -7,9 +7,8 @@
 
 #include "classify.h"
 #include "cmds.h"
-#include "input.h"
-#include "normalize.h"
-#include "parse.h"
+#include "hashmap.h"
+#include "pipeline.h"
 #include "render.h"
 #include "rules.h"
 #include "srctree.h"
@@ -18,6 +17,7 @@
 
 /* One row per distinct report of this scan, for the text table. */
 struct agg {
+	struct hashmap_entry ent;   /* by signature */
 	char sig[33];
 	int64_t id;
 	size_t count;
@@ -30,21 +30,18 @@ struct agg {
 
 struct scan {
 	struct ctx *ctx;
-	struct symbolizer *sym;
-	bool warned_release;
 	struct out *out;
 	enum kt_format fmt;
-	struct classifier *cls;
 	unsigned fail_mask;
 	bool force_text;
-	/* per file */
-	const char *file;
 	bool store_ok;          /* the file's transaction is open */
 	/* counts */
 	size_t files, reports, added, dups, upgraded, truncated;
 	size_t by_verdict[4];
 	bool findings;
-	struct agg *agg;
+	/* the distinct reports: found by signature, listed in the order first seen */
+	struct hashmap aggs;
+	struct agg **agg;
 	size_t nagg, aggcap;
 };
 
@@ -92,47 +89,68 @@ static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 	return rc;
 }
 
-/* The kernel subsystem of the racy code: the top frame's directory, else its module. */
-static char *subsystem_of(const struct report *r)
+/* ---------------------------------------------------------------------- */
+/* the store: one transaction per file */
+
+static void scan_file_begin(const char *name, void *data)
 {
-	const struct access *a = r->nacc ? &r->acc[0] : NULL;
+	struct scan *s = data;
 
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < a->nframes; i++) {
-		const struct frame *f = &a->frames[i];
-		const char *file = f->file, *s1, *s2;
+	s->files++;
+	s->store_ok = false;
+	if (s->ctx->store)
+		s->store_ok = store_begin(s->ctx->store, name) == 0;
+}
 
-		if (!file)
-			continue;
-		/* absolute DWARF paths: keep what follows a kernel top-level directory */
-		for (const char *top = file; *top; top++) {
-			static const char *const dirs[] = { "drivers/", "kernel/", "mm/", "fs/", "net/", "block/",
-							    "lib/", "arch/", "sound/", "security/", "include/",
-							    "io_uring/", "crypto/", "virt/", "ipc/", "init/", NULL };
+static void scan_file_end(const char *name, int rc, void *data)
+{
+	struct scan *s = data;
 
-			if (top != file && top[-1] != '/')
-				continue;
-			for (int d = 0; dirs[d]; d++)
-				if (str_startswith(top, dirs[d])) {
-					file = top;
-					goto found;
-				}
-		}
-found:
-		s1 = strchr(file, '/');
-		if (!s1)
-			return xstrdup(file);
-		s2 = strchr(s1 + 1, '/');
-		if (!s2 || !strncmp(file, "mm/", 3) || !strncmp(file, "kernel/", 7) || !strncmp(file, "lib/", 4) ||
-		    !strncmp(file, "block/", 6) || !strncmp(file, "io_uring/", 9))
-			return xstrndup(file, (size_t)(s1 - file));
-		return xstrndup(file, (size_t)(s2 - file));
+	if (!s->ctx->store)
+		return;
+	/* a read error keeps what was read: those reports are whole */
+	if (!s->store_ok)
+		store_rollback(s->ctx->store);
+	if (!s->store_ok || store_commit(s->ctx->store, name) < 0)
+		kt_error(s->ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+}
+
+/* Store a report; its effective verdict (a person's label wins over the tool's). */
+static enum verdict scan_store_report(struct scan *s, const struct report *r, const char *subsystem,
+				      struct store_added *added)
+{
+	enum store_result res;
+
+	if (!s->ctx->store || !s->store_ok)
+		return r->cls.verdict;
+	res = store_add_report(s->ctx->store, r, subsystem, s->ctx->now, added);
+	switch (res) {
+	case STORE_ADDED: s->added++; break;
+	case STORE_UPGRADED: s->upgraded++; break;
+	case STORE_DUPLICATE: s->dups++; break;
+	case STORE_FAILED:
+		/* the file's transaction is rolled back at its end */
+		s->store_ok = false;
+		break;
 	}
-	for (size_t i = 0; i < a->nframes; i++)
-		if (a->frames[i].module)
-			return xasprintf("[%s]", a->frames[i].module);
-	return NULL;
+	if (res != STORE_FAILED && added->sig_id)
+		return added->effective;
+	return r->cls.verdict;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the distinct reports */
+
+static bool agg_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
+{
+	return !memcmp(container_of(e, struct agg, ent)->sig, keydata, 33);
+}
+
+static struct agg *agg_find(struct scan *s, const char sig[33])
+{
+	struct hashmap_entry *e = hashmap_get(&s->aggs, kt_hash_mem(sig, 32), NULL, sig);
+
+	return e ? container_of(e, struct agg, ent) : NULL;
 }
 
 static char *reason_of(const struct report *r)
@@ -142,138 +160,118 @@ static char *reason_of(const struct report *r)
 	return xstrdup(c->reason ? c->reason : c->evidence ? c->evidence : "");
 }
 
-static struct agg *agg_find(struct scan *s, const char sig[33])
+/* The row's verdict and explanation, from the first occurrence of its signature. */
+static void agg_set_classification(struct agg *a, const struct report *r, const struct store_added *added,
+				   enum verdict eff)
 {
-	for (size_t i = 0; i < s->nagg; i++)
-		if (!memcmp(s->agg[i].sig, sig, 33))
-			return &s->agg[i];
-	return NULL;
+	a->field = r->cls.field ? xstrdup(r->cls.field) : NULL;
+	a->reason = reason_of(r);
+	a->computed = r->cls.verdict;
+	a->verdict = eff;
+	a->writer = r->cls.writer;
+	a->conf = r->cls.confidence;
+	a->labelled = added->labelled;
+	a->id = added->sig_id;
 }
 
-static void on_report(struct report *r, void *data)
+static struct agg *agg_add(struct scan *s, const char sig[33], const struct report *r)
+{
+	struct agg *a = xcalloc(1, sizeof(*a));
+
+	memcpy(a->sig, sig, 33);
+	a->title = report_display_title(r);
+	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
+	hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
+	hashmap_add(&s->aggs, &a->ent);
+	ALLOC_GROW(s->agg, s->nagg, s->aggcap);
+	s->agg[s->nagg++] = a;
+	return a;
+}
+
+static void agg_count(struct scan *s, const struct report *r, const struct store_added *added, enum verdict eff)
+{
+	char sig[33];
+	struct agg *a;
+
+	report_signature(r, sig);
+	a = agg_find(s, sig);
+	if (!a) {
+		a = agg_add(s, sig, r);
+		agg_set_classification(a, r, added, eff);
+	}
+	a->count++;
+}
+
+static void agg_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->nagg; i++) {
+		struct agg *a = s->agg[i];
+
+		free(a->title);
+		free(a->where);
+		free(a->field);
+		free(a->reason);
+		free(a);
+	}
+	free(s->agg);
+	hashmap_clear(&s->aggs, HASHMAP_NO_FREE);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void scan_on_report(struct report *r, const struct enrichment *e, void *data)
 {
 	struct scan *s = data;
 	struct store_added added = { 0 };
-	enum store_result res = STORE_ADDED;
-	char *subsystem;
 	enum verdict eff;
 
-	if (s->sym) {
-		const char *rel = sym_release(s->sym);
-
-		if (rel && r->kernel && strcmp(rel, r->kernel) && !s->warned_release) {
-			char pos[512];
-
-			s->warned_release = true;
-			snprintf(pos, sizeof(pos), "%s:%llu", r->source, (unsigned long long)r->line);
-			kt_warn(s->ctx, pos, "the report's kernel is %s, the vmlinux is %s: frames that do not "
-				"match are said so, the others may still be off", r->kernel, rel);
-		}
-		sym_annotate_report(s->sym, r);
-	}
-	classify_report(s->cls, r);
-	subsystem = subsystem_of(r);
-	eff = r->cls.verdict;
+	eff = scan_store_report(s, r, e->subsystem, &added);
 	s->reports++;
 	if (r->truncated)
 		s->truncated++;
-	if (s->ctx->store && s->store_ok) {
-		res = store_add_report(s->ctx->store, r, subsystem, s->ctx->now, &added);
-		switch (res) {
-		case STORE_ADDED: s->added++; break;
-		case STORE_UPGRADED: s->upgraded++; break;
-		case STORE_DUPLICATE: s->dups++; break;
-		case STORE_FAILED:
-			/* the file's transaction is rolled back at its end */
-			s->store_ok = false;
-			break;
-		}
-		if (res != STORE_FAILED && added.sig_id)
-			eff = added.effective;
-	}
 	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN) {
 		s->by_verdict[eff]++;
 		if (s->fail_mask & FAIL(eff))
 			s->findings = true;
 	}
-
-	if (s->fmt == KT_FMT_JSON) {
+	if (s->fmt == KT_FMT_JSON)
 		render_report(s->out, r, DETAIL_BRIEF);
-	} else {
-		char sig[33];
-		struct agg *a;
-
-		report_signature(r, sig);
-		a = agg_find(s, sig);
-		if (!a) {
-			ALLOC_GROW(s->agg, s->nagg, s->aggcap);
-			a = &s->agg[s->nagg++];
-			memset(a, 0, sizeof(*a));
-			memcpy(a->sig, sig, 33);
-			a->title = report_display_title(r);
-			a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
-			a->field = r->cls.field ? xstrdup(r->cls.field) : NULL;
-			a->reason = reason_of(r);
-			a->computed = r->cls.verdict;
-			a->verdict = eff;
-			a->writer = r->cls.writer;
-			a->conf = r->cls.confidence;
-			a->labelled = added.labelled;
-			a->id = added.sig_id;
-		}
-		a->count++;
-	}
-	free(subsystem);
+	else
+		agg_count(s, r, &added, eff);
 	report_free(r);
-}
-
-static void scan_file(struct ctx *ctx, const char *path, void *data)
-{
-	struct scan *s = data;
-	struct input *in;
-	struct parser *p;
-	struct normalizer nz = { 0 };
-	struct input_line line;
-	struct nline nl;
-	int rc;
-	const char *name;
-
-	if (!strcmp(path, "-") && isatty(0)) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "standard input is a terminal; pipe a log in or name files");
-		return;
-	}
-	in = input_open(ctx, path);
-	if (!in)
-		return;
-	if (s->force_text)
-		input_set_mode(in, INPUT_TEXT);
-	name = input_name(in);
-	s->files++;
-	s->file = name;
-	s->store_ok = false;
-	if (ctx->store)
-		s->store_ok = store_begin(ctx->store, name) == 0;
-	p = parser_new(name, on_report, s);
-	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
-		normalize_line(&nz, &line, &nl);
-		parser_feed(p, &nl);
-	}
-	parser_finish(p);
-	if (ctx->store) {
-		/* a read error keeps what was read: those reports are whole */
-		if (!s->store_ok)
-			store_rollback(ctx->store);
-		if (!s->store_ok || store_commit(ctx->store, name) < 0)
-			kt_error(ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
-	}
-	parser_free(p);
-	normalizer_release(&nz);
-	input_close(in);
 }
 
 static const char *verdict_label(const struct agg *a)
 {
 	return verdict_name(a->verdict);
+}
+
+static void print_agg(FILE *fp, const struct agg *a)
+{
+	struct out *o = out_new(fp, KT_FMT_TEXT);
+
+	fputc('\n', fp);
+	if (a->id)
+		fprintf(fp, "#%lld ", (long long)a->id);
+	fprintf(fp, "%zux %s", a->count, verdict_label(a));
+	if (a->labelled)
+		fprintf(fp, " (labelled; the tool says %s)", verdict_name(a->computed));
+	else if (a->verdict == V_DEVICE_ORIGIN)
+		fprintf(fp, " (%s writer, %s)", writer_name(a->writer), confidence_name(a->conf));
+	if (a->field) {
+		fputs("  ", fp);
+		out_text_safe(o, a->field);
+	}
+	fputs("\n    ", fp);
+	out_text_safe(o, a->title);
+	fputs("\n    first at ", fp);
+	out_text_safe(o, a->where);
+	if (a->reason && *a->reason) {
+		fputs(": ", fp);
+		out_text_safe(o, a->reason);
+	}
+	fputc('\n', fp);
+	out_close(o);
 }
 
 static void print_text(struct scan *s)
@@ -290,44 +288,62 @@ static void print_text(struct scan *s)
 	if (s->ctx->store)
 		fprintf(fp, "store %s: %zu new, %zu already known%s\n", store_path(s->ctx->store), s->added + s->upgraded,
 			s->dups, s->upgraded ? " (some completing truncated ones)" : "");
-	for (size_t i = 0; i < s->nagg; i++) {
-		struct agg *a = &s->agg[i];
-		struct out *o = out_new(fp, KT_FMT_TEXT);
-
-		fputc('\n', fp);
-		if (a->id)
-			fprintf(fp, "#%lld ", (long long)a->id);
-		fprintf(fp, "%zux %s", a->count, verdict_label(a));
-		if (a->labelled)
-			fprintf(fp, " (labelled; the tool says %s)", verdict_name(a->computed));
-		else if (a->verdict == V_DEVICE_ORIGIN)
-			fprintf(fp, " (%s writer, %s)", writer_name(a->writer), confidence_name(a->conf));
-		if (a->field) {
-			fputs("  ", fp);
-			out_text_safe(o, a->field);
-		}
-		fputs("\n    ", fp);
-		out_text_safe(o, a->title);
-		fputs("\n    first at ", fp);
-		out_text_safe(o, a->where);
-		if (a->reason && *a->reason) {
-			fputs(": ", fp);
-			out_text_safe(o, a->reason);
-		}
-		fputc('\n', fp);
-		out_close(o);
-	}
+	for (size_t i = 0; i < s->nagg; i++)
+		print_agg(fp, s->agg[i]);
 }
 
-static void agg_free(struct scan *s)
+static void json_begin(struct scan *s)
 {
-	for (size_t i = 0; i < s->nagg; i++) {
-		free(s->agg[i].title);
-		free(s->agg[i].where);
-		free(s->agg[i].field);
-		free(s->agg[i].reason);
+	s->out = out_new(stdout, KT_FMT_JSON);
+	out_begin_obj(s->out, NULL);
+	out_int(s->out, "schema_version", NULL, SCHEMA_VERSION);
+	out_begin_arr(s->out, "reports");
+}
+
+static void json_end(struct scan *s)
+{
+	out_end_arr(s->out);
+	out_begin_obj(s->out, "summary");
+	out_int(s->out, "files", NULL, (long long)s->files);
+	out_int(s->out, "reports", NULL, (long long)s->reports);
+	out_int(s->out, "device_origin", NULL, (long long)s->by_verdict[V_DEVICE_ORIGIN]);
+	out_int(s->out, "real_race", NULL, (long long)s->by_verdict[V_REAL_RACE]);
+	out_int(s->out, "unknown_origin", NULL, (long long)s->by_verdict[V_UNKNOWN_ORIGIN]);
+	out_int(s->out, "truncated", NULL, (long long)s->truncated);
+	if (s->ctx->store) {
+		out_int(s->out, "stored_new", NULL, (long long)(s->added + s->upgraded));
+		out_int(s->out, "already_known", NULL, (long long)s->dups);
 	}
-	free(s->agg);
+	out_end_obj(s->out);
+	out_end_obj(s->out);
+	if (out_close(s->out) < 0)
+		kt_error(s->ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
+}
+
+/* Every input through the pipeline, then the summary. */
+static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
+{
+	static const struct pipeline_ops ops = { scan_file_begin, scan_on_report, scan_file_end };
+	struct pipeline_config cfg = { 0 };
+	struct pipeline *pl;
+
+	cfg.sym = s->ctx->sym;
+	cfg.cls = classifier_new(s->ctx->rules, src);
+	cfg.force_text = s->force_text;
+	if (cfg.sym)
+		classifier_set_layout(cfg.cls, dwarf_layout, cfg.sym);
+	hashmap_init(&s->aggs, agg_eq, 0);
+	if (s->fmt == KT_FMT_JSON)
+		json_begin(s);
+	pl = pipeline_new(s->ctx, &cfg, &ops, s);
+	pipeline_run(pl, argv, argc);
+	pipeline_free(pl);
+	if (s->fmt == KT_FMT_JSON)
+		json_end(s);
+	else
+		print_text(s);
+	classifier_free(cfg.cls);
+	agg_free(s);
 }
 
 struct scan_opts {
@@ -374,43 +390,11 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 		kt_error(ctx, KT_EXIT_SYMBOLS, src_dir, "--src: not a directory");
 		return KT_EXIT_SYMBOLS;
 	}
-	s.sym = ctx->sym;
 	src = srctree_new(src_dir);
-	s.cls = classifier_new(ctx->rules, src);
-	if (s.sym)
-		classifier_set_layout(s.cls, dwarf_layout, s.sym);
-	if (s.fmt == KT_FMT_JSON) {
-		s.out = out_new(stdout, KT_FMT_JSON);
-		out_begin_obj(s.out, NULL);
-		out_int(s.out, "schema_version", NULL, SCHEMA_VERSION);
-		out_begin_arr(s.out, "reports");
-	}
-
-	input_walk(ctx, argv, argc, scan_file, &s);
-
-	if (s.fmt == KT_FMT_JSON) {
-		out_end_arr(s.out);
-		out_begin_obj(s.out, "summary");
-		out_int(s.out, "files", NULL, (long long)s.files);
-		out_int(s.out, "reports", NULL, (long long)s.reports);
-		out_int(s.out, "device_origin", NULL, (long long)s.by_verdict[V_DEVICE_ORIGIN]);
-		out_int(s.out, "real_race", NULL, (long long)s.by_verdict[V_REAL_RACE]);
-		out_int(s.out, "unknown_origin", NULL, (long long)s.by_verdict[V_UNKNOWN_ORIGIN]);
-		out_int(s.out, "truncated", NULL, (long long)s.truncated);
-		if (ctx->store) {
-			out_int(s.out, "stored_new", NULL, (long long)(s.added + s.upgraded));
-			out_int(s.out, "already_known", NULL, (long long)s.dups);
-		}
-		out_end_obj(s.out);
-		out_end_obj(s.out);
-		if (out_close(s.out) < 0)
-			kt_error(ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
-	} else {
-		print_text(&s);
-	}
-	classifier_free(s.cls);
+	scan_run(&s, src, argv, argc);
+	if (!srctree_matched(src))
+		kt_warn(ctx, src_dir, "--src: none of the reports' source files is under it (is it the top of a kernel tree?)");
 	srctree_free(src);
-	agg_free(&s);
 	rc = s.findings ? KT_EXIT_FINDINGS : KT_EXIT_OK;
 	rc = cmd_finish_output(ctx, rc);
 	if (ctx->worst_exit > rc)

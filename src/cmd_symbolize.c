@@ -13,12 +13,12 @@
  * Every other line is copied as is.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmds.h"
+#include "input.h"
 #include "normalize.h"
 #include "parse.h"
 #include "sym.h"
@@ -92,7 +92,7 @@ static size_t tail_offset(const char *raw, size_t body, const char *text, size_t
 
 static void classify_line(struct symbolize *sy, struct pline *pl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false };
+	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
 	struct nline nl;
 	const char *ft;
 	size_t fn;
@@ -218,90 +218,64 @@ static void flush(struct symbolize *sy)
 /* "Linux version 6.1.0 ..." and "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1": the log's kernel. */
 static void check_release(struct symbolize *sy, const struct pline *pl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false };
-	const char *rel = sym_release(sy->sym), *p, *e;
+	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
+	const char *rel = sym_release(sy->sym);
 	struct nline nl;
-	size_t n;
+	char *got;
 
 	if (sy->release_checked || !rel)
 		return;
 	normalize_line(&sy->nz, &in, &nl);
-	p = nl.text;
-	e = nl.text + nl.len;
-	if (mem_startswith(p, nl.len, "Linux version ")) {
-		p += 14;
-	} else if (mem_startswith(p, nl.len, "CPU: ") && (p = memmem(nl.text, nl.len, " Comm: ", 7))) {
-		const char *t = memmem(p, (size_t)(e - p), "Not tainted ", 12);
-
-		if (t) {
-			p = t + 12;
-		} else if ((t = memmem(p, (size_t)(e - p), "Tainted: ", 9))) {
-			p = t + 9;
-			while (p < e && *p != ' ')
-				p++;     /* the taint flags */
-			while (p < e && *p == ' ')
-				p++;
-		} else {
-			return;
-		}
-	} else {
-		return;
-	}
-	for (n = 0; p + n < e && p[n] != ' '; n++)
-		;
-	if (!n)
+	got = report_line_release(nl.text, nl.len);
+	if (!got)
 		return;
 	sy->release_checked = true;
-	if (n != strlen(rel) || memcmp(p, rel, n)) {
+	if (strcmp(got, rel)) {
 		char *where = xasprintf("%s:%llu", sy->name, (unsigned long long)pl->lineno);
 
-		kt_warn(sy->ctx, where, "the log is from kernel %.*s, the vmlinux is %s: frames may not match", (int)n, p,
-			rel);
+		kt_warn(sy->ctx, where, "the log is from kernel %s, the vmlinux is %s: frames may not match", got, rel);
 		free(where);
 	}
+	free(got);
 }
 
 /* ---------------------------------------------------------------------- */
 
+/* A line as read: the text without its end of line, which goes to pl->eol. */
+static void take_line(struct pline *pl, const struct input_line *l)
+{
+	size_t n = l->len;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->eol = "";
+	if (l->newline) {
+		pl->eol = "\n";
+		if (n && l->text[n - 1] == '\r') {
+			n--;
+			pl->eol = "\r\n";
+		}
+	}
+	pl->raw = xstrndup(l->text, n);
+	pl->len = n;
+	pl->lineno = l->lineno;
+}
+
 static int symbolize_file(struct symbolize *sy, const char *path)
 {
-	FILE *fp;
-	char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
-	uint64_t lineno = 0;
-	int rc = 0;
+	struct input *in = input_open(sy->ctx, path);
+	struct input_line l;
+	int rc;
 
-	if (!strcmp(path, "-")) {
-		fp = stdin;
-		sy->name = "<stdin>";
-	} else {
-		fp = fopen(path, "r");
-		if (!fp) {
-			kt_error(sy->ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
-			return -1;
-		}
-		sy->name = path;
-	}
-	while ((len = getline(&line, &lcap, fp)) > 0) {
+	if (!in)
+		return -1;
+	input_set_mode(in, INPUT_RAW);
+	sy->name = input_name(in);
+	while ((rc = input_next(in, &l, false)) > 0) {
 		struct pline *pl;
-		size_t n = (size_t)len;
 
 		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
 		pl = &sy->lines[sy->nlines];
-		memset(pl, 0, sizeof(*pl));
-		pl->eol = "";
-		if (n && line[n - 1] == '\n') {
-			n--;
-			pl->eol = "\n";
-			if (n && line[n - 1] == '\r') {
-				n--;
-				pl->eol = "\r\n";
-			}
-		}
-		pl->raw = xstrndup(line, n);
-		pl->len = n;
-		pl->lineno = ++lineno;
+		take_line(pl, &l);
 		check_release(sy, pl);
 		classify_line(sy, pl);
 		sy->nlines++;
@@ -310,14 +284,9 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 			flush(sy);
 	}
 	flush(sy);
-	if (ferror(fp)) {
-		kt_error(sy->ctx, KT_EXIT_INPUT, sy->name, "read error: %s", strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	if (fp != stdin)
-		fclose(fp);
-	return rc;
+	input_close(in);
+	sy->name = NULL;
+	return rc < 0 ? -1 : 0;
 }
 
 struct symbolize_opts {

@@ -33,6 +33,7 @@ struct input {
 	uint64_t lineno;        /* number of the physical line at buf[start] */
 	uint64_t offset;        /* file offset of buf[start] */
 	bool skipping_rest;     /* inside a line longer than INPUT_MAX_LINE */
+	bool phys_newline;      /* the last physical line ended with a newline */
 	enum input_mode mode;
 	uint64_t linemode_until; /* do not skip before this file offset */
 	/* mail state */
@@ -209,6 +210,7 @@ static bool phys_line(struct input *in, const char **p, size_t *n, uint64_t *lin
 			*lineno = in->lineno;
 			*offset = in->offset;
 			*cut = true;
+			in->phys_newline = true;
 			in->start += len;
 			in->offset += len;
 			in->skipping_rest = true;
@@ -231,10 +233,11 @@ static bool phys_line(struct input *in, const char **p, size_t *n, uint64_t *lin
 	*lineno = in->lineno;
 	*offset = in->offset;
 	consumed = len + (nl < in->buf + in->end ? 1 : 0);
+	in->phys_newline = nl < in->buf + in->end;
 	in->start += consumed;
 	in->offset += consumed;
 	in->lineno++;
-	while (len && (*p)[len - 1] == '\r')
+	while (len && (*p)[len - 1] == '\r' && in->mode != INPUT_RAW)
 		len--;
 	*n = len;
 	return true;
@@ -617,12 +620,13 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			}
 			return in->err ? -1 : 0;
 		}
-		if (in->mode == INPUT_LOG) {
+		if (in->mode != INPUT_TEXT) {
 			out->text = p;
 			out->len = n;
 			out->lineno = lineno;
 			out->offset = offset;
 			out->cut = cut;
+			out->newline = in->phys_newline;
 			/* the buffer may not be NUL-terminated here: copy */
 			sbuf_reset(&in->line);
 			sbuf_add(&in->line, p, n);

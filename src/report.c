@@ -293,3 +293,94 @@ char *report_display_title(const struct report *r)
 	sbuf_adds(&sb, " (no BUG line)");
 	return sbuf_detach(&sb);
 }
+
+/* ---------------------------------------------------------------------- */
+/* the kernel release a line names */
+
+static bool rel_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool rel_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/*
+ * "X.Y... #N" at s[i] (X and Y digits, then anything but blanks and '#',
+ * spaces, '#', a digit): the release's end in *rel_end and the match's end
+ * in *end; else false, with *end where the next try may start.
+ */
+static bool rel_match_at(const char *s, size_t n, size_t i, size_t *rel_end, size_t *end)
+{
+	size_t j = i;
+
+	while (j < n && rel_digit(s[j]))
+		j++;
+	if (j == i || j >= n || s[j] != '.' || j + 1 >= n || !rel_digit(s[j + 1])) {
+		*end = j > i ? j : i + 1;
+		return false;
+	}
+	while (j < n && !rel_space(s[j]) && s[j] != '#')
+		j++;
+	*rel_end = j;
+	*end = j;     /* every start inside the release reaches the same place */
+	if (j >= n || s[j] != ' ')
+		return false;
+	while (j < n && s[j] == ' ')
+		j++;
+	if (j + 1 >= n || s[j] != '#' || !rel_digit(s[j + 1]))
+		return false;
+	for (j++; j < n && rel_digit(s[j]); j++)
+		;
+	*end = j;
+	return true;
+}
+
+char *report_cpu_line_release(const char *s, size_t n)
+{
+	const char *e = s + n, *t = NULL;
+	size_t i = 0, rel_start = 0, rel_end = 0, end, re;
+	bool found = false;
+
+	/* the last "X.Y... #N" of the line */
+	while (i < n) {
+		if (rel_match_at(s, n, i, &re, &end)) {
+			found = true;
+			rel_start = i;
+			rel_end = re;
+		}
+		i = end;
+	}
+	if (found)
+		return xstrndup(s + rel_start, rel_end - rel_start);
+	/* no "#N": the last token that looks like a release */
+	for (const char *c = s; c + 2 < e; c++)
+		if ((c == s || c[-1] == ' ') && rel_digit(c[0]) && memchr(c, '.', 4 < e - c ? 4 : (size_t)(e - c)))
+			t = c;
+	if (t) {
+		const char *te = t;
+
+		while (te < e && *te != ' ')
+			te++;
+		return xstrndup(t, (size_t)(te - t));
+	}
+	return NULL;
+}
+
+char *report_line_release(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	if (mem_startswith(s, n, "Linux version ")) {
+		s += 14;
+		n -= 14;
+		while (k < n && s[k] != ' ')
+			k++;
+		return k ? xstrndup(s, k) : NULL;
+	}
+	if (mem_startswith(s, n, "CPU: ") && memmem(s, n, " Comm: ", 7))
+		return report_cpu_line_release(s, n);
+	return NULL;
+}

@@ -1,11 +1,13 @@
 /* srctree.c - kernel source lines for evidence, read only under a known root. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "enrich.h"
 #include "srctree.h"
 
 #define MAX_SOURCE (8 * 1024 * 1024)
@@ -23,18 +25,84 @@ struct srctree {
 	char *root;            /* realpath of --src, or NULL */
 	struct srcfile *files;
 	size_t n, cap;
+	size_t found;          /* files of files[] that resolved */
 };
+
+static bool srctree_has(const char *dir, const char *name, bool want_dir)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	bool got = stat(path, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+
+	free(path);
+	return got;
+}
+
+/* How much dir looks like the top of a kernel tree: its files and top-level directories. */
+static int srctree_marks(const char *dir)
+{
+	int marks = 0;
+
+	if (srctree_has(dir, "MAINTAINERS", false) || srctree_has(dir, "Kbuild", false))
+		marks += 2;
+	if (srctree_has(dir, "Makefile", false))
+		marks++;
+	for (int i = 0; enrich_kernel_dirs[i] && marks < 2; i++)
+		if (srctree_has(dir, enrich_kernel_dirs[i], true))
+			marks++;
+	return marks;
+}
+
+/*
+ * A root with nothing of a kernel tree in it, but a single subdirectory that
+ * looks like one (a tree unpacked in it: linux-6.1/): that subdirectory.
+ */
+static char *srctree_find_below(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char *got = NULL;
+	int n = 0;
+
+	if (!d)
+		return NULL;
+	while ((de = readdir(d)) && n < 2) {
+		char *sub;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", root, de->d_name);
+		if (srctree_marks(sub) >= 2 && n++ == 0)
+			got = realpath(sub, NULL);
+		free(sub);
+	}
+	closedir(d);
+	if (n != 1) {
+		free(got);
+		return NULL;
+	}
+	return got;
+}
 
 struct srctree *srctree_new(const char *root)
 {
 	struct srctree *t = xcalloc(1, sizeof(*t));
 
 	if (root) {
-		char *rp = realpath(root, NULL);
+		char *rp = realpath(root, NULL), *below;
 
 		t->root = rp ? rp : xstrdup(root);
+		if (srctree_marks(t->root) == 0 && (below = srctree_find_below(t->root))) {
+			free(t->root);
+			t->root = below;
+		}
 	}
 	return t;
+}
+
+bool srctree_matched(const struct srctree *t)
+{
+	return !t || !t->root || !t->n || t->found;
 }
 
 void srctree_free(struct srctree *t)
@@ -120,6 +188,7 @@ static struct srcfile *load(struct srctree *t, const char *file, const char *com
 	f->path = resolve(t, file, comp_dir);
 	if (!f->path)
 		return f;
+	t->found++;
 	fp = fopen(f->path, "rb");
 	if (fp) {
 		struct sbuf sb = SBUF_INIT;

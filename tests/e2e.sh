@@ -413,6 +413,41 @@ expect_out "^--vmlinux PATH$" "--list-opts scan: an option and its argument"
 expect_out "^--no-db$" "--list-opts scan: a flag"
 expect_out "^--quiet$" "--list-opts scan: the global options too"
 
+echo "== rules list, scan --src above the tree, many distinct reports"
+run "$BIN" rules list
+if grep -q '%-20s' "$TMP/out"; then bad "rules list prints a format for the member's name"; else ok; fi
+expect_out "^  member idx                  offset 2    size 2$" "rules list aligns the member's name"
+run "$BIN" rules list --format json
+expect_eq "$(jq_py 'd["rules"][0]["members"][0]["name"]')" "producer" "rules list JSON: the member's name as is"
+# a syzbot-style report (the log gives file:line) and the tree it was built from, one level down
+mkdir -p "$TMP/up/linux-6.1/drivers/virtio" "$TMP/notree/stuff"
+awk 'BEGIN { for (i = 1; i < 900; i++) print (i == 787 ? "\treturn vq->last_used_idx != virtio16_to_cpu(vq->vq.vdev, vq->split.vring.used->idx);" : "/* line " i " */") }' \
+	>"$TMP/up/linux-6.1/drivers/virtio/virtio_ring.c"
+touch "$TMP/up/linux-6.1/Makefile" "$TMP/up/linux-6.1/MAINTAINERS"
+awk '/BUG: KCSAN/ { p = 1 } p { print; if (++n >= 19) exit }' fixtures/virtio-blk-console.log | tr -d '\r' |
+	sed 's|^\(.*\)  virtqueue_get_buf_ctx_split+0x5e/0x200$|\1  more_used_split drivers/virtio/virtio_ring.c:787 [inline]\n\1  virtqueue_get_buf_ctx_split+0x5e/0x200 drivers/virtio/virtio_ring.c:806|' \
+	>"$TMP/syz.log"
+run "$BIN" scan --no-db --src "$TMP/up/linux-6.1" "$TMP/syz.log"
+expect_out "virtio_ring.c:787 \(source checked\)" "scan --src TREE reads the source"
+run "$BIN" scan --no-db --src "$TMP/up" "$TMP/syz.log"
+expect_out "virtio_ring.c:787 \(source checked\)" "scan --src one level above the tree finds the tree"
+if [ -s "$TMP/err" ]; then bad "scan --src above the tree: no warning expected: $(cat "$TMP/err")"; else ok; fi
+run "$BIN" scan --no-db --src "$TMP/notree" "$TMP/syz.log"
+expect_rc 0 "scan --src without a tree under it still scans"
+expect_err "notree: --src: none of the reports' source files is under it" "scan --src without a tree says nothing matched"
+# many distinct reports: one row each, in the order first seen
+awk '/BUG: KCSAN/ { p = 1 } p { print; if (++n >= 19) exit }' fixtures/virtio-blk-console.log | tr -d '\r' >"$TMP/one.log"
+python3 -c '
+import sys
+one = open(sys.argv[1]).read()
+sys.stdout.write("".join(one.replace("virtqueue_get_buf_ctx_split", "f%d" % (i % 2000)) for i in range(4000)))' \
+	"$TMP/one.log" >"$TMP/many.log"
+run "$BIN" scan --no-db "$TMP/many.log"
+expect_out "^4000 KCSAN reports \(2000 distinct\)" "4000 reports of 2000 signatures are counted"
+expect_eq "$(grep -E '^    KCSAN' "$TMP/out" | sed -n '1p;$p' | tr '\n' ' ')" \
+	"    KCSAN: data-race in f0     KCSAN: data-race in f1999 " "rows in the order first seen"
+expect_eq "$(grep -c '^2x ' "$TMP/out")" 2000 "every row counts its two occurrences"
+
 echo
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -16,7 +16,7 @@
 # same name.  Where addr2line is wrong, the case is named below with its
 # reason, and checked against a second opinion (elfutils' eu-addr2line).
 #
-# Skips (exit 0, with a message) when $SHARED/kernel is absent.  The
+# Skips (exit 0, with a message) when $SHARED/kernel is absent; fails then under CI=true.  The
 # decompressed vmlinux and modules are cached under build/kernel-cache/.
 #
 #   SAMPLE=N   random frames from the vmlinux (default 2000; 0: logs only)
@@ -27,15 +27,17 @@ K=$SHARED/kernel
 BIN=${BIN:-$PWD/kcsan-triage}
 SAMPLE=${SAMPLE:-2000}
 
-if [ ! -f "$K/vmlinux.xz" ] || ! ls "$K"/console-*.log >/dev/null 2>&1; then
-	echo "== kernel: skipped ($K not present)"
+# skip WHY: exit 0 with a note, except under CI (CI=true), where every suite must run
+skip() {
+	[ "${CI:-}" = true ] && { echo "FAIL: kernel: $1 (CI=true: every suite must run)"; exit 1; }
+	echo "== kernel: skipped ($1)"
 	exit 0
+}
+if [ ! -f "$K/vmlinux.xz" ] || ! ls "$K"/console-*.log >/dev/null 2>&1; then
+	skip "$K not present"
 fi
 for tool in addr2line readelf xz; do
-	if ! command -v $tool >/dev/null; then
-		echo "== kernel: skipped ($tool not installed)"
-		exit 0
-	fi
+	command -v $tool >/dev/null || skip "$tool not installed"
 done
 SECOND=$(command -v eu-addr2line || true)
 

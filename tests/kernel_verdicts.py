@@ -25,6 +25,7 @@ def main():
     args, extra = split_extra(sys.argv[1:])
     binary, logs = args[0], args[1:]
     with_src = any(a.startswith("--src") for a in extra)
+    with_vmlinux = any(a.startswith("--vmlinux") for a in extra)
     bad = n = 0
     for log in logs:
         doc, err = scan_json(binary, log, extra)
@@ -51,7 +52,8 @@ def main():
                 bad += 1
                 print("FAIL %s %s: got %s, expected %s" % (where, r["title"], got, want[0]))
                 print("     %s" % r["evidence"])
-    print("kernel verdicts%s: %d/%d right" % (" (with --src)" if with_src else "", n - bad, n))
+    label = " (with --vmlinux and --src)" if with_src else " (with --vmlinux)" if with_vmlinux else ""
+    print("kernel verdicts%s: %d/%d right" % (label, n - bad, n))
     sys.exit(1 if bad else 0)
 
 

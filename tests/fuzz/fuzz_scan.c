@@ -1,7 +1,7 @@
 /*
- * fuzz_scan.c - a fuzz target for the whole text pipeline: the reader (with
- * its mail decodings), the normalizer, the parser, the classifier and the
- * JSON renderer, on arbitrary bytes.
+ * fuzz_scan.c - a fuzz target for the whole text pipeline (pipeline.h: the
+ * reader with its mail decodings, the normalizer, the parser, the classifier,
+ * the enrich stage) and the JSON renderer, on arbitrary bytes.
  *
  *   make fuzz                  libFuzzer (clang), runs until stopped
  *   build/fuzz/replay FILE...  the same code under gcc, over saved inputs
@@ -14,9 +14,8 @@
 #include <unistd.h>
 
 #include "classify.h"
-#include "input.h"
-#include "normalize.h"
 #include "parse.h"
+#include "pipeline.h"
 #include "render.h"
 #include "rules.h"
 
@@ -25,11 +24,10 @@ static struct rules *rules;
 static struct classifier *cls;
 static FILE *devnull;
 
-static void emit(struct report *r, void *data)
+static void emit(struct report *r, const struct enrichment *e, void *data)
 {
 	struct out *o = data;
 
-	classify_report(cls, r);
 	render_report(o, r, DETAIL_FULL);
 	report_free(r);
 }
@@ -47,13 +45,11 @@ static void setup(void)
 /* Scan data as a file would be scanned, in the given mode. */
 static void scan_bytes(const uint8_t *data, size_t size, bool text)
 {
+	static const struct pipeline_ops ops = { NULL, emit, NULL };
+	struct pipeline_config cfg = { .cls = cls, .force_text = text };
 	int fd = memfd_create("fuzz", 0);
 	char path[64];
-	struct input *in;
-	struct parser *p;
-	struct normalizer nz = { 0 };
-	struct input_line l;
-	struct nline nl;
+	struct pipeline *pl;
 	struct out *o;
 
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
@@ -62,25 +58,14 @@ static void scan_bytes(const uint8_t *data, size_t size, bool text)
 		return;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	in = input_open(&ctx, path);
-	close(fd);
-	if (!in)
-		return;
-	if (text)
-		input_set_mode(in, INPUT_TEXT);
 	o = out_new(devnull, KT_FMT_JSON);
 	out_begin_arr(o, NULL);
-	p = parser_new("fuzz", emit, o);
-	while (input_next(in, &l, parser_idle(p)) > 0) {
-		normalize_line(&nz, &l, &nl);
-		parser_feed(p, &nl);
-	}
-	parser_finish(p);
+	pl = pipeline_new(&ctx, &cfg, &ops, o);
+	pipeline_run_file(pl, path);
+	pipeline_free(pl);
+	close(fd);
 	out_end_arr(o);
 	out_close(o);
-	parser_free(p);
-	normalizer_release(&nz);
-	input_close(in);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,12 +1,15 @@
 /* Unit tests: the reader (quoted-printable, base64, the idle skip, long lines), the
- * JSON writer, report identity, the rules parser and member fitting. */
+ * pipeline and its enrich stage, the JSON writer, report identity, the rules
+ * parser and member fitting. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "unit.h"
 
+#include "enrich.h"
 #include "input.h"
+#include "pipeline.h"
 #include "render.h"
 #include "report.h"
 #include "rules.h"
@@ -177,6 +180,114 @@ static void test_giant_line(void)
 	sbuf_release(&nums);
 }
 
+/* What the pipeline hands out: files and reports, in order, with their subsystem. */
+static void pl_begin(const char *name, void *data)
+{
+	sbuf_addf(data, "begin %s|", strrchr(name, '/') + 1);
+}
+
+static void pl_report(struct report *r, const struct enrichment *e, void *data)
+{
+	sbuf_addf(data, "report %s:%llu %s %s|", strrchr(r->source, '/') + 1, (unsigned long long)r->line,
+		  r->title ? r->title : "-", e->subsystem ? e->subsystem : "-");
+	report_free(r);
+}
+
+static void pl_end(const char *name, int rc, void *data)
+{
+	sbuf_addf(data, "end %s %d|", strrchr(name, '/') + 1, rc);
+}
+
+static void test_pipeline(void)
+{
+	static const struct pipeline_ops ops = { pl_begin, pl_report, pl_end };
+	const char *log =
+		"[    1.0] hello\n"
+		"[    2.0] ==================================================================\n"
+		"[    2.0] BUG: KCSAN: data-race in tick_nohz_next_event (kernel/time/tick-sched.c:815)\n"
+		"[    2.0] \n"
+		"[    2.0] race at unknown origin, with read to 0xffffffff8a0c7d40 of 8 bytes by interrupt on cpu 0:\n"
+		"[    2.0] tick_nohz_next_event (kernel/time/tick-sched.c:815)\n"
+		"[    2.0] menu_select (drivers/cpuidle/governors/menu.c:284)\n"
+		"[    2.0] \n"
+		"[    2.0] Reported by Kernel Concurrency Sanitizer on:\n"
+		"[    2.0] CPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.3.0 #12\n"
+		"[    2.0] ==================================================================\n";
+	char *path = write_file("pl.log", log, strlen(log)), *missing = xasprintf("%s/none.log", tmpdir);
+	char *args[] = { path, missing };
+	struct ctx ctx = { 0 };
+	struct sbuf got = SBUF_INIT;
+	struct pipeline *pl;
+	int saved;
+
+	ctx.quiet = 1;
+	pl = pipeline_new(&ctx, NULL, &ops, &got);
+	saved = quiet_stderr();
+	pipeline_run(pl, args, 2);
+	restore_stderr(saved);
+	pipeline_free(pl);
+	CHECK_STR(got.buf, "begin pl.log|report pl.log:3 KCSAN: data-race in tick_nohz_next_event kernel|end pl.log 0|");
+	CHECK_INT(ctx.errors, 1);   /* the missing file, said once */
+	free(missing);
+	free(path);
+	sbuf_release(&got);
+}
+
+static void subsystem_case(const char *file, const char *module, const char *want)
+{
+	struct report *r = report_new();
+	struct enrichment e;
+	struct frame *f;
+
+	r->nacc = 1;
+	f = access_add_frame(&r->acc[0]);
+	f->func = xstrdup("f");
+	f->module = module ? xstrdup(module) : NULL;
+	f->file = file ? xstrdup(file) : NULL;
+	enrich_report(r, &e);
+	CHECK_STR(e.subsystem, want);
+	enrichment_release(&e);
+	report_free(r);
+}
+
+static void test_enrich(void)
+{
+	subsystem_case("drivers/virtio/virtio_ring.c", NULL, "drivers/virtio");
+	subsystem_case("/usr/src/linux-6.1/drivers/virtio/virtio_ring.c", "virtio_ring", "drivers/virtio");
+	subsystem_case("/usr/src/linux-6.1/mm/slub.c", NULL, "mm");
+	subsystem_case("kernel/sched/core.c", NULL, "kernel");
+	subsystem_case("/build/net/ipv4/tcp.c", NULL, "net/ipv4");
+	subsystem_case("foo.c", NULL, "foo.c");
+	subsystem_case(NULL, "virtio_console", "[virtio_console]");
+	subsystem_case(NULL, NULL, NULL);
+	CHECK_STR(enrich_tree_path("/a/b/include/linux/x.h"), "include/linux/x.h");
+	CHECK(enrich_tree_path("/a/mydrivers/x.c") == NULL);
+	CHECK(enrich_tree_path("x.c") == NULL);
+}
+
+static void release_case(const char *line, const char *want)
+{
+	char *got = report_line_release(line, strlen(line));
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+static void test_release(void)
+{
+	release_case("CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.192 #1 ", "6.1.192");
+	/* taint flags with blanks between them */
+	release_case("CPU: 0 PID: 322 Comm: t Tainted: G                 N 6.1.192 #1 ", "6.1.192");
+	release_case("CPU: 2 UID: 0 PID: 2817 Comm: fsstress Tainted: G        W          6.13.0-rc3-00120-gabcdef012345 #44 PREEMPT_{RT,(full)} ",
+		     "6.13.0-rc3-00120-gabcdef012345");
+	release_case("CPU: 0 PID: 1 Comm: x Not tainted 5.4.0-rc1+", "5.4.0-rc1+");
+	release_case("Linux version 6.1.192 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP",
+		     "6.1.192");
+	release_case("CPU: 0 PID: 1 at kernel/x.c:1", NULL);
+	release_case("Linux version ", NULL);
+	release_case("hello 6.1.0 #1", NULL);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -336,6 +447,7 @@ int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
+		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules), { NULL, NULL },
 	};
 	int rc;

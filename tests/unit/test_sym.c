@@ -56,7 +56,7 @@ static bool build(void)
 		return built;
 	tried = true;
 	if (sh("command -v gcc >/dev/null && command -v addr2line >/dev/null && command -v nm >/dev/null") != 0) {
-		printf("test_sym: gcc, nm or addr2line missing: ELF fixture tests skipped\n");
+		UNIT_MISSING("gcc, nm or addr2line");
 		return false;
 	}
 	if (!mkdtemp(tmpdir))
@@ -79,7 +79,7 @@ static bool build(void)
 	rc = sh(cmd);
 	free(cmd);
 	if (rc != 0) {
-		printf("test_sym: building fixtures/elf failed: ELF fixture tests skipped\n");
+		UNIT_MISSING("a build of fixtures/elf");
 		return false;
 	}
 	if (sh("command -v xz >/dev/null") == 0) {

@@ -39,6 +39,16 @@ static const char *unit_current;
 	} \
 } while (0)
 
+/*
+ * A test's prerequisite (a compiler, a tool) is missing: that is a failure,
+ * never a silent pass with nothing checked.
+ */
+#define UNIT_MISSING(what) do { \
+	unit_checks++; \
+	unit_failures++; \
+	fprintf(stderr, "%s: %s: %s missing, so nothing could be checked\n", __FILE__, unit_current, what); \
+} while (0)
+
 /* Errors go to stderr whatever ctx->quiet says: keep the expected ones out of the test's output. */
 static inline int quiet_stderr(void)
 {

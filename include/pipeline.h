@@ -1,0 +1,44 @@
+/*
+ * pipeline.h - the stages in order, for every file of a command:
+ *
+ *	read -> normalize -> join + parse -> symbolize -> classify -> enrich
+ *
+ * (the parser joins wrapped lines while it recognizes reports).  Finished
+ * reports go to a callback; the pipeline prints nothing itself and says
+ * what went wrong through the context's diagnostics.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include "enrich.h"
+#include "report.h"
+
+struct symbolizer;
+struct classifier;
+
+struct pipeline_config {
+	struct symbolizer *sym;    /* NULL: frames stay as the log gave them */
+	struct classifier *cls;    /* NULL: no verdict */
+	bool force_text;           /* read every file as mail or prose (every line to the parser) */
+};
+
+struct pipeline_ops {
+	/* a file was opened, under the name the reader gives it (may be NULL) */
+	void (*file_begin)(const char *name, void *data);
+	/* a finished report: the callee owns r; e is valid during the call */
+	void (*report)(struct report *r, const struct enrichment *e, void *data);
+	/* the file was read to its end (rc 0) or to a read error (rc -1, reported) (may be NULL) */
+	void (*file_end)(const char *name, int rc, void *data);
+};
+
+struct pipeline;
+
+struct pipeline *pipeline_new(struct ctx *ctx, const struct pipeline_config *cfg, const struct pipeline_ops *ops,
+			      void *data);
+/* Run one file ("-" is standard input): 0, or -1 when it could not be opened or read (reported). */
+int pipeline_run_file(struct pipeline *pl, const char *path);
+/* Run every file args name (directories recursively, as input_walk() does). */
+void pipeline_run(struct pipeline *pl, char *const *args, int nargs);
+void pipeline_free(struct pipeline *pl);
+
+#endif
