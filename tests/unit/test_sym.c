@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "parse.h"
 #include "sym.h"
 #include "unit.h"
@@ -573,41 +574,41 @@ static void test_struct_member(void)
 
 	if (!build() || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
 		return;
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "idx", &off, &size, &stride), 1);
 	CHECK_INT(off, 2);
 	CHECK_INT(size, 2);
 	CHECK_INT(stride, 0);
-	CHECK_INT(sym_struct_member(s, NULL, "struct vring_used", "flags", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "struct vring_used", "flags", &off, &size, &stride), 1);
 	CHECK_INT(off, 0);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[].len", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "ring[].len", &off, &size, &stride), 1);
 	CHECK_INT(off, 8);
 	CHECK_INT(size, 4);
 	CHECK_INT(stride, 8);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[2].id", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "ring[2].id", &off, &size, &stride), 1);
 	CHECK_INT(off, 4 + 16);
 	/* a typedef'd anonymous struct, an anonymous union, a 2-d array, nesting */
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "word", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "word", &off, &size, &stride), 1);
 	CHECK_INT(off, 8);
 	CHECK_INT(size, 4);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "bytes[3]", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "bytes[3]", &off, &size, &stride), 1);
 	CHECK_INT(off, 11);
 	CHECK_INT(size, 1);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "pairs[]", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "pairs[]", &off, &size, &stride), 1);
 	CHECK_INT(off, 12);
 	CHECK_INT(stride, 16);
 	CHECK_INT(size, 16);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1][1].len", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "ring.pairs[1][1].len", &off, &size, &stride), 1);
 	CHECK_INT(off, 8 + 12 + 16 + 8 + 4);
 	CHECK_INT(size, 4);
 	CHECK_INT(stride, 8);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1].len", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "used", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "ring.pairs[1].len", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "used", &off, &size, &stride), 1);
 	CHECK_INT(size, sizeof(void *));
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "nosuch", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx[]", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "no_such_struct", "idx", &off, &size, &stride), -1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "nosuch", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "idx[]", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "no_such_struct", "idx", &off, &size, &stride), -1);
 	/* a module's types */
-	CHECK_INT(sym_struct_member(s, "fix_mod", "fix_state", "last", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, "fix_mod"), "fix_state", "last", &off, &size, &stride), 1);
 	CHECK_INT(off, 4);
 	sym_close(s);
 }
