@@ -152,6 +152,13 @@ static struct agg *agg_find(struct scan *s, const char sig[33])
 	return NULL;
 }
 
+/* A module whose frames the symbolizer could not resolve: said once. */
+static void warn_module(const char *module, const char *problem, void *data)
+{
+	(void)module;
+	kt_warn(data, NULL, "%s: its frames are not symbolized", problem);
+}
+
 static void on_report(struct report *r, void *data)
 {
 	struct scan *s = data;
@@ -172,6 +179,7 @@ static void on_report(struct report *r, void *data)
 				"match are said so, the others may still be off", r->kernel, rel);
 		}
 		sym_annotate_report(s->sym, r);
+		sym_drain_problems(s->sym, warn_module, s->ctx);
 	}
 	classify_report(s->cls, r);
 	subsystem = subsystem_of(r);

@@ -718,6 +718,58 @@ static void test_annotate(void)
 	sym_close(s);
 }
 
+struct problems {
+	int n;
+	char *module, *problem;
+};
+
+static void count_problem(const char *module, const char *problem, void *data)
+{
+	struct problems *p = data;
+
+	p->n++;
+	free(p->module);
+	free(p->problem);
+	p->module = xstrdup(module);
+	p->problem = xstrdup(problem);
+}
+
+/* Trouble with a module is kept, once per module, for the command to say: nothing is printed. */
+static void test_module_problems(void)
+{
+	struct problems p = { 0 };
+	struct ctx ctx;
+	struct symbolizer *s;
+	const struct sym_result *r;
+
+	if (!build())
+		return;
+	s = open_fixture(&ctx, SYM_LIBDW, NULL);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 0);
+	r = sym_resolve(s, "nosuchmod", "fix_work", 0x10, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	r = sym_resolve(s, "nosuchmod", "fix_work", 0x14, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+	CHECK_INT(r->status, SYM_OK);
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 1);
+	CHECK_STR(p.module, "nosuchmod");
+	CHECK(p.problem && strstr(p.problem, "module nosuchmod: no nosuchmod.ko under "));
+	/* said once: neither a second drain nor a new frame of the module brings it back */
+	r = sym_resolve(s, "nosuchmod", "other", 0x1, 0x40, true);
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 1);
+	CHECK_INT(ctx.warnings, 0);
+	free(p.module);
+	free(p.problem);
+	sym_close(s);
+}
+
 static void test_cleanup(void)
 {
 	cleanup();
@@ -726,4 +778,5 @@ static void test_cleanup(void)
 
 UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
 	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
-	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_cleanup))
+	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_module_problems),
+	  TEST(test_cleanup))
