@@ -58,6 +58,8 @@ Dwarf *elfobj_dwarf(struct elfobj *o, Dwarf_Addr *bias);
 /* Does the object have a .debug_info (or .zdebug_info) section? */
 bool elfobj_has_debug_info(const struct elfobj *o);
 
+/* The size in the file of the section of that name (0 for SHT_NOBITS), or -1 if there is none. */
+int64_t elfobj_section_size(const struct elfobj *o, const char *name);
 size_t elfobj_nsections(const struct elfobj *o);
 const struct elf_section *elfobj_section(const struct elfobj *o, size_t idx);
 /* The executable section holding a libdwfl address, or NULL. */

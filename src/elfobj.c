@@ -9,6 +9,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -92,7 +93,7 @@ static const char *elfobj_file_kind(const char *path)
 	return "data";
 }
 
-/* Decompress what remains of f through ds into *out (*len bytes, *cap allocated); NULL or an error. */
+/* Decompress what remains of f through ds into *out (*len bytes); NULL, or an error. */
 static const char *elfobj_zstd_stream(FILE *f, ZSTD_DStream *ds, char **out, size_t *len)
 {
 	size_t cap = 0, n, inmax = ZSTD_DStreamInSize(), ret = 1;
@@ -239,6 +240,99 @@ static bool elfobj_load_symbols(struct elfobj *o)
 	return true;
 }
 
+static uint64_t elfobj_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* The architecture an ELF header names, when it is not little-endian 64-bit x86-64: an error, else NULL. */
+static const char *elfobj_check_machine(struct elfobj *o, const unsigned char *ident, unsigned machine)
+{
+	static const struct { unsigned machine; const char *name; } names[] = {
+		{ EM_386, "i386" }, { EM_ARM, "arm" }, { EM_AARCH64, "aarch64" }, { EM_MIPS, "mips" },
+		{ EM_PPC, "ppc" }, { EM_PPC64, "ppc64" }, { EM_S390, "s390" }, { EM_SPARCV9, "sparc64" },
+		{ EM_RISCV, "riscv" }, { EM_X86_64, "x86-64" },
+	};
+	const char *name = NULL;
+	bool be = ident[EI_DATA] == ELFDATA2MSB;
+
+	if (ident[EI_CLASS] == ELFCLASS64 && ident[EI_DATA] == ELFDATA2LSB && machine == EM_X86_64)
+		return NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].machine == machine)
+			name = names[i].name;
+	return strpool_internf(o->pool, "%s: an ELF for %s%s%s (%s), not for x86-64: only x86-64 kernels can be read",
+			       o->path, be ? "big-endian " : "", name ? name : "machine ",
+			       name ? "" : strpool_internf(o->pool, "%u", machine),
+			       ident[EI_CLASS] == ELFCLASS32 ? "32-bit" : ident[EI_CLASS] == ELFCLASS64 ? "64-bit" : "?-bit");
+}
+
+/* Where the sections of a 64-bit ELF end, from its table of sections (0 if unreadable). */
+static uint64_t elfobj_sections_end(int fd, uint64_t shoff, uint64_t shnum)
+{
+	unsigned char sh[64];
+	uint64_t end = 0;
+
+	for (uint64_t i = 0; i < shnum; i++) {
+		uint64_t off, size;
+
+		if (pread(fd, sh, sizeof(sh), (off_t)(shoff + i * sizeof(sh))) != (ssize_t)sizeof(sh))
+			return 0;
+		if (elfobj_le(sh + 4, 4) == SHT_NOBITS)
+			continue;
+		off = elfobj_le(sh + 24, 8);
+		size = elfobj_le(sh + 32, 8);
+		if (off + size >= off && off + size > end)
+			end = off + size;
+	}
+	return end;
+}
+
+/* A plain ELF file, before libelf reads it: the architecture, and whether all of it is there.  NULL if fine. */
+static const char *elfobj_check_file(struct elfobj *o)
+{
+	unsigned char h[64];
+	int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t got;
+	uint64_t end = sizeof(h), shoff, shnum, phend;
+	const char *err = NULL;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;   /* libdwfl says why */
+	}
+	got = pread(fd, h, sizeof(h), 0);
+	if (got >= 20)
+		err = elfobj_check_machine(o, h, h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[18] << 8 | h[19]
+									     : (unsigned)elfobj_le(h + 18, 2));
+	if (!err && got == (ssize_t)sizeof(h)) {
+		shoff = elfobj_le(h + 40, 8);
+		shnum = elfobj_le(h + 60, 2);
+		phend = elfobj_le(h + 32, 8) + elfobj_le(h + 56, 2) * elfobj_le(h + 54, 2);
+		if (shoff && shoff < UINT64_MAX / 2 && shoff + shnum * 64 > end)
+			end = shoff + shnum * 64;
+		if (phend > end && phend < UINT64_MAX / 2)
+			end = phend;
+		if (end <= (uint64_t)st.st_size && shoff) {
+			uint64_t secend = elfobj_sections_end(fd, shoff, shnum);
+
+			if (secend > end)
+				end = secend;
+		}
+	}
+	if (!err && end > (uint64_t)st.st_size)
+		err = strpool_internf(o->pool, "%s: truncated at byte %llu of %llu", o->path,
+				      (unsigned long long)st.st_size, (unsigned long long)end);
+	close(fd);
+	return err;
+}
+
 /* Report the file to libdwfl and get its ELF; false with o->error set. */
 static bool elfobj_report(struct elfobj *o, const char *kind)
 {
@@ -292,12 +386,16 @@ struct elfobj *elfobj_open(struct strpool *pool, const char *name, const char *p
 		o->error = strpool_internf(pool, "%s: %s", path, dwfl_errmsg(-1));
 		return o;
 	}
+	if (!strcmp(kind, "elf") && (o->error = elfobj_check_file(o)))
+		return o;
 	if (!elfobj_report(o, kind))
 		return o;
 	if (!o->elf || !gelf_getehdr(o->elf, &eh)) {
 		o->error = strpool_internf(pool, "%s: %s", path, dwfl_errmsg(-1));
 		return o;
 	}
+	if ((o->error = elfobj_check_machine(o, eh.e_ident, eh.e_machine)))
+		return o;
 	o->is_rel = eh.e_type == ET_REL;
 	elfobj_load_sections(o);
 	if (!elfobj_load_symbols(o))
@@ -552,4 +650,20 @@ const char *elfobj_symbol_data(struct elfobj *o, const struct elf_sym *y, size_t
 		return NULL;
 	*avail = d->d_size - off;
 	return (const char *)d->d_buf + off;
+}
+
+int64_t elfobj_section_size(const struct elfobj *o, const char *name)
+{
+	size_t shstrndx;
+
+	if (!o->elf || elf_getshdrstrndx(o->elf, &shstrndx) != 0)
+		return -1;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(o->elf, scn));) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(o->elf, shstrndx, sh.sh_name)) && !strcmp(n, name))
+			return sh.sh_type == SHT_NOBITS ? 0 : (int64_t)sh.sh_size;
+	}
+	return -1;
 }

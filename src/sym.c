@@ -362,6 +362,9 @@ struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
 	}
 	if (!obj_has_dwarf(s, s->vmlinux))
 		kt_warn(ctx, opt->vmlinux, "no DWARF debug information: frames get function names only, no file:line");
+	else if (elfobj_section_size(s->vmlinux->elf, ".debug_line") <= 0)
+		kt_warn(ctx, opt->vmlinux, "DWARF without line tables (.debug_line is empty or missing): frames get "
+			"function names and inline levels, no file:line");
 	return s;
 fail:
 	sym_close(s);
