@@ -29,7 +29,6 @@ struct elf_sym {
 	uint64_t addr;      /* in libdwfl's address space (ET_REL: its layout of the sections) */
 	uint64_t value;     /* st_value as in the file (ET_REL: offset in its section) */
 	uint64_t esize;     /* st_size */
-	uint64_t ksize;     /* kallsyms' size: set by elfobj_ksize() */
 	const char *name;   /* in the ELF string table: valid while the object is open */
 	uint32_t shndx;
 	uint8_t type;       /* STT_FUNC, STT_NOTYPE, ... */
@@ -71,10 +70,11 @@ struct elf_sym *elfobj_sym(struct elfobj *o, uint32_t idx);
 struct elf_sym *elfobj_sym_named(struct elfobj *o, const char *name);
 struct elf_sym *elfobj_sym_next_named(struct elfobj *o, struct elf_sym *y);
 /*
- * Set y->ksize, the size kallsyms prints: the distance to the next symbol
- * of its section (or to the section's end).  Returns whether one follows.
+ * The size kallsyms prints of y into *ksize: the distance to the next
+ * symbol of its section (or to the section's end).  Returns whether one
+ * follows.
  */
-bool elfobj_ksize(struct elfobj *o, struct elf_sym *y);
+bool elfobj_ksize(struct elfobj *o, const struct elf_sym *y, uint64_t *ksize);
 /* The symbol containing a libdwfl address (a function among aliases), or NULL. */
 const struct elf_sym *elfobj_symbol_at(struct elfobj *o, uint64_t addr);
 /* A symbol's bytes in its section's data (*avail of them), or NULL. */

@@ -211,7 +211,6 @@ static const char *elfobj_sym_info(struct elfobj *o, int i, struct elf_sym *y)
 	y->addr = addr;
 	y->value = sym.st_value;
 	y->esize = sym.st_size;
-	y->ksize = 0;
 	y->name = name;
 	y->shndx = shndx;
 	y->type = (uint8_t)type;
@@ -580,7 +579,7 @@ static uint32_t elfobj_by_addr_upper(const struct elfobj *o, uint32_t shndx, uin
  * ELF size leaves the padding out).  Returns whether another symbol follows
  * in the section; when none does, the size runs to the section's end.
  */
-bool elfobj_ksize(struct elfobj *o, struct elf_sym *y)
+bool elfobj_ksize(struct elfobj *o, const struct elf_sym *y, uint64_t *ksize)
 {
 	const struct elf_section *sec = &o->secs[y->shndx];
 	uint64_t next = sec->addr + sec->size;
@@ -605,7 +604,7 @@ bool elfobj_ksize(struct elfobj *o, struct elf_sym *y)
 			}
 		}
 	}
-	y->ksize = next > y->addr ? next - y->addr : 0;
+	*ksize = next > y->addr ? next - y->addr : 0;
 	return found;
 }
 

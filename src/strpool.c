@@ -10,7 +10,6 @@
 
 struct strpool_ent {
 	struct hashmap_entry ent;
-	size_t len;
 	char str[];
 };
 
@@ -29,7 +28,8 @@ static bool strpool_eq(const struct hashmap_entry *e, const struct hashmap_entry
 	const struct strpool_key *k = keydata;
 
 	(void)key;
-	return x->len == k->len && !memcmp(x->str, k->str, k->len);
+	/* k->str has no NUL in its len bytes: x->str is at least as long when they agree that far */
+	return !strncmp(x->str, k->str, k->len) && !x->str[k->len];
 }
 
 struct strpool *strpool_new(void)
@@ -50,16 +50,21 @@ void strpool_free(struct strpool *p)
 
 const char *strpool_intern_n(struct strpool *p, const char *str, size_t n)
 {
-	struct strpool_key k = { str, n };
-	uint64_t h = kt_hash_mem(str, n);
-	struct hashmap_entry *e = hashmap_get(&p->map, h, NULL, &k);
+	const char *nul = memchr(str, 0, n);
+	struct strpool_key k;
+	uint64_t h;
+	struct hashmap_entry *e;
 	struct strpool_ent *x;
 
+	if (nul)
+		n = (size_t)(nul - str);   /* a C string ends there */
+	k = (struct strpool_key){ str, n };
+	h = kt_hash_mem(str, n);
+	e = hashmap_get(&p->map, h, NULL, &k);
 	if (e)
 		return container_of(e, struct strpool_ent, ent)->str;
 	x = xmalloc(sizeof(*x) + n + 1);
 	hashmap_entry_init(&x->ent, h);
-	x->len = n;
 	memcpy(x->str, str, n);
 	x->str[n] = 0;
 	hashmap_add(&p->map, &x->ent);

@@ -475,24 +475,28 @@ void sym_drain_problems(struct symbolizer *s, void (*fn)(const char *module, con
 		}
 }
 
-/* The symbol of that name and printed size the frame means, or NULL with r failed. */
+/* The symbol of that name and printed size the frame means (its kallsyms size in *ksize), or NULL with r failed. */
 static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const struct sym_entry *e,
-				   struct sym_result *r)
+				   struct sym_result *r, uint64_t *ksize)
 {
 	struct elf_sym *pick = NULL;
+	uint64_t pks = 0;
 	uint32_t ncand = 0;
 	struct sbuf sizes = SBUF_INIT;
 
 	for (struct elf_sym *y = elfobj_sym_named(o, e->func); y; y = elfobj_sym_next_named(o, y)) {
+		uint64_t ks;
 		bool last;
 
 		if (!y->exec)
 			continue;
 		ncand++;
-		last = !elfobj_ksize(o, y);
+		last = !elfobj_ksize(o, y, &ks);
 		if (!e->has_size) {
-			if (!pick)
+			if (!pick) {
 				pick = y;
+				pks = ks;
+			}
 			continue;
 		}
 		/*
@@ -500,11 +504,13 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 		 * Of the last symbol of a section the kernel counts the gap to
 		 * whatever it laid out next, which the file does not say.
 		 */
-		if (y->ksize == e->size || (y->esize && y->esize == e->size) || (last && e->size >= y->ksize && y->ksize)) {
-			if (!pick || (pick->ksize != e->size && y->ksize == e->size))
+		if (ks == e->size || (y->esize && y->esize == e->size) || (last && e->size >= ks && ks)) {
+			if (!pick || (pks != e->size && ks == e->size)) {
 				pick = y;
+				pks = ks;
+			}
 		}
-		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)y->ksize);
+		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)ks);
 	}
 	if (!ncand)
 		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "%s does not match: no symbol %s",
@@ -518,6 +524,7 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 			    strpool_internf(s->pool, "%s does not match: no %s of 0x%llx bytes (there are %u: %s)",
 					    elfobj_label(o), e->func, (unsigned long long)e->size, ncand, sizes.buf));
 	sbuf_release(&sizes);
+	*ksize = pks;
 	return pick;
 }
 
@@ -526,12 +533,12 @@ static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_en
 {
 	struct elfobj *o = so->elf;
 	struct sym_result *r = &e->res;
-	struct elf_sym *pick = pick_symbol(s, o, e, r);
-	uint64_t bound, back;
+	uint64_t ksize, bound, back;
+	struct elf_sym *pick = pick_symbol(s, o, e, r, &ksize);
 
 	if (!pick)
 		return false;
-	bound = e->has_size ? e->size : pick->ksize;
+	bound = e->has_size ? e->size : ksize;
 	if (e->off >= bound && !(e->off == 0 && bound == 0)) {
 		set_failure(r, SYM_BAD_OFFSET,
 			    strpool_internf(s->pool, "%s does not match: offset 0x%llx is beyond %s (0x%llx bytes)",
