@@ -2,8 +2,10 @@
  * elfobj.h - one object file of the kernel (the vmlinux or a module):
  * opened through libdwfl (which decompresses .xz, .gz and .bz2; .zst is
  * decompressed here with libzstd), its sections, its symbols by name and
- * by address, the sizes kallsyms prints, and its DWARF handle.  Strings it
- * hands out live in the pool it was opened with.
+ * by address, the sizes kallsyms prints, and its DWARF handle.  Objects
+ * for another machine than x86-64, and files cut short, are refused with
+ * an error that says so.  Strings it hands out live in the pool it was
+ * opened with.
  */
 #ifndef ELFOBJ_H
 #define ELFOBJ_H
