@@ -3,6 +3,7 @@
 #define SYM_H
 
 #include "report.h"
+#include "sym_result.h"
 
 enum sym_backend {
 	SYM_LIBDW,       /* our own index over libdw/libdwfl (default) */
@@ -15,37 +16,8 @@ struct sym_options {
 	enum sym_backend backend;
 };
 
-/* One level of an inline chain. */
-struct sym_loc {
-	char *func;       /* DWARF name of the (inlined) function; ELF symbol for the outermost */
-	char *file;       /* source file as DWARF names it (often absolute) */
-	char *comp_dir;   /* the compilation unit's DW_AT_comp_dir, or NULL */
-	int line, column; /* 0 when unknown */
-};
-
-enum sym_status {
-	SYM_OK,            /* chain is filled */
-	SYM_NO_SYMBOL,     /* no function of that name in the object's symbol table */
-	SYM_BAD_OFFSET,    /* the offset lies beyond the symbol's size */
-	SYM_SIZE_MISMATCH, /* symbols of that name exist, none has the printed size */
-	SYM_NO_MODULE,     /* the module's .ko was not found under the modules directory */
-	SYM_NO_DEBUGINFO,  /* no DWARF: chain has one level with the function name only */
-	SYM_NO_LINE,       /* DWARF has no line for the address */
-	SYM_ERROR,         /* the object could not be read */
-};
-
-struct sym_result {
-	enum sym_status status;
-	const char *symbol;      /* the ELF symbol that was chosen ("foo.isra.0") */
-	uint64_t addr;           /* the address looked up (return address - 1, or the address itself at offset 0) */
-	struct sym_loc *chain;   /* innermost first, as addr2line -f -i prints; the last one is the real function */
-	size_t nchain;
-	const char *note;        /* a sentence for people when status != SYM_OK */
-	const char *section;     /* modules: the section addr is relative to (".text"), as
-				    addr2line -j takes it; NULL for vmlinux (addr is absolute) */
-};
-
 struct symbolizer;
+struct layout;
 
 /* Open the vmlinux (and find modules lazily).  NULL, reported through ctx, if it cannot be used. */
 struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt);
@@ -101,13 +73,20 @@ const char *sym_release(struct symbolizer *s);
 bool sym_has_dwarf(struct symbolizer *s);
 
 /*
- * Layout from DWARF: struct NAME's member path ("idx", "ring[].id") in
- * vmlinux or the named module.  1 found (offset and size of the member,
- * stride of the innermost array on the path, 0 if none), 0 no such member,
- * -1 no such struct (or no DWARF).
+ * The struct layouts of vmlinux (module NULL) or of the named module, for
+ * layout_member() (layout.h); NULL if the object is not there or has no
+ * DWARF.
  */
-int sym_struct_member(struct symbolizer *s, const char *module, const char *struct_name,
-		      const char *member_path, uint64_t *offset, uint64_t *size, uint64_t *stride);
+struct layout *sym_layout(struct symbolizer *s, const char *module);
+
+/*
+ * Problems met with modules since the last call, one per module ever: a
+ * module not found (no modules directory, or no .ko of that name in it) or
+ * one that cannot be read.  fn gets each (module name, a sentence) in the
+ * order met.  The symbolizer prints nothing; commands say them.
+ */
+void sym_drain_problems(struct symbolizer *s, void (*fn)(const char *module, const char *problem, void *data),
+			void *data);
 
 /* Call fn for every function symbol of vmlinux and of every module found; stops when fn returns false. */
 void sym_foreach_function(struct symbolizer *s, bool (*fn)(const char *name, const char *module, void *data),

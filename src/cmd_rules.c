@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "layout.h"
 #include "render.h"
 #include "rules.h"
 #include "sym.h"
@@ -137,9 +138,9 @@ static enum check_state check_rule(struct ctx *ctx, struct out *o, const struct 
 			fhits += pattern_hits(&r->members[j].functions, k, fl, module ? NULL : &module);
 	for (size_t j = 0; j < r->nmembers && found < 0; j++)
 		if (r->members[j].dwarf) {
-			found = sym_struct_member(ctx->sym, module, r->name, r->members[j].name, &off, &size, &stride);
+			found = layout_member(sym_layout(ctx->sym, module), r->name, r->members[j].name, &off, &size, &stride);
 			if (found < 0 && module) {
-				found = sym_struct_member(ctx->sym, NULL, r->name, r->members[j].name, &off, &size, &stride);
+				found = layout_member(sym_layout(ctx->sym, NULL), r->name, r->members[j].name, &off, &size, &stride);
 				if (found >= 0)
 					module = NULL;
 			}
@@ -162,7 +163,7 @@ static enum check_state check_rule(struct ctx *ctx, struct out *o, const struct 
 
 		if (!m->dwarf)
 			continue;
-		got = sym_struct_member(ctx->sym, module, r->name, m->name, &off, &size, &stride);
+		got = layout_member(sym_layout(ctx->sym, module), r->name, m->name, &off, &size, &stride);
 		if (got != 1) {
 			char *msg = xasprintf("member %s: no such member in %s's struct %s", m->name, where, r->name);
 

@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "cmds.h"
 #include "hashmap.h"
+#include "layout.h"
 #include "pipeline.h"
 #include "render.h"
 #include "rules.h"
@@ -51,7 +52,7 @@ struct scan {
 static int dwarf_layout(void *data, const char *module, const char *struct_name, const char *member,
 			uint64_t *offset, uint64_t *size, uint64_t *stride)
 {
-	return sym_struct_member(data, module, struct_name, member, offset, size, stride);
+	return layout_member(sym_layout(data, module), struct_name, member, offset, size, stride);
 }
 
 static bool is_dir(const char *path)

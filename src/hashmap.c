@@ -27,8 +27,8 @@ static size_t table_size_for(size_t entries)
 {
 	size_t size = HASHMAP_MIN_SIZE;
 
-	/* load factor at most 3/4 */
-	while (size / 4 * 3 < entries)
+	/* load factor at most 1: chains stay short, the table small */
+	while (size < entries)
 		size *= 2;
 	return size;
 }
@@ -86,7 +86,7 @@ void hashmap_add(struct hashmap *map, struct hashmap_entry *e)
 {
 	struct hashmap_entry **b;
 
-	if (!map->table || map->count + 1 > (map->mask + 1) / 4 * 3)
+	if (!map->table || map->count + 1 > map->mask + 1)
 		rehash(map, map->table ? (map->mask + 1) * 2 : HASHMAP_MIN_SIZE);
 	b = &map->table[e->hash & map->mask];
 	e->next = *b;

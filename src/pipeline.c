@@ -36,6 +36,13 @@ void pipeline_free(struct pipeline *pl)
 	free(pl);
 }
 
+/* A module whose frames the symbolizer could not resolve: said once. */
+static void pipeline_warn_module(const char *module, const char *problem, void *data)
+{
+	(void)module;
+	kt_warn(data, NULL, "%s: its frames are not symbolized", problem);
+}
+
 /* The symbolize stage: frames to file:line and inline chains, against the vmlinux. */
 static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 {
@@ -50,6 +57,7 @@ static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 			"match are said so, the others may still be off", r->kernel, rel);
 	}
 	sym_annotate_report(pl->cfg.sym, r);
+	sym_drain_problems(pl->cfg.sym, pipeline_warn_module, pl->ctx);
 }
 
 /* A report the parser finished: through the later stages, then to the callback. */

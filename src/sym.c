@@ -1,500 +1,112 @@
 /*
- * sym.c - symbolize: open the vmlinux and modules, resolve func+off/size by
- * symbol name, cache results, hand addresses to a back end (sym_dwarf.c or
- * sym_addr2line.c).  Nothing here prints except the one warning of
- * sym_open() about a vmlinux without DWARF; per-frame trouble goes into
- * sym_result.note.
+ * sym.c - the symbolizer's front: open the vmlinux and find modules,
+ * resolve func+off/size by symbol name, cache results, and hand addresses
+ * to the back end chosen at open (one table of operations, sym_backend.h).
+ * Objects are elfobj.c's, layouts layout.c's, strings strpool.c's.
+ * Nothing here prints except the one warning of sym_open() about a vmlinux
+ * without DWARF; per-frame trouble goes into sym_result.note, trouble with
+ * a module is kept for the command to say (sym_drain_problems).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
-#include <zstd.h>
+#include "elfobj.h"
+#include "hashmap.h"
+#include "kt.h"
+#include "layout.h"
+#include "strpool.h"
+#include "sym.h"
+#include "sym_backend.h"
 
-#include "sym_internal.h"
+#define SYM_MODULE_DEPTH 12     /* directory levels searched under --modules */
 
-/* A cached result, keyed by (module, func, off, size). */
+/* One object file (the vmlinux or a module) with what the back end and the layouts keep of it. */
+struct sym_obj {
+	struct elfobj *elf;
+	void *state;            /* the back end's (NULL when elf has an error) */
+	int has_dwarf;          /* -1 not known yet, 0 no, 1 yes */
+	struct layout *layout;
+	bool layout_tried;
+};
+
+/* A cached result, keyed by (module, func, off, size, exact). */
 struct sym_entry {
+	struct hashmap_entry ent;
 	const char *module;     /* interned, NULL for vmlinux */
 	const char *func;       /* interned, NULL for a raw address */
 	uint64_t off, size;
 	bool has_size, exact;
-	uint64_t hash;
 	struct sym_result res;
 };
 
-#define SYM_LINEAR_SCANS 48     /* symbol sizes computed by scanning, before sorting pays off */
-#define SYM_MODULE_DEPTH 12     /* directory levels searched under --modules */
+/* A module whose frames cannot be resolved: not found, or unreadable. */
+struct sym_problem {
+	const char *module;     /* interned, folded */
+	const char *note;       /* interned */
+	bool drained;
+};
 
-/* ---------------------------------------------------------------------- */
-/* interned strings: every string a result points to lives here */
+struct symbolizer {
+	struct ctx *ctx;
+	const struct sym_backend_ops *ops;
+	struct strpool *pool;
+	struct sym_obj *vmlinux;
+	struct sym_obj **mods;
+	size_t nmods, modscap;
+	char *modules_dir;
+	bool modules_dir_given;
+	/* module name -> path, found by walking modules_dir once */
+	char **mod_names, **mod_paths;
+	size_t nmodfiles, modfilescap;
+	bool modules_indexed;
+	char *release;
+	bool release_read;
+	struct hashmap cache;   /* struct sym_entry */
+	struct sym_problem *problems;
+	size_t nproblems, problemscap;
+};
 
-static uint64_t str_hash(const char *p, size_t n)
-{
-	return XXH3_64bits(p, n);
-}
-
-const char *sym_intern_n(struct symbolizer *s, const char *str, size_t n)
-{
-	uint64_t h = str_hash(str, n);
-	size_t i;
-
-	if ((s->pool_count + 1) * 2 > s->pool_mask + 1) {
-		size_t newcap = s->pool_mask ? (s->pool_mask + 1) * 2 : 1024;
-		char **np = xcalloc(newcap, sizeof(*np));
-
-		for (size_t j = 0; s->pool && j <= s->pool_mask; j++) {
-			char *e = s->pool[j];
-
-			if (!e)
-				continue;
-			i = str_hash(e, strlen(e)) & (newcap - 1);
-			while (np[i])
-				i = (i + 1) & (newcap - 1);
-			np[i] = e;
-		}
-		free(s->pool);
-		s->pool = np;
-		s->pool_mask = newcap - 1;
-	}
-	for (i = h & s->pool_mask; s->pool[i]; i = (i + 1) & s->pool_mask)
-		if (!strncmp(s->pool[i], str, n) && s->pool[i][n] == 0)
-			return s->pool[i];
-	s->pool[i] = xstrndup(str, n);
-	s->pool_count++;
-	return s->pool[i];
-}
-
-const char *sym_intern(struct symbolizer *s, const char *str)
-{
-	return str ? sym_intern_n(s, str, strlen(str)) : NULL;
-}
-
-const char *sym_internf(struct symbolizer *s, const char *fmt, ...)
-{
-	const char *r;
-	char *t;
-	va_list ap;
-
-	va_start(ap, fmt);
-	t = xvasprintf(fmt, ap);
-	va_end(ap);
-	r = sym_intern(s, t);
-	free(t);
-	return r;
-}
+static const struct sym_backend_ops *const sym_backends[] = {
+	[SYM_LIBDW] = &sym_libdw_backend,
+	[SYM_ADDR2LINE] = &sym_addr2line_backend,
+};
 
 /* ---------------------------------------------------------------------- */
 /* objects */
 
-/* Never look for separate debuginfo: the object names its DWARF or has none. */
-static int find_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-			     const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
-			     char **debuginfo_file_name)
-{
-	(void)mod; (void)userdata; (void)modname; (void)base; (void)file_name;
-	(void)debuglink_file; (void)debuglink_crc; (void)debuginfo_file_name;
-	return -1;
-}
-
-static const Dwfl_Callbacks sym_offline_callbacks = {
-	.find_debuginfo = find_no_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
-
-const char *sym_obj_label(const struct sym_obj *o)
-{
-	const char *slash;
-
-	if (!o->name)
-		return "vmlinux";
-	slash = strrchr(o->path, '/');
-	return slash ? slash + 1 : o->path;
-}
-
-/* What the file starts with: "elf", a compression's name, or "data". */
-static const char *file_kind(const char *path)
-{
-	static const struct { unsigned char magic[4]; size_t n; const char *kind; } kinds[] = {
-		{ { 0x7f, 'E', 'L', 'F' }, 4, "elf" },
-		{ { 0xfd, '7', 'z', 'X' }, 4, "xz" },
-		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
-		{ { 0x1f, 0x8b }, 2, "gzip" },
-		{ { 'B', 'Z', 'h' }, 3, "bzip2" },
-	};
-	unsigned char m[4] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got;
-
-	if (fd < 0)
-		return "data";
-	got = read(fd, m, 4);
-	close(fd);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (got >= (ssize_t)kinds[i].n && !memcmp(m, kinds[i].magic, kinds[i].n))
-			return kinds[i].kind;
-	return "data";
-}
-
-/*
- * A zstd-compressed object (.ko.zst), decompressed into memory: the libdw
- * of Debian 12 reads xz, gzip and bzip2, not zstd.  NULL with *err set.
- */
-char *sym_zstd_image(const char *path, size_t *size, const char **err)
-{
-	FILE *f = fopen(path, "rb");
-	ZSTD_DStream *ds = NULL;
-	char *in = NULL, *out = NULL;
-	size_t cap = 0, len = 0, n, inmax = ZSTD_DStreamInSize(), ret = 1;
-	bool ok = false;
-
-	*err = NULL;
-	if (!f) {
-		*err = strerror(errno);
-		return NULL;
-	}
-	ds = ZSTD_createDStream();
-	in = xmalloc(inmax);
-	if (!ds || ZSTD_isError(ZSTD_initDStream(ds))) {
-		*err = "zstd: cannot start decompressing";
-		goto out;
-	}
-	while ((n = fread(in, 1, inmax, f)) > 0) {
-		ZSTD_inBuffer ib = { in, n, 0 };
-
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer ob;
-
-			if (cap - len < ZSTD_DStreamOutSize()) {
-				cap = cap ? cap * 2 : 4 * ZSTD_DStreamOutSize();
-				if (cap > ((size_t)1 << 32)) {
-					*err = "zstd: larger than 4 GiB decompressed";
-					goto out;
-				}
-				out = xrealloc(out, cap);
-			}
-			ob = (ZSTD_outBuffer){ out + len, cap - len, 0 };
-			ret = ZSTD_decompressStream(ds, &ob, &ib);
-			if (ZSTD_isError(ret)) {
-				*err = ZSTD_getErrorName(ret);
-				goto out;
-			}
-			len += ob.pos;
-		}
-	}
-	if (ferror(f)) {
-		*err = strerror(errno);
-		goto out;
-	}
-	if (ret != 0) {
-		*err = "zstd: the file ends inside a frame (truncated)";
-		goto out;
-	}
-	ok = true;
-out:
-	fclose(f);
-	free(in);
-	ZSTD_freeDStream(ds);
-	if (!ok) {
-		free(out);
-		return NULL;
-	}
-	*size = len;
-	return out;
-}
-
-static void obj_load_sections(struct sym_obj *o)
-{
-	size_t shnum, shstrndx;
-
-	if (elf_getshdrnum(o->elf, &shnum) != 0 || elf_getshdrstrndx(o->elf, &shstrndx) != 0)
-		return;
-	o->secs = xcalloc(shnum ? shnum : 1, sizeof(*o->secs));
-	o->nsecs = shnum;
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(o->elf, scn));) {
-		GElf_Shdr sh;
-		size_t i = elf_ndxscn(scn);
-		const char *name;
-
-		if (i >= shnum || !gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(o->elf, shstrndx, sh.sh_name);
-		o->secs[i].name = sym_intern(o->s, name ? name : "");
-		if (!(sh.sh_flags & SHF_ALLOC))
-			continue;
-		/* libdwfl wrote its layout of an ET_REL file into sh_addr */
-		o->secs[i].addr = sh.sh_addr;
-		o->secs[i].size = sh.sh_size;
-		o->secs[i].exec = (sh.sh_flags & SHF_EXECINSTR) != 0;
-	}
-}
-
-static bool obj_load_symbols(struct sym_obj *o)
-{
-	int n = dwfl_module_getsymtab(o->mod);
-	uint32_t cap = 1;
-
-	if (n <= 1)
-		return false;
-	o->syms = xmalloc((size_t)n * sizeof(*o->syms));
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		GElf_Word shndx;
-		const char *name = dwfl_module_getsym_info(o->mod, i, &sym, &addr, &shndx, NULL, NULL);
-		int type = GELF_ST_TYPE(sym.st_info);
-		struct sym_sym *y;
-
-		if (!name || !*name || name[0] == '$' || (name[0] == '.' && name[1] == 'L'))
-			continue;
-		if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
-			continue;
-		if (shndx == SHN_UNDEF || shndx >= o->nsecs || !o->secs[shndx].size)
-			continue;
-		y = &o->syms[o->nsyms++];
-		y->addr = addr;
-		y->value = sym.st_value;
-		y->esize = sym.st_size;
-		y->ksize = 0;
-		y->name = name;
-		y->shndx = shndx;
-		y->next = 0;
-		y->type = (uint8_t)type;
-		y->exec = o->secs[shndx].exec;
-	}
-	if (!o->nsyms)
-		return false;
-	while (cap < o->nsyms * 2)
-		cap *= 2;
-	o->heads = xcalloc(cap, sizeof(*o->heads));
-	o->hash_mask = cap - 1;
-	/* insert backwards so that each bucket lists symbols in table order */
-	for (uint32_t i = o->nsyms; i-- > 0;) {
-		uint32_t b = (uint32_t)str_hash(o->syms[i].name, strlen(o->syms[i].name)) & o->hash_mask;
-
-		o->syms[i].next = o->heads[b];
-		o->heads[b] = i + 1;
-	}
-	return true;
-}
-
-static void obj_free(struct sym_obj *o)
-{
-	if (!o)
-		return;
-	sym_dwarf_close(o);
-	sym_a2l_close(o);
-	if (o->dwfl)
-		dwfl_end(o->dwfl);
-	free(o->image);       /* after dwfl_end: libelf read it in place */
-	free(o->syms);
-	free(o->heads);
-	free(o->by_addr);
-	free(o->secs);
-	free(o->name);
-	free(o->path);
-	free(o);
-}
-
-/* Open one object; on failure the object carries an error (never NULL). */
-static struct sym_obj *obj_open(struct symbolizer *s, const char *name, const char *path)
+static struct sym_obj *obj_new(struct symbolizer *s, const char *name, const char *path)
 {
 	struct sym_obj *o = xcalloc(1, sizeof(*o));
-	GElf_Addr bias;
-	GElf_Ehdr eh;
-	const char *kind;
 
-	o->s = s;
-	o->name = name ? xstrdup(name) : NULL;
-	o->path = xstrdup(path);
+	o->elf = elfobj_open(s->pool, name, path);
 	o->has_dwarf = -1;
-	if (access(path, R_OK) != 0) {
-		o->error = sym_internf(s, "cannot open %s: %s", path, strerror(errno));
-		return o;
-	}
-	kind = file_kind(path);
-	o->compressed = strcmp(kind, "elf") != 0;
-	o->dwfl = dwfl_begin(&sym_offline_callbacks);
-	if (!o->dwfl) {
-		o->error = sym_internf(s, "%s: %s", path, dwfl_errmsg(-1));
-		return o;
-	}
-	dwfl_report_begin(o->dwfl);
-	if (!strcmp(kind, "zstd")) {
-		const char *err;
-
-		o->image = sym_zstd_image(path, &o->image_size, &err);
-		if (!o->image) {
-			o->error = sym_internf(s, "%s: %s", path, err);
-			return o;
-		}
-		o->mod = dwfl_report_offline_memory(o->dwfl, name ? name : "kernel", path, o->image, o->image_size);
-	} else {
-		o->mod = dwfl_report_offline(o->dwfl, name ? name : "kernel", path, -1);
-	}
-	if (!o->mod || dwfl_report_end(o->dwfl, NULL, NULL) != 0) {
-		if (!strcmp(kind, "elf") || !strcmp(kind, "data"))
-			o->error = sym_internf(s, "%s: not an ELF file libdw can read (%s)", path, dwfl_errmsg(-1));
-		else
-			o->error = sym_internf(s, "%s: %s-compressed, which this libdw cannot decompress; unpack it", path,
-					       kind);
-		return o;
-	}
-	o->elf = dwfl_module_getelf(o->mod, &bias);
-	if (!o->elf || !gelf_getehdr(o->elf, &eh)) {
-		o->error = sym_internf(s, "%s: %s", path, dwfl_errmsg(-1));
-		return o;
-	}
-	o->is_rel = eh.e_type == ET_REL;
-	obj_load_sections(o);
-	if (!obj_load_symbols(o))
-		o->error = sym_internf(s, "%s: no symbol table (stripped?): func+off frames cannot be resolved", path);
+	if (!elfobj_error(o->elf))
+		o->state = s->ops->open(o->elf, s->pool);
 	return o;
 }
 
-static bool obj_has_dwarf(struct sym_obj *o)
+static void obj_free(struct symbolizer *s, struct sym_obj *o)
 {
-	if (o->has_dwarf < 0) {
-		if (o->error)
-			o->has_dwarf = 0;
-		else if (o->s->backend == SYM_ADDR2LINE)
-			o->has_dwarf = sym_a2l_has_dwarf(o);
-		else
-			o->has_dwarf = sym_dwarf_open(o);
-	}
-	return o->has_dwarf > 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* symbol sizes as kallsyms prints them */
-
-struct addr_key {
-	uint64_t addr;
-	uint32_t shndx, idx;
-};
-
-static int addr_key_cmp(const void *a, const void *b)
-{
-	const struct addr_key *x = a, *y = b;
-
-	if (x->shndx != y->shndx)
-		return x->shndx < y->shndx ? -1 : 1;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static void obj_sort_by_addr(struct sym_obj *o)
-{
-	struct addr_key *k;
-	uint32_t n = 0;
-
-	if (o->by_addr)
+	if (!o)
 		return;
-	k = xmalloc((size_t)o->nsyms * sizeof(*k) + 1);
-	for (uint32_t i = 0; i < o->nsyms; i++) {
-		if (!o->syms[i].exec)
-			continue;
-		k[n].addr = o->syms[i].addr;
-		k[n].shndx = o->syms[i].shndx;
-		k[n].idx = i;
-		n++;
-	}
-	qsort(k, n, sizeof(*k), addr_key_cmp);
-	o->by_addr = xmalloc((size_t)n * sizeof(*o->by_addr) + 1);
-	for (uint32_t i = 0; i < n; i++)
-		o->by_addr[i] = k[i].idx;
-	o->nby_addr = n;
-	free(k);
+	if (o->state)
+		s->ops->close(o->state);
+	layout_close(o->layout);
+	elfobj_close(o->elf);
+	free(o);
 }
 
-/* Index in by_addr of the first symbol of section shndx at an address > addr. */
-static uint32_t by_addr_upper(const struct sym_obj *o, uint32_t shndx, uint64_t addr)
+static bool obj_has_dwarf(struct symbolizer *s, struct sym_obj *o)
 {
-	uint32_t lo = 0, hi = o->nby_addr;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct sym_sym *y = &o->syms[o->by_addr[mid]];
-
-		if (y->shndx < shndx || (y->shndx == shndx && y->addr <= addr))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * kallsyms prints the distance to the next symbol, padding included (the
- * ELF size leaves the padding out).  Returns whether another symbol follows
- * in the section; when none does, the size runs to the section's end.
- */
-static bool obj_ksize(struct sym_obj *o, struct sym_sym *y)
-{
-	const struct sym_section *sec = &o->secs[y->shndx];
-	uint64_t next = sec->addr + sec->size;
-	bool found = false;
-
-	if (!o->by_addr && ++o->linear_scans > SYM_LINEAR_SCANS)
-		obj_sort_by_addr(o);
-	if (o->by_addr) {
-		uint32_t i = by_addr_upper(o, y->shndx, y->addr);
-
-		if (i < o->nby_addr && o->syms[o->by_addr[i]].shndx == y->shndx) {
-			next = o->syms[o->by_addr[i]].addr;
-			found = true;
-		}
-	} else {
-		for (uint32_t i = 0; i < o->nsyms; i++) {
-			const struct sym_sym *z = &o->syms[i];
-
-			if (z->shndx == y->shndx && z->addr > y->addr && z->addr <= next) {
-				next = z->addr;
-				found = true;
-			}
-		}
-	}
-	y->ksize = next > y->addr ? next - y->addr : 0;
-	return found;
-}
-
-const struct sym_sym *sym_obj_symbol_at(struct sym_obj *o, uint64_t addr)
-{
-	const struct sym_section *sec = sym_obj_section_at(o, addr);
-	uint32_t shndx, i;
-	const struct sym_sym *best = NULL;
-
-	if (!sec)
-		return NULL;
-	shndx = (uint32_t)(sec - o->secs);
-	obj_sort_by_addr(o);
-	i = by_addr_upper(o, shndx, addr);
-	/* the last symbol at or below addr; prefer a function among aliases */
-	while (i > 0) {
-		const struct sym_sym *y = &o->syms[o->by_addr[i - 1]];
-
-		if (y->shndx != shndx || (best && y->addr != best->addr))
-			break;
-		if (!best || (best->type != STT_FUNC && y->type == STT_FUNC))
-			best = y;
-		i--;
-	}
-	return best;
-}
-
-const struct sym_section *sym_obj_section_at(struct sym_obj *o, uint64_t addr)
-{
-	for (size_t i = 0; i < o->nsecs; i++)
-		if (o->secs[i].exec && addr >= o->secs[i].addr && addr - o->secs[i].addr < o->secs[i].size)
-			return &o->secs[i];
-	return NULL;
+	if (o->has_dwarf < 0)
+		o->has_dwarf = o->state && s->ops->has_dwarf(o->state);
+	return o->has_dwarf > 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -595,7 +207,7 @@ static const char *module_path(struct symbolizer *s, const char *folded)
 static struct sym_obj *module_opened(struct symbolizer *s, const char *folded)
 {
 	for (size_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i]->name, folded))
+		if (!strcmp(elfobj_name(s->mods[i]->elf), folded))
 			return s->mods[i];
 	return NULL;
 }
@@ -608,7 +220,7 @@ static struct sym_obj *module_obj(struct symbolizer *s, const char *module)
 	const char *path;
 
 	if (!o && (path = module_path(s, folded))) {
-		o = obj_open(s, folded, path);
+		o = obj_new(s, folded, path);
 		ALLOC_GROW(s->mods, s->nmods, s->modscap);
 		s->mods[s->nmods++] = o;
 	}
@@ -619,51 +231,19 @@ static struct sym_obj *module_obj(struct symbolizer *s, const char *module)
 /* ---------------------------------------------------------------------- */
 /* the release string */
 
-static const struct sym_sym *obj_find_symbol(const struct sym_obj *o, const char *name)
-{
-	uint32_t i;
-
-	if (!o->heads)
-		return NULL;
-	for (i = o->heads[str_hash(name, strlen(name)) & o->hash_mask]; i; i = o->syms[i - 1].next)
-		if (!strcmp(o->syms[i - 1].name, name))
-			return &o->syms[i - 1];
-	return NULL;
-}
-
-/* Bytes of a symbol's data: a pointer into the section data, or NULL. */
-static const char *obj_symbol_data(struct sym_obj *o, const struct sym_sym *y, size_t *avail)
-{
-	Elf_Scn *scn = elf_getscn(o->elf, y->shndx);
-	GElf_Shdr sh;
-	Elf_Data *d;
-	uint64_t off;
-
-	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-		return NULL;
-	d = elf_getdata(scn, NULL);
-	if (!d || !d->d_buf)
-		return NULL;
-	off = o->is_rel ? y->value : y->value - sh.sh_addr;
-	if (off >= d->d_size)
-		return NULL;
-	*avail = d->d_size - off;
-	return (const char *)d->d_buf + off;
-}
-
 static void read_release(struct symbolizer *s)
 {
-	struct sym_obj *o = s->vmlinux;
-	const struct sym_sym *y;
+	struct elfobj *o = s->vmlinux ? s->vmlinux->elf : NULL;
+	const struct elf_sym *y;
 	const char *p;
 	size_t n, k = 0;
 
 	s->release_read = true;
-	if (!o || o->error)
+	if (!o || elfobj_error(o))
 		return;
 	/* "Linux version 6.1.192 (root@vm) ..." */
-	y = obj_find_symbol(o, "linux_banner");
-	if (y && (p = obj_symbol_data(o, y, &n)) && n > 14 && !memcmp(p, "Linux version ", 14)) {
+	y = elfobj_sym_named(o, "linux_banner");
+	if (y && (p = elfobj_symbol_data(o, y, &n)) && n > 14 && !memcmp(p, "Linux version ", 14)) {
 		p += 14;
 		n -= 14;
 		while (k < n && k < 64 && p[k] && p[k] != ' ' && p[k] != '\n')
@@ -673,8 +253,8 @@ static void read_release(struct symbolizer *s)
 		return;
 	}
 	/* init_uts_ns.name.release: the third of the 65-byte fields */
-	y = obj_find_symbol(o, "init_uts_ns");
-	if (y && (p = obj_symbol_data(o, y, &n)) && n > 130 + 65) {
+	y = elfobj_sym_named(o, "init_uts_ns");
+	if (y && (p = elfobj_symbol_data(o, y, &n)) && n > 130 + 65) {
 		p += 130;
 		while (k < 65 && p[k] > ' ' && p[k] < 127)
 			k++;
@@ -692,68 +272,36 @@ const char *sym_release(struct symbolizer *s)
 
 bool sym_has_dwarf(struct symbolizer *s)
 {
-	return obj_has_dwarf(s->vmlinux);
+	return obj_has_dwarf(s, s->vmlinux);
 }
 
 /* ---------------------------------------------------------------------- */
 /* open and close */
 
-static bool in_path(const char *prog)
+static bool sym_entry_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
 {
-	const char *path = getenv("PATH"), *p, *colon;
-	bool found = false;
+	const struct sym_entry *x = container_of(e, struct sym_entry, ent);
+	const struct sym_request *rq = keydata;
 
-	for (p = path ? path : "/usr/bin:/bin"; p && !found; p = colon ? colon + 1 : NULL) {
-		size_t n;
-		char *cand;
-
-		colon = strchr(p, ':');
-		n = colon ? (size_t)(colon - p) : strlen(p);
-		/* an empty entry is the current directory */
-		cand = n ? xasprintf("%.*s/%s", (int)n, p, prog) : xasprintf("./%s", prog);
-		found = access(cand, X_OK) == 0;
-		free(cand);
-	}
-	return found;
+	(void)key;
+	return x->off == rq->off && x->size == rq->size && x->has_size == rq->has_size && x->exact == rq->exact &&
+	       (x->module == rq->module || (x->module && rq->module && !strcmp(x->module, rq->module))) &&
+	       (x->func == rq->func || (x->func && rq->func && !strcmp(x->func, rq->func)));
 }
 
-struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
+/* The modules directory: given, or <dir of vmlinux>/lib/modules/<release> as INSTALL_MOD_PATH lays it out. */
+static bool find_modules_dir(struct symbolizer *s, const struct sym_options *opt)
 {
-	struct symbolizer *s = xcalloc(1, sizeof(*s));
 	struct stat st;
 
-	s->ctx = ctx;
-	s->backend = opt->backend;
-	if (!opt->vmlinux) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux given");
-		goto fail;
-	}
-	if (stat(opt->vmlinux, &st) != 0) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, opt->vmlinux, "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, opt->vmlinux, "not a regular file");
-		goto fail;
-	}
-	s->vmlinux = obj_open(s, NULL, opt->vmlinux);
-	if (s->vmlinux->error) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, NULL, "%s", s->vmlinux->error);
-		goto fail;
-	}
-	if (s->vmlinux->is_rel) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, opt->vmlinux, "a relocatable object (a module?), not a vmlinux");
-		goto fail;
-	}
 	if (opt->modules_dir) {
 		if (stat(opt->modules_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			kt_error(ctx, KT_EXIT_SYMBOLS, opt->modules_dir, "not a directory");
-			goto fail;
+			kt_error(s->ctx, KT_EXIT_SYMBOLS, opt->modules_dir, "not a directory");
+			return false;
 		}
 		s->modules_dir = xstrdup(opt->modules_dir);
 		s->modules_dir_given = true;
 	} else if (sym_release(s)) {
-		/* <dir of vmlinux>/lib/modules/<release>, as INSTALL_MOD_PATH lays it out */
 		const char *slash = strrchr(opt->vmlinux, '/');
 		char *dir = slash ? xstrndup(opt->vmlinux, (size_t)(slash - opt->vmlinux + 1)) : xstrdup("");
 		char *cand = xasprintf("%slib/modules/%s", dir, s->release);
@@ -764,31 +312,75 @@ struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
 			free(cand);
 		free(dir);
 	}
-	if (s->backend == SYM_ADDR2LINE && !in_path("addr2line")) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, NULL, "addr2line not found in PATH: install binutils, or use --symbolizer libdw");
+	return true;
+}
+
+/* The vmlinux, opened into s->vmlinux; false (said through ctx) if it cannot be used. */
+static bool open_vmlinux(struct symbolizer *s, const char *path)
+{
+	struct stat st;
+	const char *err;
+
+	if (stat(path, &st) != 0) {
+		kt_error(s->ctx, KT_EXIT_SYMBOLS, path, "cannot open: %s", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kt_error(s->ctx, KT_EXIT_SYMBOLS, path, "not a regular file");
+		return false;
+	}
+	s->vmlinux = obj_new(s, NULL, path);
+	if ((err = elfobj_error(s->vmlinux->elf))) {
+		kt_error(s->ctx, KT_EXIT_SYMBOLS, NULL, "%s", err);
+		return false;
+	}
+	if (elfobj_is_rel(s->vmlinux->elf)) {
+		kt_error(s->ctx, KT_EXIT_SYMBOLS, path, "a relocatable object (a module?), not a vmlinux");
+		return false;
+	}
+	return true;
+}
+
+struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
+{
+	struct symbolizer *s = xcalloc(1, sizeof(*s));
+	const char *why;
+
+	s->ctx = ctx;
+	s->ops = sym_backends[opt->backend];
+	s->pool = strpool_new();
+	hashmap_init(&s->cache, sym_entry_eq, 0);
+	if (!opt->vmlinux) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux given");
 		goto fail;
 	}
-	if (!obj_has_dwarf(s->vmlinux))
+	if (!open_vmlinux(s, opt->vmlinux) || !find_modules_dir(s, opt))
+		goto fail;
+	if (s->ops->unusable && (why = s->ops->unusable())) {
+		kt_error(ctx, KT_EXIT_SYMBOLS, NULL, "%s", why);
+		goto fail;
+	}
+	if (!obj_has_dwarf(s, s->vmlinux))
 		kt_warn(ctx, opt->vmlinux, "no DWARF debug information: frames get function names only, no file:line");
+	else if (elfobj_section_size(s->vmlinux->elf, ".debug_line") <= 0)
+		kt_warn(ctx, opt->vmlinux, "DWARF without line tables (.debug_line is empty or missing): frames get "
+			"function names and inline levels, no file:line");
 	return s;
 fail:
 	sym_close(s);
 	return NULL;
 }
 
-static void entry_free(struct sym_entry *e)
-{
-	free(e->res.chain);
-	free(e);
-}
-
 void sym_close(struct symbolizer *s)
 {
+	struct hashmap_iter it;
+	struct hashmap_entry *e;
+
 	if (!s)
 		return;
-	obj_free(s->vmlinux);
+	obj_free(s, s->vmlinux);
 	for (size_t i = 0; i < s->nmods; i++)
-		obj_free(s->mods[i]);
+		obj_free(s, s->mods[i]);
 	free(s->mods);
 	for (size_t i = 0; i < s->nmodfiles; i++) {
 		free(s->mod_names[i]);
@@ -798,84 +390,47 @@ void sym_close(struct symbolizer *s)
 	free(s->mod_paths);
 	free(s->modules_dir);
 	free(s->release);
-	for (size_t i = 0; s->cache && i <= s->cache_mask; i++)
-		if (s->cache[i])
-			entry_free(s->cache[i]);
-	free(s->cache);
-	for (size_t i = 0; s->pool && i <= s->pool_mask; i++)
-		free(s->pool[i]);
-	free(s->pool);
+	for (e = hashmap_iter_first(&s->cache, &it); e; e = hashmap_iter_next(&it))
+		free(container_of(e, struct sym_entry, ent)->res.chain);
+	hashmap_clear(&s->cache, offsetof(struct sym_entry, ent));
+	free(s->problems);
+	strpool_free(s->pool);
 	free(s);
 }
 
 /* ---------------------------------------------------------------------- */
 /* the cache */
 
-static uint64_t entry_hash(const char *module, const char *func, uint64_t off, uint64_t size, bool has_size,
-			   bool exact)
+static uint64_t entry_hash(const struct sym_request *rq)
 {
-	uint64_t nums[3] = { off, size, (uint64_t)has_size | (uint64_t)exact << 1 };
-	uint64_t seed = module ? XXH3_64bits(module, strlen(module)) : 0;
+	uint64_t nums[3] = { rq->off, rq->size, (uint64_t)rq->has_size | (uint64_t)rq->exact << 1 };
+	uint64_t seed = rq->module ? kt_hash_str(rq->module) : 0;
 
-	if (func)
-		seed = XXH3_64bits_withSeed(func, strlen(func), seed);
-	return XXH3_64bits_withSeed(nums, sizeof(nums), seed);
-}
-
-static bool entry_is(const struct sym_entry *e, uint64_t h, const struct sym_request *rq)
-{
-	const char *module = rq->module, *func = rq->func;
-
-	return e->hash == h && e->off == rq->off && e->size == rq->size && e->has_size == rq->has_size &&
-	       e->exact == rq->exact &&
-	       (e->module == module || (e->module && module && !strcmp(e->module, module))) &&
-	       (e->func == func || (e->func && func && !strcmp(e->func, func)));
-}
-
-static void cache_grow(struct symbolizer *s)
-{
-	size_t newcap = s->cache_mask ? (s->cache_mask + 1) * 2 : 1024;
-	struct sym_entry **nc = xcalloc(newcap, sizeof(*nc));
-
-	for (size_t j = 0; s->cache && j <= s->cache_mask; j++) {
-		struct sym_entry *e = s->cache[j];
-		size_t i;
-
-		if (!e)
-			continue;
-		for (i = e->hash & (newcap - 1); nc[i]; i = (i + 1) & (newcap - 1))
-			;
-		nc[i] = e;
-	}
-	free(s->cache);
-	s->cache = nc;
-	s->cache_mask = newcap - 1;
+	if (rq->func)
+		seed = kt_hash_mem_seed(rq->func, strlen(rq->func), seed);
+	return kt_hash_mem_seed(nums, sizeof(nums), seed);
 }
 
 /* The cached entry, or a new one (*fresh) to fill. */
 static struct sym_entry *cache_get(struct symbolizer *s, const struct sym_request *rq, bool *fresh)
 {
-	uint64_t h = entry_hash(rq->module, rq->func, rq->off, rq->size, rq->has_size, rq->exact);
+	uint64_t h = entry_hash(rq);
+	struct hashmap_entry *he = hashmap_get(&s->cache, h, NULL, rq);
 	struct sym_entry *e;
-	size_t i;
 
-	if ((s->cache_count + 1) * 2 > s->cache_mask + 1)
-		cache_grow(s);
-	for (i = h & s->cache_mask; s->cache[i]; i = (i + 1) & s->cache_mask)
-		if (entry_is(s->cache[i], h, rq)) {
-			*fresh = false;
-			return s->cache[i];
-		}
+	if (he) {
+		*fresh = false;
+		return container_of(he, struct sym_entry, ent);
+	}
 	e = xcalloc(1, sizeof(*e));
-	e->module = sym_intern(s, rq->module);
-	e->func = sym_intern(s, rq->func);
+	hashmap_entry_init(&e->ent, h);
+	e->module = strpool_intern(s->pool, rq->module);
+	e->func = strpool_intern(s->pool, rq->func);
 	e->off = rq->off;
 	e->size = rq->size;
 	e->has_size = rq->has_size;
 	e->exact = rq->exact;
-	e->hash = h;
-	s->cache[i] = e;
-	s->cache_count++;
+	hashmap_add(&s->cache, &e->ent);
 	*fresh = true;
 	return e;
 }
@@ -897,26 +452,51 @@ static void set_name_only(struct sym_result *r, const char *symbol)
 	r->nchain = 1;
 }
 
-/* Which symbol of that name does the frame mean?  Fills q or fails r. */
-static bool pick_symbol(struct symbolizer *s, struct sym_obj *o, struct sym_entry *e, struct sym_query *q)
+/* Remember, once per module, why its frames cannot be resolved. */
+static void note_problem(struct symbolizer *s, const char *module, const char *note)
 {
-	struct sym_result *r = &e->res;
-	struct sym_sym *pick = NULL;
-	uint32_t i, ncand = 0;
-	struct sbuf sizes = SBUF_INIT;
-	uint64_t bound, back;
+	for (size_t i = 0; i < s->nproblems; i++)
+		if (!strcmp(s->problems[i].module, module))
+			return;
+	ALLOC_GROW(s->problems, s->nproblems, s->problemscap);
+	s->problems[s->nproblems].module = strpool_intern(s->pool, module);
+	s->problems[s->nproblems].note = note;
+	s->problems[s->nproblems].drained = false;
+	s->nproblems++;
+}
 
-	for (i = o->heads[str_hash(e->func, strlen(e->func)) & o->hash_mask]; i; i = o->syms[i - 1].next) {
-		struct sym_sym *y = &o->syms[i - 1];
+void sym_drain_problems(struct symbolizer *s, void (*fn)(const char *module, const char *problem, void *data),
+			void *data)
+{
+	for (size_t i = 0; i < s->nproblems; i++)
+		if (!s->problems[i].drained) {
+			s->problems[i].drained = true;
+			fn(s->problems[i].module, s->problems[i].note, data);
+		}
+}
+
+/* The symbol of that name and printed size the frame means (its kallsyms size in *ksize), or NULL with r failed. */
+static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const struct sym_entry *e,
+				   struct sym_result *r, uint64_t *ksize)
+{
+	struct elf_sym *pick = NULL;
+	uint64_t pks = 0;
+	uint32_t ncand = 0;
+	struct sbuf sizes = SBUF_INIT;
+
+	for (struct elf_sym *y = elfobj_sym_named(o, e->func); y; y = elfobj_sym_next_named(o, y)) {
+		uint64_t ks;
 		bool last;
 
-		if (!y->exec || strcmp(y->name, e->func))
+		if (!y->exec)
 			continue;
 		ncand++;
-		last = !obj_ksize(o, y);
+		last = !elfobj_ksize(o, y, &ks);
 		if (!e->has_size) {
-			if (!pick)
+			if (!pick) {
 				pick = y;
+				pks = ks;
+			}
 			continue;
 		}
 		/*
@@ -924,50 +504,104 @@ static bool pick_symbol(struct symbolizer *s, struct sym_obj *o, struct sym_entr
 		 * Of the last symbol of a section the kernel counts the gap to
 		 * whatever it laid out next, which the file does not say.
 		 */
-		if (y->ksize == e->size || (y->esize && y->esize == e->size) || (last && e->size >= y->ksize && y->ksize)) {
-			if (!pick || (pick->ksize != e->size && y->ksize == e->size))
+		if (ks == e->size || (y->esize && y->esize == e->size) || (last && e->size >= ks && ks)) {
+			if (!pick || (pks != e->size && ks == e->size)) {
 				pick = y;
+				pks = ks;
+			}
 		}
-		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)y->ksize);
+		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)ks);
 	}
-	if (!ncand) {
-		set_failure(r, SYM_NO_SYMBOL, sym_internf(s, "%s does not match: no symbol %s", sym_obj_label(o), e->func));
-		goto fail;
-	}
-	if (!pick) {
-		if (ncand == 1)
-			set_failure(r, SYM_SIZE_MISMATCH,
-				    sym_internf(s, "%s does not match: %s is 0x%s bytes there, the log says 0x%llx",
-						sym_obj_label(o), e->func, sizes.buf + 2, (unsigned long long)e->size));
-		else
-			set_failure(r, SYM_SIZE_MISMATCH,
-				    sym_internf(s, "%s does not match: no %s of 0x%llx bytes (there are %u: %s)",
-						sym_obj_label(o), e->func, (unsigned long long)e->size, ncand, sizes.buf));
-		goto fail;
-	}
-	bound = e->has_size ? e->size : pick->ksize;
+	if (!ncand)
+		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "%s does not match: no symbol %s",
+							      elfobj_label(o), e->func));
+	else if (!pick && ncand == 1)
+		set_failure(r, SYM_SIZE_MISMATCH,
+			    strpool_internf(s->pool, "%s does not match: %s is 0x%s bytes there, the log says 0x%llx",
+					    elfobj_label(o), e->func, sizes.buf + 2, (unsigned long long)e->size));
+	else if (!pick)
+		set_failure(r, SYM_SIZE_MISMATCH,
+			    strpool_internf(s->pool, "%s does not match: no %s of 0x%llx bytes (there are %u: %s)",
+					    elfobj_label(o), e->func, (unsigned long long)e->size, ncand, sizes.buf));
+	sbuf_release(&sizes);
+	*ksize = pks;
+	return pick;
+}
+
+/* func+off/size: the symbol and the address into q, or false with the result failed. */
+static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_entry *e, struct sym_query *q)
+{
+	struct elfobj *o = so->elf;
+	struct sym_result *r = &e->res;
+	uint64_t ksize, bound, back;
+	struct elf_sym *pick = pick_symbol(s, o, e, r, &ksize);
+
+	if (!pick)
+		return false;
+	bound = e->has_size ? e->size : ksize;
 	if (e->off >= bound && !(e->off == 0 && bound == 0)) {
 		set_failure(r, SYM_BAD_OFFSET,
-			    sym_internf(s, "%s does not match: offset 0x%llx is beyond %s (0x%llx bytes)", sym_obj_label(o),
-					(unsigned long long)e->off, e->func, (unsigned long long)bound));
-		goto fail;
+			    strpool_internf(s->pool, "%s does not match: offset 0x%llx is beyond %s (0x%llx bytes)",
+					    elfobj_label(o), (unsigned long long)e->off, e->func, (unsigned long long)bound));
+		return false;
 	}
-	sbuf_release(&sizes);
-	r->symbol = sym_intern(s, pick->name);
-	q->obj = o;
+	r->symbol = strpool_intern(s->pool, pick->name);
 	q->symbol = r->symbol;
 	/* a return address: the call is the byte before (the entry is its own address) */
 	back = e->off && !e->exact ? 1 : 0;
 	q->addr = pick->addr + e->off - back;
-	q->section = o->secs[pick->shndx].name;
+	q->section = elfobj_section(o, pick->shndx)->name;
 	/* the address in the file: section-relative in a .ko, as addr2line takes it */
 	q->section_off = pick->value + e->off - back;
 	r->addr = q->section_off;
-	r->section = o->is_rel ? q->section : NULL;
+	r->section = elfobj_is_rel(o) ? q->section : NULL;
 	return true;
-fail:
-	sbuf_release(&sizes);
-	return false;
+}
+
+/* A raw address in the vmlinux: its symbol into q, or false with the result failed. */
+static bool prepare_addr(struct symbolizer *s, struct sym_obj *so, struct sym_entry *e, struct sym_query *q)
+{
+	struct sym_result *r = &e->res;
+	const struct elf_sym *y = elfobj_symbol_at(so->elf, e->off);
+
+	q->addr = e->off;
+	q->section_off = e->off;
+	r->addr = e->off;
+	if (!y) {
+		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "vmlinux does not match: no code at 0x%llx",
+							      (unsigned long long)e->off));
+		return false;
+	}
+	r->symbol = strpool_intern(s->pool, y->name);
+	q->symbol = r->symbol;
+	q->section = elfobj_section(so->elf, y->shndx)->name;
+	return true;
+}
+
+/* The object of an entry: vmlinux, or its module; NULL with the result failed. */
+static struct sym_obj *entry_obj(struct symbolizer *s, struct sym_entry *e)
+{
+	struct sym_result *r = &e->res;
+	struct sym_obj *o = s->vmlinux;
+	const char *err;
+
+	if (e->module && !(o = module_obj(s, e->module))) {
+		if (!s->modules_dir)
+			set_failure(r, SYM_NO_MODULE, strpool_internf(s->pool, "module %s: no modules directory (--modules DIR)",
+								      e->module));
+		else
+			set_failure(r, SYM_NO_MODULE, strpool_internf(s->pool, "module %s: no %s.ko under %s", e->module,
+								      e->module, s->modules_dir));
+		note_problem(s, e->module, r->note);
+		return NULL;
+	}
+	if ((err = elfobj_error(o->elf))) {
+		set_failure(r, SYM_ERROR, err);
+		if (e->module)
+			note_problem(s, e->module, err);
+		return NULL;
+	}
+	return o;
 }
 
 /* First half of a lookup: everything but the back end.  True if q is to be looked up. */
@@ -979,47 +613,16 @@ static bool prepare(struct symbolizer *s, struct sym_entry *e, struct sym_query 
 	memset(q, 0, sizeof(*q));
 	q->res = r;
 	r->status = SYM_OK;
-	if (e->module) {
-		o = module_obj(s, e->module);
-		if (!o) {
-			if (!s->modules_dir)
-				set_failure(r, SYM_NO_MODULE,
-					    sym_internf(s, "module %s: no modules directory (--modules DIR)", e->module));
-			else
-				set_failure(r, SYM_NO_MODULE, sym_internf(s, "module %s: no %s.ko under %s", e->module,
-									  e->module, s->modules_dir));
-			return false;
-		}
-	} else {
-		o = s->vmlinux;
-	}
-	if (o->error) {
-		set_failure(r, SYM_ERROR, o->error);
+	if (!(o = entry_obj(s, e)))
 		return false;
-	}
-	if (e->func) {
-		if (!pick_symbol(s, o, e, q))
-			return false;
-	} else {
-		/* a raw address in the vmlinux */
-		const struct sym_sym *y = sym_obj_symbol_at(o, e->off);
-
-		q->obj = o;
-		q->addr = e->off;
-		q->section_off = e->off;
-		r->addr = e->off;
-		if (!y) {
-			set_failure(r, SYM_NO_SYMBOL,
-				    sym_internf(s, "vmlinux does not match: no code at 0x%llx", (unsigned long long)e->off));
-			return false;
-		}
-		r->symbol = sym_intern(s, y->name);
-		q->symbol = r->symbol;
-		q->section = o->secs[y->shndx].name;
-	}
-	if (!obj_has_dwarf(o)) {
+	q->obj = o->elf;
+	q->state = o->state;
+	if (!(e->func ? prepare_func(s, o, e, q) : prepare_addr(s, o, e, q)))
+		return false;
+	if (!obj_has_dwarf(s, o)) {
 		set_name_only(r, r->symbol);
-		set_failure(r, SYM_NO_DEBUGINFO, sym_internf(s, "%s has no DWARF: function name only", sym_obj_label(o)));
+		set_failure(r, SYM_NO_DEBUGINFO, strpool_internf(s->pool, "%s has no DWARF: function name only",
+								 elfobj_label(o->elf)));
 		return false;
 	}
 	return true;
@@ -1030,19 +633,15 @@ static void lookup_all(struct symbolizer *s, struct sym_query *qs, size_t n)
 {
 	if (!n)
 		return;
-	if (s->backend == SYM_ADDR2LINE) {
-		sym_a2l_lookup(qs, n);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			sym_dwarf_lookup(&qs[i]);
-	}
+	s->ops->lookup(qs, n);
 	for (size_t i = 0; i < n; i++) {
 		struct sym_result *r = qs[i].res;
 
 		if (r->status == SYM_OK && !r->nchain)
 			set_name_only(r, qs[i].symbol);
 		if (r->status == SYM_NO_LINE && !r->note)
-			r->note = sym_internf(s, "%s has no line information for %s", sym_obj_label(qs[i].obj), qs[i].symbol);
+			r->note = strpool_internf(s->pool, "%s has no line information for %s", elfobj_label(qs[i].obj),
+						  qs[i].symbol);
 	}
 }
 
@@ -1128,57 +727,56 @@ const char *sym_modules_dir(struct symbolizer *s)
 
 const char *sym_source_root(struct symbolizer *s)
 {
-	return sym_dwarf_first_comp_dir(s->vmlinux);
+	struct sym_obj *o = s->vmlinux;
+
+	return o->state ? s->ops->source_root(o->state) : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
 /* walking every function, struct layouts */
 
-static bool obj_foreach(struct sym_obj *o, bool (*fn)(const char *name, const char *module, void *data), void *data)
+static bool obj_foreach(struct elfobj *o, bool (*fn)(const char *name, const char *module, void *data), void *data)
 {
-	if (o->error)
+	if (elfobj_error(o))
 		return true;
-	for (uint32_t i = 0; i < o->nsyms; i++)
-		if (o->syms[i].exec && o->syms[i].type == STT_FUNC && !fn(o->syms[i].name, o->name, data))
+	for (uint32_t i = 0; i < elfobj_nsyms(o); i++) {
+		const struct elf_sym *y = elfobj_sym(o, i);
+
+		if (y->exec && y->type == STT_FUNC && !fn(y->name, elfobj_name(o), data))
 			return false;
+	}
 	return true;
 }
 
 void sym_foreach_function(struct symbolizer *s, bool (*fn)(const char *name, const char *module, void *data),
 			  void *data)
 {
-	if (!obj_foreach(s->vmlinux, fn, data))
+	if (!obj_foreach(s->vmlinux->elf, fn, data))
 		return;
 	modules_index(s);
 	for (size_t i = 0; i < s->nmodfiles; i++) {
-		struct sym_obj *o = module_opened(s, s->mod_names[i]), *tmp = NULL;
+		struct sym_obj *o = module_opened(s, s->mod_names[i]);
+		struct elfobj *tmp = NULL;
 		bool go;
 
-		if (o && strcmp(o->path, s->mod_paths[i]))
+		if (o && strcmp(elfobj_path(o->elf), s->mod_paths[i]))
 			continue;   /* a second file of a module already open: shadowed */
-		if (!o)
-			o = tmp = obj_open(s, s->mod_names[i], s->mod_paths[i]);
-		go = obj_foreach(o, fn, data);
-		obj_free(tmp);
+		go = obj_foreach(o ? o->elf : (tmp = elfobj_open(s->pool, s->mod_names[i], s->mod_paths[i])), fn, data);
+		elfobj_close(tmp);
 		if (!go)
 			return;
 	}
 }
 
-int sym_struct_member(struct symbolizer *s, const char *module, const char *struct_name, const char *member_path,
-		      uint64_t *offset, uint64_t *size, uint64_t *stride)
+struct layout *sym_layout(struct symbolizer *s, const char *module)
 {
 	struct sym_obj *o = module ? module_obj(s, module) : s->vmlinux;
 
-	*offset = *size = *stride = 0;
-	if (!o || o->error)
-		return -1;
-	if (s->backend == SYM_ADDR2LINE) {
-		/* layouts come from libdw whatever the line back end */
-		if (o->has_dwarf < 0)
-			o->has_dwarf = sym_a2l_has_dwarf(o);
+	if (!o || elfobj_error(o->elf))
+		return NULL;
+	if (!o->layout_tried) {
+		o->layout_tried = true;
+		o->layout = layout_open(o->elf);
 	}
-	if (o->has_dwarf == 0 || (!o->dwarf && !sym_dwarf_open(o)))
-		return -1;
-	return sym_dwarf_struct_member(o, struct_name, member_path, offset, size, stride);
+	return o->layout;
 }

@@ -5,7 +5,8 @@
  * the way syzkaller's symbolizer does: every address of a batch, then a
  * sentinel address whose answer marks the end.  For DWARF that libdw
  * cannot read; the results have the same shape as sym_dwarf.c's (columns
- * are 0: addr2line does not print them).
+ * are 0: addr2line does not print them).  The compilation directory of
+ * each address comes from sym_units.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sym_internal.h"
+#include "elfobj.h"
+#include "kt.h"
+#include "strpool.h"
+#include "sym_backend.h"
+#include "sym_units.h"
 
 extern char **environ;
 
@@ -33,7 +38,12 @@ struct a2l_proc {
 	bool dead;
 };
 
+/* The back end's state for one object. */
 struct sym_a2l {
+	struct elfobj *obj;
+	struct strpool *pool;
+	struct sym_units *units;    /* for compilation directories */
+	bool units_tried;
 	char *tmp;              /* a decompressed copy of a compressed object, removed at close */
 	bool tmp_tried;
 	const char *error;      /* interned */
@@ -43,19 +53,70 @@ struct sym_a2l {
 
 /* ---------------------------------------------------------------------- */
 
-bool sym_a2l_has_dwarf(struct sym_obj *o)
+static bool in_path(const char *prog)
 {
-	for (size_t i = 0; i < o->nsecs; i++)
-		if (o->secs[i].name && (!strcmp(o->secs[i].name, ".debug_info") || !strcmp(o->secs[i].name, ".zdebug_info")))
-			return true;
-	return false;
+	const char *path = getenv("PATH"), *p, *colon;
+	bool found = false;
+
+	for (p = path ? path : "/usr/bin:/bin"; p && !found; p = colon ? colon + 1 : NULL) {
+		size_t n;
+		char *cand;
+
+		colon = strchr(p, ':');
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		/* an empty entry is the current directory */
+		cand = n ? xasprintf("%.*s/%s", (int)n, p, prog) : xasprintf("./%s", prog);
+		found = access(cand, X_OK) == 0;
+		free(cand);
+	}
+	return found;
 }
 
-static struct sym_a2l *a2l_of(struct sym_obj *o)
+static const char *a2l_unusable(void)
 {
-	if (!o->a2l)
-		o->a2l = xcalloc(1, sizeof(*o->a2l));
-	return o->a2l;
+	if (!in_path("addr2line"))
+		return "addr2line not found in PATH: install binutils, or use --symbolizer libdw";
+	return NULL;
+}
+
+static void *a2l_open(struct elfobj *o, struct strpool *pool)
+{
+	struct sym_a2l *a = xcalloc(1, sizeof(*a));
+
+	a->obj = o;
+	a->pool = pool;
+	return a;
+}
+
+static bool a2l_has_dwarf(void *state)
+{
+	return elfobj_has_debug_info(((struct sym_a2l *)state)->obj);
+}
+
+static struct sym_units *a2l_units(struct sym_a2l *a)
+{
+	if (!a->units_tried) {
+		a->units_tried = true;
+		a->units = sym_units_open(a->obj, a->pool, NULL);
+	}
+	return a->units;
+}
+
+/* The compilation directory of the unit holding a libdwfl address, or NULL. */
+static const char *a2l_comp_dir(struct sym_a2l *a, uint64_t addr)
+{
+	struct sym_units *u = a2l_units(a);
+	struct sym_unit *cu = u ? sym_units_at(u, addr - sym_units_bias(u)) : NULL;
+
+	return cu ? sym_unit_comp_dir(cu) : NULL;
+}
+
+static const char *a2l_source_root(void *state)
+{
+	struct sym_units *u = a2l_units(state);
+	struct sym_unit *cu = u ? sym_units_first(u) : NULL;
+
+	return cu ? sym_unit_comp_dir(cu) : NULL;
 }
 
 /*
@@ -63,9 +124,9 @@ static struct sym_a2l *a2l_of(struct sym_obj *o)
  * temporary file.  A separate libdwfl session, so that nothing it relocated
  * for the libdw side can leak into the copy.
  */
-static const char *object_path(struct sym_obj *o)
+static const char *object_path(struct sym_a2l *a)
 {
-	struct sym_a2l *a = a2l_of(o);
+	const struct elfobj *o = a->obj;
 	static const Dwfl_Callbacks cb = { .section_address = dwfl_offline_section_address };
 	const char *tmpdir = getenv("TMPDIR");
 	Dwfl *dwfl = NULL;
@@ -78,16 +139,16 @@ static const char *object_path(struct sym_obj *o)
 
 	char *zimage = NULL;
 
-	if (!o->compressed)
-		return o->path;
+	if (!elfobj_is_compressed(o))
+		return elfobj_path(o);
 	if (a->tmp_tried)
 		return a->tmp;
 	a->tmp_tried = true;
-	if (o->image) {
+	if (elfobj_is_zstd(o)) {
 		/* zstd: decompress afresh, libdw relocated its copy in place */
 		const char *err;
 
-		raw = zimage = sym_zstd_image(o->path, &size, &err);
+		raw = zimage = elfobj_zstd_image(elfobj_path(o), &size, &err);
 		if (!raw)
 			goto fail;
 	} else {
@@ -95,7 +156,7 @@ static const char *object_path(struct sym_obj *o)
 		if (!dwfl)
 			goto fail;
 		dwfl_report_begin(dwfl);
-		mod = dwfl_report_offline(dwfl, "copy", o->path, -1);
+		mod = dwfl_report_offline(dwfl, "copy", elfobj_path(o), -1);
 		dwfl_report_end(dwfl, NULL, NULL);
 		if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || !(raw = elf_rawfile(elf, &size)))
 			goto fail;
@@ -122,7 +183,7 @@ static const char *object_path(struct sym_obj *o)
 	free(zimage);
 	return a->tmp;
 fail:
-	a->error = sym_internf(o->s, "%s: cannot write a decompressed copy for addr2line: %s", o->path,
+	a->error = strpool_internf(a->pool, "%s: cannot write a decompressed copy for addr2line: %s", elfobj_path(o),
 			       errno ? strerror(errno) : dwfl_errmsg(-1));
 	if (fd >= 0)
 		close(fd);
@@ -203,16 +264,15 @@ static bool proc_start(struct a2l_proc *p, const char *path)
 	return true;
 }
 
-static struct a2l_proc *get_proc(struct sym_obj *o, const char *section)
+static struct a2l_proc *get_proc(struct sym_a2l *a, const char *section)
 {
-	struct sym_a2l *a = a2l_of(o);
 	struct a2l_proc *p;
 	const char *path;
 
 	for (size_t i = 0; i < a->nprocs; i++)
 		if (a->procs[i].section == section)
 			return a->procs[i].dead ? NULL : &a->procs[i];
-	path = object_path(o);
+	path = object_path(a);
 	ALLOC_GROW(a->procs, a->nprocs, a->cap);
 	p = &a->procs[a->nprocs++];
 	memset(p, 0, sizeof(*p));
@@ -220,16 +280,16 @@ static struct a2l_proc *get_proc(struct sym_obj *o, const char *section)
 	p->fd = -1;
 	if (!path || !proc_start(p, path)) {
 		if (!a->error)
-			a->error = sym_internf(o->s, "cannot run addr2line: %s", strerror(errno));
+			a->error = strpool_internf(a->pool, "cannot run addr2line: %s", strerror(errno));
 		p->dead = true;
 		return NULL;
 	}
 	return p;
 }
 
-void sym_a2l_close(struct sym_obj *o)
+static void a2l_close(void *state)
 {
-	struct sym_a2l *a = o->a2l;
+	struct sym_a2l *a = state;
 
 	if (!a)
 		return;
@@ -241,8 +301,8 @@ void sym_a2l_close(struct sym_obj *o)
 		unlink(a->tmp);
 		free(a->tmp);
 	}
+	sym_units_close(a->units);
 	free(a);
-	o->a2l = NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -287,7 +347,7 @@ static bool is_header(const char *s)
 }
 
 /* "path/file.c:123 (discriminator 4)" into file and line; "??:0" is unknown. */
-static void parse_location(struct symbolizer *s, const char *txt, struct sym_loc *l)
+static void parse_location(struct strpool *pool, const char *txt, struct sym_loc *l)
 {
 	const char *end = txt + strlen(txt), *colon;
 	const char *disc = strstr(txt, " (discriminator ");
@@ -301,12 +361,12 @@ static void parse_location(struct symbolizer *s, const char *txt, struct sym_loc
 	/* "??:0", "??:?", and "file.c:?" (a file but no line) are no location */
 	if ((colon - 1 == txt + 2 && !strncmp(txt, "??", 2)) || *colon < '0' || *colon > '9')
 		return;
-	l->file = (char *)sym_intern_n(s, txt, (size_t)(colon - 1 - txt));
+	l->file = (char *)strpool_intern_n(pool, txt, (size_t)(colon - 1 - txt));
 	l->line = (int)strtol(colon, NULL, 10);
 }
 
 /* Read one answer (after its header) into q: pairs of lines until the next header. */
-static bool read_answer(struct symbolizer *s, struct a2l_proc *p, struct sbuf *line, struct sym_query *q,
+static bool read_answer(struct strpool *pool, struct a2l_proc *p, struct sbuf *line, struct sym_query *q,
 			const char *comp_dir)
 {
 	struct sym_result *r = q->res;
@@ -324,12 +384,12 @@ static bool read_answer(struct symbolizer *s, struct a2l_proc *p, struct sbuf *l
 		ALLOC_GROW(ch, n, cap);
 		memset(&ch[n], 0, sizeof(ch[n]));
 		if (strcmp(line->buf, "??"))
-			ch[n].func = (char *)sym_intern(s, line->buf);
+			ch[n].func = (char *)strpool_intern(pool, line->buf);
 		if (!read_line(p, line)) {
 			free(ch);
 			return false;
 		}
-		parse_location(s, line->buf, &ch[n]);
+		parse_location(pool, line->buf, &ch[n]);
 		if (ch[n].file) {
 			known = true;
 			ch[n].comp_dir = (char *)comp_dir;
@@ -344,7 +404,7 @@ static bool read_answer(struct symbolizer *s, struct a2l_proc *p, struct sbuf *l
 	ch[n - 1].func = (char *)q->symbol;
 	for (size_t i = 0; i + 1 < n; i++)
 		if (!ch[i].func)
-			ch[i].func = (char *)sym_intern(s, "??");
+			ch[i].func = (char *)strpool_intern(pool, "??");
 	r->chain = ch;
 	r->nchain = n;
 	if (!known)
@@ -359,9 +419,8 @@ static void fail_query(struct sym_query *q, const char *note)
 }
 
 /* Look up qs[0..n) (same object and section) in one round trip. */
-static void batch(struct sym_obj *o, struct a2l_proc *p, struct sym_query *qs, size_t n)
+static void batch(struct sym_a2l *a, struct a2l_proc *p, struct sym_query *qs, size_t n)
 {
-	struct symbolizer *s = o->s;
 	struct sbuf out = SBUF_INIT, line = SBUF_INIT;
 	const char **cds = xcalloc(n, sizeof(*cds));
 	char first[32];
@@ -370,7 +429,7 @@ static void batch(struct sym_obj *o, struct a2l_proc *p, struct sym_query *qs, s
 
 	for (size_t k = 0; k < n; k++) {
 		sbuf_addf(&out, "0x%llx\n", (unsigned long long)qs[k].section_off);
-		cds[k] = sym_dwarf_comp_dir(o, qs[k].addr);
+		cds[k] = a2l_comp_dir(a, qs[k].addr);
 	}
 	sbuf_adds(&out, A2L_SENTINEL "\n");
 	snprintf(first, sizeof(first), "0x%016llx", (unsigned long long)qs[0].section_off);
@@ -379,28 +438,30 @@ static void batch(struct sym_obj *o, struct a2l_proc *p, struct sym_query *qs, s
 	while (ok && (ok = read_line(p, &line)) && strcmp(line.buf, first))
 		;
 	for (; ok && i < n; i++)
-		ok = read_answer(s, p, &line, &qs[i], cds[i]);
+		ok = read_answer(a->pool, p, &line, &qs[i], cds[i]);
 	/* the sentinel's answer: "??" and "??:0" */
 	ok = ok && read_line(p, &line) && read_line(p, &line);
 	if (!ok) {
 		proc_stop(p);
 		for (i = i ? i - 1 : 0; i < n; i++)
 			if (!qs[i].res->nchain)
-				fail_query(&qs[i], sym_internf(s, "%s: addr2line stopped answering", sym_obj_label(o)));
+				fail_query(&qs[i], strpool_internf(a->pool, "%s: addr2line stopped answering",
+								 elfobj_label(a->obj)));
 	}
 	free(cds);
 	sbuf_release(&out);
 	sbuf_release(&line);
 }
 
-void sym_a2l_lookup(struct sym_query *qs, size_t n)
+static void a2l_lookup(struct sym_query *qs, size_t n)
 {
 	bool *done = xcalloc(n ? n : 1, sizeof(*done));
 	struct sym_query *group = xmalloc((n ? n : 1) * sizeof(*group));
 
 	for (size_t i = 0; i < n; i++) {
-		struct sym_obj *o = qs[i].obj;
-		const char *section = o->is_rel ? qs[i].section : NULL;
+		struct sym_a2l *a = qs[i].state;
+		bool rel = elfobj_is_rel(a->obj);
+		const char *section = rel ? qs[i].section : NULL;
 		struct a2l_proc *p;
 		size_t ng = 0;
 
@@ -408,24 +469,34 @@ void sym_a2l_lookup(struct sym_query *qs, size_t n)
 			continue;
 		/* this query and every later one for the same process */
 		for (size_t j = i; j < n; j++) {
-			if (done[j] || qs[j].obj != o || (o->is_rel ? qs[j].section : NULL) != section)
+			if (done[j] || qs[j].state != a || (rel ? qs[j].section : NULL) != section)
 				continue;
 			done[j] = true;
 			group[ng++] = qs[j];
 		}
-		p = get_proc(o, section);
+		p = get_proc(a, section);
 		for (size_t k = 0; k < ng; k += A2L_BATCH) {
 			size_t m = ng - k < A2L_BATCH ? ng - k : A2L_BATCH;
 
-			if (p && !p->dead) {
-				batch(o, p, group + k, m);
-			} else {
+			if (p && !p->dead)
+				batch(a, p, group + k, m);
+			else
 				for (size_t t = 0; t < m; t++)
-					fail_query(&group[k + t], o->a2l && o->a2l->error ? o->a2l->error :
-						   sym_internf(o->s, "%s: addr2line is not running", sym_obj_label(o)));
-			}
+					fail_query(&group[k + t], a->error ? a->error :
+						   strpool_internf(a->pool, "%s: addr2line is not running",
+								   elfobj_label(a->obj)));
 		}
 	}
 	free(group);
 	free(done);
 }
+
+const struct sym_backend_ops sym_addr2line_backend = {
+	.name = "addr2line",
+	.unusable = a2l_unusable,
+	.open = a2l_open,
+	.close = a2l_close,
+	.has_dwarf = a2l_has_dwarf,
+	.lookup = a2l_lookup,
+	.source_root = a2l_source_root,
+};

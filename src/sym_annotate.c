@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sym_internal.h"
+#include "kt.h"
+#include "sym.h"
 
 static bool wants(const struct frame *f)
 {

@@ -7,14 +7,29 @@
  * file name of every unit up front; a symbolizer touching thousands of
  * units needs a row's address, line and file, and a few names.  What this
  * reader cannot read (an unknown form, a vendor extension) it declines, and
- * sym_dwarf.c falls back to libdw.
+ * the caller falls back to libdw.
  */
 #define _GNU_SOURCE
 #include <dwarf.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sym_internal.h"
+#include "hashmap.h"
+#include "kt.h"
+#include "strpool.h"
+#include "sym_lines.h"
+
+struct sym_ltab {
+	struct sym_row *rows;   /* sequences sorted by address, rows in program order */
+	size_t nrows;
+	unsigned version;
+	const char **dirs;      /* in the section data */
+	size_t ndirs;
+	const char **fnames;
+	uint32_t *fdirs;
+	size_t nfiles;
+	const char **paths;     /* interned full names, made on demand */
+};
 
 struct rd {
 	const unsigned char *p, *end;
@@ -324,7 +339,17 @@ static bool run_program(struct rd *r, struct sym_ltab *t, unsigned min_len, unsi
 	return !r->bad;
 }
 
-bool sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset, struct sym_ltab *t)
+static void sym_ltab_clear(struct sym_ltab *t)
+{
+	free(t->rows);
+	free(t->dirs);
+	free(t->fnames);
+	free(t->fdirs);
+	free(t->paths);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool sym_ltab_parse(const struct sym_dsecs *ds, uint64_t offset, struct sym_ltab *t)
 {
 	struct rd r;
 	uint64_t unit_len, hdr_len;
@@ -414,29 +439,38 @@ bool sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset, struct sym_ltab 
 	sort_sequences(t);
 	return true;
 fail:
-	sym_ltab_release(t);
+	sym_ltab_clear(t);
 	return false;
+}
+
+struct sym_ltab *sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset)
+{
+	struct sym_ltab *t = xmalloc(sizeof(*t));
+
+	if (sym_ltab_parse(ds, offset, t))
+		return t;
+	free(t);
+	return NULL;
+}
+
+static int sym_row_cmp(const void *key, const void *elem)
+{
+	uint64_t a = *(const uint64_t *)key;
+
+	return a < ((const struct sym_row *)elem)->addr ? -1 : 0;
 }
 
 const struct sym_row *sym_ltab_find(const struct sym_ltab *t, uint64_t a)
 {
-	size_t lo = 0, hi = t->nrows;
+	size_t lo = kt_upper_bound(t->rows, t->nrows, sizeof(*t->rows), &a, sym_row_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->rows[mid].addr <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo || t->rows[lo - 1].end)
 		return NULL;
 	return &t->rows[lo - 1];
 }
 
 /* The file's name as addr2line prints it: relative names go under their directory, then comp_dir. */
-const char *sym_ltab_file(struct symbolizer *s, struct sym_ltab *t, uint64_t idx, const char *comp_dir)
+const char *sym_ltab_file(struct strpool *pool, struct sym_ltab *t, uint64_t idx, const char *comp_dir)
 {
 	const char *name, *dir = NULL;
 	uint32_t di;
@@ -449,26 +483,24 @@ const char *sym_ltab_file(struct symbolizer *s, struct sym_ltab *t, uint64_t idx
 	if (name[0] != '/' && di && di < t->ndirs)
 		dir = t->dirs[di];
 	if (name[0] == '/')
-		t->paths[idx] = sym_intern(s, name);
+		t->paths[idx] = strpool_intern(pool, name);
 	else if (dir && dir[0] == '/')
-		t->paths[idx] = sym_internf(s, "%s/%s", dir, name);
+		t->paths[idx] = strpool_internf(pool, "%s/%s", dir, name);
 	else if (dir && comp_dir)
-		t->paths[idx] = sym_internf(s, "%s/%s/%s", comp_dir, dir, name);
+		t->paths[idx] = strpool_internf(pool, "%s/%s/%s", comp_dir, dir, name);
 	else if (dir)
-		t->paths[idx] = sym_internf(s, "%s/%s", dir, name);
+		t->paths[idx] = strpool_internf(pool, "%s/%s", dir, name);
 	else if (comp_dir)
-		t->paths[idx] = sym_internf(s, "%s/%s", comp_dir, name);
+		t->paths[idx] = strpool_internf(pool, "%s/%s", comp_dir, name);
 	else
-		t->paths[idx] = sym_intern(s, name);
+		t->paths[idx] = strpool_intern(pool, name);
 	return t->paths[idx];
 }
 
-void sym_ltab_release(struct sym_ltab *t)
+void sym_ltab_free(struct sym_ltab *t)
 {
-	free(t->rows);
-	free(t->dirs);
-	free(t->fnames);
-	free(t->fdirs);
-	free(t->paths);
-	memset(t, 0, sizeof(*t));
+	if (!t)
+		return;
+	sym_ltab_clear(t);
+	free(t);
 }

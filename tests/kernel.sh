@@ -365,6 +365,24 @@ grep -q "does not match: virtqueue_get_buf_ctx_split is 0x200 bytes there, the l
 grep -q '^\[ *[0-9.]*\]  virtqueue_get_buf_ctx_split+0x5e/0x180.$' "$TMP/out" ||
 	bad "size mismatch: the frame line was not left as it was"
 
+# scan says which modules' frames it could not symbolize: once per module
+# (no modules directory, a module not under it, a module it cannot read)
+"$BIN" scan --no-db --vmlinux "$VMLINUX" "$K/console-1.log" >/dev/null 2>"$TMP/err"
+for m in kcsan_test torture virtio_console; do
+	n=$(grep -c "warning: .*module $m: no modules directory (--modules DIR): its frames are not symbolized" "$TMP/err")
+	[ "$n" = 1 ] || bad "scan without --modules: $n warnings about $m: $(head -c 300 "$TMP/err")"
+done
+[ "$(wc -l <"$TMP/err")" = 3 ] || bad "scan without --modules: not 3 lines: $(head -c 500 "$TMP/err")"
+mkdir "$TMP/mods"
+cp "$K"/modules/virtio_console.ko.xz "$TMP/mods/"
+head -c 4096 /dev/zero >"$TMP/mods/torture.ko"
+"$BIN" scan --no-db --vmlinux "$VMLINUX" --modules "$TMP/mods" "$K/console-1.log" >/dev/null 2>"$TMP/err"
+grep -q "warning: .*module kcsan_test: no kcsan_test.ko under $TMP/mods: its frames are not symbolized" "$TMP/err" ||
+	bad "scan --modules: no warning about the missing kcsan_test: $(head -c 300 "$TMP/err")"
+grep -q "warning: .*$TMP/mods/torture.ko: not an ELF file .*: its frames are not symbolized" "$TMP/err" ||
+	bad "scan --modules: no warning about the unusable torture.ko: $(head -c 300 "$TMP/err")"
+[ "$(wc -l <"$TMP/err")" = 2 ] || bad "scan --modules: not 2 lines: $(head -c 500 "$TMP/err")"
+
 # the release string, against the log's
 rel=$(printf 'Linux version 9.9.9 (x)\n' | "$BIN" symbolize --vmlinux "$VMLINUX" - 2>&1 >/dev/null)
 case $rel in

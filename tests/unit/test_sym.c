@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "parse.h"
 #include "sym.h"
 #include "unit.h"
@@ -573,41 +575,41 @@ static void test_struct_member(void)
 
 	if (!build() || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
 		return;
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "idx", &off, &size, &stride), 1);
 	CHECK_INT(off, 2);
 	CHECK_INT(size, 2);
 	CHECK_INT(stride, 0);
-	CHECK_INT(sym_struct_member(s, NULL, "struct vring_used", "flags", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "struct vring_used", "flags", &off, &size, &stride), 1);
 	CHECK_INT(off, 0);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[].len", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "ring[].len", &off, &size, &stride), 1);
 	CHECK_INT(off, 8);
 	CHECK_INT(size, 4);
 	CHECK_INT(stride, 8);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "ring[2].id", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "ring[2].id", &off, &size, &stride), 1);
 	CHECK_INT(off, 4 + 16);
 	/* a typedef'd anonymous struct, an anonymous union, a 2-d array, nesting */
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "word", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "word", &off, &size, &stride), 1);
 	CHECK_INT(off, 8);
 	CHECK_INT(size, 4);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "bytes[3]", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "bytes[3]", &off, &size, &stride), 1);
 	CHECK_INT(off, 11);
 	CHECK_INT(size, 1);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_ring_t", "pairs[]", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_ring_t", "pairs[]", &off, &size, &stride), 1);
 	CHECK_INT(off, 12);
 	CHECK_INT(stride, 16);
 	CHECK_INT(size, 16);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1][1].len", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "ring.pairs[1][1].len", &off, &size, &stride), 1);
 	CHECK_INT(off, 8 + 12 + 16 + 8 + 4);
 	CHECK_INT(size, 4);
 	CHECK_INT(stride, 8);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "ring.pairs[1].len", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "fixture_holder", "used", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "ring.pairs[1].len", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "fixture_holder", "used", &off, &size, &stride), 1);
 	CHECK_INT(size, sizeof(void *));
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "nosuch", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "vring_used", "idx[]", &off, &size, &stride), 0);
-	CHECK_INT(sym_struct_member(s, NULL, "no_such_struct", "idx", &off, &size, &stride), -1);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "nosuch", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "vring_used", "idx[]", &off, &size, &stride), 0);
+	CHECK_INT(layout_member(sym_layout(s, NULL), "no_such_struct", "idx", &off, &size, &stride), -1);
 	/* a module's types */
-	CHECK_INT(sym_struct_member(s, "fix_mod", "fix_state", "last", &off, &size, &stride), 1);
+	CHECK_INT(layout_member(sym_layout(s, "fix_mod"), "fix_state", "last", &off, &size, &stride), 1);
 	CHECK_INT(off, 4);
 	sym_close(s);
 }
@@ -717,6 +719,191 @@ static void test_annotate(void)
 	sym_close(s);
 }
 
+struct problems {
+	int n;
+	char *module, *problem;
+};
+
+static void count_problem(const char *module, const char *problem, void *data)
+{
+	struct problems *p = data;
+
+	p->n++;
+	free(p->module);
+	free(p->problem);
+	p->module = xstrdup(module);
+	p->problem = xstrdup(problem);
+}
+
+/* Trouble with a module is kept, once per module, for the command to say: nothing is printed. */
+static void test_module_problems(void)
+{
+	struct problems p = { 0 };
+	struct ctx ctx;
+	struct symbolizer *s;
+	const struct sym_result *r;
+
+	if (!build())
+		return;
+	s = open_fixture(&ctx, SYM_LIBDW, NULL);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 0);
+	r = sym_resolve(s, "nosuchmod", "fix_work", 0x10, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	r = sym_resolve(s, "nosuchmod", "fix_work", 0x14, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+	CHECK_INT(r->status, SYM_OK);
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 1);
+	CHECK_STR(p.module, "nosuchmod");
+	CHECK(p.problem && strstr(p.problem, "module nosuchmod: no nosuchmod.ko under "));
+	/* said once: neither a second drain nor a new frame of the module brings it back */
+	r = sym_resolve(s, "nosuchmod", "other", 0x1, 0x40, true);
+	sym_drain_problems(s, count_problem, &p);
+	CHECK_INT(p.n, 1);
+	CHECK_INT(ctx.warnings, 0);
+	free(p.module);
+	free(p.problem);
+	sym_close(s);
+}
+
+/* What sym_open() says on stderr about a vmlinux (and its modules directory); *sp the symbolizer or NULL. */
+static char *open_said(struct ctx *ctx, const char *vmlinux, const char *modules, struct symbolizer **sp)
+{
+	struct sym_options o = { vmlinux, modules, SYM_LIBDW };
+	char *path = xasprintf("%s/stderr", tmpdir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved;
+	struct sbuf sb = SBUF_INIT;
+	struct symbolizer *s;
+	FILE *f;
+
+	memset(ctx, 0, sizeof(*ctx));
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	s = sym_open(ctx, &o);
+	restore_stderr(saved);
+	if ((f = fopen(path, "r"))) {
+		sbuf_read_file(&sb, f);
+		fclose(f);
+	}
+	free(path);
+	if (sp)
+		*sp = s;
+	else
+		sym_close(s);
+	return sbuf_detach(&sb);
+}
+
+/* A copy of the fixture vmlinux, broken by the shell commands edit ("%1$s" is the copy); its path. */
+static char *broken_copy(const char *name, const char *edit)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name), *e = xasprintf(edit, path);
+	char *cmd = xasprintf("cp %s %s && %s", fixture, path, e);
+
+	CHECK_INT(sh(cmd), 0);
+	free(cmd);
+	free(e);
+	return path;
+}
+
+/* Objects for another machine are refused at once, with one line that says which. */
+static void test_wrong_machine(void)
+{
+	static const struct { const char *name, *edit, *said; } cases[] = {
+		{ "arm64", "printf '\\267\\000' | dd of=%1$s bs=1 seek=18 conv=notrunc status=none",
+		  "an ELF for aarch64 (64-bit), not for x86-64" },
+		{ "i386", "printf '\\001' | dd of=%1$s bs=1 seek=4 conv=notrunc status=none && "
+			  "printf '\\003\\000' | dd of=%1$s bs=1 seek=18 conv=notrunc status=none",
+		  "an ELF for i386 (32-bit), not for x86-64" },
+		{ "mips64be", "printf '\\002' | dd of=%1$s bs=1 seek=5 conv=notrunc status=none && "
+			      "printf '\\000\\010' | dd of=%1$s bs=1 seek=18 conv=notrunc status=none",
+		  "an ELF for big-endian mips (64-bit), not for x86-64" },
+	};
+
+	if (!build())
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = broken_copy(cases[i].name, cases[i].edit);
+		struct ctx ctx;
+		char *said = open_said(&ctx, path, NULL, NULL);
+
+		CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+		CHECK(strstr(said, cases[i].said) != NULL);
+		CHECK(strchr(said, '\n') == said + strlen(said) - 1);
+		free(said);
+		free(path);
+	}
+}
+
+/* A file cut short says so, with where it ends and where it should; so does a module cut short. */
+static void test_truncated(void)
+{
+	char *path, *said, *want, *cmd, *mods;
+	struct ctx ctx;
+	struct symbolizer *s;
+	struct problems p = { 0 };
+	struct stat st;
+	const struct sym_result *r;
+
+	if (!build() || stat(fixture, &st) != 0)
+		return;
+	path = broken_copy("vmlinux.cut", "truncate -s 12000 %1$s");
+	said = open_said(&ctx, path, NULL, NULL);
+	want = xasprintf("%s: truncated at byte 12000 of %lld\n", path, (long long)st.st_size);
+	CHECK_INT(ctx.worst_exit, KT_EXIT_SYMBOLS);
+	CHECK(strstr(said, want) != NULL);
+	free(said);
+	free(want);
+	/* a module: kept for the command to say, once */
+	mods = xasprintf("%s/cutmods", tmpdir);
+	cmd = xasprintf("mkdir -p %1$s && cp %2$s %1$s/fix_mod.ko && truncate -s 3000 %1$s/fix_mod.ko", mods, modobj);
+	CHECK_INT(sh(cmd), 0);
+	said = open_said(&ctx, fixture, mods, &s);
+	CHECK(s != NULL);
+	if (s) {
+		r = sym_resolve(s, "fix_mod", "fix_work", 0x10, 0x40, true);
+		CHECK_INT(r->status, SYM_ERROR);
+		sym_drain_problems(s, count_problem, &p);
+		CHECK_INT(p.n, 1);
+		CHECK(p.problem && strstr(p.problem, "fix_mod.ko: truncated at byte 3000 of "));
+		sym_close(s);
+	}
+	free(p.module);
+	free(p.problem);
+	free(said);
+	free(cmd);
+	free(mods);
+	free(path);
+}
+
+/* DWARF whose line table is empty: one warning when the vmlinux is opened. */
+static void test_empty_lines(void)
+{
+	char *path, *said;
+	struct ctx ctx;
+
+	if (!build())
+		return;
+	path = broken_copy("vmlinux.nolines", ": >%1$s.empty && objcopy --update-section .debug_line=%1$s.empty %1$s");
+	said = open_said(&ctx, path, NULL, NULL);
+	CHECK_INT(ctx.worst_exit, 0);
+	CHECK_INT(ctx.warnings, 1);
+	CHECK(strstr(said, ".debug_line is empty or missing") != NULL);
+	free(said);
+	/* the whole fixture: not a word */
+	said = open_said(&ctx, fixture, NULL, NULL);
+	CHECK_INT(ctx.warnings, 0);
+	CHECK_STR(said, "");
+	free(said);
+	free(path);
+}
+
 static void test_cleanup(void)
 {
 	cleanup();
@@ -725,4 +912,5 @@ static void test_cleanup(void)
 
 UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
 	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
-	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_cleanup))
+	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_module_problems),
+	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_cleanup))

@@ -1,0 +1,88 @@
+/*
+ * elfobj.h - one object file of the kernel (the vmlinux or a module):
+ * opened through libdwfl (which decompresses .xz, .gz and .bz2; .zst is
+ * decompressed here with libzstd), its sections, its symbols by name and
+ * by address, the sizes kallsyms prints, and its DWARF handle.  Objects
+ * for another machine than x86-64, and files cut short, are refused with
+ * an error that says so.  Strings it hands out live in the pool it was
+ * opened with.
+ */
+#ifndef ELFOBJ_H
+#define ELFOBJ_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strpool;
+struct elfobj;
+
+/* A section, for section-relative addresses and symbol ends. */
+struct elf_section {
+	const char *name;       /* interned */
+	uint64_t addr, size;    /* libdwfl's address (ET_REL: its layout); 0 for sections not loaded */
+	bool exec;
+};
+
+/* One ELF symbol that may name code or data. */
+struct elf_sym {
+	uint64_t addr;      /* in libdwfl's address space (ET_REL: its layout of the sections) */
+	uint64_t value;     /* st_value as in the file (ET_REL: offset in its section) */
+	uint64_t esize;     /* st_size */
+	const char *name;   /* in the ELF string table: valid while the object is open */
+	uint32_t shndx;
+	uint8_t type;       /* STT_FUNC, STT_NOTYPE, ... */
+	bool exec;          /* in an executable section */
+};
+
+/*
+ * Open one object; name is the module name ('-' folded to '_') or NULL for
+ * the vmlinux.  Never NULL: an object that cannot be used carries an error.
+ */
+struct elfobj *elfobj_open(struct strpool *pool, const char *name, const char *path);
+void elfobj_close(struct elfobj *o);
+
+/* Why the object cannot be used (interned), or NULL. */
+const char *elfobj_error(const struct elfobj *o);
+const char *elfobj_name(const struct elfobj *o);
+const char *elfobj_path(const struct elfobj *o);
+/* "vmlinux", or the module's file name, for notes. */
+const char *elfobj_label(const struct elfobj *o);
+bool elfobj_is_rel(const struct elfobj *o);          /* ET_REL (a .ko) */
+bool elfobj_is_compressed(const struct elfobj *o);   /* the file is not a plain ELF */
+bool elfobj_is_zstd(const struct elfobj *o);         /* decompressed here, not by libdw */
+Dwfl_Module *elfobj_module(const struct elfobj *o);
+/* The object's DWARF when it has at least one unit (looked at once), else NULL. */
+Dwarf *elfobj_dwarf(struct elfobj *o, Dwarf_Addr *bias);
+/* Does the object have a .debug_info (or .zdebug_info) section? */
+bool elfobj_has_debug_info(const struct elfobj *o);
+
+/* The size in the file of the section of that name (0 for SHT_NOBITS), or -1 if there is none. */
+int64_t elfobj_section_size(const struct elfobj *o, const char *name);
+size_t elfobj_nsections(const struct elfobj *o);
+const struct elf_section *elfobj_section(const struct elfobj *o, size_t idx);
+/* The executable section holding a libdwfl address, or NULL. */
+const struct elf_section *elfobj_section_at(const struct elfobj *o, uint64_t addr);
+
+uint32_t elfobj_nsyms(const struct elfobj *o);
+struct elf_sym *elfobj_sym(struct elfobj *o, uint32_t idx);
+/* The symbols of a name, in table order: the first, then each next one (NULL at the end). */
+struct elf_sym *elfobj_sym_named(struct elfobj *o, const char *name);
+struct elf_sym *elfobj_sym_next_named(struct elfobj *o, struct elf_sym *y);
+/*
+ * The size kallsyms prints of y into *ksize: the distance to the next
+ * symbol of its section (or to the section's end).  Returns whether one
+ * follows.
+ */
+bool elfobj_ksize(struct elfobj *o, const struct elf_sym *y, uint64_t *ksize);
+/* The symbol containing a libdwfl address (a function among aliases), or NULL. */
+const struct elf_sym *elfobj_symbol_at(struct elfobj *o, uint64_t addr);
+/* A symbol's bytes in its section's data (*avail of them), or NULL. */
+const char *elfobj_symbol_data(struct elfobj *o, const struct elf_sym *y, size_t *avail);
+
+/* A zstd file decompressed into memory (the caller frees it); NULL with *err. */
+char *elfobj_zstd_image(const char *path, size_t *size, const char **err);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * sym_lines.h - one compilation unit's DWARF line table (versions 2 to 5),
+ * read from .debug_line directly: rows of (address, line, column, file)
+ * and the file names, joined only when asked for.
+ */
+#ifndef SYM_LINES_H
+#define SYM_LINES_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct strpool;
+struct sym_ltab;
+
+/* The sections a line table refers to, as libdw sees them (decompressed, relocated). */
+struct sym_dsecs {
+	Elf_Data *line, *line_str, *str;
+};
+
+struct sym_row {
+	uint64_t addr;
+	uint32_t line, col, file;
+	bool end;               /* end of a sequence: addresses from here are not covered */
+};
+
+/* The line table at offset in .debug_line, or NULL when this reader declines it (then ask libdw). */
+struct sym_ltab *sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset);
+void sym_ltab_free(struct sym_ltab *t);
+/* The row that covers address a, or NULL. */
+const struct sym_row *sym_ltab_find(const struct sym_ltab *t, uint64_t a);
+/* File idx's name as addr2line prints it (interned into pool), or NULL. */
+const char *sym_ltab_file(struct strpool *pool, struct sym_ltab *t, uint64_t idx, const char *comp_dir);
+
+#endif
