@@ -9,14 +9,15 @@
 #include "store.h"
 
 static const struct column list_cols[] = {
-	{ "id", "ID", 1 },
-	{ "verdict", "VERDICT", 0 },
-	{ "label", "LABEL", 0 },
-	{ "count", "COUNT", 1 },
-	{ "first_seen", "FIRST SEEN", 0 },
-	{ "last_seen", "LAST SEEN", 0 },
-	{ "field", "FIELD", 0 },
-	{ "title", "TITLE", 0 },
+	{ .key = "id", .head = "ID", .right = 1 },
+	{ .key = "verdict", .head = "VERDICT" },          /* the label when there is one */
+	{ .key = "tool_verdict", .head = "TOOL VERDICT", .json_only = 1 },
+	{ .key = "label", .head = "LABEL" },
+	{ .key = "count", .head = "COUNT", .right = 1 },
+	{ .key = "first_seen", .head = "FIRST SEEN" },
+	{ .key = "last_seen", .head = "LAST SEEN" },
+	{ .key = "field", .head = "FIELD" },
+	{ .key = "title", .head = "TITLE" },
 };
 
 static void list_row(const struct sig_row *s, void *data)
@@ -24,8 +25,9 @@ static void list_row(const struct sig_row *s, void *data)
 	struct table *t = data;
 
 	table_int(t, s->id);
-	table_str(t, s->verdict);
-	table_str(t, s->label);
+	table_str(t, verdict_name(effective_verdict(s->cls.verdict, &s->label)));
+	table_str(t, verdict_name(s->cls.verdict));
+	table_label(t, &s->label);
 	table_int(t, s->count);
 	table_str(t, s->first_seen);
 	table_str(t, s->last_seen);
@@ -61,7 +63,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx)
 					 "--verdict takes device-origin, real-race or unknown-origin, not '%s'", optarg);
 				return KT_EXIT_USAGE;
 			}
-			f.verdict = optarg;
+			f.verdict = (enum verdict)verdict_from_name(optarg);
 			break;
 		case OPT_GREP:
 			f.grep = optarg;

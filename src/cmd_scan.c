@@ -136,12 +136,6 @@ found:
 	return NULL;
 }
 
-static char *reason_of(const struct report *r)
-{
-	const struct classification *c = &r->cls;
-
-	return xstrdup(c->reason ? c->reason : c->evidence ? c->evidence : "");
-}
 
 static struct agg *agg_find(struct scan *s, const char sig[33])
 {
@@ -191,6 +185,8 @@ static void on_report(struct report *r, void *data)
 		}
 		if (res != STORE_FAILED && added.sig_id)
 			eff = added.effective;
+		/* the report shows the verdict that counts: its label's */
+		r->label = added.label;
 	}
 	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN) {
 		s->by_verdict[eff]++;
@@ -207,19 +203,24 @@ static void on_report(struct report *r, void *data)
 		report_signature(r, sig);
 		a = agg_find(s, sig);
 		if (!a) {
+			struct verdict_text vt;
+
+			render_verdict_text(&r->cls, &vt);
 			ALLOC_GROW(s->agg, s->nagg, s->aggcap);
 			a = &s->agg[s->nagg++];
 			memset(a, 0, sizeof(*a));
 			memcpy(a->sig, sig, 33);
 			a->title = report_display_title(r);
 			a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
-			a->field = r->cls.field ? xstrdup(r->cls.field) : NULL;
-			a->reason = reason_of(r);
+			a->field = vt.field;
+			a->reason = vt.reason ? vt.reason : xstrdup(vt.evidence ? vt.evidence : "");
+			vt.field = vt.reason = NULL;
+			verdict_text_release(&vt);
 			a->computed = r->cls.verdict;
 			a->verdict = eff;
 			a->writer = r->cls.writer;
 			a->conf = r->cls.confidence;
-			a->labelled = added.labelled;
+			a->labelled = added.label.verdict != V_NONE;
 			a->id = added.sig_id;
 		}
 		a->count++;

@@ -144,7 +144,7 @@ expect_rc 0 "label"
 run "$BIN" --db "$DB" scan --fail-on real-race fixtures/virtio-blk-console.log
 expect_rc 0 "labelled reports no longer fail the scan"
 run "$BIN" --db "$DB" list --format json
-expect_eq "$(jq_py 'sorted(set(r["label"] for r in d["reports"] if r["label"]))')" "['device-origin']" "labels survive a rescan"
+expect_eq "$(jq_py 'sorted(set(r["label"]["verdict"] for r in d["reports"] if r["label"]))')" "['device-origin']" "labels survive a rescan"
 run "$BIN" --db "$DB" list --verdict real-race --format json
 expect_eq "$(jq_py 'len(d["reports"])')" 0 "list --verdict uses the label"
 run "$BIN" --db "$DB" label --clear $ids
