@@ -76,13 +76,15 @@ static void add_escaped(struct sbuf *sb, const char *key, const char *v)
 {
 	sbuf_adds(sb, key);
 	sbuf_addc(sb, '=');
-	for (; *v; v++) {
-		if (*v == '\\')
-			sbuf_adds(sb, "\\\\");
-		else if (*v == '\n')
-			sbuf_adds(sb, "\\n");
-		else
-			sbuf_addc(sb, *v);
+	while (*v) {
+		size_t n = strcspn(v, "\\\n");
+
+		sbuf_add(sb, v, n);
+		v += n;
+		if (*v) {
+			sbuf_adds(sb, *v == '\n' ? "\\n" : "\\\\");
+			v++;
+		}
 	}
 	sbuf_addc(sb, '\n');
 }
@@ -142,19 +144,22 @@ char *facts_encode(const struct classification *c)
 static char *unescape(const char *s, size_t n, bool *ok)
 {
 	struct sbuf sb = SBUF_INIT;
+	const char *end = s + n;
 
 	*ok = true;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '\\') {
-			sbuf_addc(&sb, s[i]);
-			continue;
+	while (s < end) {
+		const char *bs = memchr(s, '\\', (size_t)(end - s));
+
+		if (!bs) {
+			sbuf_add(&sb, s, (size_t)(end - s));
+			break;
 		}
-		if (i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == 'n')) {
-			sbuf_addc(&sb, s[i + 1] == 'n' ? '\n' : '\\');
-			i++;
-		} else {
+		sbuf_add(&sb, s, (size_t)(bs - s));
+		if (bs + 1 < end && (bs[1] == '\\' || bs[1] == 'n'))
+			sbuf_addc(&sb, bs[1] == 'n' ? '\n' : '\\');
+		else
 			*ok = false;
-		}
+		s = bs + 2;
 	}
 	return sbuf_detach(&sb);
 }

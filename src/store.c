@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
+#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
 
 /*
  * Each table's columns, named once: the schema, the INSERT statements
@@ -167,7 +168,7 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
 	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT,
-	S_FRAME_INSERT, S_COUNT,
+	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_COUNT,
 };
 
 #define SIG_KNOWN "SELECT id, label, label_note, label_time, evidence_level FROM signature"
@@ -188,6 +189,14 @@ static const char *const stmt_sql[S_COUNT] = {
 		" evidence_level = :evidence_level, facts = :facts, subsystem = COALESCE(:subsystem, subsystem)"
 		" WHERE id = :id",
 	[S_OCC_CLASSIFY] = "UPDATE occurrence SET facts = :facts, evidence_level = :evidence_level WHERE id = :id",
+};
+/* the SELECT statements of whole rows: the column list, then this */
+static const struct {
+	const struct table_def *table;
+	const char *rest;
+} stmt_select[S_COUNT] = {
+	[S_ACC_BY_OCC] = { &t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx" },
+	[S_FRAME_BY_ACC] = { &t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx" },
 };
 /* the INSERT statements are made from the column lists */
 static const struct table_def *const stmt_insert[S_COUNT] = {
@@ -241,6 +250,7 @@ struct store {
 	bool immutable;
 	bool in_tx;
 	sqlite3_stmt *stmt[S_COUNT];
+	char *facts;                  /* the report being added: its facts, encoded once */
 };
 
 static void db_error(struct store *st, const char *pos, const char *what)
@@ -535,7 +545,8 @@ const char *store_path(const struct store *st)
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 {
 	if (!st->stmt[id]) {
-		char *made = stmt_insert[id] ? table_insert(stmt_insert[id]) : NULL;
+		char *made = stmt_insert[id] ? table_insert(stmt_insert[id]) :
+			     stmt_select[id].table ? table_select(stmt_select[id].table, stmt_select[id].rest) : NULL;
 		int rc = sqlite3_prepare_v3(st->db, made ? made : stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					    &st->stmt[id], NULL);
 
@@ -543,6 +554,13 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 		if (rc != SQLITE_OK) {
 			db_error(st, NULL, "cannot prepare a statement");
 			return NULL;
+		}
+		/* the column enums are the parameters (bind_*() in the insert_*() functions) */
+		for (int i = 1; stmt_insert[id] && i < stmt_insert[id]->ncols; i++) {
+			const char *pn = sqlite3_bind_parameter_name(st->stmt[id], i);
+
+			if (!pn || strcmp(pn + 1, stmt_insert[id]->cols[i].name))
+				kt_die("internal error: parameter %d of %s is %s", i, stmt_insert[id]->name, pn ? pn : "-");
 		}
 	}
 	sqlite3_reset(st->stmt[id]);
@@ -581,6 +599,7 @@ void store_rollback(struct store *st)
 /* ---------------------------------------------------------------------- */
 /* binding (by parameter name: ":column") and reading (by column enum) */
 
+/* The index of a named parameter (":column"): statements that are not made from a column list. */
 static int param(sqlite3_stmt *s, const char *name)
 {
 	int i = sqlite3_bind_parameter_index(s, name);
@@ -590,25 +609,29 @@ static int param(sqlite3_stmt *s, const char *name)
 	return i;
 }
 
-static void bind_text(sqlite3_stmt *s, const char *name, const char *v)
+/*
+ * In an INSERT made by table_insert(), the parameter of a column is its
+ * enum (the id, column 0, is not inserted): bind by that in the hot path.
+ */
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, param(s, name), v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 	else
-		sqlite3_bind_null(s, param(s, name));
+		sqlite3_bind_null(s, i);
 }
 
-static void bind_int(sqlite3_stmt *s, const char *name, long long v)
+static void bind_int(sqlite3_stmt *s, int i, long long v)
 {
-	sqlite3_bind_int64(s, param(s, name), v);
+	sqlite3_bind_int64(s, i, v);
 }
 
-static void bind_int_or_null(sqlite3_stmt *s, const char *name, bool has, long long v)
+static void bind_int_or_null(sqlite3_stmt *s, int i, bool has, long long v)
 {
 	if (has)
-		sqlite3_bind_int64(s, param(s, name), v);
+		sqlite3_bind_int64(s, i, v);
 	else
-		sqlite3_bind_null(s, param(s, name));
+		sqlite3_bind_null(s, i);
 }
 
 static char *col_dup(sqlite3_stmt *s, int i)
@@ -656,23 +679,23 @@ static int insert_frame(struct store *st, int64_t acc_id, int idx, const char *k
 
 	if (!s)
 		return -1;
-	bind_int(s, ":access_id", acc_id);
-	bind_int(s, ":idx", idx);
-	bind_text(s, ":kind", kind);
-	bind_text(s, ":func", f->func ? f->func : "?");
-	bind_int_or_null(s, ":offset", f->has_off, (long long)f->off);
-	bind_int_or_null(s, ":size", f->has_off, (long long)f->size);
-	bind_text(s, ":module", f->module);
-	bind_text(s, ":buildid", f->buildid);
-	bind_text(s, ":file", f->file);
-	bind_int_or_null(s, ":line", f->line > 0, f->line);
-	bind_int_or_null(s, ":col", f->column > 0, f->column);
-	bind_int(s, ":inlined", f->inlined);
-	bind_int(s, ":unreliable", f->unreliable);
-	bind_int(s, ":symbolized", f->symbolized);
-	bind_int(s, ":given", f->given);
-	bind_text(s, ":src", f->src);
-	bind_text(s, ":note", f->sym_note);
+	bind_int(s, FRAME_access_id, acc_id);
+	bind_int(s, FRAME_idx, idx);
+	bind_text(s, FRAME_kind, kind);
+	bind_text(s, FRAME_func, f->func ? f->func : "?");
+	bind_int_or_null(s, FRAME_offset, f->has_off, (long long)f->off);
+	bind_int_or_null(s, FRAME_size, f->has_off, (long long)f->size);
+	bind_text(s, FRAME_module, f->module);
+	bind_text(s, FRAME_buildid, f->buildid);
+	bind_text(s, FRAME_file, f->file);
+	bind_int_or_null(s, FRAME_line, f->line > 0, f->line);
+	bind_int_or_null(s, FRAME_col, f->column > 0, f->column);
+	bind_int(s, FRAME_inlined, f->inlined);
+	bind_int(s, FRAME_unreliable, f->unreliable);
+	bind_int(s, FRAME_symbolized, f->symbolized);
+	bind_int(s, FRAME_given, f->given);
+	bind_text(s, FRAME_src, f->src);
+	bind_text(s, FRAME_note, f->sym_note);
 	return step_done(st, s, "cannot store a frame");
 }
 
@@ -685,21 +708,21 @@ static int insert_access(struct store *st, int64_t occ_id, int idx, const struct
 	if (!s)
 		return -1;
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
-	bind_int(s, ":occurrence_id", occ_id);
-	bind_int(s, ":idx", idx);
-	bind_text(s, ":type", access_type_name(a->type));
-	bind_int(s, ":marked", a->marked);
-	bind_int(s, ":reordered", a->reordered);
-	bind_int(s, ":scoped", a->scoped);
-	bind_int(s, ":unknown_origin", a->unknown_origin);
-	bind_text(s, ":addr", a->has_addr ? addr : NULL);
-	bind_int_or_null(s, ":size", a->has_size, (long long)a->size);
-	bind_text(s, ":ctx", access_ctx_name(a->ctx));
-	bind_int_or_null(s, ":pid", a->pid >= 0, a->pid);
-	bind_text(s, ":task", a->task);
-	bind_int_or_null(s, ":cpu", a->cpu >= 0, a->cpu);
-	bind_int(s, ":elided", a->elided);
-	bind_int(s, ":frames_dropped", (long long)a->frames_dropped);
+	bind_int(s, ACC_occurrence_id, occ_id);
+	bind_int(s, ACC_idx, idx);
+	bind_text(s, ACC_type, access_type_name(a->type));
+	bind_int(s, ACC_marked, a->marked);
+	bind_int(s, ACC_reordered, a->reordered);
+	bind_int(s, ACC_scoped, a->scoped);
+	bind_int(s, ACC_unknown_origin, a->unknown_origin);
+	bind_text(s, ACC_addr, a->has_addr ? addr : NULL);
+	bind_int_or_null(s, ACC_size, a->has_size, (long long)a->size);
+	bind_text(s, ACC_ctx, access_ctx_name(a->ctx));
+	bind_int_or_null(s, ACC_pid, a->pid >= 0, a->pid);
+	bind_text(s, ACC_task, a->task);
+	bind_int_or_null(s, ACC_cpu, a->cpu >= 0, a->cpu);
+	bind_int(s, ACC_elided, a->elided);
+	bind_int(s, ACC_frames_dropped, (long long)a->frames_dropped);
 	if (step_done(st, s, "cannot store an access") < 0)
 		return -1;
 	acc_id = sqlite3_last_insert_rowid(st->db);
@@ -712,20 +735,18 @@ static int insert_access(struct store *st, int64_t occ_id, int idx, const struct
 }
 
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
-static void bind_verdict(sqlite3_stmt *s, const struct classification *c, bool signature)
+/* The verdict columns of a signature or an occurrence (the statement names those it has). */
+static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
 {
-	char *facts = facts_encode(c);
-
-	bind_text(s, ":facts", facts);
-	bind_int(s, ":evidence_level", c->level);
-	free(facts);
+	bind_text(s, param(s, ":facts"), st->facts);
+	bind_int(s, param(s, ":evidence_level"), c->level);
 	if (signature) {
 		char *field = classification_field(c);
 
-		bind_text(s, ":verdict", verdict_name(c->verdict));
-		bind_text(s, ":writer", writer_name(c->writer));
-		bind_text(s, ":confidence", confidence_name(c->confidence));
-		bind_text(s, ":field", field);
+		bind_text(s, param(s, ":verdict"), verdict_name(c->verdict));
+		bind_text(s, param(s, ":writer"), writer_name(c->writer));
+		bind_text(s, param(s, ":confidence"), confidence_name(c->confidence));
+		bind_text(s, param(s, ":field"), field);
 		free(field);
 	}
 }
@@ -738,27 +759,27 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 
 	if (!s)
 		return -1;
-	bind_int(s, ":signature_id", sig_id);
-	bind_text(s, ":hash", hash);
-	bind_text(s, ":head_hash", head);
-	bind_text(s, ":source", r->source ? r->source : "-");
-	bind_int(s, ":line", (long long)r->line);
-	bind_int(s, ":end_line", (long long)r->end_line);
-	bind_int(s, ":byte_offset", (long long)r->offset);
-	bind_text(s, ":log_time", r->log_time);
-	bind_text(s, ":stored_at", when);
-	bind_text(s, ":kernel", r->kernel);
-	bind_text(s, ":comm", r->comm);
-	bind_int_or_null(s, ":pid", r->rep_pid >= 0, r->rep_pid);
-	bind_int_or_null(s, ":cpu", r->rep_cpu >= 0, r->rep_cpu);
-	bind_text(s, ":hardware", r->hardware);
-	bind_text(s, ":value_old", r->value_old);
-	bind_text(s, ":value_new", r->value_new);
-	bind_text(s, ":bits_changed", r->bits_changed);
-	bind_text(s, ":bits_mask", r->bits_mask);
-	bind_int(s, ":truncated", r->truncated);
-	sqlite3_bind_text(s, param(s, ":raw"), sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
-	bind_verdict(s, &r->cls, false);
+	bind_int(s, OCC_signature_id, sig_id);
+	bind_text(s, OCC_hash, hash);
+	bind_text(s, OCC_head_hash, head);
+	bind_text(s, OCC_source, r->source ? r->source : "-");
+	bind_int(s, OCC_line, (long long)r->line);
+	bind_int(s, OCC_end_line, (long long)r->end_line);
+	bind_int(s, OCC_byte_offset, (long long)r->offset);
+	bind_text(s, OCC_log_time, r->log_time);
+	bind_text(s, OCC_stored_at, when);
+	bind_text(s, OCC_kernel, r->kernel);
+	bind_text(s, OCC_comm, r->comm);
+	bind_int_or_null(s, OCC_pid, r->rep_pid >= 0, r->rep_pid);
+	bind_int_or_null(s, OCC_cpu, r->rep_cpu >= 0, r->rep_cpu);
+	bind_text(s, OCC_hardware, r->hardware);
+	bind_text(s, OCC_value_old, r->value_old);
+	bind_text(s, OCC_value_new, r->value_new);
+	bind_text(s, OCC_bits_changed, r->bits_changed);
+	bind_text(s, OCC_bits_mask, r->bits_mask);
+	bind_int(s, OCC_truncated, r->truncated);
+	sqlite3_bind_text(s, OCC_raw, sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
+	bind_verdict(st, s, &r->cls, false);
 	if (step_done(st, s, "cannot store an occurrence") < 0)
 		return -1;
 	occ_id = sqlite3_last_insert_rowid(st->db);
@@ -778,7 +799,7 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 	*had = false;
 	if (!s)
 		return -1;
-	bind_text(s, ":head_hash", head);
+	bind_text(s, param(s, ":head_hash"), head);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
 		if (sqlite3_column_int(s, 2)) {
 			ids[n] = sqlite3_column_int64(s, 0);
@@ -792,15 +813,15 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 	}
 	for (int i = 0; i < n; i++) {
 		s = stmt(st, S_OCC_DELETE);
-		bind_int(s, ":id", ids[i]);
+		bind_int(s, param(s, ":id"), ids[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		s = stmt(st, S_SIG_DEC);
-		bind_int(s, ":id", sigs[i]);
+		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		s = stmt(st, S_SIG_DELETE_EMPTY);
-		bind_int(s, ":id", sigs[i]);
+		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		*had = true;
@@ -814,7 +835,7 @@ static bool head_exists(struct store *st, const char *head)
 
 	if (!s)
 		return false;
-	bind_text(s, ":head_hash", head);
+	bind_text(s, param(s, ":head_hash"), head);
 	return sqlite3_step(s) == SQLITE_ROW;
 }
 
@@ -824,9 +845,9 @@ static int classify_signature(struct store *st, int64_t id, const struct report 
 
 	if (!s)
 		return -1;
-	bind_int(s, ":id", id);
-	bind_verdict(s, &r->cls, true);
-	bind_text(s, ":subsystem", subsystem);
+	bind_int(s, param(s, ":id"), id);
+	bind_verdict(st, s, &r->cls, true);
+	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot store a verdict");
 }
 
@@ -836,8 +857,8 @@ static int classify_occurrence(struct store *st, int64_t id, const struct report
 
 	if (!s)
 		return -1;
-	bind_int(s, ":id", id);
-	bind_verdict(s, &r->cls, false);
+	bind_int(s, param(s, ":id"), id);
+	bind_verdict(st, s, &r->cls, false);
 	return step_done(st, s, "cannot store a verdict");
 }
 
@@ -856,22 +877,22 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	}
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
-	bind_text(s, ":hash", sig);
-	bind_text(s, ":title", r->title);
-	bind_text(s, ":display_title", dt);
-	bind_text(s, ":bug_type", bug_type_name(r->bug_type));
-	bind_int(s, ":unknown_origin", r->unknown_origin);
-	bind_text(s, ":top_func", tf ? base : NULL);
-	bind_text(s, ":subsystem", subsystem);
-	bind_verdict(s, &r->cls, true);
-	bind_text(s, ":label", NULL);
-	bind_text(s, ":label_note", NULL);
-	bind_text(s, ":label_time", NULL);
-	bind_int(s, ":count", 0);
-	bind_text(s, ":first_seen", when);
-	bind_text(s, ":last_seen", when);
-	bind_text(s, ":first_kernel", r->kernel);
-	bind_text(s, ":last_kernel", r->kernel);
+	bind_text(s, SIG_hash, sig);
+	bind_text(s, SIG_title, r->title);
+	bind_text(s, SIG_display_title, dt);
+	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
+	bind_int(s, SIG_unknown_origin, r->unknown_origin);
+	bind_text(s, SIG_top_func, tf ? base : NULL);
+	bind_text(s, SIG_subsystem, subsystem);
+	bind_verdict(st, s, &r->cls, true);
+	bind_text(s, SIG_label, NULL);
+	bind_text(s, SIG_label_note, NULL);
+	bind_text(s, SIG_label_time, NULL);
+	bind_int(s, SIG_count, 0);
+	bind_text(s, SIG_first_seen, when);
+	bind_text(s, SIG_last_seen, when);
+	bind_text(s, SIG_first_kernel, r->kernel);
+	bind_text(s, SIG_last_kernel, r->kernel);
 	free(dt);
 	rc = step_done(st, s, "cannot store a signature");
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -909,7 +930,7 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 
 	if (!s)
 		return -1;
-	bind_text(s, ":hash", hash);
+	bind_text(s, param(s, ":hash"), hash);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		k->res = STORE_DUPLICATE;
 		k->occ_id = sqlite3_column_int64(s, 0);
@@ -929,9 +950,9 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	if (!s)
 		return -1;
 	if (k->dup_sig)
-		bind_int(s, ":id", k->dup_sig);
+		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_text(s, ":hash", sig);
+		bind_text(s, param(s, ":hash"), sig);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, 0);
@@ -957,9 +978,9 @@ static int add_occurrence(struct store *st, int64_t sig_id, const struct report 
 	s = stmt(st, S_SIG_BUMP);
 	if (!s)
 		return -1;
-	bind_int(s, ":id", sig_id);
-	bind_text(s, ":last_seen", when);
-	bind_text(s, ":last_kernel", r->kernel);
+	bind_int(s, param(s, ":id"), sig_id);
+	bind_text(s, param(s, ":last_seen"), when);
+	bind_text(s, param(s, ":last_kernel"), r->kernel);
 	return step_done(st, s, "cannot count an occurrence");
 }
 
@@ -975,11 +996,13 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 	report_signature(r, sig);
 	kt_format_time(now, when);
 
+	st->facts = facts_encode(&r->cls);
 	if (find_known(st, r, hash, head, sig, &k) < 0)
 		goto fail;
 	if (k.res == STORE_DUPLICATE && !k.found) {
 		/* its signature changed (new rules, a vmlinux): keep the old row */
 		out->effective = r->cls.verdict;
+		FREE_AND_NULL(st->facts);
 		return STORE_DUPLICATE;
 	}
 	if (!k.found) {
@@ -1002,9 +1025,11 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 	out->sig_id = k.sig_id;
 	out->effective = effective_verdict(r->cls.verdict, &k.label);
 	out->label = k.label;
+	FREE_AND_NULL(st->facts);
 	return k.res;
 fail:
 	verdict_label_release(&k.label);
+	FREE_AND_NULL(st->facts);
 	return STORE_FAILED;
 }
 
@@ -1124,9 +1149,9 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 		db_error(st, NULL, "cannot list");
 		return -1;
 	}
-	bind_text(s, ":verdict", f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
-	bind_text(s, ":grep", f->grep);
-	bind_int(s, ":limit", f->limit > 0 ? f->limit : -1);
+	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
+	bind_text(s, param(s, ":grep"), f->grep);
+	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
 	return each_sig_row(st, s, fn, data, "cannot list");
 }
 
@@ -1150,7 +1175,7 @@ int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
 		db_error(st, NULL, "cannot read a report");
 		return -1;
 	}
-	bind_int(s, ":id", id);
+	bind_int(s, param(s, ":id"), id);
 	memset(out, 0, sizeof(*out));
 	out->id = -1;
 	if (each_sig_row(st, s, copy_row, out, "cannot read a report") < 0)
@@ -1183,16 +1208,12 @@ static void read_frame(sqlite3_stmt *s, struct frame *f)
 
 static int load_frames(struct store *st, int64_t acc_id, struct access *a)
 {
-	char *sql = table_select(&t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx");
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	sqlite3_stmt *s = stmt(st, S_FRAME_BY_ACC);
+	int rc;
 
-	free(sql);
-	if (rc != SQLITE_OK) {
-		db_error(st, NULL, "cannot read frames");
+	if (!s)
 		return -1;
-	}
-	bind_int(s, ":access_id", acc_id);
+	bind_int(s, param(s, ":access_id"), acc_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *kind = col_text(s, FRAME_kind);
 		struct frame *f;
@@ -1207,7 +1228,7 @@ static int load_frames(struct store *st, int64_t acc_id, struct access *a)
 		}
 		read_frame(s, f);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		db_error(st, NULL, "cannot read frames");
 		return -1;
@@ -1245,28 +1266,24 @@ static int read_access(struct store *st, sqlite3_stmt *s, struct access *a)
 
 static int load_accesses(struct store *st, int64_t occ_id, struct report *r)
 {
-	char *sql = table_select(&t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx");
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), bad = 0;
+	sqlite3_stmt *s = stmt(st, S_ACC_BY_OCC);
 	int64_t ids[REPORT_MAX_ACCESSES];
+	int rc = SQLITE_DONE, bad = 0;
 
-	free(sql);
-	if (rc != SQLITE_OK) {
-		db_error(st, NULL, "cannot read accesses");
+	if (!s)
 		return -1;
-	}
-	bind_int(s, ":occurrence_id", occ_id);
+	bind_int(s, param(s, ":occurrence_id"), occ_id);
 	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW && r->nacc < REPORT_MAX_ACCESSES) {
 		ids[r->nacc] = sqlite3_column_int64(s, ACC_id);
 		bad = read_access(st, s, &r->acc[r->nacc++]) < 0;
 	}
-	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW && !bad) {
+		db_error(st, NULL, "cannot read accesses");
+		bad = 1;
+	}
+	sqlite3_reset(s);
 	if (bad)
 		return -1;
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_error(st, NULL, "cannot read accesses");
-		return -1;
-	}
 	for (int i = 0; i < r->nacc; i++)
 		if (load_frames(st, ids[i], &r->acc[i]) < 0)
 			return -1;
@@ -1330,8 +1347,8 @@ int store_occurrences(struct store *st, const struct sig_row *sig, long limit, o
 		db_error(st, NULL, "cannot read occurrences");
 		return -1;
 	}
-	bind_int(s, ":signature_id", sig->id);
-	bind_int(s, ":limit", limit > 0 ? limit : -1);
+	bind_int(s, param(s, ":signature_id"), sig->id);
+	bind_int(s, param(s, ":limit"), limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct report *r = report_new();
 		char *stored_at = col_dup(s, OCC_stored_at);
@@ -1368,10 +1385,10 @@ int store_set_label(struct store *st, int64_t id, enum verdict verdict, const ch
 		db_error(st, NULL, "cannot label");
 		return -1;
 	}
-	bind_int(s, ":id", id);
-	bind_text(s, ":label", set ? verdict_name(verdict) : NULL);
-	bind_text(s, ":label_note", set ? note : NULL);
-	bind_text(s, ":label_time", set ? when : NULL);
+	bind_int(s, param(s, ":id"), id);
+	bind_text(s, param(s, ":label"), set ? verdict_name(verdict) : NULL);
+	bind_text(s, param(s, ":label_note"), set ? note : NULL);
+	bind_text(s, param(s, ":label_time"), set ? when : NULL);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
