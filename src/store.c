@@ -171,13 +171,8 @@ enum stmt_id {
 	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_COUNT,
 };
 
-#define SIG_KNOWN "SELECT id, label, label_note, label_time, evidence_level FROM signature"
 static const char *const stmt_sql[S_COUNT] = {
-	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level FROM occurrence WHERE hash = :hash",
-	[S_OCC_BY_HEAD] = "SELECT id, signature_id, truncated FROM occurrence WHERE head_hash = :head_hash",
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
-	[S_SIG_BY_HASH] = SIG_KNOWN " WHERE hash = :hash",
-	[S_SIG_BY_ID] = SIG_KNOWN " WHERE id = :id",
 	[S_SIG_BUMP] =
 		"UPDATE signature SET count = count + 1, last_seen = :last_seen,"
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
@@ -195,6 +190,10 @@ static const struct {
 	const struct table_def *table;
 	const char *rest;
 } stmt_select[S_COUNT] = {
+	[S_OCC_BY_HASH] = { &t_occurrence, "WHERE hash = :hash" },
+	[S_OCC_BY_HEAD] = { &t_occurrence, "WHERE head_hash = :head_hash" },
+	[S_SIG_BY_HASH] = { &t_signature, "WHERE hash = :hash" },
+	[S_SIG_BY_ID] = { &t_signature, "WHERE id = :id" },
 	[S_ACC_BY_OCC] = { &t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx" },
 	[S_FRAME_BY_ACC] = { &t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx" },
 };
@@ -801,9 +800,9 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 		return -1;
 	bind_text(s, param(s, ":head_hash"), head);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
-		if (sqlite3_column_int(s, 2)) {
-			ids[n] = sqlite3_column_int64(s, 0);
-			sigs[n] = sqlite3_column_int64(s, 1);
+		if (sqlite3_column_int(s, OCC_truncated)) {
+			ids[n] = sqlite3_column_int64(s, OCC_id);
+			sigs[n] = sqlite3_column_int64(s, OCC_signature_id);
 			n++;
 		}
 	}
@@ -909,16 +908,17 @@ struct known {
 	struct verdict_label label;
 };
 
-static int read_label(struct store *st, sqlite3_stmt *s, int col, int64_t id, struct verdict_label *l)
+/* The label columns of a signature row. */
+static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verdict_label *l)
 {
-	const char *v = col_text(s, col);
+	const char *v = col_text(s, SIG_label);
 	int e = v ? verdict_from_name(v) : V_NONE;
 
 	if (e < 0)
 		return bad_name(st, "report", id, "label", v);
 	l->verdict = (enum verdict)e;
-	l->note = v ? col_dup(s, col + 1) : NULL;
-	l->time = v ? col_dup(s, col + 2) : NULL;
+	l->note = v ? col_dup(s, SIG_label_note) : NULL;
+	l->time = v ? col_dup(s, SIG_label_time) : NULL;
 	return 0;
 }
 
@@ -933,9 +933,9 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	bind_text(s, param(s, ":hash"), hash);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		k->res = STORE_DUPLICATE;
-		k->occ_id = sqlite3_column_int64(s, 0);
-		k->dup_sig = sqlite3_column_int64(s, 1);
-		k->occ_level = sqlite3_column_int64(s, 2);
+		k->occ_id = sqlite3_column_int64(s, OCC_id);
+		k->dup_sig = sqlite3_column_int64(s, OCC_signature_id);
+		k->occ_level = sqlite3_column_int64(s, OCC_evidence_level);
 	} else if (r->truncated && head_exists(st, head)) {
 		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
 	} else {
@@ -955,10 +955,10 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 		bind_text(s, param(s, ":hash"), sig);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
-		k->sig_id = sqlite3_column_int64(s, 0);
-		k->sig_level = sqlite3_column_int(s, 4);
+		k->sig_id = sqlite3_column_int64(s, SIG_id);
+		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
-		return read_label(st, s, 1, k->sig_id, &k->label);
+		return read_label(st, s, k->sig_id, &k->label);
 	case SQLITE_DONE:
 		return 0;
 	default:
@@ -1099,7 +1099,7 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 	r->last_kernel = col_dup(s, SIG_last_kernel);
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
 	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
-	    read_label(st, s, SIG_label, r->id, &r->label) < 0) {
+	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
 		sig_row_release(r);
@@ -1155,32 +1155,26 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 	return each_sig_row(st, s, fn, data, "cannot list");
 }
 
-static void copy_row(const struct sig_row *s, void *data)
-{
-	struct sig_row *out = data;
-
-	*out = *s;
-	/* the row is the caller's now */
-	memset((struct sig_row *)s, 0, sizeof(*s));
-}
-
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
 {
-	char *sql = table_select(&t_signature, "WHERE id = :id");
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	sqlite3_stmt *s = stmt(st, S_SIG_BY_ID);
+	int rc;
 
-	free(sql);
-	if (rc != SQLITE_OK) {
-		db_error(st, NULL, "cannot read a report");
-		return -1;
-	}
-	bind_int(s, param(s, ":id"), id);
 	memset(out, 0, sizeof(*out));
-	out->id = -1;
-	if (each_sig_row(st, s, copy_row, out, "cannot read a report") < 0)
+	if (!s)
 		return -1;
-	return out->id == id ? 1 : 0;
+	bind_int(s, param(s, ":id"), id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = read_sig_row(st, s, out) < 0 ? -1 : 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		db_error(st, NULL, "cannot read a report");
+		rc = -1;
+	}
+	sqlite3_reset(s);
+	return rc;
 }
 
 static void read_frame(sqlite3_stmt *s, struct frame *f)
