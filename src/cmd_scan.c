@@ -136,7 +136,6 @@ found:
 	return NULL;
 }
 
-
 static struct agg *agg_find(struct scan *s, const char sig[33])
 {
 	for (size_t i = 0; i < s->nagg; i++)
@@ -220,7 +219,7 @@ static void on_report(struct report *r, void *data)
 			a->verdict = eff;
 			a->writer = r->cls.writer;
 			a->conf = r->cls.confidence;
-			a->labelled = added.label.verdict != V_NONE;
+			a->labelled = r->label.verdict != V_NONE;
 			a->id = added.sig_id;
 		}
 		a->count++;

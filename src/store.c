@@ -325,14 +325,28 @@ static int create_schema(struct store *st)
 }
 
 /* Create or migrate to STORE_SCHEMA_VERSION in one transaction: all or nothing. */
-static int upgrade_schema(struct store *st, int version)
+static int upgrade_schema(struct store *st, int seen)
 {
-	const char *what = version ? "cannot upgrade the database" : "cannot create the database";
+	const char *what = seen ? "cannot upgrade the database" : "cannot create the database";
+	int version = 0, rc = 0;
 	char *set;
-	int rc = 0;
 
 	if (exec(st, "BEGIN IMMEDIATE", what) < 0)
 		return -1;
+	/* read under the lock: another process may have done it while we waited */
+	if (pragma_int(st, "PRAGMA user_version", &version) < 0) {
+		db_error(st, NULL, "cannot read the database");
+		rc = -1;
+	} else if (version > STORE_SCHEMA_VERSION) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
+			 STORE_SCHEMA_VERSION);
+		rc = -1;
+	}
+	if (rc < 0 || version == STORE_SCHEMA_VERSION) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
 	if (version == 0)
 		rc = create_schema(st);
 	for (int v = version; v && v < STORE_SCHEMA_VERSION && rc == 0; v++)
@@ -379,6 +393,11 @@ static int check_schema(struct store *st)
 		return 0;
 	if (st->readonly && version == 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "empty database: run '%s scan' first", KT_PROG);
+		return -1;
+	}
+	if (st->readonly && st->immutable) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "the database has schema %d and cannot be upgraded here (it is read-only)", version);
 		return -1;
 	}
 	if (st->readonly)
