@@ -47,7 +47,6 @@ struct sig_row {
 	char *title, *display_title, *top_func, *subsystem;
 	enum bug_type bug_type;
 	bool unknown_origin;
-	char *field;                /* as stored (list, grep) */
 	struct classification cls;  /* the tool's verdict and the facts of the run that decided it */
 	struct verdict_label label;
 	int64_t count;

@@ -23,6 +23,7 @@ static const struct column list_cols[] = {
 static void list_row(const struct sig_row *s, void *data)
 {
 	struct table *t = data;
+	char *field = classification_field(&s->cls);
 
 	table_int(t, s->id);
 	table_str(t, verdict_name(effective_verdict(s->cls.verdict, &s->label)));
@@ -31,8 +32,9 @@ static void list_row(const struct sig_row *s, void *data)
 	table_int(t, s->count);
 	table_str(t, s->first_seen);
 	table_str(t, s->last_seen);
-	table_str(t, s->field);
+	table_str(t, field);
 	table_str(t, s->display_title);
+	free(field);
 }
 
 int cmd_list(int argc, char **argv, struct ctx *ctx)

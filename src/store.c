@@ -1061,7 +1061,6 @@ void sig_row_release(struct sig_row *s)
 	free(s->display_title);
 	free(s->top_func);
 	free(s->subsystem);
-	free(s->field);
 	classification_release(&s->cls);
 	verdict_label_release(&s->label);
 	free(s->first_seen);
@@ -1110,7 +1109,6 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 	r->top_func = col_dup(s, SIG_top_func);
 	r->subsystem = col_dup(s, SIG_subsystem);
 	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
-	r->field = col_dup(s, SIG_field);
 	r->count = sqlite3_column_int64(s, SIG_count);
 	r->first_seen = col_dup(s, SIG_first_seen);
 	r->last_seen = col_dup(s, SIG_last_seen);
