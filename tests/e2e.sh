@@ -218,7 +218,7 @@ v1_db() {   # v1_db DB: the schema-1 fixture as a database
 		"$1" tests/fixtures-store/v1.sql
 }
 sql() {     # sql DB QUERY: the rows, as Python prints them
-	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall())' "$1" "$2"
+	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"
 }
 DB=$TMP/v1.db
 v1_db "$DB"
@@ -251,6 +251,23 @@ expect_err "cannot upgrade the database" "says so"
 expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "still schema 1"
 expect_eq "$(sql "$DB" "select count(*) from pragma_table_info('signature') where name = 'evidence'")" "[(1,)]" "nothing half-done"
 expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "the labels are kept"
+
+echo "   names the store does not know are errors, never a default"
+DB=$TMP/names.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+sql "$DB" "update signature set writer = 'firmware' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show 1
+expect_rc 4 "an unknown writer in the store: exit 4"
+expect_err "report 1: unknown writer 'firmware'" "says which row and which name"
+sql "$DB" "update signature set writer = 'device', facts = replace(facts, 'layout=rule', 'layout=guess') where id = 1" >/dev/null
+run "$BIN" --db "$DB" list
+expect_rc 4 "an unknown fact in the store: exit 4"
+expect_err "report 1: bad verdict fact 'layout=guess'" "says which"
+sql "$DB" "update signature set facts = replace(facts, 'layout=guess', 'layout=rule') where id = 1" >/dev/null
+sql "$DB" "update access set type = 'peek' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show --format json 1
+expect_rc 4 "an unknown access type in the store: exit 4"
+expect_err "access 1: unknown access type 'peek'" "says which"
 
 echo "   a newer store is refused, and left alone"
 DB=$TMP/v3.db
