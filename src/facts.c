@@ -27,6 +27,12 @@ ENUM_FN(confidence_name, enum confidence)
 ENUM_FN(access_type_name, enum access_type)
 ENUM_FN(layout_source_name, enum layout_source)
 
+/* F_ENUM facts are read and written as unsigned */
+_Static_assert(sizeof(enum verdict) == sizeof(unsigned) && sizeof(enum cls_basis) == sizeof(unsigned) &&
+	       sizeof(enum writer) == sizeof(unsigned) && sizeof(enum confidence) == sizeof(unsigned) &&
+	       sizeof(enum access_type) == sizeof(unsigned) && sizeof(enum layout_source) == sizeof(unsigned),
+	       "enums are unsigned-sized");
+
 #define OFF(m) offsetof(struct classification, m)
 #define E(key, m, fn) { key, F_ENUM, OFF(m), fn##_name_i, fn##_from_name }
 
