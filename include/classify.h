@@ -19,7 +19,10 @@ typedef int (*layout_fn)(void *data, const char *module, const char *struct_name
 /* src may be NULL (then only log-given file:line and DWARF comp dirs are tried). */
 struct classifier *classifier_new(const struct rules *rules, struct srctree *src);
 void classifier_set_layout(struct classifier *c, layout_fn fn, void *data);
-/* Fill r->cls, and the source text of the top frames when it can be read. */
+/*
+ * Fill r->cls with the facts of the verdict (render_verdict_text() words
+ * them), and the source text of the top frames when it can be read.
+ */
 void classify_report(struct classifier *c, struct report *r);
 void classifier_free(struct classifier *c);
 

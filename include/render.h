@@ -43,16 +43,44 @@ struct column {
 	const char *key;     /* JSON key */
 	const char *head;    /* text header */
 	int right;           /* right-align (numbers) */
+	int json_only;       /* no column in text */
 };
 struct table;
 struct table *table_begin(struct out *o, const char *key, const struct column *cols, int ncols);
 void table_str(struct table *t, const char *v);
 void table_int(struct table *t, long long v);
+/* A label: its verdict in text ("-" for none), an object or null in JSON. */
+void table_label(struct table *t, const struct verdict_label *l);
 void table_end(struct table *t);
 
 /* Pipeline objects. */
 enum render_detail { DETAIL_BRIEF, DETAIL_FULL };
+/* A report; its verdict is the effective one (r->label when set). */
 void render_report(struct out *o, const struct report *r, enum render_detail d);
+
+/*
+ * The sentences of a verdict, worded from its facts (the access it was
+ * judged on is among them).  NULL when a sentence does not apply.
+ */
+struct verdict_text {
+	char *field;           /* "struct vring_used.idx" */
+	char *rule;            /* "vring_used (virtio.rules:3)" */
+	char *evidence;        /* every fact used, in one or more sentences */
+	char *reason;          /* the same in one short line, for tables */
+	char *marking;         /* the suggested marking */
+	char *near_miss;
+};
+void render_verdict_text(const struct classification *c, struct verdict_text *t);
+void verdict_text_release(struct verdict_text *t);
+/*
+ * The verdict block of a report: the effective verdict, the tool's, the
+ * label, writer, confidence, and the sentences (the marking only in full
+ * detail or JSON).
+ */
+void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
+		    enum render_detail d);
+/* In JSON, a label as an object (verdict, note, time), or null when there is none. */
+void render_label(struct out *o, const char *key, const struct verdict_label *l);
 void render_frame(struct out *o, const struct frame *f, bool json_only);
 
 #endif

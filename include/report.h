@@ -72,18 +72,99 @@ struct access {
 	struct frame *reordered_to;
 };
 
+/* Where a member's layout came from. */
+enum layout_source { LAYOUT_NONE, LAYOUT_RULE, LAYOUT_DWARF };
+
+/* Which of the classifier's cases decided the verdict. */
+enum cls_basis {
+	BASIS_NONE,
+	BASIS_TWO_STACKS,      /* KCSAN printed both accesses (or a cut report): a real race */
+	BASIS_ONE_STACK,       /* not "unknown origin", yet fewer than two stacks, not cut short */
+	BASIS_ASSERT_RACE,     /* an assertion violated by another kernel access */
+	BASIS_ASSERT_UNKNOWN,  /* an assertion saw the value change, not the writer */
+	BASIS_MEMBER_FITS,     /* unknown origin, and a rule's member fits the access */
+	BASIS_NEAR_MISS,       /* unknown origin; a rule's functions match, none of its members fits */
+	BASIS_NO_RULE,         /* unknown origin; no rule covers the stack */
+	BASIS_STORED,          /* sentences a schema-1 store kept instead of facts */
+};
+
+/* Why a member of the matched struct is not a candidate. */
+enum exclusion { EXCL_SIZE, EXCL_OFFSET };
+
+/* A place the verdict names. */
+struct cls_place {
+	char *func;            /* NULL or empty: unknown */
+	char *file;
+	int line;
+};
+
+struct cls_excluded {
+	char *member;
+	enum exclusion why;
+};
+
+/*
+ * The verdict as facts: what the classifier found, not sentences.  The
+ * renderer words them (render_verdict_text()); the store keeps them per
+ * occurrence.
+ */
 struct classification {
 	enum verdict verdict;
+	enum cls_basis basis;
 	enum writer writer;
 	enum confidence confidence;
-	char *field;           /* "struct vring_used.idx" */
-	char *rule;            /* the rule's name */
-	char *evidence;        /* one or more sentences naming every fact used */
-	char *reason;          /* the same in one short line, for tables */
-	char *marking;         /* suggested marking */
-	char *near_miss;
 	int level;             /* how much evidence was available (higher: more) */
+	int stacks;            /* how many accesses the report printed */
+	/* the access it was judged on (the first one) */
+	enum access_type acc_type;
+	bool has_addr, has_size;
+	uint64_t addr, size;
+	/* the rule: the one that fits, or the nearest for a near miss */
+	char *rule;            /* the struct's name: "vring_used" */
+	char *origin;          /* where the rule is written: "virtio.rules:3" */
+	char *family;
+	char *reference;
+	enum writer rule_writer;
+	uint64_t align;
+	/* the member that fits */
+	char *member;          /* "idx" */
+	uint64_t offset, member_size, stride;
+	enum layout_source layout;
+	/* where it is read */
+	struct cls_place where;   /* the location that matched (function, file or expression) */
+	struct cls_place top;     /* the top of the stack (has_top) */
+	bool has_top;
+	char *inlined_in;      /* the real frame's function when where is an inline level */
+	bool expr_matched;     /* the source expression matched (expr is the text) */
+	bool member_func;      /* the member's own function patterns matched */
+	bool source_read;      /* a source line of the top could be read */
+	char *expr;
+	struct cls_excluded *excluded;   /* the struct's other members that do not fit */
+	size_t nexcluded;
+	char **also;           /* other fitting members, "struct.member" */
+	size_t nalso;
+	/* BASIS_STORED: the sentences of a schema-1 store */
+	struct {
+		char *evidence, *marking, *rule, *field;
+	} stored;
 };
+
+void classification_release(struct classification *c);
+/* The field it names, "struct vring_used.idx", or NULL. */
+char *classification_field(const struct classification *c);
+/* Deep copy. */
+void classification_copy(struct classification *dst, const struct classification *src);
+
+/* A person's verdict on a signature: verdict V_NONE when there is none. */
+struct verdict_label {
+	enum verdict verdict;
+	char *note;
+	char *time;
+};
+
+void verdict_label_release(struct verdict_label *l);
+/* The verdict that counts: the label when there is one, else the tool's. */
+enum verdict effective_verdict(enum verdict tool, const struct verdict_label *l);
 
 struct report {
 	char *title;           /* "KCSAN: data-race in A / B", NULL if no BUG line */
@@ -108,6 +189,7 @@ struct report {
 	struct sbuf norm;      /* the normalized lines that were recognized: hash input */
 	size_t head_len;       /* norm up to the first access line: the report's head */
 	struct classification cls;
+	struct verdict_label label;   /* its signature's label, when known from the store */
 };
 
 void report_init(struct report *r);
@@ -118,12 +200,29 @@ void report_free(struct report *r);
 struct frame *access_add_frame(struct access *a);
 void frame_release(struct frame *f);
 
+/*
+ * Names of the enums, one table each.  X_name() gives the name (NULL for a
+ * "none" value that has none); X_from_name() is strict: the value, or -1 for
+ * any other string.
+ */
 const char *access_type_name(enum access_type t);
+int access_type_from_name(const char *s);
+const char *access_ctx_name(enum access_ctx c);
+int access_ctx_from_name(const char *s);
 const char *verdict_name(enum verdict v);
+int verdict_from_name(const char *s);   /* the three verdicts; "none" is no verdict */
 const char *writer_name(enum writer w);
+int writer_from_name(const char *s);
 const char *confidence_name(enum confidence c);
+int confidence_from_name(const char *s);
 const char *bug_type_name(enum bug_type b);
-int verdict_from_name(const char *s);   /* -1 if unknown */
+int bug_type_from_name(const char *s);
+const char *layout_source_name(enum layout_source l);
+int layout_source_from_name(const char *s);
+const char *cls_basis_name(enum cls_basis b);
+int cls_basis_from_name(const char *s);
+const char *exclusion_name(enum exclusion e);
+int exclusion_from_name(const char *s);
 
 /* The report's hash of its normalized text (identifies an occurrence). */
 void report_occurrence_hash(const struct report *r, char out[33]);

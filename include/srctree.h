@@ -2,7 +2,7 @@
 #ifndef SRCTREE_H
 #define SRCTREE_H
 
-#include "kt.h"
+#include "report.h"
 
 struct srctree;
 
@@ -29,5 +29,17 @@ bool srctree_matched(const struct srctree *t);
  * root or under comp_dir.  The text is owned by the tree.
  */
 const char *srctree_line(struct srctree *t, const char *file, const char *comp_dir, int line);
+
+/*
+ * The source line of a frame (its file, line and DWARF compilation
+ * directory), kept in f->src when the frame has none yet; NULL when it
+ * cannot be read.  Owned by the tree, like srctree_line()'s.
+ */
+const char *srctree_frame_line(struct srctree *t, struct frame *f);
+/* The source lines of every frame of the report that has none yet. */
+void srctree_fill_report(struct srctree *t, struct report *r);
+
+/* 0 when root (--src) is a directory, else -1 with the error reported (exit 5). */
+int srctree_check_root(struct ctx *ctx, const char *root);
 
 #endif

@@ -4,11 +4,16 @@
 
 #include "report.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: verdict facts per occurrence and per signature instead of sentences */
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
-/* Open (creating when writable) the store; NULL with the error reported. */
+/*
+ * Open (creating when writable) the store; NULL with the error reported.
+ * A store of an older schema is upgraded in one transaction (also for a
+ * read-only command, when the file can be written); a newer one is refused.
+ */
 struct store *store_open(struct ctx *ctx, const char *path, bool readonly);
 /* 0, or -1 (reported). */
 int store_close(struct ctx *ctx, struct store *st);
@@ -24,28 +29,33 @@ enum store_result { STORE_ADDED, STORE_DUPLICATE, STORE_UPGRADED, STORE_FAILED }
 struct store_added {
 	int64_t sig_id;
 	enum verdict effective;     /* the label when one exists, else the tool's verdict */
-	bool labelled;
+	struct verdict_label label; /* the signature's label (the caller releases it) */
 	bool new_signature;
 };
 
-/* Store one report (its classification and subsystem must be set). */
+/*
+ * Store one report (its classification and subsystem must be set).  A
+ * report seen before keeps its occurrence; its verdict facts are replaced
+ * when this run had at least as much evidence.
+ */
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out);
 
 /* A signature row, for list/show/stats. */
 struct sig_row {
 	int64_t id;
-	char *title, *display_title, *bug_type, *top_func, *subsystem;
+	char *title, *display_title, *top_func, *subsystem;
+	enum bug_type bug_type;
 	bool unknown_origin;
-	char *verdict, *writer, *confidence, *field, *rule, *evidence, *marking;
-	char *label, *label_note, *label_time;
+	struct classification cls;  /* the tool's verdict and the facts of the run that decided it */
+	struct verdict_label label;
 	int64_t count;
 	char *first_seen, *last_seen, *first_kernel, *last_kernel;
 };
 void sig_row_release(struct sig_row *s);
 
 struct list_filter {
-	const char *verdict;        /* effective verdict, or NULL */
+	enum verdict verdict;       /* effective verdict, or V_NONE */
 	const char *grep;           /* substring of title, field, function; or NULL */
 	long limit;                 /* 0: no limit */
 };
@@ -54,12 +64,16 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 /* 1 found, 0 no such id, -1 error. */
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out);
 
-/* Occurrences of a signature, rebuilt as reports (classification from the signature). */
+/*
+ * Occurrences of a signature, rebuilt as reports: each with its own verdict
+ * facts (the signature's for an occurrence stored before facts were kept)
+ * and the signature's label.
+ */
 typedef void (*occ_fn)(struct report *r, int64_t occ_id, const char *stored_at, void *data);
-int store_occurrences(struct store *st, int64_t sig_id, long limit, occ_fn fn, void *data);
+int store_occurrences(struct store *st, const struct sig_row *sig, long limit, occ_fn fn, void *data);
 
-/* 1 done, 0 no such id, -1 error.  verdict NULL clears the label. */
-int store_set_label(struct store *st, int64_t id, const char *verdict, const char *note, int64_t now);
+/* 1 done, 0 no such id, -1 error.  verdict V_NONE clears the label. */
+int store_set_label(struct store *st, int64_t id, enum verdict verdict, const char *note, int64_t now);
 
 /* Counts: rows of (key, signatures, occurrences) for a grouping column. */
 struct count_row {

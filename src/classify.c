@@ -169,12 +169,14 @@ static void read_sources(struct classifier *c, struct loc *locs, size_t n, bool 
 
 		if (!c->src || !l->file || l->line <= 0)
 			continue;
-		t = srctree_line(c->src, l->file, l->comp_dir, l->line);
+		/* a frame's own line is kept in the frame; the log's inline levels are not frames */
+		if (l->frame && !l->own_func)
+			t = srctree_frame_line(c->src, l->frame);
+		else
+			t = srctree_line(c->src, l->file, l->comp_dir, l->line);
 		if (!t)
 			continue;
 		*used = true;
-		if (l->frame && !l->frame->src && !l->own_func)
-			l->frame->src = xstrdup(t);
 		text = xstrdup(t);
 		for (int k = 1; k <= 2 && l->line - k > 0; k++) {
 			const char *prev = srctree_line(c->src, l->file, l->comp_dir, l->line - k);
@@ -278,58 +280,32 @@ static const struct loc *expr_hit(const struct rule_member *m, const struct loc 
 }
 
 /* ---------------------------------------------------------------------- */
-/* sentences */
+/* facts */
 
-static const char *size_word(uint64_t size)
+static char *dup_or_null(const char *s)
 {
-	static char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu-byte", (unsigned long long)size);
-	return buf;
+	return s ? xstrdup(s) : NULL;
 }
 
-static void describe_loc(struct sbuf *sb, const struct loc *l)
+static void set_place(struct cls_place *p, const struct loc *l)
 {
-	if (l->func && *l->func)
-		sbuf_addf(sb, "%s()", l->func);
-	else
-		sbuf_adds(sb, "the top frame");
-	if (l->file && l->line > 0) {
-		const char *f = l->file, *top = NULL;
-
-		/* show a path from the kernel tree, not a build machine's */
-		if (f[0] == '/') {
-			static const char *const dirs[] = { "/drivers/", "/kernel/", "/mm/", "/fs/", "/net/", "/arch/",
-							    "/lib/", "/block/", "/include/", "/io_uring/", "/sound/", NULL };
-			for (int i = 0; dirs[i] && !top; i++)
-				top = strstr(f, dirs[i]);
-			if (top)
-				f = top + 1;
-		}
-		sbuf_addf(sb, " at %s:%d", f, l->line);
-	}
+	free(p->func);
+	free(p->file);
+	p->func = dup_or_null(l->func);
+	p->file = dup_or_null(l->file);
+	p->line = l->line;
 }
 
-static char *field_name(const struct cand *k)
+/* The rule's own facts (the one that fits, or the nearest). */
+static void set_rule(struct classification *cls, const struct rule *r)
 {
-	return xasprintf("struct %s.%s", k->r->name, k->m->name);
+	set_str(&cls->rule, xstrdup(r->name));
+	set_str(&cls->origin, dup_or_null(r->origin));
+	set_str(&cls->family, dup_or_null(r->family));
+	set_str(&cls->reference, dup_or_null(r->reference));
+	cls->rule_writer = r->writer;
+	cls->align = r->align;
 }
-
-static void make_marking(struct report *r, const struct loc *l, const char *field, enum writer w)
-{
-	struct sbuf sb = SBUF_INIT;
-
-	sbuf_adds(&sb, "READ_ONCE() or data_race()");
-	if (l && l->file && l->line > 0) {
-		sbuf_adds(&sb, " in ");
-		describe_loc(&sb, l);
-	}
-	sbuf_addf(&sb, " documents that the %s writes %s; it fixes no race (no CPU writes it)",
-		  writer_name(w), field);
-	set_str(&r->cls.marking, sbuf_detach(&sb));
-}
-
-/* ---------------------------------------------------------------------- */
 
 /* Which fitting member to name: the source expression, then a member's own functions. */
 static int cand_rank(const struct cand *k)
@@ -403,10 +379,10 @@ static const struct cand *best_candidate(const struct match *mt, int *nbest)
 }
 
 /* The other members of k's struct that are no candidate, and why they are out. */
-static void add_excluded(struct classifier *c, struct sbuf *ev, const struct match *mt, const struct cand *k,
-			 uint64_t size)
+static void add_excluded(struct classifier *c, struct classification *cls, const struct match *mt,
+			 const struct cand *k, uint64_t size)
 {
-	bool first = true;
+	size_t cap = 0;
 
 	for (size_t mi = 0; mi < k->r->nmembers; mi++) {
 		const struct rule_member *m = &k->r->members[mi];
@@ -420,117 +396,59 @@ static void add_excluded(struct classifier *c, struct sbuf *ev, const struct mat
 		if (listed)
 			continue;
 		layout_of(c, k->r, m, mt->module, &o);
-		sbuf_addf(ev, "%s%s (%s)", first ? "; excluded: " : ", ", m->name,
-			  o.size != size ? "another size" : "another offset");
-		first = false;
+		ALLOC_GROW(cls->excluded, cls->nexcluded, cap);
+		cls->excluded[cls->nexcluded].member = xstrdup(m->name);
+		cls->excluded[cls->nexcluded++].why = o.size != size ? EXCL_SIZE : EXCL_OFFSET;
 	}
 }
 
 static void device_origin(struct classifier *c, struct report *r, const struct match *mt)
 {
 	struct classification *cls = &r->cls;
-	const struct access *a = &r->acc[0];
-	const struct loc *locs = mt->locs;
 	const struct cand *k;
-	struct sbuf ev = SBUF_INIT, rs = SBUF_INIT;
-	uint64_t align_mod;
+	size_t cap = 0;
 	int nbest;
 
 	k = best_candidate(mt, &nbest);
 	cls->verdict = V_DEVICE_ORIGIN;
+	cls->basis = BASIS_MEMBER_FITS;
 	cls->writer = k->r->writer;
 	cls->confidence = (k->expr && nbest == 1) || mt->nc == 1 ? CONF_CERTAIN : CONF_LIKELY;
-	set_str(&cls->field, field_name(k));
-	set_str(&cls->rule, xasprintf("%s (%s)", k->r->name, k->r->origin));
-	align_mod = a->addr % k->r->align;
-
-	sbuf_addf(&ev, "a %s %s at 0x%llx, which is %llu mod %llu: ", size_word(a->size),
-		  access_type_name(a->type), (unsigned long long)a->addr, (unsigned long long)align_mod,
-		  (unsigned long long)k->r->align);
-	sbuf_addf(&ev, "%s is %llu byte%s at offset %llu", k->m->name, (unsigned long long)k->size,
-		  k->size == 1 ? "" : "s", (unsigned long long)k->offset);
-	if (k->stride)
-		sbuf_addf(&ev, " + n*%llu", (unsigned long long)k->stride);
-	sbuf_addf(&ev, " of struct %s, which is %llu-aligned (layout from %s)", k->r->name,
-		  (unsigned long long)k->r->align, k->dwarf ? "the vmlinux DWARF" : "the rule");
-	add_excluded(c, &ev, mt, k, a->size);
-	if (mt->nc > 1) {
-		bool first = true;
-
-		sbuf_adds(&ev, "; ");
-		sbuf_adds(&ev, cls->confidence == CONF_CERTAIN ? "also fitting, but not read there: " :
-				 "also fitting: ");
-		for (size_t i = 0; i < mt->nc; i++) {
-			if (&mt->cands[i] == k)
-				continue;
-			sbuf_addf(&ev, "%s%s.%s", first ? "" : ", ", mt->cands[i].r->name, mt->cands[i].m->name);
-			first = false;
-		}
+	set_rule(cls, k->r);
+	set_str(&cls->member, xstrdup(k->m->name));
+	cls->offset = k->offset;
+	cls->member_size = k->size;
+	cls->stride = k->stride;
+	cls->layout = k->dwarf ? LAYOUT_DWARF : LAYOUT_RULE;
+	add_excluded(c, cls, mt, k, r->acc[0].size);
+	for (size_t i = 0; i < mt->nc; i++) {
+		if (&mt->cands[i] == k)
+			continue;
+		ALLOC_GROW(cls->also, cls->nalso, cap);
+		cls->also[cls->nalso++] = xasprintf("%s.%s", mt->cands[i].r->name, mt->cands[i].m->name);
 	}
-	sbuf_adds(&ev, "; ");
-	if (k->expr) {
-		sbuf_adds(&ev, "the source reads it: ");
-		describe_loc(&ev, k->where);
-		sbuf_addf(&ev, " is \"%s\"", k->where->text);
-	} else {
-		sbuf_adds(&ev, k->member_func ? "read in " : "in ");
-		describe_loc(&ev, k->where);
-		if (k->where->inlined && mt->nl > 1)
-			sbuf_addf(&ev, ", inlined in %s()", locs[mt->nl - 1].func ? locs[mt->nl - 1].func : "?");
-		if (!mt->src_used)
-			sbuf_adds(&ev, " (no source tree to check the expression)");
-	}
-	sbuf_addf(&ev, "; the %s writes struct %s: %s", writer_name(k->r->writer), k->r->name, k->r->reference);
-	set_str(&cls->evidence, sbuf_detach(&ev));
-	make_marking(r, k->where, cls->field, cls->writer);
-
-	sbuf_addf(&rs, "%s %s at %llu mod %llu in ", size_word(a->size), access_type_name(a->type),
-		  (unsigned long long)align_mod, (unsigned long long)k->r->align);
-	describe_loc(&rs, k->expr ? k->where : &locs[0]);
-	sbuf_addf(&rs, "%s: %s, written by the %s", k->expr ? " (source checked)" : "", cls->field,
-		  writer_name(cls->writer));
-	set_str(&cls->reason, sbuf_detach(&rs));
+	set_place(&cls->where, k->where);
+	cls->expr_matched = k->expr;
+	cls->member_func = k->member_func;
+	if (k->expr)
+		set_str(&cls->expr, xstrdup(k->where->text));
+	if (k->where->inlined && mt->nl > 1)
+		set_str(&cls->inlined_in, xstrdup(mt->locs[mt->nl - 1].func ? mt->locs[mt->nl - 1].func : "?"));
 }
 
 /* No member fits: unknown origin, with the nearest rule when one matched the functions. */
 static void no_fit(struct report *r, const struct match *mt)
 {
 	struct classification *cls = &r->cls;
-	const struct access *a = &r->acc[0];
-	const struct rule *near = mt->near;
-	struct sbuf ev = SBUF_INIT;
 
 	cls->verdict = V_UNKNOWN_ORIGIN;
-	sbuf_addf(&ev, "the value changed but KCSAN saw no other access: the writer is not instrumented");
-	if (near) {
-		struct sbuf nm = SBUF_INIT;
-
-		sbuf_adds(&nm, "in ");
-		describe_loc(&nm, mt->near_loc);
-		sbuf_addf(&nm, ", code that reads the %s-written struct %s (%s), but ", writer_name(near->writer),
-			  near->name, near->family ? near->family : "knowledge base");
-		if (a->has_addr && a->has_size)
-			sbuf_addf(&nm, "a %s %s at %llu mod %llu matches none of its members", size_word(a->size),
-				  access_type_name(a->type), (unsigned long long)(a->addr % near->align),
-				  (unsigned long long)near->align);
-		else
-			sbuf_adds(&nm, "the report gives no address and size to match");
-		set_str(&cls->near_miss, sbuf_detach(&nm));
-		sbuf_addf(&ev, "; nearest rule: %s", cls->near_miss);
-		set_str(&cls->reason, xasprintf("no device-written field fits: %s", cls->near_miss));
+	if (mt->near) {
+		cls->basis = BASIS_NEAR_MISS;
+		set_rule(cls, mt->near);
+		set_place(&cls->where, mt->near_loc);
 	} else {
-		sbuf_adds(&ev, "; no rule of the knowledge base covers ");
-		if (mt->nl)
-			describe_loc(&ev, &mt->locs[0]);
-		else
-			sbuf_adds(&ev, "this stack");
-		set_str(&cls->reason, xasprintf("unknown writer, no rule covers %s()",
-						mt->nl && mt->locs[0].func ? mt->locs[0].func : "the top frame"));
+		cls->basis = BASIS_NO_RULE;
 	}
-	sbuf_adds(&ev, ": needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
-	set_str(&cls->evidence, sbuf_detach(&ev));
-	set_str(&cls->marking, xstrdup("find the writer first; then fix or mark as "
-				       "tools/memory-model/Documentation/access-marking.txt describes"));
 }
 
 static void classify_unknown_origin(struct classifier *c, struct report *r)
@@ -549,6 +467,11 @@ static void classify_unknown_origin(struct classifier *c, struct report *r)
 			break;
 	}
 	r->cls.level = 1 + (symbolized ? 1 : 0) + (mt.src_used ? 1 : 0);
+	r->cls.source_read = mt.src_used;
+	if (mt.nl) {
+		set_place(&r->cls.top, &mt.locs[0]);
+		r->cls.has_top = true;
+	}
 	if (c->rules && a->has_addr && a->has_size)
 		find_candidates(c, a, &mt);
 	if (mt.nc)
@@ -562,34 +485,29 @@ void classify_report(struct classifier *c, struct report *r)
 {
 	struct classification *cls = &r->cls;
 
-	memset(cls, 0, sizeof(*cls));
+	classification_release(cls);
+	cls->stacks = r->nacc;
+	cls->level = 1;
+	if (r->nacc) {
+		cls->acc_type = r->acc[0].type;
+		cls->has_addr = r->acc[0].has_addr;
+		cls->has_size = r->acc[0].has_size;
+		cls->addr = r->acc[0].addr;
+		cls->size = r->acc[0].size;
+	}
 	if (!r->unknown_origin || !r->nacc) {
-		/* two stacks: KCSAN saw both accesses */
+		/* KCSAN saw both accesses (it says "unknown origin" when it did not) */
 		cls->verdict = V_REAL_RACE;
-		cls->level = 1;
-		if (r->bug_type == BUG_ASSERT) {
-			set_str(&cls->evidence, xstrdup("an ASSERT_EXCLUSIVE_*() assertion was violated by another "
-							"kernel access: a real race, whatever memory it is on"));
-			set_str(&cls->reason, xstrdup("assertion violated by another kernel access"));
-		} else {
-			set_str(&cls->evidence, xstrdup("KCSAN saw both accesses, from two kernel contexts (two "
-							"stacks): a real race, whatever memory it is on"));
-			set_str(&cls->reason, xstrdup("two stacks: both accesses are kernel code"));
-		}
-		set_str(&cls->marking, xstrdup("fix the locking, or mark both accesses (READ_ONCE()/WRITE_ONCE(); "
-					       "data_race() for a benign race) as "
-					       "tools/memory-model/Documentation/access-marking.txt describes"));
+		if (!r->unknown_origin && r->nacc < 2 && !r->truncated)
+			cls->basis = BASIS_ONE_STACK;
+		else
+			cls->basis = r->bug_type == BUG_ASSERT ? BASIS_ASSERT_RACE : BASIS_TWO_STACKS;
 		return;
 	}
 	if (r->bug_type == BUG_ASSERT) {
 		/* an assertion the code makes about its own memory: never device memory */
 		cls->verdict = V_UNKNOWN_ORIGIN;
-		cls->level = 1;
-		set_str(&cls->evidence, xstrdup("an ASSERT_EXCLUSIVE_*() assertion saw the value change, but not "
-						"the writer: it is not instrumented (a file built with "
-						"KCSAN_SANITIZE := n, assembly): needs a human"));
-		set_str(&cls->marking, xstrdup("find the uninstrumented writer (enable KCSAN where it lives)"));
-		set_str(&cls->reason, xstrdup("assertion saw an unknown writer"));
+		cls->basis = BASIS_ASSERT_UNKNOWN;
 		return;
 	}
 	classify_unknown_origin(c, r);

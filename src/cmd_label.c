@@ -20,14 +20,76 @@ static const struct option_spec label_specs[] = {
 };
 const struct option_table cmd_label_options = OPT_TABLE(struct label_opts, label_specs);
 
+/* Every ID, checked before anything is labelled: all or nothing. */
+static int label_ids(struct ctx *ctx, char **args, int n, long long *ids)
+{
+	int rc = KT_EXIT_OK;
+
+	for (int i = 0; i < n; i++) {
+		const char *a = args[i][0] == '#' ? args[i] + 1 : args[i];
+		struct sig_row row;
+		char *end;
+		int found;
+
+		ids[i] = strtoll(a, &end, 10);
+		if (*end || !*a || ids[i] <= 0) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", args[i]);
+			rc = KT_EXIT_USAGE;
+			continue;
+		}
+		found = store_get_signature(ctx->store, ids[i], &row);
+		if (found < 0)
+			return KT_EXIT_STORE;
+		sig_row_release(&row);
+		if (found == 0) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "no report #%lld in %s", ids[i], store_path(ctx->store));
+			rc = KT_EXIT_USAGE;
+		}
+	}
+	return rc;
+}
+
+/*
+ * Label (or clear) every ID in one transaction, after checking them all in
+ * it; say so only once it is committed.
+ */
+static int label_apply(struct ctx *ctx, char **args, int n, enum verdict v, const char *note)
+{
+	long long *ids = xcalloc((size_t)n, sizeof(*ids));
+	int rc;
+
+	if (store_begin(ctx->store, NULL) < 0) {
+		free(ids);
+		return KT_EXIT_STORE;
+	}
+	rc = label_ids(ctx, args, n, ids);
+	for (int i = 0; i < n && rc == KT_EXIT_OK; i++)
+		if (store_set_label(ctx->store, ids[i], v, note, ctx->now) <= 0)
+			rc = KT_EXIT_STORE;
+	if (rc != KT_EXIT_OK) {
+		store_rollback(ctx->store);
+		free(ids);
+		return rc;
+	}
+	if (store_commit(ctx->store, NULL) < 0) {
+		free(ids);
+		return KT_EXIT_STORE;
+	}
+	if (!ctx->quiet)
+		for (int i = 0; i < n; i++)
+			printf("#%lld %s\n", ids[i], v == V_NONE ? "label cleared" : verdict_name(v));
+	free(ids);
+	return KT_EXIT_OK;
+}
+
 int cmd_label(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct label_opts *lo = opts;
-	const char *as = lo->as ? verdict_name((enum verdict)lo->as) : NULL, *note = lo->note;
+	const char *note = lo->note;
 	bool clear = lo->clear;
-	int rc = KT_EXIT_OK;
+	int rc;
 
-	if (clear == (as != NULL)) {
+	if (clear == (lo->as != V_NONE)) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "label needs --as VERDICT or --clear");
 		return KT_EXIT_USAGE;
 	}
@@ -35,38 +97,8 @@ int cmd_label(int argc, char **argv, struct ctx *ctx, const void *opts)
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "label needs report IDs (see '%s list')", KT_PROG);
 		return KT_EXIT_USAGE;
 	}
-	if (store_begin(ctx->store, NULL) < 0)
-		return KT_EXIT_STORE;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i][0] == '#' ? argv[i] + 1 : argv[i];
-		char *end;
-		long long id = strtoll(a, &end, 10);
-		int r;
-
-		if (*end || id <= 0) {
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", argv[i]);
-			rc = KT_EXIT_USAGE;
-			continue;
-		}
-		r = store_set_label(ctx->store, id, clear ? NULL : as, note, ctx->now);
-		if (r < 0) {
-			store_rollback(ctx->store);
-			return KT_EXIT_STORE;
-		}
-		if (r == 0) {
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "no report #%lld in %s", id, store_path(ctx->store));
-			rc = KT_EXIT_USAGE;
-			continue;
-		}
-		if (!ctx->quiet)
-			printf("#%lld %s\n", id, clear ? "label cleared" : as);
-	}
-	if (rc != KT_EXIT_OK) {
-		/* all or nothing */
-		store_rollback(ctx->store);
+	rc = label_apply(ctx, argv, argc, clear ? V_NONE : (enum verdict)lo->as, note);
+	if (rc != KT_EXIT_OK)
 		return rc;
-	}
-	if (store_commit(ctx->store, NULL) < 0)
-		return KT_EXIT_STORE;
 	return cmd_finish_output(ctx, KT_EXIT_OK);
 }

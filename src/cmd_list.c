@@ -8,28 +8,32 @@
 #include "store.h"
 
 static const struct column list_cols[] = {
-	{ "id", "ID", 1 },
-	{ "verdict", "VERDICT", 0 },
-	{ "label", "LABEL", 0 },
-	{ "count", "COUNT", 1 },
-	{ "first_seen", "FIRST SEEN", 0 },
-	{ "last_seen", "LAST SEEN", 0 },
-	{ "field", "FIELD", 0 },
-	{ "title", "TITLE", 0 },
+	{ .key = "id", .head = "ID", .right = 1 },
+	{ .key = "verdict", .head = "VERDICT" },          /* the label when there is one */
+	{ .key = "tool_verdict", .head = "TOOL VERDICT", .json_only = 1 },
+	{ .key = "label", .head = "LABEL" },
+	{ .key = "count", .head = "COUNT", .right = 1 },
+	{ .key = "first_seen", .head = "FIRST SEEN" },
+	{ .key = "last_seen", .head = "LAST SEEN" },
+	{ .key = "field", .head = "FIELD" },
+	{ .key = "title", .head = "TITLE" },
 };
 
 static void list_row(const struct sig_row *s, void *data)
 {
 	struct table *t = data;
+	char *field = classification_field(&s->cls);
 
 	table_int(t, s->id);
-	table_str(t, s->verdict);
-	table_str(t, s->label);
+	table_str(t, verdict_name(effective_verdict(s->cls.verdict, &s->label)));
+	table_str(t, verdict_name(s->cls.verdict));
+	table_label(t, &s->label);
 	table_int(t, s->count);
 	table_str(t, s->first_seen);
 	table_str(t, s->last_seen);
-	table_str(t, s->field);
+	table_str(t, field);
 	table_str(t, s->display_title);
+	free(field);
 }
 
 struct list_opts {
@@ -54,7 +58,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct list_opts *lo = opts;
 	struct list_filter f = {
-		.verdict = lo->verdict ? verdict_name((enum verdict)lo->verdict) : NULL,
+		.verdict = (enum verdict)lo->verdict,
 		.grep = lo->grep,
 		.limit = lo->limit,
 	};

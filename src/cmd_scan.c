@@ -117,7 +117,7 @@ static void scan_file_end(const char *name, int rc, void *data)
 }
 
 /* Store a report; its effective verdict (a person's label wins over the tool's). */
-static enum verdict scan_store_report(struct scan *s, const struct report *r, const char *subsystem,
+static enum verdict scan_store_report(struct scan *s, struct report *r, const char *subsystem,
 				      struct store_added *added)
 {
 	enum store_result res;
@@ -134,6 +134,8 @@ static enum verdict scan_store_report(struct scan *s, const struct report *r, co
 		s->store_ok = false;
 		break;
 	}
+	/* the report shows the verdict that counts: its label's (the report owns it now) */
+	r->label = added->label;
 	if (res != STORE_FAILED && added->sig_id)
 		return added->effective;
 	return r->cls.verdict;
@@ -154,24 +156,22 @@ static struct agg *agg_find(struct scan *s, const char sig[33])
 	return e ? container_of(e, struct agg, ent) : NULL;
 }
 
-static char *reason_of(const struct report *r)
-{
-	const struct classification *c = &r->cls;
-
-	return xstrdup(c->reason ? c->reason : c->evidence ? c->evidence : "");
-}
-
 /* The row's verdict and explanation, from the first occurrence of its signature. */
 static void agg_set_classification(struct agg *a, const struct report *r, const struct store_added *added,
 				   enum verdict eff)
 {
-	a->field = r->cls.field ? xstrdup(r->cls.field) : NULL;
-	a->reason = reason_of(r);
+	struct verdict_text vt;
+
+	render_verdict_text(&r->cls, &vt);
+	a->field = vt.field;
+	a->reason = vt.reason ? vt.reason : xstrdup(vt.evidence ? vt.evidence : "");
+	vt.field = vt.reason = NULL;
+	verdict_text_release(&vt);
 	a->computed = r->cls.verdict;
 	a->verdict = eff;
 	a->writer = r->cls.writer;
 	a->conf = r->cls.confidence;
-	a->labelled = added->labelled;
+	a->labelled = r->label.verdict != V_NONE;
 	a->id = added->sig_id;
 }
 

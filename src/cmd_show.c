@@ -47,18 +47,9 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 			return;
 		}
 	}
-	if (sh->src) {
-		/* the source of the frames the scan could not read */
-		for (int i = 0; i < r->nacc; i++)
-			for (size_t j = 0; j < r->acc[i].nframes; j++) {
-				struct frame *f = &r->acc[i].frames[j];
-				const char *t;
-
-				if (!f->src && f->file && f->line > 0 &&
-				    (t = srctree_line(sh->src, f->file, NULL, f->line)))
-					f->src = xstrdup(t);
-			}
-	}
+	/* the source of the frames the scan could not read */
+	if (sh->src)
+		srctree_fill_report(sh->src, r);
 	out_begin_obj(o, NULL);
 	out_int(o, "id", NULL, occ_id);
 	out_str(o, "stored_at", NULL, stored_at);
@@ -86,6 +77,46 @@ static const struct option_spec show_specs[] = {
 };
 const struct option_table cmd_show_options = OPT_TABLE(struct show_opts, show_specs);
 
+/* The signature: its verdict (the label's, when there is one), the tool's with its facts, and counts. */
+static void show_signature(struct out *o, const struct sig_row *s)
+{
+	const char *tool = verdict_name(s->cls.verdict);
+	struct verdict_text t;
+
+	render_verdict_text(&s->cls, &t);
+	out_int(o, "id", "#%lld ", s->id);
+	out_str(o, "title", NULL, s->title);
+	out_text_safe(o, s->display_title);
+	out_text(o, "\n");
+	out_str(o, "verdict", "  verdict: %s", verdict_name(effective_verdict(s->cls.verdict, &s->label)));
+	if (s->label.verdict != V_NONE)
+		out_text(o, " (a person's label; the tool says %s)", tool);
+	out_text(o, "\n");
+	out_str(o, "tool_verdict", NULL, tool);
+	render_label(o, "label", &s->label);
+	if (s->label.note) {
+		out_text(o, "  label note: ");
+		out_text_safe(o, s->label.note);
+		out_text(o, "\n");
+	}
+	out_str(o, "writer", s->cls.writer ? "  writer: %s\n" : NULL, writer_name(s->cls.writer));
+	out_str(o, "confidence", s->cls.confidence ? "  confidence: %s\n" : NULL, confidence_name(s->cls.confidence));
+	out_str(o, "field", t.field ? "  field: %s\n" : NULL, t.field);
+	out_str(o, "rule", NULL, t.rule);
+	out_str(o, "evidence", "  evidence: %s\n", t.evidence);
+	out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
+	out_str(o, "bug_type", NULL, bug_type_name(s->bug_type));
+	out_bool(o, "unknown_origin", NULL, s->unknown_origin);
+	out_str(o, "function", s->top_func ? "  top function: %s\n" : NULL, s->top_func);
+	out_str(o, "subsystem", s->subsystem ? "  subsystem: %s\n" : NULL, s->subsystem);
+	out_int(o, "count", "  occurrences: %lld", s->count);
+	out_str(o, "first_seen", ", first seen %s", s->first_seen);
+	out_str(o, "last_seen", ", last seen %s\n", s->last_seen);
+	out_str(o, "first_kernel", s->first_kernel ? "  kernels: %s" : NULL, s->first_kernel);
+	out_str(o, "last_kernel", s->first_kernel ? " .. %s\n" : NULL, s->last_kernel);
+	verdict_text_release(&t);
+}
+
 int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct show_opts *so = opts;
@@ -108,6 +139,8 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "'%s' is not a report ID", argv[0]);
 		return KT_EXIT_USAGE;
 	}
+	if (src && srctree_check_root(ctx, src) < 0)
+		return KT_EXIT_SYMBOLS;
 	rc = store_get_signature(ctx->store, id, &s);
 	if (rc < 0)
 		return KT_EXIT_STORE;
@@ -119,35 +152,9 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 	sh.o = out_new(stdout, fmt);
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
-	out_int(sh.o, "id", "#%lld ", s.id);
-	out_str(sh.o, "title", NULL, s.title);
-	out_text_safe(sh.o, s.display_title);
-	out_text(sh.o, "\n");
-	out_str(sh.o, "verdict", "  verdict: %s", s.label ? s.label : s.verdict);
-	if (s.label)
-		out_text(sh.o, " (a person's label; the tool says %s)", s.verdict);
-	out_text(sh.o, "\n");
-	out_str(sh.o, "computed_verdict", NULL, s.verdict);
-	out_str(sh.o, "label", NULL, s.label);
-	out_str(sh.o, "label_note", s.label_note ? "  label note: %s\n" : NULL, s.label_note);
-	out_str(sh.o, "label_time", NULL, s.label_time);
-	out_str(sh.o, "writer", s.writer ? "  writer: %s\n" : NULL, s.writer);
-	out_str(sh.o, "confidence", s.confidence ? "  confidence: %s\n" : NULL, s.confidence);
-	out_str(sh.o, "field", s.field ? "  field: %s\n" : NULL, s.field);
-	out_str(sh.o, "rule", NULL, s.rule);
-	out_str(sh.o, "evidence", "  evidence: %s\n", s.evidence);
-	out_str(sh.o, "marking", s.marking ? "  marking: %s\n" : NULL, s.marking);
-	out_str(sh.o, "bug_type", NULL, s.bug_type);
-	out_bool(sh.o, "unknown_origin", NULL, s.unknown_origin);
-	out_str(sh.o, "function", s.top_func ? "  top function: %s\n" : NULL, s.top_func);
-	out_str(sh.o, "subsystem", s.subsystem ? "  subsystem: %s\n" : NULL, s.subsystem);
-	out_int(sh.o, "count", "  occurrences: %lld", s.count);
-	out_str(sh.o, "first_seen", ", first seen %s", s.first_seen);
-	out_str(sh.o, "last_seen", ", last seen %s\n", s.last_seen);
-	out_str(sh.o, "first_kernel", s.first_kernel ? "  kernels: %s" : NULL, s.first_kernel);
-	out_str(sh.o, "last_kernel", s.first_kernel ? " .. %s\n" : NULL, s.last_kernel);
+	show_signature(sh.o, &s);
 	out_begin_arr(sh.o, "occurrences");
-	rc = store_occurrences(ctx->store, id, 0, show_occurrence, &sh);
+	rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
 	out_end_arr(sh.o);
 	out_end_obj(sh.o);
 	sig_row_release(&s);

@@ -10,9 +10,9 @@
 static int group(struct ctx *ctx, struct out *o, const char *what, const char *head, long top)
 {
 	struct column cols[3] = {
-		{ "key", head, 0 },
-		{ "reports", "DISTINCT", 1 },
-		{ "occurrences", "OCCURRENCES", 1 },
+		{ .key = "key", .head = head },
+		{ .key = "reports", .head = "DISTINCT", .right = 1 },
+		{ .key = "occurrences", .head = "OCCURRENCES", .right = 1 },
 	};
 	struct count_row *rows;
 	size_t n;

@@ -228,7 +228,7 @@ static char *cost_summary(const struct cost_result *res, const char *cc)
 static void cost_render_sections(struct out *o, const struct cost_result *res)
 {
 	static const struct column cols[] = {
-		{ "section", "section", 0 }, { "old", "old", 1 }, { "new", "new", 1 }, { "delta", "delta", 1 },
+		{ "section", "section", 0, 0 }, { "old", "old", 1, 0 }, { "new", "new", 1, 0 }, { "delta", "delta", 1, 0 },
 	};
 
 	out_begin_obj(o, "sections");
@@ -308,7 +308,7 @@ static void cost_json_func(struct out *o, const struct cost_func *f)
 static void cost_text_sizes(struct out *o, const struct cost_result *res)
 {
 	static const struct column cols[] = {
-		{ NULL, "symbol", 0 }, { NULL, "old", 1 }, { NULL, "new", 1 }, { NULL, "delta", 1 },
+		{ NULL, "symbol", 0, 0 }, { NULL, "old", 1, 0 }, { NULL, "new", 1, 0 }, { NULL, "delta", 1, 0 },
 	};
 	struct table *t = NULL;
 	char buf[32];
@@ -348,8 +348,8 @@ static void cost_count_cell(struct table *t, long a, long b, bool has_a, bool ha
 static void cost_text_insns(struct out *o, const struct cost_result *res)
 {
 	static const struct column cols[] = {
-		{ NULL, "instructions", 0 }, { NULL, "insns", 1 }, { NULL, "loads", 1 }, { NULL, "stores", 1 },
-		{ NULL, "rmw", 1 }, { NULL, "calls", 1 }, { NULL, "branches", 1 }, { NULL, "fences", 1 },
+		{ NULL, "instructions", 0, 0 }, { NULL, "insns", 1, 0 }, { NULL, "loads", 1, 0 }, { NULL, "stores", 1, 0 },
+		{ NULL, "rmw", 1, 0 }, { NULL, "calls", 1, 0 }, { NULL, "branches", 1, 0 }, { NULL, "fences", 1, 0 },
 	};
 	struct table *t = NULL;
 

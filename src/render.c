@@ -302,16 +302,19 @@ struct table *table_begin(struct out *o, const char *key, const struct column *c
 	return t;
 }
 
-static void table_cell(struct table *t, char *text)
+/* Start a JSON row at the first column; true when the value is to be written as JSON. */
+static bool table_json_cell(struct table *t)
 {
-	if (t->col == 0 && t->o->fmt == KT_FMT_JSON)
+	if (t->o->fmt != KT_FMT_JSON)
+		return false;
+	if (t->col == 0)
 		out_begin_obj(t->o, NULL);
-	if (t->o->fmt != KT_FMT_JSON) {
-		ALLOC_GROW(t->cells, t->ncells, t->cap);
-		t->cells[t->ncells++] = text;
-	} else {
-		free(text);
-	}
+	return true;
+}
+
+/* The cell is written: the next column (and in JSON, the row's end). */
+static void table_next(struct table *t)
+{
 	if (++t->col == t->ncols) {
 		t->col = 0;
 		if (t->o->fmt == KT_FMT_JSON)
@@ -319,16 +322,22 @@ static void table_cell(struct table *t, char *text)
 	}
 }
 
+static void table_cell(struct table *t, char *text)
+{
+	if (t->cols[t->col].json_only) {
+		free(text);
+	} else {
+		ALLOC_GROW(t->cells, t->ncells, t->cap);
+		t->cells[t->ncells++] = text;
+	}
+	table_next(t);
+}
+
 void table_str(struct table *t, const char *v)
 {
-	if (t->o->fmt == KT_FMT_JSON) {
-		if (t->col == 0)
-			out_begin_obj(t->o, NULL);
+	if (table_json_cell(t)) {
 		out_str(t->o, t->cols[t->col].key, NULL, v);
-		if (++t->col == t->ncols) {
-			t->col = 0;
-			out_end_obj(t->o);
-		}
+		table_next(t);
 		return;
 	}
 	table_cell(t, xstrdup(v ? v : "-"));
@@ -336,17 +345,24 @@ void table_str(struct table *t, const char *v)
 
 void table_int(struct table *t, long long v)
 {
-	if (t->o->fmt == KT_FMT_JSON) {
-		if (t->col == 0)
-			out_begin_obj(t->o, NULL);
+	if (table_json_cell(t)) {
 		out_int(t->o, t->cols[t->col].key, NULL, v);
-		if (++t->col == t->ncols) {
-			t->col = 0;
-			out_end_obj(t->o);
-		}
+		table_next(t);
 		return;
 	}
 	table_cell(t, xasprintf("%lld", v));
+}
+
+void table_label(struct table *t, const struct verdict_label *l)
+{
+	bool set = l && l->verdict != V_NONE;
+
+	if (table_json_cell(t)) {
+		render_label(t->o, t->cols[t->col].key, l);
+		table_next(t);
+		return;
+	}
+	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : "-"));
 }
 
 /* Display width of a UTF-8 string (code points; good enough for names). */
@@ -360,42 +376,53 @@ static int utf8_width(const char *s)
 	return w;
 }
 
-void table_end(struct table *t)
+/* Text: the columns shown, aligned, with a header. */
+static void table_print(struct table *t)
 {
 	struct out *o = t->o;
+	int *vis = xcalloc((size_t)t->ncols, sizeof(int)), nvis = 0;
+	int *w = xcalloc((size_t)t->ncols, sizeof(int));
+	size_t rows;
 
-	if (o->fmt == KT_FMT_JSON) {
-		out_end_arr(o);
-	} else {
-		int *w = xcalloc((size_t)t->ncols, sizeof(int));
-		size_t rows = t->ncells / (size_t)t->ncols;
+	for (int c = 0; c < t->ncols; c++)
+		if (!t->cols[c].json_only)
+			vis[nvis++] = c;
+	rows = nvis ? t->ncells / (size_t)nvis : 0;
+	for (int c = 0; c < nvis; c++)
+		w[c] = utf8_width(t->cols[vis[c]].head);
+	for (size_t i = 0; i < t->ncells; i++) {
+		int c = (int)(i % (size_t)nvis), cw = utf8_width(t->cells[i]);
 
-		for (int c = 0; c < t->ncols; c++)
-			w[c] = utf8_width(t->cols[c].head);
-		for (size_t i = 0; i < t->ncells; i++) {
-			int c = (int)(i % (size_t)t->ncols), cw = utf8_width(t->cells[i]);
-
-			if (cw > w[c])
-				w[c] = cw;
-		}
-		for (size_t r = 0; r <= rows; r++) {
-			for (int c = 0; c < t->ncols; c++) {
-				const char *v = r == 0 ? t->cols[c].head : t->cells[(r - 1) * (size_t)t->ncols + (size_t)c];
-				int pad = w[c] - utf8_width(v);
-				bool last = c == t->ncols - 1;
-
-				if (t->cols[c].right)
-					fprintf(o->fp, "%*s", pad, "");
-				text_safe(o->fp, v);
-				if (!t->cols[c].right && !last)
-					fprintf(o->fp, "%*s", pad, "");
-				if (!last)
-					fputs("  ", o->fp);
-			}
-			fputc('\n', o->fp);
-		}
-		free(w);
+		if (cw > w[c])
+			w[c] = cw;
 	}
+	for (size_t r = 0; r <= rows; r++) {
+		for (int c = 0; c < nvis; c++) {
+			const struct column *col = &t->cols[vis[c]];
+			const char *v = r == 0 ? col->head : t->cells[(r - 1) * (size_t)nvis + (size_t)c];
+			int pad = w[c] - utf8_width(v);
+			bool last = c == nvis - 1;
+
+			if (col->right)
+				fprintf(o->fp, "%*s", pad, "");
+			text_safe(o->fp, v);
+			if (!col->right && !last)
+				fprintf(o->fp, "%*s", pad, "");
+			if (!last)
+				fputs("  ", o->fp);
+		}
+		fputc('\n', o->fp);
+	}
+	free(w);
+	free(vis);
+}
+
+void table_end(struct table *t)
+{
+	if (t->o->fmt == KT_FMT_JSON)
+		out_end_arr(t->o);
+	else
+		table_print(t);
 	for (size_t i = 0; i < t->ncells; i++)
 		free(t->cells[i]);
 	free(t->cells);
@@ -533,7 +560,6 @@ static void render_access(struct out *o, const struct access *a, int idx)
 
 void render_report(struct out *o, const struct report *r, enum render_detail d)
 {
-	const struct classification *c = &r->cls;
 	char *title = report_display_title(r);
 
 	out_begin_obj(o, NULL);
@@ -582,17 +608,271 @@ void render_report(struct out *o, const struct report *r, enum render_detail d)
 	for (int i = 0; i < r->nacc; i++)
 		render_access(o, &r->acc[i], i);
 	out_end_arr(o);
-	out_str(o, "verdict", "  verdict: %s", verdict_name(c->verdict));
-	out_str(o, "writer", c->writer ? " (%s writer" : NULL, writer_name(c->writer));
-	out_str(o, "confidence", c->confidence ? ", %s)" : NULL, confidence_name(c->confidence));
-	out_text(o, "\n");
-	out_str(o, "field", c->field ? "  field: %s\n" : NULL, c->field);
-	out_str(o, "evidence", c->evidence ? "  evidence: %s\n" : NULL, c->evidence);
-	if (d == DETAIL_FULL || out_json(o))
-		out_str(o, "marking", c->marking ? "  marking: %s\n" : NULL, c->marking);
-	if (c->near_miss)
-		out_str(o, "near_miss", "  near miss: %s\n", c->near_miss);
-	if (c->rule)
-		out_str(o, "rule", NULL, c->rule);
+	render_verdict(o, &r->cls, &r->label, d);
 	out_end_obj(o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* verdicts: sentences from facts */
+
+#define REAL_RACE_MARKING \
+	"fix the locking, or mark both accesses (READ_ONCE()/WRITE_ONCE(); data_race() for a benign race) as " \
+	"tools/memory-model/Documentation/access-marking.txt describes"
+#define UNKNOWN_MARKING \
+	"find the writer first; then fix or mark as tools/memory-model/Documentation/access-marking.txt describes"
+
+static void size_word(struct sbuf *sb, uint64_t size)
+{
+	sbuf_addf(sb, "%llu-byte", (unsigned long long)size);
+}
+
+/* "func() at file:line", with a kernel-tree path rather than a build machine's. */
+static void describe_place(struct sbuf *sb, const struct cls_place *l)
+{
+	if (l->func && *l->func)
+		sbuf_addf(sb, "%s()", l->func);
+	else
+		sbuf_adds(sb, "the top frame");
+	if (l->file && l->line > 0) {
+		const char *f = l->file, *top = NULL;
+
+		if (f[0] == '/') {
+			static const char *const dirs[] = { "/drivers/", "/kernel/", "/mm/", "/fs/", "/net/", "/arch/",
+							    "/lib/", "/block/", "/include/", "/io_uring/", "/sound/", NULL };
+			for (int i = 0; dirs[i] && !top; i++)
+				top = strstr(f, dirs[i]);
+			if (top)
+				f = top + 1;
+		}
+		sbuf_addf(sb, " at %s:%d", f, l->line);
+	}
+}
+
+/* "a 2-byte read at 0x..., which is 2 mod 4: " */
+static void access_words(struct sbuf *sb, const struct classification *c, bool with_addr)
+{
+	size_word(sb, c->size);
+	sbuf_addf(sb, " %s at ", access_type_name(c->acc_type));
+	if (with_addr)
+		sbuf_addf(sb, "0x%llx, which is ", (unsigned long long)c->addr);
+	sbuf_addf(sb, "%llu mod %llu", (unsigned long long)(c->align ? c->addr % c->align : 0),
+		  (unsigned long long)c->align);
+}
+
+/* The member, its layout, and the members it is not. */
+static void member_words(struct sbuf *ev, const struct classification *c)
+{
+	sbuf_addf(ev, "%s is %llu byte%s at offset %llu", c->member, (unsigned long long)c->member_size,
+		  c->member_size == 1 ? "" : "s", (unsigned long long)c->offset);
+	if (c->stride)
+		sbuf_addf(ev, " + n*%llu", (unsigned long long)c->stride);
+	sbuf_addf(ev, " of struct %s, which is %llu-aligned (layout from %s)", c->rule,
+		  (unsigned long long)c->align, c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule");
+	for (size_t i = 0; i < c->nexcluded; i++)
+		sbuf_addf(ev, "%s%s (%s)", i ? ", " : "; excluded: ", c->excluded[i].member,
+			  c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset");
+	if (c->nalso) {
+		sbuf_adds(ev, c->confidence == CONF_CERTAIN ? "; also fitting, but not read there: " :
+			  "; also fitting: ");
+		for (size_t i = 0; i < c->nalso; i++)
+			sbuf_addf(ev, "%s%s", i ? ", " : "", c->also[i]);
+	}
+}
+
+static void member_fits_text(const struct classification *c, struct verdict_text *t)
+{
+	struct sbuf ev = SBUF_INIT, rs = SBUF_INIT, mk = SBUF_INIT;
+	const char *writer = writer_name(c->writer);
+
+	t->field = classification_field(c);
+	t->rule = xasprintf("%s (%s)", c->rule, c->origin ? c->origin : "?");
+	sbuf_adds(&ev, "a ");
+	access_words(&ev, c, true);
+	sbuf_adds(&ev, ": ");
+	member_words(&ev, c);
+	sbuf_adds(&ev, "; ");
+	if (c->expr_matched) {
+		sbuf_adds(&ev, "the source reads it: ");
+		describe_place(&ev, &c->where);
+		sbuf_addf(&ev, " is \"%s\"", c->expr ? c->expr : "");
+	} else {
+		sbuf_adds(&ev, c->member_func ? "read in " : "in ");
+		describe_place(&ev, &c->where);
+		if (c->inlined_in)
+			sbuf_addf(&ev, ", inlined in %s()", c->inlined_in);
+		if (!c->source_read)
+			sbuf_adds(&ev, " (no source tree to check the expression)");
+	}
+	sbuf_addf(&ev, "; the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
+	t->evidence = sbuf_detach(&ev);
+
+	sbuf_adds(&mk, "READ_ONCE() or data_race()");
+	if (c->where.file && c->where.line > 0) {
+		sbuf_adds(&mk, " in ");
+		describe_place(&mk, &c->where);
+	}
+	sbuf_addf(&mk, " documents that the %s writes %s; it fixes no race (no CPU writes it)", writer, t->field);
+	t->marking = sbuf_detach(&mk);
+
+	access_words(&rs, c, false);
+	sbuf_adds(&rs, " in ");
+	describe_place(&rs, c->expr_matched || !c->has_top ? &c->where : &c->top);
+	sbuf_addf(&rs, "%s: %s, written by the %s", c->expr_matched ? " (source checked)" : "", t->field, writer);
+	t->reason = sbuf_detach(&rs);
+}
+
+/* Unknown origin, no member fits: the nearest rule, or none. */
+static void no_fit_text(const struct classification *c, struct verdict_text *t)
+{
+	struct sbuf ev = SBUF_INIT;
+
+	sbuf_adds(&ev, "the value changed but KCSAN saw no other access: the writer is not instrumented");
+	if (c->basis == BASIS_NEAR_MISS) {
+		struct sbuf nm = SBUF_INIT;
+
+		sbuf_adds(&nm, "in ");
+		describe_place(&nm, &c->where);
+		sbuf_addf(&nm, ", code that reads the %s-written struct %s (%s), but ", writer_name(c->rule_writer),
+			  c->rule, c->family ? c->family : "knowledge base");
+		if (c->has_addr && c->has_size) {
+			sbuf_adds(&nm, "a ");
+			access_words(&nm, c, false);
+			sbuf_adds(&nm, " matches none of its members");
+		} else {
+			sbuf_adds(&nm, "the report gives no address and size to match");
+		}
+		t->near_miss = sbuf_detach(&nm);
+		sbuf_addf(&ev, "; nearest rule: %s", t->near_miss);
+		t->reason = xasprintf("no device-written field fits: %s", t->near_miss);
+	} else {
+		sbuf_adds(&ev, "; no rule of the knowledge base covers ");
+		if (c->has_top)
+			describe_place(&ev, &c->top);
+		else
+			sbuf_adds(&ev, "this stack");
+		t->reason = xasprintf("unknown writer, no rule covers %s()",
+				      c->has_top && c->top.func ? c->top.func : "the top frame");
+	}
+	sbuf_adds(&ev, ": needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
+	t->evidence = sbuf_detach(&ev);
+	t->marking = xstrdup(UNKNOWN_MARKING);
+}
+
+/* Fewer than two stacks, but KCSAN did not say "unknown origin": it saw the other access. */
+static void one_stack_text(const struct classification *c, struct verdict_text *t)
+{
+	const char *shown = c->stacks == 1 ? "one stack" : "no stack";
+
+	if (c->stacks && (c->acc_type == ACC_ASSERT_NO_WRITES || c->acc_type == ACC_ASSERT_NO_ACCESSES)) {
+		t->evidence = xasprintf("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access, "
+					"but the report shows %s, not two (the other stack was not printed): "
+					"a real race, whatever memory it is on", shown);
+		t->reason = xasprintf("assertion violated by another kernel access (%s shown)", shown);
+		return;
+	}
+	t->evidence = xasprintf("the report shows %s, not two, and is not cut short, but KCSAN did not say "
+				"\"race at unknown origin\": it saw the other access, whose stack was not printed: "
+				"a real race, whatever memory it is on", shown);
+	t->reason = xasprintf("%s shown, no unknown origin: both accesses are kernel code", shown);
+}
+
+void render_verdict_text(const struct classification *c, struct verdict_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	switch (c->basis) {
+	case BASIS_TWO_STACKS:
+		t->evidence = xstrdup("KCSAN saw both accesses, from two kernel contexts (two stacks): a real race, "
+				      "whatever memory it is on");
+		t->reason = xstrdup("two stacks: both accesses are kernel code");
+		t->marking = xstrdup(REAL_RACE_MARKING);
+		break;
+	case BASIS_ASSERT_RACE:
+		t->evidence = xstrdup("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access: a real "
+				      "race, whatever memory it is on");
+		t->reason = xstrdup("assertion violated by another kernel access");
+		t->marking = xstrdup(REAL_RACE_MARKING);
+		break;
+	case BASIS_ONE_STACK:
+		one_stack_text(c, t);
+		t->marking = xstrdup(REAL_RACE_MARKING);
+		break;
+	case BASIS_ASSERT_UNKNOWN:
+		t->evidence = xstrdup("an ASSERT_EXCLUSIVE_*() assertion saw the value change, but not the writer: it "
+				      "is not instrumented (a file built with KCSAN_SANITIZE := n, assembly): needs a human");
+		t->reason = xstrdup("assertion saw an unknown writer");
+		t->marking = xstrdup("find the uninstrumented writer (enable KCSAN where it lives)");
+		break;
+	case BASIS_MEMBER_FITS:
+		member_fits_text(c, t);
+		break;
+	case BASIS_NEAR_MISS:
+	case BASIS_NO_RULE:
+		no_fit_text(c, t);
+		break;
+	case BASIS_STORED:
+		t->field = classification_field(c);
+		t->rule = c->stored.rule ? xstrdup(c->stored.rule) : NULL;
+		t->evidence = c->stored.evidence ? xstrdup(c->stored.evidence) : NULL;
+		t->marking = c->stored.marking ? xstrdup(c->stored.marking) : NULL;
+		break;
+	case BASIS_NONE:
+		break;
+	}
+}
+
+void verdict_text_release(struct verdict_text *t)
+{
+	free(t->field);
+	free(t->rule);
+	free(t->evidence);
+	free(t->reason);
+	free(t->marking);
+	free(t->near_miss);
+	memset(t, 0, sizeof(*t));
+}
+
+void render_label(struct out *o, const char *key, const struct verdict_label *l)
+{
+	if (!out_json(o))
+		return;
+	if (!l || l->verdict == V_NONE) {
+		out_null(o, key);
+		return;
+	}
+	out_begin_obj(o, key);
+	out_str(o, "verdict", NULL, verdict_name(l->verdict));
+	out_str(o, "note", NULL, l->note);
+	out_str(o, "time", NULL, l->time);
+	out_end_obj(o);
+}
+
+void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
+		    enum render_detail d)
+{
+	bool labelled = l && l->verdict != V_NONE;
+	struct verdict_text t;
+
+	render_verdict_text(c, &t);
+	out_str(o, "verdict", "  verdict: %s", verdict_name(effective_verdict(c->verdict, l)));
+	out_str(o, "tool_verdict", NULL, verdict_name(c->verdict));
+	render_label(o, "label", l);
+	if (labelled) {
+		out_text(o, " (a person's label; the tool says %s", verdict_name(c->verdict));
+		out_str(o, "writer", c->writer ? ": %s writer" : NULL, writer_name(c->writer));
+		out_str(o, "confidence", c->confidence ? ", %s" : NULL, confidence_name(c->confidence));
+		out_text(o, ")");
+	} else {
+		out_str(o, "writer", c->writer ? " (%s writer" : NULL, writer_name(c->writer));
+		out_str(o, "confidence", c->confidence ? ", %s)" : NULL, confidence_name(c->confidence));
+	}
+	out_text(o, "\n");
+	out_str(o, "field", t.field ? "  field: %s\n" : NULL, t.field);
+	out_str(o, "evidence", t.evidence ? "  evidence: %s\n" : NULL, t.evidence);
+	if (d == DETAIL_FULL || out_json(o))
+		out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
+	if (t.near_miss)
+		out_str(o, "near_miss", "  near miss: %s\n", t.near_miss);
+	if (t.rule)
+		out_str(o, "rule", NULL, t.rule);
+	verdict_text_release(&t);
 }

@@ -51,15 +51,91 @@ static void access_release(struct access *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static void cls_release(struct classification *c)
+static void place_release(struct cls_place *p)
 {
-	free(c->field);
+	free(p->func);
+	free(p->file);
+}
+
+void classification_release(struct classification *c)
+{
 	free(c->rule);
-	free(c->evidence);
-	free(c->reason);
-	free(c->marking);
-	free(c->near_miss);
+	free(c->origin);
+	free(c->family);
+	free(c->reference);
+	free(c->member);
+	place_release(&c->where);
+	place_release(&c->top);
+	free(c->inlined_in);
+	free(c->expr);
+	for (size_t i = 0; i < c->nexcluded; i++)
+		free(c->excluded[i].member);
+	free(c->excluded);
+	for (size_t i = 0; i < c->nalso; i++)
+		free(c->also[i]);
+	free(c->also);
+	free(c->stored.evidence);
+	free(c->stored.marking);
+	free(c->stored.rule);
+	free(c->stored.field);
 	memset(c, 0, sizeof(*c));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+char *classification_field(const struct classification *c)
+{
+	if (c->basis == BASIS_STORED)
+		return dup_or_null(c->stored.field);
+	return c->member && c->rule ? xasprintf("struct %s.%s", c->rule, c->member) : NULL;
+}
+
+static void place_copy(struct cls_place *d, const struct cls_place *s)
+{
+	d->func = dup_or_null(s->func);
+	d->file = dup_or_null(s->file);
+	d->line = s->line;
+}
+
+void classification_copy(struct classification *d, const struct classification *s)
+{
+	*d = *s;
+	d->rule = dup_or_null(s->rule);
+	d->origin = dup_or_null(s->origin);
+	d->family = dup_or_null(s->family);
+	d->reference = dup_or_null(s->reference);
+	d->member = dup_or_null(s->member);
+	place_copy(&d->where, &s->where);
+	place_copy(&d->top, &s->top);
+	d->inlined_in = dup_or_null(s->inlined_in);
+	d->expr = dup_or_null(s->expr);
+	d->excluded = s->nexcluded ? xcalloc(s->nexcluded, sizeof(*d->excluded)) : NULL;
+	for (size_t i = 0; i < s->nexcluded; i++) {
+		d->excluded[i].member = xstrdup(s->excluded[i].member);
+		d->excluded[i].why = s->excluded[i].why;
+	}
+	d->also = s->nalso ? xcalloc(s->nalso, sizeof(*d->also)) : NULL;
+	for (size_t i = 0; i < s->nalso; i++)
+		d->also[i] = xstrdup(s->also[i]);
+	d->stored.evidence = dup_or_null(s->stored.evidence);
+	d->stored.marking = dup_or_null(s->stored.marking);
+	d->stored.rule = dup_or_null(s->stored.rule);
+	d->stored.field = dup_or_null(s->stored.field);
+}
+
+void verdict_label_release(struct verdict_label *l)
+{
+	free(l->note);
+	free(l->time);
+	memset(l, 0, sizeof(*l));
+}
+
+enum verdict effective_verdict(enum verdict tool, const struct verdict_label *l)
+{
+	return l && l->verdict != V_NONE ? l->verdict : tool;
 }
 
 void report_release(struct report *r)
@@ -78,7 +154,8 @@ void report_release(struct report *r)
 		access_release(&r->acc[i]);
 	sbuf_release(&r->raw);
 	sbuf_release(&r->norm);
-	cls_release(&r->cls);
+	classification_release(&r->cls);
+	verdict_label_release(&r->label);
 	report_init(r);
 }
 
@@ -100,62 +177,154 @@ struct frame *access_add_frame(struct access *a)
 	return f;
 }
 
-const char *access_type_name(enum access_type t)
+/* ---------------------------------------------------------------------- */
+/* names: one table per enum, strict both ways */
+
+#define NAMES(x) (x), (int)(sizeof(x) / sizeof((x)[0]))
+
+static const char *name_of(const char *const *names, int n, int v)
 {
-	switch (t) {
-	case ACC_READ: return "read";
-	case ACC_WRITE: return "write";
-	case ACC_READ_WRITE: return "read-write";
-	case ACC_ASSERT_NO_WRITES: return "assert no writes";
-	case ACC_ASSERT_NO_ACCESSES: return "assert no accesses";
-	}
-	return "?";
+	return v >= 0 && v < n ? names[v] : NULL;
 }
 
+/* The value whose name is s, from first on; -1 for anything else. */
+static int name_lookup(const char *const *names, int n, int first, const char *s)
+{
+	if (!s)
+		return -1;
+	for (int v = first; v < n; v++)
+		if (names[v] && !strcmp(s, names[v]))
+			return v;
+	return -1;
+}
+
+static const char *const access_type_names[] = {
+	[ACC_READ] = "read",
+	[ACC_WRITE] = "write",
+	[ACC_READ_WRITE] = "read-write",
+	[ACC_ASSERT_NO_WRITES] = "assert no writes",
+	[ACC_ASSERT_NO_ACCESSES] = "assert no accesses",
+};
+static const char *const access_ctx_names[] = { [CTX_TASK] = "task", [CTX_INTERRUPT] = "interrupt" };
 static const char *const verdict_names[] = {
 	[V_NONE] = "none",
 	[V_DEVICE_ORIGIN] = "device-origin",
 	[V_REAL_RACE] = "real-race",
 	[V_UNKNOWN_ORIGIN] = "unknown-origin",
 };
+static const char *const writer_names[] = {
+	[W_NONE] = NULL, [W_DEVICE] = "device", [W_HYPERVISOR] = "hypervisor", [W_USER] = "user",
+};
+static const char *const confidence_names[] = {
+	[CONF_NONE] = NULL, [CONF_LIKELY] = "likely", [CONF_CERTAIN] = "certain",
+};
+static const char *const bug_type_names[] = { [BUG_DATA_RACE] = "data-race", [BUG_ASSERT] = "assert" };
+static const char *const layout_source_names[] = {
+	[LAYOUT_NONE] = NULL, [LAYOUT_RULE] = "rule", [LAYOUT_DWARF] = "dwarf",
+};
+static const char *const cls_basis_names[] = {
+	[BASIS_NONE] = NULL,
+	[BASIS_TWO_STACKS] = "two-stacks",
+	[BASIS_ONE_STACK] = "one-stack",
+	[BASIS_ASSERT_RACE] = "assert-race",
+	[BASIS_ASSERT_UNKNOWN] = "assert-unknown",
+	[BASIS_MEMBER_FITS] = "member-fits",
+	[BASIS_NEAR_MISS] = "near-miss",
+	[BASIS_NO_RULE] = "no-rule",
+	[BASIS_STORED] = "stored-text",
+};
+static const char *const exclusion_names[] = { [EXCL_SIZE] = "size", [EXCL_OFFSET] = "offset" };
+
+const char *access_type_name(enum access_type t)
+{
+	const char *n = name_of(NAMES(access_type_names), (int)t);
+
+	return n ? n : "?";
+}
+
+int access_type_from_name(const char *s)
+{
+	return name_lookup(NAMES(access_type_names), 0, s);
+}
+
+const char *access_ctx_name(enum access_ctx c)
+{
+	return name_of(NAMES(access_ctx_names), (int)c);
+}
+
+int access_ctx_from_name(const char *s)
+{
+	return name_lookup(NAMES(access_ctx_names), 0, s);
+}
 
 const char *verdict_name(enum verdict v)
 {
-	return verdict_names[v];
+	return name_of(NAMES(verdict_names), (int)v);
 }
 
 int verdict_from_name(const char *s)
 {
-	for (int v = V_DEVICE_ORIGIN; v <= V_UNKNOWN_ORIGIN; v++)
-		if (!strcmp(s, verdict_names[v]))
-			return v;
-	return -1;
+	return name_lookup(NAMES(verdict_names), V_DEVICE_ORIGIN, s);
 }
 
 const char *writer_name(enum writer w)
 {
-	switch (w) {
-	case W_DEVICE: return "device";
-	case W_HYPERVISOR: return "hypervisor";
-	case W_USER: return "user";
-	case W_NONE: break;
-	}
-	return NULL;
+	return name_of(NAMES(writer_names), (int)w);
+}
+
+int writer_from_name(const char *s)
+{
+	return name_lookup(NAMES(writer_names), 0, s);
 }
 
 const char *confidence_name(enum confidence c)
 {
-	switch (c) {
-	case CONF_LIKELY: return "likely";
-	case CONF_CERTAIN: return "certain";
-	case CONF_NONE: break;
-	}
-	return NULL;
+	return name_of(NAMES(confidence_names), (int)c);
+}
+
+int confidence_from_name(const char *s)
+{
+	return name_lookup(NAMES(confidence_names), 0, s);
 }
 
 const char *bug_type_name(enum bug_type b)
 {
-	return b == BUG_ASSERT ? "assert" : "data-race";
+	return name_of(NAMES(bug_type_names), (int)b);
+}
+
+int bug_type_from_name(const char *s)
+{
+	return name_lookup(NAMES(bug_type_names), 0, s);
+}
+
+const char *layout_source_name(enum layout_source l)
+{
+	return name_of(NAMES(layout_source_names), (int)l);
+}
+
+int layout_source_from_name(const char *s)
+{
+	return name_lookup(NAMES(layout_source_names), 0, s);
+}
+
+const char *cls_basis_name(enum cls_basis b)
+{
+	return name_of(NAMES(cls_basis_names), (int)b);
+}
+
+int cls_basis_from_name(const char *s)
+{
+	return name_lookup(NAMES(cls_basis_names), 0, s);
+}
+
+const char *exclusion_name(enum exclusion e)
+{
+	return name_of(NAMES(exclusion_names), (int)e);
+}
+
+int exclusion_from_name(const char *s)
+{
+	return name_lookup(NAMES(exclusion_names), 0, s);
 }
 
 static void hash_hex(const void *p, size_t n, char out[33])

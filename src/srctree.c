@@ -229,3 +229,30 @@ const char *srctree_line(struct srctree *t, const char *file, const char *comp_d
 	sbuf_add(&f->line, s, (size_t)(e - s));
 	return sbuf_str(&f->line);
 }
+
+const char *srctree_frame_line(struct srctree *t, struct frame *f)
+{
+	const char *text = srctree_line(t, f->file, f->comp_dir, f->line);
+
+	if (text && !f->src)
+		f->src = xstrdup(text);
+	return text;
+}
+
+void srctree_fill_report(struct srctree *t, struct report *r)
+{
+	for (int i = 0; i < r->nacc; i++)
+		for (size_t j = 0; j < r->acc[i].nframes; j++)
+			if (!r->acc[i].frames[j].src)
+				srctree_frame_line(t, &r->acc[i].frames[j]);
+}
+
+int srctree_check_root(struct ctx *ctx, const char *root)
+{
+	struct stat st;
+
+	if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	kt_error(ctx, KT_EXIT_SYMBOLS, root, "--src: not a directory");
+	return -1;
+}

@@ -7,100 +7,239 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "facts.h"
 #include "store.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
+#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
+
+/*
+ * Each table's columns, named once: the schema, the INSERT statements
+ * (named parameters :column) and the SELECT lists (read by the column's
+ * enum) are made from these lists.  A new column goes at the end of its
+ * list, with a migration step in migrate_sql[].
+ */
+#define SIGNATURE_COLUMNS(X) \
+	X(id, "INTEGER PRIMARY KEY") \
+	X(hash, "TEXT NOT NULL UNIQUE") \
+	X(title, "TEXT") \
+	X(display_title, "TEXT NOT NULL") \
+	X(bug_type, "TEXT NOT NULL") \
+	X(unknown_origin, "INTEGER NOT NULL") \
+	X(top_func, "TEXT") \
+	X(subsystem, "TEXT") \
+	X(verdict, "TEXT NOT NULL")          /* the tool's verdict */ \
+	X(writer, "TEXT") \
+	X(confidence, "TEXT") \
+	X(field, "TEXT") \
+	X(evidence_level, "INTEGER NOT NULL DEFAULT 0") \
+	X(label, "TEXT") \
+	X(label_note, "TEXT") \
+	X(label_time, "TEXT") \
+	X(count, "INTEGER NOT NULL DEFAULT 0") \
+	X(first_seen, "TEXT NOT NULL") \
+	X(last_seen, "TEXT NOT NULL") \
+	X(first_kernel, "TEXT") \
+	X(last_kernel, "TEXT") \
+	X(facts, "TEXT")                     /* the facts of the verdict (facts.h) */
+
+#define OCCURRENCE_COLUMNS(X) \
+	X(id, "INTEGER PRIMARY KEY") \
+	X(signature_id, "INTEGER NOT NULL REFERENCES signature(id)") \
+	X(hash, "TEXT NOT NULL UNIQUE") \
+	X(head_hash, "TEXT NOT NULL") \
+	X(source, "TEXT NOT NULL") \
+	X(line, "INTEGER NOT NULL") \
+	X(end_line, "INTEGER NOT NULL") \
+	X(byte_offset, "INTEGER NOT NULL") \
+	X(log_time, "TEXT") \
+	X(stored_at, "TEXT NOT NULL") \
+	X(kernel, "TEXT") \
+	X(comm, "TEXT") \
+	X(pid, "INTEGER") \
+	X(cpu, "INTEGER") \
+	X(hardware, "TEXT") \
+	X(value_old, "TEXT") \
+	X(value_new, "TEXT") \
+	X(bits_changed, "TEXT") \
+	X(bits_mask, "TEXT") \
+	X(truncated, "INTEGER NOT NULL") \
+	X(raw, "TEXT NOT NULL") \
+	X(facts, "TEXT")                     /* this occurrence's verdict facts; NULL: the signature's */ \
+	X(evidence_level, "INTEGER NOT NULL DEFAULT 0")
+
+#define ACCESS_COLUMNS(X) \
+	X(id, "INTEGER PRIMARY KEY") \
+	X(occurrence_id, "INTEGER NOT NULL REFERENCES occurrence(id) ON DELETE CASCADE") \
+	X(idx, "INTEGER NOT NULL") \
+	X(type, "TEXT NOT NULL") \
+	X(marked, "INTEGER NOT NULL") \
+	X(reordered, "INTEGER NOT NULL") \
+	X(scoped, "INTEGER NOT NULL") \
+	X(unknown_origin, "INTEGER NOT NULL") \
+	X(addr, "TEXT") \
+	X(size, "INTEGER") \
+	X(ctx, "TEXT NOT NULL") \
+	X(pid, "INTEGER") \
+	X(task, "TEXT") \
+	X(cpu, "INTEGER") \
+	X(elided, "INTEGER NOT NULL") \
+	X(frames_dropped, "INTEGER NOT NULL")
+
+#define FRAME_COLUMNS(X) \
+	X(id, "INTEGER PRIMARY KEY") \
+	X(access_id, "INTEGER NOT NULL REFERENCES access(id) ON DELETE CASCADE") \
+	X(idx, "INTEGER NOT NULL") \
+	X(kind, "TEXT NOT NULL") \
+	X(func, "TEXT NOT NULL") \
+	X(offset, "INTEGER") \
+	X(size, "INTEGER") \
+	X(module, "TEXT") \
+	X(buildid, "TEXT") \
+	X(file, "TEXT") \
+	X(line, "INTEGER") \
+	X(col, "INTEGER") \
+	X(inlined, "INTEGER NOT NULL") \
+	X(unreliable, "INTEGER NOT NULL") \
+	X(symbolized, "INTEGER NOT NULL") \
+	X(given, "INTEGER NOT NULL") \
+	X(src, "TEXT") \
+	X(note, "TEXT")
+
+#define SIG_ENUM(n, d) SIG_##n,
+#define OCC_ENUM(n, d) OCC_##n,
+#define ACC_ENUM(n, d) ACC_##n,
+#define FRAME_ENUM(n, d) FRAME_##n,
+#define COL_DEF(n, d) { #n, d },
+enum { SIGNATURE_COLUMNS(SIG_ENUM) SIG_NCOLS };
+enum { OCCURRENCE_COLUMNS(OCC_ENUM) OCC_NCOLS };
+enum { ACCESS_COLUMNS(ACC_ENUM) ACC_NCOLS };
+enum { FRAME_COLUMNS(FRAME_ENUM) FRAME_NCOLS };
+
+struct col_def {
+	const char *name, *decl;
+};
+struct table_def {
+	const char *name;
+	const struct col_def *cols;
+	int ncols;
+};
+static const struct col_def signature_cols[] = { SIGNATURE_COLUMNS(COL_DEF) };
+static const struct col_def occurrence_cols[] = { OCCURRENCE_COLUMNS(COL_DEF) };
+static const struct col_def access_cols[] = { ACCESS_COLUMNS(COL_DEF) };
+static const struct col_def frame_cols[] = { FRAME_COLUMNS(COL_DEF) };
+#define TABLE(name, cols) { name, cols, (int)(sizeof(cols) / sizeof(cols[0])) }
+static const struct table_def t_signature = TABLE("signature", signature_cols);
+static const struct table_def t_occurrence = TABLE("occurrence", occurrence_cols);
+static const struct table_def t_access = TABLE("access", access_cols);
+static const struct table_def t_frame = TABLE("frame", frame_cols);
+static const struct table_def *const tables[] = { &t_signature, &t_occurrence, &t_access, &t_frame };
+
+static const char index_sql[] =
+	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
+	"CREATE INDEX occurrence_head ON occurrence(head_hash);"
+	"CREATE INDEX access_occ ON access(occurrence_id);"
+	"CREATE INDEX frame_acc ON frame(access_id);";
+
+/* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
+#define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
+#define FACT_LINE(key, col) \
+	" || CASE WHEN " col " IS NULL THEN '' ELSE '" key "=' || " FACT_ESC(col) " || char(10) END"
+
+/*
+ * migrate_sql[v] brings a store of schema v to v + 1, in the transaction
+ * that check_schema() opens.  Schema 1 kept sentences on the signature
+ * (evidence, marking, rule): they become stored-text facts, so that a row
+ * not classified since still says what it said; occurrences get their own
+ * facts (NULL: the signature's) from the next scan that sees them.
+ */
+static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
+	[1] = "ALTER TABLE signature ADD COLUMN facts TEXT;"
+	      "UPDATE signature SET facts = 'basis=stored-text' || char(10)"
+	      FACT_LINE("stored_evidence", "evidence") FACT_LINE("stored_marking", "marking")
+	      FACT_LINE("stored_rule", "rule") FACT_LINE("stored_field", "field") ";"
+	      "ALTER TABLE signature DROP COLUMN evidence;"
+	      "ALTER TABLE signature DROP COLUMN marking;"
+	      "ALTER TABLE signature DROP COLUMN rule;"
+	      "ALTER TABLE occurrence ADD COLUMN facts TEXT;"
+	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
+};
 
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
-	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT, S_FRAME_INSERT,
-	S_COUNT,
+	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT,
+	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_OCC_BY_HASH] = "SELECT o.id, o.signature_id FROM occurrence o WHERE o.hash = ?1",
-	[S_OCC_BY_HEAD] = "SELECT id, signature_id, truncated FROM occurrence WHERE head_hash = ?1",
-	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = ?1",
-	[S_SIG_BY_HASH] = "SELECT id, label, verdict, evidence_level FROM signature WHERE hash = ?1",
-	[S_SIG_BY_ID] = "SELECT id, label, verdict, evidence_level FROM signature WHERE id = ?1",
-	[S_SIG_INSERT] =
-		"INSERT INTO signature (hash, title, display_title, bug_type, unknown_origin, top_func,"
-		" subsystem, verdict, writer, confidence, field, rule, evidence, marking, evidence_level,"
-		" count, first_seen, last_seen, first_kernel, last_kernel)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?16, ?17, ?17)",
+	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = ?2,"
-		" last_kernel = COALESCE(?3, last_kernel), first_kernel = COALESCE(first_kernel, ?3)"
-		" WHERE id = ?1",
-	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = ?1",
-	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = ?1 AND count <= 0 AND label IS NULL",
+		"UPDATE signature SET count = count + 1, last_seen = :last_seen,"
+		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
+		" WHERE id = :id",
+	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
+	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0 AND label IS NULL",
 	[S_SIG_CLASSIFY] =
-		"UPDATE signature SET verdict = ?2, writer = ?3, confidence = ?4, field = ?5, rule = ?6,"
-		" evidence = ?7, marking = ?8, evidence_level = ?9, subsystem = COALESCE(?10, subsystem)"
-		" WHERE id = ?1",
-	[S_OCC_INSERT] =
-		"INSERT INTO occurrence (signature_id, hash, head_hash, source, line, end_line, byte_offset,"
-		" log_time, stored_at, kernel, comm, pid, cpu, hardware, value_old, value_new, bits_changed,"
-		" bits_mask, truncated, raw)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-	[S_ACC_INSERT] =
-		"INSERT INTO access (occurrence_id, idx, type, marked, reordered, scoped, unknown_origin, addr,"
-		" size, ctx, pid, task, cpu, elided, frames_dropped)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	[S_FRAME_INSERT] =
-		"INSERT INTO frame (access_id, idx, kind, func, offset, size, module, buildid, file, line, col,"
-		" inlined, unreliable, symbolized, given, src, note)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+		"UPDATE signature SET verdict = :verdict, writer = :writer, confidence = :confidence, field = :field,"
+		" evidence_level = :evidence_level, facts = :facts, subsystem = COALESCE(:subsystem, subsystem)"
+		" WHERE id = :id",
+	[S_OCC_CLASSIFY] = "UPDATE occurrence SET facts = :facts, evidence_level = :evidence_level WHERE id = :id",
+};
+/* the SELECT statements of whole rows: the column list, then this */
+static const struct {
+	const struct table_def *table;
+	const char *rest;
+} stmt_select[S_COUNT] = {
+	[S_OCC_BY_HASH] = { &t_occurrence, "WHERE hash = :hash" },
+	[S_OCC_BY_HEAD] = { &t_occurrence, "WHERE head_hash = :head_hash" },
+	[S_SIG_BY_HASH] = { &t_signature, "WHERE hash = :hash" },
+	[S_SIG_BY_ID] = { &t_signature, "WHERE id = :id" },
+	[S_ACC_BY_OCC] = { &t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx" },
+	[S_FRAME_BY_ACC] = { &t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx" },
+};
+/* the INSERT statements are made from the column lists */
+static const struct table_def *const stmt_insert[S_COUNT] = {
+	[S_SIG_INSERT] = &t_signature,
+	[S_OCC_INSERT] = &t_occurrence,
+	[S_ACC_INSERT] = &t_access,
+	[S_FRAME_INSERT] = &t_frame,
 };
 
-static const char schema_sql[] =
-	"CREATE TABLE signature ("
-	" id INTEGER PRIMARY KEY,"
-	" hash TEXT NOT NULL UNIQUE,"
-	" title TEXT,"
-	" display_title TEXT NOT NULL,"
-	" bug_type TEXT NOT NULL,"
-	" unknown_origin INTEGER NOT NULL,"
-	" top_func TEXT,"
-	" subsystem TEXT,"
-	" verdict TEXT NOT NULL,"
-	" writer TEXT, confidence TEXT, field TEXT, rule TEXT, evidence TEXT, marking TEXT,"
-	" evidence_level INTEGER NOT NULL DEFAULT 0,"
-	" label TEXT, label_note TEXT, label_time TEXT,"
-	" count INTEGER NOT NULL DEFAULT 0,"
-	" first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,"
-	" first_kernel TEXT, last_kernel TEXT);"
-	"CREATE TABLE occurrence ("
-	" id INTEGER PRIMARY KEY,"
-	" signature_id INTEGER NOT NULL REFERENCES signature(id),"
-	" hash TEXT NOT NULL UNIQUE,"
-	" head_hash TEXT NOT NULL,"
-	" source TEXT NOT NULL, line INTEGER NOT NULL, end_line INTEGER NOT NULL,"
-	" byte_offset INTEGER NOT NULL,"
-	" log_time TEXT, stored_at TEXT NOT NULL,"
-	" kernel TEXT, comm TEXT, pid INTEGER, cpu INTEGER, hardware TEXT,"
-	" value_old TEXT, value_new TEXT, bits_changed TEXT, bits_mask TEXT,"
-	" truncated INTEGER NOT NULL, raw TEXT NOT NULL);"
-	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
-	"CREATE INDEX occurrence_head ON occurrence(head_hash);"
-	"CREATE TABLE access ("
-	" id INTEGER PRIMARY KEY,"
-	" occurrence_id INTEGER NOT NULL REFERENCES occurrence(id) ON DELETE CASCADE,"
-	" idx INTEGER NOT NULL, type TEXT NOT NULL,"
-	" marked INTEGER NOT NULL, reordered INTEGER NOT NULL, scoped INTEGER NOT NULL,"
-	" unknown_origin INTEGER NOT NULL,"
-	" addr TEXT, size INTEGER, ctx TEXT NOT NULL, pid INTEGER, task TEXT, cpu INTEGER,"
-	" elided INTEGER NOT NULL, frames_dropped INTEGER NOT NULL);"
-	"CREATE INDEX access_occ ON access(occurrence_id);"
-	"CREATE TABLE frame ("
-	" id INTEGER PRIMARY KEY,"
-	" access_id INTEGER NOT NULL REFERENCES access(id) ON DELETE CASCADE,"
-	" idx INTEGER NOT NULL, kind TEXT NOT NULL,"
-	" func TEXT NOT NULL, offset INTEGER, size INTEGER, module TEXT, buildid TEXT,"
-	" file TEXT, line INTEGER, col INTEGER,"
-	" inlined INTEGER NOT NULL, unreliable INTEGER NOT NULL, symbolized INTEGER NOT NULL,"
-	" given INTEGER NOT NULL, src TEXT, note TEXT);"
-	"CREATE INDEX frame_acc ON frame(access_id);";
+/* "CREATE TABLE name (col decl, ...);" */
+static void table_schema(struct sbuf *sb, const struct table_def *t)
+{
+	sbuf_addf(sb, "CREATE TABLE %s (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		sbuf_addf(sb, "%s%s %s", i ? ", " : "", t->cols[i].name, t->cols[i].decl);
+	sbuf_adds(sb, ");");
+}
+
+/* "INSERT INTO name (col, ...) VALUES (:col, ...)", every column but the id. */
+static char *table_insert(const struct table_def *t)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addf(&sb, "INSERT INTO %s (", t->name);
+	for (int i = 1; i < t->ncols; i++)
+		sbuf_addf(&sb, "%s%s", i > 1 ? ", " : "", t->cols[i].name);
+	sbuf_adds(&sb, ") VALUES (");
+	for (int i = 1; i < t->ncols; i++)
+		sbuf_addf(&sb, "%s:%s", i > 1 ? ", " : "", t->cols[i].name);
+	sbuf_adds(&sb, ")");
+	return sbuf_detach(&sb);
+}
+
+/* "SELECT col, ... FROM name ": read the row by the column's enum. */
+static char *table_select(const struct table_def *t, const char *rest)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_adds(&sb, "SELECT ");
+	for (int i = 0; i < t->ncols; i++)
+		sbuf_addf(&sb, "%s%s", i ? ", " : "", t->cols[i].name);
+	sbuf_addf(&sb, " FROM %s %s", t->name, rest);
+	return sbuf_detach(&sb);
+}
 
 struct store {
 	struct ctx *ctx;
@@ -110,6 +249,7 @@ struct store {
 	bool immutable;
 	bool in_tx;
 	sqlite3_stmt *stmt[S_COUNT];
+	char *facts;                  /* the report being added: its facts, encoded once */
 };
 
 static void db_error(struct store *st, const char *pos, const char *what)
@@ -170,13 +310,66 @@ static int busy_timeout_ms(void)
 	return 10000;
 }
 
+/* A new store: every table from its column list, in the caller's transaction. */
+static int create_schema(struct store *st)
+{
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		table_schema(&sql, tables[i]);
+	sbuf_adds(&sql, index_sql);
+	rc = exec(st, sql.buf, "cannot create the database");
+	sbuf_release(&sql);
+	return rc;
+}
+
+/* Create or migrate to STORE_SCHEMA_VERSION in one transaction: all or nothing. */
+static int upgrade_schema(struct store *st, int seen)
+{
+	const char *what = seen ? "cannot upgrade the database" : "cannot create the database";
+	int version = 0, rc = 0;
+	char *set;
+
+	if (exec(st, "BEGIN IMMEDIATE", what) < 0)
+		return -1;
+	/* read under the lock: another process may have done it while we waited */
+	if (pragma_int(st, "PRAGMA user_version", &version) < 0) {
+		db_error(st, NULL, "cannot read the database");
+		rc = -1;
+	} else if (version > STORE_SCHEMA_VERSION) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
+			 STORE_SCHEMA_VERSION);
+		rc = -1;
+	}
+	if (rc < 0 || version == STORE_SCHEMA_VERSION) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (version == 0)
+		rc = create_schema(st);
+	for (int v = version; v && v < STORE_SCHEMA_VERSION && rc == 0; v++)
+		rc = exec(st, migrate_sql[v], what);
+	set = xasprintf("PRAGMA application_id = %d; PRAGMA user_version = %d;", APP_ID, STORE_SCHEMA_VERSION);
+	if (rc == 0)
+		rc = exec(st, set, what);
+	free(set);
+	if (rc < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return exec(st, "COMMIT", what);
+}
+
+/* 0 ready, -1 error (reported), -2 retry as immutable, -3 an older schema that a read-only open cannot upgrade. */
 static int check_schema(struct store *st)
 {
-	int version = 0, app = 0, tables = 0;
+	int version = 0, app = 0, tables_n = 0;
 
 	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
 	    pragma_int(st, "PRAGMA user_version", &version) < 0 ||
-	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables) < 0) {
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables_n) < 0) {
 		int code = sqlite3_extended_errcode(st->db) & 0xff;
 
 		/* a WAL database on read-only storage: the caller retries */
@@ -185,7 +378,7 @@ static int check_schema(struct store *st)
 		db_error(st, NULL, "cannot read the database");
 		return -1;
 	}
-	if (app != APP_ID && tables > 0) {
+	if (app != APP_ID && tables_n > 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path,
 			 "not a kcsan-triage database (it holds other tables); give another --db");
 		return -1;
@@ -198,19 +391,49 @@ static int check_schema(struct store *st)
 	}
 	if (version == STORE_SCHEMA_VERSION)
 		return 0;
-	if (st->readonly) {
+	if (st->readonly && version == 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "empty database: run '%s scan' first", KT_PROG);
 		return -1;
 	}
-	/* a new store: create the schema in one transaction */
-	if (exec(st, "BEGIN IMMEDIATE", "cannot create the database") < 0)
-		return -1;
-	if (exec(st, schema_sql, "cannot create the database") < 0 ||
-	    exec(st, "PRAGMA application_id = 1262703444; PRAGMA user_version = 1;", "cannot create the database") < 0) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st->readonly && st->immutable) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "the database has schema %d and cannot be upgraded here (it is read-only)", version);
 		return -1;
 	}
-	return exec(st, "COMMIT", "cannot create the database");
+	if (st->readonly)
+		return -3;
+	return upgrade_schema(st, version);
+}
+
+/* A read-only command on a store of an older schema: upgrade it first, then read. */
+static int upgrade_for_reading(struct store *st)
+{
+	int rc;
+
+	sqlite3_close(st->db);
+	st->db = NULL;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_db_readonly(st->db, "main") == 1) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "the database has an older schema and cannot be upgraded here (it is read-only)");
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms());
+	st->readonly = false;
+	rc = check_schema(st);
+	st->readonly = true;
+	sqlite3_close(st->db);
+	st->db = NULL;
+	if (rc < 0)
+		return -1;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		db_error(st, NULL, "cannot open the database");
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, busy_timeout_ms());
+	return check_schema(st);
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
@@ -270,6 +493,10 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 	}
 	switch (check_schema(st)) {
 	case 0:
+		break;
+	case -3:
+		if (upgrade_for_reading(st) < 0)
+			goto fail;
 		break;
 	case -2:
 		/* a WAL database on read-only storage: read it as immutable */
@@ -336,10 +563,22 @@ const char *store_path(const struct store *st)
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 {
 	if (!st->stmt[id]) {
-		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id], NULL) !=
-		    SQLITE_OK) {
+		char *made = stmt_insert[id] ? table_insert(stmt_insert[id]) :
+			     stmt_select[id].table ? table_select(stmt_select[id].table, stmt_select[id].rest) : NULL;
+		int rc = sqlite3_prepare_v3(st->db, made ? made : stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &st->stmt[id], NULL);
+
+		free(made);
+		if (rc != SQLITE_OK) {
 			db_error(st, NULL, "cannot prepare a statement");
 			return NULL;
+		}
+		/* the column enums are the parameters (bind_*() in the insert_*() functions) */
+		for (int i = 1; stmt_insert[id] && i < stmt_insert[id]->ncols; i++) {
+			const char *pn = sqlite3_bind_parameter_name(st->stmt[id], i);
+
+			if (!pn || strcmp(pn + 1, stmt_insert[id]->cols[i].name))
+				kt_die("internal error: parameter %d of %s is %s", i, stmt_insert[id]->name, pn ? pn : "-");
 		}
 	}
 	sqlite3_reset(st->stmt[id]);
@@ -376,14 +615,33 @@ void store_rollback(struct store *st)
 }
 
 /* ---------------------------------------------------------------------- */
-/* binding helpers */
+/* binding (by parameter name: ":column") and reading (by column enum) */
 
+/* The index of a named parameter (":column"): statements that are not made from a column list. */
+static int param(sqlite3_stmt *s, const char *name)
+{
+	int i = sqlite3_bind_parameter_index(s, name);
+
+	if (!i)
+		kt_die("internal error: no parameter %s in: %s", name, sqlite3_sql(s));
+	return i;
+}
+
+/*
+ * In an INSERT made by table_insert(), the parameter of a column is its
+ * enum (the id, column 0, is not inserted): bind by that in the hot path.
+ */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+static void bind_int(sqlite3_stmt *s, int i, long long v)
+{
+	sqlite3_bind_int64(s, i, v);
 }
 
 static void bind_int_or_null(sqlite3_stmt *s, int i, bool has, long long v)
@@ -401,6 +659,16 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static bool col_null(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL;
+}
+
 static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -412,6 +680,14 @@ static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
+/* A name the store holds that this version does not know: a damaged or foreign row. */
+static int bad_name(struct store *st, const char *table, int64_t id, const char *what, const char *v)
+{
+	kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: unknown %s '%s' (the database is damaged)", table,
+		 (long long)id, what, v ? v : "(null)");
+	return -1;
+}
+
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
@@ -421,92 +697,113 @@ static int insert_frame(struct store *st, int64_t acc_id, int idx, const char *k
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, acc_id);
-	sqlite3_bind_int(s, 2, idx);
-	bind_text(s, 3, kind);
-	bind_text(s, 4, f->func ? f->func : "?");
-	bind_int_or_null(s, 5, f->has_off, (long long)f->off);
-	bind_int_or_null(s, 6, f->has_off, (long long)f->size);
-	bind_text(s, 7, f->module);
-	bind_text(s, 8, f->buildid);
-	bind_text(s, 9, f->file);
-	bind_int_or_null(s, 10, f->line > 0, f->line);
-	bind_int_or_null(s, 11, f->column > 0, f->column);
-	sqlite3_bind_int(s, 12, f->inlined);
-	sqlite3_bind_int(s, 13, f->unreliable);
-	sqlite3_bind_int(s, 14, f->symbolized);
-	sqlite3_bind_int(s, 15, f->given);
-	bind_text(s, 16, f->src);
-	bind_text(s, 17, f->sym_note);
+	bind_int(s, FRAME_access_id, acc_id);
+	bind_int(s, FRAME_idx, idx);
+	bind_text(s, FRAME_kind, kind);
+	bind_text(s, FRAME_func, f->func ? f->func : "?");
+	bind_int_or_null(s, FRAME_offset, f->has_off, (long long)f->off);
+	bind_int_or_null(s, FRAME_size, f->has_off, (long long)f->size);
+	bind_text(s, FRAME_module, f->module);
+	bind_text(s, FRAME_buildid, f->buildid);
+	bind_text(s, FRAME_file, f->file);
+	bind_int_or_null(s, FRAME_line, f->line > 0, f->line);
+	bind_int_or_null(s, FRAME_col, f->column > 0, f->column);
+	bind_int(s, FRAME_inlined, f->inlined);
+	bind_int(s, FRAME_unreliable, f->unreliable);
+	bind_int(s, FRAME_symbolized, f->symbolized);
+	bind_int(s, FRAME_given, f->given);
+	bind_text(s, FRAME_src, f->src);
+	bind_text(s, FRAME_note, f->sym_note);
 	return step_done(st, s, "cannot store a frame");
 }
 
+static int insert_access(struct store *st, int64_t occ_id, int idx, const struct access *a)
+{
+	sqlite3_stmt *s = stmt(st, S_ACC_INSERT);
+	char addr[32];
+	int64_t acc_id;
+
+	if (!s)
+		return -1;
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
+	bind_int(s, ACC_occurrence_id, occ_id);
+	bind_int(s, ACC_idx, idx);
+	bind_text(s, ACC_type, access_type_name(a->type));
+	bind_int(s, ACC_marked, a->marked);
+	bind_int(s, ACC_reordered, a->reordered);
+	bind_int(s, ACC_scoped, a->scoped);
+	bind_int(s, ACC_unknown_origin, a->unknown_origin);
+	bind_text(s, ACC_addr, a->has_addr ? addr : NULL);
+	bind_int_or_null(s, ACC_size, a->has_size, (long long)a->size);
+	bind_text(s, ACC_ctx, access_ctx_name(a->ctx));
+	bind_int_or_null(s, ACC_pid, a->pid >= 0, a->pid);
+	bind_text(s, ACC_task, a->task);
+	bind_int_or_null(s, ACC_cpu, a->cpu >= 0, a->cpu);
+	bind_int(s, ACC_elided, a->elided);
+	bind_int(s, ACC_frames_dropped, (long long)a->frames_dropped);
+	if (step_done(st, s, "cannot store an access") < 0)
+		return -1;
+	acc_id = sqlite3_last_insert_rowid(st->db);
+	for (size_t j = 0; j < a->nframes; j++)
+		if (insert_frame(st, acc_id, (int)j, "stack", &a->frames[j]) < 0)
+			return -1;
+	if (a->reordered_to && insert_frame(st, acc_id, 0, "reordered_to", a->reordered_to) < 0)
+		return -1;
+	return 0;
+}
+
+/* The verdict columns of a signature or an occurrence (the statement names those it has). */
+/* The verdict columns of a signature or an occurrence (the statement names those it has). */
+static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
+{
+	bind_text(s, param(s, ":facts"), st->facts);
+	bind_int(s, param(s, ":evidence_level"), c->level);
+	if (signature) {
+		char *field = classification_field(c);
+
+		bind_text(s, param(s, ":verdict"), verdict_name(c->verdict));
+		bind_text(s, param(s, ":writer"), writer_name(c->writer));
+		bind_text(s, param(s, ":confidence"), confidence_name(c->confidence));
+		bind_text(s, param(s, ":field"), field);
+		free(field);
+	}
+}
+
 static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
-			     const char *head, int64_t now)
+			     const char *head, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
-	char when[32];
 	int64_t occ_id;
 
 	if (!s)
 		return -1;
-	kt_format_time(now, when);
-	sqlite3_bind_int64(s, 1, sig_id);
-	bind_text(s, 2, hash);
-	bind_text(s, 3, head);
-	bind_text(s, 4, r->source ? r->source : "-");
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->line);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->end_line);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)r->offset);
-	bind_text(s, 8, r->log_time);
-	bind_text(s, 9, when);
-	bind_text(s, 10, r->kernel);
-	bind_text(s, 11, r->comm);
-	bind_int_or_null(s, 12, r->rep_pid >= 0, r->rep_pid);
-	bind_int_or_null(s, 13, r->rep_cpu >= 0, r->rep_cpu);
-	bind_text(s, 14, r->hardware);
-	bind_text(s, 15, r->value_old);
-	bind_text(s, 16, r->value_new);
-	bind_text(s, 17, r->bits_changed);
-	bind_text(s, 18, r->bits_mask);
-	sqlite3_bind_int(s, 19, r->truncated);
-	sqlite3_bind_text(s, 20, sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
+	bind_int(s, OCC_signature_id, sig_id);
+	bind_text(s, OCC_hash, hash);
+	bind_text(s, OCC_head_hash, head);
+	bind_text(s, OCC_source, r->source ? r->source : "-");
+	bind_int(s, OCC_line, (long long)r->line);
+	bind_int(s, OCC_end_line, (long long)r->end_line);
+	bind_int(s, OCC_byte_offset, (long long)r->offset);
+	bind_text(s, OCC_log_time, r->log_time);
+	bind_text(s, OCC_stored_at, when);
+	bind_text(s, OCC_kernel, r->kernel);
+	bind_text(s, OCC_comm, r->comm);
+	bind_int_or_null(s, OCC_pid, r->rep_pid >= 0, r->rep_pid);
+	bind_int_or_null(s, OCC_cpu, r->rep_cpu >= 0, r->rep_cpu);
+	bind_text(s, OCC_hardware, r->hardware);
+	bind_text(s, OCC_value_old, r->value_old);
+	bind_text(s, OCC_value_new, r->value_new);
+	bind_text(s, OCC_bits_changed, r->bits_changed);
+	bind_text(s, OCC_bits_mask, r->bits_mask);
+	bind_int(s, OCC_truncated, r->truncated);
+	sqlite3_bind_text(s, OCC_raw, sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
+	bind_verdict(st, s, &r->cls, false);
 	if (step_done(st, s, "cannot store an occurrence") < 0)
 		return -1;
 	occ_id = sqlite3_last_insert_rowid(st->db);
-	for (int i = 0; i < r->nacc; i++) {
-		const struct access *a = &r->acc[i];
-		char addr[32];
-		int64_t acc_id;
-
-		s = stmt(st, S_ACC_INSERT);
-		if (!s)
+	for (int i = 0; i < r->nacc; i++)
+		if (insert_access(st, occ_id, i, &r->acc[i]) < 0)
 			return -1;
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
-		sqlite3_bind_int64(s, 1, occ_id);
-		sqlite3_bind_int(s, 2, i);
-		bind_text(s, 3, access_type_name(a->type));
-		sqlite3_bind_int(s, 4, a->marked);
-		sqlite3_bind_int(s, 5, a->reordered);
-		sqlite3_bind_int(s, 6, a->scoped);
-		sqlite3_bind_int(s, 7, a->unknown_origin);
-		bind_text(s, 8, a->has_addr ? addr : NULL);
-		bind_int_or_null(s, 9, a->has_size, (long long)a->size);
-		bind_text(s, 10, a->ctx == CTX_TASK ? "task" : "interrupt");
-		bind_int_or_null(s, 11, a->pid >= 0, a->pid);
-		bind_text(s, 12, a->task);
-		bind_int_or_null(s, 13, a->cpu >= 0, a->cpu);
-		sqlite3_bind_int(s, 14, a->elided);
-		sqlite3_bind_int64(s, 15, (sqlite3_int64)a->frames_dropped);
-		if (step_done(st, s, "cannot store an access") < 0)
-			return -1;
-		acc_id = sqlite3_last_insert_rowid(st->db);
-		for (size_t j = 0; j < a->nframes; j++)
-			if (insert_frame(st, acc_id, (int)j, "stack", &a->frames[j]) < 0)
-				return -1;
-		if (a->reordered_to && insert_frame(st, acc_id, 0, "reordered_to", a->reordered_to) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -520,11 +817,11 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 	*had = false;
 	if (!s)
 		return -1;
-	bind_text(s, 1, head);
+	bind_text(s, param(s, ":head_hash"), head);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
-		if (sqlite3_column_int(s, 2)) {
-			ids[n] = sqlite3_column_int64(s, 0);
-			sigs[n] = sqlite3_column_int64(s, 1);
+		if (sqlite3_column_int(s, OCC_truncated)) {
+			ids[n] = sqlite3_column_int64(s, OCC_id);
+			sigs[n] = sqlite3_column_int64(s, OCC_signature_id);
 			n++;
 		}
 	}
@@ -534,15 +831,15 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 	}
 	for (int i = 0; i < n; i++) {
 		s = stmt(st, S_OCC_DELETE);
-		sqlite3_bind_int64(s, 1, ids[i]);
+		bind_int(s, param(s, ":id"), ids[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		s = stmt(st, S_SIG_DEC);
-		sqlite3_bind_int64(s, 1, sigs[i]);
+		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		s = stmt(st, S_SIG_DELETE_EMPTY);
-		sqlite3_bind_int64(s, 1, sigs[i]);
+		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
 		*had = true;
@@ -556,40 +853,161 @@ static bool head_exists(struct store *st, const char *head)
 
 	if (!s)
 		return false;
-	bind_text(s, 1, head);
+	bind_text(s, param(s, ":head_hash"), head);
 	return sqlite3_step(s) == SQLITE_ROW;
 }
 
 static int classify_signature(struct store *st, int64_t id, const struct report *r, const char *subsystem)
 {
-	const struct classification *c = &r->cls;
 	sqlite3_stmt *s = stmt(st, S_SIG_CLASSIFY);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, verdict_name(c->verdict));
-	bind_text(s, 3, writer_name(c->writer));
-	bind_text(s, 4, confidence_name(c->confidence));
-	bind_text(s, 5, c->field);
-	bind_text(s, 6, c->rule);
-	bind_text(s, 7, c->evidence);
-	bind_text(s, 8, c->marking);
-	sqlite3_bind_int(s, 9, c->level);
-	bind_text(s, 10, subsystem);
+	bind_int(s, param(s, ":id"), id);
+	bind_verdict(st, s, &r->cls, true);
+	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot store a verdict");
+}
+
+static int classify_occurrence(struct store *st, int64_t id, const struct report *r)
+{
+	sqlite3_stmt *s = stmt(st, S_OCC_CLASSIFY);
+
+	if (!s)
+		return -1;
+	bind_int(s, param(s, ":id"), id);
+	bind_verdict(st, s, &r->cls, false);
+	return step_done(st, s, "cannot store a verdict");
+}
+
+static int insert_signature(struct store *st, const struct report *r, const char *sig, const char *subsystem,
+			    const char *when, int64_t *id)
+{
+	char *dt = report_display_title(r);
+	const struct frame *tf = report_top_frame(r, 0);
+	sqlite3_stmt *s = stmt(st, S_SIG_INSERT);
+	char base[256];
+	int rc;
+
+	if (!s) {
+		free(dt);
+		return -1;
+	}
+	if (tf)
+		func_base_name(tf->func, base, sizeof(base));
+	bind_text(s, SIG_hash, sig);
+	bind_text(s, SIG_title, r->title);
+	bind_text(s, SIG_display_title, dt);
+	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
+	bind_int(s, SIG_unknown_origin, r->unknown_origin);
+	bind_text(s, SIG_top_func, tf ? base : NULL);
+	bind_text(s, SIG_subsystem, subsystem);
+	bind_verdict(st, s, &r->cls, true);
+	bind_text(s, SIG_label, NULL);
+	bind_text(s, SIG_label_note, NULL);
+	bind_text(s, SIG_label_time, NULL);
+	bind_int(s, SIG_count, 0);
+	bind_text(s, SIG_first_seen, when);
+	bind_text(s, SIG_last_seen, when);
+	bind_text(s, SIG_first_kernel, r->kernel);
+	bind_text(s, SIG_last_kernel, r->kernel);
+	free(dt);
+	rc = step_done(st, s, "cannot store a signature");
+	*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+/* What the store knows of a report: its occurrence, and its signature with the label. */
+struct known {
+	enum store_result res;
+	int64_t occ_id, occ_level, dup_sig;
+	int64_t sig_id;
+	int sig_level;
+	bool found;
+	struct verdict_label label;
+};
+
+/* The label columns of a signature row. */
+static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verdict_label *l)
+{
+	const char *v = col_text(s, SIG_label);
+	int e = v ? verdict_from_name(v) : V_NONE;
+
+	if (e < 0)
+		return bad_name(st, "report", id, "label", v);
+	l->verdict = (enum verdict)e;
+	l->note = v ? col_dup(s, SIG_label_note) : NULL;
+	l->time = v ? col_dup(s, SIG_label_time) : NULL;
+	return 0;
+}
+
+static int find_known(struct store *st, const struct report *r, const char *hash, const char *head,
+		      const char *sig, struct known *k)
+{
+	sqlite3_stmt *s = stmt(st, S_OCC_BY_HASH);
+	bool upgraded = false;
+
+	if (!s)
+		return -1;
+	bind_text(s, param(s, ":hash"), hash);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		k->res = STORE_DUPLICATE;
+		k->occ_id = sqlite3_column_int64(s, OCC_id);
+		k->dup_sig = sqlite3_column_int64(s, OCC_signature_id);
+		k->occ_level = sqlite3_column_int64(s, OCC_evidence_level);
+	} else if (r->truncated && head_exists(st, head)) {
+		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
+	} else {
+		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
+			return -1;
+		if (upgraded)
+			k->res = STORE_UPGRADED;
+	}
+	/* the signature: found or created (after dropping cut copies, which may
+	   empty one); a known occurrence keeps the signature it was stored under */
+	s = stmt(st, k->dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
+	if (!s)
+		return -1;
+	if (k->dup_sig)
+		bind_int(s, param(s, ":id"), k->dup_sig);
+	else
+		bind_text(s, param(s, ":hash"), sig);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		k->sig_id = sqlite3_column_int64(s, SIG_id);
+		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
+		k->found = true;
+		return read_label(st, s, k->sig_id, &k->label);
+	case SQLITE_DONE:
+		return 0;
+	default:
+		db_error(st, NULL, "cannot read signatures");
+		return -1;
+	}
+}
+
+/* A new occurrence: stored, and counted on its signature. */
+static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
+			  const char *head, const char *when)
+{
+	sqlite3_stmt *s;
+
+	if (insert_occurrence(st, sig_id, r, hash, head, when) < 0)
+		return -1;
+	s = stmt(st, S_SIG_BUMP);
+	if (!s)
+		return -1;
+	bind_int(s, param(s, ":id"), sig_id);
+	bind_text(s, param(s, ":last_seen"), when);
+	bind_text(s, param(s, ":last_kernel"), r->kernel);
+	return step_done(st, s, "cannot count an occurrence");
 }
 
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out)
 {
 	char hash[33], head[33], sig[33], when[32];
-	sqlite3_stmt *s;
-	int64_t sig_id = 0, dup_sig = 0;
-	bool upgraded = false, found = false;
-	char *label = NULL;
-	int level = 0;
-	enum store_result res = STORE_ADDED;
+	struct known k = { .res = STORE_ADDED };
 
 	memset(out, 0, sizeof(*out));
 	report_occurrence_hash(r, hash);
@@ -597,111 +1015,40 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 	report_signature(r, sig);
 	kt_format_time(now, when);
 
-	/* the same occurrence again: nothing to add */
-	s = stmt(st, S_OCC_BY_HASH);
-	if (!s)
-		return STORE_FAILED;
-	bind_text(s, 1, hash);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		res = STORE_DUPLICATE;
-		dup_sig = sqlite3_column_int64(s, 1);
-	} else if (r->truncated && head_exists(st, head)) {
-		res = STORE_DUPLICATE;   /* a cut copy of a report we have */
-	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
-			return STORE_FAILED;
-		if (upgraded)
-			res = STORE_UPGRADED;
-	}
-	/* the signature: found or created (after dropping cut copies, which may
-	   empty one); a known occurrence keeps the signature it was stored under */
-	s = stmt(st, dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
-	if (!s)
-		return STORE_FAILED;
-	if (dup_sig)
-		sqlite3_bind_int64(s, 1, dup_sig);
-	else
-		bind_text(s, 1, sig);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		sig_id = sqlite3_column_int64(s, 0);
-		label = col_dup(s, 1);
-		level = sqlite3_column_int(s, 3);
-		found = true;
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		db_error(st, NULL, "cannot read signatures");
-		return STORE_FAILED;
-	}
-
-	if (res == STORE_DUPLICATE && !found) {
+	st->facts = facts_encode(&r->cls);
+	if (find_known(st, r, hash, head, sig, &k) < 0)
+		goto fail;
+	if (k.res == STORE_DUPLICATE && !k.found) {
 		/* its signature changed (new rules, a vmlinux): keep the old row */
-		free(label);
 		out->effective = r->cls.verdict;
+		FREE_AND_NULL(st->facts);
 		return STORE_DUPLICATE;
 	}
-
-	if (!found) {
-		char *dt = report_display_title(r);
-		const struct frame *tf = report_top_frame(r, 0);
-		char base[256];
-
-		if (tf)
-			func_base_name(tf->func, base, sizeof(base));
-		s = stmt(st, S_SIG_INSERT);
-		if (!s) {
-			free(dt);
+	if (!k.found) {
+		if (insert_signature(st, r, sig, subsystem, when, &k.sig_id) < 0)
 			goto fail;
-		}
-		bind_text(s, 1, sig);
-		bind_text(s, 2, r->title);
-		bind_text(s, 3, dt);
-		bind_text(s, 4, bug_type_name(r->bug_type));
-		sqlite3_bind_int(s, 5, r->unknown_origin);
-		bind_text(s, 6, tf ? base : NULL);
-		bind_text(s, 7, subsystem);
-		bind_text(s, 8, verdict_name(r->cls.verdict));
-		bind_text(s, 9, writer_name(r->cls.writer));
-		bind_text(s, 10, confidence_name(r->cls.confidence));
-		bind_text(s, 11, r->cls.field);
-		bind_text(s, 12, r->cls.rule);
-		bind_text(s, 13, r->cls.evidence);
-		bind_text(s, 14, r->cls.marking);
-		sqlite3_bind_int(s, 15, r->cls.level);
-		bind_text(s, 16, when);
-		bind_text(s, 17, r->kernel);
-		free(dt);
-		if (step_done(st, s, "cannot store a signature") < 0)
-			goto fail;
-		sig_id = sqlite3_last_insert_rowid(st->db);
 		out->new_signature = true;
-	} else if (r->cls.level >= level) {
+	} else if (r->cls.level >= k.sig_level) {
 		/* the verdict of the run with the most evidence wins; a label always wins */
-		if (classify_signature(st, sig_id, r, subsystem) < 0)
+		if (classify_signature(st, k.sig_id, r, subsystem) < 0)
 			goto fail;
 	}
-
-	if (res != STORE_DUPLICATE) {
-		if (insert_occurrence(st, sig_id, r, hash, head, now) < 0)
+	if (k.res != STORE_DUPLICATE) {
+		if (add_occurrence(st, k.sig_id, r, hash, head, when) < 0)
 			goto fail;
-		s = stmt(st, S_SIG_BUMP);
-		if (!s)
-			goto fail;
-		sqlite3_bind_int64(s, 1, sig_id);
-		bind_text(s, 2, when);
-		bind_text(s, 3, r->kernel);
-		if (step_done(st, s, "cannot count an occurrence") < 0)
+	} else if (k.occ_id && r->cls.level >= k.occ_level) {
+		/* the same occurrence seen with as much evidence: its facts are this run's */
+		if (classify_occurrence(st, k.occ_id, r) < 0)
 			goto fail;
 	}
-	out->sig_id = sig_id;
-	out->labelled = label != NULL;
-	out->effective = label ? (enum verdict)verdict_from_name(label) : r->cls.verdict;
-	free(label);
-	return res;
+	out->sig_id = k.sig_id;
+	out->effective = effective_verdict(r->cls.verdict, &k.label);
+	out->label = k.label;
+	FREE_AND_NULL(st->facts);
+	return k.res;
 fail:
-	free(label);
+	verdict_label_release(&k.label);
+	FREE_AND_NULL(st->facts);
 	return STORE_FAILED;
 }
 
@@ -712,19 +1059,10 @@ void sig_row_release(struct sig_row *s)
 {
 	free(s->title);
 	free(s->display_title);
-	free(s->bug_type);
 	free(s->top_func);
 	free(s->subsystem);
-	free(s->verdict);
-	free(s->writer);
-	free(s->confidence);
-	free(s->field);
-	free(s->rule);
-	free(s->evidence);
-	free(s->marking);
-	free(s->label);
-	free(s->label_note);
-	free(s->label_time);
+	classification_release(&s->cls);
+	verdict_label_release(&s->label);
 	free(s->first_seen);
 	free(s->last_seen);
 	free(s->first_kernel);
@@ -732,140 +1070,176 @@ void sig_row_release(struct sig_row *s)
 	memset(s, 0, sizeof(*s));
 }
 
-#define SIG_COLUMNS \
-	"id, title, display_title, bug_type, top_func, subsystem, unknown_origin, verdict, writer," \
-	" confidence, field, rule, evidence, marking, label, label_note, label_time, count, first_seen," \
-	" last_seen, first_kernel, last_kernel"
-
-static void read_sig_row(sqlite3_stmt *s, struct sig_row *r)
+/* The tool's verdict of a row: its columns, and the facts it rests on. */
+static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c)
 {
-	r->id = sqlite3_column_int64(s, 0);
-	r->title = col_dup(s, 1);
-	r->display_title = col_dup(s, 2);
-	r->bug_type = col_dup(s, 3);
-	r->top_func = col_dup(s, 4);
-	r->subsystem = col_dup(s, 5);
-	r->unknown_origin = sqlite3_column_int(s, 6);
-	r->verdict = col_dup(s, 7);
-	r->writer = col_dup(s, 8);
-	r->confidence = col_dup(s, 9);
-	r->field = col_dup(s, 10);
-	r->rule = col_dup(s, 11);
-	r->evidence = col_dup(s, 12);
-	r->marking = col_dup(s, 13);
-	r->label = col_dup(s, 14);
-	r->label_note = col_dup(s, 15);
-	r->label_time = col_dup(s, 16);
-	r->count = sqlite3_column_int64(s, 17);
-	r->first_seen = col_dup(s, 18);
-	r->last_seen = col_dup(s, 19);
-	r->first_kernel = col_dup(s, 20);
-	r->last_kernel = col_dup(s, 21);
+	const char *table = "report", *facts = col_text(s, SIG_facts), *v = col_text(s, SIG_verdict),
+		   *w = col_text(s, SIG_writer), *cf = col_text(s, SIG_confidence);
+	int ev = verdict_from_name(v), ew = w ? writer_from_name(w) : W_NONE,
+	    ec = cf ? confidence_from_name(cf) : CONF_NONE;
+	char *err = NULL;
+
+	if (facts && facts_decode(facts, c, &err) < 0) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
+			 (long long)id, err);
+		free(err);
+		return -1;
+	}
+	if (ev < 0)
+		return bad_name(st, table, id, "verdict", v);
+	if (ew < 0)
+		return bad_name(st, table, id, "writer", w);
+	if (ec < 0)
+		return bad_name(st, table, id, "confidence", cf);
+	c->verdict = (enum verdict)ev;
+	c->writer = (enum writer)ew;
+	c->confidence = (enum confidence)ec;
+	c->level = sqlite3_column_int(s, SIG_evidence_level);
+	return 0;
+}
+
+static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
+{
+	int bt;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, SIG_id);
+	r->title = col_dup(s, SIG_title);
+	r->display_title = col_dup(s, SIG_display_title);
+	r->top_func = col_dup(s, SIG_top_func);
+	r->subsystem = col_dup(s, SIG_subsystem);
+	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
+	r->count = sqlite3_column_int64(s, SIG_count);
+	r->first_seen = col_dup(s, SIG_first_seen);
+	r->last_seen = col_dup(s, SIG_last_seen);
+	r->first_kernel = col_dup(s, SIG_first_kernel);
+	r->last_kernel = col_dup(s, SIG_last_kernel);
+	bt = bug_type_from_name(col_text(s, SIG_bug_type));
+	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
+	    read_label(st, s, r->id, &r->label) < 0) {
+		if (bt < 0)
+			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
+		sig_row_release(r);
+		return -1;
+	}
+	r->bug_type = (enum bug_type)bt;
+	return 0;
+}
+
+/* Step through the rows of s, handing each to fn; s is finalized. */
+static int each_sig_row(struct store *st, sqlite3_stmt *s, sig_row_fn fn, void *data, const char *what)
+{
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sig_row r;
+
+		if (read_sig_row(st, s, &r) < 0) {
+			ret = -1;
+			break;
+		}
+		fn(&r, data);
+		sig_row_release(&r);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		db_error(st, NULL, what);
+		ret = -1;
+	}
+	sqlite3_finalize(s);
+	return ret;
 }
 
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data)
 {
+	char *sql = table_select(&t_signature,
+				 "WHERE (:verdict IS NULL OR COALESCE(label, verdict) = :verdict)"
+				 " AND (:grep IS NULL OR instr(lower(display_title), lower(:grep)) > 0"
+				 "      OR instr(lower(COALESCE(field, '')), lower(:grep)) > 0"
+				 "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
+				 "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
+				 " ORDER BY id LIMIT :limit");
 	sqlite3_stmt *s;
-	int rc;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT " SIG_COLUMNS " FROM signature"
-			       " WHERE (?1 IS NULL OR COALESCE(label, verdict) = ?1)"
-			       " AND (?2 IS NULL OR instr(lower(display_title), lower(?2)) > 0"
-			       "      OR instr(lower(COALESCE(field, '')), lower(?2)) > 0"
-			       "      OR instr(lower(COALESCE(top_func, '')), lower(?2)) > 0"
-			       "      OR instr(lower(COALESCE(subsystem, '')), lower(?2)) > 0)"
-			       " ORDER BY id LIMIT ?3",
-			       -1, &s, NULL) != SQLITE_OK) {
+	free(sql);
+	if (rc != SQLITE_OK) {
 		db_error(st, NULL, "cannot list");
 		return -1;
 	}
-	bind_text(s, 1, f->verdict);
-	bind_text(s, 2, f->grep);
-	sqlite3_bind_int64(s, 3, f->limit > 0 ? f->limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct sig_row r;
-
-		read_sig_row(s, &r);
-		fn(&r, data);
-		sig_row_release(&r);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		db_error(st, NULL, "cannot list");
-		return -1;
-	}
-	return 0;
+	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
+	bind_text(s, param(s, ":grep"), f->grep);
+	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
+	return each_sig_row(st, s, fn, data, "cannot list");
 }
 
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = stmt(st, S_SIG_BY_ID);
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT " SIG_COLUMNS " FROM signature WHERE id = ?1", -1, &s, NULL) !=
-	    SQLITE_OK) {
-		db_error(st, NULL, "cannot read a report");
+	memset(out, 0, sizeof(*out));
+	if (!s)
 		return -1;
-	}
-	sqlite3_bind_int64(s, 1, id);
+	bind_int(s, param(s, ":id"), id);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_sig_row(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	db_error(st, NULL, "cannot read a report");
-	return -1;
+	if (rc == SQLITE_ROW) {
+		rc = read_sig_row(st, s, out) < 0 ? -1 : 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		db_error(st, NULL, "cannot read a report");
+		rc = -1;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static void read_frame(sqlite3_stmt *s, struct frame *f)
+{
+	f->func = col_dup(s, FRAME_func);
+	f->has_off = !col_null(s, FRAME_offset);
+	f->off = (uint64_t)sqlite3_column_int64(s, FRAME_offset);
+	f->size = (uint64_t)sqlite3_column_int64(s, FRAME_size);
+	f->module = col_dup(s, FRAME_module);
+	f->buildid = col_dup(s, FRAME_buildid);
+	f->file = col_dup(s, FRAME_file);
+	f->line = sqlite3_column_int(s, FRAME_line);
+	f->column = sqlite3_column_int(s, FRAME_col);
+	f->inlined = sqlite3_column_int(s, FRAME_inlined);
+	f->unreliable = sqlite3_column_int(s, FRAME_unreliable);
+	f->symbolized = sqlite3_column_int(s, FRAME_symbolized);
+	f->given = sqlite3_column_int(s, FRAME_given);
+	f->src = col_dup(s, FRAME_src);
+	f->sym_note = col_dup(s, FRAME_note);
+	if (f->func && f->func[0] == '0' && f->func[1] == 'x') {
+		f->is_addr = true;
+		f->addr = strtoull(f->func, NULL, 16);
+	}
 }
 
 static int load_frames(struct store *st, int64_t acc_id, struct access *a)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = stmt(st, S_FRAME_BY_ACC);
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT kind, func, offset, size, module, buildid, file, line, col, inlined,"
-			       " unreliable, symbolized, given, src, note FROM frame WHERE access_id = ?1"
-			       " ORDER BY kind = 'reordered_to', idx",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_error(st, NULL, "cannot read frames");
+	if (!s)
 		return -1;
-	}
-	sqlite3_bind_int64(s, 1, acc_id);
+	bind_int(s, param(s, ":access_id"), acc_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = col_text(s, FRAME_kind);
 		struct frame *f;
-		const char *kind = (const char *)sqlite3_column_text(s, 0);
 
 		if (kind && !strcmp(kind, "reordered_to")) {
-			f = xcalloc(1, sizeof(*f));
-			a->reordered_to = f;
+			if (!a->reordered_to)
+				a->reordered_to = xcalloc(1, sizeof(*f));
+			f = a->reordered_to;
+			frame_release(f);
 		} else {
 			f = access_add_frame(a);
 		}
-		f->func = col_dup(s, 1);
-		f->has_off = sqlite3_column_type(s, 2) != SQLITE_NULL;
-		f->off = (uint64_t)sqlite3_column_int64(s, 2);
-		f->size = (uint64_t)sqlite3_column_int64(s, 3);
-		f->module = col_dup(s, 4);
-		f->buildid = col_dup(s, 5);
-		f->file = col_dup(s, 6);
-		f->line = sqlite3_column_int(s, 7);
-		f->column = sqlite3_column_int(s, 8);
-		f->inlined = sqlite3_column_int(s, 9);
-		f->unreliable = sqlite3_column_int(s, 10);
-		f->symbolized = sqlite3_column_int(s, 11);
-		f->given = sqlite3_column_int(s, 12);
-		f->src = col_dup(s, 13);
-		f->sym_note = col_dup(s, 14);
-		if (f->func && f->func[0] == '0' && f->func[1] == 'x') {
-			f->is_addr = true;
-			f->addr = strtoull(f->func, NULL, 16);
-		}
+		read_frame(s, f);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		db_error(st, NULL, "cannot read frames");
 		return -1;
@@ -873,125 +1247,130 @@ static int load_frames(struct store *st, int64_t acc_id, struct access *a)
 	return 0;
 }
 
-static enum access_type type_from_name(const char *t)
+static int read_access(struct store *st, sqlite3_stmt *s, struct access *a)
 {
-	for (int i = ACC_READ; i <= ACC_ASSERT_NO_ACCESSES; i++)
-		if (t && !strcmp(t, access_type_name((enum access_type)i)))
-			return (enum access_type)i;
-	return ACC_READ;
+	int64_t id = sqlite3_column_int64(s, ACC_id);
+	const char *addr = col_text(s, ACC_addr);
+	int type = access_type_from_name(col_text(s, ACC_type)), ctx = access_ctx_from_name(col_text(s, ACC_ctx));
+
+	if (type < 0)
+		return bad_name(st, "access", id, "access type", col_text(s, ACC_type));
+	if (ctx < 0)
+		return bad_name(st, "access", id, "context", col_text(s, ACC_ctx));
+	a->type = (enum access_type)type;
+	a->ctx = (enum access_ctx)ctx;
+	a->marked = sqlite3_column_int(s, ACC_marked);
+	a->reordered = sqlite3_column_int(s, ACC_reordered);
+	a->scoped = sqlite3_column_int(s, ACC_scoped);
+	a->unknown_origin = sqlite3_column_int(s, ACC_unknown_origin);
+	a->has_addr = addr != NULL;
+	a->addr = addr ? strtoull(addr, NULL, 16) : 0;
+	a->has_size = !col_null(s, ACC_size);
+	a->size = (uint64_t)sqlite3_column_int64(s, ACC_size);
+	a->pid = col_null(s, ACC_pid) ? -1 : (long)sqlite3_column_int64(s, ACC_pid);
+	a->task = col_dup(s, ACC_task);
+	a->cpu = col_null(s, ACC_cpu) ? -1 : sqlite3_column_int(s, ACC_cpu);
+	a->elided = sqlite3_column_int(s, ACC_elided);
+	a->frames_dropped = (size_t)sqlite3_column_int64(s, ACC_frames_dropped);
+	return 0;
 }
 
 static int load_accesses(struct store *st, int64_t occ_id, struct report *r)
 {
-	sqlite3_stmt *s;
-	int rc;
+	sqlite3_stmt *s = stmt(st, S_ACC_BY_OCC);
 	int64_t ids[REPORT_MAX_ACCESSES];
+	int rc = SQLITE_DONE, bad = 0;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, type, marked, reordered, scoped, unknown_origin, addr, size, ctx, pid,"
-			       " task, cpu, elided, frames_dropped FROM access WHERE occurrence_id = ?1 ORDER BY idx",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_error(st, NULL, "cannot read accesses");
+	if (!s)
 		return -1;
+	bind_int(s, param(s, ":occurrence_id"), occ_id);
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW && r->nacc < REPORT_MAX_ACCESSES) {
+		ids[r->nacc] = sqlite3_column_int64(s, ACC_id);
+		bad = read_access(st, s, &r->acc[r->nacc++]) < 0;
 	}
-	sqlite3_bind_int64(s, 1, occ_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && r->nacc < REPORT_MAX_ACCESSES) {
-		struct access *a = &r->acc[r->nacc];
-		const char *addr = (const char *)sqlite3_column_text(s, 6);
-		const char *ctxs = (const char *)sqlite3_column_text(s, 8);
-
-		ids[r->nacc++] = sqlite3_column_int64(s, 0);
-		a->type = type_from_name((const char *)sqlite3_column_text(s, 1));
-		a->marked = sqlite3_column_int(s, 2);
-		a->reordered = sqlite3_column_int(s, 3);
-		a->scoped = sqlite3_column_int(s, 4);
-		a->unknown_origin = sqlite3_column_int(s, 5);
-		a->has_addr = addr != NULL;
-		a->addr = addr ? strtoull(addr, NULL, 16) : 0;
-		a->has_size = sqlite3_column_type(s, 7) != SQLITE_NULL;
-		a->size = (uint64_t)sqlite3_column_int64(s, 7);
-		a->ctx = ctxs && !strcmp(ctxs, "interrupt") ? CTX_INTERRUPT : CTX_TASK;
-		a->pid = sqlite3_column_type(s, 9) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(s, 9);
-		a->task = col_dup(s, 10);
-		a->cpu = sqlite3_column_type(s, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 11);
-		a->elided = sqlite3_column_int(s, 12);
-		a->frames_dropped = (size_t)sqlite3_column_int64(s, 13);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW && !bad) {
 		db_error(st, NULL, "cannot read accesses");
-		return -1;
+		bad = 1;
 	}
+	sqlite3_reset(s);
+	if (bad)
+		return -1;
 	for (int i = 0; i < r->nacc; i++)
 		if (load_frames(st, ids[i], &r->acc[i]) < 0)
 			return -1;
 	return 0;
 }
 
-int store_occurrences(struct store *st, int64_t sig_id, long limit, occ_fn fn, void *data)
+/* One occurrence row as a report of the signature sig. */
+static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_row *sig, struct report *r)
 {
-	sqlite3_stmt *s;
-	int rc, ret = 0;
+	const char *raw = col_text(s, OCC_raw), *facts = col_text(s, OCC_facts);
+	int64_t id = sqlite3_column_int64(s, OCC_id);
+	char *err = NULL;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT o.id, o.source, o.line, o.end_line, o.byte_offset, o.log_time, o.stored_at,"
-			       " o.kernel, o.comm, o.pid, o.cpu, o.hardware, o.value_old, o.value_new,"
-			       " o.bits_changed, o.bits_mask, o.truncated, o.raw,"
-			       " s.title, s.bug_type, s.unknown_origin, s.verdict, s.writer, s.confidence, s.field,"
-			       " s.rule, s.evidence, s.marking"
-			       " FROM occurrence o JOIN signature s ON s.id = o.signature_id"
-			       " WHERE o.signature_id = ?1 ORDER BY o.truncated, o.id LIMIT ?2",
-			       -1, &s, NULL) != SQLITE_OK) {
+	r->source = col_dup(s, OCC_source);
+	r->line = (uint64_t)sqlite3_column_int64(s, OCC_line);
+	r->end_line = (uint64_t)sqlite3_column_int64(s, OCC_end_line);
+	r->offset = (uint64_t)sqlite3_column_int64(s, OCC_byte_offset);
+	r->log_time = col_dup(s, OCC_log_time);
+	r->kernel = col_dup(s, OCC_kernel);
+	r->comm = col_dup(s, OCC_comm);
+	r->rep_pid = col_null(s, OCC_pid) ? -1 : (long)sqlite3_column_int64(s, OCC_pid);
+	r->rep_cpu = col_null(s, OCC_cpu) ? -1 : sqlite3_column_int(s, OCC_cpu);
+	r->hardware = col_dup(s, OCC_hardware);
+	r->value_old = col_dup(s, OCC_value_old);
+	r->value_new = col_dup(s, OCC_value_new);
+	r->has_value = r->value_old != NULL;
+	r->bits_changed = col_dup(s, OCC_bits_changed);
+	r->bits_mask = col_dup(s, OCC_bits_mask);
+	r->truncated = sqlite3_column_int(s, OCC_truncated);
+	if (raw)
+		sbuf_adds(&r->raw, raw);
+	r->title = sig->title ? xstrdup(sig->title) : NULL;
+	r->bug_type = sig->bug_type;
+	r->unknown_origin = sig->unknown_origin;
+	r->label.verdict = sig->label.verdict;
+	r->label.note = sig->label.note ? xstrdup(sig->label.note) : NULL;
+	r->label.time = sig->label.time ? xstrdup(sig->label.time) : NULL;
+	if (!facts) {
+		/* stored before occurrences kept facts: the signature's */
+		classification_copy(&r->cls, &sig->cls);
+	} else if (facts_decode(facts, &r->cls, &err) < 0) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path, "occurrence %lld: %s (the database is damaged)",
+			 (long long)id, err);
+		free(err);
+		return -1;
+	} else {
+		r->cls.level = sqlite3_column_int(s, OCC_evidence_level);
+	}
+	return load_accesses(st, id, r);
+}
+
+int store_occurrences(struct store *st, const struct sig_row *sig, long limit, occ_fn fn, void *data)
+{
+	char *sql = table_select(&t_occurrence, "WHERE signature_id = :signature_id ORDER BY truncated, id"
+						" LIMIT :limit");
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), ret = 0;
+
+	free(sql);
+	if (rc != SQLITE_OK) {
 		db_error(st, NULL, "cannot read occurrences");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, sig_id);
-	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+	bind_int(s, param(s, ":signature_id"), sig->id);
+	bind_int(s, param(s, ":limit"), limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct report *r = report_new();
-		const char *raw = (const char *)sqlite3_column_text(s, 17);
-		const char *bt = (const char *)sqlite3_column_text(s, 19);
-		const char *v = (const char *)sqlite3_column_text(s, 21);
-		const char *w = (const char *)sqlite3_column_text(s, 22);
-		const char *c = (const char *)sqlite3_column_text(s, 23);
-		int64_t occ_id = sqlite3_column_int64(s, 0);
-		char *stored_at = col_dup(s, 6);
+		char *stored_at = col_dup(s, OCC_stored_at);
 
-		r->source = col_dup(s, 1);
-		r->line = (uint64_t)sqlite3_column_int64(s, 2);
-		r->end_line = (uint64_t)sqlite3_column_int64(s, 3);
-		r->offset = (uint64_t)sqlite3_column_int64(s, 4);
-		r->log_time = col_dup(s, 5);
-		r->kernel = col_dup(s, 7);
-		r->comm = col_dup(s, 8);
-		r->rep_pid = sqlite3_column_type(s, 9) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(s, 9);
-		r->rep_cpu = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 10);
-		r->hardware = col_dup(s, 11);
-		r->value_old = col_dup(s, 12);
-		r->value_new = col_dup(s, 13);
-		r->has_value = r->value_old != NULL;
-		r->bits_changed = col_dup(s, 14);
-		r->bits_mask = col_dup(s, 15);
-		r->truncated = sqlite3_column_int(s, 16);
-		if (raw)
-			sbuf_adds(&r->raw, raw);
-		r->title = col_dup(s, 18);
-		r->bug_type = bt && !strcmp(bt, "assert") ? BUG_ASSERT : BUG_DATA_RACE;
-		r->unknown_origin = sqlite3_column_int(s, 20);
-		r->cls.verdict = v && verdict_from_name(v) > 0 ? (enum verdict)verdict_from_name(v) : V_NONE;
-		r->cls.writer = !w ? W_NONE : !strcmp(w, "device") ? W_DEVICE : !strcmp(w, "hypervisor") ? W_HYPERVISOR : W_USER;
-		r->cls.confidence = !c ? CONF_NONE : !strcmp(c, "certain") ? CONF_CERTAIN : CONF_LIKELY;
-		r->cls.field = col_dup(s, 24);
-		r->cls.rule = col_dup(s, 25);
-		r->cls.evidence = col_dup(s, 26);
-		r->cls.marking = col_dup(s, 27);
-		if (load_accesses(st, occ_id, r) < 0) {
+		if (read_occurrence(st, s, sig, r) < 0) {
 			report_free(r);
 			free(stored_at);
 			ret = -1;
 			break;
 		}
-		fn(r, occ_id, stored_at, data);
+		fn(r, sqlite3_column_int64(s, OCC_id), stored_at, data);
 		free(stored_at);
 		report_free(r);
 	}
@@ -1003,23 +1382,24 @@ int store_occurrences(struct store *st, int64_t sig_id, long limit, occ_fn fn, v
 	return ret;
 }
 
-int store_set_label(struct store *st, int64_t id, const char *verdict, const char *note, int64_t now)
+int store_set_label(struct store *st, int64_t id, enum verdict verdict, const char *note, int64_t now)
 {
 	sqlite3_stmt *s;
 	char when[32];
+	bool set = verdict != V_NONE;
 	int rc;
 
 	kt_format_time(now, when);
 	if (sqlite3_prepare_v2(st->db,
-			       "UPDATE signature SET label = ?2, label_note = ?3, label_time = ?4 WHERE id = ?1", -1,
-			       &s, NULL) != SQLITE_OK) {
+			       "UPDATE signature SET label = :label, label_note = :label_note, label_time = :label_time"
+			       " WHERE id = :id", -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, NULL, "cannot label");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, verdict);
-	bind_text(s, 3, verdict ? note : NULL);
-	bind_text(s, 4, verdict ? when : NULL);
+	bind_int(s, param(s, ":id"), id);
+	bind_text(s, param(s, ":label"), set ? verdict_name(verdict) : NULL);
+	bind_text(s, param(s, ":label_note"), set ? note : NULL);
+	bind_text(s, param(s, ":label_time"), set ? when : NULL);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {

@@ -144,7 +144,7 @@ expect_rc 0 "label"
 run "$BIN" --db "$DB" scan --fail-on real-race fixtures/virtio-blk-console.log
 expect_rc 0 "labelled reports no longer fail the scan"
 run "$BIN" --db "$DB" list --format json
-expect_eq "$(jq_py 'sorted(set(r["label"] for r in d["reports"] if r["label"]))')" "['device-origin']" "labels survive a rescan"
+expect_eq "$(jq_py 'sorted(set(r["label"]["verdict"] for r in d["reports"] if r["label"]))')" "['device-origin']" "labels survive a rescan"
 run "$BIN" --db "$DB" list --verdict real-race --format json
 expect_eq "$(jq_py 'len(d["reports"])')" 0 "list --verdict uses the label"
 run "$BIN" --db "$DB" label --clear $ids
@@ -154,6 +154,132 @@ expect_rc 2 "label with a bad verdict"
 run "$BIN" --db "$DB" label --as real-race 999
 expect_rc 2 "label of a missing report"
 expect_err "no report #999" "label: says which id is missing"
+
+echo "== labels: all or nothing; the label is the verdict everywhere"
+DB=$TMP/eff.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+run "$BIN" --db "$DB" label --as real-race 1 999
+expect_rc 2 "label with one missing ID"
+expect_err "no report #999" "names the missing ID"
+expect_eq "$(cat "$TMP/out")" "" "label with a missing ID says nothing was labelled"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py '[r["label"] for r in d["reports"]]')" "[None, None, None]" "label with a missing ID labels none"
+run "$BIN" --db "$DB" list --format json
+rr=$(jq_py '[r["id"] for r in d["reports"] if r["verdict"] == "real-race"][0]')
+run "$BIN" --db "$DB" label --as device-origin --note "the device's" "$rr"
+expect_eq "$(cat "$TMP/out")" "#$rr device-origin" "label says what it labelled"
+run "$BIN" --db "$DB" list --verdict device-origin
+expect_out "^ *$rr  device-origin  device-origin " "list --verdict: the row's VERDICT is the label"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py '[(r["verdict"], r["tool_verdict"], r["label"]["verdict"], r["label"]["note"], bool(r["label"]["time"])) for r in d["reports"] if r["id"] == '"$rr"']')" \
+	"[('device-origin', 'real-race', 'device-origin', \"the device's\", True)]" "list JSON: verdict, tool_verdict, label"
+run "$BIN" --db "$DB" show --format json "$rr"
+expect_eq "$(jq_py '(d["verdict"], d["tool_verdict"], d["label"]["note"], sorted(set(o["report"][0]["verdict"] for o in d["occurrences"])))')" \
+	"('device-origin', 'real-race', \"the device's\", ['device-origin'])" "show JSON: the same verdict, the tool's and the label"
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log
+expect_eq "$(jq_py 'sorted(set(r["verdict"] for r in d["reports"] if r["tool_verdict"] == "real-race"))')" "['device-origin']" \
+	"scan JSON: a labelled report's verdict is the label"
+expect_eq "$(jq_py '[d["summary"][k] for k in ("device_origin", "real_race", "unknown_origin")] == [sum(r["verdict"] == v for r in d["reports"]) for v in ("device-origin", "real-race", "unknown-origin")]')" \
+	True "scan JSON: the summary counts the reports' verdicts"
+run "$BIN" --db "$DB" stats --format json
+expect_eq "$(jq_py 'sorted((r["key"], r["occurrences"]) for r in d["verdict"])')" \
+	"[('device-origin', 3), ('unknown-origin', 1)]" "stats counts the effective verdict"
+
+echo "== verdicts per occurrence"
+DB=$TMP/occ.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log
+run "$BIN" --db "$DB" show --format json 1
+expect_eq "$(jq_py 'len(set(o["report"][0]["accesses"][0]["addr"] for o in d["occurrences"]))')" 2 "two occurrences at two addresses"
+expect_eq "$(jq_py 'all(("at " + o["report"][0]["accesses"][0]["addr"] + ",") in o["report"][0]["evidence"] for o in d["occurrences"])')" \
+	True "each occurrence's evidence explains its own access"
+run "$BIN" --db "$DB" show 1
+addr1=$(grep -m1 -o "to 0x[0-9a-f]*" "$TMP/out" | cut -c4-)
+expect_out "^  evidence: a 2-byte read at $addr1," "show: the first occurrence explains its own address"
+
+echo "== one stack, not cut short"
+sed -n '14,22p;28,32p' fixtures/kunit-kcsan-test.log >"$TMP/one-stack.log"
+run "$BIN" scan --no-db --format json "$TMP/one-stack.log"
+expect_eq "$(jq_py '[(len(r["accesses"]), r["truncated"], r["verdict"]) for r in d["reports"]]')" "[(1, False, 'real-race')]" \
+	"a one-stack report that is not cut short"
+expect_out '"evidence": "the report shows one stack, not two' "its evidence says one stack was shown"
+if grep -q "two stacks" "$TMP/out"; then bad "a one-stack report is said to have two stacks"; else ok; fi
+
+echo "== show --src: a missing tree is an error, as for scan"
+run "$BIN" --db "$DB" show --src "$TMP/nonexistent" 1
+expect_rc 5 "show --src of a missing directory"
+expect_err "nonexistent: --src: not a directory" "says which"
+run "$BIN" scan --no-db --src "$TMP/nonexistent" fixtures/virtio-blk-console.log
+expect_rc 5 "scan --src of a missing directory"
+
+echo "== store: a schema-1 store (made by the released binary) is upgraded, labels and counts intact"
+v1_db() {   # v1_db DB: the schema-1 fixture as a database
+	rm -f "$1"
+	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+		"$1" tests/fixtures-store/v1.sql
+}
+sql() {     # sql DB QUERY: the rows, as Python prints them
+	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"
+}
+DB=$TMP/v1.db
+v1_db "$DB"
+before=$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")
+expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "the fixture is schema 1"
+run "$BIN" --db "$DB" list --format json
+expect_rc 0 "list of a schema-1 store"
+expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the upgrade"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(2,)]" "the store is upgraded"
+expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
+	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
+	"list of the upgraded store: the labels are the verdicts"
+run "$BIN" --db "$DB" show 1
+expect_rc 0 "show of an upgraded report"
+expect_out "^  evidence: a 2-byte read at 0x" "an upgraded report keeps its evidence"
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log
+expect_eq "$(jq_py '(d["summary"]["stored_new"], d["summary"]["already_known"])')" "(0, 7)" "a rescan of the upgraded store adds nothing"
+run "$BIN" --db "$DB" show --format json 1
+expect_eq "$(jq_py 'all(("at " + o["report"][0]["accesses"][0]["addr"] + ",") in o["report"][0]["evidence"] for o in d["occurrences"])')" \
+	True "after a rescan, each upgraded occurrence explains its own access"
+expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the rescan"
+
+echo "   an upgrade that fails changes nothing"
+DB=$TMP/v1-bad.db
+v1_db "$DB"
+sql "$DB" "alter table occurrence add column facts text" >/dev/null
+run "$BIN" --db "$DB" list
+expect_rc 4 "a failed upgrade: exit 4"
+expect_err "cannot upgrade the database" "says so"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "still schema 1"
+expect_eq "$(sql "$DB" "select count(*) from pragma_table_info('signature') where name = 'evidence'")" "[(1,)]" "nothing half-done"
+expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "the labels are kept"
+
+echo "   names the store does not know are errors, never a default"
+DB=$TMP/names.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+sql "$DB" "update signature set writer = 'firmware' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show 1
+expect_rc 4 "an unknown writer in the store: exit 4"
+expect_err "report 1: unknown writer 'firmware'" "says which row and which name"
+sql "$DB" "update signature set writer = 'device', facts = replace(facts, 'layout=rule', 'layout=guess') where id = 1" >/dev/null
+run "$BIN" --db "$DB" list
+expect_rc 4 "an unknown fact in the store: exit 4"
+expect_err "report 1: bad verdict fact 'layout=guess'" "says which"
+sql "$DB" "update signature set facts = replace(facts, 'layout=guess', 'layout=rule') where id = 1" >/dev/null
+sql "$DB" "update access set type = 'peek' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show --format json 1
+expect_rc 4 "an unknown access type in the store: exit 4"
+expect_err "access 1: unknown access type 'peek'" "says which"
+
+echo "   a newer store is refused, and left alone"
+DB=$TMP/v3.db
+v1_db "$DB"
+sql "$DB" "pragma user_version = 3" >/dev/null
+sum_before=$(cksum <"$DB")
+run "$BIN" --db "$DB" list
+expect_rc 4 "a store of a newer schema: exit 4"
+expect_err "schema 3 is newer" "says why"
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+expect_rc 4 "scan into a newer store: exit 4"
+expect_eq "$(cksum <"$DB")" "$sum_before" "the newer store is untouched"
 
 echo "== source lines: read under the tree only"
 mkdir -p "$TMP/src/fs" "$TMP/outside"
