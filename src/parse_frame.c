@@ -6,6 +6,28 @@
 
 #include "parse_internal.h"
 
+#define ID (PFRAME_C_IDSTART | PFRAME_C_IDENT)
+#define HX (PFRAME_C_IDENT | PFRAME_C_HEX)
+#define IH (ID | PFRAME_C_HEX)
+
+const unsigned char pframe_ctype[256] = {
+	['$'] = ID, ['.'] = ID, ['_'] = ID,
+	['0'] = HX, ['1'] = HX, ['2'] = HX, ['3'] = HX, ['4'] = HX,
+	['5'] = HX, ['6'] = HX, ['7'] = HX, ['8'] = HX, ['9'] = HX,
+	['A'] = IH, ['B'] = IH, ['C'] = IH, ['D'] = IH, ['E'] = IH, ['F'] = IH,
+	['G'] = ID, ['H'] = ID, ['I'] = ID, ['J'] = ID, ['K'] = ID, ['L'] = ID, ['M'] = ID,
+	['N'] = ID, ['O'] = ID, ['P'] = ID, ['Q'] = ID, ['R'] = ID, ['S'] = ID, ['T'] = ID,
+	['U'] = ID, ['V'] = ID, ['W'] = ID, ['X'] = ID, ['Y'] = ID, ['Z'] = ID,
+	['a'] = IH, ['b'] = IH, ['c'] = IH, ['d'] = IH, ['e'] = IH, ['f'] = IH,
+	['g'] = ID, ['h'] = ID, ['i'] = ID, ['j'] = ID, ['k'] = ID, ['l'] = ID, ['m'] = ID,
+	['n'] = ID, ['o'] = ID, ['p'] = ID, ['q'] = ID, ['r'] = ID, ['s'] = ID, ['t'] = ID,
+	['u'] = ID, ['v'] = ID, ['w'] = ID, ['x'] = ID, ['y'] = ID, ['z'] = ID,
+};
+
+#undef ID
+#undef HX
+#undef IH
+
 /* ---------------------------------------------------------------------- */
 /* numbers read from input: never wrapped, never undefined */
 
@@ -14,7 +36,8 @@ static unsigned hex_val(char c)
 	return (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
 }
 
-bool pframe_hex(const char **pp, const char *e, uint64_t *v)
+/* "0x1f" at *pp: advance past it; false if it is none or does not fit 64 bits. */
+static bool hex_number(const char **pp, const char *e, uint64_t *v)
 {
 	const char *p = *pp;
 	uint64_t x = 0;
@@ -128,7 +151,7 @@ static enum pframe_res frame_address(const char *p, const char *e, bool allow_ba
 
 	if (e - p < 3 || p[0] != '0' || p[1] != 'x')
 		return PFRAME_ABSENT;
-	if (!pframe_hex(&q, e, &a))
+	if (!hex_number(&q, e, &a))
 		return PFRAME_BAD;
 	if (q < e && *q != ' ')
 		return PFRAME_BAD;   /* "0x1+..." is no name either */
@@ -149,10 +172,10 @@ static enum pframe_res frame_offset(const char **pp, const char *e, struct frame
 	if (q >= e || *q != '+')
 		return PFRAME_ABSENT;
 	q++;
-	if (!pframe_hex(&q, e, &off) || q >= e || *q != '/')
+	if (!hex_number(&q, e, &off) || q >= e || *q != '/')
 		return PFRAME_BAD;
 	q++;
-	if (!pframe_hex(&q, e, &size))
+	if (!hex_number(&q, e, &size))
 		return PFRAME_BAD;
 	f->has_off = true;
 	f->off = off;
@@ -296,6 +319,7 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 		frame_module, frame_syzbot, frame_decode,
 	};
 	const char *name = p;
+	size_t nlen;
 	bool rest = false;
 	enum pframe_res res;
 
@@ -303,7 +327,7 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 		return false;
 	while (p < e && pframe_is_ident(*p))
 		p++;
-	f->func = xstrndup(name, (size_t)(p - name));
+	nlen = (size_t)(p - name);
 	res = frame_offset(&p, e, f);
 	if (res == PFRAME_BAD)
 		return false;
@@ -317,7 +341,10 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 			return false;
 		rest |= res == PFRAME_OK;
 	}
-	return p == e && (rest || allow_bare);
+	if (p != e || !(rest || allow_bare))
+		return false;
+	f->func = xstrndup(name, nlen);
+	return true;
 }
 
 /*

@@ -23,19 +23,25 @@
 /* ---------------------------------------------------------------------- */
 /* characters (shared by the grammars) */
 
+/* Character classes, one table lookup each (parse_frame.c). */
+enum { PFRAME_C_IDSTART = 1, PFRAME_C_IDENT = 2, PFRAME_C_HEX = 4 };
+extern const unsigned char pframe_ctype[256];
+
+/* [A-Za-z_$.]: a function name's first character */
 static inline bool pframe_is_ident_start(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || c == '.';
+	return pframe_ctype[(unsigned char)c] & PFRAME_C_IDSTART;
 }
 
+/* [A-Za-z0-9_$.] */
 static inline bool pframe_is_ident(char c)
 {
-	return pframe_is_ident_start(c) || (c >= '0' && c <= '9');
+	return pframe_ctype[(unsigned char)c] & PFRAME_C_IDENT;
 }
 
 static inline bool pframe_is_hexc(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return pframe_ctype[(unsigned char)c] & PFRAME_C_HEX;
 }
 
 static inline const char *pframe_skip_sp(const char *p, const char *e)
@@ -48,8 +54,6 @@ static inline const char *pframe_skip_sp(const char *p, const char *e)
 /* ---------------------------------------------------------------------- */
 /* parse_frame.c: frames and numbers */
 
-/* "0x1f" at *pp: advance past it; false if it is none or does not fit 64 bits. */
-bool pframe_hex(const char **pp, const char *e, uint64_t *v);
 /* The hex number after a "0x" prefix of s[0..n), as strtoull reads it; false if it does not fit. */
 bool pframe_hex_token(const char *s, size_t n, uint64_t *v);
 /* Decimal digits s[0..n): false if there are none, a non-digit, or the value exceeds max. */

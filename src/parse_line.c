@@ -265,6 +265,17 @@ static enum lkind classify_fixed(const char *s, size_t n)
 	}
 }
 
+/* What RE_SYMINFO needs first: the first blank after "[(inlined by) ]" begins " at ". */
+static bool syminfo_start(const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *sp;
+
+	if (s[0] == '(' && mem_startswith(s, n, "(inlined by) "))
+		p += 13;
+	sp = memchr(p, ' ', (size_t)(e - p));
+	return sp && e - sp >= 4 && !memcmp(sp, " at ", 4);
+}
+
 enum lkind pline_classify(struct pline_ctx *c, const char *s, size_t n, bool want_syminfo)
 {
 	enum lkind k;
@@ -286,7 +297,7 @@ enum lkind pline_classify(struct pline_ctx *c, const char *s, size_t n, bool wan
 		if (k != L_OTHER)
 			return k;
 	}
-	if (want_syminfo && memmem(s, n, " at ", 4) && rematch(c, RE_SYMINFO, s, n))
+	if (want_syminfo && syminfo_start(s, n) && rematch(c, RE_SYMINFO, s, n))
 		return L_SYMINFO;
 	return L_OTHER;
 }
