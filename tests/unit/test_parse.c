@@ -321,4 +321,77 @@ static void test_state_machine(void)
 	free_collected(&c);
 }
 
-UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine))
+/* Every number read from input is range-checked: no overflow, no garbage. */
+static void test_numbers(void)
+{
+	struct collected c;
+
+	/* a line number that does not fit is unknown (it was signed overflow) */
+	frame_case("pipe_write+0x4a1/0xb60 fs/pipe.c:99999999999999999999", false, true, "pipe_write", NULL,
+		   "fs/pipe.c", 0, false, 0x4a1, 0xb60);
+	frame_case("pipe_write fs/pipe.c:2147483648 [inline]", false, true, "pipe_write", NULL, "fs/pipe.c", 0, true,
+		   -1, 0);
+	frame_case("pipe_write fs/pipe.c:2147483647", false, true, "pipe_write", NULL, "fs/pipe.c", 2147483647, false,
+		   -1, 0);
+	frame_case("pipe_write (fs/pipe.c:18446744073709551617 fs/pipe.c:542)", false, true, "pipe_write", NULL,
+		   "fs/pipe.c", 542, false, -1, 0);
+	frame_case("pipe_write (fs/pipe.c:542 fs/pipe.c:99999999999999999999)", false, true, "pipe_write", NULL,
+		   "fs/pipe.c", 0, false, -1, 0);
+	/* offsets, sizes and addresses are 64 bits or no frame */
+	{
+		const char *t = "f+0xffffffffffffffff/0x0000000000000000020";
+		struct frame f;
+
+		CHECK(parse_frame_text(t, strlen(t), false, &f));
+		CHECK(f.has_off && f.off == UINT64_MAX && f.size == 0x20);
+		frame_release(&f);
+	}
+	frame_case("f+0x10000000000000000/0x20", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("f+0x1/0x10000000000000000", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("0x10000000000000000", true, false, NULL, NULL, NULL, 0, false, -1, 0);
+
+	/* access and CPU lines: what does not fit was not printed */
+	parse_text("BUG: KCSAN: data-race in a / b\n\n"
+		   "read to 0x1ffffffffffffffff of 99999999999999999999 bytes by task 99999999999 on cpu 4294967296:\n"
+		   " a+0x1/0x2\n\n"
+		   "write to 0xffffffffffffffff of 18446744073709551615 bytes by task 2147483647 on cpu 2147483647:\n"
+		   " b+0x1/0x2\n\n"
+		   "Reported by Kernel Concurrency Sanitizer on:\n"
+		   "CPU: 99999999999999999999 PID: 99999999999999999999 Comm: x Not tainted 6.1.0 #1\n"
+		   "\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		const struct report *r = c.r[0];
+
+		CHECK_INT(r->nacc, 2);
+		CHECK_INT(r->acc[0].has_addr, 0);
+		CHECK_INT(r->acc[0].has_size, 0);
+		CHECK_INT(r->acc[0].pid, -1);
+		CHECK_INT(r->acc[0].cpu, -1);
+		CHECK_INT(r->acc[1].has_addr, 1);
+		CHECK(r->acc[1].addr == UINT64_MAX);
+		CHECK_INT(r->acc[1].has_size, 1);
+		CHECK(r->acc[1].size == UINT64_MAX);
+		CHECK_INT(r->acc[1].pid, 2147483647);
+		CHECK_INT(r->acc[1].cpu, 2147483647);
+		CHECK_INT(r->rep_cpu, -1);
+		CHECK_INT(r->rep_pid, -1);
+		CHECK_STR(r->kernel, "6.1.0");
+	}
+	free_collected(&c);
+
+	/* faddr2line's line number */
+	parse_text("BUG: KCSAN: data-race in a / b\n\n"
+		   "read to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		   " a+0x1/0x2\n"
+		   "a at fs/a.c:99999999999999999999\n\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1 && c.r[0]->nacc == 1 && c.r[0]->acc[0].nframes == 1) {
+		CHECK_STR(c.r[0]->acc[0].frames[0].file, "fs/a.c");
+		CHECK_INT(c.r[0]->acc[0].frames[0].line, 0);
+	}
+	free_collected(&c);
+}
+
+UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
+	  TEST(test_numbers))
