@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "unit.h"
 
+#include <pthread.h>
+
 #include "normalize.h"
 #include "parse.h"
 
@@ -393,5 +395,184 @@ static void test_numbers(void)
 	free_collected(&c);
 }
 
+/* ---------------------------------------------------------------------- */
+/* reentrancy: parsers share nothing but the compiled grammar */
+
+/* Two texts that use every part: wrapped BUG, access, CPU and frame lines, faddr2line lines. */
+static const char *const reentrant_text[2] = {
+	"[1.0] ==================================================================\n"
+	"[1.0] BUG: KCSAN: data-race in a_func+0x1/0x2 /\n"
+	"[1.0] b_func+0x3/0x4\n[1.0]\n"
+	"[1.0] race at unknown origin, with read to 0xffff888000000010 of 4\n"
+	"[1.0] bytes by interrupt on cpu 9:\n[1.0]  a_func+0x1/0x2\n[1.0]  c_func+0x5/0x6 [mod]\n"
+	"[1.0] [2.0] usbcore: registered new interface driver x\n[1.0]  d_func+0x7/0x8\n[1.0]\n"
+	"[1.0] value changed: 0x0000000000000001 -> 0x0000000000000002\n[1.0]\n"
+	"[1.0] Reported by Kernel Concurrency Sanitizer on:\n"
+	"[1.0] CPU: 9 PID: 0 Comm: swapper/9 Tainted: G\n"
+	"[1.0]           T  6.1.0-next-20221214 #2\n"
+	"[1.0] ==================================================================\n"
+	"prose between reports\n"
+	"BUG: KCSAN: data-race in e_func / f_func\n\n"
+	"write to 0x20 of 8 bytes by task 7 on cpu 1:\n e_func+0x1/0x2\n\n",
+	"> BUG: KCSAN: data-race in blk_mq_rq_ctx_init / blk_mq_rq_ctx_init\n>\n"
+	"> write to 0xffff88810252a4f8 of 8 bytes by task 611 on cpu 3:\n"
+	">  blk_mq_rq_ctx_init+0x1f3/0x300:\n>  blk_mq_rq_ctx_init at block/blk-mq.c:393\n"
+	">  __blk_mq_alloc_requests+0x4c8/0x630:\n>  __blk_mq_alloc_requests_batch at block/blk-mq.c:431\n"
+	">  (inlined by) __blk_mq_alloc_requests at block/blk-mq.c:478\n"
+	">  tick_nohz_get_sleep_length (kernel/time/tick-sched.c:1266\n> (discriminator 2))\n>\n"
+	"> read to 0xffff88810252a4f8 of 8 bytes by task 612 on cpu 1:\n"
+	">  blk_mq_rq_ctx_init+0x24/0x300\n>  ? submit_bio+0x6a/0x90\n>\n"
+	"> Reported by Kernel Concurrency Sanitizer on:\n"
+	"> CPU: 1 PID: 612 Comm: fio Not tainted 6.4.0-rc1+ #3\n"
+	"and a reply\n",
+};
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* Everything the parser decides about a report, as text. */
+static void fingerprint(struct report *r, void *data)
+{
+	struct sbuf *sb = data;
+	char h[33];
+
+	report_occurrence_hash(r, h);
+	sbuf_addf(sb, "%s %s %d %d %d %s %s %llu-%llu %ld %d %s\n", or_dash(r->title), h, r->bug_type, r->nacc,
+		  r->truncated, or_dash(r->kernel), or_dash(r->comm), (unsigned long long)r->line,
+		  (unsigned long long)r->end_line, r->rep_pid, r->rep_cpu, or_dash(r->log_time));
+	for (int i = 0; i < r->nacc; i++) {
+		const struct access *a = &r->acc[i];
+
+		sbuf_addf(sb, " %d %d %llx %llu %ld %d %s\n", a->type, a->ctx, (unsigned long long)a->addr,
+			  (unsigned long long)a->size, a->pid, a->cpu, or_dash(a->task));
+		for (size_t j = 0; j < a->nframes; j++)
+			sbuf_addf(sb, "  %s %s %s:%d %s\n", a->frames[j].func, or_dash(a->frames[j].module),
+				  or_dash(a->frames[j].file), a->frames[j].line, or_dash(a->frames[j].locs));
+	}
+	sbuf_add(sb, r->raw.buf, r->raw.len);
+	report_free(r);
+}
+
+/* One text being fed, one line at a time. */
+struct stream {
+	struct parser *p;
+	struct normalizer nz;
+	const char *s;
+	uint64_t ln;
+	struct sbuf out;
+};
+
+static void stream_open(struct stream *st, const char *text)
+{
+	memset(st, 0, sizeof(*st));
+	st->p = parser_new("t", fingerprint, &st->out);
+	st->s = text;
+	st->ln = 1;
+}
+
+/* Feed the next line: false at the end (the parser is finished and freed). */
+static bool stream_step(struct stream *st)
+{
+	const char *e;
+	size_t n;
+	char *line;
+	struct input_line il;
+	struct nline nl;
+
+	if (!*st->s) {
+		if (st->p) {
+			parser_finish(st->p);
+			parser_free(st->p);
+			normalizer_release(&st->nz);
+			st->p = NULL;
+		}
+		return false;
+	}
+	e = strchr(st->s, '\n');
+	n = e ? (size_t)(e - st->s) : strlen(st->s);
+	line = strndup(st->s, n);
+	il = (struct input_line){ .text = line, .len = n, .lineno = st->ln++ };
+	normalize_line(&st->nz, &il, &nl);
+	parser_feed(st->p, &nl);
+	free(line);
+	st->s += n + (e ? 1 : 0);
+	return true;
+}
+
+static char *parse_alone_dup(const char *text)
+{
+	struct stream st;
+
+	stream_open(&st, text);
+	while (stream_step(&st))
+		;
+	return sbuf_detach(&st.out);
+}
+
+static void test_reentrant_interleaved(void)
+{
+	char *alone[2] = { parse_alone_dup(reentrant_text[0]), parse_alone_dup(reentrant_text[1]) };
+	struct stream st[2];
+	bool more;
+
+	CHECK(strstr(alone[0], "KCSAN: data-race in a_func / b_func") != NULL);
+	CHECK(strstr(alone[1], "blk_mq_alloc_requests_batch") != NULL);
+	stream_open(&st[0], reentrant_text[0]);
+	stream_open(&st[1], reentrant_text[1]);
+	do {
+		more = stream_step(&st[0]);
+		more |= stream_step(&st[1]);
+	} while (more);
+	for (int i = 0; i < 2; i++) {
+		CHECK_STR(sbuf_str(&st[i].out), alone[i]);
+		sbuf_release(&st[i].out);
+		free(alone[i]);
+	}
+}
+
+struct parse_job {
+	const char *text, *want;
+	int mismatches;
+	pthread_barrier_t *start;
+};
+
+static void *parse_job_run(void *arg)
+{
+	struct parse_job *job = arg;
+
+	pthread_barrier_wait(job->start);
+	for (int i = 0; i < 3000; i++) {
+		char *got = parse_alone_dup(job->text);
+
+		job->mismatches += strcmp(got, job->want) != 0;
+		free(got);
+	}
+	return NULL;
+}
+
+/* Parsers in two threads at once, the shared grammar built by whichever comes first. */
+static void test_reentrant_threads(void)
+{
+	struct parse_job job[2];
+	pthread_t t[2];
+	pthread_barrier_t start;
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		job[i] = (struct parse_job){ reentrant_text[i], parse_alone_dup(reentrant_text[i]), 0, &start };
+	parse_cleanup();
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(pthread_create(&t[i], NULL, parse_job_run, &job[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(job[i].mismatches, 0);
+		free((char *)job[i].want);
+	}
+	pthread_barrier_destroy(&start);
+	parse_cleanup();
+}
+
 UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
-	  TEST(test_numbers))
+	  TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
