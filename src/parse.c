@@ -54,6 +54,10 @@ struct parser {
 	bool footer;            /* "Reported by" or the CPU line was seen */
 	bool reord_wait;        /* "+-> reordered to:" wrapped: its frame is next */
 	bool bug_inline;        /* the BUG line named one function, inlined */
+	bool bare_last;         /* this line was a frame of a name alone ... */
+	bool prev_bare;         /* ... the line before was */
+	size_t bare_norm;       /* where that frame's line begins in the norm */
+	struct sbuf scratch;
 };
 
 typedef void (*line_fn)(struct parser *p, const struct pjoin_line *x);
@@ -170,23 +174,30 @@ static void close_report(struct parser *p)
 	p->emit(r, p->data);
 }
 
+/* Take what the BUG line says; another console line merged into it makes the report cut. */
+static void set_bug(struct parser *p, struct pline_bug *b)
+{
+	free(p->r->title);
+	p->r->title = b->title;
+	p->r->bug_type = b->bt;
+	if (b->merged)
+		p->r->truncated = true;
+	p->max_acc = b->nfuncs;
+	p->bug_inline = b->inline_only;
+}
+
 static void start_with_bug(struct parser *p, const struct nline *l, const char *text, size_t len)
 {
 	struct report *r;
-	char *title;
-	enum bug_type bt;
-	int nf;
-	bool inl;
+	struct pline_bug b;
 
-	if (!parse_bug_line(text, len, &title, &bt, &nf, &inl))
+	if (!pline_bug(text, len, &b))
 		return;
 	r = begin(p, l);
-	r->title = title;
-	r->bug_type = bt;
-	p->max_acc = nf;
-	p->bug_inline = inl;
+	set_bug(p, &b);
 	p->st = ST_HEAD;
-	pjoin_bug_open(&p->join, text, len, title != NULL);   /* a mail client may have wrapped it */
+	if (!b.merged)
+		pjoin_bug_open(&p->join, text, len, b.title != NULL);   /* a mail client may have wrapped it */
 	add_raw(r, l->orig, l->orig_len);
 	add_norm(r, text, len);
 	r->head_len = 0;
@@ -195,18 +206,11 @@ static void start_with_bug(struct parser *p, const struct nline *l, const char *
 /* Replace the title after a continuation or a duplicated inline BUG line. */
 static bool retitle(struct parser *p, const char *text, size_t len)
 {
-	char *title;
-	enum bug_type bt;
-	int nf;
-	bool inl;
+	struct pline_bug b;
 
-	if (!parse_bug_line(text, len, &title, &bt, &nf, &inl))
+	if (!pline_bug(text, len, &b))
 		return false;
-	free(p->r->title);
-	p->r->title = title;
-	p->r->bug_type = bt;
-	p->max_acc = nf;
-	p->bug_inline = inl;
+	set_bug(p, &b);
 	/* the norm starts with the BUG line: rebuild it */
 	sbuf_reset(&p->r->norm);
 	add_norm(p->r, text, len);
@@ -499,14 +503,13 @@ static bool take_frame(struct parser *p, const struct pjoin_line *x)
 {
 	const struct nline *l = x->l;
 	const char *fs = x->s;
-	size_t fn = x->n;
+	size_t fn = 0;
 	struct frame f;
-	bool ok = parse_frame_text(fs, fn, p->st == ST_STACK && p->adjacent, &f);
+	bool ok = pframe_parse(fs, x->n, p->st == ST_STACK && p->adjacent, &f, &fn);
 
 	if (!ok && l->alt) {
 		fs = l->alt;
-		fn = l->alt_len;
-		ok = parse_frame_text(fs, fn, false, &f);
+		ok = pframe_parse(fs, l->alt_len, false, &f, &fn);
 	}
 	if (!ok)
 		return false;
@@ -514,13 +517,42 @@ static bool take_frame(struct parser *p, const struct pjoin_line *x)
 		p->reord_wait = false;
 		set_reordered(p, &f, fs, fn);
 	} else {
+		size_t norm = p->r->norm.len;
+		bool bare = !f.has_off && !f.file && !f.module && !f.is_addr;
+
 		if (p->st == ST_POST)
 			p->stack_noise = false;
 		add_frame(p, &f, fs, fn);
 		p->st = ST_STACK;
 		p->adjacent = true;
+		if (bare && p->r->norm.len > norm) {
+			p->bare_last = true;
+			p->bare_norm = norm;
+		}
 	}
 	seen(p, l);
+	return true;
+}
+
+/* "(file.c:12 file.h:3) module" after a frame of a name alone: one frame, wrapped before its "(". */
+static bool take_frame_tail(struct parser *p, const struct pjoin_line *x)
+{
+	struct report *r = p->r;
+	struct access *a = cur_access(p);
+	struct frame f;
+	size_t used;
+
+	if (!p->prev_bare || !a || !a->nframes ||
+	    !pjoin_frame_tail(r->norm.buf + p->bare_norm, r->norm.len - p->bare_norm - 1, x->s, x->n, &p->scratch,
+			      &f, &used))
+		return false;
+	frame_release(&a->frames[a->nframes - 1]);
+	a->frames[a->nframes - 1] = f;
+	r->norm.len = p->bare_norm;
+	r->norm.buf[r->norm.len] = 0;
+	add_norm(r, p->scratch.buf, used);
+	p->adjacent = true;
+	seen(p, x->l);
 	return true;
 }
 
@@ -530,7 +562,7 @@ static void on_other(struct parser *p, const struct pjoin_line *x)
 	const struct nline *l = x->l;
 
 	if (p->st == ST_STACK || p->st == ST_POST) {
-		if (take_frame(p, x))
+		if (take_frame(p, x) || take_frame_tail(p, x))
 			return;
 		if (pframe_frame_cut(x->s, x->n)) {
 			/* "func (file.c:12 file.h:3" wrapped before its ")" */
@@ -579,16 +611,12 @@ static void on_idle(struct parser *p, const struct pjoin_line *x)
 /* A BUG line while a report is open: the next report, or the same title again. */
 static void on_bug(struct parser *p, const struct pjoin_line *x)
 {
-	char *title;
-	enum bug_type bt;
-	int nf;
-	bool inl;
+	struct pline_bug b;
 
 	/* a symbolizer may print one BUG line per inline level of the top frame */
-	if (p->st == ST_HEAD && p->r->nacc == 0 && p->bug_inline &&
-	    parse_bug_line(x->s, x->n, &title, &bt, &nf, &inl)) {
-		free(title);
-		if (nf == 1) {
+	if (p->st == ST_HEAD && p->r->nacc == 0 && p->bug_inline && pline_bug(x->s, x->n, &b)) {
+		free(b.title);
+		if (b.nfuncs == 1) {
 			retitle(p, x->s, x->n);
 			add_raw(p->r, x->l->orig, x->l->orig_len);
 			pjoin_bug_open(&p->join, x->s, x->n, p->r->title != NULL);
@@ -630,6 +658,8 @@ static bool other_depth(struct parser *p, const struct pjoin_line *x)
 
 static void dispatch(struct parser *p, const struct pjoin_line *x)
 {
+	p->prev_bare = p->bare_last;
+	p->bare_last = false;
 	switch (x->kind) {
 	case L_BUG_PART:
 		pjoin_hold(&p->join, PJOIN_BUG, x->l, x->s, x->n);
@@ -705,6 +735,7 @@ void parser_free(struct parser *p)
 	report_free(p->r);
 	pline_release(&p->lc);
 	pjoin_release(&p->join);
+	sbuf_release(&p->scratch);
 	free(p->source);
 	free(p);
 }

@@ -97,17 +97,26 @@ int pframe_line_number(const char *s, size_t n)
 /* ---------------------------------------------------------------------- */
 /* pieces */
 
-/* "path/file.c:123" or "file.h:45:6": a source location token. */
+/*
+ * "path/file.c:123" or "file.h:45:6": a source location token.  The line
+ * may be unknown: decode_stacktrace prints "file.c:?" (addr2line found
+ * none), syzbot "file.h:-1"; both give line 0.
+ */
 static bool parse_loc(const char **pp, const char *e, char **file, int *line)
 {
 	const char *p = *pp, *t = p, *colon = NULL, *d;
+	bool unknown;
 
 	while (t < e && *t != ' ' && *t != '\t' && *t != ')' && *t != '(') {
 		if (*t == ':' && !colon)
 			colon = t;
 		t++;
 	}
-	if (!colon || colon == p || colon + 1 >= t || colon[1] < '0' || colon[1] > '9')
+	if (!colon || colon == p || colon + 1 >= t)
+		return false;
+	unknown = (colon[1] == '?' && colon + 2 == t) ||
+		  (colon[1] == '-' && colon + 2 < t && colon[2] >= '0' && colon[2] <= '9');
+	if (!unknown && (colon[1] < '0' || colon[1] > '9'))
 		return false;
 	for (const char *q = p; q < colon; q++)
 		if (!(pframe_is_ident(*q) || *q == '/' || *q == '-' || *q == '+'))
@@ -118,7 +127,7 @@ static bool parse_loc(const char **pp, const char *e, char **file, int *line)
 	for (d = colon + 1; d < t && *d >= '0' && *d <= '9'; d++)
 		;
 	*file = xstrndup(p, (size_t)(colon - p));
-	*line = pframe_line_number(colon + 1, (size_t)(d - colon - 1));
+	*line = unknown ? 0 : pframe_line_number(colon + 1, (size_t)(d - colon - 1));
 	*pp = t;
 	return true;
 }
@@ -312,8 +321,25 @@ static enum pframe_res frame_decode(const char **pp, const char *e, struct frame
 	return PFRAME_OK;
 }
 
-/* A function and what follows it: the raw, syzbot, decode_stacktrace and faddr2line forms. */
-static bool frame_named(const char *p, const char *e, bool allow_bare, struct frame *f)
+/* Commentary after a pasted frame, past a blank: "   <-- inconsistent", "  // why", "  # note". */
+static bool frame_comment(const char *p, const char *e)
+{
+	static const char *const marks[] = { "<-", "<=", "<<", "//", "/*", "#", "\xe2\x86\x90" /* U+2190 */ };
+
+	if (p[-1] != ' ' && p[-1] != '\t')
+		return false;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (mem_startswith(p, (size_t)(e - p), marks[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A function and what follows it: the raw, syzbot, decode_stacktrace and
+ * faddr2line forms, maybe with a comment after them.  *end: where the
+ * frame's own text ends.
+ */
+static bool frame_named(const char *p, const char *e, bool allow_bare, struct frame *f, const char **end)
 {
 	static enum pframe_res (*const tails[])(const char **, const char *, struct frame *) = {
 		frame_module, frame_syzbot, frame_decode,
@@ -341,6 +367,12 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 			return false;
 		rest |= res == PFRAME_OK;
 	}
+	*end = e;
+	if (p != e && p > name && rest && frame_comment(p, e)) {
+		for (*end = p; *end > name && ((*end)[-1] == ' ' || (*end)[-1] == '\t'); (*end)--)
+			;
+		p = e;
+	}
 	if (p != e || !(rest || allow_bare))
 		return false;
 	f->func = xstrndup(name, nlen);
@@ -358,25 +390,33 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
  *   func+0xOFF/0xSIZE:                                 (faddr2line)
  *   0xc26420dc                                         (unsymbolized)
  *   func                                               (bare: allow_bare only)
+ *   any of these   <-- a comment                       (pasted and annotated)
  */
-bool parse_frame_text(const char *s, size_t len, bool allow_bare, struct frame *f)
+bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, size_t *used)
 {
-	const char *p, *e = s + len;
+	const char *p, *e = s + len, *end;
 	enum pframe_res res;
 
 	memset(f, 0, sizeof(*f));
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
+	end = e;
 	p = frame_lead(s, e, f);
 	if (!p)
 		return false;
 	res = frame_address(p, e, allow_bare, f);
-	if (res == PFRAME_ABSENT && frame_named(p, e, allow_bare, f))
+	if (res == PFRAME_OK || (res == PFRAME_ABSENT && frame_named(p, e, allow_bare, f, &end))) {
+		if (used)
+			*used = (size_t)(end - s);
 		return true;
-	if (res == PFRAME_OK)
-		return true;
+	}
 	frame_release(f);
 	return false;
+}
+
+bool parse_frame_text(const char *s, size_t len, bool allow_bare, struct frame *f)
+{
+	return pframe_parse(s, len, allow_bare, f, NULL);
 }
 
 bool pframe_frame_cut(const char *s, size_t n)

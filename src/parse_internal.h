@@ -60,6 +60,8 @@ bool pframe_hex_token(const char *s, size_t n, uint64_t *v);
 bool pframe_dec(const char *s, size_t n, uint64_t max, uint64_t *v);
 /* A source line number from the digits s[0..n): 0 (unknown) when out of range. */
 int pframe_line_number(const char *s, size_t n);
+/* parse_frame_text(), and *used: the length of the frame's own text (without a comment after it). */
+bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, size_t *used);
 /* The start of a decode_stacktrace frame whose "(...)" continues on the next line. */
 bool pframe_frame_cut(const char *s, size_t n);
 
@@ -111,6 +113,16 @@ bool pline_access(struct pline_ctx *c, const char *s, size_t n, struct access *a
 void pline_cpu(struct pline_ctx *c, const char *s, size_t n, struct report *r);
 bool pline_value(struct pline_ctx *c, const char *s, size_t n, char **old, char **new_);
 bool pline_bits(struct pline_ctx *c, const char *s, size_t n, char **changed, char **mask);
+/* A BUG line (parse_bug_line()'s answer, and whether another console line was merged into it). */
+struct pline_bug {
+	char *title;            /* the caller frees it; NULL: none (yet) */
+	enum bug_type bt;
+	int nfuncs;
+	bool inline_only;
+	bool merged;            /* a printk time inside: no title, the report is cut */
+};
+
+bool pline_bug(const char *s, size_t len, struct pline_bug *b);
 /* faddr2line: "[(inlined by) ]func at file:line" */
 bool pline_syminfo(struct pline_ctx *c, const char *s, size_t n, char **func, char **file, int *line);
 
@@ -157,6 +169,14 @@ void pjoin_bug_close(struct pjoin *j);
 /* The next physical line (of kind k): the logical lines it completes, in order. */
 int pjoin_feed(struct pjoin *j, struct pline_ctx *c, const struct nline *l, enum lkind k,
 	       struct pjoin_line out[PJOIN_MAX_OUT]);
+/*
+ * A decode_stacktrace frame wrapped before its "(": the frame of a name
+ * alone (its line's text) and the next line "(file.c:12) module".  The
+ * whole frame into f (its text in joined, *used of it); false if s does
+ * not continue it.
+ */
+bool pjoin_frame_tail(const char *name, size_t nlen, const char *s, size_t n, struct sbuf *joined, struct frame *f,
+		      size_t *used);
 /* End of input: what is still held. */
 int pjoin_finish(struct pjoin *j, struct pjoin_line out[PJOIN_MAX_OUT]);
 /* True while a line is held back. */

@@ -214,6 +214,26 @@ static bool bug_feed(struct pjoin *j, const struct nline *l, enum lkind k, struc
 }
 
 /* ---------------------------------------------------------------------- */
+/* a frame wrapped before its "(" */
+
+bool pjoin_frame_tail(const char *name, size_t nlen, const char *s, size_t n, struct sbuf *joined, struct frame *f,
+		      size_t *used)
+{
+	if (!n || s[0] != '(')
+		return false;
+	sbuf_reset(joined);
+	sbuf_add(joined, name, nlen);
+	sbuf_addc(joined, ' ');
+	sbuf_add(joined, s, n);
+	if (!pframe_parse(joined->buf, joined->len, false, f, used))
+		return false;
+	if (f->file)
+		return true;
+	frame_release(f);
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
 
 int pjoin_feed(struct pjoin *j, struct pline_ctx *c, const struct nline *l, enum lkind k,
 	       struct pjoin_line out[PJOIN_MAX_OUT])

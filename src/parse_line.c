@@ -426,8 +426,28 @@ bool pline_syminfo(struct pline_ctx *c, const char *s, size_t n, char **func, ch
 /* ---------------------------------------------------------------------- */
 /* the BUG line */
 
+enum title_res { TITLE_OK, TITLE_BAD, TITLE_MERGED };
+
+/*
+ * What follows a title's function: a module tag is "[" and a name ("[mod",
+ * cut at a line's end, too).  Any other "[" is another console line's
+ * printk time merged into the BUG line ("tcp_[   12.345678] e1000e ...").
+ */
+static bool title_merged(const char *q, const char *e)
+{
+	while (q < e && (q = memchr(q, '[', (size_t)(e - q)))) {
+		const char *m = ++q;
+
+		while (q < e && (pframe_is_ident(*q) || *q == '-') && *q != '.')
+			q++;
+		if (q == m || (q < e && *q != ']' && *q != ' '))
+			return true;
+	}
+	return false;
+}
+
 /* The function name of one part of a BUG line ("A+0x1/0x2 [mod] file.c:3 [inline]"). */
-static bool title_func(const char *p, const char *e, const char **name, size_t *nlen, bool *inl)
+static enum title_res title_func(const char *p, const char *e, const char **name, size_t *nlen, bool *inl)
 {
 	const char *q;
 
@@ -435,18 +455,20 @@ static bool title_func(const char *p, const char *e, const char **name, size_t *
 	while (e > p && (e[-1] == ' '))
 		e--;
 	if (p >= e || !pframe_is_ident_start(*p))
-		return false;
+		return TITLE_BAD;
 	q = p;
 	while (q < e && pframe_is_ident(*q))
 		q++;
+	if ((q < e && *q == '[') || title_merged(q, e))
+		return TITLE_MERGED;
 	*name = p;
 	*nlen = (size_t)(q - p);
 	*inl = memmem(q, (size_t)(e - q), "[inline]", 8) != NULL;
 	/* what follows must look like an offset, module, location or annotation */
 	q = pframe_skip_sp(q, e);
 	if (q < e && *q != '+' && *q != '[' && *q != '(' && !memchr(q, ':', (size_t)(e - q)))
-		return false;
-	return true;
+		return TITLE_BAD;
+	return TITLE_OK;
 }
 
 static const struct bug_kind {
@@ -460,6 +482,7 @@ static const struct bug_kind {
 	{ "racing write in", "racing write", BUG_DATA_RACE },
 };
 #define NKINDS (sizeof(bug_kinds) / sizeof(bug_kinds[0]))
+#define KIND_MAX 48          /* the longest kind a newer kernel may print, as we take it */
 
 /* The kind at p: its entry, or NULL; *cut when p is a prefix of one (wrapped before "in"). */
 static const struct bug_kind *bug_kind(const char *p, const char *e, bool *cut)
@@ -476,13 +499,31 @@ static const struct bug_kind *bug_kind(const char *p, const char *e, bool *cut)
 	return NULL;
 }
 
+/*
+ * A kind this tool does not know ("weak-memory race in"): lowercase words
+ * up to " in".  Its end, or e when the line ends first (wrapped before
+ * "in"); NULL when p is no kind.
+ */
+static const char *unknown_kind(const char *p, const char *e)
+{
+	if (p >= e || *p < 'a' || *p > 'z')
+		return NULL;
+	for (const char *q = p; q < e && q - p <= KIND_MAX; q++) {
+		if (e - q >= 3 && !memcmp(q, " in", 3) && (q + 3 == e || q[3] == ' '))
+			return q;
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || (*q && strchr(" :()_,-", *q))))
+			return NULL;
+	}
+	return e - p <= KIND_MAX ? e : NULL;
+}
+
 /* "A / B", "A and B" or "A": the title after the kind. */
-static bool bug_title(const struct bug_kind *kind, const char *p, const char *e, char **title, int *nfuncs,
-		      bool *inline_only)
+static bool bug_title(const char *kind, size_t klen, const char *p, const char *e, struct pline_bug *b)
 {
 	const char *sep, *septxt = " / ", *n1 = NULL, *n2 = NULL;
 	size_t l1 = 0, l2 = 0, seplen = 0;
 	bool inl1 = false, inl2 = false;
+	enum title_res res;
 	struct sbuf sb = SBUF_INIT;
 
 	sep = memmem(p, (size_t)(e - p), " /", 2);
@@ -494,27 +535,33 @@ static bool bug_title(const struct bug_kind *kind, const char *p, const char *e,
 	} else {
 		sep = NULL;
 	}
-	if (!title_func(p, sep ? sep : e, &n1, &l1, &inl1))
-		return false;
-	if (sep) {
+	res = title_func(p, sep ? sep : e, &n1, &l1, &inl1);
+	if (res == TITLE_OK && sep) {
 		const char *q = pframe_skip_sp(sep + seplen, e);
 
-		*nfuncs = 2;
-		if (q < e && !title_func(q, e, &n2, &l2, &inl2))
-			return false;
+		b->nfuncs = 2;
+		if (q < e)
+			res = title_func(q, e, &n2, &l2, &inl2);
 	}
-	sbuf_addf(&sb, "KCSAN: %s in %.*s", kind->kind, (int)l1, n1);
+	if (res == TITLE_MERGED) {
+		/* never a title from a fragment: no title, and the report is cut */
+		b->merged = true;
+		b->nfuncs = REPORT_MAX_ACCESSES;
+		return true;
+	}
+	if (res == TITLE_BAD)
+		return false;
+	sbuf_addf(&sb, "KCSAN: %.*s in %.*s", (int)klen, kind, (int)l1, n1);
 	if (n2)
 		sbuf_addf(&sb, "%s%.*s", septxt, (int)l2, n2);
-	*title = sbuf_detach(&sb);
-	*inline_only = !sep && inl1;
+	b->title = sbuf_detach(&sb);
+	b->inline_only = !sep && inl1;
 	return true;
 }
 
-bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, int *nfuncs,
-		    bool *inline_only)
+bool pline_bug(const char *s, size_t len, struct pline_bug *b)
 {
-	const char *p = s, *e = s + len;
+	const char *p = s, *e = s + len, *kend;
 	const struct bug_kind *kind;
 	bool cut;
 
@@ -526,22 +573,41 @@ bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, 
 	if (p < e && *p != ' ')
 		return false;
 	p = pframe_skip_sp(p, e);
-	*title = NULL;
-	*nfuncs = 1;
-	*inline_only = false;
+	*b = (struct pline_bug){ .nfuncs = 1 };
 	kind = bug_kind(p, e, &cut);
-	if (!kind)
-		return false;
+	if (!kind) {
+		kend = unknown_kind(p, e);
+		if (!kend)
+			return false;
+		b->bt = BUG_UNKNOWN;
+		if (kend == e)
+			return true;    /* wrapped before "in" */
+		return (kend + 3 == e) || bug_title(p, (size_t)(kend - p), pframe_skip_sp(kend + 3, e), e, b);
+	}
 	if (cut) {
-		*bt = kind->bt;
+		b->bt = kind->bt;
 		return true;    /* cut by a mail client before "in": a prefix of a kind, no title yet */
 	}
 	p += strlen(kind->prefix);
 	if (p < e && *p != ' ')
 		return false;
-	*bt = kind->bt;
+	b->bt = kind->bt;
 	p = pframe_skip_sp(p, e);
 	if (p == e)
 		return true;    /* "... in" and the rest on the next line */
-	return bug_title(kind, p, e, title, nfuncs, inline_only);
+	return bug_title(kind->kind, strlen(kind->kind), p, e, b);
+}
+
+bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, int *nfuncs,
+		    bool *inline_only)
+{
+	struct pline_bug b;
+
+	if (!pline_bug(s, len, &b))
+		return false;
+	*title = b.title;
+	*bt = b.bt;
+	*nfuncs = b.nfuncs;
+	*inline_only = b.inline_only;
+	return true;
 }

@@ -155,7 +155,7 @@ const char *confidence_name(enum confidence c)
 
 const char *bug_type_name(enum bug_type b)
 {
-	return b == BUG_ASSERT ? "assert" : "data-race";
+	return b == BUG_ASSERT ? "assert" : b == BUG_UNKNOWN ? "unknown" : "data-race";
 }
 
 static void hash_hex(const void *p, size_t n, char out[33])

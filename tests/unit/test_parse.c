@@ -68,6 +68,28 @@ static void test_frames(void)
 	frame_case("usbcore: registered new interface driver cdc_ether", true, false, NULL, NULL, NULL, 0, false, -1, 0);
 	frame_case("foo (bar)", false, false, NULL, NULL, NULL, 0, false, -1, 0);
 	frame_case("func+0x1/", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	/* the line unknown: decode_stacktrace's "file:?", syzbot's "file:-1" */
+	frame_case("rcu_sched_clock_irq (kernel/rcu/tree.c:?)", false, true, "rcu_sched_clock_irq", NULL,
+		   "kernel/rcu/tree.c", 0, false, -1, 0);
+	frame_case("update_process_times (kernel/time/timer.c:? kernel/time/timer.c:2071)", false, true,
+		   "update_process_times", NULL, "kernel/time/timer.c", 2071, false, -1, 0);
+	frame_case("inode_get_ctime include/linux/fs.h:-1 [inline]", false, true, "inode_get_ctime", NULL,
+		   "include/linux/fs.h", 0, true, -1, 0);
+	frame_case("f (a.c:?x)", false, false, NULL, NULL, NULL, 0, false, -1, 0);
+	frame_case("f a.c:- [inline]", true, false, NULL, NULL, NULL, 0, false, -1, 0);
+	/* a comment after a frame is no part of it */
+	frame_case("set_reorder_access kernel/kcsan/core.c:416 [inline]    <-- inconsistent", false, true,
+		   "set_reorder_access", NULL, "kernel/kcsan/core.c", 416, true, -1, 0);
+	frame_case("access_thread (kernel/kcsan/kcsan_test.c:1194) kcsan_test   # here", false, true, "access_thread",
+		   "kcsan_test", "kernel/kcsan/kcsan_test.c", 1194, false, -1, 0);
+	frame_case("kthread (kernel/kthread.c:376)    <== caller", false, true, "kthread", NULL, "kernel/kthread.c",
+		   376, false, -1, 0);
+	frame_case("test_kernel_reorder_access+0x9a/0xd0 [kcsan_test]   // reads it twice", false, true,
+		   "test_kernel_reorder_access", "kcsan_test", NULL, 0, false, 0x9a, 0xd0);
+	frame_case("access_thread (kernel/kcsan/kcsan_test.c:1194) this one", false, false, NULL, NULL, NULL, 0, false,
+		   -1, 0);
+	frame_case("deferred_init_max21d   <-- a name alone is no frame with a comment", true, false, NULL, NULL, NULL,
+		   0, false, -1, 0);
 	/* a module tag cut by a wrapped line is still a module */
 	frame_case("ext4_read_inode_bitmap+0x2f1/0xa30 [ext4", false, true, "ext4_read_inode_bitmap", "ext4",
 		   NULL, 0, false, 0x2f1, 0xa30);
@@ -113,7 +135,19 @@ static void test_bug_lines(void)
 	/* cut by a mail client: a BUG line without a title yet */
 	bug_case("BUG: KCSAN: data-race in", true, NULL, BUG_DATA_RACE, 1, false);
 	bug_case("BUG: KCSAN: data-", true, NULL, BUG_DATA_RACE, 1, false);
+	/* a kind this tool does not know: kept, titled as printed */
+	bug_case("BUG: KCSAN: weak-memory race in __wake_up_common+0x6b/0x180 / do_idle+0x10a/0x200", true,
+		 "KCSAN: weak-memory race in __wake_up_common / do_idle", BUG_UNKNOWN, 2, false);
+	bug_case("BUG: KCSAN: weak-memory race in", true, NULL, BUG_UNKNOWN, 1, false);
+	bug_case("BUG: KCSAN: weak-memory race", true, NULL, BUG_UNKNOWN, 1, false);
+	/* another console line merged in: no title from the fragment */
+	bug_case("BUG: KCSAN: data-race in tcp_[   12.345678] e1000e 0000:00:19.0 eth0: NIC Link is Up / bar", true,
+		 NULL, BUG_DATA_RACE, 2, false);
+	bug_case("BUG: KCSAN: data-race in tcp_recvmsg [12345.678901] foo / bar", true, NULL, BUG_DATA_RACE, 2, false);
+	bug_case("BUG: KCSAN: data-race in tcp_[", true, NULL, BUG_DATA_RACE, 2, false);
+	bug_case("BUG: KCSAN: data-race in a / tcp_sendmsg [", true, NULL, BUG_DATA_RACE, 2, false);
 	/* not BUG lines */
+	bug_case("BUG: KCSAN: Unknown thing in foo", false, NULL, BUG_DATA_RACE, 0, false);
 	bug_case("BUG: KASAN: use-after-free in foo+0x1/0x2", false, NULL, BUG_DATA_RACE, 0, false);
 	bug_case("80  BUG: KCSAN: data-race in x+0x1/0x2", false, NULL, BUG_DATA_RACE, 0, false);
 	bug_case("BUG: KCSAN: %s in %pS\\n\", get_bug_type(type),", false, NULL, BUG_DATA_RACE, 0, false);
@@ -309,6 +343,33 @@ static void test_state_machine(void)
 	CHECK_INT(c.n, 1);
 	if (c.n == 1)
 		CHECK_INT(c.r[0]->truncated, 1);
+	free_collected(&c);
+
+	/* a decode_stacktrace frame wrapped before its "(" is one frame */
+	parse_text("BUG: KCSAN: data-race in f (a/f.c:1)\n\n"
+		   "race at unknown origin, with read to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		   " f (a/f.c:1)\n __sysvec_apic_timer_interrupt\n (arch/x86/kernel/apic/apic.c:1097)\n"
+		   " sysvec_apic_timer_interrupt\n (arch/x86/kernel/apic/apic.c:1090 (discriminator 14))\n"
+		   " asm_sysvec_apic_timer_interrupt (arch/x86/include/asm/idtentry.h:645)\n\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1 && c.r[0]->nacc == 1) {
+		CHECK_INT(c.r[0]->acc[0].nframes, 4);
+		CHECK_STR(c.r[0]->acc[0].frames[2].file, "arch/x86/kernel/apic/apic.c");
+		CHECK_INT(c.r[0]->acc[0].frames[2].line, 1090);
+	}
+	free_collected(&c);
+
+	/* another console line merged into the BUG line: cut, and no title from the fragment */
+	parse_text("BUG: KCSAN: data-race in tcp_[   12.345678] e1000e: eth0 NIC Link is Up / bar\n\n"
+		   "read to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n\n"
+		   "write to 0x10 of 8 bytes by task 2 on cpu 1:\n b+0x1/0x2\n\n"
+		   "Reported by Kernel Concurrency Sanitizer on:\nCPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.r[0]->title, NULL);
+		CHECK_INT(c.r[0]->truncated, 1);
+		CHECK_INT(c.r[0]->nacc, 2);
+	}
 	free_collected(&c);
 
 	/* interleaved console lines do not break a stack */
