@@ -8,6 +8,11 @@
 /* Called with every complete report; the callee owns it. */
 typedef void (*parse_emit_fn)(struct report *r, void *data);
 
+/*
+ * Each parser keeps its own state (match data included); parsers may run at
+ * once, in one thread or several.  They share only the compiled grammar,
+ * which the first parser_new() builds and nothing changes afterwards.
+ */
 struct parser;
 
 struct parser *parser_new(const char *source, parse_emit_fn emit, void *data);
@@ -23,7 +28,7 @@ bool parse_frame_text(const char *s, size_t len, bool allow_bare, struct frame *
 /* Parse "BUG: KCSAN: ..." into title/bug type; false if it is no BUG line. */
 bool parse_bug_line(const char *s, size_t len, char **title, enum bug_type *bt, int *nfuncs,
 		    bool *inline_only);
-/* Release the compiled grammars (for leak checkers). */
+/* Release the shared compiled grammar (for leak checkers); no parser may be alive. */
 void parse_cleanup(void);
 
 #endif

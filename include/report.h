@@ -18,7 +18,7 @@ enum access_type {
 
 enum access_ctx { CTX_TASK, CTX_INTERRUPT };
 
-enum bug_type { BUG_DATA_RACE, BUG_ASSERT };
+enum bug_type { BUG_DATA_RACE, BUG_ASSERT, BUG_UNKNOWN /* a kind this tool does not know */ };
 
 enum verdict { V_NONE, V_DEVICE_ORIGIN, V_REAL_RACE, V_UNKNOWN_ORIGIN };
 

@@ -218,7 +218,8 @@ static const char *const writer_names[] = {
 static const char *const confidence_names[] = {
 	[CONF_NONE] = NULL, [CONF_LIKELY] = "likely", [CONF_CERTAIN] = "certain",
 };
-static const char *const bug_type_names[] = { [BUG_DATA_RACE] = "data-race", [BUG_ASSERT] = "assert" };
+static const char *const bug_type_names[] = { [BUG_DATA_RACE] = "data-race", [BUG_ASSERT] = "assert",
+						    [BUG_UNKNOWN] = "unknown" };
 static const char *const layout_source_names[] = {
 	[LAYOUT_NONE] = NULL, [LAYOUT_RULE] = "rule", [LAYOUT_DWARF] = "dwarf",
 };
