@@ -331,6 +331,26 @@ run asuser "$BIN" --db "$DB" list
 expect_rc 0 "a read-only database can still be listed"
 chmod 755 "$TMP/ro"
 
+# ---------------------------------------------------------------------------
+echo "== hostile input: names and text that reach stderr"
+evil=$'a\e]2;PWNED\a\e[2Jb.log'
+mkdir -p "$TMP/hostile"
+ln -s "$TMP/nowhere" "$TMP/hostile/$evil"
+run "$BIN" scan --no-db "$TMP/hostile"
+expect_rc 3 "a dangling link with escapes in its name"
+if grep -q $'[\e\a]' "$TMP/err"; then bad "a file name's escapes reach stderr raw"; else ok; fi
+expect_err 'a\\x1b\]2;PWNED\\x07\\x1b\[2Jb\.log: cannot open' "the name is shown with visible escapes"
+run "$BIN" scan --no-db "$TMP/x"$'\n'"kcsan-triage: error: FAKE.txt:2"
+expect_rc 3 "a missing file with a newline in its name"
+expect_eq "$(wc -l <"$TMP/err")" 1 "a newline in a name forges no line"
+expect_err 'x\\nkcsan-triage: error: FAKE\.txt:2: cannot open' "the newline is shown as \\n"
+printf 'struct \e[31mred\xe2\x80\xae\n\twriter nobody\n' >"$TMP/evil.rules"
+run "$BIN" scan --no-db --rules "$TMP/evil.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a bad rules file"
+if grep -q $'\e' "$TMP/err" || grep -q $'\xe2\x80\xae' "$TMP/err"; then bad "rules text reaches stderr raw"; else ok; fi
+expect_err "writer must be device, hypervisor or user, not 'nobody'" "the rules error keeps its reason"
+expect_err 'struct \\x1b\[31mred\\u202e: no' "the struct name is shown with visible escapes"
+
 echo
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

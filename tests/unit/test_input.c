@@ -332,11 +332,104 @@ static void test_rules(void)
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* untrusted text on a terminal */
+
+static char *term(const char *s, size_t n, unsigned flags)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_add_term(&sb, s, n, flags);
+	return sbuf_detach(&sb);
+}
+
+#define CHECK_TERM(in, want) do { \
+	char *_t = term(in, sizeof(in) - 1, 0); \
+	CHECK_STR(_t, want); \
+	free(_t); \
+} while (0)
+
+static void test_term_safe(void)
+{
+	char *t;
+
+	CHECK_TERM("plain text, tab\tkept", "plain text, tab\tkept");
+	CHECK_TERM("a\x1b]2;PWNED\x07\x1b[2Jb.log", "a\\x1b]2;PWNED\\x07\\x1b[2Jb.log");
+	CHECK_TERM("two\nlines\r", "two\\nlines\\r");
+	CHECK_TERM("nul\0byte", "nul\\x00byte");
+	CHECK_TERM("del\x7f", "del\\x7f");
+	CHECK_TERM("c1 raw \x9b" "31m", "c1 raw \\x9b" "31m");                  /* 8-bit CSI */
+	CHECK_TERM("c1 utf8 \xc2\x9b\xc2\x9d", "c1 utf8 \\u009b\\u009d");
+	CHECK_TERM("bidi \xe2\x80\xae evil \xe2\x81\xa6 \xe2\x81\xa9", "bidi \\u202e evil \\u2066 \\u2069");
+	CHECK_TERM("marks \xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "marks \\u200e\\u200f\\u061c");
+	CHECK_TERM("invalid \xff\xfe \xc3( \xe2\x82", "invalid \\xff\\xfe \\xc3( \\xe2\\x82");
+	CHECK_TERM("overlong \xc0\xaf surrogate \xed\xa0\x80", "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80");
+	CHECK_TERM("utf-8 ok: \xc3\xa9t\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x90\xa7 \xc2\xa0",
+		   "utf-8 ok: \xc3\xa9t\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x90\xa7 \xc2\xa0");
+	CHECK_TERM("back\\slash", "back\\slash");
+	t = term("keep\nnewline\x1b", 13, KT_TERM_KEEP_NL);
+	CHECK_STR(t, "keep\nnewline\\x1b");
+	free(t);
+	t = kt_quote_term("x\x1by");
+	CHECK_STR(t, "x\\x1by");
+	free(t);
+}
+
+/* What kt_error() and kt_warn() write to stderr. */
+static char *diag(const char *pos, const char *arg, bool warn)
+{
+	char *path = xasprintf("%s/stderr", tmpdir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved;
+	struct ctx ctx = { 0 };
+	struct sbuf sb = SBUF_INIT;
+	FILE *f;
+
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	if (warn)
+		kt_warn(&ctx, pos, "bad name '%s' here", arg);
+	else
+		kt_error(&ctx, KT_EXIT_INPUT, pos, "cannot open: %s", arg);
+	restore_stderr(saved);
+	f = fopen(path, "rb");
+	sbuf_read_file(&sb, f);
+	fclose(f);
+	free(path);
+	return sbuf_detach(&sb);
+}
+
+static void test_diag_safe(void)
+{
+	char *t, *big;
+
+	t = diag("d//a\x1b]2;PWNED\x07\x1b[2Jb.log", "No such file", false);
+	CHECK_STR(t, "kcsan-triage: error: d//a\\x1b]2;PWNED\\x07\\x1b[2Jb.log: cannot open: No such file\n");
+	free(t);
+	t = diag("x\nkcsan-triage: error: FAKE.txt:2", "y", false);
+	CHECK_STR(t, "kcsan-triage: error: x\\nkcsan-triage: error: FAKE.txt:2: cannot open: y\n");
+	free(t);
+	t = diag(NULL, "\xe2\x80\xae\xc2\x9b", true);
+	CHECK_STR(t, "kcsan-triage: warning: bad name '\\u202e\\u009b' here\n");
+	free(t);
+	/* a long argument does not cut the end of the message */
+	big = xmalloc(3001);
+	memset(big, 'a', 3000);
+	big[3000] = 0;
+	t = diag(NULL, big, true);
+	CHECK_INT(strlen(t), strlen("kcsan-triage: warning: bad name '' here\n") + 3000);
+	CHECK(strstr(t, "' here\n") != NULL);
+	free(t);
+	free(big);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
-		TEST(test_json), TEST(test_identity), TEST(test_rules), { NULL, NULL },
+		TEST(test_json), TEST(test_identity), TEST(test_rules),
+		TEST(test_term_safe), TEST(test_diag_safe), { NULL, NULL },
 	};
 	int rc;
 
