@@ -401,6 +401,9 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 	}
 
 	input_walk(ctx, argv, argc, scan_file, &s);
+	for (struct rules_limit_hit h; rules_drain_limit_hit(ctx->rules, &h);)
+		kt_warn(ctx, h.origin, "struct %s: pattern '%s' stopped at the match limits %lu time%s (no match)%s",
+			h.rule, h.pattern, h.hits, h.hits == 1 ? "" : "s", h.off ? "; turned off for this run" : "");
 
 	if (s.fmt == KT_FMT_JSON) {
 		out_end_arr(s.out);

@@ -351,6 +351,43 @@ if grep -q $'\e' "$TMP/err" || grep -q $'\xe2\x80\xae' "$TMP/err"; then bad "rul
 expect_err "writer must be device, hypervisor or user, not 'nobody'" "the rules error keeps its reason"
 expect_err 'struct \\x1b\[31mred\\u202e: no' "the struct name is shown with visible escapes"
 
+echo "== hostile input: rules files"
+mkfifo "$TMP/rules.fifo"
+run timeout 10 "$BIN" scan --no-db --rules "$TMP/rules.fifo" fixtures/virtio-rng-console.log
+expect_rc 5 "--rules FIFO: refused at once, no hang"
+expect_err "rules.fifo: not a regular file" "--rules FIFO: says why"
+run sh -c "ulimit -v 2000000; timeout 10 '$BIN' scan --no-db --rules /dev/zero fixtures/virtio-rng-console.log"
+expect_rc 5 "--rules /dev/zero: refused at once"
+expect_err "/dev/zero: not a regular file" "--rules /dev/zero: says why"
+head -c 5000000 /dev/zero | tr '\0' '#' >"$TMP/big.rules"
+run sh -c "ulimit -v 2000000; timeout 10 '$BIN' scan --no-db --rules '$TMP/big.rules' fixtures/virtio-rng-console.log"
+expect_rc 5 "a rules file over the size cap"
+expect_err "big.rules: larger than 4 MiB" "the size cap is named"
+python3 - "$TMP/long.rules" <<'PY'
+import sys
+open(sys.argv[1], "w").write("struct long_reason\n\tfunction (" + "a" * 3000 + "\n")
+PY
+run "$BIN" scan --no-db --rules "$TMP/long.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a bad pattern of 3000 bytes"
+expect_err "long.rules:2: bad pattern '\(a{119}\.\.\.': missing closing parenthesis at offset 3001" "the error keeps its reason, the quoted text is cut"
+printf 'struct nul_line\n\twriter device\n\talign 4\n\treference x\n\tfunction ^virtqueue\0junk\n\tmember m\n\t\tsize 4\n' >"$TMP/nul.rules"
+run "$BIN" scan --no-db --rules "$TMP/nul.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a NUL byte in a rules line"
+expect_err "nul.rules:5: NUL byte at column 21" "the NUL byte is an error with its position"
+
+echo "== hostile input: catastrophic patterns stop at the match limits"
+printf 'struct evil_thing\n\twriter device\n\talign 4\n\treference none\n\tfunction ^(a+)+$\n\tmember x\n\t\toffset 0\n\t\tsize 4\n' >"$TMP/cat.rules"
+w=$(printf "a%.0s" $(seq 30))b
+for i in $(seq 100); do sed "s/virtqueue_get_buf_ctx_split/$w/g" fixtures/virtio-rng-console.log; done >"$TMP/cat.log"
+start=$(date +%s%N)
+run timeout 60 "$BIN" scan --no-db --format json --rules "$TMP/cat.rules" "$TMP/cat.log"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 1 "a catastrophic pattern: the scan completes"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 300 "a catastrophic pattern: every report is read"
+expect_eq "$(grep -c 'match limits' "$TMP/err")" 1 "one warning for the pattern"
+expect_err "cat.rules:5: struct evil_thing: pattern '\^\(a\+\)\+\\$' stopped at the match limits 8 times \(no match\); turned off" "the warning names the pattern's file:line"
+[ "$ms" -lt 3000 ] && ok || bad "300 reports with a catastrophic pattern took $ms ms (budget 3000)"
+
 echo
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

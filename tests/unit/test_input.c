@@ -2,6 +2,7 @@
  * JSON writer, report identity, the rules parser and member fitting. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -332,6 +333,71 @@ static void test_rules(void)
 	}
 }
 
+static void free_rules(struct rules *rs)
+{
+	struct rules *heap = xcalloc(1, sizeof(*heap));
+
+	*heap = *rs;
+	rules_free(heap);
+}
+
+/* A catastrophic pattern stops at the match limits, is turned off, and is drained once. */
+static void test_rules_limits(void)
+{
+	const char *text =
+		"struct evil_thing\n"
+		"\twriter device\n"
+		"\talign 4\n"
+		"\treference none\n"
+		"\tfunction ^(a+)+$\n"
+		"\tmember x\n"
+		"\t\toffset 0\n"
+		"\t\tsize 4\n";
+	struct ctx ctx = { 0 };
+	struct rules rs = { 0 };
+	struct rules_limit_hit h;
+	struct timespec t0, t1;
+	bool any = false;
+	double ms;
+
+	ctx.quiet = 1;
+	CHECK_INT(rules_parse(&ctx, &rs, "cat.rules", text, strlen(text)), 0);
+	CHECK(!rules_drain_limit_hit(&rs, &h));
+	CHECK(rule_function_matches(&rs.v[0], NULL, "aaaa"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 1000; i++)
+		any |= rule_function_matches(&rs.v[0], NULL, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK(!any);
+	CHECK(ms < 2000);
+	CHECK(rules_drain_limit_hit(&rs, &h));
+	CHECK_STR(h.origin, "cat.rules:5");
+	CHECK_STR(h.rule, "evil_thing");
+	CHECK_STR(h.pattern, "^(a+)+$");
+	CHECK_INT(h.hits, RULES_LIMIT_HITS_OFF);
+	CHECK(h.off);
+	CHECK(!rules_drain_limit_hit(&rs, &h));
+	CHECK(!rule_function_matches(&rs.v[0], NULL, "aaaa"));   /* turned off */
+	free_rules(&rs);
+}
+
+/* Errors keep their reason; NUL bytes are errors. */
+static void test_rules_errors(void)
+{
+	struct ctx ctx = { 0 };
+	struct rules rs = { 0 };
+	static const char nul[] = "struct s\n\tfunction ^virtqueue\0junk\n";
+	int saved;
+
+	saved = quiet_stderr();
+	CHECK_INT(rules_parse(&ctx, &rs, "nul.rules", nul, sizeof(nul) - 1), -1);
+	restore_stderr(saved);
+	CHECK_INT(ctx.errors, 6);   /* the NUL, and five for the block without its attributes */
+	CHECK(!rs.n || !rs.v[0].functions.n);
+	free_rules(&rs);
+}
+
 /* ---------------------------------------------------------------------- */
 /* untrusted text on a terminal */
 
@@ -429,7 +495,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
-		TEST(test_term_safe), TEST(test_diag_safe), { NULL, NULL },
+		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors), { NULL, NULL },
 	};
 	int rc;
 
