@@ -205,8 +205,8 @@ fi
 echo "== bad input"
 head -c 200000 /dev/urandom >"$TMP/junk.bin"
 run "$BIN" scan --no-db "$TMP/junk.bin"
-expect_rc 0 "binary junk is no error"
-expect_err "junk.bin:1: binary data" "binary junk: a warning with the position"
+expect_rc 3 "binary junk: some input unreadable"
+expect_err "junk.bin:1: binary data, no log" "binary junk: a warning with the position"
 
 : >"$TMP/empty.log"
 run "$BIN" scan --no-db --format json "$TMP/empty.log"
@@ -332,6 +332,90 @@ expect_rc 0 "a read-only database can still be listed"
 chmod 755 "$TMP/ro"
 
 # ---------------------------------------------------------------------------
+echo "== hostile input: a directory walk reads regular files only"
+mkdir -p "$TMP/walk"
+cp fixtures/virtio-rng-console.log "$TMP/walk/a.log"
+mkfifo "$TMP/walk/fifo.log"
+ln -s fifo.log "$TMP/walk/link-fifo.log"
+ln -s /dev/zero "$TMP/walk/zero.log"
+ln -s /dev/urandom "$TMP/walk/urandom.log"
+[ -r /proc/self/pagemap ] && ln -s /proc/self/pagemap "$TMP/walk/pagemap.log"
+run timeout 20 "$BIN" scan --no-db --format json "$TMP/walk"
+expect_rc 1 "a walk over FIFOs and devices ends (their skipping leaves the exit status alone)"
+expect_eq "$(jq_py 'd["summary"]["files"]')" 1 "only the regular file is read"
+expect_err "walk/fifo.log: a FIFO, skipped" "the FIFO is named"
+expect_err "walk/link-fifo.log: links to a FIFO, skipped" "the link to a FIFO is named"
+expect_err "walk/zero.log: links to a character device, skipped" "the link to /dev/zero is named"
+expect_err "walk/urandom.log: links to a character device, skipped" "the link to /dev/urandom is named"
+[ -r /proc/self/pagemap ] && expect_err "walk/pagemap.log: links to a file of /proc or /sys, skipped" "the link to /proc/self/pagemap is named"
+expect_eq "$(grep -c skipped "$TMP/err")" "$(ls "$TMP/walk" | grep -vc '^a.log$')" "one warning each"
+( sleep 0.5; cat fixtures/virtio-rng-console.log >"$TMP/walk/fifo.log" ) &
+run timeout 20 "$BIN" scan --no-db --format json "$TMP/walk/fifo.log"
+wait
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "a FIFO named on the command line is read"
+run timeout 20 "$BIN" scan --no-db --format json <(cat fixtures/virtio-rng-console.log)
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "process substitution is read"
+
+echo "== logs as people have them: compressed input"
+mkdir -p "$TMP/z"
+zn=0
+for f in fixtures/*.log fixtures/formats/*; do
+	b=$(basename "$f")
+	"$BIN" scan --no-db --format json "$f" 2>"$TMP/z/plain.err" | sed "s|$f|SRC|g" >"$TMP/z/plain.json"
+	for z in "gzip -c:gz" "xz -c:xz" "zstd -q -c:zst" "bzip2 -c:bz2"; do
+		c=$TMP/z/$b.${z##*:}
+		${z%:*} "$f" >"$c"
+		"$BIN" scan --no-db --format json "$c" 2>"$TMP/z/z.err" | sed "s|$c|SRC|g" >"$TMP/z/z.json"
+		if cmp -s "$TMP/z/plain.json" "$TMP/z/z.json" && cmp -s "$TMP/z/plain.err" "$TMP/z/z.err"; then ok; else bad "$b.${z##*:}: reports differ from the plain log's"; diff "$TMP/z/plain.json" "$TMP/z/z.json" | head -5; fi
+		zn=$((zn + 1))
+	done
+done
+echo "   $zn compressed copies"
+cat fixtures/virtio-rng-console.log | gzip -c >"$TMP/z/two.gz"
+cat fixtures/virtio-blk-console.log | gzip -c >>"$TMP/z/two.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/two.gz"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 7 "a gzip file of two members: both read"
+cp fixtures/virtio-rng-console.log "$TMP/z/text.log.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/text.log.gz"
+expect_rc 1 "a .gz that is not gzip"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "a .gz that is not gzip is read as text"
+run sh -c "xz -c fixtures/virtio-rng-console.log | '$BIN' scan --no-db --format json"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "compressed standard input"
+gzip -c fixtures/kunit-kcsan-test.log >"$TMP/z/k.gz"
+head -c $(( $(stat -c %s "$TMP/z/k.gz") / 2 )) "$TMP/z/k.gz" >"$TMP/z/cut.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/cut.gz"
+expect_rc 3 "a truncated gzip file: exit 3"
+expect_err "cut.gz: gzip data truncated at byte [0-9]+ of the file, after [0-9]+ decompressed bytes" "a truncated gzip file: the file and the position"
+[ "$(jq_py 'd["summary"]["reports"]')" -gt 5 ] && ok || bad "a truncated gzip file: what was decoded is kept"
+python3 - "$TMP/z/k.gz" "$TMP/z/bad.gz" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(d) // 2, len(d) // 2 + 8):
+    d[i] ^= 0x55
+open(sys.argv[2], "wb").write(d)
+PY
+run "$BIN" scan --no-db --format json "$TMP/z/bad.gz"
+expect_rc 3 "a corrupt gzip file: exit 3"
+expect_err "bad.gz: gzip data corrupt \(zlib: [^)]*\) at byte [0-9]+ of the file" "a corrupt gzip file: the file, the reason and the position"
+KCSAN_TRIAGE_MAX_DECOMPRESSED=30k run "$BIN" scan --no-db --format json "$TMP/z/k.gz"
+expect_rc 3 "the decompressed-size cap: exit 3"
+expect_err "k.gz: gzip data decompresses to more than 30720 bytes \(the cap" "the cap names the file"
+expect_eq "$(grep -c 'the cap' "$TMP/err")" 1 "one warning at the cap"
+[ "$(jq_py 'd["summary"]["reports"]')" -gt 3 ] && ok || bad "the cap: what was read is kept"
+head -c 300000 /dev/urandom | zstd -q -c >"$TMP/z/junk.zst"
+run "$BIN" scan --no-db "$TMP/z/junk.zst"
+expect_rc 3 "compressed binary junk: some input unreadable"
+expect_err "junk.zst:1: binary data \(after zstd\), no log" "compressed binary junk: a warning"
+echo "   memory stays flat"
+{ cat fixtures/virtio-rng-console.log; yes '[   12.345678] virtio_net virtio0 eth0: a line of noise that repeats' | head -c 400000000; cat fixtures/virtio-blk-console.log; } | gzip -1 -c >"$TMP/z/big.gz"
+if command -v /usr/bin/time >/dev/null; then
+	/usr/bin/time -f %M -o "$TMP/z/rss" "$BIN" scan --no-db --format json "$TMP/z/big.gz" >"$TMP/out" 2>"$TMP/err"
+	expect_eq "$(jq_py 'd["summary"]["reports"]')" 7 "400 MB of gzip-compressed log: every report"
+	rss=$(tail -n 1 "$TMP/z/rss")
+	[ "$rss" -lt 32768 ] && ok || bad "400 MB of compressed log took $rss KiB of memory (budget 32 MiB)"
+fi
+rm -f "$TMP/z/big.gz"
+
 echo "== hostile input: names and text that reach stderr"
 evil=$'a\e]2;PWNED\a\e[2Jb.log'
 mkdir -p "$TMP/hostile"
