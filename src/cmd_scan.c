@@ -331,6 +331,16 @@ static void agg_free(struct scan *s)
 	free(s->agg);
 }
 
+/* Rule patterns whose matches stopped at the PCRE2 limits: one warning each. */
+static void warn_limit_hits(struct ctx *ctx)
+{
+	struct rules_limit_hit h;
+
+	while (rules_drain_limit_hit(ctx->rules, &h))
+		kt_warn(ctx, h.origin, "struct %s: pattern '%s' stopped at the match limits %lu time%s (no match)%s",
+			h.rule, h.pattern, h.hits, h.hits == 1 ? "" : "s", h.off ? "; turned off for this run" : "");
+}
+
 int cmd_scan(int argc, char **argv, struct ctx *ctx)
 {
 	enum {
@@ -401,9 +411,7 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx)
 	}
 
 	input_walk(ctx, argv, argc, scan_file, &s);
-	for (struct rules_limit_hit h; rules_drain_limit_hit(ctx->rules, &h);)
-		kt_warn(ctx, h.origin, "struct %s: pattern '%s' stopped at the match limits %lu time%s (no match)%s",
-			h.rule, h.pattern, h.hits, h.hits == 1 ? "" : "s", h.off ? "; turned off for this run" : "");
+	warn_limit_hits(ctx);
 
 	if (s.fmt == KT_FMT_JSON) {
 		out_end_arr(s.out);

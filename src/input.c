@@ -686,12 +686,142 @@ static void skip_idle(struct input *in)
 	}
 }
 
+/* Inside a base64 body: decode its line, or end the body and read the line again. */
+static void b64_in_body(struct input *in, const char *p, size_t n, uint64_t lineno, uint64_t offset)
+{
+	bool ok = n && b64_shape(p, n);
+
+	if (!ok && n && n % 4 == 0 && n < 16) {
+		/* short last line of a block */
+		ok = true;
+		for (size_t i = 0; i < n; i++)
+			ok &= is_b64_char((unsigned char)p[i]) || p[i] == '=';
+	}
+	if (ok) {
+		if (in->b64_state == 1) {
+			b64_decode_append(&in->b64text, p, n);
+			b64_emit(in, false, in->lineno, in->offset);
+		}
+		return;
+	}
+	if (in->b64_state == 1)
+		b64_emit(in, true, lineno, offset);
+	in->b64_state = 0;
+	in->b64_expected = false;
+	/* the decoded lines go first; this line is read again after them */
+	unread_phys(in, p, n, lineno, offset);
+}
+
+/*
+ * A line shaped like base64: look at the lines that follow.  1 when a body
+ * starts (its lines are queued); 0 when it is no body (the look-ahead is
+ * pushed back and the line is read again into *p...); -1 at the end.
+ */
+static int b64_try_body(struct input *in, const char **p, size_t *n, uint64_t *lineno, uint64_t *offset,
+			bool *cut)
+{
+	struct qline ahead[2];
+	size_t run = 1, nahead = 0, n2;
+	char *first = xstrndup(*p, *n);
+	struct sbuf dec = SBUF_INIT;
+	const char *p2;
+	uint64_t l2, o2;
+	bool cut2, body;
+
+	b64_decode_append(&dec, first, *n);
+	while (run < 3 && phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+		ahead[nahead].text = xstrndup(p2, n2);
+		ahead[nahead].len = n2;
+		ahead[nahead].lineno = l2;
+		ahead[nahead].offset = o2;
+		nahead++;
+		if (!b64_shape(p2, n2))
+			break;
+		b64_decode_append(&dec, p2, n2);
+		run++;
+	}
+	body = run >= 3 || (in->b64_expected && run == nahead + 1);
+	if (body) {
+		bool binary = looks_binary(dec.buf, dec.len);
+
+		if (binary && !in->warned_binary) {
+			in->warned_binary = true;
+			warn_pos(in, *lineno, "%s", "base64 body with binary content skipped");
+		}
+		in->b64_state = binary ? 2 : 1;
+		in->b64_lineno = *lineno;
+		in->b64_offset = *offset;
+		sbuf_reset(&in->b64text);
+		if (!binary) {
+			sbuf_add(&in->b64text, dec.buf, dec.len);
+			b64_emit(in, false, in->lineno, in->offset);
+		}
+	}
+	/* no body: undo the look-ahead */
+	while (nahead) {
+		nahead--;
+		if (!body)
+			unread_phys(in, ahead[nahead].text, ahead[nahead].len, ahead[nahead].lineno,
+				    ahead[nahead].offset);
+		free(ahead[nahead].text);
+	}
+	sbuf_release(&dec);
+	if (!body)
+		unread_phys(in, first, *n, *lineno, *offset);
+	free(first);
+	if (body)
+		return 1;
+	return phys_line(in, p, n, lineno, offset, cut) ? 0 : -1;
+}
+
+/* A line of text mode: mail headers, quoted-printable soft breaks and encodings. */
+static void text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
+		      uint64_t offset, bool cut)
+{
+	const char *p2;
+	size_t n2;
+	uint64_t l2, o2;
+	bool cut2;
+
+	header_state(in, p, n);
+	if (!in->qp && qp_evidence(p, n))
+		in->qp = true;
+	sbuf_reset(&in->line);
+	if (in->qp && qp_soft_break(p, n)) {
+		struct sbuf raw = SBUF_INIT;
+
+		sbuf_add(&raw, p, n - 1);
+		while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+			if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
+				sbuf_add(&raw, p2, n2 - 1);
+				continue;
+			}
+			sbuf_add(&raw, p2, n2);
+			break;
+		}
+		qp_decode_into(&in->line, raw.buf, raw.len);
+		sbuf_release(&raw);
+	} else if (in->qp) {
+		qp_decode_into(&in->line, p, n);
+	} else {
+		sbuf_add(&in->line, p, n);
+	}
+	/* decoding may have produced CRs */
+	while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
+		in->line.buf[--in->line.len] = 0;
+	out->text = in->line.buf ? in->line.buf : "";
+	out->len = in->line.len;
+	out->lineno = lineno;
+	out->offset = offset;
+	out->cut = cut;
+}
+
 static int next_line(struct input *in, struct input_line *out, bool idle)
 {
-	const char *p, *p2;
-	size_t n, n2;
-	uint64_t lineno, offset, l2, o2;
-	bool cut, cut2;
+	const char *p;
+	size_t n;
+	uint64_t lineno, offset;
+	bool cut;
 
 	for (;;) {
 		if (q_pop(in, out))
@@ -708,134 +838,30 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			return in->err ? -1 : 0;
 		}
 		if (in->mode == INPUT_LOG) {
-			out->text = p;
-			out->len = n;
-			out->lineno = lineno;
-			out->offset = offset;
-			out->cut = cut;
 			/* the buffer may not be NUL-terminated here: copy */
 			sbuf_reset(&in->line);
 			sbuf_add(&in->line, p, n);
 			out->text = in->line.buf;
+			out->len = n;
+			out->lineno = lineno;
+			out->offset = offset;
+			out->cut = cut;
 			return 1;
 		}
-
 		/* text mode: mail encodings */
 		if (in->b64_state) {
-			if (n && b64_shape(p, n)) {
-				if (in->b64_state == 1) {
-					b64_decode_append(&in->b64text, p, n);
-					b64_emit(in, false, in->lineno, in->offset);
-				}
-				continue;
-			}
-			/* short last line of a block */
-			if (n && n % 4 == 0 && n < 16) {
-				bool ok = true;
-
-				for (size_t i = 0; i < n; i++)
-					ok &= is_b64_char((unsigned char)p[i]) || p[i] == '=';
-				if (ok) {
-					if (in->b64_state == 1) {
-						b64_decode_append(&in->b64text, p, n);
-						b64_emit(in, false, in->lineno, in->offset);
-					}
-					continue;
-				}
-			}
-			if (in->b64_state == 1)
-				b64_emit(in, true, lineno, offset);
-			in->b64_state = 0;
-			in->b64_expected = false;
-			/* the decoded lines go first; this line is read again after them */
-			unread_phys(in, p, n, lineno, offset);
+			b64_in_body(in, p, n, lineno, offset);
 			continue;
 		}
 		if (!in->qp && n >= 16 && b64_shape(p, n)) {
-			/* look at the lines that follow; push them back if it is no body */
-			struct qline ahead[2];
-			size_t run = 1, nahead = 0;
-			char *first = xstrndup(p, n);
-			struct sbuf dec = SBUF_INIT;
+			int r = b64_try_body(in, &p, &n, &lineno, &offset, &cut);
 
-			b64_decode_append(&dec, first, n);
-			while (run < 3 && phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-				ahead[nahead].text = xstrndup(p2, n2);
-				ahead[nahead].len = n2;
-				ahead[nahead].lineno = l2;
-				ahead[nahead].offset = o2;
-				nahead++;
-				if (!b64_shape(p2, n2))
-					break;
-				b64_decode_append(&dec, p2, n2);
-				run++;
-			}
-			if (run >= 3 || (in->b64_expected && run == nahead + 1)) {
-				bool binary = looks_binary(dec.buf, dec.len);
-
-				if (binary && !in->warned_binary) {
-					in->warned_binary = true;
-					warn_pos(in, lineno, "%s", "base64 body with binary content skipped");
-				}
-				in->b64_state = binary ? 2 : 1;
-				in->b64_lineno = lineno;
-				in->b64_offset = offset;
-				sbuf_reset(&in->b64text);
-				if (!binary) {
-					sbuf_add(&in->b64text, dec.buf, dec.len);
-					b64_emit(in, false, in->lineno, in->offset);
-				}
-				for (size_t i = 0; i < nahead; i++)
-					free(ahead[i].text);
-				free(first);
-				sbuf_release(&dec);
+			if (r > 0)
 				continue;
-			}
-			/* not a base64 body: undo the look-ahead */
-			while (nahead) {
-				nahead--;
-				unread_phys(in, ahead[nahead].text, ahead[nahead].len,
-					    ahead[nahead].lineno, ahead[nahead].offset);
-				free(ahead[nahead].text);
-			}
-			sbuf_release(&dec);
-			unread_phys(in, first, n, lineno, offset);
-			free(first);
-			if (!phys_line(in, &p, &n, &lineno, &offset, &cut))
+			if (r < 0)
 				return in->err ? -1 : 0;
 		}
-
-		header_state(in, p, n);
-		if (!in->qp && qp_evidence(p, n))
-			in->qp = true;
-		sbuf_reset(&in->line);
-		if (in->qp && qp_soft_break(p, n)) {
-			struct sbuf raw = SBUF_INIT;
-
-			sbuf_add(&raw, p, n - 1);
-			while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-				if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-					sbuf_add(&raw, p2, n2 - 1);
-					continue;
-				}
-				sbuf_add(&raw, p2, n2);
-				break;
-			}
-			qp_decode_into(&in->line, raw.buf, raw.len);
-			sbuf_release(&raw);
-		} else if (in->qp) {
-			qp_decode_into(&in->line, p, n);
-		} else {
-			sbuf_add(&in->line, p, n);
-		}
-		/* decoding may have produced CRs */
-		while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
-			in->line.buf[--in->line.len] = 0;
-		out->text = in->line.buf ? in->line.buf : "";
-		out->len = in->line.len;
-		out->lineno = lineno;
-		out->offset = offset;
-		out->cut = cut;
+		text_line(in, out, p, n, lineno, offset, cut);
 		return 1;
 	}
 }

@@ -7,6 +7,7 @@
 
 #include "unit.h"
 
+#include "decompress.h"
 #include "input.h"
 #include "render.h"
 #include "report.h"
@@ -490,12 +491,46 @@ static void test_diag_safe(void)
 	free(big);
 }
 
+/* The man page's LIMITS say the numbers the code uses. */
+static void test_limits_documented(void)
+{
+	FILE *f = fopen("man/kcsan-triage.1", "rb");
+	struct sbuf sb = SBUF_INIT;
+	char *want[6];
+
+	if (!f) {
+		CHECK(!"man/kcsan-triage.1 not found (run from the top of the tree)");
+		return;
+	}
+	sbuf_read_file(&sb, f);
+	fclose(f);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\n')
+			sb.buf[i] = ' ';
+	want[0] = xasprintf("PCRE2 limits: %d for the match limit, %d for the depth limit, %d MiB of heap",
+			    RULES_MATCH_LIMIT, RULES_DEPTH_LIMIT, RULES_HEAP_LIMIT_KIB >> 10);
+	want[1] = xasprintf("a pattern that hits them %d times is turned off", RULES_LIMIT_HITS_OFF);
+	want[2] = xasprintf("of at most %d MiB", RULES_MAX_FILE >> 20);
+	want[3] = xasprintf("capped at %llu GiB", DECOMP_DEFAULT_CAP >> 30);
+	want[4] = xasprintf("at most %u MiB of memory to decode, a zstd frame a window of at most %d MiB",
+			    DECOMP_XZ_MEMLIMIT >> 20, 1 << (DECOMP_ZSTD_WINDOW_LOG_MAX - 20));
+	want[5] = xasprintf("up to 1 MiB (%d bytes)", INPUT_MAX_LINE);
+	for (int i = 0; i < 6; i++) {
+		if (!strstr(sb.buf, want[i]))
+			fprintf(stderr, "man page lacks: %s\n", want[i]);
+		CHECK(strstr(sb.buf, want[i]) != NULL);
+		free(want[i]);
+	}
+	sbuf_release(&sb);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
-		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors), { NULL, NULL },
+		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
+		TEST(test_limits_documented), { NULL, NULL },
 	};
 	int rc;
 
