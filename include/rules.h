@@ -50,7 +50,7 @@ struct pattern_list {
 /* A pattern whose matches hit the limits. */
 struct rules_limit_hit {
 	const char *origin;   /* "file:line" of the pattern */
-	const char *rule;     /* its struct */
+	char rule[128];       /* its struct, cut like the pattern */
 	char pattern[128];    /* its text, cut to 120 bytes and "..." */
 	unsigned long hits;   /* matches stopped so far */
 	bool off;             /* turned off after RULES_LIMIT_HITS_OFF hits */

@@ -483,10 +483,10 @@ static void sniff(struct input *in)
 	p = in->buf + in->start;
 	if (!prefixed && binary_head(p, (size_t)(e - p))) {
 		in->warned_nul = true;
-		warn_exit_pos(in, 1, "binary data%s, no log: only its text lines are read",
-			      in->kind == DECOMP_NONE ? "" : in->kind == DECOMP_GZIP ? " (after gzip)" :
-			      in->kind == DECOMP_XZ ? " (after xz)" : in->kind == DECOMP_ZSTD ? " (after zstd)" :
-			      " (after bzip2)");
+		char *what = in->kind == DECOMP_NONE ? xstrdup("") : xasprintf(" (after %s)", decomp_name(in->kind));
+
+		warn_exit_pos(in, 1, "binary data%s, no log: only its text lines are read", what);
+		free(what);
 	} else if (nul) {
 		in->warned_nul = true;
 		warn_pos(in, 1, "%s", "binary data (NUL bytes): reading only its text lines");

@@ -53,7 +53,8 @@ struct cut {
 	char s[CUT_BYTES + 8];
 };
 
-_Static_assert(sizeof(struct cut) == sizeof(((struct rules_limit_hit *)0)->pattern), "cut fits a limit hit");
+_Static_assert(sizeof(struct cut) == sizeof(((struct rules_limit_hit *)0)->pattern) &&
+	       sizeof(struct cut) == sizeof(((struct rules_limit_hit *)0)->rule), "cut fits a limit hit");
 
 static struct cut cut(const char *s)
 {
@@ -145,7 +146,7 @@ static bool pl_drain(const struct pattern_list *pl, struct rules_limit_hit *out)
 			continue;
 		rp->reported = true;
 		out->origin = rp->origin;
-		out->rule = rp->rule;
+		memcpy(out->rule, cut(rp->rule).s, sizeof(out->rule));
 		memcpy(out->pattern, cut(pl->src[i]).s, sizeof(out->pattern));
 		out->hits = rp->hits;
 		out->off = rp->off;
