@@ -11,7 +11,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash libzstd capstone
+PKGS       := libdw libelf libpcre2-8 sqlite3 libxxhash libzstd zlib liblzma capstone
 SHARED     ?= ../shared
 CORPUS_ONLY ?=
 
@@ -24,7 +24,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev libcapstone-dev pkg-config)
+$(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev zlib1g-dev liblzma-dev libbz2-dev libcapstone-dev pkg-config)
 endif
 
 comma := ,
@@ -37,7 +37,7 @@ endif
 ALL_CFLAGS  = -std=c11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
 	      -D_FILE_OFFSET_BITS=64 -DKT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+LIBS        = $(PKG_LIBS) -lbz2 -lm
 
 ifeq ($(V),1)
 Q :=

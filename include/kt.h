@@ -57,6 +57,9 @@ void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A warning that also raises the exit status (input partly read, say). */
+void kt_warn_exit(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Fatal internal failure (out of memory): message and exit. */
 _Noreturn void kt_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -87,6 +90,21 @@ int sbuf_read_file(struct sbuf *sb, FILE *fp);
 /* Detach the buffer: the caller frees the result (never NULL). */
 char *sbuf_detach(struct sbuf *sb);
 static inline const char *sbuf_str(const struct sbuf *sb) { return sb->buf ? sb->buf : ""; }
+
+/*
+ * Untrusted text for a terminal (every diagnostic goes through it): C0
+ * controls but tab, DEL, C1 controls (raw bytes and UTF-8 U+0080-U+009F),
+ * the bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) and
+ * invalid UTF-8 become visible escapes: \n, \r, \x1b, \u202e.  Valid printable
+ * UTF-8 passes; a backslash is left as it is.  KT_TERM_KEEP_NL lets
+ * newlines through (multi-line text on stdout).
+ */
+#define KT_TERM_KEEP_NL 1u
+void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags);
+void sbuf_add_safe(struct sbuf *sb, const char *s, size_t n);   /* flags 0 */
+void kt_fputs_term(FILE *fp, const char *s, unsigned flags);
+/* The same as a new string (the caller frees it). */
+char *kt_quote_term(const char *s);
 
 /* Growable array helper. */
 #define ALLOC_GROW(p, n, cap) do { \

@@ -31,8 +31,29 @@
 
 struct pattern_list {
 	char **src;
-	void **code;          /* pcre2_code * */
+	void **code;          /* struct rule_pattern * (rules.c): compiled, with its limits */
 	size_t n;
+};
+
+/*
+ * Limits.  A rules file is a regular file of at most RULES_MAX_FILE bytes.
+ * Every match runs under PCRE2 match, depth and heap limits; one that hits
+ * them counts as no match, and a pattern that hits them
+ * RULES_LIMIT_HITS_OFF times is turned off for the rest of the run.
+ */
+#define RULES_MAX_FILE (4 << 20)
+#define RULES_MATCH_LIMIT 1000000
+#define RULES_DEPTH_LIMIT 100000
+#define RULES_HEAP_LIMIT_KIB 16384
+#define RULES_LIMIT_HITS_OFF 8
+
+/* A pattern whose matches hit the limits. */
+struct rules_limit_hit {
+	const char *origin;   /* "file:line" of the pattern */
+	char rule[128];       /* its struct, cut like the pattern */
+	char pattern[128];    /* its text, cut to 120 bytes and "..." */
+	unsigned long hits;   /* matches stopped so far */
+	bool off;             /* turned off after RULES_LIMIT_HITS_OFF hits */
 };
 
 struct rule_member {
@@ -66,6 +87,12 @@ struct rules *rules_load(struct ctx *ctx, const char *const *files, int nfiles);
 /* Parse one rules text into rs; 0, or -1 with errors reported as name:line. */
 int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len);
 void rules_free(struct rules *rs);
+/*
+ * The next pattern that hit a limit and was not handed out before: true and
+ * *out filled (valid while rs lives), or false.  The rules module records;
+ * the caller words the warning, once per pattern.
+ */
+bool rules_drain_limit_hit(const struct rules *rs, struct rules_limit_hit *out);
 
 bool pattern_match(const struct pattern_list *pl, const char *s);
 /* Does the function (base name) or the file match the rule? */

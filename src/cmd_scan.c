@@ -301,6 +301,16 @@ static void json_begin(struct scan *s)
 	out_begin_arr(s->out, "reports");
 }
 
+/* Rule patterns whose matches stopped at the PCRE2 limits: one warning each. */
+static void warn_limit_hits(struct ctx *ctx)
+{
+	struct rules_limit_hit h;
+
+	while (rules_drain_limit_hit(ctx->rules, &h))
+		kt_warn(ctx, h.origin, "struct %s: pattern '%s' stopped at the match limits %lu time%s (no match)%s",
+			h.rule, h.pattern, h.hits, h.hits == 1 ? "" : "s", h.off ? "; turned off for this run" : "");
+}
+
 static void json_end(struct scan *s)
 {
 	out_end_arr(s->out);
@@ -338,6 +348,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 		json_begin(s);
 	pl = pipeline_new(s->ctx, &cfg, &ops, s);
 	pipeline_run(pl, argv, argc);
+	warn_limit_hits(s->ctx);
 	pipeline_free(pl);
 	if (s->fmt == KT_FMT_JSON)
 		json_end(s);

@@ -5,12 +5,15 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
+#include "decompress.h"
 #include "input.h"
 
 #define BUF_SIZE (2 * INPUT_MAX_LINE)
@@ -27,6 +30,7 @@ struct input {
 	struct ctx *ctx;
 	char *name;
 	int fd;
+	struct decomp *dec;     /* compressed input: its decoder */
 	char *buf;
 	size_t start, end;      /* unconsumed bytes are buf[start, end) */
 	bool eof, err;
@@ -51,6 +55,7 @@ struct input {
 	size_t npb, pbcap;
 	struct qline pbcur;     /* the pushed-back line handed out last */
 	bool warned_long, warned_binary, warned_nul;
+	enum decomp_kind kind;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -114,12 +119,34 @@ const char *input_find_anchor(const char *p, size_t n)
 
 static void report_read_error(struct input *in, int e)
 {
-	char pos[64];
+	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)in->lineno);
 
-	snprintf(pos, sizeof(pos), "%s:%llu", in->name, (unsigned long long)in->lineno);
 	kt_error(in->ctx, KT_EXIT_INPUT, pos, "read error: %s", strerror(e));
+	free(pos);
 	in->err = true;
 	in->eof = true;
+}
+
+/* A decoder's failure: what was decoded is kept, the exit status says the rest is lost. */
+static void report_decomp_error(struct input *in, ssize_t r)
+{
+	const char *kind = decomp_name(in->kind);
+
+	if (r == DECOMP_ERR_READ) {
+		report_read_error(in, errno);
+		return;
+	}
+	in->eof = true;
+	if (r == DECOMP_ERR_CAP) {
+		kt_warn_exit(in->ctx, KT_EXIT_INPUT, in->name,
+			     "%s data decompresses to more than %llu bytes (the cap, $KCSAN_TRIAGE_MAX_DECOMPRESSED); "
+			     "the rest is not read", kind, (unsigned long long)decomp_out_offset(in->dec));
+		return;
+	}
+	kt_warn_exit(in->ctx, KT_EXIT_INPUT, in->name,
+		     "%s data %s at byte %llu of the file, after %llu decompressed bytes; the rest is not read",
+		     kind, decomp_why(in->dec), (unsigned long long)decomp_in_offset(in->dec),
+		     (unsigned long long)decomp_out_offset(in->dec));
 }
 
 /* Read more data; returns false at the end of input. */
@@ -136,15 +163,20 @@ static bool refill(struct input *in)
 	}
 	if (in->end == BUF_SIZE)
 		return true;    /* full: the caller handles the long line */
-	for (;;) {
-		r = read(in->fd, in->buf + in->end, BUF_SIZE - in->end);
-		if (r < 0 && errno == EINTR)
-			continue;
-		break;
-	}
-	if (r < 0) {
-		report_read_error(in, errno);
-		return false;
+	if (in->dec) {
+		r = decomp_read(in->dec, in->buf + in->end, BUF_SIZE - in->end);
+		if (r < 0) {
+			report_decomp_error(in, r);
+			return false;
+		}
+	} else {
+		do
+			r = read(in->fd, in->buf + in->end, BUF_SIZE - in->end);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			report_read_error(in, errno);
+			return false;
+		}
 	}
 	if (r == 0) {
 		in->eof = true;
@@ -154,12 +186,43 @@ static bool refill(struct input *in)
 	return true;
 }
 
+/*
+ * Compressed input is told by its magic number, in the first bytes (never
+ * by the name): from then on refill() reads through a decoder.
+ */
+static void detect_compression(struct input *in)
+{
+	uint64_t cap;
+
+	while (in->end < DECOMP_MAGIC_MAX && refill(in))
+		;
+	in->kind = in->err ? DECOMP_NONE : decomp_detect((const unsigned char *)in->buf, in->end);
+	if (in->kind == DECOMP_NONE)
+		return;
+	if (decomp_cap_from_env(&cap) < 0)
+		kt_warn(in->ctx, NULL, "KCSAN_TRIAGE_MAX_DECOMPRESSED: not a size (such as 512M or 64G); "
+			"the default, 64G, is used");
+	in->dec = decomp_new(in->kind, in->fd, in->buf, in->end, cap);
+	if (!in->dec)
+		kt_die("out of memory (a %s decoder)", decomp_name(in->kind));
+	in->start = in->end = 0;
+	in->eof = in->err = false;
+}
+
 static void warn_pos(struct input *in, uint64_t lineno, const char *fmt, const char *what)
 {
-	char pos[64];
+	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)lineno);
 
-	snprintf(pos, sizeof(pos), "%s:%llu", in->name, (unsigned long long)lineno);
 	kt_warn(in->ctx, pos, fmt, what);
+	free(pos);
+}
+
+static void warn_exit_pos(struct input *in, uint64_t lineno, const char *fmt, const char *what)
+{
+	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)lineno);
+
+	kt_warn_exit(in->ctx, KT_EXIT_INPUT, pos, fmt, what);
+	free(pos);
 }
 
 /*
@@ -367,10 +430,29 @@ static bool is_mail_header(const char *p, size_t n)
 	return false;
 }
 
+/*
+ * A head that is no text: more than one in 20 of its bytes other than NUL
+ * are control characters that text does not hold (it holds tab, newline,
+ * CR, form feed and ESC).  NUL bytes are left out: console logs can hold
+ * runs of them (a reboot, a ring buffer that was never written).
+ */
+static bool binary_head(const char *p, size_t n)
+{
+	size_t bad = 0, nonnul = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		nonnul += c != 0;
+		bad += c && c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b;
+	}
+	return bad * 20 > nonnul;
+}
+
 static void sniff(struct input *in)
 {
 	size_t lines = 0, prefixed = 0, b64run = 0, n;
-	bool text = false;
+	bool text = false, nul;
 	const char *p, *e, *nl;
 
 	while (!in->eof && in->end - in->start < SNIFF_SIZE)
@@ -378,10 +460,7 @@ static void sniff(struct input *in)
 			break;
 	p = in->buf + in->start;
 	e = in->buf + (in->end - in->start > SNIFF_SIZE ? in->start + SNIFF_SIZE : in->end);
-	if (memchr(p, 0, (size_t)(e - p)) && !in->warned_nul) {
-		in->warned_nul = true;
-		warn_pos(in, 1, "%s", "binary data (NUL bytes): reading only its text lines");
-	}
+	nul = memchr(p, 0, (size_t)(e - p)) != NULL;
 	for (; p < e; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		if (!nl)
@@ -404,6 +483,17 @@ static void sniff(struct input *in)
 		in->mode = INPUT_LOG;
 	else
 		in->mode = INPUT_TEXT;
+	p = in->buf + in->start;
+	if (!prefixed && binary_head(p, (size_t)(e - p))) {
+		in->warned_nul = true;
+		char *what = in->kind == DECOMP_NONE ? xstrdup("") : xasprintf(" (after %s)", decomp_name(in->kind));
+
+		warn_exit_pos(in, 1, "binary data%s, no log: only its text lines are read", what);
+		free(what);
+	} else if (nul) {
+		in->warned_nul = true;
+		warn_pos(in, 1, "%s", "binary data (NUL bytes): reading only its text lines");
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -599,12 +689,142 @@ static void skip_idle(struct input *in)
 	}
 }
 
+/* Inside a base64 body: decode its line, or end the body and read the line again. */
+static void b64_in_body(struct input *in, const char *p, size_t n, uint64_t lineno, uint64_t offset)
+{
+	bool ok = n && b64_shape(p, n);
+
+	if (!ok && n && n % 4 == 0 && n < 16) {
+		/* short last line of a block */
+		ok = true;
+		for (size_t i = 0; i < n; i++)
+			ok &= is_b64_char((unsigned char)p[i]) || p[i] == '=';
+	}
+	if (ok) {
+		if (in->b64_state == 1) {
+			b64_decode_append(&in->b64text, p, n);
+			b64_emit(in, false, in->lineno, in->offset);
+		}
+		return;
+	}
+	if (in->b64_state == 1)
+		b64_emit(in, true, lineno, offset);
+	in->b64_state = 0;
+	in->b64_expected = false;
+	/* the decoded lines go first; this line is read again after them */
+	unread_phys(in, p, n, lineno, offset);
+}
+
+/*
+ * A line shaped like base64: look at the lines that follow.  1 when a body
+ * starts (its lines are queued); 0 when it is no body (the look-ahead is
+ * pushed back and the line is read again into *p...); -1 at the end.
+ */
+static int b64_try_body(struct input *in, const char **p, size_t *n, uint64_t *lineno, uint64_t *offset,
+			bool *cut)
+{
+	struct qline ahead[2];
+	size_t run = 1, nahead = 0, n2;
+	char *first = xstrndup(*p, *n);
+	struct sbuf dec = SBUF_INIT;
+	const char *p2;
+	uint64_t l2, o2;
+	bool cut2, body;
+
+	b64_decode_append(&dec, first, *n);
+	while (run < 3 && phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+		ahead[nahead].text = xstrndup(p2, n2);
+		ahead[nahead].len = n2;
+		ahead[nahead].lineno = l2;
+		ahead[nahead].offset = o2;
+		nahead++;
+		if (!b64_shape(p2, n2))
+			break;
+		b64_decode_append(&dec, p2, n2);
+		run++;
+	}
+	body = run >= 3 || (in->b64_expected && run == nahead + 1);
+	if (body) {
+		bool binary = looks_binary(dec.buf, dec.len);
+
+		if (binary && !in->warned_binary) {
+			in->warned_binary = true;
+			warn_pos(in, *lineno, "%s", "base64 body with binary content skipped");
+		}
+		in->b64_state = binary ? 2 : 1;
+		in->b64_lineno = *lineno;
+		in->b64_offset = *offset;
+		sbuf_reset(&in->b64text);
+		if (!binary) {
+			sbuf_add(&in->b64text, dec.buf, dec.len);
+			b64_emit(in, false, in->lineno, in->offset);
+		}
+	}
+	/* no body: undo the look-ahead */
+	while (nahead) {
+		nahead--;
+		if (!body)
+			unread_phys(in, ahead[nahead].text, ahead[nahead].len, ahead[nahead].lineno,
+				    ahead[nahead].offset);
+		free(ahead[nahead].text);
+	}
+	sbuf_release(&dec);
+	if (!body)
+		unread_phys(in, first, *n, *lineno, *offset);
+	free(first);
+	if (body)
+		return 1;
+	return phys_line(in, p, n, lineno, offset, cut) ? 0 : -1;
+}
+
+/* A line of text mode: mail headers, quoted-printable soft breaks and encodings. */
+static void text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
+		      uint64_t offset, bool cut)
+{
+	const char *p2;
+	size_t n2;
+	uint64_t l2, o2;
+	bool cut2;
+
+	header_state(in, p, n);
+	if (!in->qp && qp_evidence(p, n))
+		in->qp = true;
+	sbuf_reset(&in->line);
+	if (in->qp && qp_soft_break(p, n)) {
+		struct sbuf raw = SBUF_INIT;
+
+		sbuf_add(&raw, p, n - 1);
+		while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+			if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
+				sbuf_add(&raw, p2, n2 - 1);
+				continue;
+			}
+			sbuf_add(&raw, p2, n2);
+			break;
+		}
+		qp_decode_into(&in->line, raw.buf, raw.len);
+		sbuf_release(&raw);
+	} else if (in->qp) {
+		qp_decode_into(&in->line, p, n);
+	} else {
+		sbuf_add(&in->line, p, n);
+	}
+	/* decoding may have produced CRs */
+	while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
+		in->line.buf[--in->line.len] = 0;
+	out->text = in->line.buf ? in->line.buf : "";
+	out->len = in->line.len;
+	out->lineno = lineno;
+	out->offset = offset;
+	out->cut = cut;
+}
+
 static int next_line(struct input *in, struct input_line *out, bool idle)
 {
-	const char *p, *p2;
-	size_t n, n2;
-	uint64_t lineno, offset, l2, o2;
-	bool cut, cut2;
+	const char *p;
+	size_t n;
+	uint64_t lineno, offset;
+	bool cut;
 
 	for (;;) {
 		if (q_pop(in, out))
@@ -621,135 +841,31 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			return in->err ? -1 : 0;
 		}
 		if (in->mode != INPUT_TEXT) {
-			out->text = p;
+			/* the buffer may not be NUL-terminated here: copy */
+			sbuf_reset(&in->line);
+			sbuf_add(&in->line, p, n);
+			out->text = in->line.buf;
 			out->len = n;
 			out->lineno = lineno;
 			out->offset = offset;
 			out->cut = cut;
 			out->newline = in->phys_newline;
-			/* the buffer may not be NUL-terminated here: copy */
-			sbuf_reset(&in->line);
-			sbuf_add(&in->line, p, n);
-			out->text = in->line.buf;
 			return 1;
 		}
-
 		/* text mode: mail encodings */
 		if (in->b64_state) {
-			if (n && b64_shape(p, n)) {
-				if (in->b64_state == 1) {
-					b64_decode_append(&in->b64text, p, n);
-					b64_emit(in, false, in->lineno, in->offset);
-				}
-				continue;
-			}
-			/* short last line of a block */
-			if (n && n % 4 == 0 && n < 16) {
-				bool ok = true;
-
-				for (size_t i = 0; i < n; i++)
-					ok &= is_b64_char((unsigned char)p[i]) || p[i] == '=';
-				if (ok) {
-					if (in->b64_state == 1) {
-						b64_decode_append(&in->b64text, p, n);
-						b64_emit(in, false, in->lineno, in->offset);
-					}
-					continue;
-				}
-			}
-			if (in->b64_state == 1)
-				b64_emit(in, true, lineno, offset);
-			in->b64_state = 0;
-			in->b64_expected = false;
-			/* the decoded lines go first; this line is read again after them */
-			unread_phys(in, p, n, lineno, offset);
+			b64_in_body(in, p, n, lineno, offset);
 			continue;
 		}
 		if (!in->qp && n >= 16 && b64_shape(p, n)) {
-			/* look at the lines that follow; push them back if it is no body */
-			struct qline ahead[2];
-			size_t run = 1, nahead = 0;
-			char *first = xstrndup(p, n);
-			struct sbuf dec = SBUF_INIT;
+			int r = b64_try_body(in, &p, &n, &lineno, &offset, &cut);
 
-			b64_decode_append(&dec, first, n);
-			while (run < 3 && phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-				ahead[nahead].text = xstrndup(p2, n2);
-				ahead[nahead].len = n2;
-				ahead[nahead].lineno = l2;
-				ahead[nahead].offset = o2;
-				nahead++;
-				if (!b64_shape(p2, n2))
-					break;
-				b64_decode_append(&dec, p2, n2);
-				run++;
-			}
-			if (run >= 3 || (in->b64_expected && run == nahead + 1)) {
-				bool binary = looks_binary(dec.buf, dec.len);
-
-				if (binary && !in->warned_binary) {
-					in->warned_binary = true;
-					warn_pos(in, lineno, "%s", "base64 body with binary content skipped");
-				}
-				in->b64_state = binary ? 2 : 1;
-				in->b64_lineno = lineno;
-				in->b64_offset = offset;
-				sbuf_reset(&in->b64text);
-				if (!binary) {
-					sbuf_add(&in->b64text, dec.buf, dec.len);
-					b64_emit(in, false, in->lineno, in->offset);
-				}
-				for (size_t i = 0; i < nahead; i++)
-					free(ahead[i].text);
-				free(first);
-				sbuf_release(&dec);
+			if (r > 0)
 				continue;
-			}
-			/* not a base64 body: undo the look-ahead */
-			while (nahead) {
-				nahead--;
-				unread_phys(in, ahead[nahead].text, ahead[nahead].len,
-					    ahead[nahead].lineno, ahead[nahead].offset);
-				free(ahead[nahead].text);
-			}
-			sbuf_release(&dec);
-			unread_phys(in, first, n, lineno, offset);
-			free(first);
-			if (!phys_line(in, &p, &n, &lineno, &offset, &cut))
+			if (r < 0)
 				return in->err ? -1 : 0;
 		}
-
-		header_state(in, p, n);
-		if (!in->qp && qp_evidence(p, n))
-			in->qp = true;
-		sbuf_reset(&in->line);
-		if (in->qp && qp_soft_break(p, n)) {
-			struct sbuf raw = SBUF_INIT;
-
-			sbuf_add(&raw, p, n - 1);
-			while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-				if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-					sbuf_add(&raw, p2, n2 - 1);
-					continue;
-				}
-				sbuf_add(&raw, p2, n2);
-				break;
-			}
-			qp_decode_into(&in->line, raw.buf, raw.len);
-			sbuf_release(&raw);
-		} else if (in->qp) {
-			qp_decode_into(&in->line, p, n);
-		} else {
-			sbuf_add(&in->line, p, n);
-		}
-		/* decoding may have produced CRs */
-		while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
-			in->line.buf[--in->line.len] = 0;
-		out->text = in->line.buf ? in->line.buf : "";
-		out->len = in->line.len;
-		out->lineno = lineno;
-		out->offset = offset;
-		out->cut = cut;
+		text_line(in, out, p, n, lineno, offset, cut);
 		return 1;
 	}
 }
@@ -779,6 +895,7 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	in->fd = fd;
 	in->buf = xmalloc(BUF_SIZE + 1);
 	in->lineno = 1;
+	detect_compression(in);
 	sniff(in);
 	return in;
 }
@@ -787,6 +904,7 @@ void input_close(struct input *in)
 {
 	if (!in)
 		return;
+	decomp_free(in->dec);
 	if (in->fd > 0)
 		close(in->fd);
 	for (size_t i = in->qhead; i < in->qlen; i++)
@@ -827,6 +945,51 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* What a non-regular file is, for the warning that skips it. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * An entry met inside a directory is read when it is a regular file or a
+ * directory, after following a link, and not a file of /proc or /sys (their
+ * files say size 0 and can read forever: /proc/self/pagemap).  FIFOs and
+ * devices would block or read forever: they are skipped, each with a
+ * warning (the exit status stays).  Links to directories are not followed
+ * (no cycles).  Named on the command line, FIFOs and devices are read.
+ */
+static bool walk_entry_ok(struct ctx *ctx, const char *path)
+{
+	struct stat lst, st;
+	struct statfs fs;
+
+	if (lstat(path, &lst) < 0 || stat(path, &st) < 0)
+		return true;    /* walk_path() says why it cannot be opened */
+	if (S_ISDIR(st.st_mode))
+		return !S_ISLNK(lst.st_mode);
+	if (!S_ISREG(st.st_mode)) {
+		kt_warn(ctx, path, "%s%s, skipped in a directory walk (name it to read it)",
+			S_ISLNK(lst.st_mode) ? "links to " : "", file_kind(st.st_mode));
+		return false;
+	}
+	if (statfs(path, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+					fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC)) {
+		kt_warn(ctx, path, "%sa file of /proc or /sys, skipped in a directory walk (name it to read it)",
+			S_ISLNK(lst.st_mode) ? "links to " : "");
+		return false;
+	}
+	return true;
+}
+
 static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void *data, int depth)
 {
 	struct stat st;
@@ -862,19 +1025,8 @@ static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void 
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		struct stat sub;
-
-		if (lstat(names[i], &sub) == 0 && S_ISLNK(sub.st_mode) && stat(names[i], &sub) == 0 &&
-		    S_ISDIR(sub.st_mode)) {
-			free(names[i]);   /* do not follow directory links: no cycles */
-			continue;
-		}
-		if (lstat(names[i], &sub) == 0 && !S_ISDIR(sub.st_mode) && !S_ISREG(sub.st_mode) &&
-		    !S_ISLNK(sub.st_mode)) {
-			free(names[i]);   /* sockets, fifos, devices inside a tree */
-			continue;
-		}
-		visited += walk_path(ctx, names[i], fn, data, depth + 1);
+		if (walk_entry_ok(ctx, names[i]))
+			visited += walk_path(ctx, names[i], fn, data, depth + 1);
 		free(names[i]);
 	}
 	free(names);

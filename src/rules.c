@@ -2,47 +2,124 @@
 #define _GNU_SOURCE
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
+#include <fcntl.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rules.h"
 
 /* Generated at build time from rules/ (build/rules_data.c). */
 extern const char kt_rules_data[];
 
+/*
+ * One compiled pattern, with the limits its matches run under and what
+ * they hit: a catastrophic pattern (say ^(a+)+$) stops at the match limit,
+ * counts as no match, and is turned off after RULES_LIMIT_HITS_OFF hits, so
+ * a scan's time in the rules stays bounded.  The caller drains the hits
+ * (rules_drain_limit_hit) and words them.
+ */
+struct rule_pattern {
+	pcre2_code *re;
+	pcre2_match_context *mc;
+	char *origin;          /* "file:line" of the pattern */
+	char *rule;            /* the struct it belongs to */
+	unsigned long hits;    /* matches stopped by a limit */
+	bool off, reported;
+};
+
 static void pl_release(struct pattern_list *pl)
 {
 	for (size_t i = 0; i < pl->n; i++) {
+		struct rule_pattern *rp = pl->code[i];
+
 		free(pl->src[i]);
-		pcre2_code_free(pl->code[i]);
+		pcre2_code_free(rp->re);
+		pcre2_match_context_free(rp->mc);
+		free(rp->origin);
+		free(rp->rule);
+		free(rp);
 	}
 	free(pl->src);
 	free(pl->code);
 	memset(pl, 0, sizeof(*pl));
 }
 
-static int pl_add(struct ctx *ctx, struct pattern_list *pl, const char *src, const char *pos)
+/* User text quoted in a message: at most CUT_BYTES of it (whole UTF-8 sequences). */
+#define CUT_BYTES 120
+struct cut {
+	char s[CUT_BYTES + 8];
+};
+
+_Static_assert(sizeof(struct cut) == sizeof(((struct rules_limit_hit *)0)->pattern) &&
+	       sizeof(struct cut) == sizeof(((struct rules_limit_hit *)0)->rule), "cut fits a limit hit");
+
+static struct cut cut(const char *s)
+{
+	struct cut c;
+	size_t n = strlen(s);
+
+	if (n <= CUT_BYTES) {
+		memcpy(c.s, s, n + 1);
+		return c;
+	}
+	n = CUT_BYTES;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(c.s, s, n);
+	memcpy(c.s + n, "...", 4);
+	return c;
+}
+
+static int pl_add(struct ctx *ctx, struct pattern_list *pl, const char *src, const char *pos, const char *rule)
 {
 	int err;
 	PCRE2_SIZE off;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+	struct rule_pattern *rp;
 
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 
 		pcre2_get_error_message(err, msg, sizeof(msg));
-		kt_error(ctx, KT_EXIT_SYMBOLS, pos, "bad pattern '%s': %s at offset %zu", src, (char *)msg,
+		kt_error(ctx, KT_EXIT_SYMBOLS, pos, "bad pattern '%s': %s at offset %zu", cut(src).s, (char *)msg,
 			 (size_t)off);
 		return -1;
 	}
 	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	rp = xcalloc(1, sizeof(*rp));
+	rp->re = code;
+	rp->mc = pcre2_match_context_create(NULL);
+	if (!rp->mc)
+		kt_die("out of memory (a PCRE2 match context)");
+	pcre2_set_match_limit(rp->mc, RULES_MATCH_LIMIT);
+	pcre2_set_depth_limit(rp->mc, RULES_DEPTH_LIMIT);
+	pcre2_set_heap_limit(rp->mc, RULES_HEAP_LIMIT_KIB);
+	rp->origin = xstrdup(pos);
+	rp->rule = xstrdup(rule);
 	pl->src = xrealloc(pl->src, (pl->n + 1) * sizeof(*pl->src));
 	pl->code = xrealloc(pl->code, (pl->n + 1) * sizeof(*pl->code));
 	pl->src[pl->n] = xstrdup(src);
-	pl->code[pl->n] = code;
+	pl->code[pl->n] = rp;
 	pl->n++;
 	return 0;
+}
+
+static bool pattern_one(struct rule_pattern *rp, const char *s, pcre2_match_data *md)
+{
+	int rc;
+
+	if (rp->off)
+		return false;
+	rc = pcre2_match(rp->re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, md, rp->mc);
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
+		if (++rp->hits >= RULES_LIMIT_HITS_OFF)
+			rp->off = true;
+		return false;
+	}
+	return rc >= 0;
 }
 
 bool pattern_match(const struct pattern_list *pl, const char *s)
@@ -54,9 +131,42 @@ bool pattern_match(const struct pattern_list *pl, const char *s)
 		return false;
 	md = pcre2_match_data_create(1, NULL);
 	for (size_t i = 0; i < pl->n && !hit; i++)
-		hit = pcre2_match(pl->code[i], (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL) >= 0;
+		hit = pattern_one(pl->code[i], s, md);
 	pcre2_match_data_free(md);
 	return hit;
+}
+
+/* The first pattern of pl with limit hits not handed out yet. */
+static bool pl_drain(const struct pattern_list *pl, struct rules_limit_hit *out)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		struct rule_pattern *rp = pl->code[i];
+
+		if (!rp->hits || rp->reported)
+			continue;
+		rp->reported = true;
+		out->origin = rp->origin;
+		memcpy(out->rule, cut(rp->rule).s, sizeof(out->rule));
+		memcpy(out->pattern, cut(pl->src[i]).s, sizeof(out->pattern));
+		out->hits = rp->hits;
+		out->off = rp->off;
+		return true;
+	}
+	return false;
+}
+
+bool rules_drain_limit_hit(const struct rules *rs, struct rules_limit_hit *out)
+{
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		const struct rule *r = &rs->v[i];
+
+		if (pl_drain(&r->files, out) || pl_drain(&r->functions, out))
+			return true;
+		for (size_t j = 0; j < r->nmembers; j++)
+			if (pl_drain(&r->members[j].expr, out) || pl_drain(&r->members[j].functions, out))
+				return true;
+	}
+	return false;
 }
 
 static void member_release(struct rule_member *m)
@@ -110,36 +220,36 @@ static int rule_check(struct ctx *ctx, struct rule *r)
 	int bad = 0;
 
 	if (r->writer == W_NONE) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'writer' (device, hypervisor or user)", r->name);
+		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'writer' (device, hypervisor or user)", cut(r->name).s);
 		bad++;
 	}
 	if (!r->align || (r->align & (r->align - 1))) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: 'align' must be a power of two", r->name);
+		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: 'align' must be a power of two", cut(r->name).s);
 		bad++;
 	}
 	if (!r->functions.n && !r->files.n) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'function' or 'file' pattern", r->name);
+		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'function' or 'file' pattern", cut(r->name).s);
 		bad++;
 	}
 	if (!r->nmembers) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'member'", r->name);
+		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'member'", cut(r->name).s);
 		bad++;
 	}
 	if (!r->reference) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'reference' (spec, datasheet or driver comment)", r->name);
+		kt_error(ctx, KT_EXIT_SYMBOLS, r->origin, "struct %s: no 'reference' (spec, datasheet or driver comment)", cut(r->name).s);
 		bad++;
 	}
 	for (size_t i = 0; i < r->nmembers; i++) {
 		struct rule_member *m = &r->members[i];
-		char pos[512];
+		char pos[4200];
 
 		snprintf(pos, sizeof(pos), "%.*s:%d", (int)strcspn(r->origin, ":"), r->origin, m->line);
 		if (!m->size) {
-			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "member %s: no 'size'", m->name);
+			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "member %s: no 'size'", cut(m->name).s);
 			bad++;
 		}
 		if (m->stride && m->stride < m->size) {
-			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "member %s: 'stride' smaller than 'size'", m->name);
+			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "member %s: 'stride' smaller than 'size'", cut(m->name).s);
 			bad++;
 		}
 	}
@@ -158,168 +268,233 @@ static char *trim(char *s)
 	return s;
 }
 
+/* The state of one rules text being parsed. */
+struct rules_parser {
+	struct ctx *ctx;
+	struct rules *rs;
+	const char *name;
+	struct rule *cur;
+	struct rule_member *mem;
+	int member_indent, lineno, bad;
+	char pos[4200];
+};
+
+static void rp_error(struct rules_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rp_error(struct rules_parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	kt_error(ps->ctx, KT_EXIT_SYMBOLS, ps->pos, "%s", msg);
+	free(msg);
+	ps->bad++;
+}
+
+static void parse_member_attr(struct rules_parser *ps, const char *key, const char *val)
+{
+	struct rule_member *mem = ps->mem;
+	uint64_t v;
+
+	if (!strcmp(key, "offset") || !strcmp(key, "size") || !strcmp(key, "stride")) {
+		if (!parse_u64(val, &v))
+			rp_error(ps, "'%s' needs a number, not '%s'", key, cut(val).s);
+		else if (!strcmp(key, "offset"))
+			mem->offset = v;
+		else if (!strcmp(key, "size"))
+			mem->size = v;
+		else
+			mem->stride = v;
+	} else if (!strcmp(key, "expr")) {
+		ps->bad += pl_add(ps->ctx, &mem->expr, val, ps->pos, ps->cur->name) < 0;
+	} else if (!strcmp(key, "function")) {
+		ps->bad += pl_add(ps->ctx, &mem->functions, val, ps->pos, ps->cur->name) < 0;
+	} else if (!strcmp(key, "dwarf")) {
+		if (!strcmp(val, "no"))
+			mem->dwarf = false;
+		else if (!strcmp(val, "yes"))
+			mem->dwarf = true;
+		else
+			rp_error(ps, "'dwarf' takes yes or no");
+	} else {
+		rp_error(ps, "unknown member attribute '%s'", cut(key).s);
+	}
+}
+
+static void parse_struct_attr(struct rules_parser *ps, const char *key, const char *val)
+{
+	struct rule *cur = ps->cur;
+
+	if (!strcmp(key, "family")) {
+		free(cur->family);
+		cur->family = xstrdup(val);
+	} else if (!strcmp(key, "writer")) {
+		if (!strcmp(val, "device"))
+			cur->writer = W_DEVICE;
+		else if (!strcmp(val, "hypervisor"))
+			cur->writer = W_HYPERVISOR;
+		else if (!strcmp(val, "user"))
+			cur->writer = W_USER;
+		else
+			rp_error(ps, "writer must be device, hypervisor or user, not '%s'", cut(val).s);
+	} else if (!strcmp(key, "align")) {
+		if (!parse_u64(val, &cur->align))
+			rp_error(ps, "'align' needs a number, not '%s'", cut(val).s);
+	} else if (!strcmp(key, "reference")) {
+		char *j = cur->reference ? xasprintf("%s %s", cur->reference, val) : xstrdup(val);
+
+		free(cur->reference);
+		cur->reference = j;
+	} else if (!strcmp(key, "file")) {
+		ps->bad += pl_add(ps->ctx, &cur->files, val, ps->pos, cur->name) < 0;
+	} else if (!strcmp(key, "function")) {
+		ps->bad += pl_add(ps->ctx, &cur->functions, val, ps->pos, cur->name) < 0;
+	} else {
+		rp_error(ps, "unknown attribute '%s'", cut(key).s);
+	}
+}
+
+/* A line at the left margin: "struct NAME" opens a block. */
+static void parse_struct_line(struct rules_parser *ps, const char *key, const char *val)
+{
+	struct rules *rs = ps->rs;
+
+	if (ps->cur && rule_check(ps->ctx, ps->cur) < 0)
+		ps->bad++;
+	ps->cur = NULL;
+	ps->mem = NULL;
+	if (strcmp(key, "struct") || !*val || strpbrk(val, " \t")) {
+		rp_error(ps, "expected 'struct NAME' at the left margin, got '%s'", cut(key).s);
+		return;
+	}
+	ALLOC_GROW(rs->v, rs->n, rs->cap);
+	ps->cur = &rs->v[rs->n++];
+	memset(ps->cur, 0, sizeof(*ps->cur));
+	ps->cur->name = xstrdup(val);
+	ps->cur->origin = xstrdup(ps->pos);
+}
+
+static void parse_member_line(struct rules_parser *ps, const char *val, int indent)
+{
+	struct rule *cur = ps->cur;
+
+	if (!*val) {
+		rp_error(ps, "'member' needs a name");
+		return;
+	}
+	cur->members = xrealloc(cur->members, (cur->nmembers + 1) * sizeof(*cur->members));
+	ps->mem = &cur->members[cur->nmembers++];
+	memset(ps->mem, 0, sizeof(*ps->mem));
+	ps->mem->name = xstrdup(val);
+	ps->mem->dwarf = true;
+	ps->mem->line = ps->lineno;
+	ps->member_indent = indent;
+}
+
+/* One line (NUL-terminated, writable). */
+static void parse_line(struct rules_parser *ps, char *line)
+{
+	char *s, *key, *val;
+	int indent = 0;
+
+	for (s = line; *s == ' ' || *s == '\t'; s++)
+		indent += *s == '\t' ? 8 : 1;
+	if (!*s || *s == '#' || (*s == '\r' && !s[1]))
+		return;
+	s = trim(s);
+	key = s;
+	val = s + strcspn(s, " \t");
+	if (*val)
+		*val++ = 0;
+	val = trim(val);
+	if (indent == 0) {
+		parse_struct_line(ps, key, val);
+	} else if (!ps->cur) {
+		rp_error(ps, "'%s' outside a struct block", cut(key).s);
+	} else {
+		if (ps->mem && indent <= ps->member_indent)
+			ps->mem = NULL;
+		if (!strcmp(key, "member"))
+			parse_member_line(ps, val, indent);
+		else if (ps->mem)
+			parse_member_attr(ps, key, val);
+		else
+			parse_struct_attr(ps, key, val);
+	}
+}
+
 int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
 {
+	struct rules_parser ps = { .ctx = ctx, .rs = rs, .name = name, .member_indent = -1 };
 	const char *p = text, *end = text + len;
-	struct rule *cur = NULL;
-	struct rule_member *mem = NULL;
-	int member_indent = -1, lineno = 0, bad = 0;
-	char pos[512];
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = xstrndup(p, n), *s, *key, *val;
-		int indent = 0;
+		const char *nul = memchr(p, 0, n);
 
-		p += n + (nl ? 1 : 0);
-		lineno++;
-		snprintf(pos, sizeof(pos), "%s:%d", name, lineno);
-		for (s = line; *s == ' ' || *s == '\t'; s++)
-			indent += *s == '\t' ? 8 : 1;
-		if (!*s || *s == '#' || (*s == '\r' && !s[1])) {
-			free(line);
-			continue;
-		}
-		s = trim(s);
-		key = s;
-		val = s + strcspn(s, " \t");
-		if (*val)
-			*val++ = 0;
-		val = trim(val);
-
-		if (indent == 0) {
-			if (cur && rule_check(ctx, cur) < 0)
-				bad++;
-			cur = NULL;
-			mem = NULL;
-			if (strcmp(key, "struct") || !*val || strpbrk(val, " \t")) {
-				kt_error(ctx, KT_EXIT_SYMBOLS, pos, "expected 'struct NAME' at the left margin, got '%s'", key);
-				bad++;
-				free(line);
-				continue;
-			}
-			ALLOC_GROW(rs->v, rs->n, rs->cap);
-			cur = &rs->v[rs->n++];
-			memset(cur, 0, sizeof(*cur));
-			cur->name = xstrdup(val);
-			cur->origin = xstrdup(pos);
-			free(line);
-			continue;
-		}
-		if (!cur) {
-			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "'%s' outside a struct block", key);
-			bad++;
-			free(line);
-			continue;
-		}
-		if (mem && indent <= member_indent)
-			mem = NULL;
-		if (!strcmp(key, "member")) {
-			if (!*val) {
-				kt_error(ctx, KT_EXIT_SYMBOLS, pos, "'member' needs a name");
-				bad++;
-			} else {
-				cur->members = xrealloc(cur->members, (cur->nmembers + 1) * sizeof(*cur->members));
-				mem = &cur->members[cur->nmembers++];
-				memset(mem, 0, sizeof(*mem));
-				mem->name = xstrdup(val);
-				mem->dwarf = true;
-				mem->line = lineno;
-				member_indent = indent;
-			}
-		} else if (mem) {
-			if (!strcmp(key, "offset") || !strcmp(key, "size") || !strcmp(key, "stride")) {
-				uint64_t v;
-
-				if (!parse_u64(val, &v)) {
-					kt_error(ctx, KT_EXIT_SYMBOLS, pos, "'%s' needs a number, not '%s'", key, val);
-					bad++;
-				} else if (!strcmp(key, "offset")) {
-					mem->offset = v;
-				} else if (!strcmp(key, "size")) {
-					mem->size = v;
-				} else {
-					mem->stride = v;
-				}
-			} else if (!strcmp(key, "expr")) {
-				bad += pl_add(ctx, &mem->expr, val, pos) < 0;
-			} else if (!strcmp(key, "function")) {
-				bad += pl_add(ctx, &mem->functions, val, pos) < 0;
-			} else if (!strcmp(key, "dwarf")) {
-				if (!strcmp(val, "no"))
-					mem->dwarf = false;
-				else if (!strcmp(val, "yes"))
-					mem->dwarf = true;
-				else {
-					kt_error(ctx, KT_EXIT_SYMBOLS, pos, "'dwarf' takes yes or no");
-					bad++;
-				}
-			} else {
-				kt_error(ctx, KT_EXIT_SYMBOLS, pos, "unknown member attribute '%s'", key);
-				bad++;
-			}
-		} else if (!strcmp(key, "family")) {
-			free(cur->family);
-			cur->family = xstrdup(val);
-		} else if (!strcmp(key, "writer")) {
-			if (!strcmp(val, "device"))
-				cur->writer = W_DEVICE;
-			else if (!strcmp(val, "hypervisor"))
-				cur->writer = W_HYPERVISOR;
-			else if (!strcmp(val, "user"))
-				cur->writer = W_USER;
-			else {
-				kt_error(ctx, KT_EXIT_SYMBOLS, pos, "writer must be device, hypervisor or user, not '%s'", val);
-				bad++;
-			}
-		} else if (!strcmp(key, "align")) {
-			if (!parse_u64(val, &cur->align)) {
-				kt_error(ctx, KT_EXIT_SYMBOLS, pos, "'align' needs a number, not '%s'", val);
-				bad++;
-			}
-		} else if (!strcmp(key, "reference")) {
-			if (cur->reference) {
-				char *j = xasprintf("%s %s", cur->reference, val);
-
-				free(cur->reference);
-				cur->reference = j;
-			} else {
-				cur->reference = xstrdup(val);
-			}
-		} else if (!strcmp(key, "file")) {
-			bad += pl_add(ctx, &cur->files, val, pos) < 0;
-		} else if (!strcmp(key, "function")) {
-			bad += pl_add(ctx, &cur->functions, val, pos) < 0;
+		ps.lineno++;
+		snprintf(ps.pos, sizeof(ps.pos), "%s:%d", name, ps.lineno);
+		if (nul) {
+			rp_error(&ps, "NUL byte at column %zu; the line is not read", (size_t)(nul - p) + 1);
 		} else {
-			kt_error(ctx, KT_EXIT_SYMBOLS, pos, "unknown attribute '%s'", key);
-			bad++;
+			char *line = xstrndup(p, n);
+
+			parse_line(&ps, line);
+			free(line);
 		}
-		free(line);
+		p += n + (nl ? 1 : 0);
 	}
-	if (cur && rule_check(ctx, cur) < 0)
-		bad++;
-	return bad ? -1 : 0;
+	if (ps.cur && rule_check(ctx, ps.cur) < 0)
+		ps.bad++;
+	return ps.bad ? -1 : 0;
+}
+
+/* A rules file: a regular file of at most RULES_MAX_FILE bytes, read whole. */
+static int read_rules_file(struct ctx *ctx, const char *path, struct sbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char buf[65536];
+	ssize_t r;
+
+	if (fd < 0) {
+		kt_error(ctx, KT_EXIT_SYMBOLS, path, "cannot open rules file: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		kt_error(ctx, KT_EXIT_SYMBOLS, path, "not a regular file; a rules file must be one");
+		close(fd);
+		return -1;
+	}
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			kt_error(ctx, KT_EXIT_SYMBOLS, path, "read error: %s", strerror(errno));
+			break;
+		}
+		if (sb->len + (size_t)r > RULES_MAX_FILE) {
+			kt_error(ctx, KT_EXIT_SYMBOLS, path, "larger than %d MiB, the most a rules file may hold",
+				 RULES_MAX_FILE >> 20);
+			r = -1;
+			break;
+		}
+		sbuf_add(sb, buf, (size_t)r);
+	}
+	close(fd);
+	return r < 0 ? -1 : 0;
 }
 
 static int load_file(struct ctx *ctx, struct rules *rs, const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	struct sbuf sb = SBUF_INIT;
-	int rc;
+	int rc = read_rules_file(ctx, path, &sb);
 
-	if (!f) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, path, "cannot open rules file: %s", strerror(errno));
-		return -1;
-	}
-	if (sbuf_read_file(&sb, f) < 0) {
-		kt_error(ctx, KT_EXIT_SYMBOLS, path, "read error: %s", strerror(errno));
-		fclose(f);
-		sbuf_release(&sb);
-		return -1;
-	}
-	fclose(f);
-	rc = rules_parse(ctx, rs, path, sbuf_str(&sb), sb.len);
+	if (rc == 0)
+		rc = rules_parse(ctx, rs, path, sbuf_str(&sb), sb.len);
 	sbuf_release(&sb);
 	return rc;
 }

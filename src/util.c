@@ -18,20 +18,156 @@ const struct kt_exit_code kt_exit_codes[] = {
 	{ -1, NULL },
 };
 
+/* ---------------------------------------------------------------------- */
+/* untrusted text on a terminal */
+
+/*
+ * A code point that must not reach a terminal as itself: C1 controls
+ * (U+0080-U+009F) and the bidirectional controls that reorder what is shown.
+ */
+static bool term_unsafe_cp(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+/*
+ * The length of the valid UTF-8 sequence at s (at most n bytes) and its code
+ * point, or 0 when it is not one (overlong, surrogate, beyond U+10FFFF, cut).
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * One step over s[*i]: what to show for it, in esc (NUL-terminated) or, when
+ * it may be shown as it is, NULL with *len its bytes.  *i moves past it.
+ */
+static const char *term_step(const char *s, size_t n, size_t *i, unsigned flags, char esc[12], size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s + *i;
+	uint32_t cp;
+	size_t k;
+
+	if (*p >= 0x20 && *p < 0x7f) {
+		for (k = 1; *i + k < n && p[k] >= 0x20 && p[k] < 0x7f; k++)
+			;
+		*i += k;
+		*len = k;
+		return NULL;
+	}
+	if (*p == '\t' || (*p == '\n' && (flags & KT_TERM_KEEP_NL))) {
+		*i += 1;
+		*len = 1;
+		return NULL;
+	}
+	if (*p == '\n' || *p == '\r') {
+		snprintf(esc, 12, "\\%c", *p == '\n' ? 'n' : 'r');
+	} else if (*p < 0x80) {
+		snprintf(esc, 12, "\\x%02x", *p);
+	} else if ((k = utf8_decode(p, n - *i, &cp)) == 0) {
+		snprintf(esc, 12, "\\x%02x", *p);
+	} else if (term_unsafe_cp(cp)) {
+		snprintf(esc, 12, "\\u%04x", (unsigned)cp);
+		*i += k;
+		return esc;
+	} else {
+		*i += k;
+		*len = k;
+		return NULL;
+	}
+	*i += 1;
+	return esc;
+}
+
+void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags)
+{
+	char esc[12];
+	size_t i = 0, start, len;
+	const char *e;
+
+	sbuf_grow(sb, n);
+	while (i < n) {
+		start = i;
+		e = term_step(s, n, &i, flags, esc, &len);
+		if (e)
+			sbuf_adds(sb, e);
+		else
+			sbuf_add(sb, s + start, len);
+	}
+}
+
+void sbuf_add_safe(struct sbuf *sb, const char *s, size_t n)
+{
+	sbuf_add_term(sb, s, n, 0);
+}
+
+char *kt_quote_term(const char *s)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_add_safe(&sb, s, strlen(s));
+	return sbuf_detach(&sb);
+}
+
+void kt_fputs_term(FILE *fp, const char *s, unsigned flags)
+{
+	char esc[12];
+	size_t n = strlen(s), i = 0, start, len;
+	const char *e;
+
+	while (i < n) {
+		start = i;
+		e = term_step(s, n, &i, flags, esc, &len);
+		if (e)
+			fputs(e, fp);
+		else
+			fwrite(s + start, 1, len, fp);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* diagnostics */
+
+/* "kcsan-triage: KIND: POS: message": the whole line made safe for a terminal. */
 static void vreport(const char *kind, const char *pos, const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
-	char tmp[1024];
+	char *msg = xvasprintf(fmt, ap);
 
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	sbuf_addf(&sb, "%s: %s: ", KT_PROG, kind);
-	if (pos && *pos)
-		sbuf_addf(&sb, "%s: ", pos);
-	sbuf_adds(&sb, tmp);
+	if (pos && *pos) {
+		sbuf_add_safe(&sb, pos, strlen(pos));
+		sbuf_adds(&sb, ": ");
+	}
+	sbuf_add_safe(&sb, msg, strlen(msg));
 	sbuf_addc(&sb, '\n');
 	fflush(stdout);
 	fputs(sb.buf, stderr);
 	sbuf_release(&sb);
+	free(msg);
 }
 
 void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
@@ -61,13 +197,35 @@ void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
 	va_end(ap);
 }
 
-void kt_die(const char *fmt, ...)
+void kt_warn_exit(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (ctx) {
+		ctx->warnings++;
+		if (exit_code > ctx->worst_exit)
+			ctx->worst_exit = exit_code;
+	}
+	if (ctx && ctx->quiet)
+		return;
 	va_start(ap, fmt);
-	vreport("fatal", NULL, fmt, ap);
+	vreport("warning", pos, fmt, ap);
 	va_end(ap);
+}
+
+/* Out of memory comes here: a fixed buffer, no allocation. */
+void kt_die(const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "%s: fatal: ", KT_PROG);
+	kt_fputs_term(stderr, tmp, 0);
+	fputc('\n', stderr);
 	exit(KT_EXIT_INTERNAL);
 }
 

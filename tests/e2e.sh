@@ -331,8 +331,8 @@ fi
 echo "== bad input"
 head -c 200000 /dev/urandom >"$TMP/junk.bin"
 run "$BIN" scan --no-db "$TMP/junk.bin"
-expect_rc 0 "binary junk is no error"
-expect_err "junk.bin:1: binary data" "binary junk: a warning with the position"
+expect_rc 3 "binary junk: some input unreadable"
+expect_err "junk.bin:1: binary data, no log" "binary junk: a warning with the position"
 
 : >"$TMP/empty.log"
 run "$BIN" scan --no-db --format json "$TMP/empty.log"
@@ -573,6 +573,151 @@ expect_out "^4000 KCSAN reports \(2000 distinct\)" "4000 reports of 2000 signatu
 expect_eq "$(grep -E '^    KCSAN' "$TMP/out" | sed -n '1p;$p' | tr '\n' ' ')" \
 	"    KCSAN: data-race in f0     KCSAN: data-race in f1999 " "rows in the order first seen"
 expect_eq "$(grep -c '^2x ' "$TMP/out")" 2000 "every row counts its two occurrences"
+
+echo "== hostile input: a directory walk reads regular files only"
+mkdir -p "$TMP/walk"
+cp fixtures/virtio-rng-console.log "$TMP/walk/a.log"
+mkfifo "$TMP/walk/fifo.log"
+ln -s fifo.log "$TMP/walk/link-fifo.log"
+ln -s /dev/zero "$TMP/walk/zero.log"
+ln -s /dev/urandom "$TMP/walk/urandom.log"
+[ -r /proc/self/pagemap ] && ln -s /proc/self/pagemap "$TMP/walk/pagemap.log"
+run timeout 20 "$BIN" scan --no-db --format json "$TMP/walk"
+expect_rc 1 "a walk over FIFOs and devices ends (their skipping leaves the exit status alone)"
+expect_eq "$(jq_py 'd["summary"]["files"]')" 1 "only the regular file is read"
+expect_err "walk/fifo.log: a FIFO, skipped" "the FIFO is named"
+expect_err "walk/link-fifo.log: links to a FIFO, skipped" "the link to a FIFO is named"
+expect_err "walk/zero.log: links to a character device, skipped" "the link to /dev/zero is named"
+expect_err "walk/urandom.log: links to a character device, skipped" "the link to /dev/urandom is named"
+[ -r /proc/self/pagemap ] && expect_err "walk/pagemap.log: links to a file of /proc or /sys, skipped" "the link to /proc/self/pagemap is named"
+expect_eq "$(grep -c skipped "$TMP/err")" "$(ls "$TMP/walk" | grep -vc '^a.log$')" "one warning each"
+( sleep 0.5; cat fixtures/virtio-rng-console.log >"$TMP/walk/fifo.log" ) &
+run timeout 20 "$BIN" scan --no-db --format json "$TMP/walk/fifo.log"
+wait
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "a FIFO named on the command line is read"
+run timeout 20 "$BIN" scan --no-db --format json <(cat fixtures/virtio-rng-console.log)
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "process substitution is read"
+
+echo "== logs as people have them: compressed input"
+mkdir -p "$TMP/z"
+zn=0
+for f in fixtures/*.log fixtures/formats/*; do
+	b=$(basename "$f")
+	"$BIN" scan --no-db --format json "$f" 2>&1 >"$TMP/z/plain.json" | sed "s|$f|SRC|g" >"$TMP/z/plain.err"
+	sed -i "s|$f|SRC|g" "$TMP/z/plain.json"
+	for z in "gzip -c:gz" "xz -c:xz" "zstd -q -c:zst" "bzip2 -c:bz2"; do
+		c=$TMP/z/$b.${z##*:}
+		${z%:*} "$f" >"$c"
+		"$BIN" scan --no-db --format json "$c" 2>&1 >"$TMP/z/z.json" | sed "s|$c|SRC|g" >"$TMP/z/z.err"
+		sed -i "s|$c|SRC|g" "$TMP/z/z.json"
+		if cmp -s "$TMP/z/plain.json" "$TMP/z/z.json" && cmp -s "$TMP/z/plain.err" "$TMP/z/z.err"; then ok; else bad "$b.${z##*:}: reports differ from the plain log's"; diff "$TMP/z/plain.json" "$TMP/z/z.json" | head -5; fi
+		zn=$((zn + 1))
+	done
+done
+echo "   $zn compressed copies"
+cat fixtures/virtio-rng-console.log | gzip -c >"$TMP/z/two.gz"
+cat fixtures/virtio-blk-console.log | gzip -c >>"$TMP/z/two.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/two.gz"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 7 "a gzip file of two members: both read"
+cp fixtures/virtio-rng-console.log "$TMP/z/text.log.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/text.log.gz"
+expect_rc 1 "a .gz that is not gzip"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "a .gz that is not gzip is read as text"
+run sh -c "xz -c fixtures/virtio-rng-console.log | '$BIN' scan --no-db --format json"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 3 "compressed standard input"
+gzip -c fixtures/kunit-kcsan-test.log >"$TMP/z/k.gz"
+head -c $(( $(stat -c %s "$TMP/z/k.gz") / 2 )) "$TMP/z/k.gz" >"$TMP/z/cut.gz"
+run "$BIN" scan --no-db --format json "$TMP/z/cut.gz"
+expect_rc 3 "a truncated gzip file: exit 3"
+expect_err "cut.gz: gzip data truncated at byte [0-9]+ of the file, after [0-9]+ decompressed bytes" "a truncated gzip file: the file and the position"
+[ "$(jq_py 'd["summary"]["reports"]')" -gt 5 ] && ok || bad "a truncated gzip file: what was decoded is kept"
+python3 - "$TMP/z/k.gz" "$TMP/z/bad.gz" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(d) // 2, len(d) // 2 + 8):
+    d[i] ^= 0x55
+open(sys.argv[2], "wb").write(d)
+PY
+run "$BIN" scan --no-db --format json "$TMP/z/bad.gz"
+expect_rc 3 "a corrupt gzip file: exit 3"
+expect_err "bad.gz: gzip data corrupt \(zlib: [^)]*\) at byte [0-9]+ of the file" "a corrupt gzip file: the file, the reason and the position"
+KCSAN_TRIAGE_MAX_DECOMPRESSED=30k run "$BIN" scan --no-db --format json "$TMP/z/k.gz"
+expect_rc 3 "the decompressed-size cap: exit 3"
+expect_err "k.gz: gzip data decompresses to more than 30720 bytes \(the cap" "the cap names the file"
+expect_eq "$(grep -c 'the cap' "$TMP/err")" 1 "one warning at the cap"
+[ "$(jq_py 'd["summary"]["reports"]')" -gt 3 ] && ok || bad "the cap: what was read is kept"
+head -c 300000 /dev/urandom | zstd -q -c >"$TMP/z/junk.zst"
+run "$BIN" scan --no-db "$TMP/z/junk.zst"
+expect_rc 3 "compressed binary junk: some input unreadable"
+expect_err "junk.zst:1: binary data \(after zstd\), no log" "compressed binary junk: a warning"
+echo "   memory stays flat"
+{ cat fixtures/virtio-rng-console.log; yes '[   12.345678] virtio_net virtio0 eth0: a line of noise that repeats' | head -c 400000000; cat fixtures/virtio-blk-console.log; } | gzip -1 -c >"$TMP/z/big.gz"
+if command -v /usr/bin/time >/dev/null; then
+	/usr/bin/time -f %M -o "$TMP/z/rss" "$BIN" scan --no-db --format json "$TMP/z/big.gz" >"$TMP/out" 2>"$TMP/err"
+	expect_eq "$(jq_py 'd["summary"]["reports"]')" 7 "400 MB of gzip-compressed log: every report"
+	rss=$(tail -n 1 "$TMP/z/rss")
+	[ "$rss" -lt 32768 ] && ok || bad "400 MB of compressed log took $rss KiB of memory (budget 32 MiB)"
+fi
+rm -f "$TMP/z/big.gz"
+
+echo "== hostile input: names and text that reach stderr"
+evil=$'a\e]2;PWNED\a\e[2Jb.log'
+mkdir -p "$TMP/hostile"
+ln -s "$TMP/nowhere" "$TMP/hostile/$evil"
+run "$BIN" scan --no-db "$TMP/hostile"
+expect_rc 3 "a dangling link with escapes in its name"
+if grep -q $'[\e\a]' "$TMP/err"; then bad "a file name's escapes reach stderr raw"; else ok; fi
+expect_err 'a\\x1b\]2;PWNED\\x07\\x1b\[2Jb\.log: cannot open' "the name is shown with visible escapes"
+run "$BIN" scan --no-db "$TMP/x"$'\n'"kcsan-triage: error: FAKE.txt:2"
+expect_rc 3 "a missing file with a newline in its name"
+expect_eq "$(wc -l <"$TMP/err")" 1 "a newline in a name forges no line"
+expect_err 'x\\nkcsan-triage: error: FAKE\.txt:2: cannot open' "the newline is shown as \\n"
+printf 'struct \e[31mred\xe2\x80\xae\n\twriter nobody\n' >"$TMP/evil.rules"
+run "$BIN" scan --no-db --rules "$TMP/evil.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a bad rules file"
+if grep -q $'\e' "$TMP/err" || grep -q $'\xe2\x80\xae' "$TMP/err"; then bad "rules text reaches stderr raw"; else ok; fi
+expect_err "writer must be device, hypervisor or user, not 'nobody'" "the rules error keeps its reason"
+expect_err 'struct \\x1b\[31mred\\u202e: no' "the struct name is shown with visible escapes"
+
+echo "== hostile input: rules files"
+# a memory guard for a binary that would read /dev/zero whole (AddressSanitizer needs its address space)
+vguard="ulimit -v 2000000;"
+grep -q __asan_init "$BIN" && vguard=
+mkfifo "$TMP/rules.fifo"
+run timeout 10 "$BIN" scan --no-db --rules "$TMP/rules.fifo" fixtures/virtio-rng-console.log
+expect_rc 5 "--rules FIFO: refused at once, no hang"
+expect_err "rules.fifo: not a regular file" "--rules FIFO: says why"
+run sh -c "$vguard timeout 10 '$BIN' scan --no-db --rules /dev/zero fixtures/virtio-rng-console.log"
+expect_rc 5 "--rules /dev/zero: refused at once"
+expect_err "/dev/zero: not a regular file" "--rules /dev/zero: says why"
+head -c 5000000 /dev/zero | tr '\0' '#' >"$TMP/big.rules"
+run sh -c "$vguard timeout 10 '$BIN' scan --no-db --rules '$TMP/big.rules' fixtures/virtio-rng-console.log"
+expect_rc 5 "a rules file over the size cap"
+expect_err "big.rules: larger than 4 MiB" "the size cap is named"
+python3 - "$TMP/long.rules" <<'PY'
+import sys
+open(sys.argv[1], "w").write("struct long_reason\n\tfunction (" + "a" * 3000 + "\n")
+PY
+run "$BIN" scan --no-db --rules "$TMP/long.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a bad pattern of 3000 bytes"
+expect_err "long.rules:2: bad pattern '\(a{119}\.\.\.': missing closing parenthesis at offset 3001" "the error keeps its reason, the quoted text is cut"
+printf 'struct nul_line\n\twriter device\n\talign 4\n\treference x\n\tfunction ^virtqueue\0junk\n\tmember m\n\t\tsize 4\n' >"$TMP/nul.rules"
+run "$BIN" scan --no-db --rules "$TMP/nul.rules" fixtures/virtio-rng-console.log
+expect_rc 5 "a NUL byte in a rules line"
+expect_err "nul.rules:5: NUL byte at column 21" "the NUL byte is an error with its position"
+
+echo "== hostile input: catastrophic patterns stop at the match limits"
+printf 'struct evil_thing\n\twriter device\n\talign 4\n\treference none\n\tfunction ^(a+)+$\n\tmember x\n\t\toffset 0\n\t\tsize 4\n' >"$TMP/cat.rules"
+w=$(printf "a%.0s" $(seq 30))b
+for i in $(seq 100); do sed "s/virtqueue_get_buf_ctx_split/$w/g" fixtures/virtio-rng-console.log; done >"$TMP/cat.log"
+start=$(date +%s%N)
+run timeout 60 "$BIN" scan --no-db --format json --rules "$TMP/cat.rules" "$TMP/cat.log"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 1 "a catastrophic pattern: the scan completes"
+expect_eq "$(jq_py 'd["summary"]["reports"]')" 300 "a catastrophic pattern: every report is read"
+expect_eq "$(grep -c 'match limits' "$TMP/err")" 1 "one warning for the pattern"
+expect_err "cat.rules:5: struct evil_thing: pattern '\^\(a\+\)\+\\$' stopped at the match limits 8 times \(no match\); turned off" "the warning names the pattern's file:line"
+[ "$ms" -lt 3000 ] && ok || bad "300 reports with a catastrophic pattern took $ms ms (budget 3000)"
 
 echo
 echo "e2e: $pass passed, $fail failed"

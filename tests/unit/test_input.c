@@ -3,10 +3,12 @@
  * parser and member fitting. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
 
+#include "decompress.h"
 #include "enrich.h"
 #include "input.h"
 #include "pipeline.h"
@@ -443,12 +445,204 @@ static void test_rules(void)
 	}
 }
 
+static void free_rules(struct rules *rs)
+{
+	struct rules *heap = xcalloc(1, sizeof(*heap));
+
+	*heap = *rs;
+	rules_free(heap);
+}
+
+/* A catastrophic pattern stops at the match limits, is turned off, and is drained once. */
+static void test_rules_limits(void)
+{
+	const char *text =
+		"struct evil_thing\n"
+		"\twriter device\n"
+		"\talign 4\n"
+		"\treference none\n"
+		"\tfunction ^(a+)+$\n"
+		"\tmember x\n"
+		"\t\toffset 0\n"
+		"\t\tsize 4\n";
+	struct ctx ctx = { 0 };
+	struct rules rs = { 0 };
+	struct rules_limit_hit h;
+	struct timespec t0, t1;
+	bool any = false;
+	double ms;
+
+	ctx.quiet = 1;
+	CHECK_INT(rules_parse(&ctx, &rs, "cat.rules", text, strlen(text)), 0);
+	CHECK(!rules_drain_limit_hit(&rs, &h));
+	CHECK(rule_function_matches(&rs.v[0], NULL, "aaaa"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 1000; i++)
+		any |= rule_function_matches(&rs.v[0], NULL, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK(!any);
+	CHECK(ms < 2000);
+	CHECK(rules_drain_limit_hit(&rs, &h));
+	CHECK_STR(h.origin, "cat.rules:5");
+	CHECK_STR(h.rule, "evil_thing");
+	CHECK_STR(h.pattern, "^(a+)+$");
+	CHECK_INT(h.hits, RULES_LIMIT_HITS_OFF);
+	CHECK(h.off);
+	CHECK(!rules_drain_limit_hit(&rs, &h));
+	CHECK(!rule_function_matches(&rs.v[0], NULL, "aaaa"));   /* turned off */
+	free_rules(&rs);
+}
+
+/* Errors keep their reason; NUL bytes are errors. */
+static void test_rules_errors(void)
+{
+	struct ctx ctx = { 0 };
+	struct rules rs = { 0 };
+	static const char nul[] = "struct s\n\tfunction ^virtqueue\0junk\n";
+	int saved;
+
+	saved = quiet_stderr();
+	CHECK_INT(rules_parse(&ctx, &rs, "nul.rules", nul, sizeof(nul) - 1), -1);
+	restore_stderr(saved);
+	CHECK_INT(ctx.errors, 6);   /* the NUL, and five for the block without its attributes */
+	CHECK(!rs.n || !rs.v[0].functions.n);
+	free_rules(&rs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* untrusted text on a terminal */
+
+static char *term(const char *s, size_t n, unsigned flags)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_add_term(&sb, s, n, flags);
+	return sbuf_detach(&sb);
+}
+
+#define CHECK_TERM(in, want) do { \
+	char *_t = term(in, sizeof(in) - 1, 0); \
+	CHECK_STR(_t, want); \
+	free(_t); \
+} while (0)
+
+static void test_term_safe(void)
+{
+	char *t;
+
+	CHECK_TERM("plain text, tab\tkept", "plain text, tab\tkept");
+	CHECK_TERM("a\x1b]2;PWNED\x07\x1b[2Jb.log", "a\\x1b]2;PWNED\\x07\\x1b[2Jb.log");
+	CHECK_TERM("two\nlines\r", "two\\nlines\\r");
+	CHECK_TERM("nul\0byte", "nul\\x00byte");
+	CHECK_TERM("del\x7f", "del\\x7f");
+	CHECK_TERM("c1 raw \x9b" "31m", "c1 raw \\x9b" "31m");                  /* 8-bit CSI */
+	CHECK_TERM("c1 utf8 \xc2\x9b\xc2\x9d", "c1 utf8 \\u009b\\u009d");
+	CHECK_TERM("bidi \xe2\x80\xae evil \xe2\x81\xa6 \xe2\x81\xa9", "bidi \\u202e evil \\u2066 \\u2069");
+	CHECK_TERM("marks \xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "marks \\u200e\\u200f\\u061c");
+	CHECK_TERM("invalid \xff\xfe \xc3( \xe2\x82", "invalid \\xff\\xfe \\xc3( \\xe2\\x82");
+	CHECK_TERM("overlong \xc0\xaf surrogate \xed\xa0\x80", "overlong \\xc0\\xaf surrogate \\xed\\xa0\\x80");
+	CHECK_TERM("utf-8 ok: \xc3\xa9t\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x90\xa7 \xc2\xa0",
+		   "utf-8 ok: \xc3\xa9t\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x90\xa7 \xc2\xa0");
+	CHECK_TERM("back\\slash", "back\\slash");
+	t = term("keep\nnewline\x1b", 13, KT_TERM_KEEP_NL);
+	CHECK_STR(t, "keep\nnewline\\x1b");
+	free(t);
+	t = kt_quote_term("x\x1by");
+	CHECK_STR(t, "x\\x1by");
+	free(t);
+}
+
+/* What kt_error() and kt_warn() write to stderr. */
+static char *diag(const char *pos, const char *arg, bool warn)
+{
+	char *path = xasprintf("%s/stderr", tmpdir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved;
+	struct ctx ctx = { 0 };
+	struct sbuf sb = SBUF_INIT;
+	FILE *f;
+
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	if (warn)
+		kt_warn(&ctx, pos, "bad name '%s' here", arg);
+	else
+		kt_error(&ctx, KT_EXIT_INPUT, pos, "cannot open: %s", arg);
+	restore_stderr(saved);
+	f = fopen(path, "rb");
+	sbuf_read_file(&sb, f);
+	fclose(f);
+	free(path);
+	return sbuf_detach(&sb);
+}
+
+static void test_diag_safe(void)
+{
+	char *t, *big;
+
+	t = diag("d//a\x1b]2;PWNED\x07\x1b[2Jb.log", "No such file", false);
+	CHECK_STR(t, "kcsan-triage: error: d//a\\x1b]2;PWNED\\x07\\x1b[2Jb.log: cannot open: No such file\n");
+	free(t);
+	t = diag("x\nkcsan-triage: error: FAKE.txt:2", "y", false);
+	CHECK_STR(t, "kcsan-triage: error: x\\nkcsan-triage: error: FAKE.txt:2: cannot open: y\n");
+	free(t);
+	t = diag(NULL, "\xe2\x80\xae\xc2\x9b", true);
+	CHECK_STR(t, "kcsan-triage: warning: bad name '\\u202e\\u009b' here\n");
+	free(t);
+	/* a long argument does not cut the end of the message */
+	big = xmalloc(3001);
+	memset(big, 'a', 3000);
+	big[3000] = 0;
+	t = diag(NULL, big, true);
+	CHECK_INT(strlen(t), strlen("kcsan-triage: warning: bad name '' here\n") + 3000);
+	CHECK(strstr(t, "' here\n") != NULL);
+	free(t);
+	free(big);
+}
+
+/* The man page's LIMITS say the numbers the code uses. */
+static void test_limits_documented(void)
+{
+	FILE *f = fopen("man/kcsan-triage.1", "rb");
+	struct sbuf sb = SBUF_INIT;
+	char *want[6];
+
+	if (!f) {
+		CHECK(!"man/kcsan-triage.1 not found (run from the top of the tree)");
+		return;
+	}
+	sbuf_read_file(&sb, f);
+	fclose(f);
+	for (size_t i = 0; i < sb.len; i++)
+		if (sb.buf[i] == '\n')
+			sb.buf[i] = ' ';
+	want[0] = xasprintf("PCRE2 limits: %d for the match limit, %d for the depth limit, %d MiB of heap",
+			    RULES_MATCH_LIMIT, RULES_DEPTH_LIMIT, RULES_HEAP_LIMIT_KIB >> 10);
+	want[1] = xasprintf("a pattern that hits them %d times is turned off", RULES_LIMIT_HITS_OFF);
+	want[2] = xasprintf("of at most %d MiB", RULES_MAX_FILE >> 20);
+	want[3] = xasprintf("capped at %llu GiB", DECOMP_DEFAULT_CAP >> 30);
+	want[4] = xasprintf("at most %u MiB of memory to decode, a zstd frame a window of at most %d MiB",
+			    DECOMP_XZ_MEMLIMIT >> 20, 1 << (DECOMP_ZSTD_WINDOW_LOG_MAX - 20));
+	want[5] = xasprintf("up to 1 MiB (%d bytes)", INPUT_MAX_LINE);
+	for (int i = 0; i < 6; i++) {
+		if (!strstr(sb.buf, want[i]))
+			fprintf(stderr, "man page lacks: %s\n", want[i]);
+		CHECK(strstr(sb.buf, want[i]) != NULL);
+		free(want[i]);
+	}
+	sbuf_release(&sb);
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
-		TEST(test_json), TEST(test_identity), TEST(test_rules), { NULL, NULL },
+		TEST(test_json), TEST(test_identity), TEST(test_rules),
+		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
+		TEST(test_limits_documented), { NULL, NULL },
 	};
 	int rc;
 
