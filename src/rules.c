@@ -331,12 +331,10 @@ static void parse_struct_attr(struct rules_parser *ps, const char *key, const ch
 		free(cur->family);
 		cur->family = xstrdup(val);
 	} else if (!strcmp(key, "writer")) {
-		if (!strcmp(val, "device"))
-			cur->writer = W_DEVICE;
-		else if (!strcmp(val, "hypervisor"))
-			cur->writer = W_HYPERVISOR;
-		else if (!strcmp(val, "user"))
-			cur->writer = W_USER;
+		int w = writer_from_name(val);
+
+		if (w > W_NONE)
+			cur->writer = (enum writer)w;
 		else
 			rp_error(ps, "writer must be device, hypervisor or user, not '%s'", cut(val).s);
 	} else if (!strcmp(key, "align")) {
