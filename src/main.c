@@ -43,6 +43,9 @@ const struct cmd kt_commands[] = {
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
 	  "copy a kernel log with every stack frame annotated with file:line and inlines",
 	  "[FILE|-]...", &cmd_symbolize_options, NULL },
+	{ "maintainers", cmd_maintainers, CMD_SYMBOLS,
+	  "who to mail about kernel files (as get_maintainer.pl), or about each report's guilty file",
+	  "FILE...|--guilty [LOG|-]...", &cmd_maintainers_options, NULL },
 	{ "help", cmd_help, 0, "show the help of a command", "[COMMAND [SUBCOMMAND]]", NULL, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL },
 };
