@@ -127,7 +127,7 @@ corpus-test: $(PROG)
 	else echo "== corpus: skipped ($(SHARED)/corpus not present)"; fi
 
 kernel-test: $(PROG)
-	$(Q)for t in tests/kernel*.sh; do SHARED=$(SHARED) $$t || exit 1; done
+	$(Q)for t in tests/kernel*.sh tests/maintainers.sh; do SHARED=$(SHARED) $$t || exit 1; done
 
 check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test
 	@echo "all tests passed"

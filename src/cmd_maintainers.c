@@ -27,7 +27,8 @@ struct maintainers_opts {
 
 static const struct option_spec maintainers_specs[] = {
 	OPT_INCLUDE_AT(opt_group_output, struct maintainers_opts, out),
-	OPT_STRING("src", "DIR", struct maintainers_opts, src, "the kernel tree: its MAINTAINERS, .mailmap and files"),
+	OPT_STRING("src", "DIR", struct maintainers_opts, src,
+		   "the kernel tree: its MAINTAINERS, .mailmap and files"),
 	OPT_STRING("maintainers-file", "FILE", struct maintainers_opts, file,
 		   "this MAINTAINERS instead of the tree's"),
 	OPT_FLAG("guilty", 0, struct maintainers_opts, guilty,
@@ -164,7 +165,8 @@ int cmd_maintainers(int argc, char **argv, struct ctx *ctx, const void *opts)
 	int rc = KT_EXIT_OK;
 
 	if (!mo->guilty && !mo->src && !mo->file) {
-		kt_error(ctx, KT_EXIT_USAGE, NULL, "maintainers needs --src DIR (a kernel tree) or --maintainers-file FILE");
+		kt_error(ctx, KT_EXIT_USAGE, NULL,
+			 "maintainers needs --src DIR (a kernel tree) or --maintainers-file FILE");
 		return KT_EXIT_USAGE;
 	}
 	if (!mo->guilty && argc == 0) {

@@ -970,11 +970,14 @@ const char *maint_route_subsystem(const struct maint_route *r)
 /* ---------------------------------------------------------------------- */
 /* the guilty file */
 
-/* The kernel's top-level directories: where an absolute path's tree-relative part starts. */
+/*
+ * The kernel's top-level directories of built code: where an absolute
+ * path's tree-relative part starts (the leftmost one; usr/, tools/ and
+ * samples/ are left out, "/usr/src/linux/..." is common).
+ */
 static const char *const maint_top_dirs[] = {
 	"arch/", "block/", "certs/", "crypto/", "drivers/", "fs/", "include/", "init/", "io_uring/",
-	"ipc/", "kernel/", "lib/", "mm/", "net/", "rust/", "samples/", "security/", "sound/",
-	"tools/", "usr/", "virt/", NULL,
+	"ipc/", "kernel/", "lib/", "mm/", "net/", "rust/", "security/", "sound/", "virt/", NULL,
 };
 
 char *maint_frame_file(const struct frame *f)
