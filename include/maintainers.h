@@ -8,7 +8,8 @@
  * excludes), most specific first, then those whose K: keywords match the
  * file's text; their maintainers (M:) and reviewers (R:) deduplicated by
  * name and address (after the tree's .mailmap) in that order, Linus
- * Torvalds left out, then their lists (L:), subscribers-only ones left out.
+ * Torvalds left out, the addresses a .yaml file names after them, then
+ * their lists (L:), subscribers-only ones left out.
  * Equally specific entries come in MAINTAINERS order (the script leaves
  * their order to Perl's hash order).
  *
@@ -39,11 +40,11 @@ struct maint_entry {
 	size_t line;               /* of the title in MAINTAINERS, 1-based */
 };
 
-enum maint_role { MAINT_MAINTAINER, MAINT_REVIEWER };
+enum maint_role { MAINT_MAINTAINER, MAINT_REVIEWER, MAINT_IN_FILE /* named in a .yaml binding */ };
 
 struct maint_person {
 	char *addr;                /* "Name <mail>" as get_maintainer prints it */
-	enum maint_role role;      /* how it came first: M: or R: */
+	enum maint_role role;      /* how it came first: M:, R:, or in the file */
 };
 
 struct maint_route {

@@ -42,7 +42,7 @@ static void emit_strs(struct out *o, const char *key, const struct maint_route *
 {
 	out_begin_arr(o, key);
 	for (size_t i = 0; i < rt->npeople; i++)
-		if (which < 0 || (int)rt->people[i].role == which)
+		if ((int)rt->people[i].role == which || (which < 0 && rt->people[i].role != MAINT_MAINTAINER))
 			out_str(o, NULL, NULL, rt->people[i].addr);
 	if (which != MAINT_MAINTAINER)
 		for (size_t i = 0; i < rt->nlists; i++)
@@ -69,7 +69,7 @@ static void emit_route(struct out *o, const struct maint_db *db, const char *fil
 		}
 		out_end_arr(o);
 		emit_strs(o, "to", &rt, MAINT_MAINTAINER);
-		emit_strs(o, "cc", &rt, MAINT_REVIEWER);
+		emit_strs(o, "cc", &rt, -1);
 		out_begin_arr(o, "lists");
 		for (size_t i = 0; i < rt.nlists; i++)
 			out_str(o, NULL, NULL, rt.lists[i]);

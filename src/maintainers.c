@@ -480,6 +480,9 @@ static void maint_add_line(struct maint_db *db, char type, char *value, size_t i
 		l->value = xstrdup(value);
 		if (type == 'N' || type == 'K')
 			l->re = maint_compile(value, PCRE2_EXTENDED);
+		/* K: runs over whole files: JIT it (where PCRE2 cannot, it interprets) */
+		if (type == 'K' && l->re)
+			pcre2_jit_compile(l->re, PCRE2_JIT_COMPLETE);
 	}
 	if (type == 'S' && !db->sects[db->nsects - 1].e.status)
 		db->sects[db->nsects - 1].e.status = l->value;
@@ -868,13 +871,27 @@ static bool maint_is_chief(const char *s)
 	return false;
 }
 
-/* After deduplication: the chief penguin out, then every string once (people first, then lists). */
-static void maint_finish(struct maint_route *r)
+/* After deduplication: the chief penguin out. */
+static void maint_drop_chief(struct maint_route *r)
+{
+	size_t np = 0;
+
+	for (size_t i = 0; i < r->npeople; i++) {
+		if (maint_is_chief(r->people[i].addr))
+			free(r->people[i].addr);
+		else
+			r->people[np++] = r->people[i];
+	}
+	r->npeople = np;
+}
+
+/* The script's merge_email(): every string once, people first, then lists. */
+static void maint_uniq(struct maint_route *r)
 {
 	size_t np = 0, nl = 0;
 
 	for (size_t i = 0; i < r->npeople; i++) {
-		bool dup = maint_is_chief(r->people[i].addr);
+		bool dup = false;
 
 		for (size_t j = 0; j < np && !dup; j++)
 			dup = !strcmp(r->people[j].addr, r->people[i].addr);
@@ -899,6 +916,131 @@ static void maint_finish(struct maint_route *r)
 	r->nlists = nl;
 }
 
+/* ---------------------------------------------------------------------- */
+/* the addresses a .yaml binding names (the script's maintainers_in_file) */
+
+/* Perl's substr($s, -n) =~ /re/ for the two tests clean_file_emails() makes: s's last n bytes. */
+static const char *maint_tail(const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	return len >= n ? s + len - n : s;
+}
+
+/* clean_file_emails() for one address: "<mail>" made of it, the name cut to its last two or three words. */
+static char *maint_clean_email(const char *raw, pcre2_code *addr_re)
+{
+	PCRE2_UCHAR buf[1024];
+	PCRE2_SIZE blen = sizeof(buf);
+	struct maint_addr a;
+	char *name, *out;
+	const char *w[64];
+	size_t wl[64], nw = 0, n;
+
+	if (pcre2_substitute(addr_re, (PCRE2_SPTR)raw, PCRE2_ZERO_TERMINATED, 0, PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL,
+			     (PCRE2_SPTR) "<$1>", PCRE2_ZERO_TERMINATED, buf, &blen) < 0)
+		return NULL;
+	a = maint_parse((const char *)buf);
+	if (!strcmp(a.name, "\",\"") || !strcmp(a.name, "\".\""))
+		a.name[0] = 0;
+	/* split(/[^A-Za-z\x80-\xc3',.+-]/): fields, the trailing empty ones dropped */
+	for (const char *p = a.name, *q;; p = q + 1) {
+		for (q = p; *q && (isalpha((unsigned char)*q) || ((unsigned char)*q >= 0x80 && (unsigned char)*q <= 0xc3) ||
+				   strchr("',.+-", *q)); q++)
+			;
+		if (nw < 64) {
+			w[nw] = p;
+			wl[nw++] = (size_t)(q - p);
+		}
+		if (!*q)
+			break;
+	}
+	while (nw && !wl[nw - 1])
+		nw--;
+	name = xstrdup(a.name);
+	if (nw > 2) {
+		size_t f = nw - 3, m = nw - 2, l = nw - 1;
+		bool three = (wl[f] == 1 && isalpha((unsigned char)w[f][0])) || (wl[f] == 2 && w[f][1] == '.') ||
+			     wl[m] == 1 || (wl[m] == 2 && w[m][1] == '.');
+
+		free(name);
+		name = three ? xasprintf("%.*s %.*s %.*s", (int)wl[f], w[f], (int)wl[m], w[m], (int)wl[l], w[l])
+			     : xasprintf("%.*s %.*s", (int)wl[m], w[m], (int)wl[l], w[l]);
+	}
+	n = strlen(name);
+	if (n && strchr(",.", name[n - 1]))
+		name[n - 1] = 0;
+	else if (n >= 2 && strchr(",.", maint_tail(name, 2)[0]) && name[n - 1] == '"')
+		strcpy(name + n - 2, "\"");
+	if (*name && strchr(",.", *name))
+		memmove(name, name + 1, strlen(name));
+	else if (name[0] == '"' && name[1] && strchr(",.", name[1]))
+		memmove(name + 1, name + 2, strlen(name + 1));
+	free(a.name);
+	a.name = name;
+	{
+		struct maint_addr b = maint_make(a.name, strlen(a.name), a.addr, strlen(a.addr));
+
+		out = maint_format(&b);
+		maint_addr_release(&b);
+	}
+	maint_addr_release(&a);
+	return out;
+}
+
+#define MAINT_FILE_EMAIL "[A-Za-z\\x80-\\xc3\"' ,.+-]*\\s*[,]*\\s*[(<{]?[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+\\.[A-Za-z0-9]+[)>}]?"
+#define MAINT_BARE_EMAIL "[(<{]?([A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+)[)>}]?"
+
+/* The addresses a .yaml file of the tree names, cleaned, each once, in order. */
+static size_t maint_file_emails(const struct maint_db *db, const char *file, char ***out)
+{
+	size_t n = strlen(file), count = 0, cap = 0;
+	pcre2_code *re, *bare;
+	pcre2_match_data *md;
+	struct sbuf text = SBUF_INIT;
+	char **v = NULL, *path;
+	FILE *fp;
+
+	*out = NULL;
+	if (!db->root || n < 5 || strcmp(file + n - 5, ".yaml"))
+		return 0;
+	path = xasprintf("%s/%s", db->root, file);
+	fp = fopen(path, "r");
+	free(path);
+	if (!fp)
+		return 0;
+	re = maint_compile(MAINT_FILE_EMAIL, 0);
+	bare = maint_compile(MAINT_BARE_EMAIL, 0);
+	md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+	if (md && bare && sbuf_read_file(&text, fp) == 0) {
+		PCRE2_SIZE off = 0;
+
+		while (off < text.len && pcre2_match(re, (PCRE2_SPTR)text.buf, text.len, off, 0, md, NULL) >= 0) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+			char *raw = xstrndup(text.buf + ov[0], ov[1] - ov[0]), *e = maint_clean_email(raw, bare);
+			bool dup = !e;
+
+			for (size_t i = 0; i < count && !dup; i++)
+				dup = !strcmp(v[i], e);
+			if (dup) {
+				free(e);
+			} else {
+				ALLOC_GROW(v, count, cap);
+				v[count++] = e;
+			}
+			free(raw);
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	pcre2_code_free(bare);
+	sbuf_release(&text);
+	fclose(fp);
+	*out = v;
+	return count;
+}
+
 static void maint_acc_release(struct maint_acc *acc)
 {
 	for (size_t i = 0; i < acc->nnames; i++)
@@ -917,8 +1059,8 @@ int maint_route(const struct maint_db *db, const char *file, struct maint_route 
 	struct maint_acc acc = { .r = out };
 	struct maint_hit *hits;
 	struct maint_kw *kw;
-	size_t nh, nk;
-	char **all;
+	size_t nh, nk, nf;
+	char **all, **infile;
 
 	memset(out, 0, sizeof(*out));
 	nh = maint_match_files(db, file, &hits);
@@ -930,7 +1072,6 @@ int maint_route(const struct maint_db *db, const char *file, struct maint_route 
 			maint_add_entry(db, kw[i].sect, &acc);
 	free(hits);
 	free(kw);
-	maint_acc_release(&acc);
 	/* deduplicate people and lists in one pass, as the script does */
 	all = xcalloc(out->npeople + out->nlists + 1, sizeof(*all));
 	for (size_t i = 0; i < out->npeople; i++)
@@ -943,7 +1084,18 @@ int maint_route(const struct maint_db *db, const char *file, struct maint_route 
 	if (out->nlists)
 		memcpy(out->lists, all + out->npeople, out->nlists * sizeof(*all));
 	free(all);
-	maint_finish(out);
+	maint_drop_chief(out);
+	nf = maint_file_emails(db, file, &infile);
+	for (size_t i = 0; i < nf; i++) {
+		char *e = maint_mailmap(db, infile[i]);
+
+		maint_push_person(&acc, e, MAINT_IN_FILE);
+		free(e);
+		free(infile[i]);
+	}
+	free(infile);
+	maint_acc_release(&acc);
+	maint_uniq(out);
 	return out->nentries ? 0 : -1;
 }
 
