@@ -189,6 +189,11 @@ int cmd_maintainers(int argc, char **argv, struct ctx *ctx, const void *opts)
 		for (int i = 0; i < argc; i++) {
 			const char *file = argv[i];
 
+			size_t n = mo->src ? strlen(mo->src) : 0;
+
+			/* as the script: relative to the tree's top */
+			if (n && !strncmp(file, mo->src, n) && file[n] == '/')
+				file += n + 1;
 			while (str_startswith(file, "./"))
 				file += 2;
 			if (argc > 1)
