@@ -131,7 +131,7 @@ corpus-test: $(PROG)
 	else echo "== corpus: skipped ($(SHARED)/corpus not present)"; fi
 
 kernel-test: $(PROG)
-	$(Q)for t in tests/kernel*.sh; do SHARED=$(SHARED) $$t || exit 1; done
+	$(Q)for t in tests/kernel*.sh tests/maintainers.sh; do SHARED=$(SHARED) $$t || exit 1; done
 
 cost-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/cost.sh
