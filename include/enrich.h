@@ -18,13 +18,22 @@ extern const char *const enrich_kernel_dirs[];
  */
 const char *enrich_tree_path(const char *file);
 
+struct maint_db;
+
 /* What the enrich stage adds to a report. */
 struct enrichment {
-	char *subsystem;       /* "drivers/virtio", "mm", "[virtio_ring]", or NULL */
+	/*
+	 * The subsystem of the report's guilty file (the first frame's file that
+	 * is not a header, lib/ or core kernel code): its MAINTAINERS entry when
+	 * the tree's MAINTAINERS is known ("VIRTIO CORE AND NET DRIVERS"), else
+	 * its directory ("drivers/virtio", "fs", "mm"); without any file, the
+	 * top frame's module ("[virtio_blk]"); or NULL.
+	 */
+	char *subsystem;
 };
 
-/* Fill e from r (symbolized and classified). */
-void enrich_report(const struct report *r, struct enrichment *e);
+/* Fill e from r (symbolized and classified); maint may be NULL. */
+void enrich_report(const struct report *r, const struct maint_db *maint, struct enrichment *e);
 void enrichment_release(struct enrichment *e);
 
 #endif

@@ -15,10 +15,12 @@
 
 struct symbolizer;
 struct classifier;
+struct maint_db;
 
 struct pipeline_config {
 	struct symbolizer *sym;    /* NULL: frames stay as the log gave them */
 	struct classifier *cls;    /* NULL: no verdict */
+	const struct maint_db *maint; /* the tree's MAINTAINERS, for subsystems (NULL: directories) */
 	bool force_text;           /* read every file as mail or prose (every line to the parser) */
 };
 

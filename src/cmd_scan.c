@@ -9,6 +9,7 @@
 #include "cmds.h"
 #include "hashmap.h"
 #include "layout.h"
+#include "maintainers.h"
 #include "pipeline.h"
 #include "render.h"
 #include "rules.h"
@@ -331,6 +332,22 @@ static void json_end(struct scan *s)
 		kt_error(s->ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
 }
 
+/* The tree's MAINTAINERS, when --src has one: subsystems are its entries. */
+static const struct maint_db *scan_maintainers(struct ctx *ctx, const struct srctree *src)
+{
+	const char *root = srctree_root(src);
+	const struct maint_db *db = NULL;
+	char *path;
+
+	if (!root)
+		return NULL;
+	path = xasprintf("%s/MAINTAINERS", root);
+	if (access(path, R_OK) == 0)
+		db = maint_load(ctx, root);
+	free(path);
+	return db;
+}
+
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 {
@@ -341,6 +358,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	cfg.sym = s->ctx->sym;
 	cfg.cls = classifier_new(s->ctx->rules, src);
 	cfg.force_text = s->force_text;
+	cfg.maint = scan_maintainers(s->ctx, src);
 	if (cfg.sym)
 		classifier_set_layout(cfg.cls, dwarf_layout, cfg.sym);
 	hashmap_init(&s->aggs, agg_eq, 0);
@@ -350,6 +368,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	pipeline_run(pl, argv, argc);
 	warn_limit_hits(s->ctx);
 	pipeline_free(pl);
+	maint_cleanup();
 	if (s->fmt == KT_FMT_JSON)
 		json_end(s);
 	else

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "maintainers.h"
 
 const char *const enrich_kernel_dirs[] = {
 	"drivers/", "kernel/", "mm/", "fs/", "net/", "block/", "lib/", "arch/", "sound/", "security/",
@@ -47,11 +48,35 @@ static char *enrich_subsystem_of_file(const char *file)
 	return xstrndup(file, (size_t)(s2 - file));
 }
 
-/* The kernel subsystem of the racy code: the top frame's directory, else its module. */
-static char *enrich_subsystem(const struct report *r)
+/* The MAINTAINERS entry of a file, or NULL when none but THE REST covers it. */
+static char *enrich_entry_of_file(const struct maint_db *maint, const char *file)
+{
+	struct maint_route rt = MAINT_ROUTE_INIT;
+	const char *name = NULL;
+	char *out = NULL;
+
+	if (maint_route(maint, file, &rt) == 0)
+		name = maint_route_subsystem(&rt);
+	if (name && strcmp(name, "THE REST"))
+		out = xstrdup(name);
+	maint_route_release(&rt);
+	return out;
+}
+
+/* The kernel subsystem of the racy code: its guilty file's, else the top frame's directory or module. */
+static char *enrich_subsystem(const struct report *r, const struct maint_db *maint)
 {
 	const struct access *a = r->nacc ? &r->acc[0] : NULL;
+	char *guilty = maint_guilty_file(r), *sub = NULL;
 
+	if (guilty) {
+		if (maint)
+			sub = enrich_entry_of_file(maint, guilty);
+		if (!sub)
+			sub = enrich_subsystem_of_file(guilty);
+		free(guilty);
+		return sub;
+	}
 	if (!a)
 		return NULL;
 	for (size_t i = 0; i < a->nframes; i++)
@@ -63,10 +88,10 @@ static char *enrich_subsystem(const struct report *r)
 	return NULL;
 }
 
-void enrich_report(const struct report *r, struct enrichment *e)
+void enrich_report(const struct report *r, const struct maint_db *maint, struct enrichment *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->subsystem = enrich_subsystem(r);
+	e->subsystem = enrich_subsystem(r, maint);
 }
 
 void enrichment_release(struct enrichment *e)

@@ -70,7 +70,7 @@ static void pipeline_on_report(struct report *r, void *data)
 		pipeline_symbolize(pl, r);
 	if (pl->cfg.cls)
 		classify_report(pl->cfg.cls, r);
-	enrich_report(r, &e);
+	enrich_report(r, pl->cfg.maint, &e);
 	pl->ops.report(r, &e, pl->data);
 	enrichment_release(&e);
 }

@@ -100,6 +100,11 @@ struct srctree *srctree_new(const char *root)
 	return t;
 }
 
+const char *srctree_root(const struct srctree *t)
+{
+	return t ? t->root : NULL;
+}
+
 bool srctree_matched(const struct srctree *t)
 {
 	return !t || !t->root || !t->n || t->found;

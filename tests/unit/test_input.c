@@ -10,6 +10,7 @@
 
 #include "decompress.h"
 #include "enrich.h"
+#include "maintainers.h"
 #include "input.h"
 #include "pipeline.h"
 #include "render.h"
@@ -235,21 +236,31 @@ static void test_pipeline(void)
 	sbuf_release(&got);
 }
 
-static void subsystem_case(const char *file, const char *module, const char *want)
+/* A report whose stack is the frames named (files, or NULL for a frame without one). */
+static void subsystem_case2(const char *file1, const char *file2, const char *module,
+			    const struct maint_db *maint, const char *want)
 {
+	const char *files[2] = { file1, file2 };
 	struct report *r = report_new();
 	struct enrichment e;
-	struct frame *f;
 
 	r->nacc = 1;
-	f = access_add_frame(&r->acc[0]);
-	f->func = xstrdup("f");
-	f->module = module ? xstrdup(module) : NULL;
-	f->file = file ? xstrdup(file) : NULL;
-	enrich_report(r, &e);
+	for (int i = 0; i < (file2 ? 2 : 1); i++) {
+		struct frame *f = access_add_frame(&r->acc[0]);
+
+		f->func = xasprintf("f%d", i);
+		f->module = module ? xstrdup(module) : NULL;
+		f->file = files[i] ? xstrdup(files[i]) : NULL;
+	}
+	enrich_report(r, maint, &e);
 	CHECK_STR(e.subsystem, want);
 	enrichment_release(&e);
 	report_free(r);
+}
+
+static void subsystem_case(const char *file, const char *module, const char *want)
+{
+	subsystem_case2(file, NULL, module, NULL, want);
 }
 
 static void test_enrich(void)
@@ -262,6 +273,22 @@ static void test_enrich(void)
 	subsystem_case("foo.c", NULL, "foo.c");
 	subsystem_case(NULL, "virtio_console", "[virtio_console]");
 	subsystem_case(NULL, NULL, NULL);
+	/* the guilty file, not a header inlined on top of it */
+	subsystem_case2("include/linux/time64.h", "fs/inode.c", NULL, NULL, "fs");
+	/* with the tree's MAINTAINERS: the entry's name; THE REST is no subsystem */
+	{
+		int saved = quiet_stderr();
+		const struct maint_db *db = maint_load(NULL, "fixtures/maintainers");
+
+		restore_stderr(saved);
+		CHECK(db != NULL);
+		if (db) {
+			subsystem_case2("include/linux/foo.h", "drivers/foo/foo_core.c", NULL, db, "FOO CORE");
+			subsystem_case2("drivers/foo/sub/deep.c", NULL, NULL, db, "FOO SUB DRIVERS");
+			subsystem_case2("drivers/nowhere/x.c", NULL, NULL, db, "drivers/nowhere");
+		}
+		maint_cleanup();
+	}
 	CHECK_STR(enrich_tree_path("/a/b/include/linux/x.h"), "include/linux/x.h");
 	CHECK(enrich_tree_path("/a/mydrivers/x.c") == NULL);
 	CHECK(enrich_tree_path("x.c") == NULL);
