@@ -90,7 +90,11 @@ void table_label(struct table *t, const struct verdict_label *l);
 void table_end(struct table *t);
 
 /* Pipeline objects. */
-enum render_detail { DETAIL_BRIEF, DETAIL_FULL };
+enum render_detail {
+	DETAIL_BRIEF,   /* the evidence in one line, no marking */
+	DETAIL_FULL,    /* the evidence as a list, the marking */
+	DETAIL_STACKS,  /* text: of the verdict only its line (show gave the signature's facts) */
+};
 /* A report; its verdict is the effective one (r->label when set). */
 void render_report(struct out *o, const struct report *r, enum render_detail d);
 
@@ -105,23 +109,25 @@ struct verdict_text {
 	char *reason;          /* the same in one short line, for tables */
 	char *marking;         /* the suggested marking */
 	char *near_miss;
-	char *answer;          /* the verdict in one line, as a maintainer would reply */
 	char **facts;          /* the evidence, one fact each (evidence joins them) */
 	size_t nfacts;
 };
 void render_verdict_text(const struct classification *c, struct verdict_text *t);
 /*
- * The answer line of a signature: t->answer, or, when a person's label
- * says another verdict, the label's (with its note).  Never NULL.
+ * The verdict in one line, as a maintainer would reply, from c's facts
+ * (t: their sentences; func: the top function, for facts that name no
+ * place); when a person's label says another verdict, the label's, with
+ * its note.  Never NULL.
  */
-char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t);
+char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t,
+		    const char *func);
 /* Text only: the evidence as a list, one fact a line (a long one split at its sentences). */
 void render_evidence_list(struct out *o, const struct verdict_text *t);
 void verdict_text_release(struct verdict_text *t);
 /*
  * The verdict block of a report: the effective verdict, the tool's, the
  * label, writer, confidence, and the sentences (the marking only in full
- * detail or JSON).
+ * detail or JSON; JSON has everything at every detail).
  */
 void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
 		    enum render_detail d);

@@ -1134,19 +1134,32 @@ static char *reference_cite(const char *ref)
 	return cite;
 }
 
-/* "a 4-byte read in f() at file:line" (the access judged on, where known). */
-static void answer_access(struct sbuf *sb, const struct classification *c, const struct cls_place *where)
+/* " in f() at file:line": the top of the stack, else where it matched, else func; nothing when none is known. */
+static void answer_place(struct sbuf *sb, const struct classification *c, const char *func)
 {
-	sbuf_adds(sb, "a ");
-	if (c->has_size)
-		sbuf_addf(sb, "%llu-byte ", (unsigned long long)c->size);
-	sbuf_addf(sb, "%s in ", access_type_name(c->acc_type));
-	describe_place(sb, where);
+	const struct cls_place *l = c->has_top ? &c->top : &c->where;
+
+	if (l->func && *l->func) {
+		sbuf_adds(sb, " in ");
+		describe_place(sb, l);
+	} else if (func && *func) {
+		sbuf_addf(sb, " in %s()", func);
+	}
 }
 
-static const struct cls_place *answer_place(const struct classification *c)
+/* "a 4-byte read in f() at file:line" (the access judged on, where known). */
+static void answer_access(struct sbuf *sb, const struct classification *c, const char *func)
 {
-	return c->has_top ? &c->top : &c->where;
+	uint64_t n = c->size;
+
+	if (c->has_size)
+		/* "an 8-byte", "an 18-byte", "an 80-byte" */
+		sbuf_addf(sb, "%s %llu-byte ", n == 8 || n == 11 || n == 18 || (n >= 80 && n < 90) ? "an" : "a",
+			  (unsigned long long)n);
+	else
+		sbuf_adds(sb, "a ");
+	sbuf_adds(sb, access_type_name(c->acc_type));
+	answer_place(sb, c, func);
 }
 
 #define RACE_FIX "needs locking, or READ_ONCE()/WRITE_ONCE() on both sides (data_race() if it is benign)"
@@ -1166,45 +1179,47 @@ static char *device_answer(const struct classification *c, const struct verdict_
 	return sbuf_detach(&sb);
 }
 
-static char *race_answer(const struct classification *c)
+static char *race_answer(const struct classification *c, const char *func)
 {
 	struct sbuf sb = SBUF_INIT;
 	bool assert = c->acc_type == ACC_ASSERT_NO_WRITES || c->acc_type == ACC_ASSERT_NO_ACCESSES;
 
 	sbuf_adds(&sb, "data race: ");
 	if (assert) {
-		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*() in ");
-		describe_place(&sb, answer_place(c));
+		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*()");
+		answer_place(&sb, c, func);
 		sbuf_adds(&sb, " was violated by another kernel access");
 		sbuf_adds(&sb, c->basis == BASIS_ONE_STACK ? " (its stack was not printed)" : "");
 		sbuf_adds(&sb, "; the code needs the exclusion it asserts (locking)");
 		return sbuf_detach(&sb);
 	}
-	answer_access(&sb, c, answer_place(c));
+	answer_access(&sb, c, func);
 	sbuf_adds(&sb, c->basis == BASIS_ONE_STACK ? " races with a kernel access whose stack was not printed; " :
 		  " races with another kernel access (both stacks shown); ");
 	sbuf_adds(&sb, RACE_FIX);
 	return sbuf_detach(&sb);
 }
 
-static char *unknown_answer(const struct classification *c, const struct verdict_text *t)
+static char *unknown_answer(const struct classification *c, const struct verdict_text *t, const char *func)
 {
 	struct sbuf sb = SBUF_INIT;
 
 	sbuf_adds(&sb, "unknown origin: ");
 	if (c->basis == BASIS_ASSERT_UNKNOWN) {
-		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*() in ");
-		describe_place(&sb, answer_place(c));
+		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*()");
+		answer_place(&sb, c, func);
 		sbuf_adds(&sb, " saw the value change, but not the writer; missing: the writer, which is not "
 			       "instrumented (enable KCSAN where it lives)");
 	} else if (c->basis == BASIS_NEAR_MISS && t->near_miss) {
 		sbuf_addf(&sb, "%s; missing: a member of struct %s that fits (or an uninstrumented writer: a real race)",
 			  t->near_miss, c->rule);
 	} else {
-		answer_access(&sb, c, answer_place(c));
+		answer_access(&sb, c, func);
 		sbuf_adds(&sb, " saw the value change, but KCSAN saw no writer; missing: a rule that covers ");
 		if (c->has_top && c->top.func && *c->top.func)
 			sbuf_addf(&sb, "%s()", c->top.func);
+		else if (func && *func)
+			sbuf_addf(&sb, "%s()", func);
 		else
 			sbuf_adds(&sb, "this stack");
 		sbuf_adds(&sb, ", or the writer (code built without KCSAN, assembly, a device, firmware or user space)");
@@ -1213,7 +1228,7 @@ static char *unknown_answer(const struct classification *c, const struct verdict
 }
 
 /* The tool's answer, from the facts; NULL when there are none. */
-static char *verdict_answer(const struct classification *c, const struct verdict_text *t)
+static char *verdict_answer(const struct classification *c, const struct verdict_text *t, const char *func)
 {
 	switch (c->basis) {
 	case BASIS_MEMBER_FITS:
@@ -1221,11 +1236,11 @@ static char *verdict_answer(const struct classification *c, const struct verdict
 	case BASIS_TWO_STACKS:
 	case BASIS_ASSERT_RACE:
 	case BASIS_ONE_STACK:
-		return race_answer(c);
+		return race_answer(c, func);
 	case BASIS_ASSERT_UNKNOWN:
 	case BASIS_NEAR_MISS:
 	case BASIS_NO_RULE:
-		return unknown_answer(c, t);
+		return unknown_answer(c, t, func);
 	case BASIS_STORED:
 		return xasprintf("%s%s%s (stored without its facts: scan again for them)", verdict_words(c->verdict),
 				 t->field ? ": " : "", t->field ? t->field : "");
@@ -1235,15 +1250,18 @@ static char *verdict_answer(const struct classification *c, const struct verdict
 	return NULL;
 }
 
-char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t)
+char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t,
+		    const char *func)
 {
-	if (l && l->verdict != V_NONE && (l->verdict != c->verdict || !t->answer))
+	char *answer = verdict_answer(c, t, func);
+
+	if (l && l->verdict != V_NONE && (l->verdict != c->verdict || !answer)) {
+		free(answer);
 		return xasprintf("%s, by a person's label%s%s%s (the tool says %s)", verdict_words(l->verdict),
 				 l->note ? ": \"" : "", l->note ? l->note : "", l->note ? "\"" : "",
 				 verdict_name(c->verdict));
-	if (t->answer)
-		return xstrdup(t->answer);
-	return xstrdup(verdict_words(c->verdict));
+	}
+	return answer ? answer : xstrdup(verdict_words(c->verdict));
 }
 
 /* A long fact's sentences: the byte after the ". " that ends each but the last, or 0. */
@@ -1327,7 +1345,6 @@ void render_verdict_text(const struct classification *c, struct verdict_text *t)
 		t->facts = xmalloc(sizeof(*t->facts));
 		t->facts[t->nfacts++] = xstrdup(t->evidence);
 	}
-	t->answer = verdict_answer(c, t);
 }
 
 void verdict_text_release(struct verdict_text *t)
@@ -1338,7 +1355,6 @@ void verdict_text_release(struct verdict_text *t)
 	free(t->reason);
 	free(t->marking);
 	free(t->near_miss);
-	free(t->answer);
 	for (size_t i = 0; i < t->nfacts; i++)
 		free(t->facts[i]);
 	free(t->facts);
@@ -1363,11 +1379,12 @@ void render_label(struct out *o, const char *key, const struct verdict_label *l)
 void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
 		    enum render_detail d)
 {
-	bool labelled = l && l->verdict != V_NONE;
+	bool labelled = l && l->verdict != V_NONE, sentences = d != DETAIL_STACKS;
+	enum verdict eff = effective_verdict(c->verdict, l);
 	struct verdict_text t;
 
 	render_verdict_text(c, &t);
-	out_str(o, "verdict", "  verdict: %s", verdict_name(effective_verdict(c->verdict, l)));
+	out_str_style(o, "verdict", "  verdict: %s", verdict_name(eff), verdict_style(eff));
 	out_str(o, "tool_verdict", NULL, verdict_name(c->verdict));
 	render_label(o, "label", l);
 	if (labelled) {
@@ -1380,12 +1397,14 @@ void render_verdict(struct out *o, const struct classification *c, const struct 
 		out_str(o, "confidence", c->confidence ? ", %s)" : NULL, confidence_name(c->confidence));
 	}
 	out_text(o, "\n");
-	out_str(o, "field", t.field ? "  field: %s\n" : NULL, t.field);
-	out_str(o, "evidence", t.evidence ? "  evidence: %s\n" : NULL, t.evidence);
+	out_str(o, "field", t.field && sentences ? "  field: %s\n" : NULL, t.field);
+	out_str(o, "evidence", t.evidence && d == DETAIL_BRIEF ? "  evidence: %s\n" : NULL, t.evidence);
+	if (d == DETAIL_FULL)
+		render_evidence_list(o, &t);
 	if (d == DETAIL_FULL || out_json(o))
 		out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
 	if (t.near_miss)
-		out_str(o, "near_miss", "  near miss: %s\n", t.near_miss);
+		out_str(o, "near_miss", sentences ? "  near miss: %s\n" : NULL, t.near_miss);
 	if (t.rule)
 		out_str(o, "rule", NULL, t.rule);
 	verdict_text_release(&t);
