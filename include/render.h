@@ -93,10 +93,12 @@ void table_end(struct table *t);
 enum render_detail {
 	DETAIL_BRIEF,   /* the evidence in one line, no marking */
 	DETAIL_FULL,    /* the evidence as a list, the marking */
-	DETAIL_STACKS,  /* text: of the verdict only its line (show gave the signature's facts) */
+	DETAIL_STACKS,  /* text: of the verdict its line, and the evidence when it is not the one shown */
 };
 /* A report; its verdict is the effective one (r->label when set). */
 void render_report(struct out *o, const struct report *r, enum render_detail d);
+/* The same, under a text that has shown the evidence shown: DETAIL_STACKS lists r's own only when it differs. */
+void render_report_under(struct out *o, const struct report *r, enum render_detail d, const char *shown);
 
 /*
  * The sentences of a verdict, worded from its facts (the access it was

@@ -31,6 +31,7 @@ struct show {
 	bool raw;
 	bool all;
 	long n;
+	char *evidence;                 /* the signature's, shown above the occurrences */
 	struct show_occ *occ;           /* text: every occurrence, for the grouping */
 	size_t nocc, cap;
 };
@@ -76,7 +77,7 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 	out_int(o, "id", NULL, occ_id);
 	out_str(o, "stored_at", NULL, stored_at);
 	out_begin_arr(o, "report");
-	render_report(o, r, sh->all ? DETAIL_FULL : DETAIL_STACKS);
+	render_report_under(o, r, sh->all ? DETAIL_FULL : DETAIL_STACKS, sh->evidence);
 	out_end_arr(o);
 	if (sh->raw) {
 		out_str(o, "raw", "  raw text as read:\n%s", sbuf_str(&r->raw));
@@ -208,6 +209,7 @@ static void show_release(struct show *sh)
 		free(sh->occ[i].source);
 	}
 	free(sh->occ);
+	free(sh->evidence);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -243,7 +245,7 @@ static void show_answer(struct out *o, const struct sig_row *s, const struct ver
 }
 
 /* The signature: its verdict (the label's, when there is one), the tool's with its facts, and counts. */
-static void show_signature(struct out *o, const struct sig_row *s)
+static void show_signature(struct out *o, const struct sig_row *s, char **evidence)
 {
 	enum verdict eff = effective_verdict(s->cls.verdict, &s->label);
 	const char *tool = verdict_name(s->cls.verdict);
@@ -283,6 +285,7 @@ static void show_signature(struct out *o, const struct sig_row *s)
 	out_str(o, "last_seen", ", last seen %s\n", s->last_seen);
 	out_str(o, "first_kernel", s->first_kernel ? "  kernels: %s" : NULL, s->first_kernel);
 	out_str(o, "last_kernel", s->first_kernel ? " .. %s\n" : NULL, s->last_kernel);
+	*evidence = t.evidence ? xstrdup(t.evidence) : NULL;
 	verdict_text_release(&t);
 }
 
@@ -321,7 +324,7 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 	sh.o = out_new_stdout(ctx, fmt);
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
-	show_signature(sh.o, &s);
+	show_signature(sh.o, &s, &sh.evidence);
 	out_begin_arr(sh.o, "occurrences");
 	rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
 	out_end_arr(sh.o);

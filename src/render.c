@@ -827,7 +827,15 @@ static void render_access(struct out *o, const struct access *a, int idx)
 	out_end_obj(o);
 }
 
+static void verdict_block(struct out *o, const struct classification *c, const struct verdict_label *l,
+			  enum render_detail d, const char *shown);
+
 void render_report(struct out *o, const struct report *r, enum render_detail d)
+{
+	render_report_under(o, r, d, NULL);
+}
+
+void render_report_under(struct out *o, const struct report *r, enum render_detail d, const char *shown)
 {
 	char *title = report_display_title(r);
 
@@ -877,7 +885,7 @@ void render_report(struct out *o, const struct report *r, enum render_detail d)
 	for (int i = 0; i < r->nacc; i++)
 		render_access(o, &r->acc[i], i);
 	out_end_arr(o);
-	render_verdict(o, &r->cls, &r->label, d);
+	verdict_block(o, &r->cls, &r->label, d, shown);
 	out_end_obj(o);
 }
 
@@ -1276,26 +1284,47 @@ static size_t sentence_end(const char *s)
 	return 0;
 }
 
+/* "    - fact", a long one split at its sentences. */
+static void evidence_item(struct out *o, const char *f)
+{
+	size_t n;
+
+	out_text(o, "    - ");
+	while ((n = sentence_end(f)) != 0) {
+		char *one = xstrndup(f, n - 1);
+
+		out_text_safe(o, one);
+		out_text(o, "\n      ");
+		free(one);
+		f += n;
+	}
+	out_text_safe(o, f);
+	out_text(o, "\n");
+}
+
 void render_evidence_list(struct out *o, const struct verdict_text *t)
 {
 	if (out_json(o) || !t->nfacts)
 		return;
 	out_text(o, "  evidence:\n");
+	for (size_t i = 0; i < t->nfacts; i++)
+		evidence_item(o, t->facts[i]);
+}
+
+/* Text: the facts of t that the evidence shown does not have. */
+static void evidence_differences(struct out *o, const struct verdict_text *t, const char *shown)
+{
+	bool any = false;
+
+	if (out_json(o))
+		return;
 	for (size_t i = 0; i < t->nfacts; i++) {
-		const char *f = t->facts[i];
-		size_t n;
-
-		out_text(o, "    - ");
-		while ((n = sentence_end(f)) != 0) {
-			char *one = xstrndup(f, n - 1);
-
-			out_text_safe(o, one);
-			out_text(o, "\n      ");
-			free(one);
-			f += n;
-		}
-		out_text_safe(o, f);
-		out_text(o, "\n");
+		if (strstr(shown, t->facts[i]))
+			continue;
+		if (!any)
+			out_text(o, "  evidence of this occurrence, where it differs:\n");
+		any = true;
+		evidence_item(o, t->facts[i]);
 	}
 }
 
@@ -1379,6 +1408,12 @@ void render_label(struct out *o, const char *key, const struct verdict_label *l)
 void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
 		    enum render_detail d)
 {
+	verdict_block(o, c, l, d, NULL);
+}
+
+static void verdict_block(struct out *o, const struct classification *c, const struct verdict_label *l,
+			  enum render_detail d, const char *shown)
+{
 	bool labelled = l && l->verdict != V_NONE, sentences = d != DETAIL_STACKS;
 	enum verdict eff = effective_verdict(c->verdict, l);
 	struct verdict_text t;
@@ -1399,8 +1434,10 @@ void render_verdict(struct out *o, const struct classification *c, const struct 
 	out_text(o, "\n");
 	out_str(o, "field", t.field && sentences ? "  field: %s\n" : NULL, t.field);
 	out_str(o, "evidence", t.evidence && d == DETAIL_BRIEF ? "  evidence: %s\n" : NULL, t.evidence);
-	if (d == DETAIL_FULL)
+	if (d == DETAIL_FULL || (d == DETAIL_STACKS && !shown))
 		render_evidence_list(o, &t);
+	else if (d == DETAIL_STACKS)
+		evidence_differences(o, &t, shown);
 	if (d == DETAIL_FULL || out_json(o))
 		out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
 	if (t.near_miss)

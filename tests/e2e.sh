@@ -194,7 +194,7 @@ expect_eq "$(jq_py 'all(("at " + o["report"][0]["accesses"][0]["addr"] + ",") in
 	True "each occurrence's evidence explains its own access"
 run "$BIN" --db "$DB" show 1
 addr1=$(grep -m1 -o "to 0x[0-9a-f]*" "$TMP/out" | cut -c4-)
-expect_out "^  evidence: a 2-byte read at $addr1," "show: the first occurrence explains its own address"
+expect_out "^    - a 2-byte read at $addr1, which" "show: the first occurrence explains its own address"
 
 echo "== one stack, not cut short"
 sed -n '14,22p;28,32p' fixtures/kunit-kcsan-test.log >"$TMP/one-stack.log"
@@ -233,7 +233,7 @@ expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label
 	"list of the upgraded store: the labels are the verdicts"
 run "$BIN" --db "$DB" show 1
 expect_rc 0 "show of an upgraded report"
-expect_out "^  evidence: a 2-byte read at 0x" "an upgraded report keeps its evidence"
+expect_out "^    - a 2-byte read at 0x" "an upgraded report keeps its evidence"
 run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log
 expect_eq "$(jq_py '(d["summary"]["stored_new"], d["summary"]["already_known"])')" "(0, 7)" "a rescan of the upgraded store adds nothing"
 run "$BIN" --db "$DB" show --format json 1
