@@ -111,22 +111,30 @@ static void list_latest(const struct sig_row *s, void *data)
 	*latest = s->last_seen ? xstrdup(s->last_seen) : NULL;
 }
 
-/* Under the table on a terminal: what the marks shown mean. */
+/* Under the table on a terminal: what the marks shown mean, within its width. */
 static void list_legend(struct out *o, const struct list *l)
 {
 	static const char *const meaning[] = {
 		"N new in the latest scan", "T truncated (every occurrence cut short)", "L labelled by a person",
 	};
-	bool first = true;
+	int pos = -1, width = out_columns(o);
 
 	for (int i = 0; i < 3; i++) {
+		int len = (int)strlen(meaning[i]);
+
 		if (!l->marked[i])
 			continue;
-		out_text(o, "%s", first ? "\n" : ", ");
+		if (pos < 0 || pos + 2 + len > width) {
+			out_text(o, "\n");
+			pos = 0;
+		} else {
+			out_text(o, ", ");
+			pos += 2;
+		}
 		out_text_style(o, STYLE_DIM, meaning[i]);
-		first = false;
+		pos += len;
 	}
-	if (!first)
+	if (pos >= 0)
 		out_text(o, "\n");
 }
 

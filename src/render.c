@@ -546,9 +546,11 @@ static void table_put(struct table *t, const char *v, enum out_style st, int max
 	}
 	if (right && pad > vw)
 		fprintf(o->fp, "%*s", pad - vw, "");
-	style_on(o, st);
+	if (*v)
+		style_on(o, st);
 	text_safe(o->fp, v);
-	style_off(o, st);
+	if (*v)
+		style_off(o, st);
 	if (!right && pad > vw)
 		fprintf(o->fp, "%*s", pad - vw, "");
 	free(cut);
