@@ -113,12 +113,14 @@ static void counts_free(struct show_count *v, size_t n)
 	free(v);
 }
 
-
 /* "__send_to_port 541, virtblk_done 1" (most first; the same count in the order seen). */
 static void counts_print(struct out *o, struct show_count *v, size_t n)
 {
-	struct show_count *sorted = xmalloc((n ? n : 1) * sizeof(*sorted));
+	struct show_count *sorted;
 
+	if (!n)
+		return;
+	sorted = xmalloc(n * sizeof(*sorted));
 	memcpy(sorted, v, n * sizeof(*sorted));
 	/* an insertion sort: stable, so that the same count keeps the order seen */
 	for (size_t i = 1; i < n; i++)
