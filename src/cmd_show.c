@@ -138,6 +138,14 @@ static void counts_print(struct out *o, struct show_count *v, size_t n)
 	free(sorted);
 }
 
+/* "line 283", "lines 275-2734": where a log has the occurrences. */
+static char *log_lines(const struct show_count *l)
+{
+	if (l->first == l->last)
+		return xasprintf("line %llu", (unsigned long long)l->first);
+	return xasprintf("lines %llu-%llu", (unsigned long long)l->first, (unsigned long long)l->last);
+}
+
 /* How many frames, from the top, every occurrence's first stack has in common. */
 static size_t common_prefix(const struct show *sh)
 {
@@ -161,7 +169,7 @@ static void show_groups(struct out *o, const struct show *sh)
 {
 	struct show_count *logs = NULL, *callers = NULL;
 	size_t nlogs = 0, lcap = 0, ncallers = 0, ccap = 0, p = common_prefix(sh);
-	int w = 0;
+	int w = 0, lw = 0;
 
 	for (size_t i = 0; i < sh->nocc; i++) {
 		const struct show_occ *k = &sh->occ[i];
@@ -172,26 +180,32 @@ static void show_groups(struct out *o, const struct show *sh)
 			count_add(&callers, &ncallers, &ccap, k->funcs[p], k->line);
 		}
 	}
-	for (size_t i = 0; i < nlogs; i++)
+	for (size_t i = 0; i < nlogs; i++) {
+		char *lines = log_lines(&logs[i]);
+
 		if ((int)strlen(logs[i].key) > w)
 			w = (int)strlen(logs[i].key);
+		if ((int)strlen(lines) > lw)
+			lw = (int)strlen(lines);
+		free(lines);
+	}
 	out_text(o, "\n");
 	out_text_style(o, STYLE_BOLD, "occurrences");
 	out_text(o, " by log%s: %zu in %zu log%s\n", ncallers ? " and caller (where their stacks part)" : "",
 		 sh->nocc, nlogs, nlogs == 1 ? "" : "s");
 	for (size_t i = 0; i < nlogs; i++) {
 		const struct show_count *l = &logs[i];
-		char *lines = l->first == l->last ? xasprintf("line %llu", (unsigned long long)l->first) :
-			      xasprintf("lines %llu-%llu", (unsigned long long)l->first, (unsigned long long)l->last);
+		char *lines = log_lines(l);
 
 		out_text(o, "  ");
 		out_text_safe(o, l->key);
-		out_text(o, "%*s %5ld  %-*s", w - (int)strlen(l->key), "", l->n, l->nsub ? 17 : 0, lines);
+		out_text(o, "%*s %5ld  %-*s%s", w - (int)strlen(l->key), "", l->n, l->nsub ? lw : 0, lines,
+			 l->nsub ? "  " : "");
 		counts_print(o, l->sub, l->nsub);
 		out_text(o, "\n");
 		free(lines);
 	}
-	if (ncallers > 1) {
+	if (ncallers > 1 && nlogs > 1) {
 		out_text(o, "  by caller: ");
 		counts_print(o, callers, ncallers);
 		out_text(o, "\n");

@@ -102,6 +102,7 @@ def main():
         check(n > 10, "the store has reports (%d)" % n)
         check_list(binary, db, env, reports)
         check_show(binary, db, env, reports)
+        check_kernel_show(binary, tmp, env)
     finally:
         shutil.rmtree(tmp)
     print("terminal: %d passed, %d failed" % (passes, failures))
@@ -190,6 +191,33 @@ def check_show(binary, db, env, reports):
     check(out == piped, "PAGER=cat and NO_COLOR: exactly the piped text")
     rc, out, _ = run_pty(show + ["--format", "json"], base_env(PAGER="cat"))
     check("\x1b" not in out and json.loads(out)["id"] == device, "show --format json on a terminal: no colour")
+
+
+def check_kernel_show(binary, tmp, env):
+    """The real kernel's logs: the 543 used-ring reports in a few lines, by log and by caller."""
+    kernel = os.path.join(os.environ.get("SHARED", "../shared"), "kernel")
+    logs = sorted(os.path.join(kernel, f) for f in os.listdir(kernel)) if os.path.isdir(kernel) else []
+    logs = [f for f in logs if re.search(r"/console-\d+\.log$", f)]
+    if not logs:
+        check(os.environ.get("CI") != "true", "no %s/console-*.log (CI=true: every suite must run)" % kernel)
+        print("== show of the kernel's logs: skipped (no %s/console-*.log)" % kernel)
+        return
+    print("== show of the kernel's logs: the occurrences grouped, not one block each")
+    db = os.path.join(tmp, "kernel.db")
+    run_pipe([binary, "--db", db, "scan"] + logs, env)
+    reports = json.loads(run_pipe([binary, "--db", db, "list", "--format", "json"], env)[1])["reports"]
+    ring = next(r for r in reports if r["title"] == "KCSAN: data-race in virtqueue_get_buf_ctx_split")
+    rc, out, _ = run_pipe([binary, "--db", db, "show", str(ring["id"])], env)
+    lines = out.split("\n")
+    check(ring["count"] == 543, "543 occurrences of the used-ring read: %d" % ring["count"])
+    check(lines[0].startswith("KCSAN false positive: struct vring_used.idx is written by the device (Virtio 1.2 "),
+          "show opens with the answer: %r" % lines[0])
+    check("  by caller: __send_to_port 541, virtblk_done 1, __send_control_msg 1" in lines,
+          "the occurrences by caller")
+    check(len(lines) < 80, "show is short: %d lines" % len(lines))
+    check(sum(1 for line in lines if line.startswith("occurrence ")) == 1, "one occurrence in full")
+    rc, out, _ = run_pipe([binary, "--db", db, "show", "--all", str(ring["id"])], env)
+    check(sum(1 for line in out.split("\n") if line.startswith("occurrence ")) == 543, "--all: every one in full")
 
 
 if __name__ == "__main__":
