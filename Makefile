@@ -117,6 +117,7 @@ e2e-test: $(PROG)
 	$(Q)echo "== transport variants" && python3 tests/variants.py ./$(PROG) fixtures/*.log fixtures/formats/*
 	$(Q)echo "== wrapped lines" && python3 tests/wraps.py ./$(PROG) fixtures/formats/*
 	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
+	$(Q)echo "== on a terminal (a pseudo-terminal) and piped" && SHARED=$(SHARED) python3 tests/terminal.py ./$(PROG)
 
 man-test: $(PROG)
 	$(Q)tests/man.sh

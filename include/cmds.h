@@ -11,6 +11,7 @@ enum cmd_flags {
 	CMD_RULES = 1 << 2,        /* needs the knowledge base */
 	CMD_SYMBOLS = 1 << 3,      /* opens the symbolizer when --vmlinux is given */
 	CMD_SYMBOLS_DEFAULT = 1 << 4, /* ... and ./vmlinux when it is not */
+	CMD_PAGER = 1 << 5,        /* its output goes through the pager on a terminal (term.h) */
 };
 
 /*

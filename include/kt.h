@@ -38,7 +38,7 @@ struct rules;
 
 /* Everything a command needs; no globals for options. */
 struct ctx {
-	const char *db_path;       /* --db, $KCSAN_TRIAGE_DB, ./kcsan-triage.db */
+	const char *db_path;       /* --db, $KCSAN_TRIAGE_DB, $XDG_DATA_HOME/kcsan-triage/kcsan-triage.db */
 	struct store *store;       /* opened by the dispatcher for commands that need it */
 	struct rules *rules;       /* the knowledge base (embedded + --rules) */
 	struct symbolizer *sym;    /* opened by the dispatcher when --vmlinux is given */
@@ -50,6 +50,12 @@ struct ctx {
 	int worst_exit;            /* the worst error status seen (kt_exit) */
 	int quiet;
 	int64_t now;               /* the clock: time(NULL) or $SOURCE_DATE_EPOCH */
+	/* standard output as a person sees it (term.h), decided before a pager starts */
+	bool color;                /* SGR colour for verdicts and emphasis */
+	bool tty;                  /* standard output is a terminal */
+	int columns;               /* its width when it is a terminal; 0: not one (no truncation) */
+	bool no_pager;             /* --no-pager */
+	int pager_pid;             /* the running pager, 0: none */
 };
 
 /* Diagnostics: "kcsan-triage: error: POS: message".  pos may be NULL. */

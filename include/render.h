@@ -16,6 +16,15 @@
 struct out;
 
 struct out *out_new(FILE *fp, enum kt_format fmt);
+/*
+ * A writer for standard output as ctx found it (term.h): in text, colour
+ * when ctx->color, and tables fitted to ctx->columns when it is a
+ * terminal.  Piped, the text is the same as out_new()'s.
+ */
+struct out *out_new_stdout(const struct ctx *ctx, enum kt_format fmt);
+/* Text for a terminal of out_columns() columns: the layout a person reads (0: piped, JSON). */
+bool out_terminal(const struct out *o);
+int out_columns(const struct out *o);
 /* Flush and free; -1 when writing failed (a full disk, a closed pipe). */
 int out_close(struct out *o);
 bool out_json(const struct out *o);
@@ -35,6 +44,22 @@ void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf,
 /* Text only: a value, made safe for a terminal. */
 void out_text_safe(struct out *o, const char *s);
 
+/* What a piece of text stands for; the writer colours it when colour is on. */
+enum out_style {
+	STYLE_NONE,
+	STYLE_BOLD,     /* headings, the answer */
+	STYLE_DIM,      /* what matters less */
+	STYLE_BAD,      /* real-race */
+	STYLE_WARN,     /* unknown-origin, truncated */
+	STYLE_GOOD,     /* device-origin */
+	STYLE_NEW,      /* new in the latest scan */
+};
+enum out_style verdict_style(enum verdict v);
+/* Text only: s, made safe, in style st. */
+void out_text_style(struct out *o, enum out_style st, const char *s);
+/* out_str() with the text's value in style st. */
+void out_str_style(struct out *o, const char *key, const char *text_fmt, const char *v, enum out_style st);
+
 /*
  * A table: in text, aligned columns with a header (rows are buffered until
  * table_end); in JSON, an array of objects keyed by column.
@@ -47,16 +72,33 @@ struct column {
 };
 struct table;
 struct table *table_begin(struct out *o, const char *key, const struct column *cols, int ncols);
+/* How the column keyed key is laid out on a terminal (out_terminal()); piped text and JSON keep it. */
+enum {
+	TABLE_TTY_SHRINK = 1 << 0,  /* cut (with an ellipsis) so that a row fits the width */
+	TABLE_TTY_HIDE = 1 << 1,    /* not shown */
+	TABLE_TTY_DATE = 1 << 2,    /* an ISO time, shown as its day */
+	TABLE_TTY_ONLY = 1 << 3,    /* only on a terminal: neither piped text nor JSON has it */
+	TABLE_TTY_SHRINK_FIRST = 1 << 4, /* cut before the TABLE_TTY_SHRINK ones are */
+	TABLE_TTY_DROP = 1 << 5,    /* left out when the shrinkable columns would have too little room */
+};
+void table_tty(struct table *t, const char *key, unsigned flags);
 void table_str(struct table *t, const char *v);
+void table_str_style(struct table *t, const char *v, enum out_style st);
 void table_int(struct table *t, long long v);
 /* A label: its verdict in text ("-" for none), an object or null in JSON. */
 void table_label(struct table *t, const struct verdict_label *l);
 void table_end(struct table *t);
 
 /* Pipeline objects. */
-enum render_detail { DETAIL_BRIEF, DETAIL_FULL };
+enum render_detail {
+	DETAIL_BRIEF,   /* the evidence in one line, no marking */
+	DETAIL_FULL,    /* the evidence as a list, the marking */
+	DETAIL_STACKS,  /* text: of the verdict its line, and the evidence when it is not the one shown */
+};
 /* A report; its verdict is the effective one (r->label when set). */
 void render_report(struct out *o, const struct report *r, enum render_detail d);
+/* The same, under a text that has shown the evidence shown: DETAIL_STACKS lists r's own only when it differs. */
+void render_report_under(struct out *o, const struct report *r, enum render_detail d, const char *shown);
 
 /*
  * The sentences of a verdict, worded from its facts (the access it was
@@ -69,13 +111,25 @@ struct verdict_text {
 	char *reason;          /* the same in one short line, for tables */
 	char *marking;         /* the suggested marking */
 	char *near_miss;
+	char **facts;          /* the evidence, one fact each (evidence joins them) */
+	size_t nfacts;
 };
 void render_verdict_text(const struct classification *c, struct verdict_text *t);
+/*
+ * The verdict in one line, as a maintainer would reply, from c's facts
+ * (t: their sentences; func: the top function, for facts that name no
+ * place); when a person's label says another verdict, the label's, with
+ * its note.  Never NULL.
+ */
+char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t,
+		    const char *func);
+/* Text only: the evidence as a list, one fact a line (a long one split at its sentences). */
+void render_evidence_list(struct out *o, const struct verdict_text *t);
 void verdict_text_release(struct verdict_text *t);
 /*
  * The verdict block of a report: the effective verdict, the tool's, the
  * label, writer, confidence, and the sentences (the marking only in full
- * detail or JSON).
+ * detail or JSON; JSON has everything at every detail).
  */
 void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
 		    enum render_detail d);

@@ -54,10 +54,19 @@ struct sig_row {
 };
 void sig_row_release(struct sig_row *s);
 
+/*
+ * The order of a list.  Attention: what scan's default --fail-on fails on
+ * (an effective verdict real-race or unknown-origin) first, then the other
+ * reports KCSAN saw at an unknown origin, then the rest; by count within
+ * each, then by ID.
+ */
+enum list_order { LIST_BY_ID, LIST_BY_ATTENTION, LIST_BY_COUNT, LIST_BY_LAST_SEEN };
+
 struct list_filter {
 	enum verdict verdict;       /* effective verdict, or V_NONE */
 	const char *grep;           /* substring of title, field, function; or NULL */
 	long limit;                 /* 0: no limit */
+	enum list_order order;
 };
 typedef void (*sig_row_fn)(const struct sig_row *s, void *data);
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data);

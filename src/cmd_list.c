@@ -8,6 +8,7 @@
 #include "store.h"
 
 static const struct column list_cols[] = {
+	{ .key = "mark", .head = "" },                    /* a terminal's: N new, T truncated, L labelled */
 	{ .key = "id", .head = "ID", .right = 1 },
 	{ .key = "verdict", .head = "VERDICT" },          /* the label when there is one */
 	{ .key = "tool_verdict", .head = "TOOL VERDICT", .json_only = 1 },
@@ -16,24 +17,125 @@ static const struct column list_cols[] = {
 	{ .key = "first_seen", .head = "FIRST SEEN" },
 	{ .key = "last_seen", .head = "LAST SEEN" },
 	{ .key = "field", .head = "FIELD" },
-	{ .key = "title", .head = "TITLE" },
+	{ .key = "title", .head = "TITLE" },   /* on a terminal without "KCSAN: data-race in " */
 };
+
+/* How a terminal lays the table out: the marks, the day of the last sighting, what fits its width. */
+static void list_tty_layout(struct table *t)
+{
+	table_tty(t, "mark", TABLE_TTY_ONLY);
+	table_tty(t, "label", TABLE_TTY_HIDE);
+	table_tty(t, "first_seen", TABLE_TTY_HIDE);
+	table_tty(t, "last_seen", TABLE_TTY_DATE | TABLE_TTY_DROP);
+	table_tty(t, "field", TABLE_TTY_SHRINK_FIRST);
+	table_tty(t, "title", TABLE_TTY_SHRINK);
+}
+
+struct list {
+	struct ctx *ctx;
+	struct table *t;
+	bool terminal;
+	char *latest;               /* the latest scan's time: the greatest last_seen */
+	bool marked[3];             /* a mark shown: new, truncated, labelled */
+};
+
+static void list_first_occurrence(struct report *r, int64_t occ_id, const char *stored_at, void *data)
+{
+	(void)occ_id;
+	(void)stored_at;
+	*(bool *)data = r->truncated;
+}
+
+/* N: first seen in the latest scan; T: every occurrence cut short; L: a person's label. */
+static char *list_marks(struct list *l, const struct sig_row *s)
+{
+	bool truncated = false;
+	char m[4], *p = m;
+
+	/* occurrences come complete ones first: the first is truncated only when all are */
+	if (store_occurrences(l->ctx->store, s, 1, list_first_occurrence, &truncated) < 0)
+		truncated = false;
+	if (l->latest && s->first_seen && !strcmp(s->first_seen, l->latest)) {
+		*p++ = 'N';
+		l->marked[0] = true;
+	}
+	if (truncated) {
+		*p++ = 'T';
+		l->marked[1] = true;
+	}
+	if (s->label.verdict != V_NONE) {
+		*p++ = 'L';
+		l->marked[2] = true;
+	}
+	*p = '\0';
+	return xstrdup(m);
+}
 
 static void list_row(const struct sig_row *s, void *data)
 {
-	struct table *t = data;
+	struct list *l = data;
+	struct table *t = l->t;
 	char *field = classification_field(&s->cls);
+	char *marks = l->terminal ? list_marks(l, s) : xstrdup("");
+	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
+	const char *title = s->display_title;
+	char *short_title = NULL;
 
+	/* a terminal's row has no room for what every title says */
+	if (l->terminal && title && str_startswith(title, "KCSAN: "))
+		title += strlen("KCSAN: ");
+	if (l->terminal && title && str_startswith(title, "data-race in "))
+		title += strlen("data-race in ");
+	if (l->terminal && title && str_startswith(title, "assert: race in "))
+		title = short_title = xasprintf("assert: %s", title + strlen("assert: race in "));
+	table_str_style(t, marks, strchr(marks, 'N') ? STYLE_NEW : strchr(marks, 'T') ? STYLE_WARN : STYLE_NONE);
 	table_int(t, s->id);
-	table_str(t, verdict_name(effective_verdict(s->cls.verdict, &s->label)));
+	table_str_style(t, verdict_name(v), verdict_style(v));
 	table_str(t, verdict_name(s->cls.verdict));
 	table_label(t, &s->label);
 	table_int(t, s->count);
 	table_str(t, s->first_seen);
 	table_str(t, s->last_seen);
-	table_str(t, field);
-	table_str(t, s->display_title);
+	table_str_style(t, field, field ? STYLE_NONE : STYLE_DIM);
+	table_str(t, title);
+	free(short_title);
+	free(marks);
 	free(field);
+}
+
+static void list_latest(const struct sig_row *s, void *data)
+{
+	char **latest = data;
+
+	free(*latest);
+	*latest = s->last_seen ? xstrdup(s->last_seen) : NULL;
+}
+
+/* Under the table on a terminal: what the marks shown mean, within its width. */
+static void list_legend(struct out *o, const struct list *l)
+{
+	static const char *const meaning[] = {
+		"N new in the latest scan", "T truncated (every occurrence cut short)", "L labelled by a person",
+	};
+	int pos = -1, width = out_columns(o);
+
+	for (int i = 0; i < 3; i++) {
+		int len = (int)strlen(meaning[i]);
+
+		if (!l->marked[i])
+			continue;
+		if (pos < 0 || pos + 2 + len > width) {
+			out_text(o, "\n");
+			pos = 0;
+		} else {
+			out_text(o, ", ");
+			pos += 2;
+		}
+		out_text_style(o, STYLE_DIM, meaning[i]);
+		pos += len;
+	}
+	if (pos >= 0)
+		out_text(o, "\n");
 }
 
 struct list_opts {
@@ -41,6 +143,15 @@ struct list_opts {
 	int verdict;                /* enum verdict; V_NONE: any */
 	const char *grep;
 	long limit;
+	int sort;                   /* enum list_order + 1; 0: attention on a terminal, else by ID */
+};
+
+static const struct opt_choice list_sorts[] = {
+	{ "attention", LIST_BY_ATTENTION + 1 },
+	{ "count", LIST_BY_COUNT + 1 },
+	{ "last-seen", LIST_BY_LAST_SEEN + 1 },
+	{ "id", LIST_BY_ID + 1 },
+	{ NULL, 0 },
 };
 
 static const struct option_spec list_specs[] = {
@@ -50,6 +161,8 @@ static const struct option_spec list_specs[] = {
 	OPT_STRING("grep", "TEXT", struct list_opts, grep,
 		   "only reports whose title, field or function has TEXT"),
 	OPT_INT("limit", "N", struct list_opts, limit, 0, NULL, "at most N reports (0: all)"),
+	OPT_ENUM("sort", struct list_opts, sort, list_sorts, NULL,
+		 "the order: what needs attention first (a terminal's default), by count, last seen, or ID (piped)"),
 	OPT_END(),
 };
 const struct option_table cmd_list_options = OPT_TABLE(struct list_opts, list_specs);
@@ -62,17 +175,29 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 		.grep = lo->grep,
 		.limit = lo->limit,
 	};
+	struct list_filter last = { .verdict = V_NONE, .limit = 1, .order = LIST_BY_LAST_SEEN };
 	enum kt_format fmt = (enum kt_format)lo->out.format;
+	struct list l = { .ctx = ctx };
 	struct out *o;
-	struct table *t;
-	int rc;
+	int rc = 0;
 
-	o = out_new(stdout, fmt);
+	(void)argc;
+	(void)argv;
+	o = out_new_stdout(ctx, fmt);
+	l.terminal = out_terminal(o);
+	f.order = lo->sort ? (enum list_order)(lo->sort - 1) : l.terminal ? LIST_BY_ATTENTION : LIST_BY_ID;
+	if (l.terminal)
+		rc = store_list(ctx->store, &last, list_latest, &l.latest);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
-	t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
-	rc = store_list(ctx->store, &f, list_row, t);
-	table_end(t);
+	l.t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
+	list_tty_layout(l.t);
+	if (rc == 0)
+		rc = store_list(ctx->store, &f, list_row, &l);
+	table_end(l.t);
+	if (l.terminal)
+		list_legend(o, &l);
 	out_end_obj(o);
+	free(l.latest);
 	return cmd_close_output(ctx, o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
 }

@@ -8,44 +8,67 @@
 #include "srctree.h"
 #include "store.h"
 
+/* A count by name (a caller, a log), in the order first seen. */
+struct show_count {
+	char *key;
+	long n;
+	uint64_t first, last;           /* a log's first and last line */
+	struct show_count *sub;         /* a log's callers */
+	size_t nsub, cap;
+};
+
+/* What the grouping keeps of one occurrence: its log, line and the functions of its first stack. */
+struct show_occ {
+	char *source;
+	uint64_t line;
+	char **funcs;
+	size_t nfuncs;
+};
+
 struct show {
 	struct out *o;
 	struct srctree *src;
 	bool raw;
 	bool all;
 	long n;
+	char *evidence;                 /* the signature's, shown above the occurrences */
+	struct show_occ *occ;           /* text: every occurrence, for the grouping */
+	size_t nocc, cap;
 };
+
+static void show_keep(struct show *sh, const struct report *r)
+{
+	struct show_occ *k;
+	const struct access *a = r->nacc ? &r->acc[0] : NULL;
+
+	ALLOC_GROW(sh->occ, sh->nocc, sh->cap);
+	k = &sh->occ[sh->nocc++];
+	k->source = xstrdup(r->source ? r->source : "-");
+	k->line = r->line;
+	k->nfuncs = a ? a->nframes : 0;
+	k->funcs = xcalloc(k->nfuncs ? k->nfuncs : 1, sizeof(char *));
+	for (size_t i = 0; i < k->nfuncs; i++) {
+		char base[256];
+
+		func_base_name(a->frames[i].func ? a->frames[i].func : "?", base, sizeof(base));
+		k->funcs[i] = xstrdup(base);
+	}
+}
 
 static void show_occurrence(struct report *r, int64_t occ_id, const char *stored_at, void *data)
 {
 	struct show *sh = data;
 	struct out *o = sh->o;
+	bool full = sh->n == 0 || sh->all;
 
 	sh->n++;
 	if (!out_json(o)) {
-		out_text(o, "\noccurrence %ld (#%lld), stored %s\n", sh->n, (long long)occ_id, stored_at);
-		if (sh->n > 1 && !sh->all) {
-			out_text(o, "  at ");
-			out_text_safe(o, r->source);
-			out_text(o, ":%llu", (unsigned long long)r->line);
-			if (r->log_time) {
-				out_text(o, " [");
-				out_text_safe(o, r->log_time);
-				out_text(o, "]");
-			}
-			if (r->kernel) {
-				out_text(o, " kernel ");
-				out_text_safe(o, r->kernel);
-			}
-			if (r->has_value) {
-				out_text(o, ", value changed ");
-				out_text_safe(o, r->value_old);
-				out_text(o, " -> ");
-				out_text_safe(o, r->value_new);
-			}
-			out_text(o, "\n");
+		show_keep(sh, r);
+		if (!full)
 			return;
-		}
+		out_text(o, "\n");
+		out_text_style(o, STYLE_BOLD, "occurrence");
+		out_text(o, " %ld (#%lld), stored %s\n", sh->n, (long long)occ_id, stored_at);
 	}
 	/* the source of the frames the scan could not read */
 	if (sh->src)
@@ -54,13 +77,158 @@ static void show_occurrence(struct report *r, int64_t occ_id, const char *stored
 	out_int(o, "id", NULL, occ_id);
 	out_str(o, "stored_at", NULL, stored_at);
 	out_begin_arr(o, "report");
-	render_report(o, r, DETAIL_FULL);
+	render_report_under(o, r, sh->all ? DETAIL_FULL : DETAIL_STACKS, sh->evidence);
 	out_end_arr(o);
 	if (sh->raw) {
 		out_str(o, "raw", "  raw text as read:\n%s", sbuf_str(&r->raw));
 	}
 	out_end_obj(o);
 }
+
+/* ---------------------------------------------------------------------- */
+/* the occurrences grouped by log and by caller */
+
+static struct show_count *count_add(struct show_count **v, size_t *n, size_t *cap, const char *key, uint64_t line)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].key, key)) {
+			(*v)[i].n++;
+			(*v)[i].last = line;
+			return &(*v)[i];
+		}
+	ALLOC_GROW(*v, *n, *cap);
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].key = xstrdup(key);
+	(*v)[*n].n = 1;
+	(*v)[*n].first = (*v)[*n].last = line;
+	return &(*v)[(*n)++];
+}
+
+static void counts_free(struct show_count *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		counts_free(v[i].sub, v[i].nsub);
+		free(v[i].key);
+	}
+	free(v);
+}
+
+/* "__send_to_port 541, virtblk_done 1" (most first; the same count in the order seen). */
+static void counts_print(struct out *o, struct show_count *v, size_t n)
+{
+	struct show_count *sorted;
+
+	if (!n)
+		return;
+	sorted = xmalloc(n * sizeof(*sorted));
+	memcpy(sorted, v, n * sizeof(*sorted));
+	/* an insertion sort: stable, so that the same count keeps the order seen */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && sorted[j].n > sorted[j - 1].n; j--) {
+			struct show_count t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		out_text(o, "%s", i ? ", " : "");
+		out_text_safe(o, sorted[i].key);
+		out_text(o, " %ld", sorted[i].n);
+	}
+	free(sorted);
+}
+
+/* "line 283", "lines 275-2734": where a log has the occurrences. */
+static char *log_lines(const struct show_count *l)
+{
+	if (l->first == l->last)
+		return xasprintf("line %llu", (unsigned long long)l->first);
+	return xasprintf("lines %llu-%llu", (unsigned long long)l->first, (unsigned long long)l->last);
+}
+
+/* How many frames, from the top, every occurrence's first stack has in common. */
+static size_t common_prefix(const struct show *sh)
+{
+	size_t p = sh->nocc ? sh->occ[0].nfuncs : 0;
+
+	for (size_t i = 1; i < sh->nocc; i++) {
+		size_t k = 0;
+
+		while (k < p && k < sh->occ[i].nfuncs && !strcmp(sh->occ[i].funcs[k], sh->occ[0].funcs[k]))
+			k++;
+		p = k;
+	}
+	return p;
+}
+
+/*
+ * Every occurrence, counted by log (with its lines) and by caller: the
+ * first frame where their stacks part (none when all are the same).
+ */
+static void show_groups(struct out *o, const struct show *sh)
+{
+	struct show_count *logs = NULL, *callers = NULL;
+	size_t nlogs = 0, lcap = 0, ncallers = 0, ccap = 0, p = common_prefix(sh);
+	int w = 0, lw = 0;
+
+	for (size_t i = 0; i < sh->nocc; i++) {
+		const struct show_occ *k = &sh->occ[i];
+		struct show_count *log = count_add(&logs, &nlogs, &lcap, k->source, k->line);
+
+		if (p < k->nfuncs) {
+			count_add(&log->sub, &log->nsub, &log->cap, k->funcs[p], k->line);
+			count_add(&callers, &ncallers, &ccap, k->funcs[p], k->line);
+		}
+	}
+	for (size_t i = 0; i < nlogs; i++) {
+		char *lines = log_lines(&logs[i]);
+
+		if ((int)strlen(logs[i].key) > w)
+			w = (int)strlen(logs[i].key);
+		if ((int)strlen(lines) > lw)
+			lw = (int)strlen(lines);
+		free(lines);
+	}
+	out_text(o, "\n");
+	out_text_style(o, STYLE_BOLD, "occurrences");
+	out_text(o, " by log%s: %zu in %zu log%s\n", ncallers ? " and caller (where their stacks part)" : "",
+		 sh->nocc, nlogs, nlogs == 1 ? "" : "s");
+	for (size_t i = 0; i < nlogs; i++) {
+		const struct show_count *l = &logs[i];
+		char *lines = log_lines(l);
+
+		out_text(o, "  ");
+		out_text_safe(o, l->key);
+		out_text(o, "%*s %5ld  %-*s%s", w - (int)strlen(l->key), "", l->n, l->nsub ? lw : 0, lines,
+			 l->nsub ? "  " : "");
+		counts_print(o, l->sub, l->nsub);
+		out_text(o, "\n");
+		free(lines);
+	}
+	if (ncallers > 1 && nlogs > 1) {
+		out_text(o, "  by caller: ");
+		counts_print(o, callers, ncallers);
+		out_text(o, "\n");
+	}
+	if (!sh->all && sh->nocc > 1)
+		out_text(o, "  (--all shows every occurrence in full)\n");
+	counts_free(logs, nlogs);
+	counts_free(callers, ncallers);
+}
+
+static void show_release(struct show *sh)
+{
+	for (size_t i = 0; i < sh->nocc; i++) {
+		for (size_t j = 0; j < sh->occ[i].nfuncs; j++)
+			free(sh->occ[i].funcs[j]);
+		free(sh->occ[i].funcs);
+		free(sh->occ[i].source);
+	}
+	free(sh->occ);
+	free(sh->evidence);
+}
+
+/* ---------------------------------------------------------------------- */
 
 struct show_opts {
 	struct opt_output out;
@@ -77,18 +245,36 @@ static const struct option_spec show_specs[] = {
 };
 const struct option_table cmd_show_options = OPT_TABLE(struct show_opts, show_specs);
 
-/* The signature: its verdict (the label's, when there is one), the tool's with its facts, and counts. */
-static void show_signature(struct out *o, const struct sig_row *s)
+/* Text: the answer in one line, then what it is about. */
+static void show_answer(struct out *o, const struct sig_row *s, const struct verdict_text *t)
 {
+	enum verdict eff = effective_verdict(s->cls.verdict, &s->label);
+	char *answer = render_answer(&s->cls, &s->label, t, s->top_func);
+	const char *colon = strchr(answer, ':');
+	char *head = colon ? xstrndup(answer, (size_t)(colon - answer)) : xstrdup(answer);
+
+	out_text_style(o, verdict_style(eff), head);
+	out_text_style(o, STYLE_BOLD, colon ? colon : "");
+	out_text(o, "\n");
+	free(head);
+	free(answer);
+}
+
+/* The signature: its verdict (the label's, when there is one), the tool's with its facts, and counts. */
+static void show_signature(struct out *o, const struct sig_row *s, char **evidence)
+{
+	enum verdict eff = effective_verdict(s->cls.verdict, &s->label);
 	const char *tool = verdict_name(s->cls.verdict);
 	struct verdict_text t;
 
 	render_verdict_text(&s->cls, &t);
+	if (!out_json(o))
+		show_answer(o, s, &t);
 	out_int(o, "id", "#%lld ", s->id);
 	out_str(o, "title", NULL, s->title);
 	out_text_safe(o, s->display_title);
 	out_text(o, "\n");
-	out_str(o, "verdict", "  verdict: %s", verdict_name(effective_verdict(s->cls.verdict, &s->label)));
+	out_str_style(o, "verdict", "  verdict: %s", verdict_name(eff), verdict_style(eff));
 	if (s->label.verdict != V_NONE)
 		out_text(o, " (a person's label; the tool says %s)", tool);
 	out_text(o, "\n");
@@ -103,7 +289,8 @@ static void show_signature(struct out *o, const struct sig_row *s)
 	out_str(o, "confidence", s->cls.confidence ? "  confidence: %s\n" : NULL, confidence_name(s->cls.confidence));
 	out_str(o, "field", t.field ? "  field: %s\n" : NULL, t.field);
 	out_str(o, "rule", NULL, t.rule);
-	out_str(o, "evidence", "  evidence: %s\n", t.evidence);
+	out_str(o, "evidence", NULL, t.evidence);
+	render_evidence_list(o, &t);
 	out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
 	out_str(o, "bug_type", NULL, bug_type_name(s->bug_type));
 	out_bool(o, "unknown_origin", NULL, s->unknown_origin);
@@ -114,6 +301,7 @@ static void show_signature(struct out *o, const struct sig_row *s)
 	out_str(o, "last_seen", ", last seen %s\n", s->last_seen);
 	out_str(o, "first_kernel", s->first_kernel ? "  kernels: %s" : NULL, s->first_kernel);
 	out_str(o, "last_kernel", s->first_kernel ? " .. %s\n" : NULL, s->last_kernel);
+	*evidence = t.evidence ? xstrdup(t.evidence) : NULL;
 	verdict_text_release(&t);
 }
 
@@ -149,14 +337,17 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 		return KT_EXIT_USAGE;
 	}
 	sh.src = src ? srctree_new(src) : NULL;
-	sh.o = out_new(stdout, fmt);
+	sh.o = out_new_stdout(ctx, fmt);
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
-	show_signature(sh.o, &s);
+	show_signature(sh.o, &s, &sh.evidence);
 	out_begin_arr(sh.o, "occurrences");
 	rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
 	out_end_arr(sh.o);
+	if (!out_json(sh.o) && rc >= 0)
+		show_groups(sh.o, &sh);
 	out_end_obj(sh.o);
+	show_release(&sh);
 	sig_row_release(&s);
 	srctree_free(sh.src);
 	return cmd_close_output(ctx, sh.o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);

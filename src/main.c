@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "rules.h"
 #include "store.h"
 #include "sym.h"
+#include "term.h"
 
 #ifndef KT_VERSION
 #define KT_VERSION "0.1"
@@ -32,7 +34,7 @@ const struct cmd kt_commands[] = {
 	  "find KCSAN reports in logs, mail and archives; triage and store them",
 	  "[FILE|DIR|-]...", &cmd_scan_options, NULL },
 	{ "list", cmd_list, CMD_STORE_RO, "list the reports in the store", NULL, &cmd_list_options, NULL },
-	{ "show", cmd_show, CMD_STORE_RO, "show one report: every occurrence, access and frame, the evidence",
+	{ "show", cmd_show, CMD_STORE_RO | CMD_PAGER, "show one report: every occurrence, access and frame, the evidence",
 	  "ID", &cmd_show_options, NULL },
 	{ "stats", cmd_stats, CMD_STORE_RO, "count reports by verdict, bug type, top function and subsystem",
 	  NULL, &cmd_stats_options, NULL },
@@ -58,14 +60,16 @@ const struct cmd kt_commands[] = {
 
 struct main_opts {
 	const char *db;
-	bool quiet, no_db, help, version, list_cmds, list_opts;
+	bool quiet, no_db, help, version, list_cmds, list_opts, no_pager;
+	int color;                 /* enum term_color */
+	char *db_default;          /* the default store's path, when it is used */
 	struct opt_list rules;
 	const char *vmlinux, *modules;
 	int symbolizer;            /* enum sym_backend */
 };
 
 static const struct option_spec db_specs[] = {
-	OPT_STRING("db", "PATH", struct main_opts, db, "the store ($KCSAN_TRIAGE_DB, or ./kcsan-triage.db)"),
+	OPT_STRING("db", "PATH", struct main_opts, db, "the store (else $KCSAN_TRIAGE_DB, else $XDG_DATA_HOME/kcsan-triage/kcsan-triage.db)"),
 	OPT_END(),
 };
 static const struct option_table opt_group_db = OPT_GROUP_TABLE("store", OPT_BASE_MAIN, struct main_opts, db_specs);
@@ -119,10 +123,20 @@ const struct opt_choice opt_verdicts[] = {
 	{ NULL, 0 },
 };
 
+static const struct opt_choice color_modes[] = {
+	{ "auto", TERM_COLOR_AUTO },
+	{ "always", TERM_COLOR_ALWAYS },
+	{ "never", TERM_COLOR_NEVER },
+	{ NULL, 0 },
+};
+
 /* before or after the command */
 static const struct option_spec global_specs[] = {
 	OPT_INCLUDE(opt_group_db),
 	OPT_FLAG("quiet", 'q', struct main_opts, quiet, "no warnings on standard error"),
+	OPT_ENUM("color", struct main_opts, color, color_modes, "auto",
+		 "colour verdicts and emphasis: on a terminal without $NO_COLOR (auto), always, never"),
+	OPT_FLAG("no-pager", 0, struct main_opts, no_pager, "do not page show's output on a terminal"),
 	OPT_INCLUDE(opt_group_rules),
 	OPT_FLAG_STOP("help", 'h', struct main_opts, help, "this text, or a command's usage and options"),
 	OPT_FLAG_STOP("version", 'V', struct main_opts, version, "print the version"),
@@ -404,6 +418,52 @@ static int failed(const struct ctx *ctx, int fallback)
 }
 
 /*
+ * The default store: $XDG_DATA_HOME/kcsan-triage/kcsan-triage.db, with
+ * ~/.local/share for an unset (or relative) $XDG_DATA_HOME; NULL without
+ * either.
+ */
+static char *main_default_db(void)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/kcsan-triage/kcsan-triage.db", xdg);
+	if (home && *home)
+		return xasprintf("%s/.local/share/kcsan-triage/kcsan-triage.db", home);
+	return NULL;
+}
+
+/* mkdir -p of path's directory (mode 0700, as XDG asks): 0, or -1 reported. */
+static int main_make_dirs(struct ctx *ctx, const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (!slash || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	for (char *p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			kt_error(ctx, KT_EXIT_STORE, dir, "cannot create the store's directory: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(dir);
+	return rc;
+}
+
+/*
  * Open what the command's flags ask for: the knowledge base, the
  * symbolizer, the store.  KT_EXIT_OK, or the exit code (reported); the
  * caller closes whatever was opened either way.
@@ -433,6 +493,12 @@ static int open_resources(struct ctx *ctx, const struct cmd *c, const struct mai
 		}
 	}
 	if ((c->flags & (CMD_STORE | CMD_STORE_RO)) && !mo->no_db) {
+		if (!ctx->db_path) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "no store: neither $HOME nor $XDG_DATA_HOME is set; pass --db PATH");
+			return KT_EXIT_USAGE;
+		}
+		if (mo->db_default && !(c->flags & CMD_STORE_RO) && main_make_dirs(ctx, mo->db_default) < 0)
+			return KT_EXIT_STORE;
 		ctx->store = store_open(ctx, ctx->db_path, (c->flags & CMD_STORE_RO) != 0);
 		if (!ctx->store)
 			return failed(ctx, KT_EXIT_STORE);
@@ -441,20 +507,28 @@ static int open_resources(struct ctx *ctx, const struct cmd *c, const struct mai
 }
 
 /* The global options, as the context has them. */
-static void ctx_from_options(struct ctx *ctx, const struct main_opts *mo)
+static void ctx_from_options(struct ctx *ctx, struct main_opts *mo)
 {
+	const char *env = getenv("KCSAN_TRIAGE_DB");
+
+	/* an explicit --db wins over the environment */
 	ctx->db_path = mo->db;
-	if (!ctx->db_path)
-		ctx->db_path = getenv("KCSAN_TRIAGE_DB");
-	if (!ctx->db_path || !*ctx->db_path)
-		ctx->db_path = "kcsan-triage.db";
+	if (!ctx->db_path && env && *env)
+		ctx->db_path = env;
+	if (!ctx->db_path) {
+		free(mo->db_default);
+		mo->db_default = main_default_db();
+		ctx->db_path = mo->db_default;
+	}
+	term_setup(ctx, (enum term_color)mo->color);
+	ctx->no_pager = mo->no_pager;
 	ctx->quiet = mo->quiet;
 	ctx->rules_files = mo->rules.v;
 	ctx->n_rules_files = (int)mo->rules.n;
 }
 
 /* Open, run, close; then flush and check standard output (git's run_builtin). */
-static int run_builtin(struct ctx *ctx, const struct cmd *c, const struct main_opts *mo, int argc, char **argv,
+static int run_builtin(struct ctx *ctx, const struct cmd *c, struct main_opts *mo, int argc, char **argv,
 		       const void *opts)
 {
 	int rc;
@@ -462,10 +536,13 @@ static int run_builtin(struct ctx *ctx, const struct cmd *c, const struct main_o
 	ctx_from_options(ctx, mo);
 	rc = open_resources(ctx, c, mo);
 	if (rc == KT_EXIT_OK) {
+		if (c->flags & CMD_PAGER)
+			term_start_pager(ctx);
 		rc = c->fn(argc, argv, ctx, opts);
 		if (ctx->store && store_close(ctx, ctx->store) != 0 && rc < KT_EXIT_STORE)
 			rc = KT_EXIT_STORE;
 	}
+	term_finish_pager(ctx);
 	sym_close(ctx->sym);
 	rules_free(ctx->rules);
 	ctx->store = NULL;
@@ -584,5 +661,6 @@ int main(int argc, char **argv)
 		rc = run_command(&ctx, &mo, argc, argv);
 	}
 	opt_release(&top);
+	free(mo.db_default);
 	return rc;
 }

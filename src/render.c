@@ -15,6 +15,9 @@ struct out {
 	bool first[MAX_NEST];   /* no element written yet at this level */
 	bool is_arr[MAX_NEST];
 	bool pretty;
+	bool color;             /* text: SGR escapes for styles */
+	bool utf8;              /* text: the terminal takes UTF-8 (an ellipsis for a cut) */
+	int width;              /* text on a terminal: the columns tables fit; 0: none */
 };
 
 struct out *out_new(FILE *fp, enum kt_format fmt)
@@ -26,6 +29,42 @@ struct out *out_new(FILE *fp, enum kt_format fmt)
 	o->first[0] = true;
 	o->pretty = true;
 	return o;
+}
+
+/* The locale's character set is UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set). */
+static bool locale_utf8(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return false;
+}
+
+struct out *out_new_stdout(const struct ctx *ctx, enum kt_format fmt)
+{
+	struct out *o = out_new(stdout, fmt);
+
+	if (fmt == KT_FMT_TEXT) {
+		o->color = ctx->color;
+		o->width = ctx->tty ? ctx->columns : 0;
+		o->utf8 = locale_utf8();
+	}
+	return o;
+}
+
+bool out_terminal(const struct out *o)
+{
+	return o->fmt == KT_FMT_TEXT && o->width > 0;
+}
+
+int out_columns(const struct out *o)
+{
+	return o->fmt == KT_FMT_TEXT ? o->width : 0;
 }
 
 int out_close(struct out *o)
@@ -278,6 +317,66 @@ void out_text_safe(struct out *o, const char *s)
 		text_safe(o->fp, s);
 }
 
+/* The SGR parameters of each style. */
+static const char *const style_sgr[] = {
+	[STYLE_NONE] = NULL,
+	[STYLE_BOLD] = "1",
+	[STYLE_DIM] = "2",
+	[STYLE_BAD] = "1;31",
+	[STYLE_WARN] = "1;33",
+	[STYLE_GOOD] = "32",
+	[STYLE_NEW] = "1;36",
+};
+
+static void style_on(const struct out *o, enum out_style st)
+{
+	if (o->color && style_sgr[st])
+		fprintf(o->fp, "\033[%sm", style_sgr[st]);
+}
+
+static void style_off(const struct out *o, enum out_style st)
+{
+	if (o->color && style_sgr[st])
+		fputs("\033[m", o->fp);
+}
+
+enum out_style verdict_style(enum verdict v)
+{
+	switch (v) {
+	case V_REAL_RACE:
+		return STYLE_BAD;
+	case V_UNKNOWN_ORIGIN:
+		return STYLE_WARN;
+	case V_DEVICE_ORIGIN:
+		return STYLE_GOOD;
+	case V_NONE:
+		break;
+	}
+	return STYLE_NONE;
+}
+
+void out_text_style(struct out *o, enum out_style st, const char *s)
+{
+	if (o->fmt == KT_FMT_JSON)
+		return;
+	style_on(o, st);
+	text_safe(o->fp, s);
+	style_off(o, st);
+}
+
+void out_str_style(struct out *o, const char *key, const char *text_fmt, const char *v, enum out_style st)
+{
+	const char *pct;
+
+	if (o->fmt == KT_FMT_JSON || !text_fmt || !(pct = strstr(text_fmt, "%s"))) {
+		out_str(o, key, text_fmt, v);
+		return;
+	}
+	fwrite(text_fmt, 1, (size_t)(pct - text_fmt), o->fp);
+	out_text_style(o, st, v ? v : "-");
+	fputs(pct + 2, o->fp);
+}
+
 /* ---------------------------------------------------------------------- */
 /* tables */
 
@@ -285,9 +384,10 @@ struct table {
 	struct out *o;
 	const struct column *cols;
 	int ncols, col;
-	char **cells;          /* text mode: rows * ncols */
-	size_t ncells, cap;
-	bool *is_num;
+	char **cells;          /* text mode: rows * the columns shown */
+	unsigned char *styles; /* each cell's enum out_style */
+	unsigned *tty;         /* each column's TABLE_TTY_* */
+	size_t ncells, cap, style_cap;
 };
 
 struct table *table_begin(struct out *o, const char *key, const struct column *cols, int ncols)
@@ -297,9 +397,25 @@ struct table *table_begin(struct out *o, const char *key, const struct column *c
 	t->o = o;
 	t->cols = cols;
 	t->ncols = ncols;
+	t->tty = xcalloc((size_t)ncols, sizeof(*t->tty));
 	if (o->fmt == KT_FMT_JSON)
 		out_begin_arr(o, key);
 	return t;
+}
+
+void table_tty(struct table *t, const char *key, unsigned flags)
+{
+	for (int c = 0; c < t->ncols; c++)
+		if (t->cols[c].key && !strcmp(t->cols[c].key, key))
+			t->tty[c] |= flags;
+}
+
+/* The column is shown in this text table (not JSON-only, not hidden on a terminal). */
+static bool table_shows(const struct table *t, int c)
+{
+	if (out_terminal(t->o))
+		return !t->cols[c].json_only && !(t->tty[c] & TABLE_TTY_HIDE);
+	return !t->cols[c].json_only && !(t->tty[c] & TABLE_TTY_ONLY);
 }
 
 /* Start a JSON row at the first column; true when the value is to be written as JSON. */
@@ -322,47 +438,73 @@ static void table_next(struct table *t)
 	}
 }
 
-static void table_cell(struct table *t, char *text)
+/* A column only a terminal has: its cells are dropped elsewhere (JSON included). */
+static bool table_skip(struct table *t)
 {
-	if (t->cols[t->col].json_only) {
+	if (!(t->tty[t->col] & TABLE_TTY_ONLY) || out_terminal(t->o))
+		return false;
+	if (t->o->fmt == KT_FMT_JSON && t->col == 0)
+		out_begin_obj(t->o, NULL);
+	table_next(t);
+	return true;
+}
+
+static void table_cell(struct table *t, char *text, enum out_style st)
+{
+	if (!table_shows(t, t->col)) {
 		free(text);
 	} else {
+		if ((t->tty[t->col] & TABLE_TTY_DATE) && out_terminal(t->o) && strlen(text) > 10 && text[10] == 'T')
+			text[10] = '\0';    /* 2026-12-01T10:11:29Z: the day is enough in a table */
 		ALLOC_GROW(t->cells, t->ncells, t->cap);
+		ALLOC_GROW(t->styles, t->ncells, t->style_cap);
+		t->styles[t->ncells] = (unsigned char)st;
 		t->cells[t->ncells++] = text;
 	}
 	table_next(t);
 }
 
-void table_str(struct table *t, const char *v)
+void table_str_style(struct table *t, const char *v, enum out_style st)
 {
+	if (table_skip(t))
+		return;
 	if (table_json_cell(t)) {
 		out_str(t->o, t->cols[t->col].key, NULL, v);
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(v ? v : "-"));
+	table_cell(t, xstrdup(v ? v : "-"), st);
+}
+
+void table_str(struct table *t, const char *v)
+{
+	table_str_style(t, v, STYLE_NONE);
 }
 
 void table_int(struct table *t, long long v)
 {
+	if (table_skip(t))
+		return;
 	if (table_json_cell(t)) {
 		out_int(t->o, t->cols[t->col].key, NULL, v);
 		table_next(t);
 		return;
 	}
-	table_cell(t, xasprintf("%lld", v));
+	table_cell(t, xasprintf("%lld", v), STYLE_NONE);
 }
 
 void table_label(struct table *t, const struct verdict_label *l)
 {
 	bool set = l && l->verdict != V_NONE;
 
+	if (table_skip(t))
+		return;
 	if (table_json_cell(t)) {
 		render_label(t->o, t->cols[t->col].key, l);
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : "-"));
+	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : "-"), set ? verdict_style(l->verdict) : STYLE_NONE);
 }
 
 /* Display width of a UTF-8 string (code points; good enough for names). */
@@ -376,45 +518,172 @@ static int utf8_width(const char *s)
 	return w;
 }
 
-/* Text: the columns shown, aligned, with a header. */
-static void table_print(struct table *t)
+/* The bytes of s's first n code points. */
+static size_t utf8_prefix(const char *s, int n)
+{
+	size_t i = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n-- == 0)
+			break;
+	return i;
+}
+
+/* v in at most max columns: cut with an ellipsis when longer; styled; padded when pad. */
+static void table_put(struct table *t, const char *v, enum out_style st, int max, int pad, bool right)
 {
 	struct out *o = t->o;
-	int *vis = xcalloc((size_t)t->ncols, sizeof(int)), nvis = 0;
-	int *w = xcalloc((size_t)t->ncols, sizeof(int));
+	const char *ell = o->utf8 ? "\u2026" : "...";
+	int vw = utf8_width(v), ew = o->utf8 ? 1 : 3;
+	char *cut = NULL;
+
+	if (vw > max) {
+		int keep = max > ew ? max - ew : 0;
+
+		cut = xasprintf("%.*s%s", (int)utf8_prefix(v, keep), v, max > ew ? ell : "");
+		v = cut;
+		vw = utf8_width(v);
+	}
+	if (right && pad > vw)
+		fprintf(o->fp, "%*s", pad - vw, "");
+	if (*v)
+		style_on(o, st);
+	text_safe(o->fp, v);
+	if (*v)
+		style_off(o, st);
+	if (!right && pad > vw)
+		fprintf(o->fp, "%*s", pad - vw, "");
+	free(cut);
+}
+
+/* A text table's columns as printed: those shown (vis), their widths, those a terminal drops. */
+struct table_layout {
+	int n;
+	int *vis;              /* the column of each shown one */
+	int *w;
+	bool *drop;
+};
+
+/* The row's width. */
+static int table_row_width(const struct table_layout *L)
+{
+	int total = 0, n = 0;
+
+	for (int c = 0; c < L->n; c++)
+		if (!L->drop[c])
+			total += L->w[c] + (n++ ? 2 : 0);
+	return total;
+}
+
+/* Narrow the columns with flag (the widest first) down to min each, until a row fits width. */
+static void table_shrink(const struct table *t, struct table_layout *L, unsigned flag, int min, int width)
+{
+	int total = table_row_width(L);
+
+	while (total > width) {
+		int best = -1;
+
+		for (int c = 0; c < L->n; c++) {
+			int head = utf8_width(t->cols[L->vis[c]].head), floor = head > min ? head : min;
+
+			if (!L->drop[c] && (t->tty[L->vis[c]] & flag) && L->w[c] > floor && (best < 0 || L->w[c] > L->w[best]))
+				best = c;
+		}
+		if (best < 0)
+			break;
+		L->w[best]--;
+		total--;
+	}
+}
+
+/*
+ * On a terminal, make a row fit its width: drop the droppable columns
+ * (the last first) while the shrinkable ones would get less than
+ * TABLE_FIT_ROOM each, then narrow the shrinkable columns, the widest
+ * first: all down to TABLE_FIT_ROOM, those that shrink first down to half
+ * that, then all down to 8 (or their header).
+ */
+#define TABLE_FIT_ROOM 24
+static void table_fit(const struct table *t, struct table_layout *L)
+{
+	int width = out_columns(t->o);
+
+	if (width <= 0)
+		return;
+	for (int c = L->n - 1; c >= 0; c--) {
+		int need = 0, n = 0;
+
+		for (int i = 0; i < L->n; i++) {
+			bool shrinks = t->tty[L->vis[i]] & (TABLE_TTY_SHRINK | TABLE_TTY_SHRINK_FIRST);
+
+			if (!L->drop[i])
+				need += (shrinks && L->w[i] > TABLE_FIT_ROOM ? TABLE_FIT_ROOM : L->w[i]) + (n++ ? 2 : 0);
+		}
+		if (need <= width)
+			break;
+		if (t->tty[L->vis[c]] & TABLE_TTY_DROP)
+			L->drop[c] = true;
+	}
+	table_shrink(t, L, TABLE_TTY_SHRINK | TABLE_TTY_SHRINK_FIRST, TABLE_FIT_ROOM, width);
+	table_shrink(t, L, TABLE_TTY_SHRINK_FIRST, TABLE_FIT_ROOM / 2, width);
+	table_shrink(t, L, TABLE_TTY_SHRINK | TABLE_TTY_SHRINK_FIRST, 8, width);
+}
+
+static void table_print_row(struct table *t, const struct table_layout *L, size_t r)
+{
+	int width = out_columns(t->o), pos = 0, last = L->n - 1;
+
+	while (last > 0 && L->drop[last])
+		last--;
+	for (int c = 0; c <= last; c++) {
+		const struct column *col = &t->cols[L->vis[c]];
+		size_t i = (r - 1) * (size_t)L->n + (size_t)c;
+		const char *v = r == 0 ? col->head : t->cells[i];
+		enum out_style st = r == 0 ? STYLE_BOLD : (enum out_style)t->styles[i];
+		int max = L->w[c];
+
+		if (L->drop[c])
+			continue;
+		/* never wider than the terminal: what is left of the row is cut */
+		if (width > 0 && pos + max > width)
+			max = width - pos;
+		if (max <= 0)
+			break;
+		table_put(t, v, st, max, c == last && !col->right ? 0 : max, col->right);
+		pos += max;
+		if (c == last || (width > 0 && pos + 2 >= width))
+			break;
+		fputs("  ", t->o->fp);
+		pos += 2;
+	}
+	fputc('\n', t->o->fp);
+}
+
+/* Text: the columns shown, aligned, with a header; on a terminal, fitted to its width. */
+static void table_print(struct table *t)
+{
+	struct table_layout L = { 0, xcalloc((size_t)t->ncols, sizeof(int)), xcalloc((size_t)t->ncols, sizeof(int)),
+				  xcalloc((size_t)t->ncols, sizeof(bool)) };
 	size_t rows;
 
 	for (int c = 0; c < t->ncols; c++)
-		if (!t->cols[c].json_only)
-			vis[nvis++] = c;
-	rows = nvis ? t->ncells / (size_t)nvis : 0;
-	for (int c = 0; c < nvis; c++)
-		w[c] = utf8_width(t->cols[vis[c]].head);
+		if (table_shows(t, c))
+			L.vis[L.n++] = c;
+	rows = L.n ? t->ncells / (size_t)L.n : 0;
+	for (int c = 0; c < L.n; c++)
+		L.w[c] = utf8_width(t->cols[L.vis[c]].head);
 	for (size_t i = 0; i < t->ncells; i++) {
-		int c = (int)(i % (size_t)nvis), cw = utf8_width(t->cells[i]);
+		int c = (int)(i % (size_t)L.n), cw = utf8_width(t->cells[i]);
 
-		if (cw > w[c])
-			w[c] = cw;
+		if (cw > L.w[c])
+			L.w[c] = cw;
 	}
-	for (size_t r = 0; r <= rows; r++) {
-		for (int c = 0; c < nvis; c++) {
-			const struct column *col = &t->cols[vis[c]];
-			const char *v = r == 0 ? col->head : t->cells[(r - 1) * (size_t)nvis + (size_t)c];
-			int pad = w[c] - utf8_width(v);
-			bool last = c == nvis - 1;
-
-			if (col->right)
-				fprintf(o->fp, "%*s", pad, "");
-			text_safe(o->fp, v);
-			if (!col->right && !last)
-				fprintf(o->fp, "%*s", pad, "");
-			if (!last)
-				fputs("  ", o->fp);
-		}
-		fputc('\n', o->fp);
-	}
-	free(w);
-	free(vis);
+	table_fit(t, &L);
+	for (size_t r = 0; r <= rows; r++)
+		table_print_row(t, &L, r);
+	free(L.w);
+	free(L.vis);
+	free(L.drop);
 }
 
 void table_end(struct table *t)
@@ -426,6 +695,8 @@ void table_end(struct table *t)
 	for (size_t i = 0; i < t->ncells; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->styles);
+	free(t->tty);
 	free(t);
 }
 
@@ -558,7 +829,15 @@ static void render_access(struct out *o, const struct access *a, int idx)
 	out_end_obj(o);
 }
 
+static void verdict_block(struct out *o, const struct classification *c, const struct verdict_label *l,
+			  enum render_detail d, const char *shown);
+
 void render_report(struct out *o, const struct report *r, enum render_detail d)
+{
+	render_report_under(o, r, d, NULL);
+}
+
+void render_report_under(struct out *o, const struct report *r, enum render_detail d, const char *shown)
 {
 	char *title = report_display_title(r);
 
@@ -608,7 +887,7 @@ void render_report(struct out *o, const struct report *r, enum render_detail d)
 	for (int i = 0; i < r->nacc; i++)
 		render_access(o, &r->acc[i], i);
 	out_end_arr(o);
-	render_verdict(o, &r->cls, &r->label, d);
+	verdict_block(o, &r->cls, &r->label, d, shown);
 	out_end_obj(o);
 }
 
@@ -659,52 +938,90 @@ static void access_words(struct sbuf *sb, const struct classification *c, bool w
 		  (unsigned long long)c->align);
 }
 
-/* The member, its layout, and the members it is not. */
-static void member_words(struct sbuf *ev, const struct classification *c)
+/* The evidence as it is built: one sentence (evidence) and its facts. */
+struct ev {
+	struct sbuf all;
+	char **v;
+	size_t n, cap;
+};
+
+/* Add the fact in piece (emptied), after sep in the sentence. */
+static void ev_add(struct ev *e, const char *sep, struct sbuf *piece)
 {
-	sbuf_addf(ev, "%s is %llu byte%s at offset %llu", c->member, (unsigned long long)c->member_size,
+	sbuf_adds(&e->all, sep);
+	sbuf_adds(&e->all, sbuf_str(piece));
+	ALLOC_GROW(e->v, e->n, e->cap);
+	e->v[e->n++] = sbuf_detach(piece);
+}
+
+static void ev_adds(struct ev *e, const char *sep, const char *fact)
+{
+	struct sbuf p = SBUF_INIT;
+
+	sbuf_adds(&p, fact);
+	ev_add(e, sep, &p);
+}
+
+static void ev_done(struct ev *e, struct verdict_text *t)
+{
+	t->evidence = sbuf_detach(&e->all);
+	t->facts = e->v;
+	t->nfacts = e->n;
+}
+
+/* The member, its layout, and the members it is not (each a fact). */
+static void member_facts(struct ev *ev, const struct classification *c)
+{
+	struct sbuf p = SBUF_INIT;
+
+	sbuf_addf(&p, "%s is %llu byte%s at offset %llu", c->member, (unsigned long long)c->member_size,
 		  c->member_size == 1 ? "" : "s", (unsigned long long)c->offset);
 	if (c->stride)
-		sbuf_addf(ev, " + n*%llu", (unsigned long long)c->stride);
-	sbuf_addf(ev, " of struct %s, which is %llu-aligned (layout from %s)", c->rule,
+		sbuf_addf(&p, " + n*%llu", (unsigned long long)c->stride);
+	sbuf_addf(&p, " of struct %s, which is %llu-aligned (layout from %s)", c->rule,
 		  (unsigned long long)c->align, c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule");
+	ev_add(ev, ": ", &p);
 	for (size_t i = 0; i < c->nexcluded; i++)
-		sbuf_addf(ev, "%s%s (%s)", i ? ", " : "; excluded: ", c->excluded[i].member,
+		sbuf_addf(&p, "%s%s (%s)", i ? ", " : "excluded: ", c->excluded[i].member,
 			  c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset");
+	if (c->nexcluded)
+		ev_add(ev, "; ", &p);
 	if (c->nalso) {
-		sbuf_adds(ev, c->confidence == CONF_CERTAIN ? "; also fitting, but not read there: " :
-			  "; also fitting: ");
+		sbuf_adds(&p, c->confidence == CONF_CERTAIN ? "also fitting, but not read there: " : "also fitting: ");
 		for (size_t i = 0; i < c->nalso; i++)
-			sbuf_addf(ev, "%s%s", i ? ", " : "", c->also[i]);
+			sbuf_addf(&p, "%s%s", i ? ", " : "", c->also[i]);
+		ev_add(ev, "; ", &p);
 	}
 }
 
 static void member_fits_text(const struct classification *c, struct verdict_text *t)
 {
-	struct sbuf ev = SBUF_INIT, rs = SBUF_INIT, mk = SBUF_INIT;
+	struct sbuf p = SBUF_INIT, rs = SBUF_INIT, mk = SBUF_INIT;
+	struct ev ev = { SBUF_INIT, NULL, 0, 0 };
 	const char *writer = writer_name(c->writer);
 
 	t->field = classification_field(c);
 	t->rule = xasprintf("%s (%s)", c->rule, c->origin ? c->origin : "?");
-	sbuf_adds(&ev, "a ");
-	access_words(&ev, c, true);
-	sbuf_adds(&ev, ": ");
-	member_words(&ev, c);
-	sbuf_adds(&ev, "; ");
+	sbuf_adds(&p, "a ");
+	access_words(&p, c, true);
+	ev_add(&ev, "", &p);
+	member_facts(&ev, c);
 	if (c->expr_matched) {
-		sbuf_adds(&ev, "the source reads it: ");
-		describe_place(&ev, &c->where);
-		sbuf_addf(&ev, " is \"%s\"", c->expr ? c->expr : "");
+		sbuf_adds(&p, "the source reads it: ");
+		describe_place(&p, &c->where);
+		sbuf_addf(&p, " is \"%s\"", c->expr ? c->expr : "");
 	} else {
-		sbuf_adds(&ev, c->member_func ? "read in " : "in ");
-		describe_place(&ev, &c->where);
+		sbuf_adds(&p, c->member_func ? "read in " : "in ");
+		describe_place(&p, &c->where);
 		if (c->inlined_in)
-			sbuf_addf(&ev, ", inlined in %s()", c->inlined_in);
+			sbuf_addf(&p, ", inlined in %s()", c->inlined_in);
 		if (!c->source_read)
-			sbuf_adds(&ev, " (no source tree to check the expression)");
+			sbuf_adds(&p, " (no source tree to check the expression)");
 	}
-	sbuf_addf(&ev, "; the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
-	t->evidence = sbuf_detach(&ev);
+	ev_add(&ev, "; ", &p);
+	sbuf_addf(&p, "the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
+	ev_add(&ev, "; ", &p);
+	ev_done(&ev, t);
 
 	sbuf_adds(&mk, "READ_ONCE() or data_race()");
 	if (c->where.file && c->where.line > 0) {
@@ -724,9 +1041,10 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 /* Unknown origin, no member fits: the nearest rule, or none. */
 static void no_fit_text(const struct classification *c, struct verdict_text *t)
 {
-	struct sbuf ev = SBUF_INIT;
+	struct ev ev = { SBUF_INIT, NULL, 0, 0 };
+	struct sbuf p = SBUF_INIT;
 
-	sbuf_adds(&ev, "the value changed but KCSAN saw no other access: the writer is not instrumented");
+	ev_adds(&ev, "", "the value changed but KCSAN saw no other access: the writer is not instrumented");
 	if (c->basis == BASIS_NEAR_MISS) {
 		struct sbuf nm = SBUF_INIT;
 
@@ -742,19 +1060,20 @@ static void no_fit_text(const struct classification *c, struct verdict_text *t)
 			sbuf_adds(&nm, "the report gives no address and size to match");
 		}
 		t->near_miss = sbuf_detach(&nm);
-		sbuf_addf(&ev, "; nearest rule: %s", t->near_miss);
+		sbuf_addf(&p, "nearest rule: %s", t->near_miss);
 		t->reason = xasprintf("no device-written field fits: %s", t->near_miss);
 	} else {
-		sbuf_adds(&ev, "; no rule of the knowledge base covers ");
+		sbuf_adds(&p, "no rule of the knowledge base covers ");
 		if (c->has_top)
-			describe_place(&ev, &c->top);
+			describe_place(&p, &c->top);
 		else
-			sbuf_adds(&ev, "this stack");
+			sbuf_adds(&p, "this stack");
 		t->reason = xasprintf("unknown writer, no rule covers %s()",
 				      c->has_top && c->top.func ? c->top.func : "the top frame");
 	}
-	sbuf_adds(&ev, ": needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
-	t->evidence = sbuf_detach(&ev);
+	ev_add(&ev, "; ", &p);
+	ev_adds(&ev, ": ", "needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
+	ev_done(&ev, t);
 	t->marking = xstrdup(UNKNOWN_MARKING);
 }
 
@@ -774,6 +1093,241 @@ static void one_stack_text(const struct classification *c, struct verdict_text *
 				"\"race at unknown origin\": it saw the other access, whose stack was not printed: "
 				"a real race, whatever memory it is on", shown);
 	t->reason = xasprintf("%s shown, no unknown origin: both accesses are kernel code", shown);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the answer: the verdict in one line */
+
+/* What a verdict is called in an answer. */
+static const char *verdict_words(enum verdict v)
+{
+	switch (v) {
+	case V_DEVICE_ORIGIN:
+		return "KCSAN false positive";
+	case V_REAL_RACE:
+		return "data race";
+	case V_UNKNOWN_ORIGIN:
+		return "unknown origin";
+	case V_NONE:
+		break;
+	}
+	return "no verdict";
+}
+
+/*
+ * The reference's source, short: its text up to the first colon, quote
+ * or parenthesis; "Virtio 1.2, 2.7.8" becomes "Virtio 1.2 §2.7.8".
+ * NULL when there is none or it is long.
+ */
+static char *reference_cite(const char *ref)
+{
+	size_t n, comma;
+	char *cite;
+
+	if (!ref)
+		return NULL;
+	n = strcspn(ref, ":\"(;");
+	while (n && (ref[n - 1] == ' ' || ref[n - 1] == ','))
+		n--;
+	if (!n || n > 60)
+		return NULL;
+	cite = xstrndup(ref, n);
+	for (comma = n; comma > 0 && cite[comma - 1] != ','; comma--)
+		;
+	if (comma && cite[comma] == ' ' && cite[comma + 1] >= '0' && cite[comma + 1] <= '9' &&
+	    strchr(cite + comma + 1, '.')) {
+		char *s = xasprintf("%.*s \u00a7%s", (int)comma - 1, cite, cite + comma + 1);
+
+		free(cite);
+		cite = s;
+	}
+	return cite;
+}
+
+/* " in f() at file:line": the top of the stack, else where it matched, else func; nothing when none is known. */
+static void answer_place(struct sbuf *sb, const struct classification *c, const char *func)
+{
+	const struct cls_place *l = c->has_top ? &c->top : &c->where;
+
+	if (l->func && *l->func) {
+		sbuf_adds(sb, " in ");
+		describe_place(sb, l);
+	} else if (func && *func) {
+		sbuf_addf(sb, " in %s()", func);
+	}
+}
+
+/* "a 4-byte read in f() at file:line" (the access judged on, where known). */
+static void answer_access(struct sbuf *sb, const struct classification *c, const char *func)
+{
+	uint64_t n = c->size;
+
+	if (c->has_size)
+		/* "an 8-byte", "an 18-byte", "an 80-byte" */
+		sbuf_addf(sb, "%s %llu-byte ", n == 8 || n == 11 || n == 18 || (n >= 80 && n < 90) ? "an" : "a",
+			  (unsigned long long)n);
+	else
+		sbuf_adds(sb, "a ");
+	sbuf_adds(sb, access_type_name(c->acc_type));
+	answer_place(sb, c, func);
+}
+
+#define RACE_FIX "needs locking, or READ_ONCE()/WRITE_ONCE() on both sides (data_race() if it is benign)"
+
+static char *device_answer(const struct classification *c, const struct verdict_text *t)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *cite = reference_cite(c->reference);
+
+	sbuf_addf(&sb, "%s: %s is written by the %s", c->confidence == CONF_CERTAIN ? "KCSAN false positive" :
+		  "probably a KCSAN false positive", t->field ? t->field : "the field",
+		  c->writer == W_USER ? "user space" : writer_name(c->writer));
+	if (cite)
+		sbuf_addf(&sb, " (%s)", cite);
+	sbuf_adds(&sb, "; READ_ONCE() would only document that");
+	free(cite);
+	return sbuf_detach(&sb);
+}
+
+static char *race_answer(const struct classification *c, const char *func)
+{
+	struct sbuf sb = SBUF_INIT;
+	bool assert = c->acc_type == ACC_ASSERT_NO_WRITES || c->acc_type == ACC_ASSERT_NO_ACCESSES;
+
+	sbuf_adds(&sb, "data race: ");
+	if (assert) {
+		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*()");
+		answer_place(&sb, c, func);
+		sbuf_adds(&sb, " was violated by another kernel access");
+		sbuf_adds(&sb, c->basis == BASIS_ONE_STACK ? " (its stack was not printed)" : "");
+		sbuf_adds(&sb, "; the code needs the exclusion it asserts (locking)");
+		return sbuf_detach(&sb);
+	}
+	answer_access(&sb, c, func);
+	sbuf_adds(&sb, c->basis == BASIS_ONE_STACK ? " races with a kernel access whose stack was not printed; " :
+		  " races with another kernel access (both stacks shown); ");
+	sbuf_adds(&sb, RACE_FIX);
+	return sbuf_detach(&sb);
+}
+
+static char *unknown_answer(const struct classification *c, const struct verdict_text *t, const char *func)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_adds(&sb, "unknown origin: ");
+	if (c->basis == BASIS_ASSERT_UNKNOWN) {
+		sbuf_adds(&sb, "an ASSERT_EXCLUSIVE_*()");
+		answer_place(&sb, c, func);
+		sbuf_adds(&sb, " saw the value change, but not the writer; missing: the writer, which is not "
+			       "instrumented (enable KCSAN where it lives)");
+	} else if (c->basis == BASIS_NEAR_MISS && t->near_miss) {
+		sbuf_addf(&sb, "%s; missing: a member of struct %s that fits (or an uninstrumented writer: a real race)",
+			  t->near_miss, c->rule);
+	} else {
+		answer_access(&sb, c, func);
+		sbuf_adds(&sb, " saw the value change, but KCSAN saw no writer; missing: a rule that covers ");
+		if (c->has_top && c->top.func && *c->top.func)
+			sbuf_addf(&sb, "%s()", c->top.func);
+		else if (func && *func)
+			sbuf_addf(&sb, "%s()", func);
+		else
+			sbuf_adds(&sb, "this stack");
+		sbuf_adds(&sb, ", or the writer (code built without KCSAN, assembly, a device, firmware or user space)");
+	}
+	return sbuf_detach(&sb);
+}
+
+/* The tool's answer, from the facts; NULL when there are none. */
+static char *verdict_answer(const struct classification *c, const struct verdict_text *t, const char *func)
+{
+	switch (c->basis) {
+	case BASIS_MEMBER_FITS:
+		return device_answer(c, t);
+	case BASIS_TWO_STACKS:
+	case BASIS_ASSERT_RACE:
+	case BASIS_ONE_STACK:
+		return race_answer(c, func);
+	case BASIS_ASSERT_UNKNOWN:
+	case BASIS_NEAR_MISS:
+	case BASIS_NO_RULE:
+		return unknown_answer(c, t, func);
+	case BASIS_STORED:
+		return xasprintf("%s%s%s (stored without its facts: scan again for them)", verdict_words(c->verdict),
+				 t->field ? ": " : "", t->field ? t->field : "");
+	case BASIS_NONE:
+		break;
+	}
+	return NULL;
+}
+
+char *render_answer(const struct classification *c, const struct verdict_label *l, const struct verdict_text *t,
+		    const char *func)
+{
+	char *answer = verdict_answer(c, t, func);
+
+	if (l && l->verdict != V_NONE && (l->verdict != c->verdict || !answer)) {
+		free(answer);
+		return xasprintf("%s, by a person's label%s%s%s (the tool says %s)", verdict_words(l->verdict),
+				 l->note ? ": \"" : "", l->note ? l->note : "", l->note ? "\"" : "",
+				 verdict_name(c->verdict));
+	}
+	return answer ? answer : xstrdup(verdict_words(c->verdict));
+}
+
+/* A long fact's sentences: the byte after the ". " that ends each but the last, or 0. */
+static size_t sentence_end(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, ". ")) != NULL; p++) {
+		bool abbrev = p - s >= 3 && (!strncmp(p - 3, "e.g", 3) || !strncmp(p - 3, "i.e", 3));
+
+		if (p > s && p[-1] != '.' && !abbrev && p[2])
+			return (size_t)(p - s) + 2;
+	}
+	return 0;
+}
+
+/* "    - fact", a long one split at its sentences. */
+static void evidence_item(struct out *o, const char *f)
+{
+	size_t n;
+
+	out_text(o, "    - ");
+	while ((n = sentence_end(f)) != 0) {
+		char *one = xstrndup(f, n - 1);
+
+		out_text_safe(o, one);
+		out_text(o, "\n      ");
+		free(one);
+		f += n;
+	}
+	out_text_safe(o, f);
+	out_text(o, "\n");
+}
+
+void render_evidence_list(struct out *o, const struct verdict_text *t)
+{
+	if (out_json(o) || !t->nfacts)
+		return;
+	out_text(o, "  evidence:\n");
+	for (size_t i = 0; i < t->nfacts; i++)
+		evidence_item(o, t->facts[i]);
+}
+
+/* Text: the facts of t that the evidence shown does not have. */
+static void evidence_differences(struct out *o, const struct verdict_text *t, const char *shown)
+{
+	bool any = false;
+
+	if (out_json(o))
+		return;
+	for (size_t i = 0; i < t->nfacts; i++) {
+		if (strstr(shown, t->facts[i]))
+			continue;
+		if (!any)
+			out_text(o, "  evidence of this occurrence, where it differs:\n");
+		any = true;
+		evidence_item(o, t->facts[i]);
+	}
 }
 
 void render_verdict_text(const struct classification *c, struct verdict_text *t)
@@ -818,6 +1372,10 @@ void render_verdict_text(const struct classification *c, struct verdict_text *t)
 	case BASIS_NONE:
 		break;
 	}
+	if (t->evidence && !t->nfacts) {
+		t->facts = xmalloc(sizeof(*t->facts));
+		t->facts[t->nfacts++] = xstrdup(t->evidence);
+	}
 }
 
 void verdict_text_release(struct verdict_text *t)
@@ -828,6 +1386,9 @@ void verdict_text_release(struct verdict_text *t)
 	free(t->reason);
 	free(t->marking);
 	free(t->near_miss);
+	for (size_t i = 0; i < t->nfacts; i++)
+		free(t->facts[i]);
+	free(t->facts);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -849,11 +1410,18 @@ void render_label(struct out *o, const char *key, const struct verdict_label *l)
 void render_verdict(struct out *o, const struct classification *c, const struct verdict_label *l,
 		    enum render_detail d)
 {
-	bool labelled = l && l->verdict != V_NONE;
+	verdict_block(o, c, l, d, NULL);
+}
+
+static void verdict_block(struct out *o, const struct classification *c, const struct verdict_label *l,
+			  enum render_detail d, const char *shown)
+{
+	bool labelled = l && l->verdict != V_NONE, sentences = d != DETAIL_STACKS;
+	enum verdict eff = effective_verdict(c->verdict, l);
 	struct verdict_text t;
 
 	render_verdict_text(c, &t);
-	out_str(o, "verdict", "  verdict: %s", verdict_name(effective_verdict(c->verdict, l)));
+	out_str_style(o, "verdict", "  verdict: %s", verdict_name(eff), verdict_style(eff));
 	out_str(o, "tool_verdict", NULL, verdict_name(c->verdict));
 	render_label(o, "label", l);
 	if (labelled) {
@@ -866,12 +1434,16 @@ void render_verdict(struct out *o, const struct classification *c, const struct 
 		out_str(o, "confidence", c->confidence ? ", %s)" : NULL, confidence_name(c->confidence));
 	}
 	out_text(o, "\n");
-	out_str(o, "field", t.field ? "  field: %s\n" : NULL, t.field);
-	out_str(o, "evidence", t.evidence ? "  evidence: %s\n" : NULL, t.evidence);
+	out_str(o, "field", t.field && sentences ? "  field: %s\n" : NULL, t.field);
+	out_str(o, "evidence", t.evidence && d == DETAIL_BRIEF ? "  evidence: %s\n" : NULL, t.evidence);
+	if (d == DETAIL_FULL || (d == DETAIL_STACKS && !shown))
+		render_evidence_list(o, &t);
+	else if (d == DETAIL_STACKS)
+		evidence_differences(o, &t, shown);
 	if (d == DETAIL_FULL || out_json(o))
 		out_str(o, "marking", t.marking ? "  marking: %s\n" : NULL, t.marking);
 	if (t.near_miss)
-		out_str(o, "near_miss", "  near miss: %s\n", t.near_miss);
+		out_str(o, "near_miss", sentences ? "  near miss: %s\n" : NULL, t.near_miss);
 	if (t.rule)
 		out_str(o, "rule", NULL, t.rule);
 	verdict_text_release(&t);

@@ -1149,19 +1149,29 @@ static int each_sig_row(struct store *st, sqlite3_stmt *s, sig_row_fn fn, void *
 	return ret;
 }
 
+/* ORDER BY of each enum list_order */
+static const char *const list_order_sql[] = {
+	[LIST_BY_ID] = "id",
+	[LIST_BY_ATTENTION] = "CASE WHEN COALESCE(label, verdict) IN ('real-race', 'unknown-origin') THEN 0"
+			      " WHEN unknown_origin THEN 1 ELSE 2 END, count DESC, id",
+	[LIST_BY_COUNT] = "count DESC, id",
+	[LIST_BY_LAST_SEEN] = "last_seen DESC, id",
+};
+
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data)
 {
-	char *sql = table_select(&t_signature,
-				 "WHERE (:verdict IS NULL OR COALESCE(label, verdict) = :verdict)"
-				 " AND (:grep IS NULL OR instr(lower(display_title), lower(:grep)) > 0"
-				 "      OR instr(lower(COALESCE(field, '')), lower(:grep)) > 0"
-				 "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
-				 "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
-				 " ORDER BY id LIMIT :limit");
+	char *rest = xasprintf("WHERE (:verdict IS NULL OR COALESCE(label, verdict) = :verdict)"
+			       " AND (:grep IS NULL OR instr(lower(display_title), lower(:grep)) > 0"
+			       "      OR instr(lower(COALESCE(field, '')), lower(:grep)) > 0"
+			       "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
+			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
+			       " ORDER BY %s LIMIT :limit", list_order_sql[f->order]);
+	char *sql = table_select(&t_signature, rest);
 	sqlite3_stmt *s;
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
 	free(sql);
+	free(rest);
 	if (rc != SQLITE_OK) {
 		db_error(st, NULL, "cannot list");
 		return -1;

@@ -51,7 +51,7 @@ for c in $cmds; do
 	fi
 done
 check "an option's start" "$(complete_words scan --vm)" "--vmlinux"
-check "after an option with its value" "$(complete_words scan --format json --no)" "--no-db"
+check "after an option with its value" "$(complete_words scan --format json --no-d)" "--no-db"
 check "after a subcommand's option" "$(complete_words rules check --format json --vm)" "--vmlinux"
 
 echo "== completion: option values"

@@ -15,6 +15,8 @@ export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000   # 2025-11-21T08:00:00Z
 unset KCSAN_TRIAGE_DB
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-e2e.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# a command without --db uses the default store: under $TMP, never the user's
+export XDG_DATA_HOME=$TMP/xdg
 
 pass=0
 fail=0
@@ -194,7 +196,7 @@ expect_eq "$(jq_py 'all(("at " + o["report"][0]["accesses"][0]["addr"] + ",") in
 	True "each occurrence's evidence explains its own access"
 run "$BIN" --db "$DB" show 1
 addr1=$(grep -m1 -o "to 0x[0-9a-f]*" "$TMP/out" | cut -c4-)
-expect_out "^  evidence: a 2-byte read at $addr1," "show: the first occurrence explains its own address"
+expect_out "^    - a 2-byte read at $addr1, which" "show: the first occurrence explains its own address"
 
 echo "== one stack, not cut short"
 sed -n '14,22p;28,32p' fixtures/kunit-kcsan-test.log >"$TMP/one-stack.log"
@@ -233,7 +235,7 @@ expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label
 	"list of the upgraded store: the labels are the verdicts"
 run "$BIN" --db "$DB" show 1
 expect_rc 0 "show of an upgraded report"
-expect_out "^  evidence: a 2-byte read at 0x" "an upgraded report keeps its evidence"
+expect_out "^    - a 2-byte read at 0x" "an upgraded report keeps its evidence"
 run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log
 expect_eq "$(jq_py '(d["summary"]["stored_new"], d["summary"]["already_known"])')" "(0, 7)" "a rescan of the upgraded store adds nothing"
 run "$BIN" --db "$DB" show --format json 1
@@ -458,6 +460,32 @@ expect_rc 0 "a read-only database can still be listed"
 chmod 755 "$TMP/ro"
 
 # ---------------------------------------------------------------------------
+echo "== the default store: \$XDG_DATA_HOME, else ~/.local/share; \$KCSAN_TRIAGE_DB; --db wins"
+mkdir -p "$TMP/cwd" "$TMP/home"
+LOG=$PWD/fixtures/virtio-blk-console.log
+run sh -c "cd '$TMP/cwd' && env -u XDG_DATA_HOME HOME='$TMP/home' '$BIN' scan '$LOG'"
+expect_rc 1 "scan into the default store"
+expect_eq "$(ls -A "$TMP/cwd")" "" "the default store leaves nothing in the current directory"
+[ -s "$TMP/home/.local/share/kcsan-triage/kcsan-triage.db" ] && ok || bad "no store in ~/.local/share/kcsan-triage"
+expect_eq "$(stat -c %a "$TMP/home/.local/share/kcsan-triage")" 700 "its directory is made 0700"
+run sh -c "cd '$TMP/cwd' && env -u XDG_DATA_HOME HOME='$TMP/home' '$BIN' list"
+expect_out "virtqueue_get_buf_ctx_split" "list reads the default store"
+run sh -c "cd '$TMP/cwd' && XDG_DATA_HOME='$TMP/xdg2' '$BIN' scan '$LOG'"
+[ -s "$TMP/xdg2/kcsan-triage/kcsan-triage.db" ] && ok || bad "no store under \$XDG_DATA_HOME/kcsan-triage"
+run sh -c "cd '$TMP/cwd' && XDG_DATA_HOME='$TMP/xdg3' '$BIN' list"
+expect_rc 4 "list of a default store not made yet"
+expect_err "xdg3/kcsan-triage/kcsan-triage.db: no database here" "names the default store"
+[ ! -e "$TMP/xdg3" ] && ok || bad "a read-only command creates no directory"
+run env KCSAN_TRIAGE_DB="$TMP/env.db" "$BIN" scan "$LOG"
+[ -s "$TMP/env.db" ] && ok || bad "\$KCSAN_TRIAGE_DB names the store"
+run env KCSAN_TRIAGE_DB="$TMP/env.db" "$BIN" --db "$TMP/flag.db" scan "$LOG"
+[ -s "$TMP/flag.db" ] && ok || bad "--db wins over \$KCSAN_TRIAGE_DB"
+expect_out "store $TMP/flag.db:" "scan says which store"
+run sh -c "cd '$TMP/cwd' && env -u XDG_DATA_HOME -u HOME '$BIN' list"
+expect_rc 2 "no HOME, no XDG_DATA_HOME, no --db"
+expect_err "pass --db" "says what to do"
+expect_eq "$(ls -A "$TMP/cwd")" "" "still nothing in the current directory"
+
 echo "== options: one table per command"
 LOG=fixtures/virtio-rng-console.log
 usage_error() {   # usage_error WHAT CMD: exit 2, one error line, the short usage, where to look
