@@ -484,7 +484,7 @@ static void sniff(struct input *in)
 	else
 		in->mode = INPUT_TEXT;
 	p = in->buf + in->start;
-	if (!prefixed && binary_head(p, (size_t)(e - p))) {
+	if (in->mode != INPUT_LOG && binary_head(p, (size_t)(e - p))) {
 		in->warned_nul = true;
 		char *what = in->kind == DECOMP_NONE ? xstrdup("") : xasprintf(" (after %s)", decomp_name(in->kind));
 
