@@ -564,6 +564,12 @@ void render_report(struct out *o, const struct report *r, enum render_detail d)
 
 	out_begin_obj(o, NULL);
 	out_str(o, "title", NULL, r->title);
+	if (out_json(o)) {
+		char id[REPORT_SIG_ID_LEN + 1];
+
+		report_signature_id(r, id);
+		out_str(o, "signature", NULL, id);
+	}
 	out_text(o, "%s", "");
 	out_text_safe(o, title);
 	out_text(o, "\n");
