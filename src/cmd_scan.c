@@ -398,9 +398,13 @@ static void print_agg(FILE *fp, const struct agg *a)
 /* What --triage and --new did, when they were given. */
 static void print_gate(struct scan *s, FILE *fp)
 {
+	size_t labels = 0;
+
+	for (size_t i = 0; i < s->triage.n; i++)
+		labels += s->triage.e[i].verdict != V_NONE;
 	if (s->triage.n)
-		fprintf(fp, "triage file: %zu label%s, %zu applied to the store\n", s->triage.n,
-			s->triage.n == 1 ? "" : "s", s->triage_applied);
+		fprintf(fp, "triage file: %zu label%s, %zu applied to the store\n", labels, labels == 1 ? "" : "s",
+			s->triage_applied);
 	if (s->new_only)
 		fprintf(fp, "--new: %zu of %zu distinct report%s new%s; %zu fail%s the job\n", s->new_distinct, s->nagg,
 			s->nagg == 1 ? "" : "s", s->has_baseline ? " to the baseline" : "", s->failing,

@@ -324,7 +324,7 @@ static void table_next(struct table *t)
 
 static void table_cell(struct table *t, char *text)
 {
-	if (t->cols[t->col].json_only) {
+	if (t->cols[t->col].json_only && t->o->fmt != KT_FMT_CSV) {
 		free(text);
 	} else {
 		ALLOC_GROW(t->cells, t->ncells, t->cap);
@@ -340,7 +340,7 @@ void table_str(struct table *t, const char *v)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(v ? v : "-"));
+	table_cell(t, xstrdup(v ? v : t->o->fmt == KT_FMT_CSV ? "" : "-"));
 }
 
 void table_int(struct table *t, long long v)
@@ -362,7 +362,7 @@ void table_label(struct table *t, const struct verdict_label *l)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : "-"));
+	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : t->o->fmt == KT_FMT_CSV ? "" : "-"));
 }
 
 /* Display width of a UTF-8 string (code points; good enough for names). */
@@ -417,10 +417,39 @@ static void table_print(struct table *t)
 	free(vis);
 }
 
+/*
+ * CSV (RFC 4180): every column, the keys as the header; a field with a
+ * comma, quote or line break quoted, quotes doubled; lines end in LF.
+ */
+static void table_csv(struct table *t)
+{
+	FILE *fp = t->o->fp;
+	size_t n = (size_t)t->ncols;
+
+	for (size_t i = 0; i < n + t->ncells; i++) {
+		const char *v = i < n ? t->cols[i].key : t->cells[i - n];
+
+		if (strpbrk(v, ",\"\r\n")) {
+			fputc('"', fp);
+			for (; *v; v++) {
+				if (*v == '"')
+					fputc('"', fp);
+				fputc(*v, fp);
+			}
+			fputc('"', fp);
+		} else {
+			fputs(v, fp);
+		}
+		fputs(i % n == n - 1 ? "\n" : ",", fp);
+	}
+}
+
 void table_end(struct table *t)
 {
 	if (t->o->fmt == KT_FMT_JSON)
 		out_end_arr(t->o);
+	else if (t->o->fmt == KT_FMT_CSV)
+		table_csv(t);
 	else
 		table_print(t);
 	for (size_t i = 0; i < t->ncells; i++)
