@@ -82,7 +82,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	o = out_new(stdout, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
-	lr.t = table_begin(o, "signatures", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
+	lr.t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
 	rc = store_list(ctx->store, &f, list_row, &lr);
 	table_end(lr.t);
 	if (lr.rc < 0)

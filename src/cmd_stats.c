@@ -9,15 +9,15 @@
 
 /* CSV: every group's rows in one table, the group's name first. */
 static const struct column stats_csv_cols[] = {
-	{ .key = "group" }, { .key = "key" }, { .key = "signatures" }, { .key = "reports" },
+	{ .key = "group" }, { .key = "key" }, { .key = "reports" }, { .key = "occurrences" },
 };
 
 static int group(struct ctx *ctx, struct out *o, const char *what, const char *head, long top, struct table *csv)
 {
 	struct column cols[3] = {
 		{ .key = "key", .head = head },
-		{ .key = "signatures", .head = "DISTINCT", .right = 1 },
-		{ .key = "reports", .head = "OCCURRENCES", .right = 1 },
+		{ .key = "reports", .head = "DISTINCT", .right = 1 },
+		{ .key = "occurrences", .head = "OCCURRENCES", .right = 1 },
 	};
 	struct count_row *rows;
 	size_t n;
