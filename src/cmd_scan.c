@@ -402,9 +402,12 @@ static void print_gate(struct scan *s, FILE *fp)
 
 	for (size_t i = 0; i < s->triage.n; i++)
 		labels += s->triage.e[i].verdict != V_NONE;
-	if (s->triage.n)
+	if (s->triage.n && s->ctx->store)
 		fprintf(fp, "triage file: %zu label%s, %zu applied to the store\n", labels, labels == 1 ? "" : "s",
 			s->triage_applied);
+	else if (s->triage.n)
+		fprintf(fp, "triage file: %zu label%s, %zu report%s known\n", labels, labels == 1 ? "" : "s",
+			s->triage.n, s->triage.n == 1 ? "" : "s");
 	if (s->new_only)
 		fprintf(fp, "--new: %zu of %zu distinct report%s new%s; %zu fail%s the job\n", s->new_distinct, s->nagg,
 			s->nagg == 1 ? "" : "s", s->has_baseline ? " to the baseline" : "", s->failing,
