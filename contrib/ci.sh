@@ -2,23 +2,26 @@
 # contrib/ci.sh - gate a CI job on the KCSAN reports in kernel logs.
 #
 #   contrib/ci.sh LOG|DIR...            triage; fail on new reports FAIL_ON selects
-#   contrib/ci.sh --update LOG|DIR...   also rewrite the triage file (on the main branch)
+#   contrib/ci.sh --update LOG|DIR...   also rewrite the baseline (on the main branch)
 #
-# The triage file (kcsan.triage, kept in git) holds what people decided,
-# keyed by signature ID, and every report the main branch already knew: a
-# job fails only on reports that are neither, so it can go green.  Writes
-# into $OUT: kcsan.txt (the summary), kcsan.sarif (code scanning), kcsan.xml
-# (JUnit: GitLab, Jenkins).
+# Two files say what is known, so that a job fails only on the reports it
+# introduced and can go green:
+#   $TRIAGE_FILE (kcsan.triage, kept in git): what people decided, by
+#       signature ID (kcsan-triage export --labels > kcsan.triage);
+#   $BASELINE (kcsan-baseline.triage, cached between jobs): every report the
+#       main branch's logs hold, written by --update.
+# Writes into $OUT: kcsan.txt (the summary), kcsan.sarif (code scanning),
+# kcsan.xml (JUnit: GitLab, Jenkins).
 #
-# Environment: KCSAN_TRIAGE (the program; default kcsan-triage), TRIAGE_FILE
-# (default kcsan.triage), FAIL_ON (default real-race), OUT (default
-# kcsan-results).
+# Environment: KCSAN_TRIAGE (the program; default kcsan-triage), TRIAGE_FILE,
+# BASELINE, FAIL_ON (default real-race), OUT (default kcsan-results).
 #
 # Exit status: 0 nothing new to fail on, 1 new reports that need attention,
 # 2 and above the program's errors (see kcsan-triage(1), EXIT STATUS).
 set -u
 KT=${KCSAN_TRIAGE:-kcsan-triage}
 TRIAGE=${TRIAGE_FILE:-kcsan.triage}
+BASELINE=${BASELINE:-kcsan-baseline.triage}
 FAIL_ON=${FAIL_ON:-real-race}
 OUT=${OUT:-kcsan-results}
 update=0
@@ -32,19 +35,22 @@ if [ $# -eq 0 ]; then
 fi
 mkdir -p "$OUT" || exit 2
 
-# the labels people recorded, and what the main branch knew, count as known
-triage() {
+# kt ARGS...: the program, with the triage file's labels when there is one
+kt() {
 	if [ -f "$TRIAGE" ]; then
 		"$KT" "$@" --triage "$TRIAGE"
 	else
 		"$KT" "$@"
 	fi
 }
+# gate ARGS...: scan without a store; what the files list is known
 gate() {
-	if [ -f "$TRIAGE" ]; then
-		triage scan --no-db --new --fail-on "$FAIL_ON" "$@"
+	if [ -f "$BASELINE" ]; then
+		kt scan --no-db --new --baseline "$BASELINE" --fail-on "$FAIL_ON" "$@"
+	elif [ -f "$TRIAGE" ]; then
+		kt scan --no-db --new --fail-on "$FAIL_ON" "$@"
 	else
-		# no triage file yet: every report is new
+		# nothing known yet: every report is new
 		"$KT" scan --no-db --fail-on "$FAIL_ON" "$@"
 	fi
 }
@@ -63,9 +69,9 @@ if [ $update = 1 ]; then
 	# every report the logs hold, with the labels: the next jobs' baseline
 	db="$OUT/kcsan-triage.db"
 	rm -f "$db"
-	triage --quiet --db "$db" scan --fail-on none "$@" >/dev/null || exit $?
-	"$KT" --db "$db" export --labels --all >"$TRIAGE.new" || exit $?
-	mv "$TRIAGE.new" "$TRIAGE" || exit 2
-	echo "$TRIAGE: $(grep -c '^[0-9a-f]' "$TRIAGE") reports known"
+	kt --quiet --db "$db" scan --fail-on none "$@" >/dev/null || exit $?
+	"$KT" --db "$db" export --labels --all >"$BASELINE.new" || exit $?
+	mv "$BASELINE.new" "$BASELINE" || exit 2
+	echo "$BASELINE: $(grep -c '^[0-9a-f]' "$BASELINE") reports known"
 fi
 exit $rc

@@ -7,7 +7,6 @@
 #include "render_ci.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-#define CI_INFO_URI "https://github.com/kcsan-triage/kcsan-triage"
 
 /* The rules are the verdict kinds, in this order (ruleIndex). */
 static const struct ci_rule {
@@ -160,7 +159,6 @@ int ci_write_sarif(FILE *fp, const struct ci_result *const *rs, size_t n)
 	out_begin_obj(o, "driver");
 	out_str(o, "name", NULL, KT_PROG);
 	out_str(o, "version", NULL, KT_VERSION);
-	out_str(o, "informationUri", NULL, CI_INFO_URI);
 	sarif_rules(o);
 	out_end_obj(o);
 	out_end_obj(o);

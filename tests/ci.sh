@@ -253,7 +253,12 @@ if [ -x "$MULTITOOL" ]; then
 	"$MULTITOOL" validate "$TMP"/sarif/*.sarif >"$TMP/validate" 2>&1
 	rc=$?
 	[ $rc = 0 ] && ok || bad "sarif-multitool validate: exit $rc: $(tail -5 "$TMP/validate")"
-	if grep -E ': (error|warning) ' "$TMP/validate"; then bad "sarif-multitool found problems"; else ok; fi
+	# the one warning left: no informationUri (the project names no home page)
+	if grep -E ': (error|warning) ' "$TMP/validate" | grep -v "warning SARIF2005: .*'informationUri'"; then
+		bad "sarif-multitool found problems"
+	else
+		ok
+	fi
 	grep -q "Done. $(ls "$TMP"/sarif/*.sarif | wc -l) files scanned" "$TMP/validate" && ok ||
 		bad "sarif-multitool did not scan every file: $(tail -3 "$TMP/validate")"
 	printf '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"x"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a b"},"region":{"startLine":0}}}]}]}]}\n' >"$TMP/broken.sarif"
@@ -360,7 +365,7 @@ done
 (cd "$TMP/job" && KCSAN_TRIAGE=$BIN sh "$SRC/contrib/ci.sh" --update "$SRC/$KUNIT" >"$TMP/out" 2>"$TMP/err")
 rc=$?
 expect_rc 1 "ci.sh --update still reports what fails"
-expect_out "kcsan.triage: [0-9]+ reports known" "ci.sh --update writes the triage file"
+expect_out "kcsan-baseline.triage: [0-9]+ reports known" "ci.sh --update writes the baseline"
 (cd "$TMP/job" && KCSAN_TRIAGE=$BIN sh "$SRC/contrib/ci.sh" "$SRC/$KUNIT" >"$TMP/out" 2>"$TMP/err")
 rc=$?
 expect_rc 0 "ci.sh with the main branch's triage file: nothing new, green"
@@ -368,6 +373,14 @@ expect_rc 0 "ci.sh with the main branch's triage file: nothing new, green"
 rc=$?
 expect_rc 1 "ci.sh: a new real race fails"
 expect_out "^--new: [1-9][0-9]* of [0-9]+ distinct reports? new" "ci.sh says what is new"
+rm "$TMP/job/kcsan-baseline.triage"
+"$BIN" --db "$TMP/tri.db" export --labels >"$TMP/job/kcsan.triage"
+(cd "$TMP/job" && KCSAN_TRIAGE=$BIN FAIL_ON=any sh "$SRC/contrib/ci.sh" "$SRC/$KUNIT" >"$TMP/out" 2>"$TMP/err")
+rc=$?
+expect_rc 1 "ci.sh with only people's labels: the unlabelled KUnit reports are new"
+(cd "$TMP/job" && KCSAN_TRIAGE=$BIN FAIL_ON=real-race sh "$SRC/contrib/ci.sh" "$SRC/$KUNIT" >"$TMP/out" 2>"$TMP/err")
+rc=$?
+expect_rc 0 "ci.sh with people's labels: the labelled races pass"
 (cd "$TMP/job" && KCSAN_TRIAGE=$BIN FAIL_ON=bogus sh "$SRC/contrib/ci.sh" "$SRC/$KUNIT" >"$TMP/out" 2>"$TMP/err")
 rc=$?
 expect_rc 2 "ci.sh passes the program's usage errors on"
