@@ -385,5 +385,30 @@ expect_rc 0 "ci.sh with people's labels: the labelled races pass"
 rc=$?
 expect_rc 2 "ci.sh passes the program's usage errors on"
 
+echo "== the README's CI jobs, as pasted (after their build steps)"
+if python3 -c 'import yaml' 2>/dev/null; then
+	for ci in github gitlab; do
+		python3 tests/readme_ci.py README.md $ci >"$TMP/$ci.sh" 2>"$TMP/err" && ok || bad "README $ci job: $(tail -1 "$TMP/err")"
+		w=$TMP/readme-$ci
+		mkdir -p "$w"
+		ln -s "$SRC/fixtures" "$SRC/contrib" "$BIN" "$w/"
+		# the main branch, then a pull request
+		(cd "$w" && PATH=$w:$PATH CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main \
+			bash -e "$TMP/$ci.sh" >"$TMP/out" 2>"$TMP/err")
+		rc=$?
+		expect_rc 1 "README $ci job: the fixtures' real races fail the first job"
+		[ -s "$w/kcsan-results/kcsan.sarif" ] && [ -s "$w/kcsan-results/kcsan.xml" ] && ok ||
+			bad "README $ci job writes the SARIF and JUnit files"
+		[ $ci = gitlab ] || "$BIN" --db "$w/b.db" --quiet scan --fail-on none fixtures/*.log
+		[ $ci = gitlab ] || "$BIN" --db "$w/b.db" export --labels --all >"$w/kcsan-baseline.triage"
+		(cd "$w" && PATH=$w:$PATH CI_COMMIT_BRANCH=topic CI_DEFAULT_BRANCH=main \
+			bash -e "$TMP/$ci.sh" >"$TMP/out" 2>"$TMP/err")
+		rc=$?
+		expect_rc 0 "README $ci job: with the main branch's baseline, nothing new: green"
+	done
+else
+	skipped "the README's CI jobs: no python3-yaml"
+fi
+
 echo "$((pass + fail)) checks, $fail failed, $skip skipped"
 [ $fail = 0 ]
