@@ -80,7 +80,7 @@ static bool is_dir(const char *path)
 }
 
 /* One verdict of --fail-on: its FAIL() bits, or -1. */
-static int fail_on_word(const char *tok, size_t len, unsigned *mask)
+static int scan_fail_on_word(const char *tok, size_t len, unsigned *mask)
 {
 	char word[32];
 	int v;
@@ -111,7 +111,7 @@ static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 	for (;;) {
 		size_t len = strcspn(p, ",");
 
-		if (fail_on_word(p, len, mask) < 0) {
+		if (scan_fail_on_word(p, len, mask) < 0) {
 			kt_error(ctx, KT_EXIT_USAGE, NULL,
 				 "--fail-on takes a comma-separated list of verdicts (device-origin, real-race, "
 				 "unknown-origin), any or none, not '%s'", s);

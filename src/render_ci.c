@@ -70,7 +70,7 @@ static char *ci_message(const struct ci_result *r)
 	return sbuf_detach(&sb);
 }
 
-static void sarif_rules(struct out *o)
+static void ci_sarif_rules(struct out *o)
 {
 	out_begin_arr(o, "rules");
 	for (size_t i = 0; i < CI_NRULES; i++) {
@@ -95,7 +95,7 @@ static void sarif_rules(struct out *o)
 }
 
 /* The top frame's file:line when it is known, else the log line it was found at. */
-static void sarif_location(struct out *o, const struct ci_result *r)
+static void ci_sarif_location(struct out *o, const struct ci_result *r)
 {
 	bool src = r->file && *r->file && r->line > 0;
 	char *uri = ci_uri(src ? r->file : r->log);
@@ -117,7 +117,7 @@ static void sarif_location(struct out *o, const struct ci_result *r)
 	free(uri);
 }
 
-static void sarif_result(struct out *o, const struct ci_result *r)
+static void ci_sarif_result(struct out *o, const struct ci_result *r)
 {
 	size_t ri = ci_rule_index(r->verdict);
 	char *msg = ci_message(r);
@@ -129,7 +129,7 @@ static void sarif_result(struct out *o, const struct ci_result *r)
 	out_begin_obj(o, "message");
 	out_str(o, "text", NULL, msg);
 	out_end_obj(o);
-	sarif_location(o, r);
+	ci_sarif_location(o, r);
 	out_begin_obj(o, "partialFingerprints");
 	out_str(o, "kcsanSignature/v1", NULL, r->sig_id);
 	out_end_obj(o);
@@ -159,12 +159,12 @@ int ci_write_sarif(FILE *fp, const struct ci_result *const *rs, size_t n)
 	out_begin_obj(o, "driver");
 	out_str(o, "name", NULL, KT_PROG);
 	out_str(o, "version", NULL, KT_VERSION);
-	sarif_rules(o);
+	ci_sarif_rules(o);
 	out_end_obj(o);
 	out_end_obj(o);
 	out_begin_arr(o, "results");
 	for (size_t i = 0; i < n; i++)
-		sarif_result(o, rs[i]);
+		ci_sarif_result(o, rs[i]);
 	out_end_arr(o);
 	out_end_obj(o);
 	out_end_arr(o);
@@ -193,7 +193,7 @@ static int ci_utf8_len(const unsigned char *p)
 }
 
 /* XML text or attribute value: escaped, bytes XML cannot hold replaced by U+FFFD. */
-static void xml_put(FILE *fp, const char *s)
+static void ci_xml_put(FILE *fp, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
 		int n;
@@ -221,33 +221,33 @@ static void xml_put(FILE *fp, const char *s)
 	}
 }
 
-static void junit_case(FILE *fp, const struct ci_result *r)
+static void ci_junit_case(FILE *fp, const struct ci_result *r)
 {
 	char *msg = ci_message(r);
 
 	fputs("    <testcase classname=\"kcsan.", fp);
-	xml_put(fp, verdict_name(r->verdict));
+	ci_xml_put(fp, verdict_name(r->verdict));
 	fputs("\" name=\"", fp);
-	xml_put(fp, r->sig_id);
+	ci_xml_put(fp, r->sig_id);
 	fputs(" ", fp);
-	xml_put(fp, r->title);
+	ci_xml_put(fp, r->title);
 	fprintf(fp, "\" file=\"");
-	xml_put(fp, r->file && *r->file ? r->file : r->log);
+	ci_xml_put(fp, r->file && *r->file ? r->file : r->log);
 	fprintf(fp, "\" line=\"%llu\" time=\"0\">\n",
 		(unsigned long long)(r->file && *r->file ? r->line : r->log_line));
 	if (r->fails) {
 		fputs("      <failure type=\"", fp);
-		xml_put(fp, verdict_name(r->verdict));
+		ci_xml_put(fp, verdict_name(r->verdict));
 		fputs("\" message=\"", fp);
-		xml_put(fp, verdict_name(r->verdict));
+		ci_xml_put(fp, verdict_name(r->verdict));
 		fputs(": ", fp);
-		xml_put(fp, r->title);
+		ci_xml_put(fp, r->title);
 		fputs("\">", fp);
-		xml_put(fp, msg);
+		ci_xml_put(fp, msg);
 		fputs("</failure>\n", fp);
 	} else {
 		fputs("      <system-out>", fp);
-		xml_put(fp, msg);
+		ci_xml_put(fp, msg);
 		fputs("</system-out>\n", fp);
 	}
 	fputs("    </testcase>\n", fp);
@@ -266,7 +266,7 @@ int ci_write_junit(FILE *fp, const struct ci_result *const *rs, size_t n)
 	fprintf(fp, "  <testsuite name=\"KCSAN reports\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\""
 		" time=\"0\">\n", n, failures);
 	for (size_t i = 0; i < n; i++)
-		junit_case(fp, rs[i]);
+		ci_junit_case(fp, rs[i]);
 	fputs("  </testsuite>\n</testsuites>\n", fp);
 	return fflush(fp) != 0 || ferror(fp) ? -1 : 0;
 }
