@@ -12,6 +12,33 @@ static const struct column stats_csv_cols[] = {
 	{ .key = "group" }, { .key = "key" }, { .key = "reports" }, { .key = "occurrences" },
 };
 
+#define STATS_UNKNOWN_ORIGIN " (unknown origin)"
+
+/*
+ * JSON: the bug type as scan names it, and the origin beside it
+ * ("data-race" and unknown_origin, not "data-race (unknown origin)").
+ */
+static void stats_bug_types_json(struct out *o, const struct count_row *rows, size_t n)
+{
+	out_begin_arr(o, "bug_type");
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(rows[i].key), sl = strlen(STATS_UNKNOWN_ORIGIN);
+		bool unknown = len > sl && !strcmp(rows[i].key + len - sl, STATS_UNKNOWN_ORIGIN);
+		char *base = xstrdup(rows[i].key);
+
+		if (unknown)
+			base[len - sl] = '\0';
+		out_begin_obj(o, NULL);
+		out_str(o, "key", NULL, base);
+		out_bool(o, "unknown_origin", NULL, unknown);
+		out_int(o, "reports", NULL, rows[i].sigs);
+		out_int(o, "occurrences", NULL, rows[i].occs);
+		out_end_obj(o);
+		free(base);
+	}
+	out_end_arr(o);
+}
+
 static int group(struct ctx *ctx, struct out *o, const char *what, const char *head, long top, struct table *csv)
 {
 	struct column cols[3] = {
@@ -25,6 +52,11 @@ static int group(struct ctx *ctx, struct out *o, const char *what, const char *h
 
 	if (store_count_by(ctx->store, what, top, &rows, &n) < 0)
 		return -1;
+	if (out_json(o) && !strcmp(what, "bug_type")) {
+		stats_bug_types_json(o, rows, n);
+		count_rows_free(rows, n);
+		return 0;
+	}
 	if (csv) {
 		for (size_t i = 0; i < n; i++) {
 			table_str(csv, what);
