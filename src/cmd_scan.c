@@ -367,7 +367,7 @@ static const char *verdict_label(const struct agg *a)
 	return verdict_name(a->verdict);
 }
 
-static void print_agg(FILE *fp, const struct agg *a)
+static void print_agg(FILE *fp, const struct agg *a, bool new_only)
 {
 	struct out *o = out_new(fp, KT_FMT_TEXT);
 
@@ -375,6 +375,8 @@ static void print_agg(FILE *fp, const struct agg *a)
 	if (a->id)
 		fprintf(fp, "#%lld ", (long long)a->id);
 	fprintf(fp, "%zux %s", a->count, verdict_label(a));
+	if (new_only)
+		fprintf(fp, " [%s %s%s]", a->is_new ? "new" : "known", a->sig_id, a->fails ? ", fails the job" : "");
 	if (a->labelled)
 		fprintf(fp, " (labelled; the tool says %s)", verdict_name(a->computed));
 	else if (a->verdict == V_DEVICE_ORIGIN)
@@ -430,7 +432,7 @@ static void print_text(struct scan *s)
 			s->dups, s->upgraded ? " (some completing truncated ones)" : "");
 	print_gate(s, fp);
 	for (size_t i = 0; i < s->nagg; i++)
-		print_agg(fp, s->agg[i]);
+		print_agg(fp, s->agg[i], s->new_only);
 }
 
 static void json_begin(struct scan *s)

@@ -100,6 +100,8 @@ expect_eq "$(jq_py '(d["summary"]["new_signatures"], d["summary"]["failing"], d[
 	"(0, 0, 3)" "--new in the JSON summary"
 run "$BIN" --db "$DB" scan --new --fail-on any "$KLOG" "$KUNIT"
 expect_rc 1 "--new: a new log's reports fail"
+expect_out "^#[0-9]+ [0-9]+x [a-z-]+ \[new [0-9a-f]{16}, fails the job\]" "--new marks the new reports, with their IDs"
+expect_out "^#[0-9]+ [0-9]+x [a-z-]+ \[known [0-9a-f]{16}\]" "--new marks the known reports"
 run "$BIN" --db "$DB" scan --new --fail-on any "$KLOG" "$KUNIT"
 expect_rc 0 "--new: once stored, the same reports are known"
 run "$BIN" scan --no-db --new --fail-on real-race "$KLOG"
