@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -119,6 +119,10 @@ e2e-test: $(PROG)
 	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
 	$(Q)echo "== on a terminal (a pseudo-terminal) and piped" && SHARED=$(SHARED) python3 tests/terminal.py ./$(PROG)
 
+# CI gating, SARIF, JUnit, the triage file, JSON schema (validators: .ci/install-deps)
+ci-test: $(PROG)
+	$(Q)echo "== CI: tests/ci.sh" && SHARED=$(SHARED) tests/ci.sh
+
 man-test: $(PROG)
 	$(Q)tests/man.sh
 	$(Q)tests/completion.sh
@@ -137,7 +141,7 @@ kernel-test: $(PROG)
 cost-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/cost.sh
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test
+check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test
 	@echo "all tests passed"
 
 bench: $(PROG)

@@ -45,16 +45,17 @@ struct opt_output {
 	int format;                     /* enum kt_format */
 };
 extern const struct option_table opt_group_output;     /* --format text|json */
+extern const struct option_table opt_group_output_csv; /* --format text|json|csv */
 /* device-origin, real-race, unknown-origin: the values of enum verdict */
 extern const struct opt_choice opt_verdicts[];
 
 /* Each command's options, in its own file. */
 extern const struct option_table cmd_scan_options, cmd_list_options, cmd_show_options, cmd_stats_options,
 	cmd_label_options, cmd_rules_list_options, cmd_rules_check_options, cmd_symbolize_options,
-	cmd_cost_options, cmd_maintainers_options;
+	cmd_cost_options, cmd_maintainers_options, cmd_export_options;
 
 cmd_fn cmd_scan, cmd_list, cmd_show, cmd_stats, cmd_label, cmd_rules_list, cmd_rules_check, cmd_symbolize, cmd_cost,
-	cmd_maintainers, cmd_help;
+	cmd_maintainers, cmd_export, cmd_help;
 
 /* Finish a command: flush stdout and check it. */
 int cmd_finish_output(struct ctx *ctx, int rc);

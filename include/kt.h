@@ -30,7 +30,7 @@ struct kt_exit_code {
 };
 extern const struct kt_exit_code kt_exit_codes[];
 
-enum kt_format { KT_FMT_TEXT, KT_FMT_JSON };
+enum kt_format { KT_FMT_TEXT, KT_FMT_JSON, KT_FMT_CSV };
 
 struct store;
 struct symbolizer;

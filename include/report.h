@@ -229,6 +229,9 @@ void report_occurrence_hash(const struct report *r, char out[33]);
 void report_head_hash(const struct report *r, char out[33]);
 /* The signature: title plus the normalized top frames. */
 void report_signature(const struct report *r, char out[33]);
+/* The signature's stable ID: its hash's first 16 hex digits (64 bits), for triage files, JSON, SARIF. */
+#define REPORT_SIG_ID_LEN 16
+void report_signature_id(const struct report *r, char out[REPORT_SIG_ID_LEN + 1]);
 /* A display title: the title, or one made from the top frames. */
 char *report_display_title(const struct report *r);
 /* The first frame of the first access that is a real function (no KCSAN runtime). */

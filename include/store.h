@@ -92,4 +92,26 @@ struct count_row {
 int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n);
 void count_rows_free(struct count_row *rows, size_t n);
 
+/*
+ * Signature IDs (report_signature_id()), for triage files and baselines.
+ * The strings of a row live until fn returns.
+ */
+struct store_sig_id {
+	int64_t id;
+	char sig_id[REPORT_SIG_ID_LEN + 1];
+	const char *title, *top_func;
+	enum verdict tool_verdict, label;  /* label V_NONE: none */
+	const char *note, *time;
+};
+typedef void (*store_sig_id_fn)(const struct store_sig_id *row, void *data);
+/* Every signature (or every labelled one), sorted by ID.  0, or -1 reported. */
+int store_each_signature_id(struct store *st, bool labelled_only, store_sig_id_fn fn, void *data);
+/* The ID of report #id: 1, 0 no such report, -1 error. */
+int store_signature_id(struct store *st, int64_t id, char out[REPORT_SIG_ID_LEN + 1]);
+/* Label a signature by its ID: 1 changed, 0 not in the store or already so, -1 error. */
+int store_set_label_by_signature(struct store *st, const char *sig_id, enum verdict verdict, const char *note,
+				 int64_t now);
+/* 1 the store holds the signature, 0 not, -1 error. */
+int store_has_signature(struct store *st, const char *sig_id);
+
 #endif

@@ -10,6 +10,7 @@
 static const struct column list_cols[] = {
 	{ .key = "mark", .head = "" },                    /* a terminal's: N new, T truncated, L labelled */
 	{ .key = "id", .head = "ID", .right = 1 },
+	{ .key = "signature", .head = "SIGNATURE" },      /* report_signature_id(): stable, for triage files */
 	{ .key = "verdict", .head = "VERDICT" },          /* the label when there is one */
 	{ .key = "tool_verdict", .head = "TOOL VERDICT", .json_only = 1 },
 	{ .key = "label", .head = "LABEL" },
@@ -24,6 +25,7 @@ static const struct column list_cols[] = {
 static void list_tty_layout(struct table *t)
 {
 	table_tty(t, "mark", TABLE_TTY_ONLY);
+	table_tty(t, "signature", TABLE_TTY_HIDE);
 	table_tty(t, "label", TABLE_TTY_HIDE);
 	table_tty(t, "first_seen", TABLE_TTY_HIDE);
 	table_tty(t, "last_seen", TABLE_TTY_DATE | TABLE_TTY_DROP);
@@ -37,6 +39,7 @@ struct list {
 	bool terminal;
 	char *latest;               /* the latest scan's time: the greatest last_seen */
 	bool marked[3];             /* a mark shown: new, truncated, labelled */
+	int rc;                     /* -1: a signature ID could not be read */
 };
 
 static void list_first_occurrence(struct report *r, int64_t occ_id, const char *stored_at, void *data)
@@ -80,7 +83,10 @@ static void list_row(const struct sig_row *s, void *data)
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
 	char *short_title = NULL;
+	char sig_id[REPORT_SIG_ID_LEN + 1];
 
+	if (store_signature_id(l->ctx->store, s->id, sig_id) < 0)
+		l->rc = -1;
 	/* a terminal's row has no room for what every title says */
 	if (l->terminal && title && str_startswith(title, "KCSAN: "))
 		title += strlen("KCSAN: ");
@@ -90,6 +96,7 @@ static void list_row(const struct sig_row *s, void *data)
 		title = short_title = xasprintf("assert: %s", title + strlen("assert: race in "));
 	table_str_style(t, marks, strchr(marks, 'N') ? STYLE_NEW : strchr(marks, 'T') ? STYLE_WARN : STYLE_NONE);
 	table_int(t, s->id);
+	table_str(t, sig_id);
 	table_str_style(t, verdict_name(v), verdict_style(v));
 	table_str(t, verdict_name(s->cls.verdict));
 	table_label(t, &s->label);
@@ -155,7 +162,7 @@ static const struct opt_choice list_sorts[] = {
 };
 
 static const struct option_spec list_specs[] = {
-	OPT_INCLUDE_AT(opt_group_output, struct list_opts, out),
+	OPT_INCLUDE_AT(opt_group_output_csv, struct list_opts, out),
 	OPT_ENUM("verdict", struct list_opts, verdict, opt_verdicts, NULL,
 		 "only reports with this verdict (or label)"),
 	OPT_STRING("grep", "TEXT", struct list_opts, grep,
@@ -195,6 +202,8 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	if (rc == 0)
 		rc = store_list(ctx->store, &f, list_row, &l);
 	table_end(l.t);
+	if (l.rc < 0)
+		rc = -1;
 	if (l.terminal)
 		list_legend(o, &l);
 	out_end_obj(o);

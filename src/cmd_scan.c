@@ -12,10 +12,12 @@
 #include "maintainers.h"
 #include "pipeline.h"
 #include "render.h"
+#include "render_ci.h"
 #include "rules.h"
 #include "srctree.h"
 #include "store.h"
 #include "sym.h"
+#include "triage.h"
 
 /* One row per distinct report of this scan, for the text table. */
 struct agg {
@@ -28,13 +30,28 @@ struct agg {
 	enum writer writer;
 	enum confidence conf;
 	bool labelled;
+	/* for the gate and the CI documents */
+	char sig_id[REPORT_SIG_ID_LEN + 1];
+	unsigned seen;          /* FAIL() of the effective verdict of every occurrence */
+	bool is_new, fails;
+	char *log, *file, *text, *evidence, *marking, *label_note;
+	uint64_t log_line, line;
 };
+
+/* scan --format: text and json, and the CI documents */
+enum scan_doc { SCAN_DOC_TEXT = KT_FMT_TEXT, SCAN_DOC_JSON = KT_FMT_JSON, SCAN_DOC_SARIF = 16, SCAN_DOC_JUNIT };
 
 struct scan {
 	struct ctx *ctx;
 	struct out *out;
 	enum kt_format fmt;
+	enum scan_doc doc;
 	unsigned fail_mask;
+	bool new_only;          /* --new: only signatures no baseline held fail */
+	bool has_baseline;      /* --baseline: it, not the store, says what is known */
+	struct triage triage;   /* --triage: the labels to apply */
+	struct triage known;    /* the signatures known before this scan: --baseline and --triage */
+	size_t triage_applied, new_distinct, failing;
 	bool force_text;
 	bool store_ok;          /* the file's transaction is open */
 	/* counts */
@@ -63,32 +80,48 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* One verdict of --fail-on: its FAIL() bits, or -1. */
+static int scan_fail_on_word(const char *tok, size_t len, unsigned *mask)
+{
+	char word[32];
+	int v;
+
+	if (len == 0 || len >= sizeof(word))
+		return -1;
+	memcpy(word, tok, len);
+	word[len] = '\0';
+	if (!strcmp(word, "none"))
+		return 0;
+	if (!strcmp(word, "any")) {
+		*mask |= FAIL(V_DEVICE_ORIGIN) | FAIL(V_REAL_RACE) | FAIL(V_UNKNOWN_ORIGIN);
+		return 0;
+	}
+	v = verdict_from_name(word);
+	if (v < 0)
+		return -1;
+	*mask |= FAIL(v);
+	return 0;
+}
+
+/* "real-race,unknown-origin": every word a verdict, any or none; no empty list or word. */
 static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 {
-	char *dup = xstrdup(s), *tok, *save = NULL;
-	int rc = 0;
+	const char *p = s;
 
 	*mask = 0;
-	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int v;
+	for (;;) {
+		size_t len = strcspn(p, ",");
 
-		if (!strcmp(tok, "none"))
-			continue;
-		if (!strcmp(tok, "any")) {
-			*mask |= FAIL(V_DEVICE_ORIGIN) | FAIL(V_REAL_RACE) | FAIL(V_UNKNOWN_ORIGIN);
-			continue;
-		}
-		v = verdict_from_name(tok);
-		if (v < 0) {
+		if (scan_fail_on_word(p, len, mask) < 0) {
 			kt_error(ctx, KT_EXIT_USAGE, NULL,
-				 "--fail-on takes verdicts (device-origin, real-race, unknown-origin), any or none, not '%s'", tok);
-			rc = -1;
-			break;
+				 "--fail-on takes a comma-separated list of verdicts (device-origin, real-race, "
+				 "unknown-origin), any or none, not '%s'", s);
+			return -1;
 		}
-		*mask |= FAIL(v);
+		if (!p[len])
+			return 0;
+		p += len + 1;
 	}
-	free(dup);
-	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -143,6 +176,65 @@ static enum verdict scan_store_report(struct scan *s, struct report *r, const ch
 }
 
 /* ---------------------------------------------------------------------- */
+/* the gate: what is known, what fails */
+
+/* Did the store (or the baseline, or the triage file) hold the signature before this scan? */
+static bool scan_known(struct scan *s, const char *sig_id, const struct store_added *added, bool stored)
+{
+	if (triage_find(&s->known, sig_id))
+		return true;
+	if (s->has_baseline)
+		return false;
+	return stored && !added->new_signature;
+}
+
+/*
+ * The triage file's label for the report, when it has one: it wins (over
+ * the store's too), and the store keeps it.
+ */
+static enum verdict scan_apply_triage(struct scan *s, struct report *r, const struct store_added *added,
+				      enum verdict eff)
+{
+	char id[REPORT_SIG_ID_LEN + 1];
+	const struct triage_entry *e;
+	char when[32];
+
+	if (!s->triage.n)
+		return eff;
+	report_signature_id(r, id);
+	e = triage_find(&s->triage, id);
+	if (!e || e->verdict == V_NONE)
+		return eff;
+	if (s->ctx->store && s->store_ok && added->sig_id) {
+		int rc = store_set_label_by_signature(s->ctx->store, id, e->verdict, e->note, s->ctx->now);
+
+		if (rc < 0)
+			s->store_ok = false;
+		s->triage_applied += rc > 0;
+	}
+	if (r->label.verdict != e->verdict || strcmp(r->label.note ? r->label.note : "", e->note ? e->note : "")) {
+		verdict_label_release(&r->label);
+		kt_format_time(s->ctx->now, when);
+		r->label.verdict = e->verdict;
+		r->label.note = e->note ? xstrdup(e->note) : NULL;
+		r->label.time = xstrdup(when);
+	}
+	return e->verdict;
+}
+
+/* After the scan: which distinct reports fail the job (--fail-on, --new). */
+static void scan_gate(struct scan *s)
+{
+	for (size_t i = 0; i < s->nagg; i++) {
+		struct agg *a = s->agg[i];
+
+		a->fails = (a->seen & s->fail_mask) && (!s->new_only || a->is_new);
+		s->failing += a->fails;
+	}
+	s->findings = s->failing > 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* the distinct reports */
 
 static bool agg_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
@@ -166,14 +258,33 @@ static void agg_set_classification(struct agg *a, const struct report *r, const 
 	render_verdict_text(&r->cls, &vt);
 	a->field = vt.field;
 	a->reason = vt.reason ? vt.reason : xstrdup(vt.evidence ? vt.evidence : "");
-	vt.field = vt.reason = NULL;
+	a->evidence = vt.evidence;
+	a->marking = vt.marking;
+	vt.field = vt.reason = vt.evidence = vt.marking = NULL;
 	verdict_text_release(&vt);
+	a->label_note = r->label.note ? xstrdup(r->label.note) : NULL;
 	a->computed = r->cls.verdict;
 	a->verdict = eff;
 	a->writer = r->cls.writer;
 	a->conf = r->cls.confidence;
 	a->labelled = r->label.verdict != V_NONE;
 	a->id = added->sig_id;
+}
+
+/* Where the CI documents point: the log line, and the top frame's source when known. */
+static void agg_set_places(struct agg *a, const struct report *r)
+{
+	const struct frame *f = report_top_frame(r, 0);
+
+	memcpy(a->sig_id, a->sig, REPORT_SIG_ID_LEN);
+	a->sig_id[REPORT_SIG_ID_LEN] = '\0';
+	a->log = xstrdup(r->source ? r->source : "-");
+	a->log_line = r->line;
+	if (f && f->file && f->line > 0) {
+		a->file = xstrdup(f->file);
+		a->line = (uint64_t)f->line;
+	}
+	a->text = xstrdup(sbuf_str(&r->raw));
 }
 
 static struct agg *agg_add(struct scan *s, const char sig[33], const struct report *r)
@@ -183,6 +294,7 @@ static struct agg *agg_add(struct scan *s, const char sig[33], const struct repo
 	memcpy(a->sig, sig, 33);
 	a->title = report_display_title(r);
 	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
+	agg_set_places(a, r);
 	hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
 	hashmap_add(&s->aggs, &a->ent);
 	ALLOC_GROW(s->agg, s->nagg, s->aggcap);
@@ -190,7 +302,8 @@ static struct agg *agg_add(struct scan *s, const char sig[33], const struct repo
 	return a;
 }
 
-static void agg_count(struct scan *s, const struct report *r, const struct store_added *added, enum verdict eff)
+static void agg_count(struct scan *s, const struct report *r, const struct store_added *added, enum verdict eff,
+		      bool stored)
 {
 	char sig[33];
 	struct agg *a;
@@ -200,8 +313,12 @@ static void agg_count(struct scan *s, const struct report *r, const struct store
 	if (!a) {
 		a = agg_add(s, sig, r);
 		agg_set_classification(a, r, added, eff);
+		a->is_new = !scan_known(s, a->sig_id, added, stored);
+		s->new_distinct += a->is_new;
 	}
 	a->count++;
+	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN)
+		a->seen |= FAIL(eff);
 }
 
 static void agg_free(struct scan *s)
@@ -213,6 +330,12 @@ static void agg_free(struct scan *s)
 		free(a->where);
 		free(a->field);
 		free(a->reason);
+		free(a->log);
+		free(a->file);
+		free(a->text);
+		free(a->evidence);
+		free(a->marking);
+		free(a->label_note);
 		free(a);
 	}
 	free(s->agg);
@@ -228,18 +351,15 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *d
 	enum verdict eff;
 
 	eff = scan_store_report(s, r, e->subsystem, &added);
+	eff = scan_apply_triage(s, r, &added, eff);
 	s->reports++;
 	if (r->truncated)
 		s->truncated++;
-	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN) {
+	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN)
 		s->by_verdict[eff]++;
-		if (s->fail_mask & FAIL(eff))
-			s->findings = true;
-	}
-	if (s->fmt == KT_FMT_JSON)
+	if (s->doc == SCAN_DOC_JSON)
 		render_report(s->out, r, DETAIL_BRIEF);
-	else
-		agg_count(s, r, &added, eff);
+	agg_count(s, r, &added, eff, s->ctx->store && s->store_ok);
 	report_free(r);
 }
 
@@ -248,7 +368,7 @@ static const char *verdict_label(const struct agg *a)
 	return verdict_name(a->verdict);
 }
 
-static void print_agg(FILE *fp, const struct agg *a)
+static void print_agg(FILE *fp, const struct agg *a, bool new_only)
 {
 	struct out *o = out_new(fp, KT_FMT_TEXT);
 
@@ -256,6 +376,8 @@ static void print_agg(FILE *fp, const struct agg *a)
 	if (a->id)
 		fprintf(fp, "#%lld ", (long long)a->id);
 	fprintf(fp, "%zux %s", a->count, verdict_label(a));
+	if (new_only)
+		fprintf(fp, " [%s %s%s]", a->is_new ? "new" : "known", a->sig_id, a->fails ? ", fails the job" : "");
 	if (a->labelled)
 		fprintf(fp, " (labelled; the tool says %s)", verdict_name(a->computed));
 	else if (a->verdict == V_DEVICE_ORIGIN)
@@ -276,6 +398,25 @@ static void print_agg(FILE *fp, const struct agg *a)
 	out_close(o);
 }
 
+/* What --triage and --new did, when they were given. */
+static void print_gate(struct scan *s, FILE *fp)
+{
+	size_t labels = 0;
+
+	for (size_t i = 0; i < s->triage.n; i++)
+		labels += s->triage.e[i].verdict != V_NONE;
+	if (s->triage.n && s->ctx->store)
+		fprintf(fp, "triage file: %zu label%s, %zu applied to the store\n", labels, labels == 1 ? "" : "s",
+			s->triage_applied);
+	else if (s->triage.n)
+		fprintf(fp, "triage file: %zu label%s, %zu report%s known\n", labels, labels == 1 ? "" : "s",
+			s->triage.n, s->triage.n == 1 ? "" : "s");
+	if (s->new_only)
+		fprintf(fp, "--new: %zu of %zu distinct report%s new%s; %zu fail%s the job\n", s->new_distinct, s->nagg,
+			s->nagg == 1 ? "" : "s", s->has_baseline ? " to the baseline" : "", s->failing,
+			s->failing == 1 ? "s" : "");
+}
+
 static void print_text(struct scan *s)
 {
 	FILE *fp = stdout;
@@ -290,8 +431,9 @@ static void print_text(struct scan *s)
 	if (s->ctx->store)
 		fprintf(fp, "store %s: %zu new, %zu already known%s\n", store_path(s->ctx->store), s->added + s->upgraded,
 			s->dups, s->upgraded ? " (some completing truncated ones)" : "");
+	print_gate(s, fp);
 	for (size_t i = 0; i < s->nagg; i++)
-		print_agg(fp, s->agg[i]);
+		print_agg(fp, s->agg[i], s->new_only);
 }
 
 static void json_begin(struct scan *s)
@@ -326,6 +468,9 @@ static void json_end(struct scan *s)
 		out_int(s->out, "stored_new", NULL, (long long)(s->added + s->upgraded));
 		out_int(s->out, "already_known", NULL, (long long)s->dups);
 	}
+	out_int(s->out, "distinct", NULL, (long long)s->nagg);
+	out_int(s->out, "new_signatures", NULL, (long long)s->new_distinct);
+	out_int(s->out, "failing", NULL, (long long)s->failing);
 	out_end_obj(s->out);
 	out_end_obj(s->out);
 	if (out_close(s->out) < 0)
@@ -348,6 +493,52 @@ static const struct maint_db *scan_maintainers(struct ctx *ctx, const struct src
 	return db;
 }
 
+/* The distinct reports as the CI documents show them. */
+static void scan_write_ci(struct scan *s)
+{
+	struct ci_result *res = xcalloc(s->nagg ? s->nagg : 1, sizeof(*res));
+	const struct ci_result **rs = xcalloc(s->nagg ? s->nagg : 1, sizeof(*rs));
+	int rc;
+
+	for (size_t i = 0; i < s->nagg; i++) {
+		const struct agg *a = s->agg[i];
+		struct ci_result *c = &res[i];
+
+		memcpy(c->sig_id, a->sig_id, sizeof(c->sig_id));
+		c->title = a->title;
+		c->verdict = a->verdict;
+		c->tool_verdict = a->computed;
+		c->labelled = a->labelled;
+		c->label_note = a->label_note;
+		c->count = a->count;
+		c->log = a->log;
+		c->log_line = a->log_line;
+		c->file = a->file;
+		c->line = a->line;
+		c->text = a->text;
+		c->evidence = a->evidence;
+		c->marking = a->marking;
+		c->is_new = a->is_new;
+		c->fails = a->fails;
+		rs[i] = c;
+	}
+	rc = s->doc == SCAN_DOC_SARIF ? ci_write_sarif(stdout, rs, s->nagg) : ci_write_junit(stdout, rs, s->nagg);
+	if (rc < 0)
+		kt_error(s->ctx, KT_EXIT_INTERNAL, NULL, "write error on standard output");
+	free(rs);
+	free(res);
+}
+
+/* The document --format asks for. */
+static void scan_output(struct scan *s)
+{
+	switch (s->doc) {
+	case SCAN_DOC_JSON: json_end(s); break;
+	case SCAN_DOC_SARIF: case SCAN_DOC_JUNIT: scan_write_ci(s); break;
+	case SCAN_DOC_TEXT: print_text(s); break;
+	}
+}
+
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 {
@@ -362,26 +553,34 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	if (cfg.sym)
 		classifier_set_layout(cfg.cls, dwarf_layout, cfg.sym);
 	hashmap_init(&s->aggs, agg_eq, 0);
-	if (s->fmt == KT_FMT_JSON)
+	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);
 	pl = pipeline_new(s->ctx, &cfg, &ops, s);
 	pipeline_run(pl, argv, argc);
 	warn_limit_hits(s->ctx);
 	pipeline_free(pl);
 	maint_cleanup();
-	if (s->fmt == KT_FMT_JSON)
-		json_end(s);
-	else
-		print_text(s);
+	scan_gate(s);
+	scan_output(s);
 	classifier_free(cfg.cls);
 	agg_free(s);
 }
 
 struct scan_opts {
-	struct opt_output out;
+	int format;                 /* enum scan_doc */
 	unsigned fail_mask;
+	bool new_only;
+	const char *baseline, *triage;
 	bool text;
 	const char *src;
+};
+
+static const struct opt_choice scan_formats[] = {
+	{ "text", SCAN_DOC_TEXT },
+	{ "json", SCAN_DOC_JSON },
+	{ "sarif", SCAN_DOC_SARIF },
+	{ "junit", SCAN_DOC_JUNIT },
+	{ NULL, 0 },
 };
 
 static int scan_fail_on(struct ctx *ctx, const char *arg, void *mask)
@@ -390,9 +589,16 @@ static int scan_fail_on(struct ctx *ctx, const char *arg, void *mask)
 }
 
 static const struct option_spec scan_specs[] = {
-	OPT_INCLUDE_AT(opt_group_output, struct scan_opts, out),
+	OPT_ENUM("format", struct scan_opts, format, scan_formats, "text",
+		 "text, one JSON document, SARIF 2.1.0 (code scanning) or JUnit XML"),
 	OPT_CALLBACK("fail-on", "LIST", struct scan_opts, fail_mask, scan_fail_on, "real-race,unknown-origin",
 		     "the verdicts that make the exit status 1, or any, or none"),
+	OPT_FLAG("new", 0, struct scan_opts, new_only,
+		 "only reports the store (or the baseline) did not hold before can fail"),
+	OPT_STRING("baseline", "FILE|DB", struct scan_opts, baseline,
+		   "what --new counts as known: a triage file or a store, instead of the store"),
+	OPT_STRING("triage", "FILE", struct scan_opts, triage,
+		   "apply the labels of a triage file (kcsan-triage export --labels)"),
 	OPT_FLAG("text", 0, struct scan_opts, text, "read every line, as for mail (logs are skimmed)"),
 	OPT_STRING("src", "DIR", struct scan_opts, src, "the kernel source tree the reports were built from"),
 	OPT_INCLUDE(opt_group_store),
@@ -401,6 +607,57 @@ static const struct option_spec scan_specs[] = {
 	OPT_END(),
 };
 const struct option_table cmd_scan_options = OPT_TABLE(struct scan_opts, scan_specs);
+
+static void scan_add_known(const struct store_sig_id *row, void *data)
+{
+	triage_add(data, row->sig_id, row->label, row->note);
+}
+
+/* A baseline: a store (by its magic) or a triage file, into s->known.  0, or -1 reported. */
+static int scan_load_baseline(struct scan *s, const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16] = { 0 };
+	FILE *fp = fopen(path, "rb");
+	struct store *st;
+	int rc;
+
+	if (fp) {
+		if (fread(head, 1, sizeof(head), fp) != sizeof(head))
+			head[0] = '\0';
+		fclose(fp);
+	}
+	if (memcmp(head, magic, sizeof(magic)))
+		return triage_load(s->ctx, path, &s->known);
+	st = store_open(s->ctx, path, true);
+	if (!st)
+		return -1;
+	rc = store_each_signature_id(st, false, scan_add_known, &s->known);
+	store_close(s->ctx, st);
+	return rc;
+}
+
+/* --triage, --baseline, --new.  0, or -1 reported (a usage error). */
+static int scan_load_gate(struct scan *s, const struct scan_opts *so)
+{
+	s->new_only = so->new_only;
+	if (so->baseline) {
+		s->has_baseline = true;
+		if (scan_load_baseline(s, so->baseline) < 0)
+			return -1;
+	}
+	if (so->triage) {
+		if (triage_load(s->ctx, so->triage, &s->triage) < 0)
+			return -1;
+		/* what people decided is known */
+		for (size_t i = 0; i < s->triage.n; i++)
+			triage_add(&s->known, s->triage.e[i].id, s->triage.e[i].verdict, NULL);
+	}
+	triage_sort(&s->known);
+	if (s->new_only && !s->ctx->store && !s->has_baseline && !s->triage.n)
+		kt_warn(s->ctx, NULL, "--new without a store, --baseline or --triage: every report is new");
+	return 0;
+}
 
 int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
@@ -411,11 +668,17 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 	int rc;
 
 	s.ctx = ctx;
-	s.fmt = (enum kt_format)so->out.format;
+	s.doc = (enum scan_doc)so->format;
+	s.fmt = s.doc == SCAN_DOC_JSON ? KT_FMT_JSON : KT_FMT_TEXT;
 	s.fail_mask = so->fail_mask;
 	s.force_text = so->text;
 	if (cmd_inputs(ctx, &argc, &argv) < 0)
 		return KT_EXIT_USAGE;
+	if (scan_load_gate(&s, so) < 0) {
+		triage_release(&s.triage);
+		triage_release(&s.known);
+		return KT_EXIT_USAGE;
+	}
 
 	if (src_dir && !is_dir(src_dir)) {
 		kt_error(ctx, KT_EXIT_SYMBOLS, src_dir, "--src: not a directory");
@@ -426,6 +689,8 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 	if (!srctree_matched(src))
 		kt_warn(ctx, src_dir, "--src: none of the reports' source files is under it (is it the top of a kernel tree?)");
 	srctree_free(src);
+	triage_release(&s.triage);
+	triage_release(&s.known);
 	rc = s.findings ? KT_EXIT_FINDINGS : KT_EXIT_OK;
 	rc = cmd_finish_output(ctx, rc);
 	if (ctx->worst_exit > rc)

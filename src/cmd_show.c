@@ -237,7 +237,7 @@ struct show_opts {
 };
 
 static const struct option_spec show_specs[] = {
-	OPT_INCLUDE_AT(opt_group_output, struct show_opts, out),
+	OPT_INCLUDE_AT(opt_group_output_csv, struct show_opts, out),
 	OPT_STRING("src", "DIR", struct show_opts, src, "read the frames' source lines from this tree"),
 	OPT_FLAG("raw", 0, struct show_opts, raw, "also each shown occurrence as it was read"),
 	OPT_FLAG("all", 0, struct show_opts, all, "every occurrence in full, not only the first"),
@@ -261,7 +261,7 @@ static void show_answer(struct out *o, const struct sig_row *s, const struct ver
 }
 
 /* The signature: its verdict (the label's, when there is one), the tool's with its facts, and counts. */
-static void show_signature(struct out *o, const struct sig_row *s, char **evidence)
+static void show_signature(struct out *o, const struct sig_row *s, const char *sig_id, char **evidence)
 {
 	enum verdict eff = effective_verdict(s->cls.verdict, &s->label);
 	const char *tool = verdict_name(s->cls.verdict);
@@ -274,6 +274,7 @@ static void show_signature(struct out *o, const struct sig_row *s, char **eviden
 	out_str(o, "title", NULL, s->title);
 	out_text_safe(o, s->display_title);
 	out_text(o, "\n");
+	out_str(o, "signature", "  signature: %s\n", sig_id);
 	out_str_style(o, "verdict", "  verdict: %s", verdict_name(eff), verdict_style(eff));
 	if (s->label.verdict != V_NONE)
 		out_text(o, " (a person's label; the tool says %s)", tool);
@@ -305,6 +306,42 @@ static void show_signature(struct out *o, const struct sig_row *s, char **eviden
 	verdict_text_release(&t);
 }
 
+/* CSV: one row per occurrence, with the signature's ID and verdicts. */
+static const struct column show_csv_cols[] = {
+	{ .key = "signature" }, { .key = "id" }, { .key = "stored_at" }, { .key = "file" }, { .key = "line" },
+	{ .key = "time" }, { .key = "kernel" }, { .key = "verdict" }, { .key = "tool_verdict" },
+};
+
+struct show_csv {
+	struct table *t;
+	const char *sig_id;
+};
+
+static void show_csv_row(struct report *r, int64_t occ_id, const char *stored_at, void *data)
+{
+	struct show_csv *sc = data;
+
+	table_str(sc->t, sc->sig_id);
+	table_int(sc->t, occ_id);
+	table_str(sc->t, stored_at);
+	table_str(sc->t, r->source);
+	table_int(sc->t, (long long)r->line);
+	table_str(sc->t, r->log_time);
+	table_str(sc->t, r->kernel);
+	table_str(sc->t, verdict_name(effective_verdict(r->cls.verdict, &r->label)));
+	table_str(sc->t, verdict_name(r->cls.verdict));
+}
+
+static int show_csv(struct ctx *ctx, const struct sig_row *s, const char *sig_id)
+{
+	struct out *o = out_new(stdout, KT_FMT_CSV);
+	struct show_csv sc = { table_begin(o, NULL, show_csv_cols, 9), sig_id };
+	int rc = store_occurrences(ctx->store, s, 0, show_csv_row, &sc);
+
+	table_end(sc.t);
+	return cmd_close_output(ctx, o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
+}
+
 int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct show_opts *so = opts;
@@ -314,7 +351,7 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 	struct sig_row s;
 	int rc;
 	long long id;
-	char *end;
+	char *end, sig_id[REPORT_SIG_ID_LEN + 1];
 
 	if (argc != 1) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "show takes one report ID (see '%s list')", KT_PROG);
@@ -336,11 +373,16 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "no report #%lld in %s", id, store_path(ctx->store));
 		return KT_EXIT_USAGE;
 	}
+	if (store_signature_id(ctx->store, s.id, sig_id) < 0 || fmt == KT_FMT_CSV) {
+		rc = sig_id[0] ? show_csv(ctx, &s, sig_id) : KT_EXIT_STORE;
+		sig_row_release(&s);
+		return rc;
+	}
 	sh.src = src ? srctree_new(src) : NULL;
 	sh.o = out_new_stdout(ctx, fmt);
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
-	show_signature(sh.o, &s, &sh.evidence);
+	show_signature(sh.o, &s, sig_id, &sh.evidence);
 	out_begin_arr(sh.o, "occurrences");
 	rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
 	out_end_arr(sh.o);

@@ -40,6 +40,9 @@ const struct cmd kt_commands[] = {
 	  NULL, &cmd_stats_options, NULL },
 	{ "label", cmd_label, CMD_STORE, "record a person's verdict for a report; it wins over the tool's",
 	  "ID...", &cmd_label_options, NULL },
+	{ "export", cmd_export, CMD_STORE_RO,
+	  "write the labels as a triage file, or the functions to filter as KCSAN's debugfs takes them",
+	  NULL, &cmd_export_options, NULL },
 	{ "rules", NULL, 0, "list the knowledge base, or check it against a kernel's DWARF",
 	  NULL, NULL, rules_subcommands },
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,
@@ -115,6 +118,19 @@ static const struct option_spec output_specs[] = {
 	OPT_END(),
 };
 const struct option_table opt_group_output = OPT_GROUP_TABLE(NULL, OPT_BASE_CMD, struct opt_output, output_specs);
+
+static const struct opt_choice formats_csv[] = {
+	{ "text", KT_FMT_TEXT },
+	{ "json", KT_FMT_JSON },
+	{ "csv", KT_FMT_CSV },
+	{ NULL, 0 },
+};
+static const struct option_spec output_csv_specs[] = {
+	OPT_ENUM("format", struct opt_output, format, formats_csv, "text", "text, one JSON document, or CSV"),
+	OPT_END(),
+};
+const struct option_table opt_group_output_csv =
+	OPT_GROUP_TABLE(NULL, OPT_BASE_CMD, struct opt_output, output_csv_specs);
 
 const struct opt_choice opt_verdicts[] = {
 	{ "device-origin", V_DEVICE_ORIGIN },

@@ -413,6 +413,8 @@ void table_tty(struct table *t, const char *key, unsigned flags)
 /* The column is shown in this text table (not JSON-only, not hidden on a terminal). */
 static bool table_shows(const struct table *t, int c)
 {
+	if (t->o->fmt == KT_FMT_CSV)           /* every column a program may want */
+		return !(t->tty[c] & TABLE_TTY_ONLY);
 	if (out_terminal(t->o))
 		return !t->cols[c].json_only && !(t->tty[c] & TABLE_TTY_HIDE);
 	return !t->cols[c].json_only && !(t->tty[c] & TABLE_TTY_ONLY);
@@ -473,7 +475,7 @@ void table_str_style(struct table *t, const char *v, enum out_style st)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(v ? v : "-"), st);
+	table_cell(t, xstrdup(v ? v : t->o->fmt == KT_FMT_CSV ? "" : "-"), st);
 }
 
 void table_str(struct table *t, const char *v)
@@ -504,7 +506,8 @@ void table_label(struct table *t, const struct verdict_label *l)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : "-"), set ? verdict_style(l->verdict) : STYLE_NONE);
+	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : t->o->fmt == KT_FMT_CSV ? "" : "-"),
+		   set ? verdict_style(l->verdict) : STYLE_NONE);
 }
 
 /* Display width of a UTF-8 string (code points; good enough for names). */
@@ -686,10 +689,47 @@ static void table_print(struct table *t)
 	free(L.drop);
 }
 
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled. */
+static void csv_field(FILE *fp, const char *v)
+{
+	if (!strpbrk(v, ",\"\r\n")) {
+		fputs(v, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', fp);
+		fputc(*v, fp);
+	}
+	fputc('"', fp);
+}
+
+/* CSV: the columns a program may want, the keys as the header; lines end in LF. */
+static void table_csv(struct table *t)
+{
+	FILE *fp = t->o->fp;
+	size_t n = 0;
+
+	for (int c = 0; c < t->ncols; c++)
+		if (table_shows(t, c)) {
+			if (n++)
+				fputc(',', fp);
+			csv_field(fp, t->cols[c].key);
+		}
+	fputc('\n', fp);
+	for (size_t i = 0; n && i < t->ncells; i++) {
+		csv_field(fp, t->cells[i]);
+		fputs(i % n == n - 1 ? "\n" : ",", fp);
+	}
+}
+
 void table_end(struct table *t)
 {
 	if (t->o->fmt == KT_FMT_JSON)
 		out_end_arr(t->o);
+	else if (t->o->fmt == KT_FMT_CSV)
+		table_csv(t);
 	else
 		table_print(t);
 	for (size_t i = 0; i < t->ncells; i++)
@@ -843,6 +883,12 @@ void render_report_under(struct out *o, const struct report *r, enum render_deta
 
 	out_begin_obj(o, NULL);
 	out_str(o, "title", NULL, r->title);
+	if (out_json(o)) {
+		char id[REPORT_SIG_ID_LEN + 1];
+
+		report_signature_id(r, id);
+		out_str(o, "signature", NULL, id);
+	}
 	out_text(o, "%s", "");
 	out_text_safe(o, title);
 	out_text(o, "\n");

@@ -446,6 +446,20 @@ void report_signature(const struct report *r, char out[33])
 	sbuf_release(&sb);
 }
 
+/*
+ * The signature's stable ID: the first 16 hex digits (64 bits) of
+ * report_signature()'s hash.  The store's integer keys are built from
+ * exactly those bits; triage files, JSON and SARIF name reports by it.
+ */
+void report_signature_id(const struct report *r, char out[REPORT_SIG_ID_LEN + 1])
+{
+	char sig[33];
+
+	report_signature(r, sig);
+	memcpy(out, sig, REPORT_SIG_ID_LEN);
+	out[REPORT_SIG_ID_LEN] = '\0';
+}
+
 char *report_display_title(const struct report *r)
 {
 	struct sbuf sb = SBUF_INIT;

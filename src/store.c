@@ -1471,3 +1471,137 @@ void count_rows_free(struct count_row *rows, size_t n)
 		free(rows[i].key);
 	free(rows);
 }
+
+/* ---------------------------------------------------------------------- */
+/*
+ * Signature IDs (report_signature_id(): the hash's first 16 hex digits):
+ * what triage files, baselines and the CI outputs name reports by.  Self-
+ * contained: plain statements on the signature table, prepared per call.
+ */
+
+static int sigid_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
+		db_error(st, NULL, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* The columns of a signature's ID row, in the order sigid_row() reads them. */
+#define SIGID_COLUMNS "id, substr(hash, 1, 16), display_title, top_func, verdict, label, label_note, label_time"
+
+static int sigid_row(struct store *st, sqlite3_stmt *s, struct store_sig_id *row)
+{
+	const char *tool = (const char *)sqlite3_column_text(s, 4);
+	const char *label = (const char *)sqlite3_column_text(s, 5);
+	int tv = tool ? verdict_from_name(tool) : -1;
+	int lv = label ? verdict_from_name(label) : V_NONE;
+
+	row->id = sqlite3_column_int64(s, 0);
+	snprintf(row->sig_id, sizeof(row->sig_id), "%s", (const char *)sqlite3_column_text(s, 1));
+	row->title = (const char *)sqlite3_column_text(s, 2);
+	row->top_func = (const char *)sqlite3_column_text(s, 3);
+	row->note = (const char *)sqlite3_column_text(s, 6);
+	row->time = (const char *)sqlite3_column_text(s, 7);
+	if (tv < 0 || lv < 0) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path, "report %lld: unknown verdict (the database is damaged)",
+			 (long long)row->id);
+		return -1;
+	}
+	row->tool_verdict = (enum verdict)tv;
+	row->label = (enum verdict)lv;
+	return 0;
+}
+
+int store_each_signature_id(struct store *st, bool labelled_only, store_sig_id_fn fn, void *data)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sigid_prepare(st, labelled_only ?
+			  "SELECT " SIGID_COLUMNS " FROM signature WHERE label IS NOT NULL ORDER BY 2, id" :
+			  "SELECT " SIGID_COLUMNS " FROM signature ORDER BY 2, id", &s, "cannot read signatures") < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_sig_id row;
+
+		if (sigid_row(st, s, &row) < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		fn(&row, data);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot read signatures");
+		return -1;
+	}
+	return 0;
+}
+
+int store_signature_id(struct store *st, int64_t id, char out[REPORT_SIG_ID_LEN + 1])
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out[0] = '\0';
+	if (sigid_prepare(st, "SELECT substr(hash, 1, 16) FROM signature WHERE id = ?1", &s,
+			  "cannot read signatures") < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(out, REPORT_SIG_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot read signatures");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+int store_set_label_by_signature(struct store *st, const char *sig_id, enum verdict verdict, const char *note,
+				 int64_t now)
+{
+	sqlite3_stmt *s;
+	char when[32], pat[REPORT_SIG_ID_LEN + 2];
+	bool set = verdict != V_NONE;
+	int rc;
+
+	kt_format_time(now, when);
+	snprintf(pat, sizeof(pat), "%.16s*", sig_id);
+	if (sigid_prepare(st, "UPDATE signature SET label = ?1, label_note = ?2, label_time = ?3"
+			  " WHERE hash GLOB ?4 AND (label IS NOT ?1 OR label_note IS NOT ?2)", &s, "cannot label") < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, set ? verdict_name(verdict) : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, set ? note : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, set ? when : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, pat, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot label");
+		return -1;
+	}
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int store_has_signature(struct store *st, const char *sig_id)
+{
+	sqlite3_stmt *s;
+	char pat[REPORT_SIG_ID_LEN + 2];
+	int rc;
+
+	snprintf(pat, sizeof(pat), "%.16s*", sig_id);
+	if (sigid_prepare(st, "SELECT 1 FROM signature WHERE hash GLOB ?1 LIMIT 1", &s, "cannot read signatures") < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot read signatures");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}

@@ -55,11 +55,11 @@ check "after an option with its value" "$(complete_words scan --format json --no
 check "after a subcommand's option" "$(complete_words rules check --format json --vm)" "--vmlinux"
 
 echo "== completion: option values"
-check "the choices of --format" "$(complete_words scan --format "")" "$(printf 'json\ntext')"
+check "the choices of --format" "$(complete_words scan --format "")" "$(printf 'json\njunit\nsarif\ntext')"
 check "a choice's start" "$(complete_words list --format j)" "json"
-check "--format=, as bash splits it" "$(complete_words scan --format = "")" "$(printf 'json\ntext')"
-check "--format=j, as bash splits it" "$(complete_words scan --format = j)" "json"
-check "--format=j in one word" "$(complete_words scan --format=j)" "--format=json"
+check "--format=, as bash splits it" "$(complete_words scan --format = "")" "$(printf 'json\njunit\nsarif\ntext')"
+check "--format=j, as bash splits it" "$(complete_words scan --format = ju)" "junit"
+check "--format=j in one word" "$(complete_words scan --format=js)" "--format=json"
 check "the choices of --verdict" "$(complete_words list --verdict "")" \
 	"$("$BIN" --list-opts list | sed -n 's/^--verdict //p' | tr '|' '\n' | LC_ALL=C sort)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kt-compl.XXXXXX")

@@ -171,7 +171,7 @@ rr=$(jq_py '[r["id"] for r in d["reports"] if r["verdict"] == "real-race"][0]')
 run "$BIN" --db "$DB" label --as device-origin --note "the device's" "$rr"
 expect_eq "$(cat "$TMP/out")" "#$rr device-origin" "label says what it labelled"
 run "$BIN" --db "$DB" list --verdict device-origin
-expect_out "^ *$rr  device-origin  device-origin " "list --verdict: the row's VERDICT is the label"
+expect_out "^ *$rr  [0-9a-f]{16}  device-origin  device-origin " "list --verdict: the row's VERDICT is the label"
 run "$BIN" --db "$DB" list --format json
 expect_eq "$(jq_py '[(r["verdict"], r["tool_verdict"], r["label"]["verdict"], r["label"]["note"], bool(r["label"]["time"])) for r in d["reports"] if r["id"] == '"$rr"']')" \
 	"[('device-origin', 'real-race', 'device-origin', \"the device's\", True)]" "list JSON: verdict, tool_verdict, label"
@@ -512,7 +512,7 @@ run "$BIN" scan --no-db=yes "$LOG"
 usage_error "a flag with a value" scan
 run "$BIN" scan --no-db --format yaml "$LOG"
 usage_error "a bad choice" scan
-expect_err "--format takes text or json, not 'yaml'" "the choices are named"
+expect_err "--format takes text, json, sarif or junit, not 'yaml'" "the choices are named"
 run "$BIN" stats --top 0
 usage_error "a number too small" stats
 run "$BIN" list extra
@@ -552,14 +552,15 @@ echo "   help comes from the table"
 run "$BIN" help scan
 expect_rc 0 "help scan"
 expect_out "^ +--vmlinux PATH {2,}[a-z]" "help scan lists --vmlinux with its meaning"
-expect_out "^ +--format text\|json {2,}[a-z]" "help scan lists --format with its choices"
+expect_out "^ +--format text\|json\|sarif\|junit( {2,}[a-z]|$)" "help scan lists --format with its choices"
 cp "$TMP/out" "$TMP/help-scan"
 run "$BIN" scan --help
 expect_eq "$(cmp -s "$TMP/help-scan" "$TMP/out" && echo same)" same "scan --help is help scan"
 run "$BIN" help rules check
 expect_out "^ +--vmlinux PATH" "help rules check lists the subcommand's options"
 run "$BIN" --list-cmds
-expect_eq "$(tr '\n' ' ' <"$TMP/out")" "scan list show stats label rules symbolize maintainers cost help " "--list-cmds"
+expect_eq "$(tr '
+' ' ' <"$TMP/out")" "scan list show stats label export rules symbolize maintainers cost help " "--list-cmds"
 run "$BIN" --list-cmds rules
 expect_eq "$(tr '\n' ' ' <"$TMP/out")" "list check " "--list-cmds rules: its subcommands"
 run "$BIN" --list-opts scan
