@@ -10,6 +10,8 @@
 #ifndef PIPELINE_H
 #define PIPELINE_H
 
+#include <signal.h>
+
 #include "enrich.h"
 #include "report.h"
 
@@ -20,6 +22,8 @@ struct pipeline_config {
 	struct symbolizer *sym;    /* NULL: frames stay as the log gave them */
 	struct classifier *cls;    /* NULL: no verdict */
 	bool force_text;           /* read every file as mail or prose (every line to the parser) */
+	/* set (by a signal handler): the file being read ends at the next line, no other is opened */
+	volatile sig_atomic_t *stop;
 };
 
 struct pipeline_ops {

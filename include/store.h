@@ -19,10 +19,24 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly);
 int store_close(struct ctx *ctx, struct store *st);
 const char *store_path(const struct store *st);
 
-/* One transaction per input file. 0 or -1 (reported, with pos). */
+/*
+ * Writing: files in batches, each file all or nothing.  A batch is one
+ * transaction (committed after some files, reports or milliseconds); each
+ * file in it is a savepoint.  Nothing is durable, nor visible to others,
+ * before its batch commits, so count what was stored only then.
+ *
+ * store_begin():    a file starts (the batch too, when none is open): 0, or -1 (reported, with pos).
+ * store_commit():   the file is whole: 1 when its batch was committed with it,
+ *                   0 when the batch stays open, -1 when the commit failed and
+ *                   the whole batch is lost (reported).
+ * store_rollback(): the file's changes are undone; the batch's other files stay
+ *                   (0), or an I/O error lost them too (-1).
+ * store_flush():    commit the open batch: 1 done, 0 none was open, -1 failed (reported; lost).
+ */
 int store_begin(struct store *st, const char *pos);
 int store_commit(struct store *st, const char *pos);
-void store_rollback(struct store *st);
+int store_rollback(struct store *st);
+int store_flush(struct store *st, const char *pos);
 
 enum store_result { STORE_ADDED, STORE_DUPLICATE, STORE_UPGRADED, STORE_FAILED };
 

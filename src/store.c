@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "facts.h"
@@ -165,23 +166,38 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
 };
 
+/*
+ * A signature's subsystem does not depend on the order its occurrences are
+ * stored in: it is the lexicographically smallest of theirs (NULL: unknown).
+ */
+#define SUBSYSTEM_MIN \
+	"CASE WHEN :subsystem IS NOT NULL AND (subsystem IS NULL OR :subsystem < subsystem)" \
+	" THEN :subsystem ELSE subsystem END"
+
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
 	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT,
-	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_COUNT,
+	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = :last_seen,"
+		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
 		" WHERE id = :id",
 	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
-	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0 AND label IS NULL",
+	/* an emptied signature goes (its label was handed on by S_SIG_ADOPT_LABEL) */
+	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0",
+	/* a report whose signature changed keeps its label: the newer of the two */
+	[S_SIG_ADOPT_LABEL] =
+		"UPDATE signature SET (label, label_note, label_time) ="
+		" (SELECT label, label_note, label_time FROM signature WHERE id = :old)"
+		" WHERE id = :id AND EXISTS (SELECT 1 FROM signature o WHERE o.id = :old AND o.label IS NOT NULL"
+		" AND (signature.label IS NULL OR o.label_time > signature.label_time))",
 	[S_SIG_CLASSIFY] =
 		"UPDATE signature SET verdict = :verdict, writer = :writer, confidence = :confidence, field = :field,"
-		" evidence_level = :evidence_level, facts = :facts, subsystem = COALESCE(:subsystem, subsystem)"
+		" evidence_level = :evidence_level, facts = :facts, subsystem = " SUBSYSTEM_MIN
 		" WHERE id = :id",
 	[S_OCC_CLASSIFY] = "UPDATE occurrence SET facts = :facts, evidence_level = :evidence_level WHERE id = :id",
 };
@@ -247,7 +263,10 @@ struct store {
 	char *path;
 	bool readonly;
 	bool immutable;
-	bool in_tx;
+	bool in_tx;                   /* a batch's transaction is open */
+	bool in_file;                 /* and a file's savepoint in it */
+	size_t batch_files, batch_reports;
+	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
 	char *facts;                  /* the report being added: its facts, encoded once */
 };
@@ -324,29 +343,108 @@ static int create_schema(struct store *st)
 	return rc;
 }
 
-/* Create or migrate to STORE_SCHEMA_VERSION in one transaction: all or nothing. */
-static int upgrade_schema(struct store *st, int seen)
+static int64_t mono_ms(void)
 {
-	const char *what = seen ? "cannot upgrade the database" : "cannot create the database";
-	int version = 0, rc = 0;
-	char *set;
+	struct timespec ts;
 
-	if (exec(st, "BEGIN IMMEDIATE", what) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool busy_code(int code)
+{
+	return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
+
+/*
+ * Run sql, retrying while another process holds the database (BUSY, also
+ * BUSY_SNAPSHOT and BUSY_RECOVERY, which SQLite's busy handler does not
+ * wait out) until the busy timeout has passed.  The SQLite result code.
+ */
+static int exec_retry(struct store *st, const char *sql)
+{
+	int64_t deadline = mono_ms() + busy_timeout_ms();
+	unsigned wait_us = 500;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK || !busy_code(sqlite3_extended_errcode(st->db)) || mono_ms() >= deadline)
+			return rc;
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		usleep(wait_us + (unsigned)(mono_ms() % 7) * 100);
+		if (wait_us < 20000)
+			wait_us *= 2;
+	}
+}
+
+/* Every prepared statement done with: none keeps a read transaction open. */
+static void reset_all(struct store *st)
+{
+	for (int i = 0; i < S_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
+}
+
+/* The write lock, waited for within the busy timeout; no snapshot is held before. */
+static int begin_immediate(struct store *st)
+{
+	reset_all(st);
+	return exec_retry(st, "BEGIN IMMEDIATE");
+}
+
+/* What the database header says; read in the caller's transaction. */
+struct db_header {
+	int app, version, tables;
+};
+
+static int read_header(struct store *st, struct db_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (pragma_int(st, "PRAGMA application_id", &h->app) < 0 ||
+	    pragma_int(st, "PRAGMA user_version", &h->version) < 0 ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &h->tables) < 0)
 		return -1;
-	/* read under the lock: another process may have done it while we waited */
-	if (pragma_int(st, "PRAGMA user_version", &version) < 0) {
-		db_error(st, NULL, "cannot read the database");
-		rc = -1;
-	} else if (version > STORE_SCHEMA_VERSION) {
+	return 0;
+}
+
+enum { HDR_CURRENT, HDR_CREATE, HDR_MIGRATE, HDR_REFUSED = -1 };
+
+/* What to do with a store of this header: HDR_*, refusals reported. */
+static int judge_header(struct store *st, const struct db_header *h)
+{
+	if (h->tables > 0 && h->app != APP_ID) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
+			 "not a kcsan-triage database (it holds other tables); give another --db");
+		return HDR_REFUSED;
+	}
+	if (h->version > STORE_SCHEMA_VERSION) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "database schema %d is newer than this kcsan-triage understands (%d)", h->version,
 			 STORE_SCHEMA_VERSION);
-		rc = -1;
+		return HDR_REFUSED;
 	}
-	if (rc < 0 || version == STORE_SCHEMA_VERSION) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
+	if (h->tables == 0 && h->version == 0)
+		return HDR_CREATE;
+	if (h->tables == 0 || h->version <= 0) {
+		/* never "empty", never created again over what it holds */
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "the database header is damaged: schema %d, %d tables (a kcsan-triage store of schema %d"
+			 " has its user_version set to it; restore the file or set the version by hand)",
+			 h->version, h->tables, STORE_SCHEMA_VERSION);
+		return HDR_REFUSED;
 	}
+	return h->version == STORE_SCHEMA_VERSION ? HDR_CURRENT : HDR_MIGRATE;
+}
+
+/* Create or migrate to STORE_SCHEMA_VERSION, in the caller's write transaction. */
+static int upgrade_schema(struct store *st, int version)
+{
+	const char *what = version ? "cannot upgrade the database" : "cannot create the database";
+	char *set;
+	int rc = 0;
+
 	if (version == 0)
 		rc = create_schema(st);
 	for (int v = version; v && v < STORE_SCHEMA_VERSION && rc == 0; v++)
@@ -355,54 +453,84 @@ static int upgrade_schema(struct store *st, int seen)
 	if (rc == 0)
 		rc = exec(st, set, what);
 	free(set);
-	if (rc < 0) {
+	return rc;
+}
+
+/*
+ * A writer: the header read and acted on under the write lock, so that
+ * processes creating or upgrading one store at once see each other's work
+ * (one creates, the others find it made).  0 ready, -1 error (reported).
+ */
+static int check_schema_writable(struct store *st)
+{
+	struct db_header h;
+	int j;
+
+	if (begin_immediate(st) != SQLITE_OK) {
+		db_error(st, NULL, "cannot open the database");
+		return -1;
+	}
+	if (read_header(st, &h) < 0) {
+		db_error(st, NULL, "cannot read the database");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	return exec(st, "COMMIT", what);
+	j = judge_header(st, &h);
+	if (j == HDR_REFUSED || j == HDR_CURRENT) {
+		/* nothing was written: the file is left as it was */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return j == HDR_REFUSED ? -1 : 0;
+	}
+	if (upgrade_schema(st, h.version) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, NULL, j == HDR_CREATE ? "cannot create the database" : "cannot upgrade the database");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 /* 0 ready, -1 error (reported), -2 retry as immutable, -3 an older schema that a read-only open cannot upgrade. */
 static int check_schema(struct store *st)
 {
-	int version = 0, app = 0, tables_n = 0;
+	struct db_header h;
+	int rc, j;
 
-	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
-	    pragma_int(st, "PRAGMA user_version", &version) < 0 ||
-	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables_n) < 0) {
+	if (!st->readonly)
+		return check_schema_writable(st);
+	/* one read transaction: the three reads see one state of the file */
+	rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_header(st, &h) < 0 ? SQLITE_ERROR : SQLITE_OK;
+	if (rc != SQLITE_OK) {
 		int code = sqlite3_extended_errcode(st->db) & 0xff;
 
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		/* a WAL database on read-only storage: the caller retries */
-		if (st->readonly && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !st->immutable)
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !st->immutable)
 			return -2;
 		db_error(st, NULL, "cannot read the database");
 		return -1;
 	}
-	if (app != APP_ID && tables_n > 0) {
-		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "not a kcsan-triage database (it holds other tables); give another --db");
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	j = judge_header(st, &h);
+	if (j == HDR_REFUSED)
 		return -1;
-	}
-	if (version > STORE_SCHEMA_VERSION) {
-		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
-			 STORE_SCHEMA_VERSION);
-		return -1;
-	}
-	if (version == STORE_SCHEMA_VERSION)
+	if (j == HDR_CURRENT)
 		return 0;
-	if (st->readonly && version == 0) {
+	if (j == HDR_CREATE) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "empty database: run '%s scan' first", KT_PROG);
 		return -1;
 	}
-	if (st->readonly && st->immutable) {
+	if (st->immutable) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "the database has schema %d and cannot be upgraded here (it is read-only)", version);
+			 "the database has schema %d and cannot be upgraded here (it is read-only)", h.version);
 		return -1;
 	}
-	if (st->readonly)
-		return -3;
-	return upgrade_schema(st, version);
+	return -3;
 }
 
 /* A read-only command on a store of an older schema: upgrade it first, then read. */
@@ -434,6 +562,48 @@ static int upgrade_for_reading(struct store *st)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, busy_timeout_ms());
 	return check_schema(st);
+}
+
+/*
+ * A WAL with committed transactions cannot be read without its -shm (which
+ * read-only storage cannot hold): the immutable fallback would show the
+ * database file without them.  Refused, saying so.
+ */
+static bool wal_has_data(struct store *st)
+{
+	char *wal = xasprintf("%s-wal", st->path);
+	struct stat sb;
+	bool has = stat(wal, &sb) == 0 && sb.st_size > 0;
+
+	if (has)
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "its write-ahead log %s holds changes that cannot be read here (read-only, no -shm);"
+			 " run any kcsan-triage command on it where it is writable, or copy the three files"
+			 " somewhere writable", wal);
+	free(wal);
+	return has;
+}
+
+/*
+ * A writer's settings: WAL (parallel CI jobs read while one writes) with
+ * its size bounded -- checkpointed as batches commit, cut back to 64 MiB.
+ */
+static int setup_writer(struct store *st)
+{
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	if (exec_retry(st, "PRAGMA journal_mode = WAL") == SQLITE_OK &&
+	    sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK) {
+		ok = sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+		sqlite3_finalize(s);
+	}
+	if (!ok) {
+		db_error(st, NULL, "cannot use the database (write-ahead log)");
+		return -1;
+	}
+	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
+		    " PRAGMA wal_autocheckpoint = 1000;", "cannot use the database");
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
@@ -499,31 +669,18 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 			goto fail;
 		break;
 	case -2:
-		/* a WAL database on read-only storage: read it as immutable */
+		/* a WAL database on read-only storage: read it as immutable, unless its WAL holds data */
 		sqlite3_close(st->db);
 		st->db = NULL;
 		st->immutable = true;
-		if (open_immutable(st) < 0 || check_schema(st) < 0)
+		if (wal_has_data(st) || open_immutable(st) < 0 || check_schema(st) < 0)
 			goto fail;
 		break;
 	default:
 		goto fail;
 	}
-	if (!readonly) {
-		int ok = 0;
-		sqlite3_stmt *s;
-
-		/* WAL lets parallel CI jobs read while one writes */
-		if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) == SQLITE_OK) {
-			ok = sqlite3_step(s) == SQLITE_ROW;
-			sqlite3_finalize(s);
-		}
-		if (!ok) {
-			db_error(st, NULL, "cannot use the database");
-			goto fail;
-		}
-		exec(st, "PRAGMA synchronous = NORMAL", "cannot use the database");
-	}
+	if (!readonly && setup_writer(st) < 0)
+		goto fail;
 	if (exec(st, "PRAGMA foreign_keys = ON", "cannot use the database") < 0)
 		goto fail;
 	return st;
@@ -542,8 +699,10 @@ int store_close(struct ctx *ctx, struct store *st)
 	(void)ctx;
 	if (!st)
 		return 0;
-	if (st->in_tx)
+	if (st->in_file)
 		store_rollback(st);
+	if (st->in_tx && store_flush(st, NULL) < 0)
+		rc = -1;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (sqlite3_close(st->db) != SQLITE_OK) {
@@ -586,32 +745,100 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 	return st->stmt[id];
 }
 
+/*
+ * An I/O error (a full disk) may have made SQLite roll the whole batch back
+ * by itself: then a savepoint would start a transaction of its own, and
+ * RELEASE commit it.  True (and the batch closed) when that happened.
+ */
+static bool batch_lost(struct store *st)
+{
+	if (!st->in_tx || !sqlite3_get_autocommit(st->db))
+		return false;
+	st->in_tx = st->in_file = false;
+	return true;
+}
+
+/* A batch ends after this many files, reports or milliseconds. */
+#define BATCH_FILES 256
+#define BATCH_REPORTS 1000
+#define BATCH_MS 250
+
 int store_begin(struct store *st, const char *pos)
 {
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (batch_lost(st))
+		st->batch_files = 0;
+	if (!st->in_tx) {
+		if (begin_immediate(st) != SQLITE_OK) {
+			db_error(st, pos, "cannot start writing");
+			return -1;
+		}
+		st->in_tx = true;
+		st->batch_files = st->batch_reports = 0;
+		st->batch_start = mono_ms();
+	}
+	if (sqlite3_exec(st->db, "SAVEPOINT file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot start writing");
 		return -1;
 	}
-	st->in_tx = true;
+	st->in_file = true;
 	return 0;
+}
+
+int store_flush(struct store *st, const char *pos)
+{
+	if (batch_lost(st)) {
+		kt_error(st->ctx, KT_EXIT_STORE, pos ? pos : st->path, "the batch was rolled back");
+		return -1;
+	}
+	if (!st->in_tx)
+		return 0;
+	reset_all(st);
+	st->in_tx = false;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, pos, "cannot commit");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	/* the WAL is copied back as it goes: the next batch writes it from its start */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return 1;
 }
 
 int store_commit(struct store *st, const char *pos)
 {
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!st->in_file)
+		return -1;
+	st->in_file = false;
+	reset_all(st);
+	if (batch_lost(st) || sqlite3_exec(st->db, "RELEASE file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot commit");
-		store_rollback(st);
+		if (st->in_tx)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_tx = false;
 		return -1;
 	}
-	st->in_tx = false;
+	st->batch_files++;
+	if (st->batch_files >= BATCH_FILES || st->batch_reports >= BATCH_REPORTS ||
+	    mono_ms() - st->batch_start >= BATCH_MS)
+		return store_flush(st, pos);
 	return 0;
 }
 
-void store_rollback(struct store *st)
+int store_rollback(struct store *st)
 {
-	if (st->in_tx)
+	reset_all(st);
+	if (batch_lost(st))
+		return st->batch_files ? -1 : 0;
+	if (st->in_file)
+		sqlite3_exec(st->db, "ROLLBACK TO file; RELEASE file", NULL, NULL, NULL);
+	st->in_file = false;
+	if (batch_lost(st))
+		return st->batch_files ? -1 : 0;
+	if (st->in_tx && !st->batch_files) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_tx = false;
+		st->in_tx = false;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -807,24 +1034,30 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	return 0;
 }
 
-/* Remove truncated copies of this report's head: a fuller copy replaces them. */
-static int drop_truncated_heads(struct store *st, const char *head, bool *had)
+#define MAX_DROPPED 64
+
+/*
+ * Remove truncated copies of this report's head: a fuller copy replaces
+ * them.  Their signatures (counted down) go to sigs[], for adopt_dropped().
+ */
+static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs[MAX_DROPPED], int *nsigs)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
-	int64_t ids[64], sigs[64];
+	int64_t ids[MAX_DROPPED];
 	int n = 0, rc;
 
-	*had = false;
+	*nsigs = 0;
 	if (!s)
 		return -1;
 	bind_text(s, param(s, ":head_hash"), head);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_DROPPED) {
 		if (sqlite3_column_int(s, OCC_truncated)) {
 			ids[n] = sqlite3_column_int64(s, OCC_id);
 			sigs[n] = sqlite3_column_int64(s, OCC_signature_id);
 			n++;
 		}
 	}
+	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_error(st, NULL, "cannot read occurrences");
 		return -1;
@@ -838,11 +1071,36 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
+	}
+	*nsigs = n;
+	return 0;
+}
+
+/*
+ * The signatures that lost a truncated copy to the completed report (now
+ * stored under sig_id): each hands its label on (the newer of the two
+ * wins) and goes when it is left empty.
+ */
+static int adopt_dropped(struct store *st, int64_t sig_id, const int64_t *sigs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *s;
+
+		if (sigs[i] == sig_id)
+			continue;
+		s = stmt(st, S_SIG_ADOPT_LABEL);
+		if (!s)
+			return -1;
+		bind_int(s, param(s, ":id"), sig_id);
+		bind_int(s, param(s, ":old"), sigs[i]);
+		if (step_done(st, s, "cannot keep a label") < 0)
+			return -1;
 		s = stmt(st, S_SIG_DELETE_EMPTY);
+		if (!s)
+			return -1;
 		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
-		*had = true;
 	}
 	return 0;
 }
@@ -850,11 +1108,14 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 static bool head_exists(struct store *st, const char *head)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
+	bool found;
 
 	if (!s)
 		return false;
 	bind_text(s, param(s, ":head_hash"), head);
-	return sqlite3_step(s) == SQLITE_ROW;
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
 }
 
 static int classify_signature(struct store *st, int64_t id, const struct report *r, const char *subsystem)
@@ -925,6 +1186,8 @@ struct known {
 	int sig_level;
 	bool found;
 	struct verdict_label label;
+	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
+	int ndropped;
 };
 
 /* The label columns of a signature row. */
@@ -945,22 +1208,28 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 		      const char *sig, struct known *k)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HASH);
-	bool upgraded = false;
+	bool dup;
+	int rc;
 
 	if (!s)
 		return -1;
 	bind_text(s, param(s, ":hash"), hash);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	dup = sqlite3_step(s) == SQLITE_ROW;
+	if (dup) {
 		k->res = STORE_DUPLICATE;
 		k->occ_id = sqlite3_column_int64(s, OCC_id);
 		k->dup_sig = sqlite3_column_int64(s, OCC_signature_id);
 		k->occ_level = sqlite3_column_int64(s, OCC_evidence_level);
+	}
+	sqlite3_reset(s);
+	if (dup) {
+		/* counted already */
 	} else if (r->truncated && head_exists(st, head)) {
 		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
 	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
+		if (!r->truncated && drop_truncated_heads(st, head, k->dropped, &k->ndropped) < 0)
 			return -1;
-		if (upgraded)
+		if (k->ndropped)
 			k->res = STORE_UPGRADED;
 	}
 	/* the signature: found or created (after dropping cut copies, which may
@@ -977,18 +1246,41 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
 		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
-		return read_label(st, s, k->sig_id, &k->label);
+		rc = read_label(st, s, k->sig_id, &k->label);
+		break;
 	case SQLITE_DONE:
-		return 0;
+		rc = 0;
+		break;
 	default:
 		db_error(st, NULL, "cannot read signatures");
-		return -1;
+		rc = -1;
 	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The label of signature id, anew (after adopt_dropped()). */
+static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
+{
+	sqlite3_stmt *s = stmt(st, S_SIG_BY_ID);
+	int rc = -1;
+
+	if (!s)
+		return -1;
+	bind_int(s, param(s, ":id"), id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		verdict_label_release(l);
+		rc = read_label(st, s, id, l);
+	} else {
+		db_error(st, NULL, "cannot read signatures");
+	}
+	sqlite3_reset(s);
+	return rc;
 }
 
 /* A new occurrence: stored, and counted on its signature. */
-static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
-			  const char *head, const char *when)
+static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *subsystem,
+			  const char *hash, const char *head, const char *when)
 {
 	sqlite3_stmt *s;
 
@@ -1000,6 +1292,7 @@ static int add_occurrence(struct store *st, int64_t sig_id, const struct report 
 	bind_int(s, param(s, ":id"), sig_id);
 	bind_text(s, param(s, ":last_seen"), when);
 	bind_text(s, param(s, ":last_kernel"), r->kernel);
+	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot count an occurrence");
 }
 
@@ -1022,6 +1315,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 		/* its signature changed (new rules, a vmlinux): keep the old row */
 		out->effective = r->cls.verdict;
 		FREE_AND_NULL(st->facts);
+		reset_all(st);
 		return STORE_DUPLICATE;
 	}
 	if (!k.found) {
@@ -1034,21 +1328,27 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 			goto fail;
 	}
 	if (k.res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k.sig_id, r, hash, head, when) < 0)
+		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when) < 0)
 			goto fail;
 	} else if (k.occ_id && r->cls.level >= k.occ_level) {
 		/* the same occurrence seen with as much evidence: its facts are this run's */
 		if (classify_occurrence(st, k.occ_id, r) < 0)
 			goto fail;
 	}
+	if (k.ndropped && (adopt_dropped(st, k.sig_id, k.dropped, k.ndropped) < 0 ||
+			   reread_label(st, k.sig_id, &k.label) < 0))
+		goto fail;
 	out->sig_id = k.sig_id;
 	out->effective = effective_verdict(r->cls.verdict, &k.label);
 	out->label = k.label;
 	FREE_AND_NULL(st->facts);
+	reset_all(st);
+	st->batch_reports++;
 	return k.res;
 fail:
 	verdict_label_release(&k.label);
 	FREE_AND_NULL(st->facts);
+	reset_all(st);
 	return STORE_FAILED;
 }
 
