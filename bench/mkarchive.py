@@ -10,7 +10,7 @@ P of the reports, 0.8 unless told) the names of the functions that make the
 signature -- into N reports (1,000,000 unless told) spread over F files
 (N / 10 unless told), each report among lines of ordinary console noise.
 Every report has a log time of its own, so that every one is a distinct
-occurrence.  The raw report text (without the noise) is counted and printed
+occurrence.  The raw report text (the report's lines as logged, without the noise) is counted and printed
 as "reports N files F report_bytes B", for the store-size ratio.
 """
 import argparse
@@ -101,7 +101,7 @@ def main():
             stamp = "[%5d.%06d] " % (int(t), int(t * 1e6) % 1000000)
             serial += 1
             lines = mutate(rnd.choice(reports), rnd, serial, a.distinct)
-            raw += sum(len(l) + 1 for l in lines)
+            raw += sum(len(stamp) + len(l) + 1 for l in lines)
             out.extend(stamp + l for l in lines)
         sub = os.path.join(a.out, "%03d" % (f // 1000))
         os.makedirs(sub, exist_ok=True)

@@ -4,8 +4,12 @@
 
 #include "report.h"
 
-/* 2: verdict facts per occurrence and per signature instead of sentences */
-#define STORE_SCHEMA_VERSION 2
+/*
+ * 2: verdict facts per occurrence and per signature instead of sentences
+ * 3: 64-bit integer keys; an occurrence's accesses and frames in one column;
+ *    its text compressed
+ */
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 

@@ -10,6 +10,7 @@
 
 #include "facts.h"
 #include "store.h"
+#include "store_codec.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -22,7 +23,7 @@
  */
 #define SIGNATURE_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
-	X(hash, "TEXT NOT NULL UNIQUE") \
+	X(key, "INTEGER NOT NULL UNIQUE")    /* the signature's 64 bits (store_signature_key()) */ \
 	X(title, "TEXT") \
 	X(display_title, "TEXT NOT NULL") \
 	X(bug_type, "TEXT NOT NULL") \
@@ -47,8 +48,8 @@
 #define OCCURRENCE_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
 	X(signature_id, "INTEGER NOT NULL REFERENCES signature(id)") \
-	X(hash, "TEXT NOT NULL UNIQUE") \
-	X(head_hash, "TEXT NOT NULL") \
+	X(key, "INTEGER NOT NULL UNIQUE")    /* the occurrence hash's first 64 bits */ \
+	X(head, "INTEGER NOT NULL")          /* the head hash's (a cut copy has its whole report's) */ \
 	X(source, "TEXT NOT NULL") \
 	X(line, "INTEGER NOT NULL") \
 	X(end_line, "INTEGER NOT NULL") \
@@ -65,10 +66,12 @@
 	X(bits_changed, "TEXT") \
 	X(bits_mask, "TEXT") \
 	X(truncated, "INTEGER NOT NULL") \
-	X(raw, "TEXT NOT NULL") \
 	X(facts, "TEXT")                     /* this occurrence's verdict facts; NULL: the signature's */ \
-	X(evidence_level, "INTEGER NOT NULL DEFAULT 0")
+	X(evidence_level, "INTEGER NOT NULL DEFAULT 0") \
+	X(raw, "BLOB NOT NULL")              /* the report's text, zstd */ \
+	X(detail, "BLOB NOT NULL")           /* its accesses and frames (store_codec.h), zstd */
 
+/* Schema 2's accesses and frames, a row each: read by the migration to schema 3 only. */
 #define ACCESS_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
 	X(occurrence_id, "INTEGER NOT NULL REFERENCES occurrence(id) ON DELETE CASCADE") \
@@ -134,13 +137,11 @@ static const struct table_def t_signature = TABLE("signature", signature_cols);
 static const struct table_def t_occurrence = TABLE("occurrence", occurrence_cols);
 static const struct table_def t_access = TABLE("access", access_cols);
 static const struct table_def t_frame = TABLE("frame", frame_cols);
-static const struct table_def *const tables[] = { &t_signature, &t_occurrence, &t_access, &t_frame };
+static const struct table_def *const tables[] = { &t_signature, &t_occurrence };
 
 static const char index_sql[] =
 	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
-	"CREATE INDEX occurrence_head ON occurrence(head_hash);"
-	"CREATE INDEX access_occ ON access(occurrence_id);"
-	"CREATE INDEX frame_acc ON frame(access_id);";
+	"CREATE INDEX occurrence_head ON occurrence(head);";
 
 /* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
 #define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
@@ -176,12 +177,15 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
-	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT,
-	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_COUNT,
+	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
+	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
+	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
+	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE key = :key",
+	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
 		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
@@ -206,9 +210,7 @@ static const struct {
 	const struct table_def *table;
 	const char *rest;
 } stmt_select[S_COUNT] = {
-	[S_OCC_BY_HASH] = { &t_occurrence, "WHERE hash = :hash" },
-	[S_OCC_BY_HEAD] = { &t_occurrence, "WHERE head_hash = :head_hash" },
-	[S_SIG_BY_HASH] = { &t_signature, "WHERE hash = :hash" },
+	[S_SIG_BY_HASH] = { &t_signature, "WHERE key = :key" },
 	[S_SIG_BY_ID] = { &t_signature, "WHERE id = :id" },
 	[S_ACC_BY_OCC] = { &t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx" },
 	[S_FRAME_BY_ACC] = { &t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx" },
@@ -217,9 +219,8 @@ static const struct {
 static const struct table_def *const stmt_insert[S_COUNT] = {
 	[S_SIG_INSERT] = &t_signature,
 	[S_OCC_INSERT] = &t_occurrence,
-	[S_ACC_INSERT] = &t_access,
-	[S_FRAME_INSERT] = &t_frame,
 };
+enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated };
 
 /* "CREATE TABLE name (col decl, ...);" */
 static void table_schema(struct sbuf *sb, const struct table_def *t)
@@ -438,6 +439,110 @@ static int judge_header(struct store *st, const struct db_header *h)
 	return h->version == STORE_SCHEMA_VERSION ? HDR_CURRENT : HDR_MIGRATE;
 }
 
+/* ---------------------------------------------------------------------- */
+/* schema 2 to 3: 64-bit keys, accesses and frames in one column, text compressed */
+
+static void fn_key(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	const char *t = (const char *)sqlite3_value_text(v[0]);
+
+	(void)argc;
+	if (!t || strlen(t) < 16)
+		sqlite3_result_error(c, "a stored hash is not 32 hex digits", -1);
+	else
+		sqlite3_result_int64(c, store_hex_key(t));
+}
+
+static void result_zip(sqlite3_context *c, const char *p, size_t n)
+{
+	size_t zn;
+	void *z = store_zip(p, n, &zn);
+
+	sqlite3_result_blob64(c, z, zn, free);
+}
+
+static void fn_zip(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	const char *t = (const char *)sqlite3_value_text(v[0]);
+
+	(void)argc;
+	result_zip(c, t ? t : "", t ? (size_t)sqlite3_value_bytes(v[0]) : 0);
+}
+
+static int load_accesses(struct store *st, int64_t occ_id, struct report *r);
+
+/* An occurrence's schema-2 access and frame rows, as schema 3's detail column. */
+static void fn_detail_v2(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	struct store *st = sqlite3_user_data(c);
+	struct report *r = report_new();
+	char *d;
+
+	(void)argc;
+	if (load_accesses(st, sqlite3_value_int64(v[0]), r) < 0) {
+		sqlite3_result_error(c, "cannot read the accesses of an occurrence", -1);
+	} else {
+		d = store_detail_encode(r);
+		result_zip(c, d, strlen(d));
+		free(d);
+	}
+	report_free(r);
+}
+
+/* "INSERT INTO t (cols) SELECT exprs FROM t_v2": a column's expression is its name unless map[] says. */
+static void copy_table(struct sbuf *sb, const struct table_def *t, const char *const map[][2])
+{
+	sbuf_addf(sb, "INSERT INTO %s (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		sbuf_addf(sb, "%s%s", i ? ", " : "", t->cols[i].name);
+	sbuf_adds(sb, ") SELECT ");
+	for (int i = 0; i < t->ncols; i++) {
+		const char *e = t->cols[i].name;
+
+		for (int j = 0; map[j][0]; j++)
+			if (!strcmp(map[j][0], e))
+				e = map[j][1];
+		sbuf_addf(sb, "%s%s", i ? ", " : "", e);
+	}
+	sbuf_addf(sb, " FROM %s_v2;", t->name);
+}
+
+static int migrate_v2(struct store *st)
+{
+	static const char *const sig_map[][2] = { { "key", "kt_key(hash)" }, { NULL, NULL } };
+	static const char *const occ_map[][2] = {
+		{ "key", "kt_key(hash)" }, { "head", "kt_key(head_hash)" }, { "raw", "kt_zip(raw)" },
+		{ "detail", "kt_detail_v2(id)" }, { NULL, NULL },
+	};
+	const char *what = "cannot upgrade the database";
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	sqlite3_create_function(st->db, "kt_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_key, NULL, NULL);
+	sqlite3_create_function(st->db, "kt_zip", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_zip, NULL, NULL);
+	sqlite3_create_function(st->db, "kt_detail_v2", 1, SQLITE_UTF8, st, fn_detail_v2, NULL, NULL);
+	sbuf_adds(&sql, "DROP INDEX occurrence_sig; DROP INDEX occurrence_head; DROP INDEX access_occ;"
+		  " DROP INDEX frame_acc; ALTER TABLE signature RENAME TO signature_v2;"
+		  " ALTER TABLE occurrence RENAME TO occurrence_v2;");
+	table_schema(&sql, &t_signature);
+	table_schema(&sql, &t_occurrence);
+	copy_table(&sql, &t_signature, sig_map);
+	copy_table(&sql, &t_occurrence, occ_map);
+	rc = exec(st, sql.buf, what);
+	sbuf_release(&sql);
+	/* the statements that read schema 2's rows go before their tables */
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	if (rc == 0)
+		rc = exec(st, "DROP TABLE frame; DROP TABLE access; DROP TABLE occurrence_v2; DROP TABLE signature_v2;",
+			  what);
+	if (rc == 0)
+		rc = exec(st, index_sql, what);
+	return rc;
+}
+
 /* Create or migrate to STORE_SCHEMA_VERSION, in the caller's write transaction. */
 static int upgrade_schema(struct store *st, int version)
 {
@@ -448,7 +553,7 @@ static int upgrade_schema(struct store *st, int version)
 	if (version == 0)
 		rc = create_schema(st);
 	for (int v = version; v && v < STORE_SCHEMA_VERSION && rc == 0; v++)
-		rc = exec(st, migrate_sql[v], what);
+		rc = v == 2 ? migrate_v2(st) : exec(st, migrate_sql[v], what);
 	set = xasprintf("PRAGMA application_id = %d; PRAGMA user_version = %d;", APP_ID, STORE_SCHEMA_VERSION);
 	if (rc == 0)
 		rc = exec(st, set, what);
@@ -871,6 +976,15 @@ static void bind_int(sqlite3_stmt *s, int i, long long v)
 	sqlite3_bind_int64(s, i, v);
 }
 
+/* Text, stored compressed. */
+static void bind_zip(sqlite3_stmt *s, int i, const char *p, size_t n)
+{
+	size_t zn;
+	void *z = store_zip(p, n, &zn);
+
+	sqlite3_bind_blob64(s, i, z, zn, free);
+}
+
 static void bind_int_or_null(sqlite3_stmt *s, int i, bool has, long long v)
 {
 	if (has)
@@ -918,67 +1032,6 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
-static int insert_frame(struct store *st, int64_t acc_id, int idx, const char *kind, const struct frame *f)
-{
-	sqlite3_stmt *s = stmt(st, S_FRAME_INSERT);
-
-	if (!s)
-		return -1;
-	bind_int(s, FRAME_access_id, acc_id);
-	bind_int(s, FRAME_idx, idx);
-	bind_text(s, FRAME_kind, kind);
-	bind_text(s, FRAME_func, f->func ? f->func : "?");
-	bind_int_or_null(s, FRAME_offset, f->has_off, (long long)f->off);
-	bind_int_or_null(s, FRAME_size, f->has_off, (long long)f->size);
-	bind_text(s, FRAME_module, f->module);
-	bind_text(s, FRAME_buildid, f->buildid);
-	bind_text(s, FRAME_file, f->file);
-	bind_int_or_null(s, FRAME_line, f->line > 0, f->line);
-	bind_int_or_null(s, FRAME_col, f->column > 0, f->column);
-	bind_int(s, FRAME_inlined, f->inlined);
-	bind_int(s, FRAME_unreliable, f->unreliable);
-	bind_int(s, FRAME_symbolized, f->symbolized);
-	bind_int(s, FRAME_given, f->given);
-	bind_text(s, FRAME_src, f->src);
-	bind_text(s, FRAME_note, f->sym_note);
-	return step_done(st, s, "cannot store a frame");
-}
-
-static int insert_access(struct store *st, int64_t occ_id, int idx, const struct access *a)
-{
-	sqlite3_stmt *s = stmt(st, S_ACC_INSERT);
-	char addr[32];
-	int64_t acc_id;
-
-	if (!s)
-		return -1;
-	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
-	bind_int(s, ACC_occurrence_id, occ_id);
-	bind_int(s, ACC_idx, idx);
-	bind_text(s, ACC_type, access_type_name(a->type));
-	bind_int(s, ACC_marked, a->marked);
-	bind_int(s, ACC_reordered, a->reordered);
-	bind_int(s, ACC_scoped, a->scoped);
-	bind_int(s, ACC_unknown_origin, a->unknown_origin);
-	bind_text(s, ACC_addr, a->has_addr ? addr : NULL);
-	bind_int_or_null(s, ACC_size, a->has_size, (long long)a->size);
-	bind_text(s, ACC_ctx, access_ctx_name(a->ctx));
-	bind_int_or_null(s, ACC_pid, a->pid >= 0, a->pid);
-	bind_text(s, ACC_task, a->task);
-	bind_int_or_null(s, ACC_cpu, a->cpu >= 0, a->cpu);
-	bind_int(s, ACC_elided, a->elided);
-	bind_int(s, ACC_frames_dropped, (long long)a->frames_dropped);
-	if (step_done(st, s, "cannot store an access") < 0)
-		return -1;
-	acc_id = sqlite3_last_insert_rowid(st->db);
-	for (size_t j = 0; j < a->nframes; j++)
-		if (insert_frame(st, acc_id, (int)j, "stack", &a->frames[j]) < 0)
-			return -1;
-	if (a->reordered_to && insert_frame(st, acc_id, 0, "reordered_to", a->reordered_to) < 0)
-		return -1;
-	return 0;
-}
-
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
@@ -1000,13 +1053,13 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 			     const char *head, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
-	int64_t occ_id;
+	char *detail;
 
 	if (!s)
 		return -1;
 	bind_int(s, OCC_signature_id, sig_id);
-	bind_text(s, OCC_hash, hash);
-	bind_text(s, OCC_head_hash, head);
+	bind_int(s, OCC_key, store_hex_key(hash));
+	bind_int(s, OCC_head, store_hex_key(head));
 	bind_text(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
@@ -1023,15 +1076,12 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text(s, OCC_bits_changed, r->bits_changed);
 	bind_text(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	sqlite3_bind_text(s, OCC_raw, sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
+	bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
+	detail = store_detail_encode(r);
+	bind_zip(s, OCC_detail, detail, strlen(detail));
+	free(detail);
 	bind_verdict(st, s, &r->cls, false);
-	if (step_done(st, s, "cannot store an occurrence") < 0)
-		return -1;
-	occ_id = sqlite3_last_insert_rowid(st->db);
-	for (int i = 0; i < r->nacc; i++)
-		if (insert_access(st, occ_id, i, &r->acc[i]) < 0)
-			return -1;
-	return 0;
+	return step_done(st, s, "cannot store an occurrence");
 }
 
 #define MAX_DROPPED 64
@@ -1049,11 +1099,11 @@ static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs
 	*nsigs = 0;
 	if (!s)
 		return -1;
-	bind_text(s, param(s, ":head_hash"), head);
+	bind_int(s, param(s, ":head"), store_hex_key(head));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_DROPPED) {
-		if (sqlite3_column_int(s, OCC_truncated)) {
-			ids[n] = sqlite3_column_int64(s, OCC_id);
-			sigs[n] = sqlite3_column_int64(s, OCC_signature_id);
+		if (sqlite3_column_int(s, OCC_KNOWN_truncated)) {
+			ids[n] = sqlite3_column_int64(s, OCC_KNOWN_id);
+			sigs[n] = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
 			n++;
 		}
 	}
@@ -1112,7 +1162,7 @@ static bool head_exists(struct store *st, const char *head)
 
 	if (!s)
 		return false;
-	bind_text(s, param(s, ":head_hash"), head);
+	bind_int(s, param(s, ":head"), store_hex_key(head));
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	return found;
@@ -1156,7 +1206,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	}
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
-	bind_text(s, SIG_hash, sig);
+	bind_int(s, SIG_key, store_hex_key(sig));
 	bind_text(s, SIG_title, r->title);
 	bind_text(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
@@ -1213,13 +1263,13 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 
 	if (!s)
 		return -1;
-	bind_text(s, param(s, ":hash"), hash);
+	bind_int(s, param(s, ":key"), store_hex_key(hash));
 	dup = sqlite3_step(s) == SQLITE_ROW;
 	if (dup) {
 		k->res = STORE_DUPLICATE;
-		k->occ_id = sqlite3_column_int64(s, OCC_id);
-		k->dup_sig = sqlite3_column_int64(s, OCC_signature_id);
-		k->occ_level = sqlite3_column_int64(s, OCC_evidence_level);
+		k->occ_id = sqlite3_column_int64(s, OCC_KNOWN_id);
+		k->dup_sig = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
+		k->occ_level = sqlite3_column_int64(s, OCC_KNOWN_evidence_level);
 	}
 	sqlite3_reset(s);
 	if (dup) {
@@ -1240,7 +1290,7 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	if (k->dup_sig)
 		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_text(s, param(s, ":hash"), sig);
+		bind_int(s, param(s, ":key"), store_hex_key(sig));
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
@@ -1601,10 +1651,47 @@ static int load_accesses(struct store *st, int64_t occ_id, struct report *r)
 	return 0;
 }
 
+static int damaged_blob(struct store *st, int64_t id, const char *what)
+{
+	kt_error(st->ctx, KT_EXIT_STORE, st->path, "occurrence %lld: %s (the database is damaged)", (long long)id,
+		 what);
+	return -1;
+}
+
+static int read_raw(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+{
+	size_t n;
+	char *raw = store_unzip(sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
+
+	if (!raw)
+		return damaged_blob(st, id, "its text cannot be decompressed");
+	sbuf_add(&r->raw, raw, n);
+	free(raw);
+	return 0;
+}
+
+static int read_detail(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+{
+	size_t n;
+	char *err = NULL;
+	char *d = store_unzip(sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail), &n);
+	int rc;
+
+	if (!d)
+		return damaged_blob(st, id, "its accesses cannot be decompressed");
+	rc = store_detail_decode(d, n, r, &err);
+	free(d);
+	if (rc < 0) {
+		damaged_blob(st, id, err);
+		free(err);
+	}
+	return rc;
+}
+
 /* One occurrence row as a report of the signature sig. */
 static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_row *sig, struct report *r)
 {
-	const char *raw = col_text(s, OCC_raw), *facts = col_text(s, OCC_facts);
+	const char *facts = col_text(s, OCC_facts);
 	int64_t id = sqlite3_column_int64(s, OCC_id);
 	char *err = NULL;
 
@@ -1624,8 +1711,8 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->bits_changed = col_dup(s, OCC_bits_changed);
 	r->bits_mask = col_dup(s, OCC_bits_mask);
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
-	if (raw)
-		sbuf_adds(&r->raw, raw);
+	if (read_raw(st, s, id, r) < 0)
+		return -1;
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
 	r->bug_type = sig->bug_type;
 	r->unknown_origin = sig->unknown_origin;
@@ -1643,7 +1730,7 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	} else {
 		r->cls.level = sqlite3_column_int(s, OCC_evidence_level);
 	}
-	return load_accesses(st, id, r);
+	return read_detail(st, s, id, r);
 }
 
 int store_occurrences(struct store *st, const struct sig_row *sig, long limit, occ_fn fn, void *data)
