@@ -707,8 +707,9 @@ static int setup_writer(struct store *st)
 		db_error(st, NULL, "cannot use the database (write-ahead log)");
 		return -1;
 	}
+	/* a cache that holds the key indexes of a large store: inserts at random keys stay in memory */
 	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
-		    " PRAGMA wal_autocheckpoint = 1000;", "cannot use the database");
+		    " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;", "cannot use the database");
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
