@@ -24,9 +24,10 @@ int store_close(struct ctx *ctx, struct store *st);
 const char *store_path(const struct store *st);
 
 /*
- * Writing: files in batches, each file all or nothing.  A batch is one
- * transaction (committed after some files, reports or milliseconds); each
- * file in it is a savepoint.  Nothing is durable, nor visible to others,
+ * Writing: one transaction, or (after store_batch(st, true), as scan does)
+ * files in batches, each file all or nothing.  A batch is one transaction
+ * (committed after some files, reports or milliseconds); each file in it is
+ * a savepoint.  Nothing is durable, nor visible to others,
  * before its batch commits, so count what was stored only then.
  *
  * store_begin():    a file starts (the batch too, when none is open): 0, or -1 (reported, with pos).
@@ -41,6 +42,7 @@ int store_begin(struct store *st, const char *pos);
 int store_commit(struct store *st, const char *pos);
 int store_rollback(struct store *st);
 int store_flush(struct store *st, const char *pos);
+void store_batch(struct store *st, bool on);
 
 enum store_result { STORE_ADDED, STORE_DUPLICATE, STORE_UPGRADED, STORE_FAILED };
 
@@ -100,5 +102,17 @@ struct count_row {
 };
 int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n);
 void count_rows_free(struct count_row *rows, size_t n);
+
+/*
+ * Fold another store (made by parallel machines over other inputs) into
+ * this one, in one transaction: its occurrences not here are added (a
+ * complete copy replaces a truncated one), counts recomputed, labels kept
+ * -- of two different labels, the newer (each conflict is said).
+ * 0, or -1 (reported; nothing changed).
+ */
+struct store_merged {
+	long new_signatures, new_occurrences, conflicts;
+};
+int store_merge(struct store *st, const char *other, struct store_merged *m);
 
 #endif

@@ -389,6 +389,8 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	if (s->fmt == KT_FMT_JSON)
 		json_begin(s);
 	cfg.stop = &scan_signal;
+	if (s->ctx->store)
+		store_batch(s->ctx->store, true);
 	pl = pipeline_new(s->ctx, &cfg, &ops, s);
 	pipeline_run(pl, argv, argc);
 	pipeline_free(pl);

@@ -38,6 +38,8 @@ const struct cmd kt_commands[] = {
 	  NULL, &cmd_stats_options, NULL },
 	{ "label", cmd_label, CMD_STORE, "record a person's verdict for a report; it wins over the tool's",
 	  "ID...", &cmd_label_options, NULL },
+	{ "merge", cmd_merge, CMD_STORE, "fold stores made elsewhere into this one: exact counts, labels kept",
+	  "OTHER.db...", &cmd_merge_options, NULL },
 	{ "rules", NULL, 0, "list the knowledge base, or check it against a kernel's DWARF",
 	  NULL, NULL, rules_subcommands },
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,

@@ -266,6 +266,7 @@ struct store {
 	bool immutable;
 	bool in_tx;                   /* a batch's transaction is open */
 	bool in_file;                 /* and a file's savepoint in it */
+	bool batching;                /* store_batch(): store_commit() may leave the batch open */
 	size_t batch_files, batch_reports;
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
@@ -890,6 +891,11 @@ int store_begin(struct store *st, const char *pos)
 	return 0;
 }
 
+void store_batch(struct store *st, bool on)
+{
+	st->batching = on;
+}
+
 int store_flush(struct store *st, const char *pos)
 {
 	if (batch_lost(st)) {
@@ -924,7 +930,7 @@ int store_commit(struct store *st, const char *pos)
 		return -1;
 	}
 	st->batch_files++;
-	if (st->batch_files >= BATCH_FILES || st->batch_reports >= BATCH_REPORTS ||
+	if (!st->batching || st->batch_files >= BATCH_FILES || st->batch_reports >= BATCH_REPORTS ||
 	    mono_ms() - st->batch_start >= BATCH_MS)
 		return store_flush(st, pos);
 	return 0;
@@ -1848,4 +1854,158 @@ void count_rows_free(struct count_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(rows[i].key);
 	free(rows);
+}
+
+/* ---------------------------------------------------------------------- */
+/* merging another store */
+
+/* The columns of t but the id, each as prefix.name, or as map[] says. */
+static void merge_cols(struct sbuf *sb, const struct table_def *t, const char *prefix, const char *const map[][2])
+{
+	for (int i = 1; i < t->ncols; i++) {
+		const char *e = NULL;
+
+		for (int j = 0; map && map[j][0]; j++)
+			if (!strcmp(map[j][0], t->cols[i].name))
+				e = map[j][1];
+		if (e)
+			sbuf_addf(sb, "%s%s", i > 1 ? ", " : "", e);
+		else if (prefix)
+			sbuf_addf(sb, "%s%s.%s", i > 1 ? ", " : "", prefix, t->cols[i].name);
+		else
+			sbuf_addf(sb, "%s%s", i > 1 ? ", " : "", t->cols[i].name);
+	}
+}
+
+/* The labels both stores hold for one report, differing: said, the newer kept. */
+static int merge_conflicts(struct store *st, const char *other, struct store_merged *m)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT m.id, m.label, o.label, m.label_time, o.label_time FROM main.signature m"
+			       " JOIN other.signature o ON o.key = m.key WHERE m.label IS NOT NULL AND o.label IS NOT NULL"
+			       " AND (m.label IS NOT o.label OR m.label_note IS NOT o.label_note) ORDER BY m.id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, NULL, "cannot merge");
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *mt = col_text(s, 3), *ot = col_text(s, 4);
+		bool theirs = ot && (!mt || strcmp(ot, mt) > 0);
+
+		kt_warn(st->ctx, other, "report #%lld is labelled %s here and %s there: the newer label (%s) is kept",
+			(long long)sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2),
+			theirs ? col_text(s, 2) : col_text(s, 1));
+		m->conflicts++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot merge");
+		return -1;
+	}
+	return 0;
+}
+
+static const char merge_fix_sql[] =
+	/* labels: the newer wins */
+	"UPDATE main.signature SET (label, label_note, label_time) ="
+	" (SELECT o.label, o.label_note, o.label_time FROM other.signature o WHERE o.key = signature.key)"
+	" WHERE EXISTS (SELECT 1 FROM other.signature o WHERE o.key = signature.key AND o.label IS NOT NULL"
+	" AND (signature.label IS NULL OR o.label_time > signature.label_time));"
+	/* a truncated copy goes when the other store had the complete one; its label follows */
+	"CREATE TEMP TABLE merge_cut AS SELECT o.id AS occ, o.signature_id AS sig,"
+	" (SELECT c.signature_id FROM main.occurrence c WHERE c.head = o.head AND NOT c.truncated) AS into_sig"
+	" FROM main.occurrence o WHERE o.truncated AND o.head IN (SELECT head FROM other.occurrence)"
+	" AND EXISTS (SELECT 1 FROM main.occurrence c WHERE c.head = o.head AND NOT c.truncated);"
+	"UPDATE main.signature SET (label, label_note, label_time) = (SELECT s.label, s.label_note, s.label_time"
+	"  FROM main.signature s JOIN merge_cut m ON m.sig = s.id WHERE m.into_sig = signature.id"
+	"  AND s.label IS NOT NULL ORDER BY s.label_time DESC LIMIT 1)"
+	" WHERE id IN (SELECT mc.into_sig FROM merge_cut mc JOIN main.signature s ON s.id = mc.sig"
+	"  WHERE s.label IS NOT NULL AND mc.into_sig != mc.sig"
+	"  AND (signature.label IS NULL OR s.label_time > signature.label_time));"
+	"DELETE FROM main.occurrence WHERE id IN (SELECT occ FROM merge_cut);"
+	/* counts, times and subsystems of the reports both know */
+	"UPDATE main.signature SET count = (SELECT count(*) FROM main.occurrence WHERE signature_id = signature.id),"
+	" first_seen = min(first_seen, COALESCE((SELECT o.first_seen FROM other.signature o"
+	"   WHERE o.key = signature.key), first_seen)),"
+	" last_seen = max(last_seen, COALESCE((SELECT o.last_seen FROM other.signature o"
+	"   WHERE o.key = signature.key), last_seen)),"
+	" subsystem = COALESCE((SELECT CASE WHEN o.subsystem IS NOT NULL AND (signature.subsystem IS NULL"
+	"   OR o.subsystem < signature.subsystem) THEN o.subsystem ELSE signature.subsystem END"
+	"   FROM other.signature o WHERE o.key = signature.key), subsystem)"
+	" WHERE key IN (SELECT key FROM other.signature) OR id IN (SELECT sig FROM merge_cut);"
+	"DELETE FROM main.signature WHERE count <= 0 AND (label IS NULL OR id IN (SELECT sig FROM merge_cut));"
+	"DROP TABLE temp.merge_cut;";
+
+/* Everything of the attached store "other" into this one, in the caller's transaction. */
+static int merge_rows(struct store *st, const char *other, struct store_merged *m)
+{
+	static const char *const sig_map[][2] = { { "count", "0" }, { NULL, NULL } };
+	static const char *const occ_map[][2] = {
+		{ "signature_id", "(SELECT m.id FROM main.signature m WHERE m.key = os.key)" }, { NULL, NULL },
+	};
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	if (merge_conflicts(st, other, m) < 0)
+		return -1;
+	sbuf_adds(&sql, "INSERT INTO main.signature (");
+	merge_cols(&sql, &t_signature, NULL, NULL);
+	sbuf_adds(&sql, ") SELECT ");
+	merge_cols(&sql, &t_signature, "o", sig_map);
+	sbuf_adds(&sql, " FROM other.signature o WHERE NOT EXISTS (SELECT 1 FROM main.signature m WHERE m.key = o.key)"
+		  " ORDER BY o.id;");
+	rc = exec(st, sql.buf, "cannot merge");
+	m->new_signatures = sqlite3_changes(st->db);
+	sbuf_reset(&sql);
+	sbuf_adds(&sql, "INSERT INTO main.occurrence (");
+	merge_cols(&sql, &t_occurrence, NULL, NULL);
+	sbuf_adds(&sql, ") SELECT ");
+	merge_cols(&sql, &t_occurrence, "o", occ_map);
+	sbuf_adds(&sql, " FROM other.occurrence o JOIN other.signature os ON os.id = o.signature_id"
+		  " WHERE NOT EXISTS (SELECT 1 FROM main.occurrence x WHERE x.key = o.key)"
+		  " AND NOT (o.truncated AND EXISTS (SELECT 1 FROM main.occurrence x WHERE x.head = o.head))"
+		  " ORDER BY o.id;");
+	if (rc == 0)
+		rc = exec(st, sql.buf, "cannot merge");
+	m->new_occurrences = sqlite3_changes(st->db);
+	sbuf_release(&sql);
+	if (rc == 0)
+		rc = exec(st, merge_fix_sql, "cannot merge");
+	return rc;
+}
+
+int store_merge(struct store *st, const char *other, struct store_merged *m)
+{
+	struct store *o;
+	char *attach;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	/* the other store as a store: checked, upgraded when it is older */
+	o = store_open(st->ctx, other, true);
+	if (!o)
+		return -1;
+	store_close(st->ctx, o);
+	attach = sqlite3_mprintf("ATTACH %Q AS other", other);
+	rc = exec(st, attach, "cannot open the database to merge");
+	sqlite3_free(attach);
+	if (rc < 0)
+		return -1;
+	if (begin_immediate(st) != SQLITE_OK) {
+		db_error(st, other, "cannot start writing");
+		rc = -1;
+	} else if (merge_rows(st, other, m) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = -1;
+	} else if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, other, "cannot commit");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = -1;
+	}
+	reset_all(st);
+	sqlite3_exec(st->db, "DETACH other", NULL, NULL, NULL);
+	return rc;
 }

@@ -531,7 +531,7 @@ expect_eq "$(cmp -s "$TMP/help-scan" "$TMP/out" && echo same)" same "scan --help
 run "$BIN" help rules check
 expect_out "^ +--vmlinux PATH" "help rules check lists the subcommand's options"
 run "$BIN" --list-cmds
-expect_eq "$(tr '\n' ' ' <"$TMP/out")" "scan list show stats label rules symbolize cost help " "--list-cmds"
+expect_eq "$(tr '\n' ' ' <"$TMP/out")" "scan list show stats label merge rules symbolize cost help " "--list-cmds"
 run "$BIN" --list-cmds rules
 expect_eq "$(tr '\n' ' ' <"$TMP/out")" "list check " "--list-cmds rules: its subcommands"
 run "$BIN" --list-opts scan

@@ -262,5 +262,40 @@ if diff -u tests/golden/store-v2/stats.json "$TMP/out" >"$TMP/diff"; then ok; el
 run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/kunit-kcsan-test.log fixtures/formats/truncated.log
 expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
 
+echo "== store: merge folds stores made apart into one with exact counts, labels kept"
+counts() { sql "$1" "select key, count, subsystem from signature order by key"; }
+A=$TMP/merge-a.db B=$TMP/merge-b.db
+head -n 310 fixtures/virtio-blk-console.log >"$TMP/cut.log"
+half=$((N / 2))
+run "$BIN" --db "$A" scan "$TMP/cut.log" "${INPUTS[@]:0:$((half + 1))}"
+run "$BIN" --db "$B" scan "${INPUTS[@]:$half}"
+cut_sig=$(sql "$A" "select signature_id from occurrence where truncated order by id limit 1" | tr -dc 0-9)
+run "$BIN" --db "$A" label --as device-origin --note "cut, by hand" "$cut_sig"
+run "$BIN" --db "$A" label --as real-race --note older 1
+one_key=$(sql "$A" "select key from signature where id = 1" | tr -dc 0-9-)
+b_id=$(sql "$B" "select id from signature where key = $one_key" | tr -dc 0-9)
+if [ -n "$b_id" ]; then
+	SOURCE_DATE_EPOCH=1763712100 run "$BIN" --db "$B" label --as device-origin --note newer "$b_id"
+fi
+sum_b=$(cksum <"$B")
+run "$BIN" --db "$A" merge "$B"
+expect_rc 0 "merge"
+expect_eq "$(counts "$A")" "$(counts "$REF")" "the merged store counts what one writer's does"
+expect_eq "$(sql "$A" "select count(*) from occurrence")" "$(sql "$REF" "select count(*) from occurrence")" "unique occurrences"
+expect_eq "$(sql "$A" "select count(*) from signature where label_note = 'cut, by hand' and count > 0")" "[(1,)]" \
+	"the truncated report's label follows its complete copy"
+if [ -n "$b_id" ]; then
+	expect_eq "$(sql "$A" "select label, label_note from signature where key = $one_key")" "[('device-origin', 'newer')]" \
+		"of two labels the newer is kept"
+	expect_err "labelled real-race here and device-origin there" "the conflict is said"
+fi
+expect_eq "$(cksum <"$B")" "$sum_b" "the other store is left as it was"
+run "$BIN" --db "$A" merge "$B"
+expect_eq "$(counts "$A")" "$(counts "$REF")" "merging twice adds nothing"
+cp "$B" "$TMP/newer.db"
+sql "$TMP/newer.db" "pragma user_version = 9" >/dev/null
+run "$BIN" --db "$A" merge "$TMP/newer.db"
+expect_rc 4 "a newer store is not merged"
+
 echo "store: $pass passed, $fail failed"
 [ "$fail" = 0 ]
