@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test store-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -141,7 +141,11 @@ kernel-test: $(PROG)
 cost-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/cost.sh
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test
+# concurrent writers, crashes, signals, damaged headers (tests/store.sh)
+store-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/store.sh
+
+check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test
 	@echo "all tests passed"
 
 bench: $(PROG)

@@ -5,7 +5,8 @@
 #   store: the same scan into a fresh database;
 #   many: ~100k reports ($SHARED/kernel/console-1.log 200 times over), with their
 #         text summary: as they are (19 distinct), and each a distinct one;
-#   sym:  bench/sym.sh, when present (symbolization against a distribution vmlinux).
+#   sym:  bench/sym.sh, when present (symbolization against a distribution vmlinux);
+#   store at scale: bench/store.sh ($KT_BENCH_STORE sizes: 10k 100k unless told; 1m too).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$PWD/kcsan-triage
@@ -59,3 +60,6 @@ if [ -x bench/sym.sh ]; then
 	echo
 	bench/sym.sh
 fi
+
+echo
+SHARED=${SHARED:-../shared} bench/store.sh

@@ -52,10 +52,10 @@ extern const struct opt_choice opt_verdicts[];
 /* Each command's options, in its own file. */
 extern const struct option_table cmd_scan_options, cmd_list_options, cmd_show_options, cmd_stats_options,
 	cmd_label_options, cmd_rules_list_options, cmd_rules_check_options, cmd_symbolize_options,
-	cmd_cost_options, cmd_maintainers_options, cmd_export_options;
+	cmd_cost_options, cmd_maintainers_options, cmd_export_options, cmd_merge_options;
 
 cmd_fn cmd_scan, cmd_list, cmd_show, cmd_stats, cmd_label, cmd_rules_list, cmd_rules_check, cmd_symbolize, cmd_cost,
-	cmd_maintainers, cmd_export, cmd_help;
+	cmd_maintainers, cmd_export, cmd_merge, cmd_help;
 
 /* Finish a command: flush stdout and check it. */
 int cmd_finish_output(struct ctx *ctx, int rc);

@@ -10,6 +10,8 @@
 #ifndef PIPELINE_H
 #define PIPELINE_H
 
+#include <signal.h>
+
 #include "enrich.h"
 #include "report.h"
 
@@ -22,6 +24,8 @@ struct pipeline_config {
 	struct classifier *cls;    /* NULL: no verdict */
 	const struct maint_db *maint; /* the tree's MAINTAINERS, for subsystems (NULL: directories) */
 	bool force_text;           /* read every file as mail or prose (every line to the parser) */
+	/* set (by a signal handler): the file being read ends at the next line, no other is opened */
+	volatile sig_atomic_t *stop;
 };
 
 struct pipeline_ops {

@@ -4,8 +4,12 @@
 
 #include "report.h"
 
-/* 2: verdict facts per occurrence and per signature instead of sentences */
-#define STORE_SCHEMA_VERSION 2
+/*
+ * 2: verdict facts per occurrence and per signature instead of sentences
+ * 3: 64-bit integer keys; an occurrence's accesses and frames in one column;
+ *    its text compressed
+ */
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -19,10 +23,26 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly);
 int store_close(struct ctx *ctx, struct store *st);
 const char *store_path(const struct store *st);
 
-/* One transaction per input file. 0 or -1 (reported, with pos). */
+/*
+ * Writing: one transaction, or (after store_batch(st, true), as scan does)
+ * files in batches, each file all or nothing.  A batch is one transaction
+ * (committed after some files, reports or milliseconds); each file in it is
+ * a savepoint.  Nothing is durable, nor visible to others,
+ * before its batch commits, so count what was stored only then.
+ *
+ * store_begin():    a file starts (the batch too, when none is open): 0, or -1 (reported, with pos).
+ * store_commit():   the file is whole: 1 when its batch was committed with it,
+ *                   0 when the batch stays open, -1 when the commit failed and
+ *                   the whole batch is lost (reported).
+ * store_rollback(): the file's changes are undone; the batch's other files stay
+ *                   (0), or an I/O error lost them too (-1).
+ * store_flush():    commit the open batch: 1 done, 0 none was open, -1 failed (reported; lost).
+ */
 int store_begin(struct store *st, const char *pos);
 int store_commit(struct store *st, const char *pos);
-void store_rollback(struct store *st);
+int store_rollback(struct store *st);
+int store_flush(struct store *st, const char *pos);
+void store_batch(struct store *st, bool on);
 
 enum store_result { STORE_ADDED, STORE_DUPLICATE, STORE_UPGRADED, STORE_FAILED };
 
@@ -113,5 +133,17 @@ int store_set_label_by_signature(struct store *st, const char *sig_id, enum verd
 				 int64_t now);
 /* 1 the store holds the signature, 0 not, -1 error. */
 int store_has_signature(struct store *st, const char *sig_id);
+
+/*
+ * Fold another store (made by parallel machines over other inputs) into
+ * this one, in one transaction: its occurrences not here are added (a
+ * complete copy replaces a truncated one), counts recomputed, labels kept
+ * -- of two different labels, the newer (each conflict is said).
+ * 0, or -1 (reported; nothing changed).
+ */
+struct store_merged {
+	long new_signatures, new_occurrences, conflicts;
+};
+int store_merge(struct store *st, const char *other, struct store_merged *m);
 
 #endif

@@ -1,5 +1,6 @@
 /* cmd_scan.c - kcsan-triage scan: find, triage and store KCSAN reports. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,11 @@ struct agg {
 /* scan --format: text and json, and the CI documents */
 enum scan_doc { SCAN_DOC_TEXT = KT_FMT_TEXT, SCAN_DOC_JSON = KT_FMT_JSON, SCAN_DOC_SARIF = 16, SCAN_DOC_JUNIT };
 
+/* What a file or a batch of files added to the store. */
+struct scan_stored {
+	size_t added, dups, upgraded;
+};
+
 struct scan {
 	struct ctx *ctx;
 	struct out *out;
@@ -54,8 +60,10 @@ struct scan {
 	size_t triage_applied, new_distinct, failing;
 	bool force_text;
 	bool store_ok;          /* the file's transaction is open */
-	/* counts */
+	/* counts; of the store's, only what was committed */
 	size_t files, reports, added, dups, upgraded, truncated;
+	struct scan_stored file, batch;   /* not yet committed: this file's, the open batch's */
+	size_t batch_files;
 	size_t by_verdict[4];
 	bool findings;
 	/* the distinct reports: found by signature, listed in the order first seen */
@@ -125,7 +133,42 @@ static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 }
 
 /* ---------------------------------------------------------------------- */
-/* the store: one transaction per file */
+/* the store: files in batches, each file all or nothing */
+
+/* SIGINT or SIGTERM: the file being read ends there, the rest are not read. */
+static volatile sig_atomic_t scan_signal;
+
+static void scan_on_signal(int sig)
+{
+	scan_signal = sig;
+}
+
+static void stored_add(struct scan_stored *to, struct scan_stored *from)
+{
+	to->added += from->added;
+	to->dups += from->dups;
+	to->upgraded += from->upgraded;
+	memset(from, 0, sizeof(*from));
+}
+
+/* The open batch was committed (rc 1) or lost (rc -1), with the file name (the batch's last, or NULL). */
+static void scan_batch_done(struct scan *s, const char *name, int rc)
+{
+	if (rc > 0) {
+		s->added += s->batch.added;
+		s->dups += s->batch.dups;
+		s->upgraded += s->batch.upgraded;
+	} else if (rc < 0 && s->batch_files > 1) {
+		kt_error(s->ctx, KT_EXIT_STORE, name, "nothing from %s%zu file%s before it was stored",
+			 name ? "this file and the " : "the ", s->batch_files - 1, s->batch_files == 2 ? "" : "s");
+	} else if (rc < 0) {
+		kt_error(s->ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+	}
+	if (rc != 0) {
+		memset(&s->batch, 0, sizeof(s->batch));
+		s->batch_files = 0;
+	}
+}
 
 static void scan_file_begin(const char *name, void *data)
 {
@@ -133,6 +176,7 @@ static void scan_file_begin(const char *name, void *data)
 
 	s->files++;
 	s->store_ok = false;
+	memset(&s->file, 0, sizeof(s->file));
 	if (s->ctx->store)
 		s->store_ok = store_begin(s->ctx->store, name) == 0;
 }
@@ -141,13 +185,21 @@ static void scan_file_end(const char *name, int rc, void *data)
 {
 	struct scan *s = data;
 
+	(void)rc;   /* a read error keeps what was read: those reports are whole */
 	if (!s->ctx->store)
 		return;
-	/* a read error keeps what was read: those reports are whole */
-	if (!s->store_ok)
-		store_rollback(s->ctx->store);
-	if (!s->store_ok || store_commit(s->ctx->store, name) < 0)
-		kt_error(s->ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+	if (!s->store_ok) {
+		if (store_rollback(s->ctx->store) < 0) {
+			s->batch_files++;   /* this one, and the batch before it */
+			scan_batch_done(s, name, -1);
+		} else {
+			kt_error(s->ctx, KT_EXIT_STORE, name, "nothing from this file was stored");
+		}
+		return;
+	}
+	stored_add(&s->batch, &s->file);
+	s->batch_files++;
+	scan_batch_done(s, name, store_commit(s->ctx->store, name));
 }
 
 /* Store a report; its effective verdict (a person's label wins over the tool's). */
@@ -160,9 +212,9 @@ static enum verdict scan_store_report(struct scan *s, struct report *r, const ch
 		return r->cls.verdict;
 	res = store_add_report(s->ctx->store, r, subsystem, s->ctx->now, added);
 	switch (res) {
-	case STORE_ADDED: s->added++; break;
-	case STORE_UPGRADED: s->upgraded++; break;
-	case STORE_DUPLICATE: s->dups++; break;
+	case STORE_ADDED: s->file.added++; break;
+	case STORE_UPGRADED: s->file.upgraded++; break;
+	case STORE_DUPLICATE: s->file.dups++; break;
 	case STORE_FAILED:
 		/* the file's transaction is rolled back at its end */
 		s->store_ok = false;
@@ -555,15 +607,37 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	hashmap_init(&s->aggs, agg_eq, 0);
 	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);
+	cfg.stop = &scan_signal;
+	if (s->ctx->store)
+		store_batch(s->ctx->store, true);
 	pl = pipeline_new(s->ctx, &cfg, &ops, s);
 	pipeline_run(pl, argv, argc);
 	warn_limit_hits(s->ctx);
 	pipeline_free(pl);
 	maint_cleanup();
+	if (s->ctx->store)
+		scan_batch_done(s, NULL, store_flush(s->ctx->store, NULL));
+	if (scan_signal)
+		kt_warn(s->ctx, NULL, "interrupted (%s): %zu new report%s stored; the files after the one being read were not read",
+			scan_signal == SIGINT ? "SIGINT" : "SIGTERM", s->added + s->upgraded,
+			s->added + s->upgraded == 1 ? "" : "s");
 	scan_gate(s);
 	scan_output(s);
 	classifier_free(cfg.cls);
 	agg_free(s);
+}
+
+/* SIGINT and SIGTERM end the scan after the file being read (its reports stored); the defaults back after. */
+static void scan_signals(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? scan_on_signal : SIG_DFL;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 struct scan_opts {
@@ -685,7 +759,9 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 		return KT_EXIT_SYMBOLS;
 	}
 	src = srctree_new(src_dir);
+	scan_signals(true);
 	scan_run(&s, src, argv, argc);
+	scan_signals(false);
 	if (!srctree_matched(src))
 		kt_warn(ctx, src_dir, "--src: none of the reports' source files is under it (is it the top of a kernel tree?)");
 	srctree_free(src);
@@ -695,5 +771,5 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 	rc = cmd_finish_output(ctx, rc);
 	if (ctx->worst_exit > rc)
 		rc = ctx->worst_exit;
-	return rc;
+	return scan_signal ? 128 + scan_signal : rc;
 }

@@ -43,6 +43,8 @@ const struct cmd kt_commands[] = {
 	{ "export", cmd_export, CMD_STORE_RO,
 	  "write the labels as a triage file, or the functions to filter as KCSAN's debugfs takes them",
 	  NULL, &cmd_export_options, NULL },
+	{ "merge", cmd_merge, CMD_STORE, "fold stores made elsewhere into this one: exact counts, labels kept",
+	  "OTHER.db...", &cmd_merge_options, NULL },
 	{ "rules", NULL, 0, "list the knowledge base, or check it against a kernel's DWARF",
 	  NULL, NULL, rules_subcommands },
 	{ "symbolize", cmd_symbolize, CMD_SYMBOLS | CMD_SYMBOLS_DEFAULT,

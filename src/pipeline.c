@@ -85,6 +85,8 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	int rc;
 
 	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
+		if (pl->cfg.stop && *pl->cfg.stop)
+			break;
 		normalize_line(&nz, &line, &nl);
 		parser_feed(p, &nl);
 	}
@@ -120,7 +122,12 @@ int pipeline_run_file(struct pipeline *pl, const char *path)
 
 static void pipeline_visit(struct ctx *ctx, const char *path, void *data)
 {
-	pipeline_run_file(data, path);
+	struct pipeline *pl = data;
+
+	(void)ctx;
+	if (pl->cfg.stop && *pl->cfg.stop)
+		return;
+	pipeline_run_file(pl, path);
 }
 
 void pipeline_run(struct pipeline *pl, char *const *args, int nargs)

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "facts.h"
 #include "store.h"
+#include "store_codec.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -21,7 +23,7 @@
  */
 #define SIGNATURE_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
-	X(hash, "TEXT NOT NULL UNIQUE") \
+	X(key, "INTEGER NOT NULL UNIQUE")    /* the signature's 64 bits (store_signature_key()) */ \
 	X(title, "TEXT") \
 	X(display_title, "TEXT NOT NULL") \
 	X(bug_type, "TEXT NOT NULL") \
@@ -46,8 +48,8 @@
 #define OCCURRENCE_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
 	X(signature_id, "INTEGER NOT NULL REFERENCES signature(id)") \
-	X(hash, "TEXT NOT NULL UNIQUE") \
-	X(head_hash, "TEXT NOT NULL") \
+	X(key, "INTEGER NOT NULL UNIQUE")    /* the occurrence hash's first 64 bits */ \
+	X(head, "INTEGER NOT NULL")          /* the head hash's (a cut copy has its whole report's) */ \
 	X(source, "TEXT NOT NULL") \
 	X(line, "INTEGER NOT NULL") \
 	X(end_line, "INTEGER NOT NULL") \
@@ -64,10 +66,12 @@
 	X(bits_changed, "TEXT") \
 	X(bits_mask, "TEXT") \
 	X(truncated, "INTEGER NOT NULL") \
-	X(raw, "TEXT NOT NULL") \
 	X(facts, "TEXT")                     /* this occurrence's verdict facts; NULL: the signature's */ \
-	X(evidence_level, "INTEGER NOT NULL DEFAULT 0")
+	X(evidence_level, "INTEGER NOT NULL DEFAULT 0") \
+	X(raw, "BLOB NOT NULL")              /* the report's text, zstd */ \
+	X(detail, "BLOB NOT NULL")           /* its accesses and frames (store_codec.h), zstd */
 
+/* Schema 2's accesses and frames, a row each: read by the migration to schema 3 only. */
 #define ACCESS_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
 	X(occurrence_id, "INTEGER NOT NULL REFERENCES occurrence(id) ON DELETE CASCADE") \
@@ -133,13 +137,11 @@ static const struct table_def t_signature = TABLE("signature", signature_cols);
 static const struct table_def t_occurrence = TABLE("occurrence", occurrence_cols);
 static const struct table_def t_access = TABLE("access", access_cols);
 static const struct table_def t_frame = TABLE("frame", frame_cols);
-static const struct table_def *const tables[] = { &t_signature, &t_occurrence, &t_access, &t_frame };
+static const struct table_def *const tables[] = { &t_signature, &t_occurrence };
 
 static const char index_sql[] =
 	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
-	"CREATE INDEX occurrence_head ON occurrence(head_hash);"
-	"CREATE INDEX access_occ ON access(occurrence_id);"
-	"CREATE INDEX frame_acc ON frame(access_id);";
+	"CREATE INDEX occurrence_head ON occurrence(head);";
 
 /* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
 #define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
@@ -165,23 +167,41 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
 };
 
+/*
+ * A signature's subsystem does not depend on the order its occurrences are
+ * stored in: it is the lexicographically smallest of theirs (NULL: unknown).
+ */
+#define SUBSYSTEM_MIN \
+	"CASE WHEN :subsystem IS NOT NULL AND (subsystem IS NULL OR :subsystem < subsystem)" \
+	" THEN :subsystem ELSE subsystem END"
+
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
-	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT, S_ACC_INSERT,
-	S_FRAME_INSERT, S_ACC_BY_OCC, S_FRAME_BY_ACC, S_COUNT,
+	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
+	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
+	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
+	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE key = :key",
+	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = :last_seen,"
+		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
 		" WHERE id = :id",
 	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
-	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0 AND label IS NULL",
+	/* an emptied signature goes (its label was handed on by S_SIG_ADOPT_LABEL) */
+	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0",
+	/* a report whose signature changed keeps its label: the newer of the two */
+	[S_SIG_ADOPT_LABEL] =
+		"UPDATE signature SET (label, label_note, label_time) ="
+		" (SELECT label, label_note, label_time FROM signature WHERE id = :old)"
+		" WHERE id = :id AND EXISTS (SELECT 1 FROM signature o WHERE o.id = :old AND o.label IS NOT NULL"
+		" AND (signature.label IS NULL OR o.label_time > signature.label_time))",
 	[S_SIG_CLASSIFY] =
 		"UPDATE signature SET verdict = :verdict, writer = :writer, confidence = :confidence, field = :field,"
-		" evidence_level = :evidence_level, facts = :facts, subsystem = COALESCE(:subsystem, subsystem)"
+		" evidence_level = :evidence_level, facts = :facts, subsystem = " SUBSYSTEM_MIN
 		" WHERE id = :id",
 	[S_OCC_CLASSIFY] = "UPDATE occurrence SET facts = :facts, evidence_level = :evidence_level WHERE id = :id",
 };
@@ -190,9 +210,7 @@ static const struct {
 	const struct table_def *table;
 	const char *rest;
 } stmt_select[S_COUNT] = {
-	[S_OCC_BY_HASH] = { &t_occurrence, "WHERE hash = :hash" },
-	[S_OCC_BY_HEAD] = { &t_occurrence, "WHERE head_hash = :head_hash" },
-	[S_SIG_BY_HASH] = { &t_signature, "WHERE hash = :hash" },
+	[S_SIG_BY_HASH] = { &t_signature, "WHERE key = :key" },
 	[S_SIG_BY_ID] = { &t_signature, "WHERE id = :id" },
 	[S_ACC_BY_OCC] = { &t_access, "WHERE occurrence_id = :occurrence_id ORDER BY idx" },
 	[S_FRAME_BY_ACC] = { &t_frame, "WHERE access_id = :access_id ORDER BY kind = 'reordered_to', idx" },
@@ -201,9 +219,8 @@ static const struct {
 static const struct table_def *const stmt_insert[S_COUNT] = {
 	[S_SIG_INSERT] = &t_signature,
 	[S_OCC_INSERT] = &t_occurrence,
-	[S_ACC_INSERT] = &t_access,
-	[S_FRAME_INSERT] = &t_frame,
 };
+enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated };
 
 /* "CREATE TABLE name (col decl, ...);" */
 static void table_schema(struct sbuf *sb, const struct table_def *t)
@@ -247,7 +264,11 @@ struct store {
 	char *path;
 	bool readonly;
 	bool immutable;
-	bool in_tx;
+	bool in_tx;                   /* a batch's transaction is open */
+	bool in_file;                 /* and a file's savepoint in it */
+	bool batching;                /* store_batch(): store_commit() may leave the batch open */
+	size_t batch_files, batch_reports;
+	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
 	char *facts;                  /* the report being added: its facts, encoded once */
 };
@@ -324,85 +345,298 @@ static int create_schema(struct store *st)
 	return rc;
 }
 
-/* Create or migrate to STORE_SCHEMA_VERSION in one transaction: all or nothing. */
-static int upgrade_schema(struct store *st, int seen)
+static int64_t mono_ms(void)
 {
-	const char *what = seen ? "cannot upgrade the database" : "cannot create the database";
-	int version = 0, rc = 0;
-	char *set;
+	struct timespec ts;
 
-	if (exec(st, "BEGIN IMMEDIATE", what) < 0)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool busy_code(int code)
+{
+	return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
+
+/*
+ * Run sql, retrying while another process holds the database (BUSY, also
+ * BUSY_SNAPSHOT and BUSY_RECOVERY, which SQLite's busy handler does not
+ * wait out) until the busy timeout has passed.  The SQLite result code.
+ */
+static int exec_retry(struct store *st, const char *sql)
+{
+	int64_t deadline = mono_ms() + busy_timeout_ms();
+	unsigned wait_us = 500;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK || !busy_code(sqlite3_extended_errcode(st->db)) || mono_ms() >= deadline)
+			return rc;
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		usleep(wait_us + (unsigned)(mono_ms() % 7) * 100);
+		if (wait_us < 20000)
+			wait_us *= 2;
+	}
+}
+
+/* Every prepared statement done with: none keeps a read transaction open. */
+static void reset_all(struct store *st)
+{
+	for (int i = 0; i < S_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
+}
+
+/* The write lock, waited for within the busy timeout; no snapshot is held before. */
+static int begin_immediate(struct store *st)
+{
+	reset_all(st);
+	return exec_retry(st, "BEGIN IMMEDIATE");
+}
+
+/* What the database header says; read in the caller's transaction. */
+struct db_header {
+	int app, version, tables;
+};
+
+static int read_header(struct store *st, struct db_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (pragma_int(st, "PRAGMA application_id", &h->app) < 0 ||
+	    pragma_int(st, "PRAGMA user_version", &h->version) < 0 ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &h->tables) < 0)
 		return -1;
-	/* read under the lock: another process may have done it while we waited */
-	if (pragma_int(st, "PRAGMA user_version", &version) < 0) {
-		db_error(st, NULL, "cannot read the database");
-		rc = -1;
-	} else if (version > STORE_SCHEMA_VERSION) {
+	return 0;
+}
+
+enum { HDR_CURRENT, HDR_CREATE, HDR_MIGRATE, HDR_REFUSED = -1 };
+
+/* What to do with a store of this header: HDR_*, refusals reported. */
+static int judge_header(struct store *st, const struct db_header *h)
+{
+	if (h->tables > 0 && h->app != APP_ID) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
+			 "not a kcsan-triage database (it holds other tables); give another --db");
+		return HDR_REFUSED;
+	}
+	if (h->version > STORE_SCHEMA_VERSION) {
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "database schema %d is newer than this kcsan-triage understands (%d)", h->version,
 			 STORE_SCHEMA_VERSION);
-		rc = -1;
+		return HDR_REFUSED;
 	}
-	if (rc < 0 || version == STORE_SCHEMA_VERSION) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
+	if (h->tables == 0 && h->version == 0)
+		return HDR_CREATE;
+	if (h->tables == 0 || h->version <= 0) {
+		/* never "empty", never created again over what it holds */
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "the database header is damaged: schema %d, %d tables (a kcsan-triage store of schema %d"
+			 " has its user_version set to it; restore the file or set the version by hand)",
+			 h->version, h->tables, STORE_SCHEMA_VERSION);
+		return HDR_REFUSED;
 	}
+	return h->version == STORE_SCHEMA_VERSION ? HDR_CURRENT : HDR_MIGRATE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* schema 2 to 3: 64-bit keys, accesses and frames in one column, text compressed */
+
+static void fn_key(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	const char *t = (const char *)sqlite3_value_text(v[0]);
+
+	(void)argc;
+	if (!t || strlen(t) < 16)
+		sqlite3_result_error(c, "a stored hash is not 32 hex digits", -1);
+	else
+		sqlite3_result_int64(c, store_hex_key(t));
+}
+
+static void result_zip(sqlite3_context *c, const char *p, size_t n)
+{
+	size_t zn;
+	void *z = store_zip(p, n, &zn);
+
+	sqlite3_result_blob64(c, z, zn, free);
+}
+
+static void fn_zip(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	const char *t = (const char *)sqlite3_value_text(v[0]);
+
+	(void)argc;
+	result_zip(c, t ? t : "", t ? (size_t)sqlite3_value_bytes(v[0]) : 0);
+}
+
+static int load_accesses(struct store *st, int64_t occ_id, struct report *r);
+
+/* An occurrence's schema-2 access and frame rows, as schema 3's detail column. */
+static void fn_detail_v2(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	struct store *st = sqlite3_user_data(c);
+	struct report *r = report_new();
+	char *d;
+
+	(void)argc;
+	if (load_accesses(st, sqlite3_value_int64(v[0]), r) < 0) {
+		sqlite3_result_error(c, "cannot read the accesses of an occurrence", -1);
+	} else {
+		d = store_detail_encode(r);
+		result_zip(c, d, strlen(d));
+		free(d);
+	}
+	report_free(r);
+}
+
+/* "INSERT INTO t (cols) SELECT exprs FROM t_v2": a column's expression is its name unless map[] says. */
+static void copy_table(struct sbuf *sb, const struct table_def *t, const char *const map[][2])
+{
+	sbuf_addf(sb, "INSERT INTO %s (", t->name);
+	for (int i = 0; i < t->ncols; i++)
+		sbuf_addf(sb, "%s%s", i ? ", " : "", t->cols[i].name);
+	sbuf_adds(sb, ") SELECT ");
+	for (int i = 0; i < t->ncols; i++) {
+		const char *e = t->cols[i].name;
+
+		for (int j = 0; map[j][0]; j++)
+			if (!strcmp(map[j][0], e))
+				e = map[j][1];
+		sbuf_addf(sb, "%s%s", i ? ", " : "", e);
+	}
+	sbuf_addf(sb, " FROM %s_v2;", t->name);
+}
+
+static int migrate_v2(struct store *st)
+{
+	static const char *const sig_map[][2] = { { "key", "kt_key(hash)" }, { NULL, NULL } };
+	static const char *const occ_map[][2] = {
+		{ "key", "kt_key(hash)" }, { "head", "kt_key(head_hash)" }, { "raw", "kt_zip(raw)" },
+		{ "detail", "kt_detail_v2(id)" }, { NULL, NULL },
+	};
+	const char *what = "cannot upgrade the database";
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	sqlite3_create_function(st->db, "kt_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_key, NULL, NULL);
+	sqlite3_create_function(st->db, "kt_zip", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_zip, NULL, NULL);
+	sqlite3_create_function(st->db, "kt_detail_v2", 1, SQLITE_UTF8, st, fn_detail_v2, NULL, NULL);
+	sbuf_adds(&sql, "DROP INDEX occurrence_sig; DROP INDEX occurrence_head; DROP INDEX access_occ;"
+		  " DROP INDEX frame_acc; ALTER TABLE signature RENAME TO signature_v2;"
+		  " ALTER TABLE occurrence RENAME TO occurrence_v2;");
+	table_schema(&sql, &t_signature);
+	table_schema(&sql, &t_occurrence);
+	copy_table(&sql, &t_signature, sig_map);
+	copy_table(&sql, &t_occurrence, occ_map);
+	rc = exec(st, sql.buf, what);
+	sbuf_release(&sql);
+	/* the statements that read schema 2's rows go before their tables */
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	if (rc == 0)
+		rc = exec(st, "DROP TABLE frame; DROP TABLE access; DROP TABLE occurrence_v2; DROP TABLE signature_v2;",
+			  what);
+	if (rc == 0)
+		rc = exec(st, index_sql, what);
+	return rc;
+}
+
+/* Create or migrate to STORE_SCHEMA_VERSION, in the caller's write transaction. */
+static int upgrade_schema(struct store *st, int version)
+{
+	const char *what = version ? "cannot upgrade the database" : "cannot create the database";
+	char *set;
+	int rc = 0;
+
 	if (version == 0)
 		rc = create_schema(st);
 	for (int v = version; v && v < STORE_SCHEMA_VERSION && rc == 0; v++)
-		rc = exec(st, migrate_sql[v], what);
+		rc = v == 2 ? migrate_v2(st) : exec(st, migrate_sql[v], what);
 	set = xasprintf("PRAGMA application_id = %d; PRAGMA user_version = %d;", APP_ID, STORE_SCHEMA_VERSION);
 	if (rc == 0)
 		rc = exec(st, set, what);
 	free(set);
-	if (rc < 0) {
+	return rc;
+}
+
+/*
+ * A writer: the header read and acted on under the write lock, so that
+ * processes creating or upgrading one store at once see each other's work
+ * (one creates, the others find it made).  0 ready, -1 error (reported).
+ */
+static int check_schema_writable(struct store *st)
+{
+	struct db_header h;
+	int j;
+
+	if (begin_immediate(st) != SQLITE_OK) {
+		db_error(st, NULL, "cannot open the database");
+		return -1;
+	}
+	if (read_header(st, &h) < 0) {
+		db_error(st, NULL, "cannot read the database");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	return exec(st, "COMMIT", what);
+	j = judge_header(st, &h);
+	if (j == HDR_REFUSED || j == HDR_CURRENT) {
+		/* nothing was written: the file is left as it was */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return j == HDR_REFUSED ? -1 : 0;
+	}
+	if (upgrade_schema(st, h.version) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, NULL, j == HDR_CREATE ? "cannot create the database" : "cannot upgrade the database");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 /* 0 ready, -1 error (reported), -2 retry as immutable, -3 an older schema that a read-only open cannot upgrade. */
 static int check_schema(struct store *st)
 {
-	int version = 0, app = 0, tables_n = 0;
+	struct db_header h;
+	int rc, j;
 
-	if (pragma_int(st, "PRAGMA application_id", &app) < 0 ||
-	    pragma_int(st, "PRAGMA user_version", &version) < 0 ||
-	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables_n) < 0) {
+	if (!st->readonly)
+		return check_schema_writable(st);
+	/* one read transaction: the three reads see one state of the file */
+	rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_header(st, &h) < 0 ? SQLITE_ERROR : SQLITE_OK;
+	if (rc != SQLITE_OK) {
 		int code = sqlite3_extended_errcode(st->db) & 0xff;
 
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		/* a WAL database on read-only storage: the caller retries */
-		if (st->readonly && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !st->immutable)
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !st->immutable)
 			return -2;
 		db_error(st, NULL, "cannot read the database");
 		return -1;
 	}
-	if (app != APP_ID && tables_n > 0) {
-		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "not a kcsan-triage database (it holds other tables); give another --db");
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	j = judge_header(st, &h);
+	if (j == HDR_REFUSED)
 		return -1;
-	}
-	if (version > STORE_SCHEMA_VERSION) {
-		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "database schema %d is newer than this kcsan-triage understands (%d)", version,
-			 STORE_SCHEMA_VERSION);
-		return -1;
-	}
-	if (version == STORE_SCHEMA_VERSION)
+	if (j == HDR_CURRENT)
 		return 0;
-	if (st->readonly && version == 0) {
+	if (j == HDR_CREATE) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "empty database: run '%s scan' first", KT_PROG);
 		return -1;
 	}
-	if (st->readonly && st->immutable) {
+	if (st->immutable) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path,
-			 "the database has schema %d and cannot be upgraded here (it is read-only)", version);
+			 "the database has schema %d and cannot be upgraded here (it is read-only)", h.version);
 		return -1;
 	}
-	if (st->readonly)
-		return -3;
-	return upgrade_schema(st, version);
+	return -3;
 }
 
 /* A read-only command on a store of an older schema: upgrade it first, then read. */
@@ -434,6 +668,49 @@ static int upgrade_for_reading(struct store *st)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, busy_timeout_ms());
 	return check_schema(st);
+}
+
+/*
+ * A WAL with committed transactions cannot be read without its -shm (which
+ * read-only storage cannot hold): the immutable fallback would show the
+ * database file without them.  Refused, saying so.
+ */
+static bool wal_has_data(struct store *st)
+{
+	char *wal = xasprintf("%s-wal", st->path);
+	struct stat sb;
+	bool has = stat(wal, &sb) == 0 && sb.st_size > 0;
+
+	if (has)
+		kt_error(st->ctx, KT_EXIT_STORE, st->path,
+			 "its write-ahead log %s holds changes that cannot be read here (read-only, no -shm);"
+			 " run any kcsan-triage command on it where it is writable, or copy the three files"
+			 " somewhere writable", wal);
+	free(wal);
+	return has;
+}
+
+/*
+ * A writer's settings: WAL (parallel CI jobs read while one writes) with
+ * its size bounded -- checkpointed as batches commit, cut back to 64 MiB.
+ */
+static int setup_writer(struct store *st)
+{
+	sqlite3_stmt *s;
+	int ok = 0;
+
+	if (exec_retry(st, "PRAGMA journal_mode = WAL") == SQLITE_OK &&
+	    sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK) {
+		ok = sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+		sqlite3_finalize(s);
+	}
+	if (!ok) {
+		db_error(st, NULL, "cannot use the database (write-ahead log)");
+		return -1;
+	}
+	/* a cache that holds the key indexes of a large store: inserts at random keys stay in memory */
+	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
+		    " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;", "cannot use the database");
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
@@ -499,31 +776,18 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 			goto fail;
 		break;
 	case -2:
-		/* a WAL database on read-only storage: read it as immutable */
+		/* a WAL database on read-only storage: read it as immutable, unless its WAL holds data */
 		sqlite3_close(st->db);
 		st->db = NULL;
 		st->immutable = true;
-		if (open_immutable(st) < 0 || check_schema(st) < 0)
+		if (wal_has_data(st) || open_immutable(st) < 0 || check_schema(st) < 0)
 			goto fail;
 		break;
 	default:
 		goto fail;
 	}
-	if (!readonly) {
-		int ok = 0;
-		sqlite3_stmt *s;
-
-		/* WAL lets parallel CI jobs read while one writes */
-		if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) == SQLITE_OK) {
-			ok = sqlite3_step(s) == SQLITE_ROW;
-			sqlite3_finalize(s);
-		}
-		if (!ok) {
-			db_error(st, NULL, "cannot use the database");
-			goto fail;
-		}
-		exec(st, "PRAGMA synchronous = NORMAL", "cannot use the database");
-	}
+	if (!readonly && setup_writer(st) < 0)
+		goto fail;
 	if (exec(st, "PRAGMA foreign_keys = ON", "cannot use the database") < 0)
 		goto fail;
 	return st;
@@ -542,8 +806,10 @@ int store_close(struct ctx *ctx, struct store *st)
 	(void)ctx;
 	if (!st)
 		return 0;
-	if (st->in_tx)
+	if (st->in_file)
 		store_rollback(st);
+	if (st->in_tx && store_flush(st, NULL) < 0)
+		rc = -1;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (sqlite3_close(st->db) != SQLITE_OK) {
@@ -586,32 +852,105 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 	return st->stmt[id];
 }
 
+/*
+ * An I/O error (a full disk) may have made SQLite roll the whole batch back
+ * by itself: then a savepoint would start a transaction of its own, and
+ * RELEASE commit it.  True (and the batch closed) when that happened.
+ */
+static bool batch_lost(struct store *st)
+{
+	if (!st->in_tx || !sqlite3_get_autocommit(st->db))
+		return false;
+	st->in_tx = st->in_file = false;
+	return true;
+}
+
+/* A batch ends after this many files, reports or milliseconds. */
+#define BATCH_FILES 256
+#define BATCH_REPORTS 1000
+#define BATCH_MS 250
+
 int store_begin(struct store *st, const char *pos)
 {
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (batch_lost(st))
+		st->batch_files = 0;
+	if (!st->in_tx) {
+		if (begin_immediate(st) != SQLITE_OK) {
+			db_error(st, pos, "cannot start writing");
+			return -1;
+		}
+		st->in_tx = true;
+		st->batch_files = st->batch_reports = 0;
+		st->batch_start = mono_ms();
+	}
+	if (sqlite3_exec(st->db, "SAVEPOINT file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot start writing");
 		return -1;
 	}
-	st->in_tx = true;
+	st->in_file = true;
 	return 0;
+}
+
+void store_batch(struct store *st, bool on)
+{
+	st->batching = on;
+}
+
+int store_flush(struct store *st, const char *pos)
+{
+	if (batch_lost(st)) {
+		kt_error(st->ctx, KT_EXIT_STORE, pos ? pos : st->path, "the batch was rolled back");
+		return -1;
+	}
+	if (!st->in_tx)
+		return 0;
+	reset_all(st);
+	st->in_tx = false;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, pos, "cannot commit");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	/* the WAL is copied back as it goes: the next batch writes it from its start */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return 1;
 }
 
 int store_commit(struct store *st, const char *pos)
 {
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!st->in_file)
+		return -1;
+	st->in_file = false;
+	reset_all(st);
+	if (batch_lost(st) || sqlite3_exec(st->db, "RELEASE file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot commit");
-		store_rollback(st);
+		if (st->in_tx)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_tx = false;
 		return -1;
 	}
-	st->in_tx = false;
+	st->batch_files++;
+	if (!st->batching || st->batch_files >= BATCH_FILES || st->batch_reports >= BATCH_REPORTS ||
+	    mono_ms() - st->batch_start >= BATCH_MS)
+		return store_flush(st, pos);
 	return 0;
 }
 
-void store_rollback(struct store *st)
+int store_rollback(struct store *st)
 {
-	if (st->in_tx)
+	reset_all(st);
+	if (batch_lost(st))
+		return st->batch_files ? -1 : 0;
+	if (st->in_file)
+		sqlite3_exec(st->db, "ROLLBACK TO file; RELEASE file", NULL, NULL, NULL);
+	st->in_file = false;
+	if (batch_lost(st))
+		return st->batch_files ? -1 : 0;
+	if (st->in_tx && !st->batch_files) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_tx = false;
+		st->in_tx = false;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -642,6 +981,15 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 static void bind_int(sqlite3_stmt *s, int i, long long v)
 {
 	sqlite3_bind_int64(s, i, v);
+}
+
+/* Text, stored compressed. */
+static void bind_zip(sqlite3_stmt *s, int i, const char *p, size_t n)
+{
+	size_t zn;
+	void *z = store_zip(p, n, &zn);
+
+	sqlite3_bind_blob64(s, i, z, zn, free);
 }
 
 static void bind_int_or_null(sqlite3_stmt *s, int i, bool has, long long v)
@@ -691,67 +1039,6 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
-static int insert_frame(struct store *st, int64_t acc_id, int idx, const char *kind, const struct frame *f)
-{
-	sqlite3_stmt *s = stmt(st, S_FRAME_INSERT);
-
-	if (!s)
-		return -1;
-	bind_int(s, FRAME_access_id, acc_id);
-	bind_int(s, FRAME_idx, idx);
-	bind_text(s, FRAME_kind, kind);
-	bind_text(s, FRAME_func, f->func ? f->func : "?");
-	bind_int_or_null(s, FRAME_offset, f->has_off, (long long)f->off);
-	bind_int_or_null(s, FRAME_size, f->has_off, (long long)f->size);
-	bind_text(s, FRAME_module, f->module);
-	bind_text(s, FRAME_buildid, f->buildid);
-	bind_text(s, FRAME_file, f->file);
-	bind_int_or_null(s, FRAME_line, f->line > 0, f->line);
-	bind_int_or_null(s, FRAME_col, f->column > 0, f->column);
-	bind_int(s, FRAME_inlined, f->inlined);
-	bind_int(s, FRAME_unreliable, f->unreliable);
-	bind_int(s, FRAME_symbolized, f->symbolized);
-	bind_int(s, FRAME_given, f->given);
-	bind_text(s, FRAME_src, f->src);
-	bind_text(s, FRAME_note, f->sym_note);
-	return step_done(st, s, "cannot store a frame");
-}
-
-static int insert_access(struct store *st, int64_t occ_id, int idx, const struct access *a)
-{
-	sqlite3_stmt *s = stmt(st, S_ACC_INSERT);
-	char addr[32];
-	int64_t acc_id;
-
-	if (!s)
-		return -1;
-	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a->addr);
-	bind_int(s, ACC_occurrence_id, occ_id);
-	bind_int(s, ACC_idx, idx);
-	bind_text(s, ACC_type, access_type_name(a->type));
-	bind_int(s, ACC_marked, a->marked);
-	bind_int(s, ACC_reordered, a->reordered);
-	bind_int(s, ACC_scoped, a->scoped);
-	bind_int(s, ACC_unknown_origin, a->unknown_origin);
-	bind_text(s, ACC_addr, a->has_addr ? addr : NULL);
-	bind_int_or_null(s, ACC_size, a->has_size, (long long)a->size);
-	bind_text(s, ACC_ctx, access_ctx_name(a->ctx));
-	bind_int_or_null(s, ACC_pid, a->pid >= 0, a->pid);
-	bind_text(s, ACC_task, a->task);
-	bind_int_or_null(s, ACC_cpu, a->cpu >= 0, a->cpu);
-	bind_int(s, ACC_elided, a->elided);
-	bind_int(s, ACC_frames_dropped, (long long)a->frames_dropped);
-	if (step_done(st, s, "cannot store an access") < 0)
-		return -1;
-	acc_id = sqlite3_last_insert_rowid(st->db);
-	for (size_t j = 0; j < a->nframes; j++)
-		if (insert_frame(st, acc_id, (int)j, "stack", &a->frames[j]) < 0)
-			return -1;
-	if (a->reordered_to && insert_frame(st, acc_id, 0, "reordered_to", a->reordered_to) < 0)
-		return -1;
-	return 0;
-}
-
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
@@ -773,13 +1060,13 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 			     const char *head, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
-	int64_t occ_id;
+	char *detail;
 
 	if (!s)
 		return -1;
 	bind_int(s, OCC_signature_id, sig_id);
-	bind_text(s, OCC_hash, hash);
-	bind_text(s, OCC_head_hash, head);
+	bind_int(s, OCC_key, store_hex_key(hash));
+	bind_int(s, OCC_head, store_hex_key(head));
 	bind_text(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
@@ -796,35 +1083,38 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text(s, OCC_bits_changed, r->bits_changed);
 	bind_text(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	sqlite3_bind_text(s, OCC_raw, sbuf_str(&r->raw), (int)r->raw.len, SQLITE_TRANSIENT);
+	bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
+	detail = store_detail_encode(r);
+	bind_zip(s, OCC_detail, detail, strlen(detail));
+	free(detail);
 	bind_verdict(st, s, &r->cls, false);
-	if (step_done(st, s, "cannot store an occurrence") < 0)
-		return -1;
-	occ_id = sqlite3_last_insert_rowid(st->db);
-	for (int i = 0; i < r->nacc; i++)
-		if (insert_access(st, occ_id, i, &r->acc[i]) < 0)
-			return -1;
-	return 0;
+	return step_done(st, s, "cannot store an occurrence");
 }
 
-/* Remove truncated copies of this report's head: a fuller copy replaces them. */
-static int drop_truncated_heads(struct store *st, const char *head, bool *had)
+#define MAX_DROPPED 64
+
+/*
+ * Remove truncated copies of this report's head: a fuller copy replaces
+ * them.  Their signatures (counted down) go to sigs[], for adopt_dropped().
+ */
+static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs[MAX_DROPPED], int *nsigs)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
-	int64_t ids[64], sigs[64];
+	int64_t ids[MAX_DROPPED];
 	int n = 0, rc;
 
-	*had = false;
+	*nsigs = 0;
 	if (!s)
 		return -1;
-	bind_text(s, param(s, ":head_hash"), head);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
-		if (sqlite3_column_int(s, OCC_truncated)) {
-			ids[n] = sqlite3_column_int64(s, OCC_id);
-			sigs[n] = sqlite3_column_int64(s, OCC_signature_id);
+	bind_int(s, param(s, ":head"), store_hex_key(head));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_DROPPED) {
+		if (sqlite3_column_int(s, OCC_KNOWN_truncated)) {
+			ids[n] = sqlite3_column_int64(s, OCC_KNOWN_id);
+			sigs[n] = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
 			n++;
 		}
 	}
+	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_error(st, NULL, "cannot read occurrences");
 		return -1;
@@ -838,11 +1128,36 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
+	}
+	*nsigs = n;
+	return 0;
+}
+
+/*
+ * The signatures that lost a truncated copy to the completed report (now
+ * stored under sig_id): each hands its label on (the newer of the two
+ * wins) and goes when it is left empty.
+ */
+static int adopt_dropped(struct store *st, int64_t sig_id, const int64_t *sigs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *s;
+
+		if (sigs[i] == sig_id)
+			continue;
+		s = stmt(st, S_SIG_ADOPT_LABEL);
+		if (!s)
+			return -1;
+		bind_int(s, param(s, ":id"), sig_id);
+		bind_int(s, param(s, ":old"), sigs[i]);
+		if (step_done(st, s, "cannot keep a label") < 0)
+			return -1;
 		s = stmt(st, S_SIG_DELETE_EMPTY);
+		if (!s)
+			return -1;
 		bind_int(s, param(s, ":id"), sigs[i]);
 		if (step_done(st, s, "cannot replace an occurrence") < 0)
 			return -1;
-		*had = true;
 	}
 	return 0;
 }
@@ -850,11 +1165,14 @@ static int drop_truncated_heads(struct store *st, const char *head, bool *had)
 static bool head_exists(struct store *st, const char *head)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
+	bool found;
 
 	if (!s)
 		return false;
-	bind_text(s, param(s, ":head_hash"), head);
-	return sqlite3_step(s) == SQLITE_ROW;
+	bind_int(s, param(s, ":head"), store_hex_key(head));
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
 }
 
 static int classify_signature(struct store *st, int64_t id, const struct report *r, const char *subsystem)
@@ -895,7 +1213,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	}
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
-	bind_text(s, SIG_hash, sig);
+	bind_int(s, SIG_key, store_hex_key(sig));
 	bind_text(s, SIG_title, r->title);
 	bind_text(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
@@ -925,6 +1243,8 @@ struct known {
 	int sig_level;
 	bool found;
 	struct verdict_label label;
+	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
+	int ndropped;
 };
 
 /* The label columns of a signature row. */
@@ -945,22 +1265,28 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 		      const char *sig, struct known *k)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HASH);
-	bool upgraded = false;
+	bool dup;
+	int rc;
 
 	if (!s)
 		return -1;
-	bind_text(s, param(s, ":hash"), hash);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	bind_int(s, param(s, ":key"), store_hex_key(hash));
+	dup = sqlite3_step(s) == SQLITE_ROW;
+	if (dup) {
 		k->res = STORE_DUPLICATE;
-		k->occ_id = sqlite3_column_int64(s, OCC_id);
-		k->dup_sig = sqlite3_column_int64(s, OCC_signature_id);
-		k->occ_level = sqlite3_column_int64(s, OCC_evidence_level);
+		k->occ_id = sqlite3_column_int64(s, OCC_KNOWN_id);
+		k->dup_sig = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
+		k->occ_level = sqlite3_column_int64(s, OCC_KNOWN_evidence_level);
+	}
+	sqlite3_reset(s);
+	if (dup) {
+		/* counted already */
 	} else if (r->truncated && head_exists(st, head)) {
 		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
 	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, &upgraded) < 0)
+		if (!r->truncated && drop_truncated_heads(st, head, k->dropped, &k->ndropped) < 0)
 			return -1;
-		if (upgraded)
+		if (k->ndropped)
 			k->res = STORE_UPGRADED;
 	}
 	/* the signature: found or created (after dropping cut copies, which may
@@ -971,24 +1297,47 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	if (k->dup_sig)
 		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_text(s, param(s, ":hash"), sig);
+		bind_int(s, param(s, ":key"), store_hex_key(sig));
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
 		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
-		return read_label(st, s, k->sig_id, &k->label);
+		rc = read_label(st, s, k->sig_id, &k->label);
+		break;
 	case SQLITE_DONE:
-		return 0;
+		rc = 0;
+		break;
 	default:
 		db_error(st, NULL, "cannot read signatures");
-		return -1;
+		rc = -1;
 	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The label of signature id, anew (after adopt_dropped()). */
+static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
+{
+	sqlite3_stmt *s = stmt(st, S_SIG_BY_ID);
+	int rc = -1;
+
+	if (!s)
+		return -1;
+	bind_int(s, param(s, ":id"), id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		verdict_label_release(l);
+		rc = read_label(st, s, id, l);
+	} else {
+		db_error(st, NULL, "cannot read signatures");
+	}
+	sqlite3_reset(s);
+	return rc;
 }
 
 /* A new occurrence: stored, and counted on its signature. */
-static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
-			  const char *head, const char *when)
+static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *subsystem,
+			  const char *hash, const char *head, const char *when)
 {
 	sqlite3_stmt *s;
 
@@ -1000,6 +1349,7 @@ static int add_occurrence(struct store *st, int64_t sig_id, const struct report 
 	bind_int(s, param(s, ":id"), sig_id);
 	bind_text(s, param(s, ":last_seen"), when);
 	bind_text(s, param(s, ":last_kernel"), r->kernel);
+	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot count an occurrence");
 }
 
@@ -1022,6 +1372,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 		/* its signature changed (new rules, a vmlinux): keep the old row */
 		out->effective = r->cls.verdict;
 		FREE_AND_NULL(st->facts);
+		reset_all(st);
 		return STORE_DUPLICATE;
 	}
 	if (!k.found) {
@@ -1034,21 +1385,27 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 			goto fail;
 	}
 	if (k.res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k.sig_id, r, hash, head, when) < 0)
+		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when) < 0)
 			goto fail;
 	} else if (k.occ_id && r->cls.level >= k.occ_level) {
 		/* the same occurrence seen with as much evidence: its facts are this run's */
 		if (classify_occurrence(st, k.occ_id, r) < 0)
 			goto fail;
 	}
+	if (k.ndropped && (adopt_dropped(st, k.sig_id, k.dropped, k.ndropped) < 0 ||
+			   reread_label(st, k.sig_id, &k.label) < 0))
+		goto fail;
 	out->sig_id = k.sig_id;
 	out->effective = effective_verdict(r->cls.verdict, &k.label);
 	out->label = k.label;
 	FREE_AND_NULL(st->facts);
+	reset_all(st);
+	st->batch_reports++;
 	return k.res;
 fail:
 	verdict_label_release(&k.label);
 	FREE_AND_NULL(st->facts);
+	reset_all(st);
 	return STORE_FAILED;
 }
 
@@ -1311,10 +1668,47 @@ static int load_accesses(struct store *st, int64_t occ_id, struct report *r)
 	return 0;
 }
 
+static int damaged_blob(struct store *st, int64_t id, const char *what)
+{
+	kt_error(st->ctx, KT_EXIT_STORE, st->path, "occurrence %lld: %s (the database is damaged)", (long long)id,
+		 what);
+	return -1;
+}
+
+static int read_raw(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+{
+	size_t n;
+	char *raw = store_unzip(sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
+
+	if (!raw)
+		return damaged_blob(st, id, "its text cannot be decompressed");
+	sbuf_add(&r->raw, raw, n);
+	free(raw);
+	return 0;
+}
+
+static int read_detail(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+{
+	size_t n;
+	char *err = NULL;
+	char *d = store_unzip(sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail), &n);
+	int rc;
+
+	if (!d)
+		return damaged_blob(st, id, "its accesses cannot be decompressed");
+	rc = store_detail_decode(d, n, r, &err);
+	free(d);
+	if (rc < 0) {
+		damaged_blob(st, id, err);
+		free(err);
+	}
+	return rc;
+}
+
 /* One occurrence row as a report of the signature sig. */
 static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_row *sig, struct report *r)
 {
-	const char *raw = col_text(s, OCC_raw), *facts = col_text(s, OCC_facts);
+	const char *facts = col_text(s, OCC_facts);
 	int64_t id = sqlite3_column_int64(s, OCC_id);
 	char *err = NULL;
 
@@ -1334,8 +1728,8 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->bits_changed = col_dup(s, OCC_bits_changed);
 	r->bits_mask = col_dup(s, OCC_bits_mask);
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
-	if (raw)
-		sbuf_adds(&r->raw, raw);
+	if (read_raw(st, s, id, r) < 0)
+		return -1;
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
 	r->bug_type = sig->bug_type;
 	r->unknown_origin = sig->unknown_origin;
@@ -1353,7 +1747,7 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	} else {
 		r->cls.level = sqlite3_column_int(s, OCC_evidence_level);
 	}
-	return load_accesses(st, id, r);
+	return read_detail(st, s, id, r);
 }
 
 int store_occurrences(struct store *st, const struct sig_row *sig, long limit, occ_fn fn, void *data)
@@ -1473,6 +1867,160 @@ void count_rows_free(struct count_row *rows, size_t n)
 }
 
 /* ---------------------------------------------------------------------- */
+/* merging another store */
+
+/* The columns of t but the id, each as prefix.name, or as map[] says. */
+static void merge_cols(struct sbuf *sb, const struct table_def *t, const char *prefix, const char *const map[][2])
+{
+	for (int i = 1; i < t->ncols; i++) {
+		const char *e = NULL;
+
+		for (int j = 0; map && map[j][0]; j++)
+			if (!strcmp(map[j][0], t->cols[i].name))
+				e = map[j][1];
+		if (e)
+			sbuf_addf(sb, "%s%s", i > 1 ? ", " : "", e);
+		else if (prefix)
+			sbuf_addf(sb, "%s%s.%s", i > 1 ? ", " : "", prefix, t->cols[i].name);
+		else
+			sbuf_addf(sb, "%s%s", i > 1 ? ", " : "", t->cols[i].name);
+	}
+}
+
+/* The labels both stores hold for one report, differing: said, the newer kept. */
+static int merge_conflicts(struct store *st, const char *other, struct store_merged *m)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT m.id, m.label, o.label, m.label_time, o.label_time FROM main.signature m"
+			       " JOIN other.signature o ON o.key = m.key WHERE m.label IS NOT NULL AND o.label IS NOT NULL"
+			       " AND (m.label IS NOT o.label OR m.label_note IS NOT o.label_note) ORDER BY m.id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, NULL, "cannot merge");
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *mt = col_text(s, 3), *ot = col_text(s, 4);
+		bool theirs = ot && (!mt || strcmp(ot, mt) > 0);
+
+		kt_warn(st->ctx, other, "report #%lld is labelled %s here and %s there: the newer label (%s) is kept",
+			(long long)sqlite3_column_int64(s, 0), col_text(s, 1), col_text(s, 2),
+			theirs ? col_text(s, 2) : col_text(s, 1));
+		m->conflicts++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, NULL, "cannot merge");
+		return -1;
+	}
+	return 0;
+}
+
+static const char merge_fix_sql[] =
+	/* labels: the newer wins */
+	"UPDATE main.signature SET (label, label_note, label_time) ="
+	" (SELECT o.label, o.label_note, o.label_time FROM other.signature o WHERE o.key = signature.key)"
+	" WHERE EXISTS (SELECT 1 FROM other.signature o WHERE o.key = signature.key AND o.label IS NOT NULL"
+	" AND (signature.label IS NULL OR o.label_time > signature.label_time));"
+	/* a truncated copy goes when the other store had the complete one; its label follows */
+	"CREATE TEMP TABLE merge_cut AS SELECT o.id AS occ, o.signature_id AS sig,"
+	" (SELECT c.signature_id FROM main.occurrence c WHERE c.head = o.head AND NOT c.truncated) AS into_sig"
+	" FROM main.occurrence o WHERE o.truncated AND o.head IN (SELECT head FROM other.occurrence)"
+	" AND EXISTS (SELECT 1 FROM main.occurrence c WHERE c.head = o.head AND NOT c.truncated);"
+	"UPDATE main.signature SET (label, label_note, label_time) = (SELECT s.label, s.label_note, s.label_time"
+	"  FROM main.signature s JOIN merge_cut m ON m.sig = s.id WHERE m.into_sig = signature.id"
+	"  AND s.label IS NOT NULL ORDER BY s.label_time DESC LIMIT 1)"
+	" WHERE id IN (SELECT mc.into_sig FROM merge_cut mc JOIN main.signature s ON s.id = mc.sig"
+	"  WHERE s.label IS NOT NULL AND mc.into_sig != mc.sig"
+	"  AND (signature.label IS NULL OR s.label_time > signature.label_time));"
+	"DELETE FROM main.occurrence WHERE id IN (SELECT occ FROM merge_cut);"
+	/* counts, times and subsystems of the reports both know */
+	"UPDATE main.signature SET count = (SELECT count(*) FROM main.occurrence WHERE signature_id = signature.id),"
+	" first_seen = min(first_seen, COALESCE((SELECT o.first_seen FROM other.signature o"
+	"   WHERE o.key = signature.key), first_seen)),"
+	" last_seen = max(last_seen, COALESCE((SELECT o.last_seen FROM other.signature o"
+	"   WHERE o.key = signature.key), last_seen)),"
+	" subsystem = COALESCE((SELECT CASE WHEN o.subsystem IS NOT NULL AND (signature.subsystem IS NULL"
+	"   OR o.subsystem < signature.subsystem) THEN o.subsystem ELSE signature.subsystem END"
+	"   FROM other.signature o WHERE o.key = signature.key), subsystem)"
+	" WHERE key IN (SELECT key FROM other.signature) OR id IN (SELECT sig FROM merge_cut);"
+	"DELETE FROM main.signature WHERE count <= 0 AND (label IS NULL OR id IN (SELECT sig FROM merge_cut));"
+	"DROP TABLE temp.merge_cut;";
+
+/* Everything of the attached store "other" into this one, in the caller's transaction. */
+static int merge_rows(struct store *st, const char *other, struct store_merged *m)
+{
+	static const char *const sig_map[][2] = { { "count", "0" }, { NULL, NULL } };
+	static const char *const occ_map[][2] = {
+		{ "signature_id", "(SELECT m.id FROM main.signature m WHERE m.key = os.key)" }, { NULL, NULL },
+	};
+	struct sbuf sql = SBUF_INIT;
+	int rc;
+
+	if (merge_conflicts(st, other, m) < 0)
+		return -1;
+	sbuf_adds(&sql, "INSERT INTO main.signature (");
+	merge_cols(&sql, &t_signature, NULL, NULL);
+	sbuf_adds(&sql, ") SELECT ");
+	merge_cols(&sql, &t_signature, "o", sig_map);
+	sbuf_adds(&sql, " FROM other.signature o WHERE NOT EXISTS (SELECT 1 FROM main.signature m WHERE m.key = o.key)"
+		  " ORDER BY o.id;");
+	rc = exec(st, sql.buf, "cannot merge");
+	m->new_signatures = sqlite3_changes(st->db);
+	sbuf_reset(&sql);
+	sbuf_adds(&sql, "INSERT INTO main.occurrence (");
+	merge_cols(&sql, &t_occurrence, NULL, NULL);
+	sbuf_adds(&sql, ") SELECT ");
+	merge_cols(&sql, &t_occurrence, "o", occ_map);
+	sbuf_adds(&sql, " FROM other.occurrence o JOIN other.signature os ON os.id = o.signature_id"
+		  " WHERE NOT EXISTS (SELECT 1 FROM main.occurrence x WHERE x.key = o.key)"
+		  " AND NOT (o.truncated AND EXISTS (SELECT 1 FROM main.occurrence x WHERE x.head = o.head))"
+		  " ORDER BY o.id;");
+	if (rc == 0)
+		rc = exec(st, sql.buf, "cannot merge");
+	m->new_occurrences = sqlite3_changes(st->db);
+	sbuf_release(&sql);
+	if (rc == 0)
+		rc = exec(st, merge_fix_sql, "cannot merge");
+	return rc;
+}
+
+int store_merge(struct store *st, const char *other, struct store_merged *m)
+{
+	struct store *o;
+	char *attach;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	/* the other store as a store: checked, upgraded when it is older */
+	o = store_open(st->ctx, other, true);
+	if (!o)
+		return -1;
+	store_close(st->ctx, o);
+	attach = sqlite3_mprintf("ATTACH %Q AS other", other);
+	rc = exec(st, attach, "cannot open the database to merge");
+	sqlite3_free(attach);
+	if (rc < 0)
+		return -1;
+	if (begin_immediate(st) != SQLITE_OK) {
+		db_error(st, other, "cannot start writing");
+		rc = -1;
+	} else if (merge_rows(st, other, m) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = -1;
+	} else if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, other, "cannot commit");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = -1;
+	}
+	reset_all(st);
+	sqlite3_exec(st->db, "DETACH other", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /*
  * Signature IDs (report_signature_id(): the hash's first 16 hex digits):
  * what triage files, baselines and the CI outputs name reports by.  Self-
@@ -1489,7 +2037,7 @@ static int sigid_prepare(struct store *st, const char *sql, sqlite3_stmt **s, co
 }
 
 /* The columns of a signature's ID row, in the order sigid_row() reads them. */
-#define SIGID_COLUMNS "id, substr(hash, 1, 16), display_title, top_func, verdict, label, label_note, label_time"
+#define SIGID_COLUMNS "id, printf('%016x', key), display_title, top_func, verdict, label, label_note, label_time"
 
 static int sigid_row(struct store *st, sqlite3_stmt *s, struct store_sig_id *row)
 {
@@ -1546,7 +2094,7 @@ int store_signature_id(struct store *st, int64_t id, char out[REPORT_SIG_ID_LEN 
 	int rc;
 
 	out[0] = '\0';
-	if (sigid_prepare(st, "SELECT substr(hash, 1, 16) FROM signature WHERE id = ?1", &s,
+	if (sigid_prepare(st, "SELECT printf('%016x', key) FROM signature WHERE id = ?1", &s,
 			  "cannot read signatures") < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1565,19 +2113,18 @@ int store_set_label_by_signature(struct store *st, const char *sig_id, enum verd
 				 int64_t now)
 {
 	sqlite3_stmt *s;
-	char when[32], pat[REPORT_SIG_ID_LEN + 2];
+	char when[32];
 	bool set = verdict != V_NONE;
 	int rc;
 
 	kt_format_time(now, when);
-	snprintf(pat, sizeof(pat), "%.16s*", sig_id);
 	if (sigid_prepare(st, "UPDATE signature SET label = ?1, label_note = ?2, label_time = ?3"
-			  " WHERE hash GLOB ?4 AND (label IS NOT ?1 OR label_note IS NOT ?2)", &s, "cannot label") < 0)
+			  " WHERE key = ?4 AND (label IS NOT ?1 OR label_note IS NOT ?2)", &s, "cannot label") < 0)
 		return -1;
 	sqlite3_bind_text(s, 1, set ? verdict_name(verdict) : NULL, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, set ? note : NULL, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, set ? when : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4, pat, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, store_hex_key(sig_id));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -1590,13 +2137,11 @@ int store_set_label_by_signature(struct store *st, const char *sig_id, enum verd
 int store_has_signature(struct store *st, const char *sig_id)
 {
 	sqlite3_stmt *s;
-	char pat[REPORT_SIG_ID_LEN + 2];
 	int rc;
 
-	snprintf(pat, sizeof(pat), "%.16s*", sig_id);
-	if (sigid_prepare(st, "SELECT 1 FROM signature WHERE hash GLOB ?1 LIMIT 1", &s, "cannot read signatures") < 0)
+	if (sigid_prepare(st, "SELECT 1 FROM signature WHERE key = ?1 LIMIT 1", &s, "cannot read signatures") < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, pat, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 1, store_hex_key(sig_id));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

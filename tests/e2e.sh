@@ -229,7 +229,7 @@ expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "the fixture is schema 1
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-1 store"
 expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the upgrade"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(2,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(3,)]" "the store is upgraded"
 expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
 	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
 	"list of the upgraded store: the labels are the verdicts"
@@ -266,19 +266,19 @@ run "$BIN" --db "$DB" list
 expect_rc 4 "an unknown fact in the store: exit 4"
 expect_err "report 1: bad verdict fact 'layout=guess'" "says which"
 sql "$DB" "update signature set facts = replace(facts, 'layout=guess', 'layout=rule') where id = 1" >/dev/null
-sql "$DB" "update access set type = 'peek' where id = 1" >/dev/null
+sql "$DB" "update occurrence set detail = x'00' where id = 1" >/dev/null
 run "$BIN" --db "$DB" show --format json 1
-expect_rc 4 "an unknown access type in the store: exit 4"
-expect_err "access 1: unknown access type 'peek'" "says which"
+expect_rc 4 "damaged accesses in the store: exit 4"
+expect_err "occurrence 1: its accesses cannot be decompressed" "says which"
 
 echo "   a newer store is refused, and left alone"
-DB=$TMP/v3.db
+DB=$TMP/v4.db
 v1_db "$DB"
-sql "$DB" "pragma user_version = 3" >/dev/null
+sql "$DB" "pragma user_version = 4" >/dev/null
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" list
 expect_rc 4 "a store of a newer schema: exit 4"
-expect_err "schema 3 is newer" "says why"
+expect_err "schema 4 is newer" "says why"
 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
 expect_rc 4 "scan into a newer store: exit 4"
 expect_eq "$(cksum <"$DB")" "$sum_before" "the newer store is untouched"
@@ -559,8 +559,7 @@ expect_eq "$(cmp -s "$TMP/help-scan" "$TMP/out" && echo same)" same "scan --help
 run "$BIN" help rules check
 expect_out "^ +--vmlinux PATH" "help rules check lists the subcommand's options"
 run "$BIN" --list-cmds
-expect_eq "$(tr '
-' ' ' <"$TMP/out")" "scan list show stats label export rules symbolize maintainers cost help " "--list-cmds"
+expect_eq "$(tr '\n' ' ' <"$TMP/out")" "scan list show stats label export merge rules symbolize maintainers cost help " "--list-cmds"
 run "$BIN" --list-cmds rules
 expect_eq "$(tr '\n' ' ' <"$TMP/out")" "list check " "--list-cmds rules: its subcommands"
 run "$BIN" --list-opts scan

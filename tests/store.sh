@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# The store under stress: concurrent writers and creators, crashes and
+# signals, completed reports keeping their labels, read-only stores with a
+# write-ahead log, a bounded WAL, failed commits, scan order, damaged
+# headers.  Every count is compared with a single writer's store.
+#
+#   tests/store.sh [ROUNDS]     (ROUNDS of the 16-writer test; 3 unless told)
+set -u
+cd "$(dirname "$0")/.."
+BIN=$PWD/kcsan-triage
+SHARED=${SHARED:-../shared}
+ROUNDS=${1:-3}
+export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
+unset KCSAN_TRIAGE_DB
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-store.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
+expect_rc() { if [ "$rc" = "$1" ]; then ok; else bad "$2: exit $rc, expected $1; stderr: $(head -c 400 "$TMP/err")"; fi; }
+expect_eq() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
+expect_err() { if grep -Eq -- "$1" "$TMP/err"; then ok; else bad "$2: stderr lacks /$1/ (stderr: $(head -c 300 "$TMP/err"))"; fi; }
+jq_py() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"; }
+sql() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"; }
+
+# What a store holds, independent of row ids and times: every signature with
+# its count, subsystem and label, and the number of occurrences.
+summary() {
+	python3 - "$1" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+rows = sorted(c.execute("select key, count, subsystem, label from signature").fetchall(), key=repr)
+occ = c.execute("select count(*), count(distinct key) from occurrence").fetchone()
+print(occ, sum(r[1] for r in rows), len(rows))
+for r in rows:
+    print(r)
+EOF
+}
+
+INPUTS=(fixtures/*.log fixtures/formats/*)
+for f in "$SHARED"/kernel/console-*.log; do [ -f "$f" ] && INPUTS+=("$f"); done
+N=${#INPUTS[@]}
+
+echo "== store: one writer's store, the reference"
+REF=$TMP/ref.db
+run "$BIN" --db "$REF" scan "${INPUTS[@]}"
+[ "$rc" -le 1 ] && ok || bad "single writer: exit $rc: $(head -c 300 "$TMP/err")"
+summary "$REF" >"$TMP/ref.txt"
+
+echo "== store: 16 writers creating one store over overlapping inputs, $ROUNDS rounds"
+export KCSAN_TRIAGE_BUSY_TIMEOUT=60000
+for round in $(seq 1 "$ROUNDS"); do
+	DB=$TMP/conc$round.db
+	pids=()
+	for w in $(seq 0 15); do
+		# writer w: every input, starting at a different one, some twice
+		args=()
+		for i in $(seq 0 $((N - 1))); do args+=("${INPUTS[$(((i + w) % N))]}"); done
+		args+=("${INPUTS[$((w % N))]}")
+		"$BIN" --db "$DB" scan --format json "${args[@]}" >"$TMP/w$w.out" 2>"$TMP/w$w.err" &
+		pids+=($!)
+	done
+	failed=0
+	for w in $(seq 0 15); do
+		wait "${pids[$w]}"
+		r=$?
+		if [ "$r" -gt 1 ]; then
+			failed=$((failed + 1))
+			[ $failed = 1 ] && echo "   writer $w: exit $r: $(head -c 300 "$TMP/w$w.err")"
+		fi
+	done
+	expect_eq "$failed" 0 "round $round: writers that failed"
+	summary "$DB" >"$TMP/conc.txt"
+	if diff "$TMP/ref.txt" "$TMP/conc.txt" >"$TMP/diff"; then ok; else bad "round $round: the store differs from one writer's:"; head -20 "$TMP/diff"; fi
+done
+unset KCSAN_TRIAGE_BUSY_TIMEOUT
+
+echo "== store: a scan holds no read transaction between files (a writer waits, never fails)"
+DB=$TMP/hold.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+# a second process writes while the first is between its files
+python3 - "$DB" <<'EOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+for i in range(40):
+    c.execute("BEGIN IMMEDIATE"); time.sleep(0.01); c.execute("COMMIT"); time.sleep(0.005)
+EOF
+holder=$!
+KCSAN_TRIAGE_BUSY_TIMEOUT=30000 run "$BIN" --db "$DB" scan "${INPUTS[@]}" "${INPUTS[@]}"
+wait $holder
+[ "$rc" -le 1 ] && ok || bad "a scan beside another writer: exit $rc: $(head -c 300 "$TMP/err")"
+
+echo "== store: a label follows its report when a truncated copy is completed"
+DB=$TMP/grow.db
+head -n 310 fixtures/virtio-blk-console.log >"$TMP/grow.log"    # cut before the second access
+run "$BIN" --db "$DB" scan --format json "$TMP/grow.log"
+expect_eq "$(jq_py '[r["truncated"] for r in d["reports"]]')" "[False, True]" "the cut report is marked truncated"
+cut_id=$(sql "$DB" "select signature_id from occurrence where truncated" | tr -dc 0-9)
+run "$BIN" --db "$DB" label --as device-origin --note "by hand" "$cut_id"
+expect_rc 0 "label the cut report"
+cp fixtures/virtio-blk-console.log "$TMP/grow.log"
+run "$BIN" --db "$DB" scan --format json --fail-on device-origin,real-race "$TMP/grow.log"
+expect_eq "$(sql "$DB" "select count(*) from signature where label is not null and count > 0")" "[(1,)]" \
+	"the completed report carries the label"
+expect_eq "$(sql "$DB" "select count(*) from signature where count <= 0")" "[(0,)]" "no report is left with count 0"
+expect_eq "$(sql "$DB" "select label_note from signature where label is not null")" "[('by hand',)]" "the note too"
+expect_eq "$(jq_py 'd["reports"][1]["verdict"]')" device-origin "the scan says the label's verdict"
+
+echo "== store: a read-only store with a committed WAL and no -shm"
+DB=$TMP/ro/ro.db
+mkdir -p "$TMP/ro"
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+# a committed transaction left in the WAL (the writer is gone, no -shm)
+python3 - "$DB" <<'EOF'
+import os, shutil, sqlite3, sys
+p = sys.argv[1]
+c = sqlite3.connect(p, isolation_level=None)
+c.execute("PRAGMA wal_autocheckpoint = 0")
+c.execute("UPDATE signature SET count = count + 1000")
+shutil.copy(p, p + ".snap"); shutil.copy(p + "-wal", p + ".snapwal")
+c.close()
+os.replace(p + ".snap", p); os.replace(p + ".snapwal", p + "-wal")
+if os.path.exists(p + "-shm"): os.remove(p + "-shm")
+EOF
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount --bind -o ro '$TMP/ro' '$TMP/ro' && '$BIN' --db '$DB' list --format json" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		expect_eq "$(jq_py 'sum(r["count"] for r in d["reports"])' 2>/dev/null)" 3004 "read-only: the WAL's data is read"
+	else
+		expect_rc 4 "read-only with an unreadable WAL: refused"
+		expect_err "write-ahead log" "says why"
+	fi
+else
+	echo "   skipped (no unshare -m)"
+fi
+
+echo "== store: the WAL stays bounded during a large scan"
+DB=$TMP/wal.db
+python3 bench/mkarchive.py --out "$TMP/arch" --reports 3000 --files 60 --seed 7 >/dev/null
+# the WAL's size, sampled while the scan runs
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+read -r peak size wrc < <(python3 - "$DB" "$BIN" "$TMP/arch" <<'EOF'
+import os, subprocess, sys
+db, bin, arch = sys.argv[1:]
+peak = 0
+p = subprocess.Popen([bin, "--db", db, "scan", "--format", "json", "--fail-on", "none", arch], stdout=subprocess.DEVNULL)
+while p.poll() is None:
+    try: peak = max(peak, os.path.getsize(db + "-wal"))
+    except OSError: pass
+print(peak, os.path.getsize(db), p.returncode)
+EOF
+)
+expect_eq "$wrc" 0 "the large scan"
+if [ "$peak" -le "$size" ]; then ok; else bad "the WAL grew to $peak bytes for a $size-byte store"; fi
+if [ ! -s "$DB-wal" ]; then ok; else bad "the WAL is left at $(stat -c %s "$DB-wal") bytes after the scan"; fi
+
+echo "== store: failed commits are not counted"
+DB=$TMP/full.db
+run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+# writes beyond 2 MiB fail (EFBIG), as on a full disk
+(trap '' XFSZ; ulimit -f 2000; exec "$BIN" --db "$DB" scan --format json --fail-on none "$TMP/arch") 2>"$TMP/err" | cat >"$TMP/out"
+rc=${PIPESTATUS[0]}
+expect_rc 4 "a scan whose writes fail"
+said=$(jq_py 'd["summary"]["stored_new"]' 2>/dev/null || echo "no JSON")
+stored=$(sql "$DB" "select count(*) - 4 from occurrence" | tr -dc 0-9)
+expect_eq "$said" "$stored" "stored_new is what was stored"
+
+echo "== store: a report's subsystem does not depend on scan order"
+A=$TMP/order-a.db B=$TMP/order-b.db
+run "$BIN" --db "$A" scan "${INPUTS[@]}"
+rev=()
+for ((i = N - 1; i >= 0; i--)); do rev+=("${INPUTS[$i]}"); done
+run "$BIN" --db "$B" scan "${rev[@]}"
+expect_eq "$(sql "$A" "select key, subsystem from signature order by key")" \
+	"$(sql "$B" "select key, subsystem from signature order by key")" "the same subsystems either way"
+
+echo "== store: a populated store with user_version 0 or negative is not 'empty'"
+for v in 0 -1; do
+	DB=$TMP/uv$v.db
+	run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+	sql "$DB" "pragma user_version = $v" >/dev/null
+	sum_before=$(cksum <"$DB")
+	run "$BIN" --db "$DB" list
+	expect_rc 4 "list, user_version $v"
+	if grep -q "empty" "$TMP/err"; then bad "user_version $v: called empty"; else ok; fi
+	expect_err "damaged|schema $v" "user_version $v: says what is wrong"
+	run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
+	expect_rc 4 "scan, user_version $v"
+	if grep -q "already exists" "$TMP/err"; then bad "user_version $v: tried to create the tables again"; else ok; fi
+	expect_eq "$(cksum <"$DB")" "$sum_before" "user_version $v: the store is untouched"
+done
+
+echo "== store: a scan killed at any point leaves a whole store; a rescan ends exact"
+python3 bench/mkarchive.py --out "$TMP/crash" --reports 4000 --files 200 --seed 11 >/dev/null
+CREF=$TMP/crash-ref.db
+run "$BIN" --db "$CREF" scan --fail-on none "$TMP/crash"
+summary "$CREF" >"$TMP/crash-ref.txt"
+for delay in 0.05 0.2 0.5 0.9; do
+	DB=$TMP/crash-$delay.db
+	"$BIN" --db "$DB" scan --fail-on none "$TMP/crash" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ -f "$DB" ] || continue
+	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "killed after ${delay}s: integrity"
+	if [ "$(sql "$DB" "select count(*) from sqlite_master")" = "[(0,)]" ]; then
+		ok   # killed before the store was made: an empty file
+	else
+	expect_eq "$(sql "$DB" "select count(*) from signature s where count != (select count(*) from occurrence o where o.signature_id = s.id)")" \
+		"[(0,)]" "killed after ${delay}s: every count matches its occurrences"
+	expect_eq "$(sql "$DB" "select count(*) from occurrence where detail is null or length(detail) = 0 or raw is null")" \
+		"[(0,)]" "killed after ${delay}s: no occurrence without its accesses"
+	fi
+	run "$BIN" --db "$DB" scan --fail-on none "$TMP/crash"
+	expect_rc 0 "killed after ${delay}s: the rescan"
+	summary "$DB" >"$TMP/crash.txt"
+	if diff "$TMP/crash-ref.txt" "$TMP/crash.txt" >"$TMP/diff"; then ok; else bad "killed after ${delay}s: the rescan differs:"; head -10 "$TMP/diff"; fi
+done
+
+echo "== store: SIGINT and SIGTERM end the file's transaction and say what was stored"
+for sig in INT TERM; do
+	DB=$TMP/sig-$sig.db
+	"$BIN" --db "$DB" scan --format json --fail-on none "$TMP/crash" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.3
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	expect_rc $((128 + $(kill -l $sig))) "SIG$sig: the exit status"
+	expect_err "interrupted" "SIG$sig: says so"
+	said=$(jq_py 'd["summary"]["stored_new"]' 2>/dev/null || echo "no JSON")
+	expect_eq "$said" "$(sql "$DB" "select count(*) from occurrence" | tr -dc 0-9)" "SIG$sig: the summary is what was stored"
+	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "SIG$sig: integrity"
+done
+
+echo "== store: a schema-2 store (made by the released binary) is upgraded: it shows what it showed"
+DB=$TMP/v2.db
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+	"$DB" tests/fixtures-store/v2.sql
+labels=$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")
+run "$BIN" --db "$DB" list --format json
+expect_rc 0 "list of a schema-2 store"
+if diff -u tests/golden/store-v2/list.json "$TMP/out" >"$TMP/diff"; then ok; else bad "list after the upgrade:"; head -20 "$TMP/diff"; fi
+expect_eq "$(sql "$DB" "pragma user_version")" "[(3,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "select name from sqlite_master where type = 'table' order by name")" \
+	"[('occurrence',), ('signature',)]" "schema 2's tables are gone"
+expect_eq "$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")" "$labels" \
+	"labels and counts are kept"
+for g in tests/golden/store-v2/show-*.json; do
+	id=${g##*/show-}
+	id=${id%.json}
+	run "$BIN" --db "$DB" show --all --format json "$id"
+	if diff -u "$g" "$TMP/out" >"$TMP/diff"; then ok; else bad "show $id after the upgrade:"; head -20 "$TMP/diff"; fi
+done
+run "$BIN" --db "$DB" stats --format json
+if diff -u tests/golden/store-v2/stats.json "$TMP/out" >"$TMP/diff"; then ok; else bad "stats after the upgrade:"; head -20 "$TMP/diff"; fi
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/kunit-kcsan-test.log fixtures/formats/truncated.log
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
+
+echo "== store: merge folds stores made apart into one with exact counts, labels kept"
+counts() { sql "$1" "select key, count, subsystem from signature order by key"; }
+A=$TMP/merge-a.db B=$TMP/merge-b.db
+head -n 310 fixtures/virtio-blk-console.log >"$TMP/cut.log"
+half=$((N / 2))
+run "$BIN" --db "$A" scan "$TMP/cut.log" "${INPUTS[@]:0:$((half + 1))}"
+run "$BIN" --db "$B" scan "${INPUTS[@]:$half}"
+cut_sig=$(sql "$A" "select signature_id from occurrence where truncated order by id limit 1" | tr -dc 0-9)
+run "$BIN" --db "$A" label --as device-origin --note "cut, by hand" "$cut_sig"
+run "$BIN" --db "$A" label --as real-race --note older 1
+one_key=$(sql "$A" "select key from signature where id = 1" | tr -dc 0-9-)
+b_id=$(sql "$B" "select id from signature where key = $one_key" | tr -dc 0-9)
+if [ -n "$b_id" ]; then
+	SOURCE_DATE_EPOCH=1763712100 run "$BIN" --db "$B" label --as device-origin --note newer "$b_id"
+fi
+sum_b=$(cksum <"$B")
+run "$BIN" --db "$A" merge "$B"
+expect_rc 0 "merge"
+expect_eq "$(counts "$A")" "$(counts "$REF")" "the merged store counts what one writer's does"
+expect_eq "$(sql "$A" "select count(*) from occurrence")" "$(sql "$REF" "select count(*) from occurrence")" "unique occurrences"
+expect_eq "$(sql "$A" "select count(*) from signature where label_note = 'cut, by hand' and count > 0")" "[(1,)]" \
+	"the truncated report's label follows its complete copy"
+if [ -n "$b_id" ]; then
+	expect_eq "$(sql "$A" "select label, label_note from signature where key = $one_key")" "[('device-origin', 'newer')]" \
+		"of two labels the newer is kept"
+	expect_err "labelled real-race here and device-origin there" "the conflict is said"
+fi
+expect_eq "$(cksum <"$B")" "$sum_b" "the other store is left as it was"
+run "$BIN" --db "$A" merge "$B"
+expect_eq "$(counts "$A")" "$(counts "$REF")" "merging twice adds nothing"
+cp "$B" "$TMP/newer.db"
+sql "$TMP/newer.db" "pragma user_version = 9" >/dev/null
+run "$BIN" --db "$A" merge "$TMP/newer.db"
+expect_rc 4 "a newer store is not merged"
+
+echo "store: $pass passed, $fail failed"
+[ "$fail" = 0 ]
