@@ -90,10 +90,9 @@ static size_t tail_offset(const char *raw, size_t body, const char *text, size_t
 	return body - n;
 }
 
-static void classify_line(struct symbolize *sy, struct pline *pl)
+/* Is the line (normalized: nl) a frame to resolve?  Fills pl->f, frame, exact, prefix. */
+static void classify_line(struct pline *pl, const struct nline *nl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
-	struct nline nl;
 	const char *ft;
 	size_t fn;
 	bool exact = false;
@@ -103,16 +102,15 @@ static void classify_line(struct symbolize *sy, struct pline *pl)
 			    pl->raw[pl->body - 1] == '\r'))
 		pl->body--;
 	pl->frame = false;
-	normalize_line(&sy->nz, &in, &nl);
-	ft = nl.text;
-	fn = nl.len;
+	ft = nl->text;
+	fn = nl->len;
 	if (!parse_frame_text(ft, fn, false, &pl->f)) {
-		const char *at = frame_after_label(nl.text, nl.len, &exact);
+		const char *at = frame_after_label(nl->text, nl->len, &exact);
 
 		if (!at)
 			return;
 		ft = at;
-		fn = nl.len - (size_t)(at - nl.text);
+		fn = nl->len - (size_t)(at - nl->text);
 		if (!parse_frame_text(ft, fn, false, &pl->f))
 			return;
 	}
@@ -129,11 +127,22 @@ static void classify_line(struct symbolize *sy, struct pline *pl)
 /* ---------------------------------------------------------------------- */
 /* output */
 
+/* " file:line", without printf: it is most of the output */
 static void put_loc(struct symbolize *sy, const struct sym_loc *l)
 {
 	const char *file = sy->full_paths ? l->file : sym_loc_short_file(l);
+	char num[16], *p = num + sizeof(num);
+	unsigned v = l->line < 0 ? 0U - (unsigned)l->line : (unsigned)l->line;
 
-	printf(" %s:%d", file ? file : "??", l->line);
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) && p > num + 1);
+	if (l->line < 0)
+		*--p = '-';
+	putc_unlocked(' ', stdout);
+	fputs_unlocked(file ? file : "??", stdout);
+	putc_unlocked(':', stdout);
+	fwrite_unlocked(p, 1, (size_t)(num + sizeof(num) - p), stdout);
 }
 
 /* Say why a frame stays as it was: per frame, or once per module when it is the module's fault. */
@@ -170,7 +179,8 @@ static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result
 				fwrite(pl->raw, 1, pl->prefix, stdout);
 			fputs(r->chain[i].func ? r->chain[i].func : "??", stdout);
 			put_loc(sy, &r->chain[i]);
-			printf(" [inline]%s", *pl->eol ? pl->eol : "\n");
+			fputs_unlocked(" [inline]", stdout);
+			fputs_unlocked(*pl->eol ? pl->eol : "\n", stdout);
 		}
 		fwrite(pl->raw, 1, pl->body, stdout);
 		put_loc(sy, &r->chain[r->nchain - 1]);
@@ -216,17 +226,14 @@ static void flush(struct symbolize *sy)
 }
 
 /* "Linux version 6.1.0 ..." and "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1": the log's kernel. */
-static void check_release(struct symbolize *sy, const struct pline *pl)
+static void check_release(struct symbolize *sy, const struct pline *pl, const struct nline *nl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
 	const char *rel = sym_release(sy->sym);
-	struct nline nl;
 	char *got;
 
 	if (sy->release_checked || !rel)
 		return;
-	normalize_line(&sy->nz, &in, &nl);
-	got = report_line_release(nl.text, nl.len);
+	got = report_line_release(nl->text, nl->len);
 	if (!got)
 		return;
 	sy->release_checked = true;
@@ -272,12 +279,17 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 	sy->name = input_name(in);
 	while ((rc = input_next(in, &l, false)) > 0) {
 		struct pline *pl;
+		struct input_line nin;
+		struct nline nl;
 
 		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
 		pl = &sy->lines[sy->nlines];
 		take_line(pl, &l);
-		check_release(sy, pl);
-		classify_line(sy, pl);
+		/* normalized once, for both questions */
+		nin = (struct input_line){ pl->raw, pl->len, pl->lineno, 0, false, false };
+		normalize_line(&sy->nz, &nin, &nl);
+		check_release(sy, pl, &nl);
+		classify_line(pl, &nl);
 		sy->nlines++;
 		/* a run of frames goes in one batch; anything else is written at once */
 		if (!pl->frame || sy->nlines >= SYMB_BATCH)

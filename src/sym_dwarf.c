@@ -30,6 +30,12 @@ struct sym_node {           /* node 0: the subprogram; then its inlined subrouti
 	Dwarf_Off die;
 	int32_t parent;         /* node index, -1 for the subprogram */
 	int32_t depth;
+	/* read from the DIE on first use (read) */
+	bool read;
+	bool has_call_file;
+	const char *name;       /* interned; "??" without one */
+	const char *call_file;  /* interned */
+	int call_line, call_column;
 };
 
 struct sym_irange {
@@ -233,6 +239,7 @@ static void scan_inlines(struct sym_fn *fn, Dwarf_Die *parent, int32_t pnode, in
 
 			ALLOC_GROW(fn->nodes, fn->nnodes, fn->nodecap);
 			node = fn->nnodes++;
+			memset(&fn->nodes[node], 0, sizeof(fn->nodes[node]));
 			fn->nodes[node].die = dwarf_dieoffset(&child);
 			fn->nodes[node].parent = pnode;
 			fn->nodes[node].depth = fn->nodes[pnode].depth + 1;
@@ -257,6 +264,7 @@ static void build_fn(Dwarf *dw, struct sym_fn *fn)
 
 	fn->built = true;
 	ALLOC_GROW(fn->nodes, fn->nnodes, fn->nodecap);
+	memset(&fn->nodes[0], 0, sizeof(fn->nodes[0]));
 	fn->nodes[0].die = fn->die;
 	fn->nodes[0].parent = -1;
 	fn->nodes[0].depth = 0;
@@ -290,18 +298,6 @@ static uint32_t innermost_node(const struct sym_fn *fn, uint64_t a)
 /* ---------------------------------------------------------------------- */
 /* names */
 
-static const char *die_name(struct strpool *pool, Dwarf *dw, Dwarf_Off off)
-{
-	Dwarf_Die die;
-	Dwarf_Attribute at;
-	const char *n;
-
-	if (!dwarf_offdie(dw, off, &die))
-		return NULL;
-	n = dwarf_formstring(dwarf_attr_integrate(&die, DW_AT_name, &at));
-	return n ? strpool_intern(pool, n) : NULL;
-}
-
 static bool die_udata(Dwarf_Die *die, int name, Dwarf_Word *v)
 {
 	Dwarf_Attribute at;
@@ -309,26 +305,31 @@ static bool die_udata(Dwarf_Die *die, int name, Dwarf_Word *v)
 	return dwarf_attr(die, name, &at) && dwarf_formudata(&at, v) == 0;
 }
 
-
-/* ---------------------------------------------------------------------- */
-
-/* Level lvl + 1 of the chain: where node nd (level lvl) was inlined. */
-static void call_site(struct sym_units *u, struct sym_unit *cu, const struct sym_node *nd, struct sym_loc *caller)
+/*
+ * An inlined node's name and call site (where it was inlined, level lvl + 1
+ * of a chain), read from its DIE once: a frame met again costs no DIE read.
+ */
+static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit *cu, struct sym_node *nd)
 {
 	Dwarf_Die die;
+	Dwarf_Attribute at;
 	Dwarf_Word cf = 0, cl = 0, cc = 0;
-	bool hf;
+	const char *n = NULL;
 
-	if (!dwarf_offdie(sym_units_dwarf(u), nd->die, &die))
+	if (nd->read)
 		return;
-	hf = die_udata(&die, DW_AT_call_file, &cf);
-	die_udata(&die, DW_AT_call_line, &cl);
-	die_udata(&die, DW_AT_call_column, &cc);
-	if (hf)
-		caller->file = (char *)sym_unit_file(u, cu, cf);
-	caller->line = (int)cl;
-	caller->column = (int)cc;
-	caller->comp_dir = (char *)sym_unit_comp_dir(cu);
+	nd->read = true;
+	if (dwarf_offdie(sym_units_dwarf(u), nd->die, &die)) {
+		n = dwarf_formstring(dwarf_attr_integrate(&die, DW_AT_name, &at));
+		nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
+		die_udata(&die, DW_AT_call_line, &cl);
+		die_udata(&die, DW_AT_call_column, &cc);
+	}
+	nd->name = strpool_intern(pool, n ? n : "??");
+	if (nd->has_call_file)
+		nd->call_file = sym_unit_file(u, cu, cf);
+	nd->call_line = (int)cl;
+	nd->call_column = (int)cc;
 }
 
 /* The unit's subprogram holding a, with its inlines indexed; NULL if none. */
@@ -388,10 +389,13 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 			r->chain[lvl].func = (char *)q->symbol;
 			break;
 		}
-		r->chain[lvl].func = (char *)die_name(d->pool, sym_units_dwarf(u), nd->die);
-		if (!r->chain[lvl].func)
-			r->chain[lvl].func = (char *)strpool_intern(d->pool, "??");
-		call_site(u, cu, nd, &r->chain[lvl + 1]);
+		node_read(d->pool, u, cu, &fn->nodes[node]);
+		r->chain[lvl].func = (char *)nd->name;
+		if (nd->has_call_file)
+			r->chain[lvl + 1].file = (char *)nd->call_file;
+		r->chain[lvl + 1].line = nd->call_line;
+		r->chain[lvl + 1].column = nd->call_column;
+		r->chain[lvl + 1].comp_dir = (char *)sym_unit_comp_dir(cu);
 		node = (uint32_t)nd->parent;
 	}
 	if (!fn)
