@@ -17,6 +17,7 @@ struct elfobj;
 struct strpool;
 struct sym_units;
 struct sym_unit;
+struct sym_dsecs;
 
 /* A row of a line table, as addr2line prints it. */
 struct sym_line {
@@ -39,7 +40,12 @@ struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a);
 /* The first unit (its comp_dir is the tree the object was built in), or NULL. */
 struct sym_unit *sym_units_first(struct sym_units *u);
 
+/* The debug sections as libdw sees them (sym_lines.h), for readers of our own. */
+const struct sym_dsecs *sym_units_sections(struct sym_units *u);
+
 Dwarf_Die *sym_unit_die(struct sym_unit *cu);
+/* The offset of the unit's header in .debug_info. */
+uint64_t sym_unit_header(struct sym_unit *cu);
 /* DW_AT_comp_dir (interned), or NULL. */
 const char *sym_unit_comp_dir(const struct sym_unit *cu);
 /* A slot for the user's data about the unit (NULL at first). */

@@ -24,6 +24,7 @@
 #include "kt.h"
 #include "strpool.h"
 #include "sym_backend.h"
+#include "sym_die.h"
 #include "sym_units.h"
 
 struct sym_node {           /* node 0: the subprogram; then its inlined subroutines */
@@ -61,6 +62,7 @@ struct sym_frange {
 /* What this back end keeps about one unit (hung on it: sym_unit_data). */
 struct sym_cuidx {
 	bool built;
+	struct sym_die_cu *dc;  /* sym_die.c's reader of the unit, or NULL: libdw only */
 	struct sym_fn *fns;
 	uint32_t nfns, fncap;
 	struct sym_frange *fr;
@@ -85,6 +87,7 @@ static void cuidx_free(void *p)
 	}
 	free(cu->fns);
 	free(cu->fr);
+	sym_die_cu_free(cu->dc);
 	free(cu);
 }
 
@@ -134,6 +137,23 @@ static int frange_cmp(const void *a, const void *b)
 	return x->hi > y->hi ? -1 : x->hi < y->hi;
 }
 
+static uint32_t new_fn(struct sym_cuidx *cu, Dwarf_Off die)
+{
+	ALLOC_GROW(cu->fns, cu->nfns, cu->fncap);
+	memset(&cu->fns[cu->nfns], 0, sizeof(cu->fns[cu->nfns]));
+	cu->fns[cu->nfns].die = die;
+	return cu->nfns++;
+}
+
+static void add_frange(struct sym_cuidx *cu, uint64_t lo, uint64_t hi, uint32_t fn)
+{
+	ALLOC_GROW(cu->fr, cu->nfr, cu->frcap);
+	cu->fr[cu->nfr].lo = lo;
+	cu->fr[cu->nfr].hi = hi;
+	cu->fr[cu->nfr].fn = fn;
+	cu->nfr++;
+}
+
 static void add_subprogram(struct sym_cuidx *cu, Dwarf_Die *die)
 {
 	Dwarf_Addr base, lo, hi;
@@ -143,17 +163,9 @@ static void add_subprogram(struct sym_cuidx *cu, Dwarf_Die *die)
 	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
 		if (hi <= lo)
 			continue;
-		if (fn == UINT32_MAX) {
-			ALLOC_GROW(cu->fns, cu->nfns, cu->fncap);
-			fn = cu->nfns++;
-			memset(&cu->fns[fn], 0, sizeof(cu->fns[fn]));
-			cu->fns[fn].die = dwarf_dieoffset(die);
-		}
-		ALLOC_GROW(cu->fr, cu->nfr, cu->frcap);
-		cu->fr[cu->nfr].lo = lo;
-		cu->fr[cu->nfr].hi = hi;
-		cu->fr[cu->nfr].fn = fn;
-		cu->nfr++;
+		if (fn == UINT32_MAX)
+			fn = new_fn(cu, dwarf_dieoffset(die));
+		add_frange(cu, lo, hi, fn);
 	}
 }
 
@@ -179,17 +191,6 @@ static void scan_scope(struct sym_cuidx *cu, Dwarf_Die *parent, int depth)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-static void build_cu(struct sym_cuidx *cu, Dwarf_Die *die)
-{
-	cu->built = true;
-	scan_scope(cu, die, 0);
-	if (!cu->nfr)
-		return;
-	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
-	for (uint32_t i = 0; i < cu->nfr; i++)
-		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
-}
-
 static int frange_key_cmp(const void *key, const void *elem)
 {
 	return *(const uint64_t *)key < ((const struct sym_frange *)elem)->lo ? -1 : 0;
@@ -210,20 +211,36 @@ static struct sym_fn *find_fn(struct sym_cuidx *cu, uint64_t a)
 /* ---------------------------------------------------------------------- */
 /* subprogram -> inlined subroutines */
 
+static void add_irange(struct sym_fn *fn, uint64_t lo, uint64_t hi, uint32_t node)
+{
+	ALLOC_GROW(fn->ranges, fn->nranges, fn->rangecap);
+	fn->ranges[fn->nranges].lo = lo;
+	fn->ranges[fn->nranges].hi = hi;
+	fn->ranges[fn->nranges].node = node;
+	fn->nranges++;
+}
+
 static void add_node_ranges(struct sym_fn *fn, Dwarf_Die *die, uint32_t node)
 {
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t r = 0;
 
-	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
-		if (hi <= lo)
-			continue;
-		ALLOC_GROW(fn->ranges, fn->nranges, fn->rangecap);
-		fn->ranges[fn->nranges].lo = lo;
-		fn->ranges[fn->nranges].hi = hi;
-		fn->ranges[fn->nranges].node = node;
-		fn->nranges++;
-	}
+	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0)
+		if (hi > lo)
+			add_irange(fn, lo, hi, node);
+}
+
+static uint32_t new_node(struct sym_fn *fn, Dwarf_Off die, int32_t parent)
+{
+	uint32_t node;
+
+	ALLOC_GROW(fn->nodes, fn->nnodes, fn->nodecap);
+	node = fn->nnodes++;
+	memset(&fn->nodes[node], 0, sizeof(fn->nodes[node]));
+	fn->nodes[node].die = die;
+	fn->nodes[node].parent = parent;
+	fn->nodes[node].depth = parent < 0 ? 0 : fn->nodes[parent].depth + 1;
+	return node;
 }
 
 static void scan_inlines(struct sym_fn *fn, Dwarf_Die *parent, int32_t pnode, int depth)
@@ -235,14 +252,8 @@ static void scan_inlines(struct sym_fn *fn, Dwarf_Die *parent, int32_t pnode, in
 	do {
 		switch (dwarf_tag(&child)) {
 		case DW_TAG_inlined_subroutine: {
-			uint32_t node;
+			uint32_t node = new_node(fn, dwarf_dieoffset(&child), pnode);
 
-			ALLOC_GROW(fn->nodes, fn->nnodes, fn->nodecap);
-			node = fn->nnodes++;
-			memset(&fn->nodes[node], 0, sizeof(fn->nodes[node]));
-			fn->nodes[node].die = dwarf_dieoffset(&child);
-			fn->nodes[node].parent = pnode;
-			fn->nodes[node].depth = fn->nodes[pnode].depth + 1;
 			add_node_ranges(fn, &child, node);
 			scan_inlines(fn, &child, (int32_t)node, depth + 1);
 			break;
@@ -258,17 +269,125 @@ static void scan_inlines(struct sym_fn *fn, Dwarf_Die *parent, int32_t pnode, in
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-static void build_fn(Dwarf *dw, struct sym_fn *fn)
+/* ---------------------------------------------------------------------- */
+/* the same two walks with sym_die.c's reader; false: it declined, ask libdw */
+
+/* A range of a DIE: where it goes (a subprogram of the unit, or a node of a function). */
+struct sym_rsink {
+	struct sym_cuidx *cu;   /* a subprogram's: cu->fr */
+	struct sym_fn *fn;      /* else a node's: fn->ranges */
+	uint64_t die;
+	uint32_t slot;          /* the subprogram (UINT32_MAX: none yet) or the node */
+};
+
+static void sink_add(struct sym_rsink *k, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (k->fn) {
+		add_irange(k->fn, lo, hi, k->slot);
+		return;
+	}
+	if (k->slot == UINT32_MAX)
+		k->slot = new_fn(k->cu, k->die);
+	add_frange(k->cu, lo, hi, k->slot);
+}
+
+/* d's pc ranges, as dwarf_ranges() gives them: low/high here, DW_AT_ranges by libdw. */
+static bool own_ranges(Dwarf *dw, const struct sym_die *d, struct sym_rsink *k)
 {
 	Dwarf_Die die;
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t r = 0;
+
+	if (d->has_lo && d->has_hi) {
+		sink_add(k, d->lo, d->hi_is_len ? d->lo + d->hi : d->hi);
+		return true;
+	}
+	if (!d->has_ranges)
+		return true;
+	if (!dwarf_offdie(dw, d->off, &die))
+		return false;
+	while ((r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0)
+		sink_add(k, lo, hi);
+	return true;
+}
+
+static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *parent, int depth)
+{
+	struct sym_die c;
+
+	if (!parent->children)
+		return true;
+	if (!sym_die_read(cu->dc, parent->end, &c))
+		return false;
+	while (c.tag) {
+		struct sym_rsink k = { cu, NULL, c.off, UINT32_MAX };
+
+		if (c.tag == DW_TAG_subprogram && !own_ranges(dw, &c, &k))
+			return false;
+		if ((c.tag == DW_TAG_namespace || c.tag == DW_TAG_module) && depth < 8 &&
+		    !own_scope(cu, dw, &c, depth + 1))
+			return false;
+		if (!sym_die_next(cu->dc, &c, &c))
+			return false;
+	}
+	return true;
+}
+
+static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, const struct sym_die *parent,
+			int32_t pnode, int depth)
+{
+	struct sym_die c;
+
+	if (depth > 256 || !parent->children)
+		return true;
+	if (!sym_die_read(dc, parent->end, &c))
+		return false;
+	for (; c.tag; ) {
+		if (c.tag == DW_TAG_inlined_subroutine) {
+			uint32_t node = new_node(fn, c.off, pnode);
+			struct sym_rsink k = { NULL, fn, c.off, node };
+
+			if (!own_ranges(dw, &c, &k) || !own_inlines(fn, dc, dw, &c, (int32_t)node, depth + 1))
+				return false;
+		} else if (c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_try_block || c.tag == DW_TAG_catch_block) {
+			if (!own_inlines(fn, dc, dw, &c, pnode, depth + 1))
+				return false;
+		}
+		if (!sym_die_next(dc, &c, &c))
+			return false;
+	}
+	return true;
+}
+
+static void build_cu(struct sym_cuidx *cu, Dwarf *dw, Dwarf_Die *die)
+{
+	struct sym_die top;
+
+	cu->built = true;
+	if (!cu->dc || !sym_die_read(cu->dc, dwarf_dieoffset(die), &top) || !own_scope(cu, dw, &top, 0)) {
+		cu->nfns = cu->nfr = 0;         /* declined: all of it again, with libdw */
+		scan_scope(cu, die, 0);
+	}
+	if (!cu->nfr)
+		return;
+	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
+	for (uint32_t i = 0; i < cu->nfr; i++)
+		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
+}
+
+static void build_fn(Dwarf *dw, struct sym_die_cu *dc, struct sym_fn *fn)
+{
+	Dwarf_Die die;
+	struct sym_die top;
 
 	fn->built = true;
-	ALLOC_GROW(fn->nodes, fn->nnodes, fn->nodecap);
-	memset(&fn->nodes[0], 0, sizeof(fn->nodes[0]));
-	fn->nodes[0].die = fn->die;
-	fn->nodes[0].parent = -1;
-	fn->nodes[0].depth = 0;
-	fn->nnodes = 1;
+	new_node(fn, fn->die, -1);
+	if (dc && sym_die_read(dc, fn->die, &top) && own_inlines(fn, dc, dw, &top, 0, 0))
+		return;
+	fn->nnodes = 1;         /* declined: all of it again, with libdw */
+	fn->nranges = 0;
 	if (dwarf_offdie(dw, fn->die, &die))
 		scan_inlines(fn, &die, 0, 0);
 }
@@ -332,6 +451,22 @@ static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit
 	nd->call_column = (int)cc;
 }
 
+/* A unit's index, empty, with sym_die.c's reader when it takes the unit (its DIE reads as libdw reads it). */
+static struct sym_cuidx *cuidx_new(struct sym_units *u, struct sym_unit *cu)
+{
+	struct sym_cuidx *idx = xcalloc(1, sizeof(*idx));
+	struct sym_die top;
+
+	if (!getenv("KT_SYM_LIBDW_WALK"))
+		idx->dc = sym_die_cu_open(sym_units_sections(u), sym_unit_header(cu));
+	if (idx->dc && (!sym_die_read(idx->dc, dwarf_dieoffset(sym_unit_die(cu)), &top) ||
+			top.tag != (unsigned)dwarf_tag(sym_unit_die(cu)))) {
+		sym_die_cu_free(idx->dc);
+		idx->dc = NULL;
+	}
+	return idx;
+}
+
 /* The unit's subprogram holding a, with its inlines indexed; NULL if none. */
 static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a)
 {
@@ -339,12 +474,12 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	struct sym_fn *fn;
 
 	if (!*idx)
-		*idx = xcalloc(1, sizeof(**idx));
+		*idx = cuidx_new(u, cu);
 	if (!(*idx)->built)
-		build_cu(*idx, sym_unit_die(cu));
+		build_cu(*idx, sym_units_dwarf(u), sym_unit_die(cu));
 	fn = find_fn(*idx, a);
 	if (fn && !fn->built)
-		build_fn(sym_units_dwarf(u), fn);
+		build_fn(sym_units_dwarf(u), (*idx)->dc, fn);
 	return fn;
 }
 

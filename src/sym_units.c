@@ -201,6 +201,10 @@ static void sym_units_dsecs(struct sym_units *u)
 			slot = &u->ds.line_str;
 		else if (!strcmp(name, ".debug_str"))
 			slot = &u->ds.str;
+		else if (!strcmp(name, ".debug_info"))
+			slot = &u->ds.info;
+		else if (!strcmp(name, ".debug_abbrev"))
+			slot = &u->ds.abbrev;
 		if (slot)
 			*slot = elf_getdata(scn, NULL);
 	}
@@ -376,6 +380,18 @@ struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a)
 	Dwarf_Off off;
 
 	return sym_units_find_offset(u, a, &off) ? sym_units_get(u, off) : sym_units_by_lines(u, a);
+}
+
+const struct sym_dsecs *sym_units_sections(struct sym_units *u)
+{
+	if (!u->ds_read)
+		sym_units_dsecs(u);
+	return &u->ds;
+}
+
+uint64_t sym_unit_header(struct sym_unit *cu)
+{
+	return cu->off - dwarf_cuoffset(&cu->die);
 }
 
 struct sym_unit *sym_units_first(struct sym_units *u)

@@ -1,0 +1,42 @@
+/*
+ * sym_die.h - a reader of one compilation unit's DIEs (DWARF 2 to 5) from
+ * .debug_info directly, for the symbolizer's walk over functions and their
+ * inlined subroutines: each abbreviation decoded once, attributes skipped
+ * by form, and only the few it needs read (tag, pc range, DW_AT_ranges
+ * present, sibling, call site).  It declines what it does not know (a
+ * form, a unit type, an address by index): then ask libdw.
+ */
+#ifndef SYM_DIE_H
+#define SYM_DIE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sym_dsecs;
+struct sym_die_cu;
+
+/* One DIE as read; offsets are in .debug_info. */
+struct sym_die {
+	uint64_t off;
+	unsigned tag;           /* 0: the null entry ending a list of children */
+	bool children;
+	bool has_lo, has_hi, hi_is_len, has_ranges;
+	uint64_t lo, hi;
+	bool has_call_file;
+	uint64_t call_file, call_line, call_column;
+	uint64_t sibling;       /* 0 when the DIE has no DW_AT_sibling */
+	uint64_t end;           /* just past its attributes: its first child, or what follows */
+};
+
+/* The unit whose header is at hdr in .debug_info, or NULL if this reader declines it. */
+struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr);
+void sym_die_cu_free(struct sym_die_cu *cu);
+/* The DIE at off (in cu); false if it cannot be read (then ask libdw). */
+bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d);
+/*
+ * The DIE after d among its siblings (tag 0 at the end of the list);
+ * false if it cannot be read.
+ */
+bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next);
+
+#endif

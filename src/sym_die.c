@@ -1,0 +1,410 @@
+/*
+ * sym_die.c - one compilation unit's DIEs read from .debug_info directly
+ * (see sym_die.h).  The unit's abbreviations are decoded once into a table
+ * by code; a DIE is then its code, and each attribute is either skipped by
+ * its form's size or, for the handful the symbolizer needs, read.
+ */
+#define _GNU_SOURCE
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kt.h"
+#include "sym_die.h"
+#include "sym_lines.h"
+
+#define SYM_DIE_MAX_CODE 65536  /* abbreviation codes beyond are declined */
+#define SYM_DIE_DEPTH 512       /* nesting skipped over without DW_AT_sibling */
+
+enum sym_die_want {             /* what an attribute is to us */
+	WANT_SKIP,
+	WANT_LO, WANT_HI, WANT_RANGES, WANT_SIBLING,
+	WANT_CALL_FILE, WANT_CALL_LINE, WANT_CALL_COLUMN,
+};
+
+struct sym_die_attr {
+	uint16_t form;
+	uint8_t want;
+	int64_t implicit;       /* DW_FORM_implicit_const's value */
+};
+
+struct sym_die_abbrev {
+	bool used;
+	bool children;
+	unsigned tag;
+	uint32_t first, nattrs; /* in the unit's attrs */
+};
+
+struct sym_die_cu {
+	const unsigned char *info;
+	uint64_t info_size;
+	uint64_t hdr, end;      /* the unit: header offset, end offset */
+	unsigned version, addr_size, off_size;
+	struct sym_die_abbrev *abbrevs;     /* by code */
+	uint32_t nabbrevs;
+	struct sym_die_attr *attrs;
+	uint32_t nattrs, attrcap;
+};
+
+struct sym_die_rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t rd_u(struct sym_die_rd *r, unsigned n)
+{
+	uint64_t v = 0;
+
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		r->p = r->end;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)   /* little-endian only, as sym_lines.c */
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += n;
+	return v;
+}
+
+static uint64_t rd_uleb(struct sym_die_rd *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (r->p < r->end) {
+		unsigned char b = *r->p++;
+
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+static int64_t rd_sleb(struct sym_die_rd *r)
+{
+	int64_t v = 0;
+	unsigned shift = 0;
+	unsigned char b = 0;
+
+	while (r->p < r->end) {
+		b = *r->p++;
+		if (shift < 64)
+			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+		shift += 7;
+		if (!(b & 0x80)) {
+			if (shift < 64 && (b & 0x40))
+				v |= -((int64_t)1 << shift);
+			return v;
+		}
+	}
+	r->bad = true;
+	return 0;
+}
+
+static void rd_skip(struct sym_die_rd *r, uint64_t n)
+{
+	if ((uint64_t)(r->end - r->p) < n) {
+		r->bad = true;
+		r->p = r->end;
+		return;
+	}
+	r->p += n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* abbreviations */
+
+static uint8_t attr_want(unsigned name)
+{
+	switch (name) {
+	case DW_AT_low_pc: return WANT_LO;
+	case DW_AT_high_pc: return WANT_HI;
+	case DW_AT_ranges: return WANT_RANGES;
+	case DW_AT_sibling: return WANT_SIBLING;
+	case DW_AT_call_file: return WANT_CALL_FILE;
+	case DW_AT_call_line: return WANT_CALL_LINE;
+	case DW_AT_call_column: return WANT_CALL_COLUMN;
+	default: return WANT_SKIP;
+	}
+}
+
+/* One abbreviation's attribute specifications into cu->attrs; false if unreadable. */
+static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct sym_die_abbrev *ab)
+{
+	ab->first = cu->nattrs;
+	for (;;) {
+		uint64_t name = rd_uleb(r), form = rd_uleb(r);
+		struct sym_die_attr *at;
+
+		if (r->bad || form > 0xffff)
+			return false;
+		if (!name && !form)
+			break;
+		ALLOC_GROW(cu->attrs, cu->nattrs, cu->attrcap);
+		at = &cu->attrs[cu->nattrs++];
+		at->form = (uint16_t)form;
+		at->want = attr_want((unsigned)name);
+		at->implicit = form == DW_FORM_implicit_const ? rd_sleb(r) : 0;
+	}
+	ab->nattrs = cu->nattrs - ab->first;
+	return !r->bad;
+}
+
+static bool read_abbrevs(struct sym_die_cu *cu, const Elf_Data *abbrev, uint64_t off)
+{
+	struct sym_die_rd r;
+
+	if (!abbrev || off >= abbrev->d_size)
+		return false;
+	r.p = (const unsigned char *)abbrev->d_buf + off;
+	r.end = (const unsigned char *)abbrev->d_buf + abbrev->d_size;
+	r.bad = false;
+	for (;;) {
+		uint64_t code = rd_uleb(&r), tag;
+		struct sym_die_abbrev *ab;
+
+		if (r.bad || code >= SYM_DIE_MAX_CODE)
+			return false;
+		if (!code)
+			return true;
+		tag = rd_uleb(&r);
+		if (code >= cu->nabbrevs) {
+			uint32_t n = cu->nabbrevs ? cu->nabbrevs : 64;
+
+			while (n <= code)
+				n *= 2;
+			cu->abbrevs = xrealloc(cu->abbrevs, n * sizeof(*cu->abbrevs));
+			memset(cu->abbrevs + cu->nabbrevs, 0, (n - cu->nabbrevs) * sizeof(*cu->abbrevs));
+			cu->nabbrevs = n;
+		}
+		ab = &cu->abbrevs[code];
+		if (ab->used)
+			return false;   /* a code twice: not a table we understand */
+		ab->used = true;
+		ab->tag = (unsigned)tag;
+		ab->children = rd_u(&r, 1) == DW_CHILDREN_yes;
+		if (!read_attr_specs(cu, &r, ab))
+			return false;
+	}
+}
+
+/* The unit header at hdr: sizes, version, abbreviations. */
+static bool read_header(struct sym_die_cu *cu, const struct sym_dsecs *ds, uint64_t hdr)
+{
+	struct sym_die_rd r = { cu->info + hdr, cu->info + cu->info_size, false };
+	uint64_t len = rd_u(&r, 4), abbrev_off;
+
+	cu->off_size = 4;
+	if (len == 0xffffffff) {
+		len = rd_u(&r, 8);
+		cu->off_size = 8;
+	}
+	if (r.bad || len > (uint64_t)(r.end - r.p))
+		return false;
+	cu->end = (uint64_t)(r.p - cu->info) + len;
+	cu->version = (unsigned)rd_u(&r, 2);
+	if (cu->version < 2 || cu->version > 5)
+		return false;
+	if (cu->version == 5) {
+		unsigned type = (unsigned)rd_u(&r, 1);
+
+		if (type != DW_UT_compile && type != DW_UT_partial)
+			return false;
+		cu->addr_size = (unsigned)rd_u(&r, 1);
+		abbrev_off = rd_u(&r, cu->off_size);
+	} else {
+		abbrev_off = rd_u(&r, cu->off_size);
+		cu->addr_size = (unsigned)rd_u(&r, 1);
+	}
+	if (r.bad || (cu->addr_size != 4 && cu->addr_size != 8))
+		return false;
+	return read_abbrevs(cu, ds->abbrev, abbrev_off);
+}
+
+struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr)
+{
+	struct sym_die_cu *cu;
+
+	if (!ds->info || !ds->abbrev || hdr >= ds->info->d_size)
+		return NULL;
+	cu = xcalloc(1, sizeof(*cu));
+	cu->info = ds->info->d_buf;
+	cu->info_size = ds->info->d_size;
+	cu->hdr = hdr;
+	if (!read_header(cu, ds, hdr)) {
+		sym_die_cu_free(cu);
+		return NULL;
+	}
+	return cu;
+}
+
+void sym_die_cu_free(struct sym_die_cu *cu)
+{
+	if (!cu)
+		return;
+	free(cu->abbrevs);
+	free(cu->attrs);
+	free(cu);
+}
+
+/* ---------------------------------------------------------------------- */
+/* DIEs */
+
+/* A value of a constant or reference form; false for any other form. */
+static bool rd_const(struct sym_die_cu *cu, struct sym_die_rd *r, const struct sym_die_attr *at, uint64_t *v)
+{
+	switch (at->form) {
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: *v = rd_u(r, 1); return true;
+	case DW_FORM_data2: case DW_FORM_ref2: *v = rd_u(r, 2); return true;
+	case DW_FORM_data4: case DW_FORM_ref4: *v = rd_u(r, 4); return true;
+	case DW_FORM_data8: case DW_FORM_ref8: *v = rd_u(r, 8); return true;
+	case DW_FORM_udata: case DW_FORM_ref_udata: *v = rd_uleb(r); return true;
+	case DW_FORM_implicit_const: *v = (uint64_t)at->implicit; return true;
+	case DW_FORM_addr: *v = rd_u(r, cu->addr_size); return true;
+	case DW_FORM_ref_addr: *v = rd_u(r, cu->version == 2 ? cu->addr_size : cu->off_size); return true;
+	default: return false;
+	}
+}
+
+/* Skip one attribute of that form; false for a form not known here. */
+static bool skip_form(struct sym_die_cu *cu, struct sym_die_rd *r, unsigned form)
+{
+	switch (form) {
+	case DW_FORM_flag_present: case DW_FORM_implicit_const: return true;
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
+		rd_skip(r, 1); return true;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: rd_skip(r, 2); return true;
+	case DW_FORM_strx3: case DW_FORM_addrx3: rd_skip(r, 3); return true;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4:
+		rd_skip(r, 4); return true;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: rd_skip(r, 8); return true;
+	case DW_FORM_data16: rd_skip(r, 16); return true;
+	case DW_FORM_addr: rd_skip(r, cu->addr_size); return true;
+	case DW_FORM_ref_addr: rd_skip(r, cu->version == 2 ? cu->addr_size : cu->off_size); return true;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt:
+		rd_skip(r, cu->off_size); return true;
+	case DW_FORM_udata: case DW_FORM_sdata: case DW_FORM_ref_udata: case DW_FORM_strx: case DW_FORM_addrx:
+	case DW_FORM_loclistx: case DW_FORM_rnglistx: case DW_FORM_GNU_addr_index: case DW_FORM_GNU_str_index:
+		rd_uleb(r); return true;
+	case DW_FORM_string: {
+		const unsigned char *z = memchr(r->p, 0, (size_t)(r->end - r->p));
+
+		if (!z)
+			return false;
+		r->p = z + 1;
+		return true;
+	}
+	case DW_FORM_block1: rd_skip(r, rd_u(r, 1)); return true;
+	case DW_FORM_block2: rd_skip(r, rd_u(r, 2)); return true;
+	case DW_FORM_block4: rd_skip(r, rd_u(r, 4)); return true;
+	case DW_FORM_block: case DW_FORM_exprloc: rd_skip(r, rd_uleb(r)); return true;
+	default: return false;   /* DW_FORM_indirect and anything newer */
+	}
+}
+
+/* An attribute we want: into d.  False if its form is not one we can take as libdw would. */
+static bool take_attr(struct sym_die_cu *cu, struct sym_die_rd *r, const struct sym_die_attr *at, struct sym_die *d)
+{
+	uint64_t v = 0;
+
+	if (at->want == WANT_RANGES) {
+		d->has_ranges = true;
+		return skip_form(cu, r, at->form);
+	}
+	if (at->want == WANT_LO && at->form != DW_FORM_addr)
+		return false;   /* an address by index: libdw's job */
+	if (at->want == WANT_HI && at->form != DW_FORM_addr && at->form != DW_FORM_data1 &&
+	    at->form != DW_FORM_data2 && at->form != DW_FORM_data4 && at->form != DW_FORM_data8 &&
+	    at->form != DW_FORM_udata)
+		return false;
+	if (!rd_const(cu, r, at, &v))
+		return false;
+	switch (at->want) {
+	case WANT_LO: d->has_lo = true; d->lo = v; break;
+	case WANT_HI: d->has_hi = true; d->hi = v; d->hi_is_len = at->form != DW_FORM_addr; break;
+	case WANT_SIBLING:
+		if (at->form == DW_FORM_ref_addr || at->form == DW_FORM_addr)
+			return false;
+		d->sibling = cu->hdr + v;
+		break;
+	case WANT_CALL_FILE: d->has_call_file = true; d->call_file = v; break;
+	case WANT_CALL_LINE: d->call_line = v; break;
+	case WANT_CALL_COLUMN: d->call_column = v; break;
+	default: break;
+	}
+	return true;
+}
+
+bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
+{
+	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	uint64_t code;
+	const struct sym_die_abbrev *ab;
+
+	memset(d, 0, sizeof(*d));
+	d->off = off;
+	if (off >= cu->end)
+		return false;
+	code = rd_uleb(&r);
+	if (r.bad)
+		return false;
+	if (!code) {
+		d->end = (uint64_t)(r.p - cu->info);
+		return true;
+	}
+	if (code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
+		return false;
+	d->tag = ab->tag;
+	d->children = ab->children;
+	for (uint32_t i = 0; i < ab->nattrs; i++) {
+		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
+
+		if (!(at->want == WANT_SKIP ? skip_form(cu, &r, at->form) : take_attr(cu, &r, at, d)) || r.bad)
+			return false;
+	}
+	d->end = (uint64_t)(r.p - cu->info);
+	return true;
+}
+
+/* Past the children of d (d has some and no DW_AT_sibling): the offset after their null entry, or 0. */
+static uint64_t skip_children(struct sym_die_cu *cu, const struct sym_die *d)
+{
+	uint64_t off = d->end;
+	int depth = 1;
+	struct sym_die c;
+
+	while (depth > 0) {
+		if (!sym_die_read(cu, off, &c))
+			return 0;
+		if (!c.tag) {
+			depth--;
+		} else if (c.children && c.sibling > c.off) {
+			off = c.sibling;
+			continue;
+		} else if (c.children && ++depth > SYM_DIE_DEPTH) {
+			return 0;
+		}
+		off = c.end;
+	}
+	return off;
+}
+
+bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next)
+{
+	uint64_t off;
+
+	if (!d->tag)
+		return false;
+	if (!d->children)
+		off = d->end;
+	else if (d->sibling > d->off)
+		off = d->sibling;
+	else if (!(off = skip_children(cu, d)))
+		return false;
+	return sym_die_read(cu, off, next);
+}
