@@ -37,6 +37,8 @@ uint64_t sym_units_bias(const struct sym_units *u);
 
 /* The unit holding a DWARF address, or NULL. */
 struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a);
+/* The unit whose DIE is at off, or NULL. */
+struct sym_unit *sym_units_unit(struct sym_units *u, Dwarf_Off off);
 /* The first unit (its comp_dir is the tree the object was built in), or NULL. */
 struct sym_unit *sym_units_first(struct sym_units *u);
 

@@ -25,12 +25,15 @@ enum sym_die_want {             /* what an attribute is to us */
 struct sym_die_attr {
 	uint16_t form;
 	uint8_t want;
+	uint8_t fixed;          /* bytes of a form of fixed size (0: variable, or none) */
 	int64_t implicit;       /* DW_FORM_implicit_const's value */
 };
 
 struct sym_die_abbrev {
 	bool used;
 	bool children;
+	bool all_fixed;         /* nothing wanted and every form of fixed size: skipped in one step */
+	uint32_t fixed_len;
 	unsigned tag;
 	uint32_t first, nattrs; /* in the unit's attrs */
 };
@@ -132,6 +135,27 @@ static uint8_t attr_want(unsigned name)
 	}
 }
 
+/* The size of a form that has one, in this unit; 0 otherwise (and for forms of no bytes). */
+static unsigned form_fixed_size(const struct sym_die_cu *cu, unsigned form)
+{
+	switch (form) {
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
+		return 1;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: return 2;
+	case DW_FORM_strx3: case DW_FORM_addrx3: return 3;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4:
+		return 4;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: return 8;
+	case DW_FORM_data16: return 16;
+	case DW_FORM_addr: return cu->addr_size;
+	case DW_FORM_ref_addr: return cu->version == 2 ? cu->addr_size : cu->off_size;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt:
+		return cu->off_size;
+	default: return 0;
+	}
+}
+
 /* One abbreviation's attribute specifications into cu->attrs; false if unreadable. */
 static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct sym_die_abbrev *ab)
 {
@@ -149,8 +173,19 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct 
 		at->form = (uint16_t)form;
 		at->want = attr_want((unsigned)name);
 		at->implicit = form == DW_FORM_implicit_const ? rd_sleb(r) : 0;
+		at->fixed = (uint8_t)form_fixed_size(cu, (unsigned)form);
 	}
 	ab->nattrs = cu->nattrs - ab->first;
+	ab->all_fixed = true;
+	ab->fixed_len = 0;
+	for (uint32_t i = ab->first; i < cu->nattrs; i++) {
+		const struct sym_die_attr *at = &cu->attrs[i];
+
+		if (at->want != WANT_SKIP || (!at->fixed && at->form != DW_FORM_flag_present &&
+					      at->form != DW_FORM_implicit_const))
+			ab->all_fixed = false;
+		ab->fixed_len += at->fixed;
+	}
 	return !r->bad;
 }
 
@@ -361,12 +396,21 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 		return false;
 	d->tag = ab->tag;
 	d->children = ab->children;
+	if (ab->all_fixed) {
+		rd_skip(&r, ab->fixed_len);
+		d->end = (uint64_t)(r.p - cu->info);
+		return !r.bad;
+	}
 	for (uint32_t i = 0; i < ab->nattrs; i++) {
 		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
 
-		if (!(at->want == WANT_SKIP ? skip_form(cu, &r, at->form) : take_attr(cu, &r, at, d)) || r.bad)
+		if (at->want == WANT_SKIP && at->fixed)
+			rd_skip(&r, at->fixed);
+		else if (!(at->want == WANT_SKIP ? skip_form(cu, &r, at->form) : take_attr(cu, &r, at, d)))
 			return false;
 	}
+	if (r.bad)
+		return false;
 	d->end = (uint64_t)(r.p - cu->info);
 	return true;
 }

@@ -63,6 +63,7 @@ struct sym_frange {
 struct sym_cuidx {
 	bool built;
 	struct sym_die_cu *dc;  /* sym_die.c's reader of the unit, or NULL: libdw only */
+	bool own;               /* the functions were found by sym_die.c's reader */
 	struct sym_fn *fns;
 	uint32_t nfns, fncap;
 	struct sym_frange *fr;
@@ -366,7 +367,8 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, Dwarf_Die *die)
 	struct sym_die top;
 
 	cu->built = true;
-	if (!cu->dc || !sym_die_read(cu->dc, dwarf_dieoffset(die), &top) || !own_scope(cu, dw, &top, 0)) {
+	cu->own = cu->dc && sym_die_read(cu->dc, dwarf_dieoffset(die), &top) && own_scope(cu, dw, &top, 0);
+	if (!cu->own) {
 		cu->nfns = cu->nfr = 0;         /* declined: all of it again, with libdw */
 		scan_scope(cu, die, 0);
 	}
@@ -562,3 +564,78 @@ const struct sym_backend_ops sym_libdw_backend = {
 	.lookup = sym_dwarf_lookup,
 	.source_root = sym_dwarf_source_root,
 };
+
+/* ---------------------------------------------------------------------- */
+/* the cross-check of the two readers (tests) */
+
+/* Function i of both indexes, inlines built by each reader; NULL if equal, else what differs. */
+static char *check_fn(Dwarf *dw, struct sym_cuidx *own, struct sym_cuidx *lib, uint32_t i)
+{
+	struct sym_fn *a = &own->fns[i], *b = &lib->fns[i];
+
+	build_fn(dw, own->dc, a);
+	build_fn(dw, NULL, b);
+	if (a->nnodes != b->nnodes || a->nranges != b->nranges)
+		return xasprintf("function DIE 0x%llx: %u nodes, %u ranges (libdw: %u, %u)", (unsigned long long)a->die,
+				 a->nnodes, a->nranges, b->nnodes, b->nranges);
+	for (uint32_t k = 0; k < a->nnodes; k++)
+		if (a->nodes[k].die != b->nodes[k].die || a->nodes[k].parent != b->nodes[k].parent ||
+		    a->nodes[k].depth != b->nodes[k].depth)
+			return xasprintf("function DIE 0x%llx: inline node %u differs", (unsigned long long)a->die, k);
+	for (uint32_t k = 0; k < a->nranges; k++)
+		if (a->ranges[k].lo != b->ranges[k].lo || a->ranges[k].hi != b->ranges[k].hi ||
+		    a->ranges[k].node != b->ranges[k].node)
+			return xasprintf("function DIE 0x%llx: inline range %u differs", (unsigned long long)a->die, k);
+	return NULL;
+}
+
+/* One unit indexed by both readers; NULL if they agree. */
+static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct sym_check_counts *n)
+{
+	Dwarf *dw = sym_units_dwarf(u);
+	struct sym_cuidx *own = cuidx_new(u, cu), *lib = xcalloc(1, sizeof(*lib));
+	char *why = NULL;
+
+	build_cu(own, dw, sym_unit_die(cu));
+	build_cu(lib, dw, sym_unit_die(cu));
+	n->units++;
+	n->own += own->own;
+	if (own->nfns != lib->nfns || own->nfr != lib->nfr)
+		why = xasprintf("unit 0x%llx: %u functions, %u ranges (libdw: %u, %u)",
+				(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), own->nfns, own->nfr, lib->nfns,
+				lib->nfr);
+	for (uint32_t i = 0; !why && i < own->nfr; i++)
+		if (own->fr[i].lo != lib->fr[i].lo || own->fr[i].hi != lib->fr[i].hi ||
+		    own->fns[own->fr[i].fn].die != lib->fns[lib->fr[i].fn].die)
+			why = xasprintf("unit 0x%llx: function range %u differs",
+					(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), i);
+	for (uint32_t i = 0; !why && i < own->nfns; i++) {
+		why = check_fn(dw, own, lib, i);
+		n->functions++;
+		n->nodes += own->fns[i].nnodes;
+	}
+	cuidx_free(own);
+	cuidx_free(lib);
+	return why;
+}
+
+char *sym_dwarf_crosscheck(struct elfobj *o, struct strpool *pool, struct sym_check_counts *n)
+{
+	struct sym_units *u = sym_units_open(o, pool, NULL);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	char *why = NULL;
+
+	memset(n, 0, sizeof(*n));
+	if (!u)
+		return xstrdup("no DWARF");
+	while (!why && dwarf_nextcu(sym_units_dwarf(u), off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		struct sym_unit *cu = sym_units_unit(u, off + hsize);
+
+		if (cu)
+			why = check_unit(u, cu, n);
+		off = next;
+	}
+	sym_units_close(u);
+	return why;
+}

@@ -375,6 +375,11 @@ static struct sym_unit *sym_units_by_lines(struct sym_units *u, uint64_t a)
 	return NULL;
 }
 
+struct sym_unit *sym_units_unit(struct sym_units *u, Dwarf_Off off)
+{
+	return sym_units_get(u, off);
+}
+
 struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a)
 {
 	Dwarf_Off off;

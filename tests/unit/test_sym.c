@@ -16,7 +16,10 @@
 
 #include "layout.h"
 #include "parse.h"
+#include "elfobj.h"
+#include "strpool.h"
 #include "sym.h"
+#include "sym_backend.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/kt-sym.XXXXXX";
@@ -904,6 +907,44 @@ static void test_empty_lines(void)
 	free(path);
 }
 
+/* The DIE reader of sym_die.c finds the same functions, inline trees and ranges as libdw's walk. */
+static void crosscheck_one(const char *path, bool must_read)
+{
+	struct strpool *pool = strpool_new();
+	struct elfobj *o = elfobj_open(pool, NULL, path);
+	struct sym_check_counts n;
+	char *why;
+
+	CHECK(elfobj_error(o) == NULL);
+	why = sym_dwarf_crosscheck(o, pool, &n);
+	if (why)
+		fprintf(stderr, "%s: %s\n", path, why);
+	CHECK(why == NULL);
+	CHECK(n.units > 0 && n.functions > 0);
+	if (must_read)
+		CHECK_INT((long long)n.own, (long long)n.units);
+	if (getenv("KT_CROSSCHECK_VERBOSE"))
+		fprintf(stderr, "%s: %zu units (%zu read here), %zu functions, %zu inline nodes\n", path, n.units,
+			n.own, n.functions, n.nodes);
+	free(why);
+	elfobj_close(o);
+	strpool_free(pool);
+}
+
+static void test_die_reader(void)
+{
+	const char *k = getenv("KT_CROSSCHECK_VMLINUX");
+
+	if (k && *k)
+		crosscheck_one(k, false);
+	if (!build())
+		return;
+	crosscheck_one(fixture, true);
+	crosscheck_one(fixture4, true);
+	crosscheck_one(fixturez, true);
+	crosscheck_one(modobj, true);
+}
+
 static void test_cleanup(void)
 {
 	cleanup();
@@ -913,4 +954,5 @@ static void test_cleanup(void)
 UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
 	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
 	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_module_problems),
-	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_cleanup))
+	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_die_reader),
+	  TEST(test_cleanup))
