@@ -31,9 +31,10 @@ struct sym_node {           /* node 0: the subprogram; then its inlined subrouti
 	Dwarf_Off die;
 	int32_t parent;         /* node index, -1 for the subprogram */
 	int32_t depth;
-	/* read from the DIE on first use (read) */
-	bool read;
+	/* read from the DIE on first use (read); the call site may come with the node (site_known) */
+	bool read, site_known;
 	bool has_call_file;
+	uint64_t call_file_idx;
 	const char *name;       /* interned; "??" without one */
 	const char *call_file;  /* interned */
 	int call_line, call_column;
@@ -71,7 +72,10 @@ struct sym_cuidx {
 };
 
 /* The back end's state for one object. */
+struct sym_walk;
+
 struct sym_dwarf {
+	struct sym_walk *walkp;     /* the walk's scratch space (sym_dwarf_walk) */
 	struct elfobj *obj;
 	struct strpool *pool;
 	struct sym_units *units;
@@ -108,6 +112,7 @@ static void sym_dwarf_close(void *state)
 	if (!d)
 		return;
 	sym_units_close(d->units);
+	free(d->walkp);
 	free(d);
 }
 
@@ -442,15 +447,137 @@ static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit
 	nd->read = true;
 	if (dwarf_offdie(sym_units_dwarf(u), nd->die, &die)) {
 		n = dwarf_formstring(dwarf_attr_integrate(&die, DW_AT_name, &at));
-		nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
-		die_udata(&die, DW_AT_call_line, &cl);
-		die_udata(&die, DW_AT_call_column, &cc);
+		if (!nd->site_known) {
+			nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
+			die_udata(&die, DW_AT_call_line, &cl);
+			die_udata(&die, DW_AT_call_column, &cc);
+			nd->call_file_idx = cf;
+			nd->call_line = (int)cl;
+			nd->call_column = (int)cc;
+		}
 	}
 	nd->name = strpool_intern(pool, n ? n : "??");
 	if (nd->has_call_file)
-		nd->call_file = sym_unit_file(u, cu, cf);
-	nd->call_line = (int)cl;
-	nd->call_column = (int)cc;
+		nd->call_file = sym_unit_file(u, cu, nd->call_file_idx);
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * The inline chain of one address with sym_die.c's reader, without an
+ * index of the whole function: down from the function's DIE, into the
+ * inlined subroutines whose ranges hold the address (and every lexical
+ * block), choosing the node innermost_node() would choose of the index.
+ */
+
+#define SYM_PATH_MAX 260        /* levels: the subprogram, and up to 256 nestings */
+
+struct sym_walk {
+	struct sym_die_cu *dc;
+	Dwarf *dw;
+	uint64_t a;
+	struct sym_node cur[SYM_PATH_MAX], best[SYM_PATH_MAX];
+	uint32_t ncur, nbest;   /* levels, the subprogram's included */
+	uint64_t bestsize;
+};
+
+/* A range of the node at the end of the walk's path, weighed as innermost_node() weighs it. */
+static void walk_range(struct sym_walk *w, uint64_t lo, uint64_t hi, bool *in)
+{
+	uint32_t dep = w->ncur - 1, bdep = w->nbest - 1;
+
+	if (hi <= lo || w->a < lo || w->a >= hi)
+		return;
+	*in = true;
+	if (dep > bdep || (dep == bdep && bdep > 0 && hi - lo < w->bestsize)) {
+		memcpy(w->best, w->cur, w->ncur * sizeof(*w->cur));
+		w->nbest = w->ncur;
+		w->bestsize = hi - lo;
+	}
+}
+
+/* The ranges of d (the node at the end of the path); *in: one holds the address. */
+static bool walk_ranges(struct sym_walk *w, const struct sym_die *d, bool *in)
+{
+	Dwarf_Die die;
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t r = 0;
+
+	*in = false;
+	if (d->has_lo && d->has_hi) {
+		walk_range(w, d->lo, d->hi_is_len ? d->lo + d->hi : d->hi, in);
+		return true;
+	}
+	if (!d->has_ranges)
+		return true;
+	if (!dwarf_offdie(w->dw, d->off, &die))
+		return false;
+	while ((r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0)
+		walk_range(w, lo, hi, in);
+	return true;
+}
+
+/* A node for the path: the DIE and its call site, as read here. */
+static void walk_push(struct sym_walk *w, const struct sym_die *c)
+{
+	struct sym_node *nd = &w->cur[w->ncur];
+
+	memset(nd, 0, sizeof(*nd));
+	nd->die = c->off;
+	nd->parent = (int32_t)w->ncur - 1;
+	nd->depth = (int32_t)w->ncur;
+	nd->site_known = true;
+	nd->has_call_file = c->has_call_file;
+	nd->call_file_idx = c->call_file;
+	nd->call_line = (int)c->call_line;
+	nd->call_column = (int)c->call_column;
+	w->ncur++;
+}
+
+static bool walk_children(struct sym_walk *w, const struct sym_die *parent, int depth)
+{
+	struct sym_die c;
+
+	if (depth > 256 || !parent->children)
+		return true;
+	if (!sym_die_read(w->dc, parent->end, &c))
+		return false;
+	while (c.tag) {
+		if (c.tag == DW_TAG_inlined_subroutine) {
+			bool in;
+
+			if (w->ncur >= SYM_PATH_MAX)
+				return false;
+			walk_push(w, &c);
+			if (!walk_ranges(w, &c, &in) || (in && !walk_children(w, &c, depth + 1)))
+				return false;
+			w->ncur--;
+		} else if (c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_try_block || c.tag == DW_TAG_catch_block) {
+			if (!walk_children(w, &c, depth + 1))
+				return false;
+		}
+		if (!sym_die_next(w->dc, &c, &c))
+			return false;
+	}
+	return true;
+}
+
+/* The chain at a in function fn into w->best[0..nbest) (parents before children); false: ask the index. */
+static bool walk_fn(struct sym_walk *w, struct sym_cuidx *idx, Dwarf *dw, const struct sym_fn *fn, uint64_t a)
+{
+	struct sym_die top;
+
+	if (!idx->dc || !sym_die_read(idx->dc, fn->die, &top))
+		return false;
+	w->dc = idx->dc;
+	w->dw = dw;
+	w->a = a;
+	memset(&w->cur[0], 0, sizeof(w->cur[0]));
+	w->cur[0].die = fn->die;
+	w->cur[0].parent = -1;
+	w->best[0] = w->cur[0];
+	w->ncur = w->nbest = 1;
+	w->bestsize = 0;
+	return walk_children(w, &top, 0);
 }
 
 /* A unit's index, empty, with sym_die.c's reader when it takes the unit (its DIE reads as libdw reads it). */
@@ -470,19 +597,30 @@ static struct sym_cuidx *cuidx_new(struct sym_units *u, struct sym_unit *cu)
 }
 
 /* The unit's subprogram holding a, with its inlines indexed; NULL if none. */
-static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a)
+static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a, struct sym_cuidx **out)
 {
 	struct sym_cuidx **idx = (struct sym_cuidx **)sym_unit_data(cu);
-	struct sym_fn *fn;
 
 	if (!*idx)
 		*idx = cuidx_new(u, cu);
 	if (!(*idx)->built)
 		build_cu(*idx, sym_units_dwarf(u), sym_unit_die(cu));
-	fn = find_fn(*idx, a);
-	if (fn && !fn->built)
-		build_fn(sym_units_dwarf(u), (*idx)->dc, fn);
-	return fn;
+	*out = *idx;
+	return find_fn(*idx, a);
+}
+
+/* The chain's nodes at a in fn: by our reader's walk into w, or by the function's index; the innermost in *node. */
+static struct sym_node *nodes_at(struct sym_walk *w, Dwarf *dw, struct sym_cuidx *idx, struct sym_fn *fn,
+				 uint64_t a, uint32_t *node)
+{
+	if (walk_fn(w, idx, dw, fn, a)) {
+		*node = w->nbest - 1;
+		return w->best;
+	}
+	if (!fn->built)
+		build_fn(dw, NULL, fn);
+	*node = innermost_node(fn, a);
+	return fn->nodes;
 }
 
 static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
@@ -490,7 +628,10 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 	struct sym_units *u = sym_dwarf_units(d);
 	struct sym_result *r = q->res;
 	struct sym_unit *cu;
+	struct sym_cuidx *idx;
 	struct sym_fn *fn;
+	struct sym_node *nodes = NULL;
+	struct sym_walk *w = d->walkp ? d->walkp : (d->walkp = xmalloc(sizeof(*d->walkp)));
 	struct sym_line ln;
 	bool line;
 	uint32_t node = 0;
@@ -507,9 +648,9 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		return;
 	}
 	/* without a subprogram DIE (assembly): the line table only */
-	if ((fn = fn_at(u, cu, a))) {
-		node = innermost_node(fn, a);
-		n = (size_t)fn->nodes[node].depth + 1;
+	if ((fn = fn_at(u, cu, a, &idx))) {
+		nodes = nodes_at(w, sym_units_dwarf(u), idx, fn, a, &node);
+		n = (size_t)nodes[node].depth + 1;
 	}
 	r->chain = xcalloc(n, sizeof(*r->chain));
 	r->nchain = n;
@@ -520,13 +661,13 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		r->chain[0].comp_dir = (char *)sym_unit_comp_dir(cu);
 	}
 	for (size_t lvl = 0; fn && lvl < n; lvl++) {
-		const struct sym_node *nd = &fn->nodes[node];
+		const struct sym_node *nd = &nodes[node];
 
 		if (nd->parent < 0) {
 			r->chain[lvl].func = (char *)q->symbol;
 			break;
 		}
-		node_read(d->pool, u, cu, &fn->nodes[node]);
+		node_read(d->pool, u, cu, &nodes[node]);
 		r->chain[lvl].func = (char *)nd->name;
 		if (nd->has_call_file)
 			r->chain[lvl + 1].file = (char *)nd->call_file;
@@ -589,8 +730,49 @@ static char *check_fn(Dwarf *dw, struct sym_cuidx *own, struct sym_cuidx *lib, u
 	return NULL;
 }
 
+/* The chain at a: by the walk of our reader, and by libdw's index (b, built); NULL if they are the same. */
+static char *check_chain(struct sym_units *u, struct sym_unit *cu, struct strpool *pool, struct sym_walk *w,
+			 struct sym_cuidx *own, struct sym_fn *b, uint64_t a)
+{
+	uint32_t x, y = innermost_node(b, a);
+
+	if (!walk_fn(w, own, sym_units_dwarf(u), b, a))
+		return xasprintf("function DIE 0x%llx: the walk declined at 0x%llx", (unsigned long long)b->die,
+				 (unsigned long long)a);
+	x = w->nbest - 1;
+	if ((int32_t)x != b->nodes[y].depth)
+		return xasprintf("function DIE 0x%llx at 0x%llx: %u levels (libdw: %d)", (unsigned long long)b->die,
+				 (unsigned long long)a, x + 1, b->nodes[y].depth + 1);
+	for (; b->nodes[y].parent >= 0; x--, y = (uint32_t)b->nodes[y].parent) {
+		struct sym_node *p = &w->best[x], *q = &b->nodes[y];
+
+		node_read(pool, u, cu, p);
+		node_read(pool, u, cu, q);
+		if (p->die != q->die || p->name != q->name || p->call_file != q->call_file ||
+		    p->call_line != q->call_line || p->call_column != q->call_column)
+			return xasprintf("function DIE 0x%llx at 0x%llx: level of DIE 0x%llx differs",
+					 (unsigned long long)b->die, (unsigned long long)a, (unsigned long long)q->die);
+	}
+	return NULL;
+}
+
+/* Every inline range of function i, at its first and last byte, both ways; NULL if all agree. */
+static char *check_chains(struct sym_units *u, struct sym_unit *cu, struct strpool *pool, struct sym_cuidx *own,
+			  struct sym_cuidx *lib, uint32_t i)
+{
+	struct sym_walk *w = xmalloc(sizeof(*w));
+	struct sym_fn *b = &lib->fns[i];
+	char *why = NULL;
+
+	for (uint32_t k = 0; !why && k < b->nranges; k++)
+		if (!(why = check_chain(u, cu, pool, w, own, b, b->ranges[k].lo)))
+			why = check_chain(u, cu, pool, w, own, b, b->ranges[k].hi - 1);
+	free(w);
+	return why;
+}
+
 /* One unit indexed by both readers; NULL if they agree. */
-static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct sym_check_counts *n)
+static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct strpool *pool, struct sym_check_counts *n)
 {
 	Dwarf *dw = sym_units_dwarf(u);
 	struct sym_cuidx *own = cuidx_new(u, cu), *lib = xcalloc(1, sizeof(*lib));
@@ -611,6 +793,8 @@ static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct sym_che
 					(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), i);
 	for (uint32_t i = 0; !why && i < own->nfns; i++) {
 		why = check_fn(dw, own, lib, i);
+		if (!why)
+			why = check_chains(u, cu, pool, own, lib, i);
 		n->functions++;
 		n->nodes += own->fns[i].nnodes;
 	}
@@ -633,7 +817,7 @@ char *sym_dwarf_crosscheck(struct elfobj *o, struct strpool *pool, struct sym_ch
 		struct sym_unit *cu = sym_units_unit(u, off + hsize);
 
 		if (cu)
-			why = check_unit(u, cu, n);
+			why = check_unit(u, cu, pool, n);
 		off = next;
 	}
 	sym_units_close(u);
