@@ -22,6 +22,8 @@ struct sym_die {
 	bool children;
 	bool has_lo, has_hi, hi_is_len, has_ranges;
 	uint64_t lo, hi;
+	uint64_t ranges;        /* DW_AT_ranges as a section offset (ranges_off), else not read here */
+	bool ranges_off;
 	bool has_call_file;
 	uint64_t call_file, call_line, call_column;
 	uint64_t sibling;       /* 0 when the DIE has no DW_AT_sibling */
@@ -33,6 +35,13 @@ struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr);
 void sym_die_cu_free(struct sym_die_cu *cu);
 /* The DIE at off (in cu); false if it cannot be read (then ask libdw). */
 bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d);
+/*
+ * d's pc ranges as libdw's dwarf_ranges() gives them, in order, each to
+ * fn (empty ones too); false if this reader declines (an address by
+ * index, no base address): then ask libdw.
+ */
+bool sym_die_ranges(struct sym_die_cu *cu, const struct sym_die *d, void (*fn)(void *arg, uint64_t lo, uint64_t hi),
+		    void *arg);
 /*
  * The DIE after d among its siblings (tag 0 at the end of the list);
  * false if it cannot be read.

@@ -17,6 +17,7 @@ struct sym_ltab;
 struct sym_dsecs {
 	Elf_Data *line, *line_str, *str;
 	Elf_Data *info, *abbrev;        /* for sym_die.c */
+	Elf_Data *rnglists, *ranges;
 };
 
 struct sym_row {

@@ -47,6 +47,10 @@ struct sym_die_cu {
 	uint32_t nabbrevs;
 	struct sym_die_attr *attrs;
 	uint32_t nattrs, attrcap;
+	const Elf_Data *rnglists, *ranges;
+	bool has_base;          /* the unit DIE's DW_AT_low_pc: the base of its range lists */
+	uint64_t base;
+	uint64_t first_die;
 };
 
 struct sym_die_rd {
@@ -257,12 +261,14 @@ static bool read_header(struct sym_die_cu *cu, const struct sym_dsecs *ds, uint6
 	}
 	if (r.bad || (cu->addr_size != 4 && cu->addr_size != 8))
 		return false;
+	cu->first_die = (uint64_t)(r.p - cu->info);
 	return read_abbrevs(cu, ds->abbrev, abbrev_off);
 }
 
 struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr)
 {
 	struct sym_die_cu *cu;
+	struct sym_die top;
 
 	if (!ds->info || !ds->abbrev || hdr >= ds->info->d_size)
 		return NULL;
@@ -270,10 +276,14 @@ struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr)
 	cu->info = ds->info->d_buf;
 	cu->info_size = ds->info->d_size;
 	cu->hdr = hdr;
-	if (!read_header(cu, ds, hdr)) {
+	cu->rnglists = ds->rnglists;
+	cu->ranges = ds->ranges;
+	if (!read_header(cu, ds, hdr) || !sym_die_read(cu, cu->first_die, &top)) {
 		sym_die_cu_free(cu);
 		return NULL;
 	}
+	cu->has_base = top.has_lo;
+	cu->base = top.lo;
 	return cu;
 }
 
@@ -349,6 +359,12 @@ static bool take_attr(struct sym_die_cu *cu, struct sym_die_rd *r, const struct 
 
 	if (at->want == WANT_RANGES) {
 		d->has_ranges = true;
+		if (at->form == DW_FORM_sec_offset || (cu->version < 4 && (at->form == DW_FORM_data4 ||
+									   at->form == DW_FORM_data8))) {
+			d->ranges_off = true;
+			d->ranges = rd_u(r, at->form == DW_FORM_data8 ? 8 : at->form == DW_FORM_data4 ? 4 : cu->off_size);
+			return true;
+		}
 		return skip_form(cu, r, at->form);
 	}
 	if (at->want == WANT_LO && at->form != DW_FORM_addr)
@@ -413,6 +429,101 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 		return false;
 	d->end = (uint64_t)(r.p - cu->info);
 	return true;
+}
+
+/* DWARF 5 .debug_rnglists at off: the entries that need no .debug_addr; false at any other. */
+static bool rnglist(struct sym_die_cu *cu, uint64_t off, void (*fn)(void *, uint64_t, uint64_t), void *arg)
+{
+	struct sym_die_rd r;
+	uint64_t base = cu->base, a, b;
+
+	if (!cu->rnglists || off >= cu->rnglists->d_size)
+		return false;
+	r.p = (const unsigned char *)cu->rnglists->d_buf + off;
+	r.end = (const unsigned char *)cu->rnglists->d_buf + cu->rnglists->d_size;
+	r.bad = false;
+	for (;;) {
+		unsigned kind = (unsigned)rd_u(&r, 1);
+
+		if (r.bad)
+			return false;
+		switch (kind) {
+		case DW_RLE_end_of_list: return true;
+		case DW_RLE_offset_pair:
+			if (!cu->has_base)
+				return false;
+			a = rd_uleb(&r);
+			b = rd_uleb(&r);
+			fn(arg, base + a, base + b);
+			break;
+		case DW_RLE_base_address: base = rd_u(&r, cu->addr_size); break;
+		case DW_RLE_start_end:
+			a = rd_u(&r, cu->addr_size);
+			b = rd_u(&r, cu->addr_size);
+			fn(arg, a, b);
+			break;
+		case DW_RLE_start_length:
+			a = rd_u(&r, cu->addr_size);
+			b = rd_uleb(&r);
+			fn(arg, a, a + b);
+			break;
+		default: return false;  /* by index into .debug_addr: libdw's */
+		}
+		if (r.bad)
+			return false;
+	}
+}
+
+/* DWARF 2 to 4 .debug_ranges at off. */
+static bool rangelist(struct sym_die_cu *cu, uint64_t off, void (*fn)(void *, uint64_t, uint64_t), void *arg)
+{
+	struct sym_die_rd r;
+	uint64_t base = cu->base, max = cu->addr_size == 8 ? UINT64_MAX : UINT32_MAX;
+
+	if (!cu->ranges || off >= cu->ranges->d_size)
+		return false;
+	r.p = (const unsigned char *)cu->ranges->d_buf + off;
+	r.end = (const unsigned char *)cu->ranges->d_buf + cu->ranges->d_size;
+	r.bad = false;
+	for (;;) {
+		uint64_t a = rd_u(&r, cu->addr_size), b = rd_u(&r, cu->addr_size);
+
+		if (r.bad)
+			return false;
+		if (!a && !b)
+			return true;
+		if (a == max) {
+			base = b;
+			continue;
+		}
+		if (!cu->has_base)
+			return false;
+		fn(arg, base + a, base + b);
+	}
+}
+
+static void ranges_nop(void *arg, uint64_t lo, uint64_t hi)
+{
+	(void)arg;
+	(void)lo;
+	(void)hi;
+}
+
+bool sym_die_ranges(struct sym_die_cu *cu, const struct sym_die *d, void (*fn)(void *arg, uint64_t lo, uint64_t hi),
+		    void *arg)
+{
+	if (d->has_lo && d->has_hi) {
+		fn(arg, d->lo, d->hi_is_len ? d->lo + d->hi : d->hi);
+		return true;
+	}
+	if (!d->has_ranges)
+		return true;
+	if (!d->ranges_off)
+		return false;
+	/* read through once before any range is given: a list declined half-way gives none */
+	if (cu->version >= 5)
+		return rnglist(cu, d->ranges, ranges_nop, NULL) && rnglist(cu, d->ranges, fn, arg);
+	return rangelist(cu, d->ranges, ranges_nop, NULL) && rangelist(cu, d->ranges, fn, arg);
 }
 
 /* Past the children of d (d has some and no DW_AT_sibling): the offset after their null entry, or 0. */

@@ -282,12 +282,15 @@ static void scan_inlines(struct sym_fn *fn, Dwarf_Die *parent, int32_t pnode, in
 struct sym_rsink {
 	struct sym_cuidx *cu;   /* a subprogram's: cu->fr */
 	struct sym_fn *fn;      /* else a node's: fn->ranges */
+	struct sym_die_cu *dc;  /* the reader, for a node's */
 	uint64_t die;
 	uint32_t slot;          /* the subprogram (UINT32_MAX: none yet) or the node */
 };
 
-static void sink_add(struct sym_rsink *k, uint64_t lo, uint64_t hi)
+static void sink_add(void *arg, uint64_t lo, uint64_t hi)
 {
+	struct sym_rsink *k = arg;
+
 	if (hi <= lo)
 		return;
 	if (k->fn) {
@@ -299,18 +302,14 @@ static void sink_add(struct sym_rsink *k, uint64_t lo, uint64_t hi)
 	add_frange(k->cu, lo, hi, k->slot);
 }
 
-/* d's pc ranges, as dwarf_ranges() gives them: low/high here, DW_AT_ranges by libdw. */
+/* d's pc ranges, as dwarf_ranges() gives them: read here, or by libdw when sym_die.c declines. */
 static bool own_ranges(Dwarf *dw, const struct sym_die *d, struct sym_rsink *k)
 {
 	Dwarf_Die die;
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t r = 0;
 
-	if (d->has_lo && d->has_hi) {
-		sink_add(k, d->lo, d->hi_is_len ? d->lo + d->hi : d->hi);
-		return true;
-	}
-	if (!d->has_ranges)
+	if (sym_die_ranges(k->cu ? k->cu->dc : k->dc, d, sink_add, k))
 		return true;
 	if (!dwarf_offdie(dw, d->off, &die))
 		return false;
@@ -328,7 +327,7 @@ static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *par
 	if (!sym_die_read(cu->dc, parent->end, &c))
 		return false;
 	while (c.tag) {
-		struct sym_rsink k = { cu, NULL, c.off, UINT32_MAX };
+		struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
 
 		if (c.tag == DW_TAG_subprogram && !own_ranges(dw, &c, &k))
 			return false;
@@ -353,7 +352,7 @@ static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, con
 	for (; c.tag; ) {
 		if (c.tag == DW_TAG_inlined_subroutine) {
 			uint32_t node = new_node(fn, c.off, pnode);
-			struct sym_rsink k = { NULL, fn, c.off, node };
+			struct sym_rsink k = { NULL, fn, dc, c.off, node };
 
 			if (!own_ranges(dw, &c, &k) || !own_inlines(fn, dc, dw, &c, (int32_t)node, depth + 1))
 				return false;
@@ -478,16 +477,18 @@ struct sym_walk {
 	struct sym_node cur[SYM_PATH_MAX], best[SYM_PATH_MAX];
 	uint32_t ncur, nbest;   /* levels, the subprogram's included */
 	uint64_t bestsize;
+	bool in;                /* a range of the node at the end of the path holds a */
 };
 
 /* A range of the node at the end of the walk's path, weighed as innermost_node() weighs it. */
-static void walk_range(struct sym_walk *w, uint64_t lo, uint64_t hi, bool *in)
+static void walk_range(void *arg, uint64_t lo, uint64_t hi)
 {
+	struct sym_walk *w = arg;
 	uint32_t dep = w->ncur - 1, bdep = w->nbest - 1;
 
 	if (hi <= lo || w->a < lo || w->a >= hi)
 		return;
-	*in = true;
+	w->in = true;
 	if (dep > bdep || (dep == bdep && bdep > 0 && hi - lo < w->bestsize)) {
 		memcpy(w->best, w->cur, w->ncur * sizeof(*w->cur));
 		w->nbest = w->ncur;
@@ -495,24 +496,20 @@ static void walk_range(struct sym_walk *w, uint64_t lo, uint64_t hi, bool *in)
 	}
 }
 
-/* The ranges of d (the node at the end of the path); *in: one holds the address. */
-static bool walk_ranges(struct sym_walk *w, const struct sym_die *d, bool *in)
+/* The ranges of d (the node at the end of the path); w->in: one holds the address. */
+static bool walk_ranges(struct sym_walk *w, const struct sym_die *d)
 {
 	Dwarf_Die die;
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t r = 0;
 
-	*in = false;
-	if (d->has_lo && d->has_hi) {
-		walk_range(w, d->lo, d->hi_is_len ? d->lo + d->hi : d->hi, in);
-		return true;
-	}
-	if (!d->has_ranges)
+	w->in = false;
+	if (sym_die_ranges(w->dc, d, walk_range, w))
 		return true;
 	if (!dwarf_offdie(w->dw, d->off, &die))
 		return false;
 	while ((r = dwarf_ranges(&die, r, &base, &lo, &hi)) > 0)
-		walk_range(w, lo, hi, in);
+		walk_range(w, lo, hi);
 	return true;
 }
 
@@ -543,12 +540,10 @@ static bool walk_children(struct sym_walk *w, const struct sym_die *parent, int 
 		return false;
 	while (c.tag) {
 		if (c.tag == DW_TAG_inlined_subroutine) {
-			bool in;
-
 			if (w->ncur >= SYM_PATH_MAX)
 				return false;
 			walk_push(w, &c);
-			if (!walk_ranges(w, &c, &in) || (in && !walk_children(w, &c, depth + 1)))
+			if (!walk_ranges(w, &c) || (w->in && !walk_children(w, &c, depth + 1)))
 				return false;
 			w->ncur--;
 		} else if (c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_try_block || c.tag == DW_TAG_catch_block) {

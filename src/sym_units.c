@@ -205,6 +205,10 @@ static void sym_units_dsecs(struct sym_units *u)
 			slot = &u->ds.info;
 		else if (!strcmp(name, ".debug_abbrev"))
 			slot = &u->ds.abbrev;
+		else if (!strcmp(name, ".debug_rnglists"))
+			slot = &u->ds.rnglists;
+		else if (!strcmp(name, ".debug_ranges"))
+			slot = &u->ds.ranges;
 		if (slot)
 			*slot = elf_getdata(scn, NULL);
 	}
