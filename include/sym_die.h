@@ -36,6 +36,12 @@ void sym_die_cu_free(struct sym_die_cu *cu);
 /* The DIE at off (in cu); false if it cannot be read (then ask libdw). */
 bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d);
 /*
+ * The string attribute name of the DIE at off into *out (NULL when it has
+ * none); with integrate, looked up as dwarf_attr_integrate() does (through
+ * DW_AT_abstract_origin and DW_AT_specification).  False if declined.
+ */
+bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool integrate, const char **out);
+/*
  * d's pc ranges as libdw's dwarf_ranges() gives them, in order, each to
  * fn (empty ones too); false if this reader declines (an address by
  * index, no base address): then ask libdw.

@@ -18,6 +18,7 @@ struct strpool;
 struct sym_units;
 struct sym_unit;
 struct sym_dsecs;
+struct sym_die_cu;
 
 /* A row of a line table, as addr2line prints it. */
 struct sym_line {
@@ -46,8 +47,8 @@ struct sym_unit *sym_units_first(struct sym_units *u);
 const struct sym_dsecs *sym_units_sections(struct sym_units *u);
 
 Dwarf_Die *sym_unit_die(struct sym_unit *cu);
-/* The offset of the unit's header in .debug_info. */
-uint64_t sym_unit_header(struct sym_unit *cu);
+/* sym_die.c's reader of the unit (sym_die.h), or NULL when it declines the unit: ask libdw. */
+struct sym_die_cu *sym_unit_reader(struct sym_unit *cu);
 /* DW_AT_comp_dir (interned), or NULL. */
 const char *sym_unit_comp_dir(const struct sym_unit *cu);
 /* A slot for the user's data about the unit (NULL at first). */

@@ -23,7 +23,7 @@ enum sym_die_want {             /* what an attribute is to us */
 };
 
 struct sym_die_attr {
-	uint16_t form;
+	uint16_t name, form;
 	uint8_t want;
 	uint8_t fixed;          /* bytes of a form of fixed size (0: variable, or none) */
 	int64_t implicit;       /* DW_FORM_implicit_const's value */
@@ -47,7 +47,7 @@ struct sym_die_cu {
 	uint32_t nabbrevs;
 	struct sym_die_attr *attrs;
 	uint32_t nattrs, attrcap;
-	const Elf_Data *rnglists, *ranges;
+	const Elf_Data *rnglists, *ranges, *str, *line_str;
 	bool has_base;          /* the unit DIE's DW_AT_low_pc: the base of its range lists */
 	uint64_t base;
 	uint64_t first_die;
@@ -175,6 +175,7 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct 
 		ALLOC_GROW(cu->attrs, cu->nattrs, cu->attrcap);
 		at = &cu->attrs[cu->nattrs++];
 		at->form = (uint16_t)form;
+		at->name = (uint16_t)(name > 0xffff ? 0xffff : name);
 		at->want = attr_want((unsigned)name);
 		at->implicit = form == DW_FORM_implicit_const ? rd_sleb(r) : 0;
 		at->fixed = (uint8_t)form_fixed_size(cu, (unsigned)form);
@@ -278,6 +279,8 @@ struct sym_die_cu *sym_die_cu_open(const struct sym_dsecs *ds, uint64_t hdr)
 	cu->hdr = hdr;
 	cu->rnglists = ds->rnglists;
 	cu->ranges = ds->ranges;
+	cu->str = ds->str;
+	cu->line_str = ds->line_str;
 	if (!read_header(cu, ds, hdr) || !sym_die_read(cu, cu->first_die, &top)) {
 		sym_die_cu_free(cu);
 		return NULL;
@@ -562,4 +565,73 @@ bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die
 	else if (!(off = skip_children(cu, d)))
 		return false;
 	return sym_die_read(cu, off, next);
+}
+
+/* ---------------------------------------------------------------------- */
+/* strings */
+
+static const char *sec_str(const Elf_Data *d, uint64_t off)
+{
+	if (!d || off >= d->d_size || !memchr((const char *)d->d_buf + off, 0, d->d_size - off))
+		return NULL;
+	return (const char *)d->d_buf + off;
+}
+
+/*
+ * Attribute name of the DIE at off: a string into *str, a reference
+ * (within the unit) into *ref (0: none).  False if declined.
+ */
+static bool find_attr(struct sym_die_cu *cu, uint64_t off, unsigned name, const char **str, uint64_t *ref)
+{
+	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
+	const struct sym_die_abbrev *ab;
+
+	if (!code || r.bad || code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
+		return false;
+	for (uint32_t i = 0; i < ab->nattrs; i++) {
+		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
+
+		if (at->name != name) {
+			if (!skip_form(cu, &r, at->form) || r.bad)
+				return false;
+			continue;
+		}
+		switch (at->form) {
+		case DW_FORM_string: *str = (const char *)r.p; return memchr(r.p, 0, (size_t)(r.end - r.p)) != NULL;
+		case DW_FORM_strp: *str = sec_str(cu->str, rd_u(&r, cu->off_size)); return *str && !r.bad;
+		case DW_FORM_line_strp: *str = sec_str(cu->line_str, rd_u(&r, cu->off_size)); return *str && !r.bad;
+		case DW_FORM_ref1: case DW_FORM_ref2: case DW_FORM_ref4: case DW_FORM_ref8: case DW_FORM_ref_udata: {
+			uint64_t v = 0;
+
+			rd_const(cu, &r, at, &v);
+			*ref = cu->hdr + v;
+			return !r.bad && *ref > cu->hdr && *ref < cu->end;
+		}
+		default: return false;  /* by index, or in another unit or file: libdw's */
+		}
+	}
+	return true;
+}
+
+bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool integrate, const char **out)
+{
+	*out = NULL;
+	/* as dwarf_attr_integrate(): the DIE, then its abstract origin or specification, 16 deep */
+	for (int i = 0; i < (integrate ? 16 : 1); i++) {
+		uint64_t origin = 0, spec = 0, none = 0;
+		const char *junk = NULL;
+
+		if (!find_attr(cu, off, name, out, &none) || none)
+			return false;
+		if (*out || !integrate)
+			return true;
+		if (!find_attr(cu, off, DW_AT_abstract_origin, &junk, &origin) || junk)
+			return false;
+		if (!origin && (!find_attr(cu, off, DW_AT_specification, &junk, &spec) || junk))
+			return false;
+		if (!(off = origin ? origin : spec))
+			return true;
+	}
+	return true;
 }

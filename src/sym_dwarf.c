@@ -63,7 +63,7 @@ struct sym_frange {
 /* What this back end keeps about one unit (hung on it: sym_unit_data). */
 struct sym_cuidx {
 	bool built;
-	struct sym_die_cu *dc;  /* sym_die.c's reader of the unit, or NULL: libdw only */
+	struct sym_die_cu *dc;  /* sym_die.c's reader of the unit (the unit's), or NULL: libdw only */
 	bool own;               /* the functions were found by sym_die.c's reader */
 	struct sym_fn *fns;
 	uint32_t nfns, fncap;
@@ -92,7 +92,6 @@ static void cuidx_free(void *p)
 	}
 	free(cu->fns);
 	free(cu->fr);
-	sym_die_cu_free(cu->dc);
 	free(cu);
 }
 
@@ -434,17 +433,23 @@ static bool die_udata(Dwarf_Die *die, int name, Dwarf_Word *v)
  * An inlined node's name and call site (where it was inlined, level lvl + 1
  * of a chain), read from its DIE once: a frame met again costs no DIE read.
  */
-static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit *cu, struct sym_node *nd)
+static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit *cu, struct sym_node *nd, bool own)
 {
 	Dwarf_Die die;
 	Dwarf_Attribute at;
 	Dwarf_Word cf = 0, cl = 0, cc = 0;
 	const char *n = NULL;
+	bool mine;
 
 	if (nd->read)
 		return;
 	nd->read = true;
-	if (dwarf_offdie(sym_units_dwarf(u), nd->die, &die)) {
+	/* the name by our reader when the call site came from it too; else, or when it declines, libdw */
+	mine = own && nd->site_known && sym_unit_reader(cu) &&
+	       sym_die_string(sym_unit_reader(cu), nd->die, DW_AT_name, true, &n);
+	if (!mine)
+		n = NULL;
+	if (!mine && dwarf_offdie(sym_units_dwarf(u), nd->die, &die)) {
 		n = dwarf_formstring(dwarf_attr_integrate(&die, DW_AT_name, &at));
 		if (!nd->site_known) {
 			nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
@@ -575,19 +580,12 @@ static bool walk_fn(struct sym_walk *w, struct sym_cuidx *idx, Dwarf *dw, const 
 	return walk_children(w, &top, 0);
 }
 
-/* A unit's index, empty, with sym_die.c's reader when it takes the unit (its DIE reads as libdw reads it). */
-static struct sym_cuidx *cuidx_new(struct sym_units *u, struct sym_unit *cu)
+/* A unit's index, empty, with sym_die.c's reader when it takes the unit. */
+static struct sym_cuidx *cuidx_new(struct sym_unit *cu)
 {
 	struct sym_cuidx *idx = xcalloc(1, sizeof(*idx));
-	struct sym_die top;
 
-	if (!getenv("KT_SYM_LIBDW_WALK"))
-		idx->dc = sym_die_cu_open(sym_units_sections(u), sym_unit_header(cu));
-	if (idx->dc && (!sym_die_read(idx->dc, dwarf_dieoffset(sym_unit_die(cu)), &top) ||
-			top.tag != (unsigned)dwarf_tag(sym_unit_die(cu)))) {
-		sym_die_cu_free(idx->dc);
-		idx->dc = NULL;
-	}
+	idx->dc = sym_unit_reader(cu);
 	return idx;
 }
 
@@ -597,7 +595,7 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	struct sym_cuidx **idx = (struct sym_cuidx **)sym_unit_data(cu);
 
 	if (!*idx)
-		*idx = cuidx_new(u, cu);
+		*idx = cuidx_new(cu);
 	if (!(*idx)->built)
 		build_cu(*idx, sym_units_dwarf(u), sym_unit_die(cu));
 	*out = *idx;
@@ -662,7 +660,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 			r->chain[lvl].func = (char *)q->symbol;
 			break;
 		}
-		node_read(d->pool, u, cu, &nodes[node]);
+		node_read(d->pool, u, cu, &nodes[node], true);
 		r->chain[lvl].func = (char *)nd->name;
 		if (nd->has_call_file)
 			r->chain[lvl + 1].file = (char *)nd->call_file;
@@ -741,8 +739,8 @@ static char *check_chain(struct sym_units *u, struct sym_unit *cu, struct strpoo
 	for (; b->nodes[y].parent >= 0; x--, y = (uint32_t)b->nodes[y].parent) {
 		struct sym_node *p = &w->best[x], *q = &b->nodes[y];
 
-		node_read(pool, u, cu, p);
-		node_read(pool, u, cu, q);
+		node_read(pool, u, cu, p, true);
+		node_read(pool, u, cu, q, false);
 		if (p->die != q->die || p->name != q->name || p->call_file != q->call_file ||
 		    p->call_line != q->call_line || p->call_column != q->call_column)
 			return xasprintf("function DIE 0x%llx at 0x%llx: level of DIE 0x%llx differs",
@@ -766,18 +764,30 @@ static char *check_chains(struct sym_units *u, struct sym_unit *cu, struct strpo
 	return why;
 }
 
+/* The unit's DW_AT_comp_dir (read by sym_die.c) is libdw's. */
+static bool comp_dir_agrees(struct sym_unit *cu)
+{
+	Dwarf_Attribute at;
+	const char *cd = dwarf_formstring(dwarf_attr(sym_unit_die(cu), DW_AT_comp_dir, &at));
+	const char *mine = sym_unit_comp_dir(cu);
+
+	return cd ? mine && !strcmp(cd, mine) : !mine;
+}
+
 /* One unit indexed by both readers; NULL if they agree. */
 static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct strpool *pool, struct sym_check_counts *n)
 {
 	Dwarf *dw = sym_units_dwarf(u);
-	struct sym_cuidx *own = cuidx_new(u, cu), *lib = xcalloc(1, sizeof(*lib));
+	struct sym_cuidx *own = cuidx_new(cu), *lib = xcalloc(1, sizeof(*lib));
 	char *why = NULL;
 
 	build_cu(own, dw, sym_unit_die(cu));
 	build_cu(lib, dw, sym_unit_die(cu));
 	n->units++;
 	n->own += own->own;
-	if (own->nfns != lib->nfns || own->nfr != lib->nfr)
+	if (!comp_dir_agrees(cu))
+		why = xasprintf("unit 0x%llx: DW_AT_comp_dir differs", (unsigned long long)dwarf_dieoffset(sym_unit_die(cu)));
+	if (!why && (own->nfns != lib->nfns || own->nfr != lib->nfr))
 		why = xasprintf("unit 0x%llx: %u functions, %u ranges (libdw: %u, %u)",
 				(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), own->nfns, own->nfr, lib->nfns,
 				lib->nfr);

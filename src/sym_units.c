@@ -17,6 +17,7 @@
 #include "hashmap.h"
 #include "kt.h"
 #include "strpool.h"
+#include "sym_die.h"
 #include "sym_lines.h"
 #include "sym_units.h"
 
@@ -26,6 +27,7 @@ struct sym_unit {
 	struct hashmap_entry ent;   /* by off */
 	Dwarf_Off off;
 	Dwarf_Die die;
+	struct sym_die_cu *dc;  /* sym_die.c's reader, or NULL: it declined the unit */
 	const char *comp_dir;
 	int lines_state;        /* 0 not read, 1 sym_lines.c, 2 libdw, -1 none */
 	struct sym_ltab *lt;
@@ -91,6 +93,7 @@ static void sym_unit_free(struct sym_units *u, struct sym_unit *cu)
 	if (cu->data && u->free_data)
 		u->free_data(cu->data);
 	sym_ltab_free(cu->lt);
+	sym_die_cu_free(cu->dc);
 	free(cu->laddrs);
 	free(cu);
 }
@@ -340,6 +343,24 @@ static bool sym_units_find_offset(struct sym_units *u, uint64_t a, Dwarf_Off *of
 	return false;
 }
 
+static void sym_units_dsecs(struct sym_units *u);
+
+/* sym_die.c's reader of the unit, when it reads the unit's DIE as libdw does; else NULL. */
+static struct sym_die_cu *sym_units_reader(struct sym_units *u, struct sym_unit *cu)
+{
+	struct sym_die_cu *dc;
+	struct sym_die top;
+
+	if (getenv("KT_SYM_LIBDW_WALK"))
+		return NULL;
+	dc = sym_die_cu_open(sym_units_sections(u), cu->off - dwarf_cuoffset(&cu->die));
+	if (dc && (!sym_die_read(dc, cu->off, &top) || top.tag != (unsigned)dwarf_tag(&cu->die))) {
+		sym_die_cu_free(dc);
+		dc = NULL;
+	}
+	return dc;
+}
+
 /* The unit whose DIE is at off, opened on first use; NULL if there is none. */
 static struct sym_unit *sym_units_get(struct sym_units *u, Dwarf_Off off)
 {
@@ -357,7 +378,9 @@ static struct sym_unit *sym_units_get(struct sym_units *u, Dwarf_Off off)
 		free(cu);
 		return NULL;
 	}
-	cd = dwarf_formstring(dwarf_attr(&cu->die, DW_AT_comp_dir, &at));
+	cu->dc = sym_units_reader(u, cu);
+	if (!cu->dc || !sym_die_string(cu->dc, off, DW_AT_comp_dir, false, &cd))
+		cd = dwarf_formstring(dwarf_attr(&cu->die, DW_AT_comp_dir, &at));
 	cu->comp_dir = cd ? strpool_intern(u->pool, cd) : NULL;
 	hashmap_entry_init(&cu->ent, h);
 	hashmap_add(&u->units, &cu->ent);
@@ -398,9 +421,9 @@ const struct sym_dsecs *sym_units_sections(struct sym_units *u)
 	return &u->ds;
 }
 
-uint64_t sym_unit_header(struct sym_unit *cu)
+struct sym_die_cu *sym_unit_reader(struct sym_unit *cu)
 {
-	return cu->off - dwarf_cuoffset(&cu->die);
+	return cu->dc;
 }
 
 struct sym_unit *sym_units_first(struct sym_units *u)
