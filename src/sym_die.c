@@ -32,8 +32,9 @@ struct sym_die_attr {
 struct sym_die_abbrev {
 	bool used;
 	bool children;
-	bool all_fixed;         /* nothing wanted and every form of fixed size: skipped in one step */
+	bool all_fixed;         /* every form of fixed size, nothing wanted but the sibling: one step */
 	uint32_t fixed_len;
+	uint8_t sib_at, sib_size;   /* where DW_AT_sibling is in the fixed bytes, its size (0: none) */
 	unsigned tag;
 	uint32_t first, nattrs; /* in the unit's attrs */
 };
@@ -183,12 +184,19 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct 
 	ab->nattrs = cu->nattrs - ab->first;
 	ab->all_fixed = true;
 	ab->fixed_len = 0;
+	ab->sib_size = 0;
 	for (uint32_t i = ab->first; i < cu->nattrs; i++) {
 		const struct sym_die_attr *at = &cu->attrs[i];
+		bool ref = at->form == DW_FORM_ref1 || at->form == DW_FORM_ref2 || at->form == DW_FORM_ref4 ||
+			   at->form == DW_FORM_ref8;
 
-		if (at->want != WANT_SKIP || (!at->fixed && at->form != DW_FORM_flag_present &&
-					      at->form != DW_FORM_implicit_const))
+		if (at->want == WANT_SIBLING && ref && !ab->sib_size && ab->fixed_len < 256) {
+			ab->sib_at = (uint8_t)ab->fixed_len;
+			ab->sib_size = at->fixed;
+		} else if (at->want != WANT_SKIP || (!at->fixed && at->form != DW_FORM_flag_present &&
+						     at->form != DW_FORM_implicit_const)) {
 			ab->all_fixed = false;
+		}
 		ab->fixed_len += at->fixed;
 	}
 	return !r->bad;
@@ -416,9 +424,18 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 	d->tag = ab->tag;
 	d->children = ab->children;
 	if (ab->all_fixed) {
+		const unsigned char *at = r.p;
+
 		rd_skip(&r, ab->fixed_len);
+		if (r.bad)
+			return false;
+		if (ab->sib_size) {
+			struct sym_die_rd s = { at + ab->sib_at, r.p, false };
+
+			d->sibling = cu->hdr + rd_u(&s, ab->sib_size);
+		}
 		d->end = (uint64_t)(r.p - cu->info);
-		return !r.bad;
+		return true;
 	}
 	for (uint32_t i = 0; i < ab->nattrs; i++) {
 		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
