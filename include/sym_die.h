@@ -42,6 +42,13 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d);
  */
 bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool integrate, const char **out);
 /*
+ * The attribute name of the DIE at off as a section offset or constant
+ * into *v (*has false when the DIE has none).  False if declined.
+ */
+bool sym_die_offset(struct sym_die_cu *cu, uint64_t off, unsigned name, bool *has, uint64_t *v);
+/* The offset of the unit's own DIE. */
+uint64_t sym_die_first(const struct sym_die_cu *cu);
+/*
  * d's pc ranges as libdw's dwarf_ranges() gives them, in order, each to
  * fn (empty ones too); false if this reader declines (an address by
  * index, no base address): then ask libdw.

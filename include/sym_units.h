@@ -46,7 +46,10 @@ struct sym_unit *sym_units_first(struct sym_units *u);
 /* The debug sections as libdw sees them (sym_lines.h), for readers of our own. */
 const struct sym_dsecs *sym_units_sections(struct sym_units *u);
 
+/* libdw's DIE of the unit (made on first use: ask only when libdw must), or NULL. */
 Dwarf_Die *sym_unit_die(struct sym_unit *cu);
+/* The offset of the unit's DIE in .debug_info. */
+uint64_t sym_unit_offset(const struct sym_unit *cu);
 /* sym_die.c's reader of the unit (sym_die.h), or NULL when it declines the unit: ask libdw. */
 struct sym_die_cu *sym_unit_reader(struct sym_unit *cu);
 /* DW_AT_comp_dir (interned), or NULL. */

@@ -652,3 +652,34 @@ bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool int
 	}
 	return true;
 }
+
+bool sym_die_offset(struct sym_die_cu *cu, uint64_t off, unsigned name, bool *has, uint64_t *v)
+{
+	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
+	const struct sym_die_abbrev *ab;
+
+	*has = false;
+	if (!code || r.bad || code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
+		return false;
+	for (uint32_t i = 0; i < ab->nattrs; i++) {
+		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
+
+		if (at->name == name) {
+			if (at->form == DW_FORM_sec_offset)
+				*v = rd_u(&r, cu->off_size);
+			else if (!rd_const(cu, &r, at, v) || at->form == DW_FORM_addr || at->form == DW_FORM_ref_addr)
+				return false;
+			*has = true;
+			return !r.bad;
+		}
+		if (!skip_form(cu, &r, at->form) || r.bad)
+			return false;
+	}
+	return true;
+}
+
+uint64_t sym_die_first(const struct sym_die_cu *cu)
+{
+	return cu->first_die;
+}

@@ -365,15 +365,17 @@ static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, con
 	return true;
 }
 
-static void build_cu(struct sym_cuidx *cu, Dwarf *dw, Dwarf_Die *die)
+static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 {
 	struct sym_die top;
+	Dwarf_Die *die;
 
 	cu->built = true;
-	cu->own = cu->dc && sym_die_read(cu->dc, dwarf_dieoffset(die), &top) && own_scope(cu, dw, &top, 0);
+	cu->own = cu->dc && sym_die_read(cu->dc, sym_unit_offset(unit), &top) && own_scope(cu, dw, &top, 0);
 	if (!cu->own) {
 		cu->nfns = cu->nfr = 0;         /* declined: all of it again, with libdw */
-		scan_scope(cu, die, 0);
+		if ((die = sym_unit_die(unit)))
+			scan_scope(cu, die, 0);
 	}
 	if (!cu->nfr)
 		return;
@@ -597,7 +599,7 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	if (!*idx)
 		*idx = cuidx_new(cu);
 	if (!(*idx)->built)
-		build_cu(*idx, sym_units_dwarf(u), sym_unit_die(cu));
+		build_cu(*idx, sym_units_dwarf(u), cu);
 	*out = *idx;
 	return find_fn(*idx, a);
 }
@@ -768,7 +770,8 @@ static char *check_chains(struct sym_units *u, struct sym_unit *cu, struct strpo
 static bool comp_dir_agrees(struct sym_unit *cu)
 {
 	Dwarf_Attribute at;
-	const char *cd = dwarf_formstring(dwarf_attr(sym_unit_die(cu), DW_AT_comp_dir, &at));
+	Dwarf_Die *die = sym_unit_die(cu);
+	const char *cd = die ? dwarf_formstring(dwarf_attr(die, DW_AT_comp_dir, &at)) : NULL;
 	const char *mine = sym_unit_comp_dir(cu);
 
 	return cd ? mine && !strcmp(cd, mine) : !mine;
@@ -781,21 +784,21 @@ static char *check_unit(struct sym_units *u, struct sym_unit *cu, struct strpool
 	struct sym_cuidx *own = cuidx_new(cu), *lib = xcalloc(1, sizeof(*lib));
 	char *why = NULL;
 
-	build_cu(own, dw, sym_unit_die(cu));
-	build_cu(lib, dw, sym_unit_die(cu));
+	build_cu(own, dw, cu);
+	build_cu(lib, dw, cu);
 	n->units++;
 	n->own += own->own;
 	if (!comp_dir_agrees(cu))
-		why = xasprintf("unit 0x%llx: DW_AT_comp_dir differs", (unsigned long long)dwarf_dieoffset(sym_unit_die(cu)));
+		why = xasprintf("unit 0x%llx: DW_AT_comp_dir differs", (unsigned long long)sym_unit_offset(cu));
 	if (!why && (own->nfns != lib->nfns || own->nfr != lib->nfr))
 		why = xasprintf("unit 0x%llx: %u functions, %u ranges (libdw: %u, %u)",
-				(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), own->nfns, own->nfr, lib->nfns,
+				(unsigned long long)sym_unit_offset(cu), own->nfns, own->nfr, lib->nfns,
 				lib->nfr);
 	for (uint32_t i = 0; !why && i < own->nfr; i++)
 		if (own->fr[i].lo != lib->fr[i].lo || own->fr[i].hi != lib->fr[i].hi ||
 		    own->fns[own->fr[i].fn].die != lib->fns[lib->fr[i].fn].die)
 			why = xasprintf("unit 0x%llx: function range %u differs",
-					(unsigned long long)dwarf_dieoffset(sym_unit_die(cu)), i);
+					(unsigned long long)sym_unit_offset(cu), i);
 	for (uint32_t i = 0; !why && i < own->nfns; i++) {
 		why = check_fn(dw, own, lib, i);
 		if (!why)
