@@ -364,6 +364,43 @@ static uint64_t ksize_of(const char *obj, const char *name, int nth)
 	return r;
 }
 
+/* test_lookup's second half: frames the vmlinux does not match, and modules. */
+static void lookup_others(struct symbolizer *s, uint64_t ct)
+{
+	const struct sym_result *r;
+	char *want;
+
+	/* a vmlinux that does not match */
+	r = sym_resolve(s, NULL, "no_such_function", 4, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_SYMBOL);
+	CHECK_STR(r->note, "vmlinux does not match: no symbol no_such_function");
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, ct, true);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+	CHECK(r->note && strstr(r->note, "beyond chain_top"));
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, 0, false);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+	/* one symbol of that name, of another size: both sizes said */
+	r = sym_resolve(s, NULL, "chain_top", 4, ct + 0x100, true);
+	CHECK_INT(r->status, SYM_SIZE_MISMATCH);
+	want = xasprintf("vmlinux does not match: chain_top is 0x%llx bytes there, the log says 0x%llx",
+			 (unsigned long long)ct, (unsigned long long)(ct + 0x100));
+	CHECK_STR(r->note, want);
+	free(want);
+
+	/* a module: found under lib/modules/<release>, '-' and '_' alike */
+	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK_STR(r->section, ".text");
+	CHECK_INT(r->addr, 0xf);
+	if (r->status == SYM_OK) {
+		CHECK_STR(r->chain[r->nchain - 1].func, "fix_work");
+		CHECK(strstr(r->chain[0].file, "mod.c") != NULL);
+	}
+	r = sym_resolve(s, "no_such_module", "fix_work", 0x10, 0x50, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	CHECK(r->note && strstr(r->note, "no_such_module"));
+}
+
 static void test_lookup(enum sym_backend be)
 {
 	struct ctx ctx;
@@ -439,29 +476,7 @@ static void test_lookup(enum sym_backend be)
 		CHECK(strstr(r->chain[r->nchain - 1].file, "a.c") != NULL);
 	}
 
-	/* a vmlinux that does not match */
-	r = sym_resolve(s, NULL, "no_such_function", 4, 0x40, true);
-	CHECK_INT(r->status, SYM_NO_SYMBOL);
-	CHECK_STR(r->note, "vmlinux does not match: no symbol no_such_function");
-	r = sym_resolve(s, NULL, "chain_top", ct + 4, ct, true);
-	CHECK_INT(r->status, SYM_BAD_OFFSET);
-	CHECK(r->note && strstr(r->note, "beyond chain_top"));
-	r = sym_resolve(s, NULL, "chain_top", ct + 4, 0, false);
-	CHECK_INT(r->status, SYM_BAD_OFFSET);
-
-	/* a module: found under lib/modules/<release>, '-' and '_' alike */
-	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
-	CHECK_INT(r->status, SYM_OK);
-	CHECK_STR(r->section, ".text");
-	CHECK_INT(r->addr, 0xf);
-	if (r->status == SYM_OK) {
-		CHECK_STR(r->chain[r->nchain - 1].func, "fix_work");
-		CHECK(strstr(r->chain[0].file, "mod.c") != NULL);
-	}
-	r = sym_resolve(s, "no_such_module", "fix_work", 0x10, 0x50, true);
-	CHECK_INT(r->status, SYM_NO_MODULE);
-	CHECK(r->note && strstr(r->note, "no_such_module"));
-
+	lookup_others(s, ct);
 	/* a raw address */
 	r = sym_resolve_addr(s, 0x1);
 	CHECK(r->status != SYM_OK);
