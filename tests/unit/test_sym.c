@@ -950,8 +950,15 @@ static void test_die_reader(void)
 {
 	const char *k = getenv("KT_CROSSCHECK_VMLINUX");
 
-	if (k && *k)
-		crosscheck_one(k, false);
+	/* objects named by the kernel test (tests/kernel.sh), separated by ':' */
+	while (k && *k) {
+		const char *c = strchr(k, ':');
+		char *path = c ? xstrndup(k, (size_t)(c - k)) : xstrdup(k);
+
+		crosscheck_one(path, false);
+		free(path);
+		k = c ? c + 1 : NULL;
+	}
 	if (!build())
 		return;
 	crosscheck_one(fixture, true);
