@@ -98,16 +98,17 @@ pick() {
 
 # measure NAME CMD...: stdin from $IN; sets $wall (s) and $rss (MB): medians of RUNS
 measure() {
-	local name=$1 i t0 t1
+	local name=$1 i t0 t1 err
 	shift
+	err=$TMP/err.$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)
 	: >"$TMP/walls"
 	: >"$TMP/rsses"
 	for i in $(seq $RUNS); do
 		t0=$(date +%s.%N)
 		if [ "$have_time" = 1 ]; then
-			/usr/bin/time -f %M -o "$TMP/rss" "$@" <"$IN" >/dev/null 2>"$TMP/err.$name"
+			/usr/bin/time -f %M -o "$TMP/rss" "$@" <"$IN" >/dev/null 2>"$err"
 		else
-			"$@" <"$IN" >/dev/null 2>"$TMP/err.$name"
+			"$@" <"$IN" >/dev/null 2>"$err"
 			echo 0 >"$TMP/rss"
 		fi
 		t1=$(date +%s.%N)
