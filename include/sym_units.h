@@ -2,7 +2,9 @@
  * sym_units.h - the compilation units of one object's DWARF: which unit
  * holds an address (.debug_aranges, read here, or the units' own ranges),
  * each unit's DIE, compilation directory and line table (sym_lines.c's
- * reader, libdw's when that declines).  Units are opened on first use.
+ * reader, libdw's when that declines) and its reader of DIEs (sym_die.c).
+ * Units are opened on first use; libdw's DIE of a unit only when libdw
+ * must read it (its dwarf_offdie() reads every unit header before).
  * Both back ends stand on it: the libdw one for lines, the addr2line one
  * for compilation directories.
  */

@@ -7,8 +7,16 @@
  * the unit of an address and reads its lines):
  *
  *   CU -> subprograms      their pc ranges, sorted, binary-searched
- *   subprogram -> inlines  every inlined_subroutine range with its parent,
- *                          built when an address first falls in the function
+ *   subprogram -> chain    walked down from the function's DIE for each
+ *                          address, into the inlined subroutines that hold
+ *                          it (walk_fn)
+ *
+ * Both walks read DIEs with sym_die.c's reader (abbreviations decoded once
+ * per unit, attributes skipped by form).  Where it declines (a form or an
+ * address by index it does not know), the unit's subprograms are found by
+ * libdw's walk instead, and the function's every inlined subroutine is
+ * indexed with its parent (build_fn, innermost_node), as before the reader.
+ * sym_dwarf_crosscheck() (for tests) builds both and compares them.
  *
  * The chain is what addr2line -f -i prints: the innermost inlined function
  * with the line of the address, then each caller with the call site of the
