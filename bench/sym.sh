@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # bench/sym.sh - how fast the symbolizer is, against llvm-symbolizer and
 # addr2line, on Debian's 6.1 vmlinux with full DWARF.  Numbers, never
-# pass/fail; medians of three runs.
+# pass/fail; medians of three runs.  Before any time is printed, the
+# chains are checked to be those of addr2line (and of llvm-symbolizer), up
+# to compiler suffixes, aliases and discriminators.
 #
 #   bench/sym.sh              (after "make"; called by bench/run.sh)
 #
 #   BENCH_CACHE=DIR   where the vmlinux and the frames are kept
 #                     (default /var/tmp/kcsan-bench, outside the tree)
 #   VMLINUX=PATH      use this vmlinux instead of Debian's
-#   N=20000           distinct random frames with inline chains
+#   NS="1000 20000 200000"   how many distinct random frames with inline
+#                     chains, one run each (N=20000: that one only)
+#   BASE=DIR          also time DIR/build/bench/sym_bench (another build)
+#   INSNS=1           also count instructions (valgrind --tool=callgrind)
 #   DROP_CACHES=1     also time one report with the page cache dropped (root)
 #
 # The vmlinux comes from linux-image-<abi>-amd64-dbg (the one
@@ -17,7 +22,7 @@
 set -u
 cd "$(dirname "$0")/.."
 CACHE=${BENCH_CACHE:-/var/tmp/kcsan-bench}
-N=${N:-20000}
+NS=${N:-${NS:-1000 20000 200000}}
 RUNS=3
 BIN=$PWD/kcsan-triage
 
@@ -54,14 +59,21 @@ DRV=build/bench/sym_bench
 # built by the Makefile, with the same libraries as the program
 make -s "$DRV" >/dev/null || skip "cannot build $DRV"
 
-tag=$(basename "$VMLINUX")-$N
-FRAMES=$CACHE/$tag.frames
-ADDRS=$CACHE/$tag.addrs
-if [ ! -s "$FRAMES" ] || [ ! -s "$ADDRS" ] || [ "$VMLINUX" -nt "$FRAMES" ]; then
-	say "== sym bench: picking $N random frames with inline chains from $(basename "$VMLINUX")"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+have_time=$([ -x /usr/bin/time ] && echo 1 || echo 0)
+
+# pick N: $FRAMES and $ADDRS hold N distinct random frames with inline chains (cached)
+pick() {
+	local n=$1 tag
+	tag=$(basename "$VMLINUX")-$n
+	FRAMES=$CACHE/$tag.frames
+	ADDRS=$CACHE/$tag.addrs
+	[ -s "$FRAMES" ] && [ -s "$ADDRS" ] && [ ! "$VMLINUX" -nt "$FRAMES" ] && return 0
+	say "== sym bench: picking $n random frames with inline chains from $(basename "$VMLINUX")"
 	# functions (ELF size > 1) whose name and kallsyms size pick one symbol;
 	# offsets inside the function; 5 candidates per frame wanted
-	nm -n -S --defined-only "$VMLINUX" | awk -v n=$((N * 5)) '
+	nm -n -S --defined-only "$VMLINUX" | awk -v n=$((n * 5)) '
 		function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
 		function diff(a, b) { return (hex(substr(a, 1, 8)) - hex(substr(b, 1, 8))) * 4294967296 + hex(substr(a, 9)) - hex(substr(b, 9)) }
 		# kallsyms size: to the next symbol at a higher address
@@ -79,31 +91,24 @@ if [ ! -s "$FRAMES" ] || [ ! -s "$ADDRS" ] || [ "$VMLINUX" -nt "$FRAMES" ]; then
 				seen[k] = 1; got++; print k
 			}
 		}' >"$CACHE/$tag.cand"
-	"$DRV" --vmlinux "$VMLINUX" --select "$N" --min-levels 2 --addrs "$ADDRS" <"$CACHE/$tag.cand" >"$FRAMES" 2>/dev/null
+	"$DRV" --vmlinux "$VMLINUX" --select "$n" --min-levels 2 --addrs "$ADDRS" <"$CACHE/$tag.cand" >"$FRAMES" 2>/dev/null
 	rm -f "$CACHE/$tag.cand"
-fi
-got=$(wc -l <"$FRAMES")
-[ "$got" -gt 0 ] || skip "no frames picked"
-
-# ---------------------------------------------------------------------------
-# measuring
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-have_time=$([ -x /usr/bin/time ] && echo 1 || echo 0)
+	[ -s "$FRAMES" ]
+}
 
 # measure NAME CMD...: stdin from $IN; sets $wall (s) and $rss (MB): medians of RUNS
 measure() {
-	local name=$1 i t0 t1
+	local name=$1 i t0 t1 err
 	shift
+	err=$TMP/err.$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)
 	: >"$TMP/walls"
 	: >"$TMP/rsses"
 	for i in $(seq $RUNS); do
 		t0=$(date +%s.%N)
 		if [ "$have_time" = 1 ]; then
-			/usr/bin/time -f %M -o "$TMP/rss" "$@" <"$IN" >/dev/null 2>"$TMP/err.$name"
+			/usr/bin/time -f %M -o "$TMP/rss" "$@" <"$IN" >/dev/null 2>"$err"
 		else
-			"$@" <"$IN" >/dev/null 2>"$TMP/err.$name"
+			"$@" <"$IN" >/dev/null 2>"$err"
 			echo 0 >"$TMP/rss"
 		fi
 		t1=$(date +%s.%N)
@@ -115,30 +120,118 @@ measure() {
 	printf '  %-44s %8.3f s %7s MB\n' "$name" "$wall" "$([ "$have_time" = 1 ] && echo "$rss" || echo n/a)"
 }
 
-say "== sym bench: $(basename "$VMLINUX") ($(du -m "$VMLINUX" | cut -f1) MB), $got distinct frames with inline chains"
-say "   (medians of $RUNS runs; wall time and peak resident memory)"
-say ""
-say "-- $got frames, one process each"
-IN=$FRAMES
-measure "kcsan-triage, libdw back end" "$DRV" --vmlinux "$VMLINUX" --quiet --batch 256
-ours=$wall ours_rss=$rss
-IN=$ADDRS
-llvm=""
-if command -v llvm-symbolizer >/dev/null; then
-	measure "llvm-symbolizer --inlining" llvm-symbolizer --inlining --obj="$VMLINUX"
-	llvm=$wall llvm_rss=$rss
-else
-	say "  llvm-symbolizer: not installed (apt-get install llvm)"
-fi
-measure "addr2line -f -i" addr2line -f -i -e "$VMLINUX"
-a2l=$wall
-IN=$FRAMES
-measure "kcsan-triage, addr2line back end" "$DRV" --vmlinux "$VMLINUX" --quiet --batch 1024 --symbolizer addr2line
-if [ -n "$llvm" ]; then
-	awk -v o="$ours" -v l="$llvm" -v om="$ours_rss" -v lm="$llvm_rss" -v a="$a2l" 'BEGIN {
-		printf "  time: %.2f of llvm-symbolizer (target <= 0.50), %.2f of addr2line; memory: %.2f of llvm-symbolizer (target < 1)\n",
+# insns CMD...: instructions of one run (callgrind), stdin from $IN; sets $ir
+insns() {
+	ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" <"$IN" 2>&1 >/dev/null |
+		sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p')
+}
+
+# The names of a function at one address (nm): every alias to the first, so
+# that "crc32_le_base" (the ELF symbol) and "crc32_le" (DWARF's) are one.
+nm --defined-only "$VMLINUX" 2>/dev/null | awk '$2 ~ /^[tTwW]$/ { n[$3]++; a[$3] = $1; if (!($1 in first)) first[$1] = $3 }
+	END { for (k in n) if (n[k] == 1 && first[a[k]] != k) print k, first[a[k]] }' >"$TMP/aliases"
+
+# canon FILE: addr2line -a -f -i, llvm-symbolizer --output-style=GNU -a and
+# sym_bench's output in one form: an address line, then function and
+# file:line per level; compiler suffixes (.isra.0, .cold), discriminators,
+# doubled slashes and aliases dropped
+canon() {
+	awk -v aliases="$TMP/aliases" '
+		BEGIN { while ((getline l < aliases) > 0) { split(l, f, " "); al[f[1]] = f[2] } }
+		NF >= 3 && $3 ~ /^0x[0-9a-f]+$/ { a = $3; sub(/^0x0*/, "0x", a); print a; next }
+		/^0x[0-9a-f]+$/ { a = $1; sub(/^0x0*/, "0x", a); print a; next }
+		/^$/ { next }
+		/:[0-9?]+( \(discriminator [0-9]+\))?$/ { sub(/ \(discriminator [0-9]+\)$/, ""); gsub(/\/\/+/, "/"); print; next }
+		{ fn = $0; while (sub(/\.(isra|constprop|part|cold|llvm)(\.[0-9]+)?$/, "", fn)) {}
+		  if (fn in al) fn = al[fn]; print fn }' "$1"
+}
+
+# check: our chains equal addr2line's on $FRAMES, but where llvm-symbolizer
+# (a second opinion) agrees with ours and not with addr2line (its known
+# DWARF 5 "file 1" error, tests/kernel.sh); false if not
+check() {
+	local a2lerr
+	"$DRV" --vmlinux "$VMLINUX" --batch 256 <"$FRAMES" >"$TMP/ours" 2>/dev/null
+	canon "$TMP/ours" >"$TMP/ours.c"
+	addr2line -a -f -i -e "$VMLINUX" <"$ADDRS" >"$TMP/a2l"
+	canon "$TMP/a2l" >"$TMP/a2l.c"
+	: >"$TMP/llvm.c"
+	if [ -n "$LLVM" ]; then
+		llvm-symbolizer --inlining --output-style=GNU -a --obj="$VMLINUX" <"$ADDRS" >"$TMP/llvm" 2>/dev/null
+		canon "$TMP/llvm" >"$TMP/llvm.c"
+	fi
+	# per line: equal to both, to addr2line only, to llvm-symbolizer only (addr2line wrong), or to none
+	if [ "$(wc -l <"$TMP/ours.c")" != "$(wc -l <"$TMP/a2l.c")" ]; then
+		say "  outputs DIFFER from addr2line's in length; no times"
+		return 1
+	fi
+	paste -d '\t' "$TMP/ours.c" "$TMP/a2l.c" | awk -F'\t' -v llvm="$TMP/llvm.c" '
+		{ l = ""; if ((getline l < llvm) <= 0) l = "" }
+		$1 == $2 { if (l != "" && l != $1) nl++; next }
+		l == $1 { a2l++; next }
+		{ bad++; if (!first) first = NR ": " $1 " / addr2line " $2 }
+		END { printf "%d %d %d %s\n", bad, a2l, nl, first }' >"$TMP/cmp"
+	read -r bad a2lerr nllvm first <"$TMP/cmp"
+	if [ "$bad" != 0 ]; then
+		say "  outputs DIFFER: $bad lines (first, line $first); no times"
+		return 1
+	fi
+	say "  outputs equal to addr2line's: $(grep -c '^0x' "$TMP/ours.c") frames, $(($(wc -l <"$TMP/ours.c") / 2)) levels;" \
+		"$a2lerr lines where addr2line errs and llvm-symbolizer agrees with the tool${LLVM:+;" \
+		"llvm-symbolizer differs from both in $nllvm}"
+}
+
+LLVM=$(command -v llvm-symbolizer || true)
+BASE_DRV=${BASE:+$BASE/build/bench/sym_bench}
+say "== sym bench: $(basename "$VMLINUX") ($(du -m "$VMLINUX" | cut -f1) MB)"
+say "   (medians of $RUNS runs; wall time and peak resident memory${INSNS:+; instructions by callgrind})"
+[ -n "$LLVM" ] || say "  llvm-symbolizer: not installed (apt-get install llvm)"
+: >"$TMP/results"
+for n in $NS; do
+	pick "$n" || { say "  no $n frames picked"; continue; }
+	got=$(wc -l <"$FRAMES")
+	say ""
+	say "-- $got distinct frames with inline chains, one process each"
+	check || continue
+	IN=$FRAMES
+	measure "kcsan-triage, libdw back end" "$DRV" --vmlinux "$VMLINUX" --quiet --batch 256
+	ours=$wall ours_rss=$rss base=0 llvm=0 llvm_rss=0
+	if [ -n "$BASE_DRV" ] && [ -x "$BASE_DRV" ]; then
+		measure "the same, $BASE" "$BASE_DRV" --vmlinux "$VMLINUX" --quiet --batch 256
+		base=$wall
+	fi
+	IN=$ADDRS
+	if [ -n "$LLVM" ]; then
+		measure "llvm-symbolizer --inlining" llvm-symbolizer --inlining --obj="$VMLINUX"
+		llvm=$wall llvm_rss=$rss
+	fi
+	measure "addr2line -f -i" addr2line -f -i -e "$VMLINUX"
+	a2l=$wall
+	if [ -n "${INSNS:-}" ]; then
+		IN=$FRAMES
+		insns "$DRV" --vmlinux "$VMLINUX" --quiet --batch 256
+		printf '  %-44s %8.0f M instructions\n' "kcsan-triage, libdw back end" "$((ir / 1000000))"
+		if [ -n "$BASE_DRV" ] && [ -x "$BASE_DRV" ]; then
+			insns "$BASE_DRV" --vmlinux "$VMLINUX" --quiet --batch 256
+			printf '  %-44s %8.0f M instructions\n' "the same, $BASE" "$((ir / 1000000))"
+		fi
+	fi
+	[ "$llvm" = 0 ] || awk -v o="$ours" -v l="$llvm" -v om="$ours_rss" -v lm="$llvm_rss" -v a="$a2l" 'BEGIN {
+		printf "  time: %.2f of llvm-symbolizer (target <= 0.33), %.2f of addr2line; memory: %.2f of llvm-symbolizer (target <= 0.35)\n",
 			o / l, o / a, om / lm }'
+	echo "$got $ours $llvm $a2l $base" >>"$TMP/results"
+done
+# the marginal cost of a frame: from the fewest frames to the most
+if [ "$(wc -l <"$TMP/results")" -ge 2 ]; then
+	say ""
+	sort -n "$TMP/results" | awk 'NR == 1 { n0 = $1; o0 = $2; l0 = $3; a0 = $4; b0 = $5 } { n = $1; o = $2; l = $3; a = $4; b = $5 }
+		END { d = (n - n0) / 1e6
+		      printf "-- marginal cost of a frame (%d to %d frames): kcsan-triage %.1f us, llvm-symbolizer %.1f us, addr2line %.1f us%s\n",
+			n0, n, (o - o0) / d, (l - l0) / d, (a - a0) / d, b ? sprintf(", base %.1f us", (b - b0) / d) : ""
+		      printf "   (target: below addr2line'"'"'s)\n" }'
 fi
+FRAMES=$CACHE/$(basename "$VMLINUX")-$(echo "$NS" | awk '{ print $NF }').frames
+[ -s "$FRAMES" ] || exit 0
 
 # one KCSAN report of about 20 frames, through the command, a new process each time
 report() {   # report FIRST COUNT: a KCSAN-shaped report of frames FIRST.. of $FRAMES
@@ -181,3 +274,12 @@ IN=$TMP/ten.log
 measure "10 distinct reports" "$BIN" --quiet symbolize --vmlinux "$VMLINUX" -
 ten=$wall
 awk -v s="$same" -v t="$ten" 'BEGIN { printf "  300 copies take %.2f of the time of 10 distinct reports (target <= 1)\n", s / t }'
+if [ -n "${INSNS:-}" ]; then
+	# a frame met again, end to end (read, parse, cache, write): 299 more copies of 20 frames
+	IN=$TMP/one.log
+	insns "$BIN" --quiet symbolize --vmlinux "$VMLINUX" -
+	one_ir=$ir
+	IN=$TMP/same.log
+	insns "$BIN" --quiet symbolize --vmlinux "$VMLINUX" -
+	awk -v a="$one_ir" -v b="$ir" 'BEGIN { printf "  a repeated frame: %.0f instructions end to end (target <= 2000)\n", (b - a) / (299 * 20) }'
+fi

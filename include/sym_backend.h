@@ -45,4 +45,17 @@ struct sym_backend_ops {
 extern const struct sym_backend_ops sym_libdw_backend;       /* sym_dwarf.c */
 extern const struct sym_backend_ops sym_addr2line_backend;   /* sym_addr2line.c */
 
+/* What sym_dwarf_crosscheck() went over. */
+struct sym_check_counts {
+	size_t units, own;      /* units; of them, read by sym_die.c (not declined) */
+	size_t functions, nodes;
+};
+/*
+ * For tests: every unit of o indexed twice, by sym_die.c's reader and by
+ * libdw's walk (every function's pc ranges, its inlined subroutines, their
+ * nesting and ranges); NULL if both agree, else the first difference (a
+ * sentence to free).
+ */
+char *sym_dwarf_crosscheck(struct elfobj *o, struct strpool *pool, struct sym_check_counts *n);
+
 #endif

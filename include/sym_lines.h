@@ -16,6 +16,8 @@ struct sym_ltab;
 /* The sections a line table refers to, as libdw sees them (decompressed, relocated). */
 struct sym_dsecs {
 	Elf_Data *line, *line_str, *str;
+	Elf_Data *info, *abbrev;        /* for sym_die.c */
+	Elf_Data *rnglists, *ranges;
 };
 
 struct sym_row {

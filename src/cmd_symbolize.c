@@ -47,6 +47,7 @@ struct symbolize {
 	struct pline *lines;
 	size_t nlines, cap;
 	struct normalizer nz;
+	struct sbuf out;        /* a batch's output, written at once */
 	/* what went wrong, for the end */
 	size_t mismatches;      /* frames the vmlinux or module does not match */
 	size_t problems;        /* frames warned about one by one (up to SYMB_MAX_WARNINGS) */
@@ -90,10 +91,9 @@ static size_t tail_offset(const char *raw, size_t body, const char *text, size_t
 	return body - n;
 }
 
-static void classify_line(struct symbolize *sy, struct pline *pl)
+/* Is the line (normalized: nl) a frame to resolve?  Fills pl->f, frame, exact, prefix. */
+static void classify_line(struct pline *pl, const struct nline *nl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
-	struct nline nl;
 	const char *ft;
 	size_t fn;
 	bool exact = false;
@@ -103,16 +103,15 @@ static void classify_line(struct symbolize *sy, struct pline *pl)
 			    pl->raw[pl->body - 1] == '\r'))
 		pl->body--;
 	pl->frame = false;
-	normalize_line(&sy->nz, &in, &nl);
-	ft = nl.text;
-	fn = nl.len;
+	ft = nl->text;
+	fn = nl->len;
 	if (!parse_frame_text(ft, fn, false, &pl->f)) {
-		const char *at = frame_after_label(nl.text, nl.len, &exact);
+		const char *at = frame_after_label(nl->text, nl->len, &exact);
 
 		if (!at)
 			return;
 		ft = at;
-		fn = nl.len - (size_t)(at - nl.text);
+		fn = nl->len - (size_t)(at - nl->text);
 		if (!parse_frame_text(ft, fn, false, &pl->f))
 			return;
 	}
@@ -129,11 +128,38 @@ static void classify_line(struct symbolize *sy, struct pline *pl)
 /* ---------------------------------------------------------------------- */
 /* output */
 
+/* n bytes to the batch's output (not NUL-terminated: it goes to fwrite) */
+static inline void out_add(struct sbuf *o, const char *p, size_t n)
+{
+	if (o->cap - o->len > n) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+	} else {
+		sbuf_add(o, p, n);
+	}
+}
+
+static inline void out_adds(struct sbuf *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+/* " file:line" into the batch's output, without printf: it is most of the output */
 static void put_loc(struct symbolize *sy, const struct sym_loc *l)
 {
 	const char *file = sy->full_paths ? l->file : sym_loc_short_file(l);
+	char num[16], *p = num + sizeof(num);
+	unsigned v = l->line < 0 ? 0U - (unsigned)l->line : (unsigned)l->line;
 
-	printf(" %s:%d", file ? file : "??", l->line);
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) && p > num + 1);
+	if (l->line < 0)
+		*--p = '-';
+	*--p = ':';
+	out_add(&sy->out, " ", 1);
+	out_adds(&sy->out, file ? file : "??");
+	out_add(&sy->out, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* Say why a frame stays as it was: per frame, or once per module when it is the module's fault. */
@@ -162,20 +188,24 @@ static void frame_warning(struct symbolize *sy, const struct pline *pl, const st
 	free(where);
 }
 
+/* A line into the batch's output: annotated when r resolved it, else as it was. */
 static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result *r)
 {
+	struct sbuf *o = &sy->out;
+
 	if (r && r->status == SYM_OK) {
 		for (size_t i = 0; i + 1 < r->nchain; i++) {
 			if (pl->prefix != SIZE_MAX)
-				fwrite(pl->raw, 1, pl->prefix, stdout);
-			fputs(r->chain[i].func ? r->chain[i].func : "??", stdout);
+				out_add(o, pl->raw, pl->prefix);
+			out_adds(o, r->chain[i].func ? r->chain[i].func : "??");
 			put_loc(sy, &r->chain[i]);
-			printf(" [inline]%s", *pl->eol ? pl->eol : "\n");
+			out_adds(o, " [inline]");
+			out_adds(o, *pl->eol ? pl->eol : "\n");
 		}
-		fwrite(pl->raw, 1, pl->body, stdout);
+		out_add(o, pl->raw, pl->body);
 		put_loc(sy, &r->chain[r->nchain - 1]);
-		fwrite(pl->raw + pl->body, 1, pl->len - pl->body, stdout);
-		fputs(pl->eol, stdout);
+		out_add(o, pl->raw + pl->body, pl->len - pl->body);
+		out_adds(o, pl->eol);
 		return;
 	}
 	if (r) {
@@ -183,8 +213,8 @@ static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result
 			sy->mismatches++;
 		frame_warning(sy, pl, r);
 	}
-	fwrite(pl->raw, 1, pl->len, stdout);
-	fputs(pl->eol, stdout);
+	out_add(o, pl->raw, pl->len);
+	out_adds(o, pl->eol);
 }
 
 static void flush(struct symbolize *sy)
@@ -211,22 +241,22 @@ static void flush(struct symbolize *sy)
 		free(pl->raw);
 	}
 	sy->nlines = 0;
+	if (sy->out.len)
+		fwrite_unlocked(sy->out.buf, 1, sy->out.len, stdout);
+	sy->out.len = 0;
 	free(rq);
 	free(res);
 }
 
 /* "Linux version 6.1.0 ..." and "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1": the log's kernel. */
-static void check_release(struct symbolize *sy, const struct pline *pl)
+static void check_release(struct symbolize *sy, const struct pline *pl, const struct nline *nl)
 {
-	struct input_line in = { pl->raw, pl->len, pl->lineno, 0, false, false };
 	const char *rel = sym_release(sy->sym);
-	struct nline nl;
 	char *got;
 
 	if (sy->release_checked || !rel)
 		return;
-	normalize_line(&sy->nz, &in, &nl);
-	got = report_line_release(nl.text, nl.len);
+	got = report_line_release(nl->text, nl->len);
 	if (!got)
 		return;
 	sy->release_checked = true;
@@ -272,12 +302,19 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 	sy->name = input_name(in);
 	while ((rc = input_next(in, &l, false)) > 0) {
 		struct pline *pl;
+		struct input_line nin;
+		struct nline nl;
 
 		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
 		pl = &sy->lines[sy->nlines];
 		take_line(pl, &l);
-		check_release(sy, pl);
-		classify_line(sy, pl);
+		/* normalized once, for both questions; a frame to resolve has a '+' (func+0x1/0x2) */
+		if ((!sy->release_checked && sym_release(sy->sym)) || memchr(pl->raw, '+', pl->len)) {
+			nin = (struct input_line){ pl->raw, pl->len, pl->lineno, 0, false, false };
+			normalize_line(&sy->nz, &nin, &nl);
+			check_release(sy, pl, &nl);
+			classify_line(pl, &nl);
+		}
 		sy->nlines++;
 		/* a run of frames goes in one batch; anything else is written at once */
 		if (!pl->frame || sy->nlines >= SYMB_BATCH)
@@ -326,6 +363,7 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx, const void *opts)
 			 "%zu frame%s did not match the vmlinux or its modules (another build?); left as they were",
 			 sy.mismatches, sy.mismatches == 1 ? "" : "s");
 	normalizer_release(&sy.nz);
+	sbuf_release(&sy.out);
 	parse_cleanup();
 	for (size_t i = 0; i < sy.nmissing; i++)
 		free(sy.missing[i]);

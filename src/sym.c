@@ -475,6 +475,45 @@ void sym_drain_problems(struct symbolizer *s, void (*fn)(const char *module, con
 		}
 }
 
+/* "0x10, 0x20": the kallsyms sizes of the executable symbols named func, for a note (only on failure). */
+static char *symbol_sizes(struct elfobj *o, const char *func)
+{
+	struct sbuf sizes = SBUF_INIT;
+
+	for (struct elf_sym *y = elfobj_sym_named(o, func); y; y = elfobj_sym_next_named(o, y)) {
+		uint64_t ks;
+
+		if (!y->exec)
+			continue;
+		elfobj_ksize(o, y, &ks);
+		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)ks);
+	}
+	return sbuf_detach(&sizes);
+}
+
+/* Why no symbol fits the frame: the result failed with a note. */
+static void pick_failed(struct symbolizer *s, struct elfobj *o, const struct sym_entry *e, struct sym_result *r,
+			uint32_t ncand)
+{
+	char *sizes;
+
+	if (!ncand) {
+		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "%s does not match: no symbol %s",
+							      elfobj_label(o), e->func));
+		return;
+	}
+	sizes = symbol_sizes(o, e->func);
+	if (ncand == 1)
+		set_failure(r, SYM_SIZE_MISMATCH,
+			    strpool_internf(s->pool, "%s does not match: %s is %s bytes there, the log says 0x%llx",
+					    elfobj_label(o), e->func, sizes, (unsigned long long)e->size));
+	else
+		set_failure(r, SYM_SIZE_MISMATCH,
+			    strpool_internf(s->pool, "%s does not match: no %s of 0x%llx bytes (there are %u: %s)",
+					    elfobj_label(o), e->func, (unsigned long long)e->size, ncand, sizes));
+	free(sizes);
+}
+
 /* The symbol of that name and printed size the frame means (its kallsyms size in *ksize), or NULL with r failed. */
 static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const struct sym_entry *e,
 				   struct sym_result *r, uint64_t *ksize)
@@ -482,7 +521,6 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 	struct elf_sym *pick = NULL;
 	uint64_t pks = 0;
 	uint32_t ncand = 0;
-	struct sbuf sizes = SBUF_INIT;
 
 	for (struct elf_sym *y = elfobj_sym_named(o, e->func); y; y = elfobj_sym_next_named(o, y)) {
 		uint64_t ks;
@@ -510,20 +548,9 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 				pks = ks;
 			}
 		}
-		sbuf_addf(&sizes, "%s0x%llx", sizes.len ? ", " : "", (unsigned long long)ks);
 	}
-	if (!ncand)
-		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "%s does not match: no symbol %s",
-							      elfobj_label(o), e->func));
-	else if (!pick && ncand == 1)
-		set_failure(r, SYM_SIZE_MISMATCH,
-			    strpool_internf(s->pool, "%s does not match: %s is 0x%s bytes there, the log says 0x%llx",
-					    elfobj_label(o), e->func, sizes.buf + 2, (unsigned long long)e->size));
-	else if (!pick)
-		set_failure(r, SYM_SIZE_MISMATCH,
-			    strpool_internf(s->pool, "%s does not match: no %s of 0x%llx bytes (there are %u: %s)",
-					    elfobj_label(o), e->func, (unsigned long long)e->size, ncand, sizes.buf));
-	sbuf_release(&sizes);
+	if (!pick)
+		pick_failed(s, o, e, r, ncand);
 	*ksize = pks;
 	return pick;
 }

@@ -17,6 +17,7 @@
 #include "hashmap.h"
 #include "kt.h"
 #include "strpool.h"
+#include "sym_die.h"
 #include "sym_lines.h"
 #include "sym_units.h"
 
@@ -25,7 +26,10 @@
 struct sym_unit {
 	struct hashmap_entry ent;   /* by off */
 	Dwarf_Off off;
-	Dwarf_Die die;
+	Dwarf *dw;
+	Dwarf_Die die;          /* libdw's, made on first use (die_state 1; -1: it failed) */
+	int die_state;
+	struct sym_die_cu *dc;  /* sym_die.c's reader, or NULL: it declined the unit */
 	const char *comp_dir;
 	int lines_state;        /* 0 not read, 1 sym_lines.c, 2 libdw, -1 none */
 	struct sym_ltab *lt;
@@ -91,6 +95,7 @@ static void sym_unit_free(struct sym_units *u, struct sym_unit *cu)
 	if (cu->data && u->free_data)
 		u->free_data(cu->data);
 	sym_ltab_free(cu->lt);
+	sym_die_cu_free(cu->dc);
 	free(cu->laddrs);
 	free(cu);
 }
@@ -113,7 +118,19 @@ void sym_units_close(struct sym_units *u)
 
 Dwarf *sym_units_dwarf(const struct sym_units *u) { return u->dw; }
 uint64_t sym_units_bias(const struct sym_units *u) { return u->bias; }
-Dwarf_Die *sym_unit_die(struct sym_unit *cu) { return &cu->die; }
+/*
+ * libdw's DIE of the unit, made only when asked: dwarf_offdie() reads
+ * every unit header before the one asked for, which touches (and maps)
+ * pages all over .debug_info.
+ */
+Dwarf_Die *sym_unit_die(struct sym_unit *cu)
+{
+	if (!cu->die_state)
+		cu->die_state = dwarf_offdie(cu->dw, cu->off, &cu->die) ? 1 : -1;
+	return cu->die_state > 0 ? &cu->die : NULL;
+}
+
+uint64_t sym_unit_offset(const struct sym_unit *cu) { return cu->off; }
 const char *sym_unit_comp_dir(const struct sym_unit *cu) { return cu->comp_dir; }
 void **sym_unit_data(struct sym_unit *cu) { return &cu->data; }
 
@@ -201,6 +218,14 @@ static void sym_units_dsecs(struct sym_units *u)
 			slot = &u->ds.line_str;
 		else if (!strcmp(name, ".debug_str"))
 			slot = &u->ds.str;
+		else if (!strcmp(name, ".debug_info"))
+			slot = &u->ds.info;
+		else if (!strcmp(name, ".debug_abbrev"))
+			slot = &u->ds.abbrev;
+		else if (!strcmp(name, ".debug_rnglists"))
+			slot = &u->ds.rnglists;
+		else if (!strcmp(name, ".debug_ranges"))
+			slot = &u->ds.ranges;
 		if (slot)
 			*slot = elf_getdata(scn, NULL);
 	}
@@ -301,7 +326,7 @@ static void sym_units_aranges(struct sym_units *u)
 	}
 }
 
-static bool sym_units_find_offset(struct sym_units *u, uint64_t a, Dwarf_Off *off)
+static bool sym_units_find_offset(struct sym_units *u, uint64_t a, Dwarf_Off *off, uint64_t *hdr)
 {
 	struct sym_curange *e;
 
@@ -314,6 +339,7 @@ static bool sym_units_find_offset(struct sym_units *u, uint64_t a, Dwarf_Off *of
 		/* the unit header (of this unit only): the DIE follows it */
 		if (dwarf_next_unit(u->dw, e->off, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) == 0) {
 			*off = e->off + hsize;
+			*hdr = e->off;
 			return true;
 		}
 	}
@@ -332,8 +358,30 @@ static bool sym_units_find_offset(struct sym_units *u, uint64_t a, Dwarf_Off *of
 	return false;
 }
 
-/* The unit whose DIE is at off, opened on first use; NULL if there is none. */
-static struct sym_unit *sym_units_get(struct sym_units *u, Dwarf_Off off)
+static void sym_units_dsecs(struct sym_units *u);
+
+/* sym_die.c's reader of the unit with its header at hdr, when its DIE at off is a unit's; else NULL. */
+static struct sym_die_cu *sym_units_reader(struct sym_units *u, uint64_t hdr, Dwarf_Off off)
+{
+	struct sym_die_cu *dc;
+	struct sym_die top;
+
+	if (getenv("KT_SYM_LIBDW_WALK"))
+		return NULL;
+	dc = sym_die_cu_open(sym_units_sections(u), hdr);
+	if (dc && (!sym_die_read(dc, off, &top) || top.off != sym_die_first(dc) ||
+		   (top.tag != DW_TAG_compile_unit && top.tag != DW_TAG_partial_unit))) {
+		sym_die_cu_free(dc);
+		dc = NULL;
+	}
+	return dc;
+}
+
+/*
+ * The unit whose DIE is at off (its header at hdr, UINT64_MAX if not
+ * known), opened on first use; NULL if there is none.
+ */
+static struct sym_unit *sym_units_get(struct sym_units *u, Dwarf_Off off, uint64_t hdr)
 {
 	uint64_t h = kt_hash_mem(&off, sizeof(off));
 	struct hashmap_entry *e = hashmap_get(&u->units, h, NULL, &off);
@@ -345,11 +393,18 @@ static struct sym_unit *sym_units_get(struct sym_units *u, Dwarf_Off off)
 		return container_of(e, struct sym_unit, ent);
 	cu = xcalloc(1, sizeof(*cu));
 	cu->off = off;
-	if (!dwarf_offdie(u->dw, off, &cu->die)) {
+	cu->dw = u->dw;
+	if (hdr == UINT64_MAX && sym_unit_die(cu))
+		hdr = off - dwarf_cuoffset(&cu->die);
+	if (hdr != UINT64_MAX)
+		cu->dc = sym_units_reader(u, hdr, off);
+	/* without our reader, libdw's DIE must be there */
+	if (!cu->dc && !sym_unit_die(cu)) {
 		free(cu);
 		return NULL;
 	}
-	cd = dwarf_formstring(dwarf_attr(&cu->die, DW_AT_comp_dir, &at));
+	if (!cu->dc || !sym_die_string(cu->dc, off, DW_AT_comp_dir, false, &cd))
+		cd = sym_unit_die(cu) ? dwarf_formstring(dwarf_attr(&cu->die, DW_AT_comp_dir, &at)) : NULL;
 	cu->comp_dir = cd ? strpool_intern(u->pool, cd) : NULL;
 	hashmap_entry_init(&cu->ent, h);
 	hashmap_add(&u->units, &cu->ent);
@@ -362,7 +417,7 @@ static struct sym_unit *sym_units_by_lines(struct sym_units *u, uint64_t a)
 	if (!u->cur_built)
 		sym_units_build_ranges(u);
 	for (size_t i = 0; i < u->nbare; i++) {
-		struct sym_unit *cu = sym_units_get(u, u->bare[i]);
+		struct sym_unit *cu = sym_units_get(u, u->bare[i], UINT64_MAX);
 		struct sym_line l;
 
 		if (cu && sym_unit_line_at(u, cu, a, &l))
@@ -371,11 +426,30 @@ static struct sym_unit *sym_units_by_lines(struct sym_units *u, uint64_t a)
 	return NULL;
 }
 
+struct sym_unit *sym_units_unit(struct sym_units *u, Dwarf_Off off)
+{
+	return sym_units_get(u, off, UINT64_MAX);
+}
+
 struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a)
 {
 	Dwarf_Off off;
 
-	return sym_units_find_offset(u, a, &off) ? sym_units_get(u, off) : sym_units_by_lines(u, a);
+	uint64_t hdr = UINT64_MAX;
+
+	return sym_units_find_offset(u, a, &off, &hdr) ? sym_units_get(u, off, hdr) : sym_units_by_lines(u, a);
+}
+
+const struct sym_dsecs *sym_units_sections(struct sym_units *u)
+{
+	if (!u->ds_read)
+		sym_units_dsecs(u);
+	return &u->ds;
+}
+
+struct sym_die_cu *sym_unit_reader(struct sym_unit *cu)
+{
+	return cu->dc;
 }
 
 struct sym_unit *sym_units_first(struct sym_units *u)
@@ -385,7 +459,7 @@ struct sym_unit *sym_units_first(struct sym_units *u)
 
 	if (dwarf_nextcu(u->dw, 0, &next, &hsize, NULL, NULL, NULL) != 0)
 		return NULL;
-	return sym_units_get(u, hsize);
+	return sym_units_get(u, hsize, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -403,20 +477,33 @@ static void sym_unit_libdw_addrs(struct sym_unit *cu)
 	}
 }
 
-static int sym_unit_lines(struct sym_units *u, struct sym_unit *cu)
+/* DW_AT_stmt_list: by our reader, else libdw's. */
+static bool sym_unit_stmt_list(struct sym_unit *cu, uint64_t *off)
 {
 	Dwarf_Attribute at;
-	Dwarf_Word off;
+	Dwarf_Word w;
+	bool has;
+
+	if (cu->dc && sym_die_offset(cu->dc, cu->off, DW_AT_stmt_list, &has, off))
+		return has;
+	if (!sym_unit_die(cu) || !dwarf_attr(&cu->die, DW_AT_stmt_list, &at) || dwarf_formudata(&at, &w) != 0)
+		return false;
+	*off = w;
+	return true;
+}
+
+static int sym_unit_lines(struct sym_units *u, struct sym_unit *cu)
+{
+	uint64_t off;
 
 	if (cu->lines_state)
 		return cu->lines_state;
 	cu->lines_state = -1;
 	if (!u->ds_read)
 		sym_units_dsecs(u);
-	if (dwarf_attr(&cu->die, DW_AT_stmt_list, &at) && dwarf_formudata(&at, &off) == 0 &&
-	    (cu->lt = sym_ltab_read(&u->ds, off))) {
+	if (sym_unit_stmt_list(cu, &off) && (cu->lt = sym_ltab_read(&u->ds, off))) {
 		cu->lines_state = 1;
-	} else if (dwarf_getsrclines(&cu->die, &cu->lines, &cu->nlines) == 0 && cu->nlines) {
+	} else if (sym_unit_die(cu) && dwarf_getsrclines(&cu->die, &cu->lines, &cu->nlines) == 0 && cu->nlines) {
 		cu->lines_state = 2;
 		sym_unit_libdw_addrs(cu);
 		if (dwarf_getsrcfiles(&cu->die, &cu->files, &cu->nfiles) != 0) {

@@ -390,6 +390,23 @@ case $rel in
 *) bad "release mismatch not reported: $rel" ;;
 esac
 
+# the DIE reader of the symbolizer against libdw's walk, over the whole
+# vmlinux and every module: every function's ranges and inline tree, and
+# the chain at both ends of every inline range (tests/unit/test_sym.c)
+UNIT_SYM=${UNIT_SYM:-$(ls -t build/*/tests/test_sym 2>/dev/null | head -1)}
+if [ -x "$UNIT_SYM" ]; then
+	objs=$VMLINUX
+	for ko in "$CACHE"/modules/*.ko; do objs=$objs:$ko; done
+	if KT_CROSSCHECK_VMLINUX=$objs KT_CROSSCHECK_VERBOSE=1 "$UNIT_SYM" >"$TMP/cross" 2>&1; then
+		echo "== kernel: DIE reader = libdw: $(grep -c "^$CACHE/.*units (" "$TMP/cross") objects," \
+			"$(grep "^$VMLINUX:" "$TMP/cross" | sed 's/^[^:]*: //')"
+	else
+		bad "DIE reader against libdw: $(grep -v '^/tmp/kt-sym' "$TMP/cross" | head -c 500)"
+	fi
+else
+	echo "== kernel: no unit test binary (make unit-test): the DIE reader is not checked against libdw here"
+fi
+
 if [ $fail -ne 0 ]; then
 	echo "== kernel: $fail failure(s)"
 	exit 1

@@ -16,7 +16,10 @@
 
 #include "layout.h"
 #include "parse.h"
+#include "elfobj.h"
+#include "strpool.h"
 #include "sym.h"
+#include "sym_backend.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/kt-sym.XXXXXX";
@@ -361,6 +364,43 @@ static uint64_t ksize_of(const char *obj, const char *name, int nth)
 	return r;
 }
 
+/* test_lookup's second half: frames the vmlinux does not match, and modules. */
+static void lookup_others(struct symbolizer *s, uint64_t ct)
+{
+	const struct sym_result *r;
+	char *want;
+
+	/* a vmlinux that does not match */
+	r = sym_resolve(s, NULL, "no_such_function", 4, 0x40, true);
+	CHECK_INT(r->status, SYM_NO_SYMBOL);
+	CHECK_STR(r->note, "vmlinux does not match: no symbol no_such_function");
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, ct, true);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+	CHECK(r->note && strstr(r->note, "beyond chain_top"));
+	r = sym_resolve(s, NULL, "chain_top", ct + 4, 0, false);
+	CHECK_INT(r->status, SYM_BAD_OFFSET);
+	/* one symbol of that name, of another size: both sizes said */
+	r = sym_resolve(s, NULL, "chain_top", 4, ct + 0x100, true);
+	CHECK_INT(r->status, SYM_SIZE_MISMATCH);
+	want = xasprintf("vmlinux does not match: chain_top is 0x%llx bytes there, the log says 0x%llx",
+			 (unsigned long long)ct, (unsigned long long)(ct + 0x100));
+	CHECK_STR(r->note, want);
+	free(want);
+
+	/* a module: found under lib/modules/<release>, '-' and '_' alike */
+	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK_STR(r->section, ".text");
+	CHECK_INT(r->addr, 0xf);
+	if (r->status == SYM_OK) {
+		CHECK_STR(r->chain[r->nchain - 1].func, "fix_work");
+		CHECK(strstr(r->chain[0].file, "mod.c") != NULL);
+	}
+	r = sym_resolve(s, "no_such_module", "fix_work", 0x10, 0x50, true);
+	CHECK_INT(r->status, SYM_NO_MODULE);
+	CHECK(r->note && strstr(r->note, "no_such_module"));
+}
+
 static void test_lookup(enum sym_backend be)
 {
 	struct ctx ctx;
@@ -436,29 +476,7 @@ static void test_lookup(enum sym_backend be)
 		CHECK(strstr(r->chain[r->nchain - 1].file, "a.c") != NULL);
 	}
 
-	/* a vmlinux that does not match */
-	r = sym_resolve(s, NULL, "no_such_function", 4, 0x40, true);
-	CHECK_INT(r->status, SYM_NO_SYMBOL);
-	CHECK_STR(r->note, "vmlinux does not match: no symbol no_such_function");
-	r = sym_resolve(s, NULL, "chain_top", ct + 4, ct, true);
-	CHECK_INT(r->status, SYM_BAD_OFFSET);
-	CHECK(r->note && strstr(r->note, "beyond chain_top"));
-	r = sym_resolve(s, NULL, "chain_top", ct + 4, 0, false);
-	CHECK_INT(r->status, SYM_BAD_OFFSET);
-
-	/* a module: found under lib/modules/<release>, '-' and '_' alike */
-	r = sym_resolve(s, "fix_mod", "fix_work", 0x10, ksize_of(modobj, "fix_work", 0), true);
-	CHECK_INT(r->status, SYM_OK);
-	CHECK_STR(r->section, ".text");
-	CHECK_INT(r->addr, 0xf);
-	if (r->status == SYM_OK) {
-		CHECK_STR(r->chain[r->nchain - 1].func, "fix_work");
-		CHECK(strstr(r->chain[0].file, "mod.c") != NULL);
-	}
-	r = sym_resolve(s, "no_such_module", "fix_work", 0x10, 0x50, true);
-	CHECK_INT(r->status, SYM_NO_MODULE);
-	CHECK(r->note && strstr(r->note, "no_such_module"));
-
+	lookup_others(s, ct);
 	/* a raw address */
 	r = sym_resolve_addr(s, 0x1);
 	CHECK(r->status != SYM_OK);
@@ -904,6 +922,51 @@ static void test_empty_lines(void)
 	free(path);
 }
 
+/* The DIE reader of sym_die.c finds the same functions, inline trees and ranges as libdw's walk. */
+static void crosscheck_one(const char *path, bool must_read)
+{
+	struct strpool *pool = strpool_new();
+	struct elfobj *o = elfobj_open(pool, NULL, path);
+	struct sym_check_counts n;
+	char *why;
+
+	CHECK(elfobj_error(o) == NULL);
+	why = sym_dwarf_crosscheck(o, pool, &n);
+	if (why)
+		fprintf(stderr, "%s: %s\n", path, why);
+	CHECK(why == NULL);
+	CHECK(n.units > 0 && n.functions > 0);
+	if (must_read)
+		CHECK_INT((long long)n.own, (long long)n.units);
+	if (getenv("KT_CROSSCHECK_VERBOSE"))
+		fprintf(stderr, "%s: %zu units (%zu read here), %zu functions, %zu inline nodes\n", path, n.units,
+			n.own, n.functions, n.nodes);
+	free(why);
+	elfobj_close(o);
+	strpool_free(pool);
+}
+
+static void test_die_reader(void)
+{
+	const char *k = getenv("KT_CROSSCHECK_VMLINUX");
+
+	/* objects named by the kernel test (tests/kernel.sh), separated by ':' */
+	while (k && *k) {
+		const char *c = strchr(k, ':');
+		char *path = c ? xstrndup(k, (size_t)(c - k)) : xstrdup(k);
+
+		crosscheck_one(path, false);
+		free(path);
+		k = c ? c + 1 : NULL;
+	}
+	if (!build())
+		return;
+	crosscheck_one(fixture, true);
+	crosscheck_one(fixture4, true);
+	crosscheck_one(fixturez, true);
+	crosscheck_one(modobj, true);
+}
+
 static void test_cleanup(void)
 {
 	cleanup();
@@ -913,4 +976,5 @@ static void test_cleanup(void)
 UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
 	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
 	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_module_problems),
-	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_cleanup))
+	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_die_reader),
+	  TEST(test_cleanup))
