@@ -157,28 +157,90 @@ build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
 	$(quiet) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
 
-# fuzzing: libFuzzer needs clang; the replay driver builds with the test flavor
-FUZZ_CC ?= clang
-FUZZ_SRC := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c)) $(BUILD)/rules_data.c
-fuzz: build/fuzz/fuzz_scan
-	mkdir -p build/fuzz/corpus
-	cp -n fixtures/*.log fixtures/formats/* build/fuzz/corpus/ 2>/dev/null || true
-	build/fuzz/fuzz_scan -max_len=65536 -timeout=10 $(FUZZ_ARGS) build/fuzz/corpus
+# Fuzzing (tests/fuzz/fuzz.h): one libFuzzer target per entry point, built
+# with clang into build/fuzz (sanitizer reports abort, so every finding leaves
+# an artifact); `make fuzz FUZZ_SECONDS=N` runs each for N seconds (0: until
+# stopped), one after the other, on a corpus seeded under build/fuzz/corpus.
+# The replay drivers build with cc in the test flavor; `make check` runs them
+# over each target's seeds and its regression inputs, tests/fuzz/crashes/T/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := scan rules sym cost render
+FUZZ_SRC     := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c))
+FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_SRC)) build/fuzz/obj/rules_data.o
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -D_FILE_OFFSET_BITS=64 -DKT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS)
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_ELF     := vmlinux fix_mod.ko
+# the seeds of each target (directories and files)
+FUZZ_SEEDS_scan   := fixtures/*.log fixtures/formats/* tests/fuzz/seeds/scan/*
+FUZZ_SEEDS_rules  := rules/*.rules tests/fuzz/seeds/rules/*
+FUZZ_SEEDS_sym     = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
+FUZZ_SEEDS_cost    = fixtures/cost/*.o $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
+FUZZ_SEEDS_render := tests/fuzz/seeds/render/*
+FUZZ_ARGS_scan    := -max_len=65536
 
-build/fuzz/fuzz_scan: tests/fuzz/fuzz_scan.c $(FUZZ_SRC) $(wildcard include/*.h)
+fuzz: FUZZ_ELFDIR := build/fuzz/elf
+fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS)) $(addprefix build/fuzz/elf/,$(FUZZ_ELF))
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t && \
+	  case $$t in \
+	  scan) cp -n $(FUZZ_SEEDS_scan) build/fuzz/corpus/$$t/ || true ;; \
+	  rules) cp -n $(FUZZ_SEEDS_rules) build/fuzz/corpus/$$t/ || true ;; \
+	  sym) cp -n $(FUZZ_SEEDS_sym) build/fuzz/corpus/$$t/ || true ;; \
+	  cost) cp -n $(FUZZ_SEEDS_cost) build/fuzz/corpus/$$t/ || true ;; \
+	  render) cp -n $(FUZZ_SEEDS_render) build/fuzz/corpus/$$t/ || true ;; \
+	  esac; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t $(FUZZ_RUN) -artifact_prefix=build/fuzz/artifacts/$$t/ \
+	    $$(case $$t in scan) echo '$(FUZZ_ARGS_scan)';; esac) $(FUZZ_ARGS) build/fuzz/corpus/$$t || exit 1; \
+	done
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(quiet) FUZZ $@
-	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -DFUZZ_LIBFUZZER -fsanitize=fuzzer,address,undefined -Iinclude \
-		$(PKG_CFLAGS) -o $@ tests/fuzz/fuzz_scan.c $(FUZZ_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
-$(BUILD)/fuzz/replay: tests/fuzz/fuzz_scan.c $(LIBKT)
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) FUZZCC $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/obj/rules_data.o: $(BUILD)/rules_data.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# the ELF seeds: fixtures/elf built as tests/unit/test_sym.c builds them
+%/fuzz/elf/vmlinux: fixtures/elf/a.c fixtures/elf/b.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -g -O2 -fno-pie -no-pie -o $@ fixtures/elf/a.c fixtures/elf/b.c
+%/fuzz/elf/fix_mod.ko: fixtures/elf/mod.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -g -O2 -c -o $@ fixtures/elf/mod.c
+
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c $(LIBKT) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBKT) $(LIBS)
 
-fuzz-replay: $(BUILD)/fuzz/replay
-	$(Q)echo "== fuzz target, replayed over the fixtures and tests/fuzz/crashes" && \
-	$(BUILD)/fuzz/replay fixtures/*.log fixtures/formats/* $(wildcard tests/fuzz/crashes/*)
+fuzz-replay: FUZZ_ELFDIR := $(BUILD)/fuzz/elf
+fuzz-replay: $(addprefix $(BUILD)/fuzz/replay-,$(FUZZ_TARGETS)) $(addprefix $(BUILD)/fuzz/elf/,$(FUZZ_ELF))
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	  case $$t in \
+	  scan) seeds="$(wildcard $(FUZZ_SEEDS_scan))" ;; \
+	  rules) seeds="$(wildcard $(FUZZ_SEEDS_rules))" ;; \
+	  sym) seeds="$(FUZZ_SEEDS_sym)" ;; \
+	  cost) seeds="$(FUZZ_SEEDS_cost)" ;; \
+	  render) seeds="$(wildcard $(FUZZ_SEEDS_render))" ;; \
+	  esac; \
+	  crashes=; test -d tests/fuzz/crashes/$$t && crashes=tests/fuzz/crashes/$$t; \
+	  printf '== fuzz target %s, replayed over its seeds and tests/fuzz/crashes/%s: ' $$t $$t; \
+	  $(BUILD)/fuzz/replay-$$t $$seeds $$crashes 2>$(BUILD)/fuzz/replay-$$t.err || \
+	    { echo FAILED; cat $(BUILD)/fuzz/replay-$$t.err; exit 1; }; \
+	done
+
+.SECONDARY: $(FUZZ_OBJ) $(addprefix build/fuzz/elf/,$(FUZZ_ELF)) $(addprefix $(BUILD)/fuzz/elf/,$(FUZZ_ELF))
+-include $(wildcard build/fuzz/obj/*.d)
 
 # ---------------------------------------------------------------------------
 

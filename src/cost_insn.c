@@ -257,7 +257,7 @@ void cost_decode(struct cost_dis *d, const struct cost_obj *o, const struct cost
 		}
 		while (ri < sec->nrel && sec->rel[ri].off < addr)
 			ri++;
-		c.rel = sec->rel + ri;
+		c.rel = sec->rel ? sec->rel + ri : NULL;
 		c.nrel = 0;
 		while (ri + c.nrel < sec->nrel && sec->rel[ri + c.nrel].off < addr + d->insn->size)
 			c.nrel++;

@@ -84,7 +84,7 @@ static int64_t rd_sleb(struct rd *r)
 			break;
 	}
 	if (shift < 64 && (b & 0x40))
-		v |= -((int64_t)1 << shift);
+		v = (int64_t)((uint64_t)v | ~(uint64_t)0 << shift);   /* sign-extend; 1 << 63 would overflow */
 	return v;
 }
 

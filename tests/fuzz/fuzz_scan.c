@@ -3,8 +3,8 @@
  * reader with its mail decodings, the normalizer, the parser, the classifier,
  * the enrich stage) and the JSON renderer, on arbitrary bytes.
  *
- *   make fuzz                  libFuzzer (clang), runs until stopped
- *   build/fuzz/replay FILE...  the same code under gcc, over saved inputs
+ * Seeds: the logs of fixtures/ and fixtures/formats/, tests/fuzz/seeds/scan/.  How to
+ * run it and replay saved inputs: fuzz.h.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -77,32 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef FUZZ_LIBFUZZER
-/* Replay saved inputs (a crash, a corpus) without libFuzzer. */
-int main(int argc, char **argv)
+static void fuzz_cleanup(void)
 {
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		struct sbuf sb = SBUF_INIT;
-		char buf[65536];
-		size_t n;
-
-		if (!f) {
-			perror(argv[i]);
-			return 2;
-		}
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			sbuf_add(&sb, buf, n);
-		fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)sbuf_str(&sb), sb.len);
-		sbuf_release(&sb);
-	}
 	classifier_free(cls);
 	rules_free(rules);
 	parse_cleanup();
 	if (devnull)
 		fclose(devnull);
-	printf("replayed %d inputs\n", argc - 1);
-	return 0;
 }
-#endif
+
+#include "fuzz.h"
