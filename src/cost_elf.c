@@ -43,6 +43,9 @@ int cost_sec_class(const struct cost_sec *s)
 	return COST_RODATA;
 }
 
+/* No real section or symbol is larger (1 TiB): corrupt sizes are cut to it, so sums stay in range. */
+#define COST_MAX_SIZE ((uint64_t)1 << 40)
+
 static const char cost_kind_letter[COST_NCLASS] = { 't', 'd', 'r', 'b' };
 
 /* A .zst file decompressed into a memory file (libdw of Debian 12 reads xz and gzip, not zstd): fd or -1. */
@@ -183,7 +186,8 @@ static int cost_read_sections(struct ctx *ctx, struct cost_obj *o, Elf *e)
 		if (!s->name)
 			s->name = "";
 		s->addr = sh.sh_addr;
-		s->size = sh.sh_size;
+		/* a corrupt size cannot make the totals overflow */
+		s->size = sh.sh_size > COST_MAX_SIZE ? COST_MAX_SIZE : sh.sh_size;
 		s->flags = sh.sh_flags;
 		s->type = sh.sh_type;
 		cls = cost_sec_class(s);
@@ -256,7 +260,7 @@ static int cost_read_symbols(struct ctx *ctx, struct cost_obj *o, Elf *e)
 		if (!s->name)
 			s->name = "";
 		s->value = sym.st_value;
-		s->size = sym.st_size;
+		s->size = sym.st_size > COST_MAX_SIZE ? COST_MAX_SIZE : sym.st_size;
 		s->shndx = sym.st_shndx;
 		s->type = GELF_ST_TYPE(sym.st_info);
 		s->kind = cost_sym_kind(o, &sym);
