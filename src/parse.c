@@ -180,6 +180,7 @@ static void set_bug(struct parser *p, struct pline_bug *b)
 	free(p->r->title);
 	p->r->title = b->title;
 	p->r->bug_type = b->bt;
+	p->r->bug_corrupt = b->merged;
 	if (b->merged)
 		p->r->truncated = true;
 	p->max_acc = b->nfuncs;
@@ -658,15 +659,21 @@ static bool other_depth(struct parser *p, const struct pjoin_line *x)
 
 static void dispatch(struct parser *p, const struct pjoin_line *x)
 {
+	struct report *r;
+	size_t mark;
+	bool held;
+
 	p->prev_bare = p->bare_last;
 	p->bare_last = false;
 	switch (x->kind) {
 	case L_BUG_PART:
 		pjoin_hold(&p->join, PJOIN_BUG, x->l, x->s, x->n);
 		return;
-	case L_DROP:            /* a wrapped line that was none */
-		if (p->r)
+	case L_DROP:            /* a wrapped line that was none: its lines, once */
+		if (p->r) {
+			add_raw(p->r, x->l->orig, x->l->orig_len);
 			noise(p);
+		}
 		return;
 	case L_BUG_MORE:
 		on_bug_more(p, x);
@@ -682,10 +689,17 @@ static void dispatch(struct parser *p, const struct pjoin_line *x)
 		on_bug(p, x);
 		return;
 	}
-	add_raw(p->r, x->l->orig, x->l->orig_len);
-	if (x->l->depth != p->depth && !other_depth(p, x))
-		return;
-	open_handlers[x->kind](p, x);
+	r = p->r;
+	mark = r->raw.len;
+	held = pjoin_busy(&p->join);
+	add_raw(r, x->l->orig, x->l->orig_len);
+	if (x->l->depth == p->depth || other_depth(p, x))
+		open_handlers[x->kind](p, x);
+	/* a line held back comes again with its continuation: its text goes into raw then */
+	if (!held && pjoin_busy(&p->join) && p->r == r && r->raw.len > mark) {
+		r->raw.len = mark;
+		r->raw.buf[mark] = 0;
+	}
 }
 
 /* ---------------------------------------------------------------------- */

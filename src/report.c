@@ -460,7 +460,7 @@ char *report_display_title(const struct report *r)
 			sbuf_adds(&sb, " / ");
 		sbuf_adds(&sb, f ? f->func : "?");
 	}
-	sbuf_adds(&sb, " (no BUG line)");
+	sbuf_adds(&sb, r->bug_corrupt ? " (BUG line corrupted)" : " (no BUG line)");
 	return sbuf_detach(&sb);
 }
 

@@ -4,8 +4,11 @@
 
 #include <pthread.h>
 
+#include <unistd.h>
+
 #include "normalize.h"
 #include "parse.h"
+#include "pipeline.h"
 
 static void frame_case(const char *line, bool bare, bool want, const char *func, const char *module,
 		       const char *file, int lineno, bool inl, long long off, long long size)
@@ -225,29 +228,42 @@ static void collect(struct report *r, void *data)
 		report_free(r);
 }
 
+static void collect_report(struct report *r, const struct enrichment *e, void *data)
+{
+	(void)e;
+	collect(r, data);
+}
+
+/* Feed a text through the pipeline (read, normalize, parse), as scan reads a file. */
 static void parse_text(const char *text, struct collected *c)
 {
-	struct parser *p = parser_new("t", collect, c);
-	struct normalizer nz = { 0 };
-	const char *s = text;
-	uint64_t ln = 1;
+	static const struct pipeline_ops ops = { .report = collect_report };
+	char path[] = "/tmp/kt-unit-parse.XXXXXX";
+	int fd = mkstemp(path);
+	size_t n = strlen(text);
+	struct ctx ctx = { 0 };
+	struct pipeline *pl;
 
 	memset(c, 0, sizeof(*c));
-	while (*s) {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		char *line = strndup(s, n);
-		struct input_line il = { .text = line, .len = n, .lineno = ln++ };
-		struct nline nl;
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, n) == (ssize_t)n);
+	close(fd);
+	ctx.quiet = 1;
+	pl = pipeline_new(&ctx, NULL, &ops, c);
+	CHECK_INT(pipeline_run_file(pl, path), 0);
+	pipeline_free(pl);
+	unlink(path);
+}
 
-		normalize_line(&nz, &il, &nl);
-		parser_feed(p, &nl);
-		free(line);
-		s += n + (e ? 1 : 0);
-	}
-	parser_finish(p);
-	parser_free(p);
-	normalizer_release(&nz);
+static int count_in(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
 }
 
 static void free_collected(struct collected *c)
@@ -334,6 +350,10 @@ static void test_state_machine(void)
 		CHECK_INT(c.r[0]->acc[0].size, 4);
 		CHECK_INT(c.r[0]->acc[0].cpu, 9);
 		CHECK_STR(c.r[0]->kernel, "6.1.0-next-20221214");
+		/* each physical line once in the raw text, the held ones too */
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "of 4\n"), 1);
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "Tainted: G\n"), 1);
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "\n"), 9);
 	}
 	free_collected(&c);
 
@@ -366,9 +386,15 @@ static void test_state_machine(void)
 		   "Reported by Kernel Concurrency Sanitizer on:\nCPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", &c);
 	CHECK_INT(c.n, 1);
 	if (c.n == 1) {
+		char *t = report_display_title(c.r[0]);
+
 		CHECK_STR(c.r[0]->title, NULL);
 		CHECK_INT(c.r[0]->truncated, 1);
+		CHECK_INT(c.r[0]->bug_corrupt, 1);
 		CHECK_INT(c.r[0]->nacc, 2);
+		/* it had a BUG line: shown as corrupted, not as missing */
+		CHECK_STR(t, "KCSAN: data-race in a / b (BUG line corrupted)");
+		free(t);
 	}
 	free_collected(&c);
 
