@@ -257,7 +257,9 @@ static void add_frame(struct parser *p, struct frame *f, const char *s, size_t n
 	}
 	dst = access_add_frame(a);
 	*dst = *f;
-	add_norm(p->r, s, n);
+	/* an inline level is a symbolizer's (the kernel prints none): no part of the occurrence */
+	if (!(dst->inlined && !dst->has_off))
+		add_norm(p->r, s, n);
 }
 
 /*
@@ -480,6 +482,7 @@ static void on_reord(struct parser *p, const struct pjoin_line *x)
 {
 	const char *s = x->s, *t;
 	size_t n = x->n;
+	struct pframe_text ft;
 	struct frame f;
 
 	seen(p, x->l);
@@ -488,8 +491,8 @@ static void on_reord(struct parser *p, const struct pjoin_line *x)
 	t = pframe_skip_sp(s + 17, s + n);
 	if (t == s + n)
 		p->reord_wait = true;   /* the frame was wrapped onto the next line */
-	else if (parse_frame_text(t, (size_t)(s + n - t), true, &f))
-		set_reordered(p, &f, s, n);
+	else if (pframe_parse(t, (size_t)(s + n - t), true, &f, &ft))
+		set_reordered(p, &f, s, (size_t)(t - s) + ft.printed);
 }
 
 static void on_syminfo(struct parser *p, const struct pjoin_line *x)
@@ -499,19 +502,25 @@ static void on_syminfo(struct parser *p, const struct pjoin_line *x)
 	seen(p, x->l);
 }
 
-/* A stack entry (or console text glued in front of one): true if it was taken. */
+/*
+ * A stack entry (or console text glued in front of one): true if it was
+ * taken.  The norm keeps what the kernel printed of it, so that a log and
+ * the same log symbolized are one occurrence.
+ */
 static bool take_frame(struct parser *p, const struct pjoin_line *x)
 {
 	const struct nline *l = x->l;
 	const char *fs = x->s;
-	size_t fn = 0;
+	struct pframe_text ft;
 	struct frame f;
-	bool ok = pframe_parse(fs, x->n, p->st == ST_STACK && p->adjacent, &f, &fn);
+	bool ok = pframe_parse(fs, x->n, p->st == ST_STACK && p->adjacent, &f, &ft);
+	size_t fn;
 
 	if (!ok && l->alt) {
 		fs = l->alt;
-		ok = pframe_parse(fs, l->alt_len, false, &f, &fn);
+		ok = pframe_parse(fs, l->alt_len, false, &f, &ft);
 	}
+	fn = ok ? ft.printed : 0;
 	if (!ok)
 		return false;
 	if (p->reord_wait) {
@@ -541,17 +550,17 @@ static bool take_frame_tail(struct parser *p, const struct pjoin_line *x)
 	struct report *r = p->r;
 	struct access *a = cur_access(p);
 	struct frame f;
-	size_t used;
+	struct pframe_text ft;
 
 	if (!p->prev_bare || !a || !a->nframes ||
 	    !pjoin_frame_tail(r->norm.buf + p->bare_norm, r->norm.len - p->bare_norm - 1, x->s, x->n, &p->scratch,
-			      &f, &used))
+			      &f, &ft))
 		return false;
 	frame_release(&a->frames[a->nframes - 1]);
 	a->frames[a->nframes - 1] = f;
 	r->norm.len = p->bare_norm;
 	r->norm.buf[r->norm.len] = 0;
-	add_norm(r, p->scratch.buf, used);
+	add_norm(r, p->scratch.buf, ft.printed);
 	p->adjacent = true;
 	seen(p, x->l);
 	return true;

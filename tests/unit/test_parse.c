@@ -410,6 +410,40 @@ static void test_state_machine(void)
 	free_collected(&c);
 }
 
+/* A log and the same log symbolized are one occurrence: the locations a symbolizer adds are no part of it. */
+static void test_occurrence_identity(void)
+{
+	static const char *const texts[] = {
+		"[   10.5] BUG: KCSAN: data-race in a_func / b_func\n[   10.5]\n"
+		"[   10.5] write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		"[   10.5]  a_func+0x1/0x2 [mod]\n[   10.5]  ? c_func+0x3/0x4\n[   10.5]\n"
+		"[   10.5] read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		"[   10.5]  b_func+0x5/0x6\n[   10.5]   |\n[   10.5]   +-> reordered to: b_func+0x7/0x8\n",
+		/* kcsan-triage symbolize (syzbot's form): a location after each frame, inline levels between */
+		"[   10.5] BUG: KCSAN: data-race in a_func / b_func\n[   10.5]\n"
+		"[   10.5] write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		"[   10.5]  a_inner include/linux/a.h:12 [inline]\n"
+		"[   10.5]  a_func+0x1/0x2 [mod] drivers/a/a.c:34\n[   10.5]  ? c_func+0x3/0x4 kernel/c.c:5\n"
+		"[   10.5]\n[   10.5] read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		"[   10.5]  b_func+0x5/0x6 kernel/b.c:-1\n[   10.5]   |\n"
+		"[   10.5]   +-> reordered to: b_func+0x7/0x8 kernel/b.c:9\n",
+	};
+	char hash[2][33];
+
+	for (int i = 0; i < 2; i++) {
+		struct collected c;
+
+		parse_text(texts[i], &c);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			report_occurrence_hash(c.r[0], hash[i]);
+			CHECK_INT(c.r[0]->acc[0].nframes, 2 + i);
+		}
+		free_collected(&c);
+	}
+	CHECK_STR(hash[1], hash[0]);
+}
+
 /* Every number read from input is range-checked: no overflow, no garbage. */
 static void test_numbers(void)
 {
@@ -662,4 +696,4 @@ static void test_reentrant_threads(void)
 }
 
 UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
-	  TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
+	  TEST(test_occurrence_identity), TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
