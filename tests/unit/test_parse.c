@@ -410,6 +410,76 @@ static void test_state_machine(void)
 	free_collected(&c);
 }
 
+/* Prose and code between the quoted lines of one report. */
+static void test_interrupted(void)
+{
+	struct collected c;
+	struct sbuf prose = SBUF_INIT, text = SBUF_INIT;
+
+	for (int i = 0; i < 12; i++)
+		sbuf_addf(&prose, "\tline %d of the code excerpt(x, y);\n", i);
+	/* resumed by the next access, after more lines than close a report */
+	sbuf_addf(&text, "> BUG: KCSAN: data-race in a / b\n>\n> write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		  ">  a+0x1/0x2\n\n%s\n> read to 0x14 of 4 bytes by task 2 on cpu 1:\n>  b+0x1/0x2\n>\n"
+		  "> Reported by Kernel Concurrency Sanitizer on:\n\n%s\n"
+		  "> CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", prose.buf, prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.r[0]->nacc, 2);
+		CHECK_STR(c.r[0]->kernel, "6.1.0");     /* its trailer, past an interjection */
+		CHECK_INT(c.r[0]->truncated, 0);
+	}
+	free_collected(&c);
+	/* resumed by a frame of its stack */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "| BUG: KCSAN: data-race in a / b\n|\n| write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		  "|  a+0x1/0x2\n\n%s\n|  c+0x3/0x4\n|\n| read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		  "|  b+0x1/0x2\n", prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1 && c.r[0]->nacc == 2)
+		CHECK_INT(c.r[0]->acc[0].nframes, 2);
+	free_collected(&c);
+	/* never two reports with a BUG line each; no kernel from the next one */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n"
+		  "\n%s\nBUG: KCSAN: data-race in c / d\n\nread to 0x10 of 8 bytes by task 2 on cpu 1:\n c+0x1/0x2\n\n"
+		  "write to 0x10 of 8 bytes by task 3 on cpu 0:\n d+0x1/0x2\n\n"
+		  "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.r[0]->nacc, 1);
+		CHECK_STR(c.r[0]->kernel, NULL);
+		CHECK_STR(c.r[1]->kernel, "6.1.0");
+	}
+	free_collected(&c);
+	/* an access that does not overlap the first is another report's, interjection or not */
+	parse_text("BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n"
+		   "\nwrite to 0x40 of 4 bytes by task 5 on cpu 0:\n e+0x1/0x2\n\n"
+		   "read to 0x40 of 4 bytes by task 6 on cpu 1:\n f+0x1/0x2\n\n"
+		   "CPU: 1 PID: 6 Comm: x Not tainted 6.2.0 #1\n", &c);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.r[0]->nacc, 1);
+		CHECK_STR(c.r[0]->kernel, NULL);
+		CHECK_INT(c.r[1]->nacc, 2);
+	}
+	free_collected(&c);
+	/* bounded: past PARK_LIMIT lines of interjection the report is done */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n\n");
+	for (int i = 0; i < 5; i++)
+		sbuf_adds(&text, prose.buf);
+	sbuf_adds(&text, "\nread to 0x10 of 8 bytes by task 2 on cpu 1:\n b+0x1/0x2\n");
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 2);
+	free_collected(&c);
+	sbuf_release(&prose);
+	sbuf_release(&text);
+}
+
 /* A log and the same log symbolized are one occurrence: the locations a symbolizer adds are no part of it. */
 static void test_occurrence_identity(void)
 {
@@ -696,4 +766,4 @@ static void test_reentrant_threads(void)
 }
 
 UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
-	  TEST(test_occurrence_identity), TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
+	  TEST(test_interrupted), TEST(test_occurrence_identity), TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
