@@ -89,6 +89,17 @@ def v_printk(lines, rng):
     return with_time(lines, rng)
 
 
+def v_timed_text(lines, rng):
+    """Any text as a console log: a report without its BUG line is kept all the same."""
+    t = 200.0
+    out = []
+    for l in lines:
+        t += 0.000137
+        q = re.match(r"^(\s*(?:[>|] ?)*)", l).group(1)   # a quoted log is quoted before its times
+        out.append("%s[%12.6f] %s" % (q, t, strip_prefix(l[len(q):])))
+    return out
+
+
 @log_only
 def v_caller(lines, rng):
     t = 50.0
@@ -352,7 +363,7 @@ VARIANTS = {
     "flowed": v_flowed, "qp": v_qp, "qp-noheader": v_qp_noheader, "base64": v_base64,
     "base64-bare": v_base64_bare, "mbox": v_mbox, "combo": v_combo, "lava": v_lava,
     "dmesg-H": v_dmesg_H, "delta": v_delta, "ci-clock": v_ci_clock, "html": v_html,
-    "interjected": v_interjected,
+    "interjected": v_interjected, "timed-text": v_timed_text,
 }
 
 

@@ -357,6 +357,23 @@ static void test_state_machine(void)
 	}
 	free_collected(&c);
 
+	/* without a BUG line, in a console log as in text */
+	for (int timed = 0; timed < 2; timed++) {
+		const char *ts = timed ? "[   12.5] " : "";
+		struct sbuf sb = SBUF_INIT;
+
+		for (int i = 0; i < 50; i++)
+			sbuf_addf(&sb, "%snoise line %d\n", ts, i);
+		sbuf_addf(&sb, "%swrite to 0x10 of 8 bytes by task 1 on cpu 0:\n%s a+0x1/0x2\n%s\n"
+			  "%sread to 0x10 of 8 bytes by task 2 on cpu 1:\n%s b+0x1/0x2\n", ts, ts, ts, ts, ts);
+		parse_text(sb.buf, &c);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1)
+			CHECK_INT(c.r[0]->nacc, 2);
+		free_collected(&c);
+		sbuf_release(&sb);
+	}
+
 	/* a report cut short is kept and marked */
 	parse_text("BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n"
 		   " a+0x1/0x2\n", &c);
