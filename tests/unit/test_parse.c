@@ -337,6 +337,13 @@ static void test_state_machine(void)
 	CHECK_INT(c.n, 1);
 	free_collected(&c);
 
+}
+
+/* Wrapped lines, reports without a BUG line, reports cut short or interleaved. */
+static void test_state_machine_forms(void)
+{
+	struct collected c;
+
 	/* a wrapped access line and a wrapped CPU line */
 	parse_text("BUG: KCSAN: data-race in f+0x1/0x2\n\n"
 		   "race at unknown origin, with read to 0xffff888000000010 of 4\n"
@@ -783,4 +790,5 @@ static void test_reentrant_threads(void)
 }
 
 UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
-	  TEST(test_interrupted), TEST(test_occurrence_identity), TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
+	  TEST(test_state_machine_forms), TEST(test_interrupted), TEST(test_occurrence_identity), TEST(test_numbers),
+	  TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
