@@ -350,7 +350,7 @@ static void park(struct parser *p)
 		close_report(p);
 		return;
 	}
-	flush_parked(p);
+	/* (a parked report is flushed when another begins: none waits now) */
 	*k = (struct parked){ r, p->st, p->depth, p->max_acc, 0, p->footer, p->stack_noise, p->bug_inline };
 	p->r = NULL;
 	p->st = ST_IDLE;
@@ -397,10 +397,12 @@ static int access_overlap(struct parser *p, const struct report *r, const char *
 
 	if (!b || !b->has_addr || !b->has_size || !pline_access(&p->lc, s, n, &a))
 		return 0;
-	if (!a.has_addr || !a.has_size)
+	if (!a.has_addr || !a.has_size || !a.size || !b->size)
 		res = 0;
+	else if (a.addr >= b->addr)
+		res = a.addr - b->addr < b->size ? 1 : -1;
 	else
-		res = a.addr < b->addr + b->size && b->addr < a.addr + a.size ? 1 : -1;
+		res = b->addr - a.addr < a.size ? 1 : -1;
 	free(a.task);
 	return res;
 }
@@ -670,9 +672,9 @@ static bool take_frame(struct parser *p, const struct pjoin_line *x)
 		fs = l->alt;
 		ok = pframe_parse(fs, l->alt_len, false, &f, &ft);
 	}
-	fn = ok ? ft.printed : 0;
 	if (!ok)
 		return false;
+	fn = ft.printed;
 	if (p->reord_wait) {
 		p->reord_wait = false;
 		set_reordered(p, &f, fs, fn);
