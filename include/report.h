@@ -171,6 +171,7 @@ struct report {
 	enum bug_type bug_type;
 	bool unknown_origin;
 	bool truncated;
+	bool bug_corrupt;      /* its BUG line had another console line merged into it: no title */
 	bool has_value;
 	char *value_old, *value_new;
 	char *bits_changed, *bits_mask;
@@ -232,7 +233,7 @@ void report_signature(const struct report *r, char out[33]);
 /* The signature's stable ID: its hash's first 16 hex digits (64 bits), for triage files, JSON, SARIF. */
 #define REPORT_SIG_ID_LEN 16
 void report_signature_id(const struct report *r, char out[REPORT_SIG_ID_LEN + 1]);
-/* A display title: the title, or one made from the top frames. */
+/* A display title: the title, or one made from the top frames ("(no BUG line)", "(BUG line corrupted)"). */
 char *report_display_title(const struct report *r);
 /* The first frame of the first access that is a real function (no KCSAN runtime). */
 const struct frame *report_top_frame(const struct report *r, int acc);

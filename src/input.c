@@ -656,11 +656,17 @@ static void header_state(struct input *in, const char *p, size_t n)
 static void skip_idle(struct input *in)
 {
 	for (;;) {
-		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *ls, *q;
+		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *b, *ls, *q;
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
 		a = input_find_anchor(s, (size_t)(e - s));
+		/* a report without its BUG line begins at an access line, "... of 8 bytes by task 1 on cpu 0:",
+		   which a mail client may have wrapped anywhere: one of the two stays whole */
+		if ((b = memmem(s, (size_t)((a ? a : e) - s), "bytes by", 8)))
+			a = b;
+		if ((b = memmem(s, (size_t)((a ? a : e) - s), "on cpu", 6)))
+			a = b;
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
 			q = memrchr(s, '\n', (size_t)(a - s));

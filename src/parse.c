@@ -34,8 +34,27 @@
 
 #define NOISE_LIMIT 8        /* unrecognised lines in a row that close a report */
 #define LOCKS_LIMIT 160      /* lines of verbose lock information */
+#define PARK_LIMIT 40        /* lines of prose or code that may interrupt a quoted report */
 
 enum pstate { ST_IDLE, ST_HEAD, ST_STACK, ST_POST, ST_LOCKS, ST_FOOTER, ST_TAIL };
+
+/*
+ * A report that noise closed before its trailer: a reply may quote a few
+ * of its lines, explain them with prose and code, then quote the rest.
+ * It waits here until a line that can only continue it (its next access,
+ * a frame, the value line, its trailer) resumes it, or until another
+ * report begins or PARK_LIMIT lines have passed.
+ */
+struct parked {
+	struct report *r;
+	enum pstate st;
+	int depth;
+	int max_acc;
+	int lines;              /* lines of interjection so far */
+	bool footer;
+	bool stack_noise;
+	bool bug_inline;
+};
 
 struct parser {
 	char *source;
@@ -57,6 +76,7 @@ struct parser {
 	bool bare_last;         /* this line was a frame of a name alone ... */
 	bool prev_bare;         /* ... the line before was */
 	size_t bare_norm;       /* where that frame's line begins in the norm */
+	struct parked park;     /* a report interrupted by an interjection */
 	struct sbuf scratch;
 };
 
@@ -105,9 +125,14 @@ static char *ts_dup(const struct nline *l)
 	return l->ts ? xstrndup(l->ts, l->ts_len) : NULL;
 }
 
+static void flush_parked(struct parser *p);
+
 static struct report *begin(struct parser *p, const struct nline *l)
 {
-	struct report *r = report_new();
+	struct report *r;
+
+	flush_parked(p);    /* another report begins: the interrupted one is done */
+	r = report_new();
 
 	r->source = xstrdup(p->source);
 	r->line = l->lineno;
@@ -180,6 +205,7 @@ static void set_bug(struct parser *p, struct pline_bug *b)
 	free(p->r->title);
 	p->r->title = b->title;
 	p->r->bug_type = b->bt;
+	p->r->bug_corrupt = b->merged;
 	if (b->merged)
 		p->r->truncated = true;
 	p->max_acc = b->nfuncs;
@@ -256,7 +282,9 @@ static void add_frame(struct parser *p, struct frame *f, const char *s, size_t n
 	}
 	dst = access_add_frame(a);
 	*dst = *f;
-	add_norm(p->r, s, n);
+	/* an inline level is a symbolizer's (the kernel prints none): no part of the occurrence */
+	if (!(dst->inlined && !dst->has_off))
+		add_norm(p->r, s, n);
 }
 
 /*
@@ -309,6 +337,132 @@ static void set_reordered(struct parser *p, struct frame *f, const char *s, size
 	add_norm(p->r, s, n);
 }
 
+/* ---------------------------------------------------------------------- */
+/* a report interrupted by prose or code */
+
+/* Noise closes the report: one that may still continue waits. */
+static void park(struct parser *p)
+{
+	struct parked *k = &p->park;
+	struct report *r = p->r;
+
+	if (!r || (p->footer && p->st != ST_FOOTER) || (!r->nacc && !r->title)) {
+		close_report(p);
+		return;
+	}
+	/* (a parked report is flushed when another begins: none waits now) */
+	*k = (struct parked){ r, p->st, p->depth, p->max_acc, 0, p->footer, p->stack_noise, p->bug_inline };
+	p->r = NULL;
+	p->st = ST_IDLE;
+	pjoin_bug_close(&p->join);
+}
+
+/* The parked report is open again, at the quoting of the line that resumed it. */
+static void resume(struct parser *p, int depth)
+{
+	struct parked *k = &p->park;
+
+	p->r = k->r;
+	p->st = k->st;
+	p->depth = depth;
+	p->max_acc = k->max_acc;
+	p->footer = k->footer;
+	p->stack_noise = k->stack_noise;
+	p->bug_inline = k->bug_inline;
+	p->noise = 0;
+	p->locks = 0;
+	p->adjacent = false;
+	k->r = NULL;
+}
+
+static void flush_parked(struct parser *p)
+{
+	if (!p->park.r)
+		return;
+	resume(p, p->park.depth);
+	close_report(p);
+}
+
+/*
+ * A second access belongs to the report of the first only where the two
+ * overlap: KCSAN reports no other pair (kernel/kcsan/report.c,
+ * matching_access()).  1: they overlap; 0: an address is missing (it
+ * may); -1: they do not.
+ */
+static int access_overlap(struct parser *p, const struct report *r, const char *s, size_t n)
+{
+	struct access a = { 0 };
+	const struct access *b = r->nacc ? &r->acc[0] : NULL;
+	int res;
+
+	if (!b || !b->has_addr || !b->has_size || !pline_access(&p->lc, s, n, &a))
+		return 0;
+	if (!a.has_addr || !a.has_size || !a.size || !b->size)
+		res = 0;
+	else if (a.addr >= b->addr)
+		res = a.addr - b->addr < b->size ? 1 : -1;
+	else
+		res = b->addr - a.addr < a.size ? 1 : -1;
+	free(a.task);
+	return res;
+}
+
+static bool access_fits(struct parser *p, const struct report *r, const char *s, size_t n)
+{
+	return access_overlap(p, r, s, n) >= 0;
+}
+
+/* A frame of the kernel's own form (an offset, or a location): no line of prose is one. */
+static bool is_strong_frame(const char *s, size_t n)
+{
+	struct frame f;
+	bool strong;
+
+	if (!pframe_parse(s, n, false, &f, NULL))
+		return false;
+	strong = f.has_off || f.file;
+	frame_release(&f);
+	return strong;
+}
+
+/* Can the line x only continue the parked report? */
+static bool resumes(struct parser *p, const struct pjoin_line *x)
+{
+	const struct parked *k = &p->park;
+	const struct report *r = k->r;
+	bool open = !k->footer;
+
+	switch (x->kind) {
+	case L_ACCESS:
+		/* a report without a BUG line: only an access it is known to overlap */
+		return open && r->nacc < k->max_acc && access_overlap(p, r, x->s, x->n) >= (r->title ? 0 : 1);
+	case L_VALUE:
+		return open && r->nacc && !r->has_value;
+	case L_REPORTED:
+		return open && r->nacc;
+	case L_CPU:
+		return r->nacc && !r->kernel;
+	case L_OTHER:
+		return open && r->nacc && x->l->depth == k->depth && (k->st == ST_STACK || k->st == ST_POST) &&
+		       is_strong_frame(x->s, x->n);
+	default:
+		return false;
+	}
+}
+
+/* While a report is parked: resume it, give it up, or count the line as interjection. */
+static void parked_line(struct parser *p, const struct pjoin_line *x)
+{
+	if (x->kind == L_BUG || x->kind == L_SEP)
+		flush_parked(p);
+	else if (resumes(p, x))
+		resume(p, x->l->depth);
+	else if (x->kind == L_ACCESS)
+		flush_parked(p);    /* another report's */
+	else if (x->kind != L_BLANK && ++p->park.lines > PARK_LIMIT)
+		flush_parked(p);
+}
+
 static void noise(struct parser *p)
 {
 	p->noise++;
@@ -322,12 +476,13 @@ static void noise(struct parser *p)
 		return;
 	}
 	if (p->noise > NOISE_LIMIT)
-		close_report(p);
+		park(p);
 }
 
-static bool can_add_access(struct parser *p)
+static bool can_add_access(struct parser *p, const char *s, size_t n)
 {
-	return p->r && p->r->nacc < p->max_acc && p->st != ST_TAIL && p->st != ST_FOOTER;
+	return p->r && p->r->nacc < p->max_acc && p->st != ST_TAIL && p->st != ST_FOOTER &&
+	       access_fits(p, p->r, s, n);
 }
 
 static void start_headless(struct parser *p, const struct nline *l, const char *s, size_t n)
@@ -360,7 +515,7 @@ static void on_sep(struct parser *p, const struct pjoin_line *x)
 
 static void on_access(struct parser *p, const struct pjoin_line *x)
 {
-	if (!can_add_access(p)) {
+	if (!can_add_access(p, x->s, x->n)) {
 		close_report(p);
 		start_headless(p, x->l, x->s, x->n);
 		return;
@@ -479,6 +634,7 @@ static void on_reord(struct parser *p, const struct pjoin_line *x)
 {
 	const char *s = x->s, *t;
 	size_t n = x->n;
+	struct pframe_text ft;
 	struct frame f;
 
 	seen(p, x->l);
@@ -487,8 +643,8 @@ static void on_reord(struct parser *p, const struct pjoin_line *x)
 	t = pframe_skip_sp(s + 17, s + n);
 	if (t == s + n)
 		p->reord_wait = true;   /* the frame was wrapped onto the next line */
-	else if (parse_frame_text(t, (size_t)(s + n - t), true, &f))
-		set_reordered(p, &f, s, n);
+	else if (pframe_parse(t, (size_t)(s + n - t), true, &f, &ft))
+		set_reordered(p, &f, s, (size_t)(t - s) + ft.printed);
 }
 
 static void on_syminfo(struct parser *p, const struct pjoin_line *x)
@@ -498,21 +654,27 @@ static void on_syminfo(struct parser *p, const struct pjoin_line *x)
 	seen(p, x->l);
 }
 
-/* A stack entry (or console text glued in front of one): true if it was taken. */
+/*
+ * A stack entry (or console text glued in front of one): true if it was
+ * taken.  The norm keeps what the kernel printed of it, so that a log and
+ * the same log symbolized are one occurrence.
+ */
 static bool take_frame(struct parser *p, const struct pjoin_line *x)
 {
 	const struct nline *l = x->l;
 	const char *fs = x->s;
-	size_t fn = 0;
+	struct pframe_text ft;
 	struct frame f;
-	bool ok = pframe_parse(fs, x->n, p->st == ST_STACK && p->adjacent, &f, &fn);
+	bool ok = pframe_parse(fs, x->n, p->st == ST_STACK && p->adjacent, &f, &ft);
+	size_t fn;
 
 	if (!ok && l->alt) {
 		fs = l->alt;
-		ok = pframe_parse(fs, l->alt_len, false, &f, &fn);
+		ok = pframe_parse(fs, l->alt_len, false, &f, &ft);
 	}
 	if (!ok)
 		return false;
+	fn = ft.printed;
 	if (p->reord_wait) {
 		p->reord_wait = false;
 		set_reordered(p, &f, fs, fn);
@@ -540,17 +702,17 @@ static bool take_frame_tail(struct parser *p, const struct pjoin_line *x)
 	struct report *r = p->r;
 	struct access *a = cur_access(p);
 	struct frame f;
-	size_t used;
+	struct pframe_text ft;
 
 	if (!p->prev_bare || !a || !a->nframes ||
 	    !pjoin_frame_tail(r->norm.buf + p->bare_norm, r->norm.len - p->bare_norm - 1, x->s, x->n, &p->scratch,
-			      &f, &used))
+			      &f, &ft))
 		return false;
 	frame_release(&a->frames[a->nframes - 1]);
 	a->frames[a->nframes - 1] = f;
 	r->norm.len = p->bare_norm;
 	r->norm.buf[r->norm.len] = 0;
-	add_norm(r, p->scratch.buf, used);
+	add_norm(r, p->scratch.buf, ft.printed);
 	p->adjacent = true;
 	seen(p, x->l);
 	return true;
@@ -606,6 +768,10 @@ static void on_idle(struct parser *p, const struct pjoin_line *x)
 		start_headless(p, l, x->s, x->n);
 	else if (x->kind == L_ACCESS_PART)
 		pjoin_hold(&p->join, PJOIN_ACCESS, l, x->s, x->n);
+	else if (p->park.r && x->kind == L_CPU_PART)
+		pjoin_hold(&p->join, PJOIN_CPU, l, x->s, x->n);   /* the trailer of the parked report */
+	else if (p->park.r && x->kind == L_VALUE_PART)
+		pjoin_hold(&p->join, PJOIN_VALUE, l, x->s, x->n);
 }
 
 /* A BUG line while a report is open: the next report, or the same title again. */
@@ -644,7 +810,7 @@ static bool other_depth(struct parser *p, const struct pjoin_line *x)
 	/* the reply around a quoted report, or a different message: it never
 	   becomes part of the report, but a blank line ends a stack whatever
 	   its quoting */
-	if (x->kind == L_ACCESS && !can_add_access(p)) {
+	if (x->kind == L_ACCESS && !can_add_access(p, x->s, x->n)) {
 		close_report(p);
 		start_headless(p, x->l, x->s, x->n);
 		return false;
@@ -658,15 +824,21 @@ static bool other_depth(struct parser *p, const struct pjoin_line *x)
 
 static void dispatch(struct parser *p, const struct pjoin_line *x)
 {
+	struct report *r;
+	size_t mark;
+	bool held;
+
 	p->prev_bare = p->bare_last;
 	p->bare_last = false;
 	switch (x->kind) {
 	case L_BUG_PART:
 		pjoin_hold(&p->join, PJOIN_BUG, x->l, x->s, x->n);
 		return;
-	case L_DROP:            /* a wrapped line that was none */
-		if (p->r)
+	case L_DROP:            /* a wrapped line that was none: its lines, once */
+		if (p->r) {
+			add_raw(p->r, x->l->orig, x->l->orig_len);
 			noise(p);
+		}
 		return;
 	case L_BUG_MORE:
 		on_bug_more(p, x);
@@ -674,6 +846,8 @@ static void dispatch(struct parser *p, const struct pjoin_line *x)
 	default:
 		break;
 	}
+	if (p->st == ST_IDLE && p->park.r)
+		parked_line(p, x);
 	if (p->st == ST_IDLE) {
 		on_idle(p, x);
 		return;
@@ -682,10 +856,17 @@ static void dispatch(struct parser *p, const struct pjoin_line *x)
 		on_bug(p, x);
 		return;
 	}
-	add_raw(p->r, x->l->orig, x->l->orig_len);
-	if (x->l->depth != p->depth && !other_depth(p, x))
-		return;
-	open_handlers[x->kind](p, x);
+	r = p->r;
+	mark = r->raw.len;
+	held = pjoin_busy(&p->join);
+	add_raw(r, x->l->orig, x->l->orig_len);
+	if (x->l->depth == p->depth || other_depth(p, x))
+		open_handlers[x->kind](p, x);
+	/* a line held back comes again with its continuation: its text goes into raw then */
+	if (!held && pjoin_busy(&p->join) && p->r == r && r->raw.len > mark) {
+		r->raw.len = mark;
+		r->raw.buf[mark] = 0;
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -703,7 +884,7 @@ void parser_feed(struct parser *p, const struct nline *l)
 
 bool parser_idle(const struct parser *p)
 {
-	return !p->r && !pjoin_busy(&p->join);
+	return !p->r && !p->park.r && !pjoin_busy(&p->join);
 }
 
 void parser_finish(struct parser *p)
@@ -714,6 +895,7 @@ void parser_finish(struct parser *p)
 	for (int i = 0; i < n; i++)
 		dispatch(p, &out[i]);
 	close_report(p);
+	flush_parked(p);
 }
 
 struct parser *parser_new(const char *source, parse_emit_fn emit, void *data)
@@ -733,6 +915,7 @@ void parser_free(struct parser *p)
 	if (!p)
 		return;
 	report_free(p->r);
+	report_free(p->park.r);
 	pline_release(&p->lc);
 	pjoin_release(&p->join);
 	sbuf_release(&p->scratch);

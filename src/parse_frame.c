@@ -339,7 +339,8 @@ static bool frame_comment(const char *p, const char *e)
  * faddr2line forms, maybe with a comment after them.  *end: where the
  * frame's own text ends.
  */
-static bool frame_named(const char *p, const char *e, bool allow_bare, struct frame *f, const char **end)
+static bool frame_named(const char *p, const char *e, bool allow_bare, struct frame *f, const char **end,
+			const char **printed)
 {
 	static enum pframe_res (*const tails[])(const char **, const char *, struct frame *) = {
 		frame_module, frame_syzbot, frame_decode,
@@ -361,11 +362,17 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 	if (p < e && *p != ' ' && *p != '\t')
 		return false;
 	p = pframe_skip_sp(p, e);
+	*printed = NULL;
 	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		const char *before = p;
+
 		res = tails[i](&p, e, f);
 		if (res == PFRAME_BAD)
 			return false;
 		rest |= res == PFRAME_OK;
+		/* a location (syzbot's, decode_stacktrace's) was added to what the kernel printed */
+		if (res == PFRAME_OK && tails[i] != frame_module && !*printed)
+			*printed = before;
 	}
 	*end = e;
 	if (p != e && p > name && rest && frame_comment(p, e)) {
@@ -375,6 +382,10 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
 	}
 	if (p != e || !(rest || allow_bare))
 		return false;
+	if (!*printed || *printed > *end)
+		*printed = *end;
+	while (*printed > name && ((*printed)[-1] == ' ' || (*printed)[-1] == '\t'))
+		(*printed)--;
 	f->func = xstrndup(name, nlen);
 	return true;
 }
@@ -392,22 +403,24 @@ static bool frame_named(const char *p, const char *e, bool allow_bare, struct fr
  *   func                                               (bare: allow_bare only)
  *   any of these   <-- a comment                       (pasted and annotated)
  */
-bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, size_t *used)
+bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, struct pframe_text *t)
 {
-	const char *p, *e = s + len, *end;
+	const char *p, *e = s + len, *end, *printed;
 	enum pframe_res res;
 
 	memset(f, 0, sizeof(*f));
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	end = e;
+	end = printed = e;
 	p = frame_lead(s, e, f);
 	if (!p)
 		return false;
 	res = frame_address(p, e, allow_bare, f);
-	if (res == PFRAME_OK || (res == PFRAME_ABSENT && frame_named(p, e, allow_bare, f, &end))) {
-		if (used)
-			*used = (size_t)(end - s);
+	if (res == PFRAME_OK || (res == PFRAME_ABSENT && frame_named(p, e, allow_bare, f, &end, &printed))) {
+		if (t) {
+			t->used = (size_t)(end - s);
+			t->printed = (size_t)(printed - s);
+		}
 		return true;
 	}
 	frame_release(f);

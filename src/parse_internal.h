@@ -60,8 +60,15 @@ bool pframe_hex_token(const char *s, size_t n, uint64_t *v);
 bool pframe_dec(const char *s, size_t n, uint64_t max, uint64_t *v);
 /* A source line number from the digits s[0..n): 0 (unknown) when out of range. */
 int pframe_line_number(const char *s, size_t n);
-/* parse_frame_text(), and *used: the length of the frame's own text (without a comment after it). */
-bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, size_t *used);
+/* How much of a frame's line is the frame. */
+struct pframe_text {
+	size_t used;            /* the frame's own text (without a comment after it) */
+	size_t printed;         /* what the kernel printed of it: without the location a symbolizer
+				   (syzbot, decode_stacktrace, kcsan-triage symbolize) added */
+};
+
+/* parse_frame_text(), and the lengths of its text (t may be NULL). */
+bool pframe_parse(const char *s, size_t len, bool allow_bare, struct frame *f, struct pframe_text *t);
 /* The start of a decode_stacktrace frame whose "(...)" continues on the next line. */
 bool pframe_frame_cut(const char *s, size_t n);
 
@@ -172,11 +179,11 @@ int pjoin_feed(struct pjoin *j, struct pline_ctx *c, const struct nline *l, enum
 /*
  * A decode_stacktrace frame wrapped before its "(": the frame of a name
  * alone (its line's text) and the next line "(file.c:12) module".  The
- * whole frame into f (its text in joined, *used of it); false if s does
+ * whole frame into f (its text in joined, *t of it); false if s does
  * not continue it.
  */
 bool pjoin_frame_tail(const char *name, size_t nlen, const char *s, size_t n, struct sbuf *joined, struct frame *f,
-		      size_t *used);
+		      struct pframe_text *t);
 /* End of input: what is still held. */
 int pjoin_finish(struct pjoin *j, struct pjoin_line out[PJOIN_MAX_OUT]);
 /* True while a line is held back. */

@@ -217,7 +217,7 @@ static bool bug_feed(struct pjoin *j, const struct nline *l, enum lkind k, struc
 /* a frame wrapped before its "(" */
 
 bool pjoin_frame_tail(const char *name, size_t nlen, const char *s, size_t n, struct sbuf *joined, struct frame *f,
-		      size_t *used)
+		      struct pframe_text *t)
 {
 	if (!n || s[0] != '(')
 		return false;
@@ -225,7 +225,7 @@ bool pjoin_frame_tail(const char *name, size_t nlen, const char *s, size_t n, st
 	sbuf_add(joined, name, nlen);
 	sbuf_addc(joined, ' ');
 	sbuf_add(joined, s, n);
-	if (!pframe_parse(joined->buf, joined->len, false, f, used))
+	if (!pframe_parse(joined->buf, joined->len, false, f, t))
 		return false;
 	if (f->file)
 		return true;

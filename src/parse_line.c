@@ -352,36 +352,10 @@ bool pline_access(struct pline_ctx *c, const char *s, size_t n, struct access *a
 	return true;
 }
 
-/* The kernel release of a CPU line: the last "X.Y... #N", else the last token that looks like one. */
-static char *cpu_release(struct pline_ctx *c, const char *s, size_t n)
-{
-	const char *e = s + n, *t = NULL, *te;
-	PCRE2_SIZE start = 0;
-	char *rel = NULL;
-
-	while (pcre2_match(c->g->code[RE_KVER], (PCRE2_SPTR)s, n, start, 0, c->md, NULL) > 0) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
-
-		free(rel);
-		rel = xstrndup(s + ov[2], ov[3] - ov[2]);
-		start = ov[1];
-	}
-	if (rel)
-		return rel;
-	for (const char *p = s; p + 2 < e; p++)
-		if ((p == s || p[-1] == ' ') && p[0] >= '0' && p[0] <= '9' && memchr(p, '.', 4 < e - p ? 4 : (size_t)(e - p)))
-			t = p;
-	if (!t)
-		return NULL;
-	for (te = t; te < e && *te != ' '; te++)
-		;
-	return xstrndup(t, (size_t)(te - t));
-}
-
 void pline_cpu(struct pline_ctx *c, const char *s, size_t n, struct report *r)
 {
 	free(r->kernel);
-	r->kernel = cpu_release(c, s, n);
+	r->kernel = report_cpu_line_release(s, n);
 	if (rematch(c, RE_COMM, s, n)) {
 		r->rep_cpu = (int)grp_num(c, s, 1, INT_MAX);
 		r->rep_pid = (long)grp_num(c, s, 2, INT_MAX);

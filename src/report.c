@@ -339,10 +339,13 @@ static void hash_hex(const void *p, size_t n, char out[33])
 /*
  * An occurrence is identified by its normalized text: the report's lines
  * that the parser recognized, stripped of everything a transport added
- * (quoting, mail encodings, syslog prefixes, interleaved console noise),
- * plus the printk time of its first line.  Scanning the same log again, or
- * the same report quoted in a mail, gives the same hash; the same report
- * printed twice at different times gives two.
+ * (quoting, mail encodings, syslog prefixes, interleaved console noise)
+ * and of what a symbolizer added (a frame's location, inline levels),
+ * plus the printk time of its first line.  Scanning the same log again,
+ * the same report quoted in a mail, or the log after `kcsan-triage
+ * symbolize`, gives the same hash; the same report printed twice at
+ * different times gives two.  (decode_stacktrace.sh drops each frame's
+ * offset, which the hash of the raw log keeps: its output hashes apart.)
  */
 void report_occurrence_hash(const struct report *r, char out[33])
 {
@@ -474,7 +477,7 @@ char *report_display_title(const struct report *r)
 			sbuf_adds(&sb, " / ");
 		sbuf_adds(&sb, f ? f->func : "?");
 	}
-	sbuf_adds(&sb, " (no BUG line)");
+	sbuf_adds(&sb, r->bug_corrupt ? " (BUG line corrupted)" : " (no BUG line)");
 	return sbuf_detach(&sb);
 }
 

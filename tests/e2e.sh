@@ -287,14 +287,15 @@ echo "== source lines: read under the tree only"
 mkdir -p "$TMP/src/fs" "$TMP/outside"
 awk 'BEGIN { for (i = 1; i < 700; i++) print (i == 542 ? "\tret = pipe_writable(pipe);" : (i == 676 ? "\thead = READ_ONCE(pipe->head);" : "/* line " i " */")) }' >"$TMP/src/fs/pipe.c"
 echo "secret" >"$TMP/outside/secret.c"
-sed 's|pipe_poll+0x93/0x2a0 fs/pipe.c:676|pipe_poll+0x93/0x2a0 ../outside/secret.c:1|' fixtures/formats/syzbot-email.txt >"$TMP/evil.txt"
+# (another offset too: a location alone does not make another occurrence)
+sed 's|pipe_poll+0x93/0x2a0 fs/pipe.c:676|pipe_poll+0x94/0x2a0 ../outside/secret.c:1|' fixtures/formats/syzbot-email.txt >"$TMP/evil.txt"
 DB=$TMP/src.db
 run "$BIN" --db "$DB" scan fixtures/formats/syzbot-email.txt "$TMP/evil.txt"
 run "$BIN" --db "$DB" show --src "$TMP/src" 1
 expect_out "\| ret = pipe_writable\(pipe\);" "show --src prints the source line of a frame"
 expect_out "\| head = READ_ONCE\(pipe->head\);" "show --src prints the other access's line"
 run "$BIN" --db "$DB" show --src "$TMP/src" --all 1
-expect_out "pipe_poll\+0x93/0x2a0  \.\./outside/secret\.c:1" "the escaping frame is shown"
+expect_out "pipe_poll\+0x94/0x2a0  \.\./outside/secret\.c:1" "the escaping frame is shown"
 if grep -q "| secret" "$TMP/out"; then bad "a path out of the source tree was read"; else ok; fi
 
 echo "== exit codes"
@@ -746,6 +747,15 @@ expect_eq "$(jq_py 'd["summary"]["reports"]')" 300 "a catastrophic pattern: ever
 expect_eq "$(grep -c 'match limits' "$TMP/err")" 1 "one warning for the pattern"
 expect_err "cat.rules:5: struct evil_thing: pattern '\^\(a\+\)\+\\$' stopped at the match limits 8 times \(no match\); turned off" "the warning names the pattern's file:line"
 [ "$ms" -lt 3000 ] && ok || bad "300 reports with a catastrophic pattern took $ms ms (budget 3000)"
+
+echo "== reading every report: one event, one occurrence"
+DB=$TMP/events.db
+run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/symbolize-before.log
+expect_out "store .*: 1 new, 0 already known" "the raw log: one new occurrence"
+run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/symbolize-after.log
+expect_out "store .*: 0 new, 1 already known" "the same log symbolized: the same occurrence"
+run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/symbolize-before.log fixtures/formats/symbolize-after.log
+expect_out "store .*: 0 new, 2 already known" "both again: nothing new"
 
 echo
 echo "e2e: $pass passed, $fail failed"

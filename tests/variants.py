@@ -5,7 +5,8 @@ For every base log (fixture files with KCSAN reports), build variants the way
 logs reach people -- syslog and journal prefixes, printk levels, /dev/kmsg
 records, CRLF, mail quoting at several depths, quoted-printable, base64,
 format=flowed and hard mail wrapping, rst indentation, diffs, interleaved
-console lines from other CPUs, double spacing, no-break spaces -- scan each
+console lines from other CPUs, double spacing, no-break spaces, a reply that
+interrupts a quoted report with prose and code -- scan each
 with `kcsan-triage scan --no-db --format json`, and compare every parsed
 field with the parse of the base.
 
@@ -86,6 +87,17 @@ def with_time(lines, rng):
 
 def v_printk(lines, rng):
     return with_time(lines, rng)
+
+
+def v_timed_text(lines, rng):
+    """Any text as a console log: a report without its BUG line is kept all the same."""
+    t = 200.0
+    out = []
+    for l in lines:
+        t += 0.000137
+        q = re.match(r"^(\s*(?:[>|] ?)*)", l).group(1)   # a quoted log is quoted before its times
+        out.append("%s[%12.6f] %s" % (q, t, strip_prefix(l[len(q):])))
+    return out
 
 
 @log_only
@@ -305,6 +317,38 @@ def v_html(lines, rng):
     return [html.escape("> " + l if l else ">", quote=False) for l in with_time(lines, rng)]
 
 
+INTERJECTION = [
+    "",
+    "This is the access that matters; the code around it reads:",
+    "",
+    "\tspin_lock_irqsave(&port->lock, flags);",
+    "\tif (--port->count < 0) {",
+    "\t\tpr_warn(\"%s: bad port count (%d)\\n\", __func__, port->count);",
+    "\t\tport->count = 0;",
+    "\t}",
+    "\tspin_unlock_irqrestore(&port->lock, flags);",
+    "",
+    "so the store is under the lock, but the load below is not. We looked at",
+    "every caller of this helper, and none of them takes the lock first; the",
+    "rest of the report, unchanged:",
+    "",
+]
+
+
+def v_interjected(lines, rng):
+    """A reply that quotes a report's first access, explains it with prose and
+    code (unquoted), then quotes the rest."""
+    acc = re.compile(r"(read|write|read-write|assert no \w+)( \([a-z, ]+\))? to \S+ of \d+ bytes by ")
+    q = quote("> ")(lines, rng)
+    first = next((i for i, l in enumerate(lines) if acc.search(l)), None)
+    if first is None:
+        return q
+    end = next((i for i in range(first + 1, len(lines)) if not strip_prefix(lines[i]).strip()), None)
+    if end is None:
+        return q
+    return q[:end] + INTERJECTION + q[end:]
+
+
 def v_combo(lines, rng):
     return v_qp(v_noise(lines, rng), rng)
 
@@ -319,6 +363,7 @@ VARIANTS = {
     "flowed": v_flowed, "qp": v_qp, "qp-noheader": v_qp_noheader, "base64": v_base64,
     "base64-bare": v_base64_bare, "mbox": v_mbox, "combo": v_combo, "lava": v_lava,
     "dmesg-H": v_dmesg_H, "delta": v_delta, "ci-clock": v_ci_clock, "html": v_html,
+    "interjected": v_interjected, "timed-text": v_timed_text,
 }
 
 

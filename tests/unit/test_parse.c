@@ -4,8 +4,11 @@
 
 #include <pthread.h>
 
+#include <unistd.h>
+
 #include "normalize.h"
 #include "parse.h"
+#include "pipeline.h"
 
 static void frame_case(const char *line, bool bare, bool want, const char *func, const char *module,
 		       const char *file, int lineno, bool inl, long long off, long long size)
@@ -225,29 +228,42 @@ static void collect(struct report *r, void *data)
 		report_free(r);
 }
 
+static void collect_report(struct report *r, const struct enrichment *e, void *data)
+{
+	(void)e;
+	collect(r, data);
+}
+
+/* Feed a text through the pipeline (read, normalize, parse), as scan reads a file. */
 static void parse_text(const char *text, struct collected *c)
 {
-	struct parser *p = parser_new("t", collect, c);
-	struct normalizer nz = { 0 };
-	const char *s = text;
-	uint64_t ln = 1;
+	static const struct pipeline_ops ops = { .report = collect_report };
+	char path[] = "/tmp/kt-unit-parse.XXXXXX";
+	int fd = mkstemp(path);
+	size_t n = strlen(text);
+	struct ctx ctx = { 0 };
+	struct pipeline *pl;
 
 	memset(c, 0, sizeof(*c));
-	while (*s) {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		char *line = strndup(s, n);
-		struct input_line il = { .text = line, .len = n, .lineno = ln++ };
-		struct nline nl;
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, n) == (ssize_t)n);
+	close(fd);
+	ctx.quiet = 1;
+	pl = pipeline_new(&ctx, NULL, &ops, c);
+	CHECK_INT(pipeline_run_file(pl, path), 0);
+	pipeline_free(pl);
+	unlink(path);
+}
 
-		normalize_line(&nz, &il, &nl);
-		parser_feed(p, &nl);
-		free(line);
-		s += n + (e ? 1 : 0);
-	}
-	parser_finish(p);
-	parser_free(p);
-	normalizer_release(&nz);
+static int count_in(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
 }
 
 static void free_collected(struct collected *c)
@@ -321,6 +337,13 @@ static void test_state_machine(void)
 	CHECK_INT(c.n, 1);
 	free_collected(&c);
 
+}
+
+/* Wrapped lines, reports without a BUG line, reports cut short or interleaved. */
+static void test_state_machine_forms(void)
+{
+	struct collected c;
+
 	/* a wrapped access line and a wrapped CPU line */
 	parse_text("BUG: KCSAN: data-race in f+0x1/0x2\n\n"
 		   "race at unknown origin, with read to 0xffff888000000010 of 4\n"
@@ -334,8 +357,29 @@ static void test_state_machine(void)
 		CHECK_INT(c.r[0]->acc[0].size, 4);
 		CHECK_INT(c.r[0]->acc[0].cpu, 9);
 		CHECK_STR(c.r[0]->kernel, "6.1.0-next-20221214");
+		/* each physical line once in the raw text, the held ones too */
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "of 4\n"), 1);
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "Tainted: G\n"), 1);
+		CHECK_INT(count_in(sbuf_str(&c.r[0]->raw), "\n"), 9);
 	}
 	free_collected(&c);
+
+	/* without a BUG line, in a console log as in text */
+	for (int timed = 0; timed < 2; timed++) {
+		const char *ts = timed ? "[   12.5] " : "";
+		struct sbuf sb = SBUF_INIT;
+
+		for (int i = 0; i < 50; i++)
+			sbuf_addf(&sb, "%snoise line %d\n", ts, i);
+		sbuf_addf(&sb, "%swrite to 0x10 of 8 bytes by task 1 on cpu 0:\n%s a+0x1/0x2\n%s\n"
+			  "%sread to 0x10 of 8 bytes by task 2 on cpu 1:\n%s b+0x1/0x2\n", ts, ts, ts, ts, ts);
+		parse_text(sb.buf, &c);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1)
+			CHECK_INT(c.r[0]->nacc, 2);
+		free_collected(&c);
+		sbuf_release(&sb);
+	}
 
 	/* a report cut short is kept and marked */
 	parse_text("BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n"
@@ -366,9 +410,15 @@ static void test_state_machine(void)
 		   "Reported by Kernel Concurrency Sanitizer on:\nCPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", &c);
 	CHECK_INT(c.n, 1);
 	if (c.n == 1) {
+		char *t = report_display_title(c.r[0]);
+
 		CHECK_STR(c.r[0]->title, NULL);
 		CHECK_INT(c.r[0]->truncated, 1);
+		CHECK_INT(c.r[0]->bug_corrupt, 1);
 		CHECK_INT(c.r[0]->nacc, 2);
+		/* it had a BUG line: shown as corrupted, not as missing */
+		CHECK_STR(t, "KCSAN: data-race in a / b (BUG line corrupted)");
+		free(t);
 	}
 	free_collected(&c);
 
@@ -382,6 +432,110 @@ static void test_state_machine(void)
 	if (c.n == 1)
 		CHECK_INT(c.r[0]->acc[0].nframes, 2);
 	free_collected(&c);
+}
+
+/* Prose and code between the quoted lines of one report. */
+static void test_interrupted(void)
+{
+	struct collected c;
+	struct sbuf prose = SBUF_INIT, text = SBUF_INIT;
+
+	for (int i = 0; i < 12; i++)
+		sbuf_addf(&prose, "\tline %d of the code excerpt(x, y);\n", i);
+	/* resumed by the next access, after more lines than close a report */
+	sbuf_addf(&text, "> BUG: KCSAN: data-race in a / b\n>\n> write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		  ">  a+0x1/0x2\n\n%s\n> read to 0x14 of 4 bytes by task 2 on cpu 1:\n>  b+0x1/0x2\n>\n"
+		  "> Reported by Kernel Concurrency Sanitizer on:\n\n%s\n"
+		  "> CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", prose.buf, prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_INT(c.r[0]->nacc, 2);
+		CHECK_STR(c.r[0]->kernel, "6.1.0");     /* its trailer, past an interjection */
+		CHECK_INT(c.r[0]->truncated, 0);
+	}
+	free_collected(&c);
+	/* resumed by a frame of its stack */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "| BUG: KCSAN: data-race in a / b\n|\n| write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		  "|  a+0x1/0x2\n\n%s\n|  c+0x3/0x4\n|\n| read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		  "|  b+0x1/0x2\n", prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1 && c.r[0]->nacc == 2)
+		CHECK_INT(c.r[0]->acc[0].nframes, 2);
+	free_collected(&c);
+	/* never two reports with a BUG line each; no kernel from the next one */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n"
+		  "\n%s\nBUG: KCSAN: data-race in c / d\n\nread to 0x10 of 8 bytes by task 2 on cpu 1:\n c+0x1/0x2\n\n"
+		  "write to 0x10 of 8 bytes by task 3 on cpu 0:\n d+0x1/0x2\n\n"
+		  "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1\n", prose.buf);
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.r[0]->nacc, 1);
+		CHECK_STR(c.r[0]->kernel, NULL);
+		CHECK_STR(c.r[1]->kernel, "6.1.0");
+	}
+	free_collected(&c);
+	/* an access that does not overlap the first is another report's, interjection or not */
+	parse_text("BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n"
+		   "\nwrite to 0x40 of 4 bytes by task 5 on cpu 0:\n e+0x1/0x2\n\n"
+		   "read to 0x40 of 4 bytes by task 6 on cpu 1:\n f+0x1/0x2\n\n"
+		   "CPU: 1 PID: 6 Comm: x Not tainted 6.2.0 #1\n", &c);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_INT(c.r[0]->nacc, 1);
+		CHECK_STR(c.r[0]->kernel, NULL);
+		CHECK_INT(c.r[1]->nacc, 2);
+	}
+	free_collected(&c);
+	/* bounded: past PARK_LIMIT lines of interjection the report is done */
+	sbuf_reset(&text);
+	sbuf_addf(&text, "BUG: KCSAN: data-race in a / b\n\nwrite to 0x10 of 8 bytes by task 1 on cpu 0:\n a+0x1/0x2\n\n");
+	for (int i = 0; i < 5; i++)
+		sbuf_adds(&text, prose.buf);
+	sbuf_adds(&text, "\nread to 0x10 of 8 bytes by task 2 on cpu 1:\n b+0x1/0x2\n");
+	parse_text(text.buf, &c);
+	CHECK_INT(c.n, 2);
+	free_collected(&c);
+	sbuf_release(&prose);
+	sbuf_release(&text);
+}
+
+/* A log and the same log symbolized are one occurrence: the locations a symbolizer adds are no part of it. */
+static void test_occurrence_identity(void)
+{
+	static const char *const texts[] = {
+		"[   10.5] BUG: KCSAN: data-race in a_func / b_func\n[   10.5]\n"
+		"[   10.5] write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		"[   10.5]  a_func+0x1/0x2 [mod]\n[   10.5]  ? c_func+0x3/0x4\n[   10.5]\n"
+		"[   10.5] read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		"[   10.5]  b_func+0x5/0x6\n[   10.5]   |\n[   10.5]   +-> reordered to: b_func+0x7/0x8\n",
+		/* kcsan-triage symbolize (syzbot's form): a location after each frame, inline levels between */
+		"[   10.5] BUG: KCSAN: data-race in a_func / b_func\n[   10.5]\n"
+		"[   10.5] write to 0x10 of 8 bytes by task 1 on cpu 0:\n"
+		"[   10.5]  a_inner include/linux/a.h:12 [inline]\n"
+		"[   10.5]  a_func+0x1/0x2 [mod] drivers/a/a.c:34\n[   10.5]  ? c_func+0x3/0x4 kernel/c.c:5\n"
+		"[   10.5]\n[   10.5] read to 0x10 of 8 bytes by task 2 on cpu 1:\n"
+		"[   10.5]  b_func+0x5/0x6 kernel/b.c:-1\n[   10.5]   |\n"
+		"[   10.5]   +-> reordered to: b_func+0x7/0x8 kernel/b.c:9\n",
+	};
+	char hash[2][33];
+
+	for (int i = 0; i < 2; i++) {
+		struct collected c;
+
+		parse_text(texts[i], &c);
+		CHECK_INT(c.n, 1);
+		if (c.n == 1) {
+			report_occurrence_hash(c.r[0], hash[i]);
+			CHECK_INT(c.r[0]->acc[0].nframes, 2 + i);
+		}
+		free_collected(&c);
+	}
+	CHECK_STR(hash[1], hash[0]);
 }
 
 /* Every number read from input is range-checked: no overflow, no garbage. */
@@ -636,4 +790,5 @@ static void test_reentrant_threads(void)
 }
 
 UNIT_MAIN(TEST(test_frames), TEST(test_bug_lines), TEST(test_normalize), TEST(test_state_machine),
-	  TEST(test_numbers), TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
+	  TEST(test_state_machine_forms), TEST(test_interrupted), TEST(test_occurrence_identity), TEST(test_numbers),
+	  TEST(test_reentrant_interleaved), TEST(test_reentrant_threads))
