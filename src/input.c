@@ -9,14 +9,17 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "decompress.h"
 #include "input.h"
 
 #define BUF_SIZE (2 * INPUT_MAX_LINE)
+/*
+ * Read at most this much at a time: the bytes just read are still in the
+ * cache when they are scanned, and the buffer's pages past the longest
+ * line are never touched (the peak RSS stays small).
+ */
+#define READ_CHUNK (128 * 1024)
 #define SNIFF_SIZE (64 * 1024)
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
 
@@ -59,62 +62,6 @@ struct input {
 };
 
 /* ---------------------------------------------------------------------- */
-/* fast scanning */
-
-size_t input_count_newlines(const char *p, size_t n)
-{
-	size_t c = 0, i = 0;
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
-
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
-	}
-#endif
-	for (; i < n; i++)
-		c += p[i] == '\n';
-	return c;
-}
-
-/*
- * Find "KCSAN": every KCSAN report in a kernel log has a BUG: KCSAN line.
- * The SSE2 loop compares the first and the last byte of the needle at
- * every position, 16 positions at a time; candidates are rare.
- */
-const char *input_find_anchor(const char *p, size_t n)
-{
-	static const char needle[] = "KCSAN";
-	const size_t k = sizeof(needle) - 1;
-	size_t i = 0;
-
-	if (n < k)
-		return NULL;
-#ifdef __SSE2__
-	{
-		const __m128i first = _mm_set1_epi8('K');
-		const __m128i last = _mm_set1_epi8('N');
-
-		for (; i + k - 1 + 16 <= n; i += 16) {
-			__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
-			__m128i b = _mm_loadu_si128((const __m128i *)(p + i + k - 1));
-			unsigned m = (unsigned)_mm_movemask_epi8(
-				_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-
-			while (m) {
-				unsigned bit = (unsigned)__builtin_ctz(m);
-
-				if (!memcmp(p + i + bit + 1, needle + 1, k - 2))
-					return p + i + bit;
-				m &= m - 1;
-			}
-		}
-	}
-#endif
-	return memmem(p + i, n - i, needle, k);
-}
-
-/* ---------------------------------------------------------------------- */
 /* buffer management */
 
 static void report_read_error(struct input *in, int e)
@@ -152,6 +99,7 @@ static void report_decomp_error(struct input *in, ssize_t r)
 /* Read more data; returns false at the end of input. */
 static bool refill(struct input *in)
 {
+	size_t room;
 	ssize_t r;
 
 	if (in->eof)
@@ -163,15 +111,16 @@ static bool refill(struct input *in)
 	}
 	if (in->end == BUF_SIZE)
 		return true;    /* full: the caller handles the long line */
+	room = BUF_SIZE - in->end < READ_CHUNK ? BUF_SIZE - in->end : READ_CHUNK;
 	if (in->dec) {
-		r = decomp_read(in->dec, in->buf + in->end, BUF_SIZE - in->end);
+		r = decomp_read(in->dec, in->buf + in->end, room);
 		if (r < 0) {
 			report_decomp_error(in, r);
 			return false;
 		}
 	} else {
 		do
-			r = read(in->fd, in->buf + in->end, BUF_SIZE - in->end);
+			r = read(in->fd, in->buf + in->end, room);
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			report_read_error(in, errno);
@@ -657,10 +606,11 @@ static void skip_idle(struct input *in)
 {
 	for (;;) {
 		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *ls, *q;
+		size_t nl;
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
-		a = input_find_anchor(s, (size_t)(e - s));
+		a = input_scan_anchor(s, (size_t)(e - s), &nl);
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
 			q = memrchr(s, '\n', (size_t)(a - s));
@@ -670,18 +620,18 @@ static void skip_idle(struct input *in)
 				ls = q ? q + 1 : s;
 			}
 			q = memchr(a, '\n', (size_t)(e - a));
-			in->lineno += input_count_newlines(s, (size_t)(ls - s));
+			in->lineno += nl - input_count_newlines(ls, (size_t)(a - ls));
 			in->offset += (uint64_t)(ls - s);
 			in->start = (size_t)(ls - in->buf);
 			in->linemode_until = in->offset + (uint64_t)((q ? q : e) - ls) + 1;
 			return;
 		}
-		/* no anchor: pass over every complete line, keep the partial one */
+		/* no anchor: pass over every complete line (all nl newlines), keep the partial one */
 		q = memrchr(s, '\n', (size_t)(e - s));
 		if (!q)
 			return;
 		q++;
-		in->lineno += input_count_newlines(s, (size_t)(q - s));
+		in->lineno += nl;
 		in->offset += (uint64_t)(q - s);
 		in->start = (size_t)(q - in->buf);
 		if (!refill(in))
