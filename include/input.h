@@ -70,5 +70,17 @@ const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl);
  */
 bool input_text_wanted(const char *p, size_t n);
 bool input_text_wanted_scalar(const char *p, size_t n);
+/*
+ * Text mode, idle parser: pass over whole lines of p[0, n) (p starts a
+ * line) that hold no candidate of input_text_wanted(), no '=' that may
+ * encode or announce quoted-printable (qp: the body is quoted-printable,
+ * where base64 is not looked for either), and are no header that changes
+ * the decoding, no JSON record, no line of a base64 body (by its shape).
+ * Returns the start of the first line
+ * that needs a look (*stop true) or of the line not whole at the end
+ * (*stop false); *nl is the number of lines passed over.
+ */
+const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
+const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
 
 #endif

@@ -373,8 +373,11 @@ static bool is_mail_header(const char *p, size_t n)
 		"Content-Transfer-Encoding:", "In-Reply-To:", "References:", "MIME-Version:",
 		"From ", "To:", "Cc:", NULL,
 	};
+	/* most lines begin with none of the headers' first letters */
+	if (!n || !strchr("FSDMCIRT", p[0]))
+		return false;
 	for (int i = 0; hdrs[i]; i++)
-		if (mem_startswith(p, n, hdrs[i]))
+		if (p[0] == hdrs[i][0] && mem_startswith(p, n, hdrs[i]))
 			return true;
 	return false;
 }
@@ -566,22 +569,34 @@ static bool qp_soft_break(const char *p, size_t n)
 	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
 }
 
+/* Decode p[0, n) onto out: the runs between '=' are copied whole. */
 static void qp_decode_into(struct sbuf *out, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '=' && i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
-			sbuf_addc(out, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
-			i += 2;
+	const char *e = p + n, *q;
+
+	sbuf_grow(out, n);      /* decoding never lengthens */
+	while ((q = memchr(p, '=', (size_t)(e - p)))) {
+		memcpy(out->buf + out->len, p, (size_t)(q - p));
+		out->len += (size_t)(q - p);
+		if (e - q > 2 && is_hex(q[1]) && is_hex(q[2])) {
+			out->buf[out->len++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+			p = q + 3;
 		} else {
-			sbuf_addc(out, p[i]);
+			out->buf[out->len++] = '=';
+			p = q + 1;
 		}
 	}
+	memcpy(out->buf + out->len, p, (size_t)(e - p));
+	out->len += (size_t)(e - p);
+	out->buf[out->len] = 0;
 }
 
 /* ---------------------------------------------------------------------- */
 
 static void header_state(struct input *in, const char *p, size_t n)
 {
+	if (!n || (p[0] != 'F' && (p[0] | 0x20) != 'c'))
+		return;
 	if (mem_startswith(p, n, "From ") && n > 5) {
 		in->qp = false;       /* a new message in an mbox */
 		in->b64_expected = false;
@@ -635,6 +650,30 @@ static void skip_idle(struct input *in)
 		in->offset += (uint64_t)(q - s);
 		in->start = (size_t)(q - in->buf);
 		if (!refill(in))
+			return;
+	}
+}
+
+/*
+ * The same in text mode: pass over the lines that cannot begin a report
+ * and leave the decoding as it is (input_text_skip()).  The lines that
+ * need a look go through text_line(), one at a time.
+ */
+static void text_skip_idle(struct input *in)
+{
+	for (;;) {
+		const char *s = in->buf + in->start, *r;
+		size_t nl;
+		bool stop;
+
+		if (in->b64_state || in->skipping_rest || in->npb)
+			return;
+		r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
+		in->lineno += nl;
+		in->offset += (uint64_t)(r - s);
+		in->start = (size_t)(r - in->buf);
+		/* a line that needs a look, or one longer than the longest line: phys_line() takes it */
+		if (stop || in->end - in->start >= INPUT_MAX_LINE || !refill(in))
 			return;
 	}
 }
@@ -727,38 +766,50 @@ static int b64_try_body(struct input *in, const char **p, size_t *n, uint64_t *l
 	return phys_line(in, p, n, lineno, offset, cut) ? 0 : -1;
 }
 
-/* A line of text mode: mail headers, quoted-printable soft breaks and encodings. */
-static void text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
-		      uint64_t offset, bool cut)
+/* Quoted-printable: the line, joined with the lines its soft breaks continue on, decoded into in->line. */
+static void qp_line(struct input *in, const char *p, size_t n)
 {
 	const char *p2;
 	size_t n2;
 	uint64_t l2, o2;
 	bool cut2;
+	struct sbuf raw = SBUF_INIT;
 
+	if (!qp_soft_break(p, n)) {
+		qp_decode_into(&in->line, p, n);
+		return;
+	}
+	sbuf_add(&raw, p, n - 1);
+	while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+		if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
+			sbuf_add(&raw, p2, n2 - 1);
+			continue;
+		}
+		sbuf_add(&raw, p2, n2);
+		break;
+	}
+	qp_decode_into(&in->line, raw.buf, raw.len);
+	sbuf_release(&raw);
+}
+
+/*
+ * A line of text mode: mail headers, quoted-printable soft breaks and
+ * encodings.  False when the parser is idle and the line cannot begin a
+ * report (input_text_wanted()): it is passed over (not even copied).
+ */
+static bool text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
+		      uint64_t offset, bool cut, bool idle)
+{
 	header_state(in, p, n);
 	if (!in->qp && qp_evidence(p, n))
 		in->qp = true;
+	if (!in->qp && idle && !input_text_wanted(p, n))
+		return false;
 	sbuf_reset(&in->line);
-	if (in->qp && qp_soft_break(p, n)) {
-		struct sbuf raw = SBUF_INIT;
-
-		sbuf_add(&raw, p, n - 1);
-		while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-			if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-				sbuf_add(&raw, p2, n2 - 1);
-				continue;
-			}
-			sbuf_add(&raw, p2, n2);
-			break;
-		}
-		qp_decode_into(&in->line, raw.buf, raw.len);
-		sbuf_release(&raw);
-	} else if (in->qp) {
-		qp_decode_into(&in->line, p, n);
-	} else {
+	if (in->qp)
+		qp_line(in, p, n);
+	else
 		sbuf_add(&in->line, p, n);
-	}
 	/* decoding may have produced CRs */
 	while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
 		in->line.buf[--in->line.len] = 0;
@@ -767,6 +818,7 @@ static void text_line(struct input *in, struct input_line *out, const char *p, s
 	out->lineno = lineno;
 	out->offset = offset;
 	out->cut = cut;
+	return !(in->qp && idle && !input_text_wanted(out->text, out->len));
 }
 
 static int next_line(struct input *in, struct input_line *out, bool idle)
@@ -781,6 +833,8 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			return 1;
 		if (idle && in->mode == INPUT_LOG)
 			skip_idle(in);
+		else if (idle && in->mode == INPUT_TEXT)
+			text_skip_idle(in);
 		if (!phys_line(in, &p, &n, &lineno, &offset, &cut)) {
 			if (in->b64_state == 1) {
 				b64_emit(in, true, in->lineno, in->offset);
@@ -815,8 +869,8 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			if (r < 0)
 				return in->err ? -1 : 0;
 		}
-		text_line(in, out, p, n, lineno, offset, cut);
-		return 1;
+		if (text_line(in, out, p, n, lineno, offset, cut, idle))
+			return 1;
 	}
 }
 

@@ -7,7 +7,9 @@
  * two to the same answers on random buffers of every length and alignment.
  */
 #define _GNU_SOURCE
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -37,9 +39,9 @@ const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl)
 /* ---------------------------------------------------------------------- */
 /* the lines an idle parser must see (text mode) */
 
-static bool is_alpha(char c)
+static bool is_word(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 static bool is_digit(char c)
@@ -49,7 +51,7 @@ static bool is_digit(char c)
 
 /*
  * The normalizer takes the 15 bytes of "Mon DD hh:mm:ss" before the text
- * whatever their last byte is: a text may start after a letter there.
+ * whatever their last bytes are: a text may start after a letter there.
  */
 static bool syslog_before(const char *p, size_t j)
 {
@@ -63,23 +65,30 @@ static bool syslog_before(const char *p, size_t j)
  * A line can begin a report only when its text, once the transport is
  * stripped (normalize.c), starts with "BUG:" or with the first word of an
  * access line: read, race, write, assert.  The transport ends with a blank
- * or a mark (']', '>', ';', ...), never a letter, but for a syslog prefix;
- * an escape sequence or a JSON record can hide anything.  j is a candidate:
- * true when the line must be seen.
+ * or a mark (']', '>', ';', ...), never a letter, a digit or '_', but for
+ * a syslog prefix; an escape sequence or a JSON record can hide anything.
+ * j is a candidate: true when the line must be seen.
  */
+/* One of the words at q (4 bytes are read). */
+static inline bool start_word(const char *q)
+{
+	static const char words[] = "BUG:" "read" "race" "writ" "asse";
+	uint32_t w, k;
+
+	memcpy(&w, q, 4);
+	for (size_t i = 0; i + 4 < sizeof(words); i += 4) {
+		memcpy(&k, words + i, 4);
+		if (w == k)
+			return true;
+	}
+	return false;
+}
+
 static bool wanted_at(const char *p, size_t n, size_t j)
 {
-	static const char words[][4] = { { 'B', 'U', 'G', ':' }, { 'r', 'e', 'a', 'd' }, { 'r', 'a', 'c', 'e' },
-					  { 'w', 'r', 'i', 't' }, { 'a', 's', 's', 'e' } };
-
 	if (p[j] == 0x1b)
 		return true;
-	if (n - j < 4)
-		return false;
-	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
-		if (!memcmp(p + j, words[w], 4))
-			return j == 0 || !is_alpha(p[j - 1]) || syslog_before(p, j);
-	return false;
+	return n - j >= 4 && start_word(p + j) && (j == 0 || !is_word(p[j - 1]) || syslog_before(p, j));
 }
 
 static bool json_record(const char *p, size_t n)
@@ -95,6 +104,96 @@ bool input_text_wanted_scalar(const char *p, size_t n)
 		if (wanted_at(p, n, j))
 			return true;
 	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* text mode: passing over the lines an idle reader need not look at */
+
+static bool is_b64(char c)
+{
+	return is_word(c) ? c != '_' : c == '+' || c == '/';
+}
+
+/*
+ * What a whole line (its newline not included) may hold for the reader
+ * besides a '=' or a candidate of wanted_at(): a header that changes the
+ * decoding (From , Content-Transfer-Encoding:, told by their first
+ * letter), a JSON record, or the shape of a line of a base64 body.
+ */
+static inline bool line_look(const char *p, size_t n, bool qp)
+{
+	size_t k;
+
+	if (n && p[n - 1] == '\r')
+		while (n && p[n - 1] == '\r')
+			n--;
+	if (!n)
+		return false;
+	if ((p[0] == 'F' && n >= 5 && !memcmp(p, "From ", 5)) || json_record(p, n) ||
+	    ((p[0] | 0x20) == 'c' && n > 26 && !strncasecmp(p, "Content-Transfer-Encoding:", 26)))
+		return true;
+	if (qp || n < 16 || n > 100 || n % 4)
+		return false;
+	for (k = 0; k < 16 && is_b64(p[k]); k++)
+		;
+	return k == 16;
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/*
+ * A '=' at p[j] (p[j + 1] and p[j + 2] are read when they are in p[0, n)):
+ * in quoted-printable an encoded byte or a soft break (the end of the
+ * line); before it, what qp_evidence() in input.c looks for: a '=' at the
+ * end, "=20", "=3D", an encoded byte of UTF-8 ("=E2").  Other '=' are text.
+ */
+static bool qp_mark(const char *p, size_t n, size_t j, bool qp)
+{
+	char c1, c2;
+
+	if (n - j < 3)
+		return true;
+	c1 = p[j + 1];
+	c2 = p[j + 2];
+	if (c1 == '\n' || c1 == '\r')
+		return true;
+	if (qp)
+		return is_hex(c1) && is_hex(c2);
+	return (c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (is_hex(c1) && c1 >= '8');
+}
+
+/* A candidate at p[j] of the line that starts at ls: qp_mark(), or wanted_at() in that line. */
+static bool look_at(const char *p, size_t n, size_t ls, size_t j, bool qp)
+{
+	return p[j] == '=' ? qp_mark(p, n, j, qp) : wanted_at(p + ls, n - ls, j - ls);
+}
+
+const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	size_t ls = 0, c = 0;
+
+	*stop = true;
+	while (ls < n) {
+		const char *e = memchr(p + ls, '\n', n - ls);
+		size_t len = e ? (size_t)(e - (p + ls)) : n - ls;
+
+		for (size_t j = ls; j < ls + len; j++)
+			if (look_at(p, n, ls, j, qp))
+				goto out;
+		if (!e)
+			break;          /* a line not whole yet */
+		if (line_look(p + ls, len, qp))
+			goto out;
+		c++;
+		ls += len + 1;
+	}
+	*stop = false;
+out:
+	*nl = c;
+	return p + ls;
 }
 
 #ifdef __SSE2__
@@ -212,15 +311,21 @@ const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
 	return a;
 }
 
-/* Candidates of wanted_at() in p[0, 16): a bit each (p[16] is read). */
-static unsigned wanted_cands16(const char *p)
+/* Candidates of wanted_at() at the 16 positions of a (b: the bytes one on): the word starts and ESC. */
+static inline __m128i word_cands(__m128i a, __m128i b)
 {
-	__m128i a = LOAD(p), b = LOAD(p + 1), m;
+	__m128i m;
 
 	m = _mm_or_si128(_mm_and_si128(EQ(a, 'B'), EQ(b, 'U')),
 			 _mm_and_si128(EQ(a, 'r'), _mm_or_si128(EQ(b, 'e'), EQ(b, 'a'))));
 	m = _mm_or_si128(m, _mm_or_si128(_mm_and_si128(EQ(a, 'w'), EQ(b, 'r')), _mm_and_si128(EQ(a, 'a'), EQ(b, 's'))));
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(m, EQ(a, 0x1b)));
+	return _mm_or_si128(m, EQ(a, 0x1b));
+}
+
+/* Candidates of wanted_at() in p[0, 16): a bit each (p[16] is read). */
+static unsigned wanted_cands16(const char *p)
+{
+	return (unsigned)_mm_movemask_epi8(word_cands(LOAD(p), LOAD(p + 1)));
 }
 
 static bool wanted_block(const char *p, size_t n, size_t j, unsigned m)
@@ -252,6 +357,81 @@ bool input_text_wanted(const char *p, size_t n)
 	return wanted_block(p, n, n - 17, wanted_cands16(p + n - 17)) || p[n - 1] == 0x1b;
 }
 
+/* The first true candidate of look_at() among the bits m of the block at i (16 when none). */
+static size_t look_block(const char *p, size_t n, size_t ls, size_t i, unsigned nlm, unsigned m, bool qp)
+{
+	for (; m; m &= m - 1) {
+		size_t b = (size_t)__builtin_ctz(m), j = i + b, start;
+		unsigned before;
+
+		if (p[j] == '=') {
+			if (qp_mark(p, n, j, qp))
+				return b;
+			continue;
+		}
+		if (p[j] != 0x1b && (n - j < 4 || !start_word(p + j)))
+			continue;       /* the common case: two letters of no word */
+		/* the candidate's line starts after the last newline before it */
+		before = nlm & ((1u << b) - 1);
+		start = before ? i + (size_t)(31 - __builtin_clz(before)) + 1 : ls;
+		if (look_at(p, n, start, j, qp))
+			return b;
+	}
+	return 16;
+}
+
+/* line_look() is needed: a first byte of a header or a JSON record, a CR, or a base64 length. */
+static inline bool line_maybe(const char *p, size_t len, bool qp)
+{
+	static const unsigned char first[256] = { ['F'] = 1, ['C'] = 1, ['c'] = 1, ['{'] = 1, ['-'] = 1 };
+
+	return len && (first[(unsigned char)p[0]] || p[len - 1] == '\r' ||
+		       (!qp && len - 16 <= 100 - 16 && !(len & 3)));
+}
+
+/*
+ * 16 bytes a round: the newlines, and the candidates ('=', ESC, the first
+ * two letters of the words) whose lines may need a look.  The lines that
+ * end in the round are checked as they end, up to the first true candidate.
+ */
+const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	size_t i = 0, ls = 0, c = 0;
+
+	for (; i + 17 <= n; i += 16) {
+		__m128i a = LOAD(p + i);
+		unsigned nlm = (unsigned)_mm_movemask_epi8(EQ(a, '\n'));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(word_cands(a, LOAD(p + i + 1)), EQ(a, '=')));
+		size_t s = m ? look_block(p, n, ls, i, nlm, m, qp) : 16;
+
+		for (; nlm; nlm &= nlm - 1) {
+			size_t e = i + (size_t)__builtin_ctz(nlm);
+
+			if (e > i + s)
+				break;
+			if (line_maybe(p + ls, e - ls, qp) && line_look(p + ls, e - ls, qp)) {
+				*stop = true;
+				*nl = c;
+				return p + ls;
+			}
+			c++;
+			ls = e + 1;
+		}
+		if (s < 16) {
+			*stop = true;
+			*nl = c;
+			return p + ls;
+		}
+	}
+	/* the last bytes, one at a time, from the line that is not checked yet */
+	{
+		const char *r = input_text_skip_scalar(p + ls, n - ls, qp, nl, stop);
+
+		*nl += c;
+		return r;
+	}
+}
+
 #else /* !__SSE2__ */
 
 size_t input_count_newlines(const char *p, size_t n)
@@ -267,6 +447,11 @@ const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
 bool input_text_wanted(const char *p, size_t n)
 {
 	return input_text_wanted_scalar(p, n);
+}
+
+const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	return input_text_skip_scalar(p, n, qp, nl, stop);
 }
 
 #endif

@@ -271,8 +271,8 @@ static void test_scan_wanted(void)
 		{ "", false }, { "read", true }, { "rea", false }, { "> read to 0x1 of 8 bytes", true },
 		{ "thread", false }, { "already done", false }, { "[  1.2] BUG: KCSAN: x", true },
 		{ "BUG", false }, { "debug: foo", false }, { "Trace:", false }, { "a race", true },
-		{ "overwrite", false }, { "write", true }, { "&gt;write", true }, { "9write", true },
-		{ "_race", true }, { "passed", false }, { "assert no writes", true },
+		{ "overwrite", false }, { "write", true }, { "&gt;write", true }, { "9write", false },
+		{ "_race", false }, { "regmap_read(map)", false }, { "\x01read", true }, { "(read)", true }, { "passed", false }, { "assert no writes", true },
 		{ "Jan 12 12:34:5xread to", true }, { "Jan 12 12:34:56 read", true },
 		{ "jan 12 12:34:5xread to", false }, { "x\x1b[0m", true }, { "{\"msg\": \"hello\"}", true },
 		{ "- {\"msg\": 1}", true }, { "{short", false }, { "an ordinary line of console output", false },
@@ -307,6 +307,58 @@ static void test_scan_wanted(void)
 				}
 	CHECK_INT(bad, 0);
 	CHECK(wanted > 1000);
+}
+
+static void test_scan_text_skip(void)
+{
+	/* newlines often, every kind of candidate, header and base64 shapes */
+	static const char *const alphabets[] = {
+		"\n\n\nreadBUG:=3D20 ax{-F\r", "abcdefghABCDEFGH0123+/\n", "From \nContent-Transfer-Encoding: x\n",
+		"\n- {\"a\n> race=\n=E2=", "The quick brown fox jumps over the lazy dog\n\n",
+	};
+	size_t bad = 0, stops = 0;
+	char *block;
+
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 16; align++)
+			for (size_t len = 0; len <= 300; len++)
+				for (int qp = 0; qp < 2; qp++) {
+					const char *p = scan_buf(&block, align, len, alphabets[a]);
+					size_t nv = 0, ns = 0;
+					bool sv = false, ss = false;
+					const char *rv = input_text_skip(p, len, qp, &nv, &sv);
+					const char *rs = input_text_skip_scalar(p, len, qp, &ns, &ss);
+
+					if ((rv != rs || nv != ns || sv != ss) && !bad++)
+						scan_report(qp ? "text skip (qp)" : "text skip", p, len, align);
+					stops += ss;
+					free(block);
+				}
+	CHECK_INT(bad, 0);
+	CHECK(stops > 1000);
+	/* what stops, and where */
+	{
+		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
+			{ "a\nb\nc", 4, 2, false }, { "a\nread\nc\n", 2, 1, true }, { "a\nthread\nc\n", 11, 3, false },
+			{ "x = 1;\nx=3D1\n", 7, 1, true }, { "From me\n", 0, 0, true }, { "Fro\n", 4, 1, false },
+			{ "ok\ncontent-transfer-encoding: base64\n", 3, 1, true },
+			{ "ok\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n", 3, 1, true },
+			{ "ok\n{\"msg\": \"hello\"}\n", 3, 1, true }, { "soft=\n", 0, 0, true },
+			/* base64 lines that begin with a header's first letter */
+			{ "ok\nClsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true }, { "ok\nFlsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			size_t n = strlen(cases[i].text), nl = 99;
+			bool stop;
+			const char *r = input_text_skip(cases[i].text, n, false, &nl, &stop);
+
+			if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
+				fprintf(stderr, "text skip of \"%s\": %td, %zu, %d\n", cases[i].text, r - cases[i].text, nl, stop);
+				bad++;
+			}
+		}
+		CHECK_INT(bad, 0);
+	}
 }
 
 static void test_giant_line(void)
@@ -786,7 +838,7 @@ int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
-		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted),
+		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
 		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
