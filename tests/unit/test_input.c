@@ -11,6 +11,7 @@
 #include "decompress.h"
 #include "enrich.h"
 #include "input.h"
+#include "normalize.h"
 #include "pipeline.h"
 #include "render.h"
 #include "report.h"
@@ -359,6 +360,36 @@ static void test_scan_text_skip(void)
 		}
 		CHECK_INT(bad, 0);
 	}
+}
+
+static void test_scan_clean(void)
+{
+	/* the bytes normalize_clean() handles, their sequences, and plain text */
+	static const char *const alphabets[] = {
+		"ab\x1b[0m;&gt;&amp;\xc2\xa0\r", "&&&ltgt;#39x27", "\x1b]\x07[m\x1bX", "plain text, no special bytes",
+	};
+	struct sbuf v = SBUF_INIT, sc = SBUF_INIT;
+	size_t bad = 0;
+	char *block;
+
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 16; align++)
+			for (size_t len = 0; len <= 200; len++) {
+				const char *p = scan_buf(&block, align, len, alphabets[a]);
+
+				if (a == 1 && len > 3)
+					((char *)p)[len / 2] = 0;     /* a NUL inside */
+				normalize_clean(&v, p, len);
+				normalize_clean_scalar(&sc, p, len);
+				if ((v.len != sc.len || memcmp(v.buf, sc.buf, v.len + 1)) && !bad++)
+					scan_report("clean", p, len, align);
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	normalize_clean(&v, "a\x1b[1mb&gt;\xc2\xa0\r", 13);
+	CHECK_STR(v.buf, "ab>  ");
+	sbuf_release(&v);
+	sbuf_release(&sc);
 }
 
 static void test_giant_line(void)
@@ -839,6 +870,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
 		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip),
+		TEST(test_scan_clean),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
 		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
