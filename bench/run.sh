@@ -56,6 +56,69 @@ if [ -f "$K1" ]; then
 	done
 fi
 
+# ---- scanning against grep: log mode, memory, mail and text mode --------------------------
+# Every row runs the tool (and $KT_BENCH_BASE, another build, when set) and
+# `grep -c 'BUG: KCSAN'` on the same warm file, interleaved: median wall and
+# CPU (user+sys) seconds of 3, and the ratio of CPU times (the machine may be
+# shared: wall time waits for it).  KT_BENCH_INSN=1 adds instruction counts
+# (callgrind) per 128 MiB.
+scan_rows() {
+	local T BASE=${KT_BENCH_BASE:-} MANY=$CACHE/noise-${SIZE_MB}M-every2000.log
+	local MAIL=$CACHE/mail-${SIZE_MB}M.mbox QP=$CACHE/mail-qp-${SIZE_MB}M.mbox SMALL=$CACHE/noise-128M.log
+	local K=(${SHARED:-../shared}/kernel/console-*.log)
+	T=$(mktemp -d)
+	[ -f "$MANY" ] || { echo "making $MANY ..."; python3 bench/mklog.py "$MANY" "$SIZE_MB" 2000; }
+	[ -f "$SMALL" ] || python3 bench/mklog.py "$SMALL" 128
+	[ -f "$MAIL" ] || { echo "making $MAIL ..."; python3 bench/mkmail.py "$MAIL" "$SIZE_MB" "${K[@]}"; }
+	[ -f "$QP" ] || { echo "making $QP ..."; python3 bench/mkmail.py "$QP" "$SIZE_MB" --qp "${K[@]}"; }
+	# one run: "wall cpu rss"
+	run1() { /usr/bin/time -f '%e %U %S %M' -o "$T/t" "$@" >"$T/out" 2>/dev/null || true
+		tail -n 1 "$T/t" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'; }
+	# med COLUMN FILE: the median of the 3 runs
+	med() { sort -n -k"$1" "$T/$2" | awk -v k="$1" 'NR == 2 { print $k }'; }
+	row() {   # row LABEL TARGET FILE [ARGS]: the tool, the base, grep, 3 rounds
+		local label=$1 target=$2 file=$3; shift 3
+		: >"$T/tool"; : >"$T/base"; : >"$T/grep"
+		for i in 1 2 3; do
+			run1 "$BIN" scan --no-db "$@" "$file" >>"$T/tool"
+			[ -n "$BASE" ] && run1 "$BASE" scan --no-db "$@" "$file" >>"$T/base"
+			run1 grep -c 'BUG: KCSAN' "$file" >>"$T/grep"
+		done
+		local tw tc tm gw gc
+		tw=$(med 1 tool); tc=$(med 2 tool); tm=$(med 3 tool); gw=$(med 1 grep); gc=$(med 2 grep)
+		printf '%-34s tool %5.2f s wall %5.2f s cpu %4d MiB | grep %5.2f s wall %5.2f s cpu | cpu ratio %5.2f (target <= %s)' \
+			"$label" "$tw" "$tc" $((tm / 1024)) "$gw" "$gc" "$(awk -v a="$tc" -v b="$gc" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$target"
+		[ -n "$BASE" ] && printf ' | base %5.2f s cpu' "$(med 2 base)"
+		echo
+	}
+	echo
+	echo "scanning, tool against grep -c 'BUG: KCSAN' ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)):"
+	cat "$LOG" "$MANY" "$MAIL" "$QP" >/dev/null
+	row "log, $reports reports" 0.7 "$LOG"
+	row "log, $(grep -c 'BUG: KCSAN' "$MANY") reports" 1.0 "$MANY"
+	row "mail quoted with '> '" 3 "$MAIL"
+	row "mail, quoted-printable" 3 "$QP"
+	row "the log forced with --text" - "$LOG" --text
+	# memory: peak RSS from 128 MiB to 4 GiB (the log four times through a pipe)
+	local r128 r4g
+	r128=$(run1 "$BIN" scan --no-db "$SMALL" | cut -d' ' -f3)
+	r4g=$(run1 "$BIN" scan --no-db <(cat "$LOG" "$LOG" "$LOG" "$LOG") | cut -d' ' -f3)
+	echo "peak RSS: 128 MiB log $((r128 / 1024)) MiB, 4 GiB log $((r4g / 1024)) MiB (target: flat, <= 8 MiB)"
+	if [ "${KT_BENCH_INSN:-}" = 1 ] && command -v valgrind >/dev/null; then
+		# (not /dev/null: grep stops at the first match when its output is discarded)
+		insn() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >"$T/out" |
+			 awk '/refs:/ { gsub(",", "", $NF); printf "%.0f M", $NF / 1e6 }'; }
+		head -c $((128 << 20)) "$MAIL" >"$T/mail"; head -c $((128 << 20)) "$QP" >"$T/qp"
+		for f in "$SMALL" "$T/mail" "$T/qp"; do
+			printf 'instructions per 128 MiB, %s: tool %s' "$(basename "$f")" "$(insn "$BIN" scan --no-db "$f")"
+			[ -n "$BASE" ] && printf ', base %s' "$(insn "$BASE" scan --no-db "$f")"
+			echo ", grep $(insn grep -c 'BUG: KCSAN' "$f")"
+		done
+	fi
+	rm -rf "$T"
+}
+scan_rows
+
 if [ -x bench/sym.sh ]; then
 	echo
 	bench/sym.sh

@@ -50,8 +50,37 @@ void input_set_mode(struct input *in, enum input_mode mode);
 typedef void (*input_visit_fn)(struct ctx *ctx, const char *path, void *data);
 int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn, void *data);
 
-/* Exposed for tests and benchmarks. */
+/*
+ * The scanners (input_scan.c), exposed for tests and benchmarks.  Each has
+ * a scalar reference (_scalar) that the vector version (SSE2) must match.
+ */
 size_t input_count_newlines(const char *p, size_t n);
+size_t input_count_newlines_scalar(const char *p, size_t n);
+/* The first "KCSAN" in p[0, n), or NULL. */
 const char *input_find_anchor(const char *p, size_t n);
+/* The same, and in *nl the newlines before it (in all of p[0, n) when there is none). */
+const char *input_scan_anchor(const char *p, size_t n, size_t *nl);
+const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl);
+/*
+ * Text mode: false when the line (a whole logical line, decoded) cannot
+ * begin a report or a held line for an idle parser, whatever transport
+ * surrounds it: its stripped text cannot start with "BUG:", "read",
+ * "race", "writ" or "asse".  True also for escape sequences and JSON
+ * records, which can hide such a start.  See parse.c's on_idle().
+ */
+bool input_text_wanted(const char *p, size_t n);
+bool input_text_wanted_scalar(const char *p, size_t n);
+/*
+ * Text mode, idle parser: pass over whole lines of p[0, n) (p starts a
+ * line) that hold no candidate of input_text_wanted(), no '=' that may
+ * encode or announce quoted-printable (qp: the body is quoted-printable,
+ * where base64 is not looked for either), and are no header that changes
+ * the decoding, no JSON record, no line of a base64 body (by its shape).
+ * Returns the start of the first line
+ * that needs a look (*stop true) or of the line not whole at the end
+ * (*stop false); *nl is the number of lines passed over.
+ */
+const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
+const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
 
 #endif

@@ -34,6 +34,13 @@ struct normalizer {
 };
 
 void normalize_line(struct normalizer *nz, const struct input_line *in, struct nline *out);
+/*
+ * Its first step, exposed for tests: the line copied to out with NUL and
+ * CR as spaces, no-break spaces (UTF-8) as spaces, HTML entities decoded,
+ * terminal escape sequences dropped.  The scalar version is the reference.
+ */
+void normalize_clean(struct sbuf *out, const char *p, size_t n);
+void normalize_clean_scalar(struct sbuf *out, const char *p, size_t n);
 void normalizer_release(struct normalizer *nz);
 
 #endif

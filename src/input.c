@@ -9,14 +9,17 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "decompress.h"
 #include "input.h"
 
 #define BUF_SIZE (2 * INPUT_MAX_LINE)
+/*
+ * Read at most this much at a time: the bytes just read are still in the
+ * cache when they are scanned, and the buffer's pages past the longest
+ * line are never touched (the peak RSS stays small).
+ */
+#define READ_CHUNK (128 * 1024)
 #define SNIFF_SIZE (64 * 1024)
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
 
@@ -59,62 +62,6 @@ struct input {
 };
 
 /* ---------------------------------------------------------------------- */
-/* fast scanning */
-
-size_t input_count_newlines(const char *p, size_t n)
-{
-	size_t c = 0, i = 0;
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
-
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
-	}
-#endif
-	for (; i < n; i++)
-		c += p[i] == '\n';
-	return c;
-}
-
-/*
- * Find "KCSAN": every KCSAN report in a kernel log has a BUG: KCSAN line.
- * The SSE2 loop compares the first and the last byte of the needle at
- * every position, 16 positions at a time; candidates are rare.
- */
-const char *input_find_anchor(const char *p, size_t n)
-{
-	static const char needle[] = "KCSAN";
-	const size_t k = sizeof(needle) - 1;
-	size_t i = 0;
-
-	if (n < k)
-		return NULL;
-#ifdef __SSE2__
-	{
-		const __m128i first = _mm_set1_epi8('K');
-		const __m128i last = _mm_set1_epi8('N');
-
-		for (; i + k - 1 + 16 <= n; i += 16) {
-			__m128i a = _mm_loadu_si128((const __m128i *)(p + i));
-			__m128i b = _mm_loadu_si128((const __m128i *)(p + i + k - 1));
-			unsigned m = (unsigned)_mm_movemask_epi8(
-				_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-
-			while (m) {
-				unsigned bit = (unsigned)__builtin_ctz(m);
-
-				if (!memcmp(p + i + bit + 1, needle + 1, k - 2))
-					return p + i + bit;
-				m &= m - 1;
-			}
-		}
-	}
-#endif
-	return memmem(p + i, n - i, needle, k);
-}
-
-/* ---------------------------------------------------------------------- */
 /* buffer management */
 
 static void report_read_error(struct input *in, int e)
@@ -152,6 +99,7 @@ static void report_decomp_error(struct input *in, ssize_t r)
 /* Read more data; returns false at the end of input. */
 static bool refill(struct input *in)
 {
+	size_t room;
 	ssize_t r;
 
 	if (in->eof)
@@ -163,15 +111,16 @@ static bool refill(struct input *in)
 	}
 	if (in->end == BUF_SIZE)
 		return true;    /* full: the caller handles the long line */
+	room = BUF_SIZE - in->end < READ_CHUNK ? BUF_SIZE - in->end : READ_CHUNK;
 	if (in->dec) {
-		r = decomp_read(in->dec, in->buf + in->end, BUF_SIZE - in->end);
+		r = decomp_read(in->dec, in->buf + in->end, room);
 		if (r < 0) {
 			report_decomp_error(in, r);
 			return false;
 		}
 	} else {
 		do
-			r = read(in->fd, in->buf + in->end, BUF_SIZE - in->end);
+			r = read(in->fd, in->buf + in->end, room);
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			report_read_error(in, errno);
@@ -424,8 +373,11 @@ static bool is_mail_header(const char *p, size_t n)
 		"Content-Transfer-Encoding:", "In-Reply-To:", "References:", "MIME-Version:",
 		"From ", "To:", "Cc:", NULL,
 	};
+	/* most lines begin with none of the headers' first letters */
+	if (!n || !strchr("FSDMCIRT", p[0]))
+		return false;
 	for (int i = 0; hdrs[i]; i++)
-		if (mem_startswith(p, n, hdrs[i]))
+		if (p[0] == hdrs[i][0] && mem_startswith(p, n, hdrs[i]))
 			return true;
 	return false;
 }
@@ -617,22 +569,34 @@ static bool qp_soft_break(const char *p, size_t n)
 	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
 }
 
+/* Decode p[0, n) onto out: the runs between '=' are copied whole. */
 static void qp_decode_into(struct sbuf *out, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '=' && i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
-			sbuf_addc(out, (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2])));
-			i += 2;
+	const char *e = p + n, *q;
+
+	sbuf_grow(out, n);      /* decoding never lengthens */
+	while ((q = memchr(p, '=', (size_t)(e - p)))) {
+		memcpy(out->buf + out->len, p, (size_t)(q - p));
+		out->len += (size_t)(q - p);
+		if (e - q > 2 && is_hex(q[1]) && is_hex(q[2])) {
+			out->buf[out->len++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+			p = q + 3;
 		} else {
-			sbuf_addc(out, p[i]);
+			out->buf[out->len++] = '=';
+			p = q + 1;
 		}
 	}
+	memcpy(out->buf + out->len, p, (size_t)(e - p));
+	out->len += (size_t)(e - p);
+	out->buf[out->len] = 0;
 }
 
 /* ---------------------------------------------------------------------- */
 
 static void header_state(struct input *in, const char *p, size_t n)
 {
+	if (!n || (p[0] != 'F' && (p[0] | 0x20) != 'c'))
+		return;
 	if (mem_startswith(p, n, "From ") && n > 5) {
 		in->qp = false;       /* a new message in an mbox */
 		in->b64_expected = false;
@@ -657,16 +621,21 @@ static void skip_idle(struct input *in)
 {
 	for (;;) {
 		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *b, *ls, *q;
+		size_t nl;
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
-		a = input_find_anchor(s, (size_t)(e - s));
+		a = input_scan_anchor(s, (size_t)(e - s), &nl);
 		/* a report without its BUG line begins at an access line, "... of 8 bytes by task 1 on cpu 0:",
 		   which a mail client may have wrapped anywhere: one of the two stays whole */
-		if ((b = memmem(s, (size_t)((a ? a : e) - s), "bytes by", 8)))
+		b = memmem(s, (size_t)((a ? a : e) - s), "bytes by", 8);
+		if ((q = memmem(s, (size_t)((b ? b : a ? a : e) - s), "on cpu", 6)))
+			b = q;
+		if (b) {
+			/* nl counts the newlines before the anchor, or all of them: count them before b instead */
+			nl = input_count_newlines(s, (size_t)(b - s));
 			a = b;
-		if ((b = memmem(s, (size_t)((a ? a : e) - s), "on cpu", 6)))
-			a = b;
+		}
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
 			q = memrchr(s, '\n', (size_t)(a - s));
@@ -676,21 +645,45 @@ static void skip_idle(struct input *in)
 				ls = q ? q + 1 : s;
 			}
 			q = memchr(a, '\n', (size_t)(e - a));
-			in->lineno += input_count_newlines(s, (size_t)(ls - s));
+			in->lineno += nl - input_count_newlines(ls, (size_t)(a - ls));
 			in->offset += (uint64_t)(ls - s);
 			in->start = (size_t)(ls - in->buf);
 			in->linemode_until = in->offset + (uint64_t)((q ? q : e) - ls) + 1;
 			return;
 		}
-		/* no anchor: pass over every complete line, keep the partial one */
+		/* no anchor: pass over every complete line (all nl newlines), keep the partial one */
 		q = memrchr(s, '\n', (size_t)(e - s));
 		if (!q)
 			return;
 		q++;
-		in->lineno += input_count_newlines(s, (size_t)(q - s));
+		in->lineno += nl;
 		in->offset += (uint64_t)(q - s);
 		in->start = (size_t)(q - in->buf);
 		if (!refill(in))
+			return;
+	}
+}
+
+/*
+ * The same in text mode: pass over the lines that cannot begin a report
+ * and leave the decoding as it is (input_text_skip()).  The lines that
+ * need a look go through text_line(), one at a time.
+ */
+static void text_skip_idle(struct input *in)
+{
+	for (;;) {
+		const char *s = in->buf + in->start, *r;
+		size_t nl;
+		bool stop;
+
+		if (in->b64_state || in->skipping_rest || in->npb)
+			return;
+		r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
+		in->lineno += nl;
+		in->offset += (uint64_t)(r - s);
+		in->start = (size_t)(r - in->buf);
+		/* a line that needs a look, or one longer than the longest line: phys_line() takes it */
+		if (stop || in->end - in->start >= INPUT_MAX_LINE || !refill(in))
 			return;
 	}
 }
@@ -783,38 +776,50 @@ static int b64_try_body(struct input *in, const char **p, size_t *n, uint64_t *l
 	return phys_line(in, p, n, lineno, offset, cut) ? 0 : -1;
 }
 
-/* A line of text mode: mail headers, quoted-printable soft breaks and encodings. */
-static void text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
-		      uint64_t offset, bool cut)
+/* Quoted-printable: the line, joined with the lines its soft breaks continue on, decoded into in->line. */
+static void qp_line(struct input *in, const char *p, size_t n)
 {
 	const char *p2;
 	size_t n2;
 	uint64_t l2, o2;
 	bool cut2;
+	struct sbuf raw = SBUF_INIT;
 
+	if (!qp_soft_break(p, n)) {
+		qp_decode_into(&in->line, p, n);
+		return;
+	}
+	sbuf_add(&raw, p, n - 1);
+	while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
+		if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
+			sbuf_add(&raw, p2, n2 - 1);
+			continue;
+		}
+		sbuf_add(&raw, p2, n2);
+		break;
+	}
+	qp_decode_into(&in->line, raw.buf, raw.len);
+	sbuf_release(&raw);
+}
+
+/*
+ * A line of text mode: mail headers, quoted-printable soft breaks and
+ * encodings.  False when the parser is idle and the line cannot begin a
+ * report (input_text_wanted()): it is passed over (not even copied).
+ */
+static bool text_line(struct input *in, struct input_line *out, const char *p, size_t n, uint64_t lineno,
+		      uint64_t offset, bool cut, bool idle)
+{
 	header_state(in, p, n);
 	if (!in->qp && qp_evidence(p, n))
 		in->qp = true;
+	if (!in->qp && idle && !input_text_wanted(p, n))
+		return false;
 	sbuf_reset(&in->line);
-	if (in->qp && qp_soft_break(p, n)) {
-		struct sbuf raw = SBUF_INIT;
-
-		sbuf_add(&raw, p, n - 1);
-		while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-			if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-				sbuf_add(&raw, p2, n2 - 1);
-				continue;
-			}
-			sbuf_add(&raw, p2, n2);
-			break;
-		}
-		qp_decode_into(&in->line, raw.buf, raw.len);
-		sbuf_release(&raw);
-	} else if (in->qp) {
-		qp_decode_into(&in->line, p, n);
-	} else {
+	if (in->qp)
+		qp_line(in, p, n);
+	else
 		sbuf_add(&in->line, p, n);
-	}
 	/* decoding may have produced CRs */
 	while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
 		in->line.buf[--in->line.len] = 0;
@@ -823,6 +828,7 @@ static void text_line(struct input *in, struct input_line *out, const char *p, s
 	out->lineno = lineno;
 	out->offset = offset;
 	out->cut = cut;
+	return !(in->qp && idle && !input_text_wanted(out->text, out->len));
 }
 
 static int next_line(struct input *in, struct input_line *out, bool idle)
@@ -837,6 +843,8 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			return 1;
 		if (idle && in->mode == INPUT_LOG)
 			skip_idle(in);
+		else if (idle && in->mode == INPUT_TEXT)
+			text_skip_idle(in);
 		if (!phys_line(in, &p, &n, &lineno, &offset, &cut)) {
 			if (in->b64_state == 1) {
 				b64_emit(in, true, in->lineno, in->offset);
@@ -871,8 +879,8 @@ static int next_line(struct input *in, struct input_line *out, bool idle)
 			if (r < 0)
 				return in->err ? -1 : 0;
 		}
-		text_line(in, out, p, n, lineno, offset, cut);
-		return 1;
+		if (text_line(in, out, p, n, lineno, offset, cut, idle))
+			return 1;
 	}
 }
 

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "normalize.h"
 
@@ -78,41 +81,92 @@ static bool json_message(struct sbuf *out, const char *p, size_t n)
 	return true;
 }
 
-/* Copy the line, replacing NUL and no-break spaces by spaces and dropping escapes. */
-static void clean_line(struct sbuf *out, const char *p, size_t n)
+/* The special byte at p[i] (see normalize_clean_scalar()) onto out: the index after it. */
+static size_t clean_one(struct sbuf *out, const char *p, size_t n, size_t i)
 {
+	unsigned char c = (unsigned char)p[i];
+	size_t k;
 	char c1;
 
+	if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0xa0) {
+		out->buf[out->len++] = ' ';
+		return i + 2;
+	}
+	if (c == '&' && (k = html_entity(p + i, n - i, &c1))) {
+		out->buf[out->len++] = c1;
+		return i + k;
+	}
+	if (c == 0x1b) {
+		/* ESC [ params final, ESC ] ... BEL, ESC x */
+		if (i + 1 < n && p[i + 1] == '[') {
+			i += 2;
+			while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
+				i++;
+		} else if (i + 1 < n && p[i + 1] == ']') {
+			i += 2;
+			while (i < n && p[i] != 7 && p[i] != 0x1b)
+				i++;
+		} else {
+			i++;
+		}
+		return i + 1;
+	}
+	out->buf[out->len++] = c == 0 || c == '\r' ? ' ' : (char)c;
+	return i + 1;
+}
+
+static bool clean_special(char c)
+{
+	return c == 0 || c == '\r' || c == '&' || c == 0x1b || (unsigned char)c == 0xc2;
+}
+
+/* Copy the line, replacing NUL and no-break spaces by spaces and dropping escapes: a byte at a time. */
+void normalize_clean_scalar(struct sbuf *out, const char *p, size_t n)
+{
 	sbuf_reset(out);
 	sbuf_grow(out, n);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		size_t k;
-
-		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0xa0) {
-			out->buf[out->len++] = ' ';
-			i++;
-		} else if (c == '&' && (k = html_entity(p + i, n - i, &c1))) {
-			out->buf[out->len++] = c1;
-			i += k - 1;
-		} else if (c == 0x1b) {
-			/* ESC [ params final, ESC ] ... BEL, ESC x */
-			if (i + 1 < n && p[i + 1] == '[') {
-				i += 2;
-				while (i < n && !((unsigned char)p[i] >= 0x40 && (unsigned char)p[i] <= 0x7e))
-					i++;
-			} else if (i + 1 < n && p[i + 1] == ']') {
-				i += 2;
-				while (i < n && p[i] != 7 && p[i] != 0x1b)
-					i++;
-			} else {
-				i++;
-			}
-		} else if (c == 0 || c == '\r') {
-			out->buf[out->len++] = ' ';
-		} else {
-			out->buf[out->len++] = (char)c;
+	for (size_t i = 0; i < n;) {
+		if (clean_special(p[i])) {
+			i = clean_one(out, p, n, i);
+			continue;
 		}
+		out->buf[out->len++] = p[i++];
+	}
+	out->buf[out->len] = 0;
+}
+
+/* The index of the first byte at or after i that clean_one() handles, or n. */
+static size_t clean_next(const char *p, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+					 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1b))));
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xc2))));
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < n && !clean_special(p[i]); i++)
+		;
+	return i;
+}
+
+/* The same: the runs between the special bytes are copied whole. */
+void normalize_clean(struct sbuf *out, const char *p, size_t n)
+{
+	sbuf_reset(out);
+	sbuf_grow(out, n);
+	for (size_t i = 0; i < n;) {
+		size_t k = clean_next(p, n, i);
+
+		memcpy(out->buf + out->len, p + i, k - i);
+		out->len += k - i;
+		i = k < n ? clean_one(out, p, n, k) : n;
 	}
 	out->buf[out->len] = 0;
 }
@@ -342,9 +396,9 @@ void normalize_line(struct normalizer *nz, const struct input_line *in, struct n
 	out->offset = in->offset;
 
 	if (json_message(&nz->json, in->text, in->len))
-		clean_line(&nz->clean, nz->json.buf, nz->json.len);
+		normalize_clean(&nz->clean, nz->json.buf, nz->json.len);
 	else
-		clean_line(&nz->clean, in->text, in->len);
+		normalize_clean(&nz->clean, in->text, in->len);
 	p = nz->clean.buf;
 	e = p + nz->clean.len;
 	while (e > p && is_blank(e[-1]))

@@ -12,6 +12,7 @@
 #include "enrich.h"
 #include "maintainers.h"
 #include "input.h"
+#include "normalize.h"
 #include "pipeline.h"
 #include "render.h"
 #include "report.h"
@@ -161,6 +162,235 @@ static void test_skip_and_lines(void)
 
 	CHECK(input_find_anchor("xxKCSAxKCSAN", 12) != NULL);
 	CHECK(input_find_anchor("xxKCSAxKCSA", 11) == NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the scanners: the vector versions against the scalar ones */
+
+static unsigned long long scan_rng = 88172645463325252ull;
+
+static unsigned scan_rand(void)
+{
+	scan_rng ^= scan_rng << 13;
+	scan_rng ^= scan_rng >> 7;
+	scan_rng ^= scan_rng << 17;
+	return (unsigned)(scan_rng >> 11);
+}
+
+/* A buffer of exactly len bytes at an address align bytes into a block of its own (ASan sees over-reads). */
+static char *scan_buf(char **block, size_t align, size_t len, const char *alphabet)
+{
+	size_t k = strlen(alphabet);
+
+	*block = xmalloc(align + len + 1);
+	for (size_t i = 0; i < len; i++)
+		(*block)[align + i] = alphabet[scan_rand() % k];
+	return *block + align;
+}
+
+/* The buffer at the first mismatch, for the failure message. */
+static void scan_report(const char *what, const char *p, size_t len, size_t align)
+{
+	fprintf(stderr, "%s: vector and scalar differ, length %zu, alignment %zu: \"", what, len, align);
+	for (size_t i = 0; i < len; i++)
+		fprintf(stderr, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x", (unsigned char)p[i]);
+	fprintf(stderr, "\"\n");
+}
+
+static void test_scan_newlines(void)
+{
+	static const char *const alphabets[] = { "\n", "x\n", "abcdefgh\n", "abcdefghijklmnopqrstuvwxyz 0123456789" };
+	size_t bad = 0, lens[] = { 4031, 4032, 4033, 4095, 4096, 20000, 65536 + 7 };
+	char *block;
+
+	for (size_t a = 0; a < 4; a++)
+		for (size_t align = 0; align < 64; align++)
+			for (size_t len = 0; len <= 300; len++) {
+				const char *p = scan_buf(&block, align, len, alphabets[a]);
+
+				if (input_count_newlines(p, len) != input_count_newlines_scalar(p, len) && !bad++)
+					scan_report("newlines", p, len, align);
+				free(block);
+			}
+	/* long runs of newlines: every byte lane fills up before it is added */
+	for (size_t a = 0; a < 2; a++)
+		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++)
+			for (size_t align = 0; align < 16; align += 5) {
+				const char *p = scan_buf(&block, align, lens[l], alphabets[a]);
+
+				if (input_count_newlines(p, lens[l]) != input_count_newlines_scalar(p, lens[l]) && !bad++)
+					scan_report("newlines", p, lens[l], align);
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	CHECK_INT(input_count_newlines("\n\n\n", 3), 3);
+}
+
+static void test_scan_anchor(void)
+{
+	/* "KxxxN" and "KCSA" at the ends of blocks are the candidates that are no anchor */
+	static const char *const alphabets[] = { "KCSAN\nx", "KKCCSSAANN\n\n", "KCSANNNNNN", "xyz\n" };
+	size_t bad = 0, found = 0;
+	char *block;
+
+	for (size_t a = 0; a < 4; a++)
+		for (size_t align = 0; align < 64; align++)
+			for (size_t len = 0; len <= 400; len++) {
+				const char *p = scan_buf(&block, align, len, alphabets[a]);
+				size_t nv = 0, ns = 0;
+				const char *v = input_scan_anchor(p, len, &nv), *sc = input_scan_anchor_scalar(p, len, &ns);
+
+				if ((v != sc || nv != ns || input_find_anchor(p, len) != sc) && !bad++)
+					scan_report("anchor", p, len, align);
+				found += sc != NULL;
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	CHECK(found > 1000);
+	/* an anchor after many newline-filled rounds, and at the very end */
+	{
+		size_t n = 70000, nl = 0;
+		char *p = xmalloc(n);
+
+		memset(p, '\n', n);
+		memcpy(p + n - 5, "KCSAN", 5);
+		CHECK(input_scan_anchor(p, n, &nl) == p + n - 5);
+		CHECK_INT(nl, n - 5);
+		memcpy(p + n - 5, "KCSA\n", 5);
+		CHECK(input_scan_anchor(p, n, &nl) == NULL);
+		CHECK_INT(nl, n - 4);
+		free(p);
+	}
+}
+
+static void test_scan_wanted(void)
+{
+	/* the words, their neighbours, escapes, JSON and the syslog stamp's bytes */
+	static const char *const alphabets[] = {
+		"BUG:readcwitsx -{\x1b", "reads ", "BUrawsGe:", "Jan 12:34", "Ja 1:xread",
+	};
+	static const struct { const char *line; bool wanted; } cases[] = {
+		{ "", false }, { "read", true }, { "rea", false }, { "> read to 0x1 of 8 bytes", true },
+		{ "thread", false }, { "already done", false }, { "[  1.2] BUG: KCSAN: x", true },
+		{ "BUG", false }, { "debug: foo", false }, { "Trace:", false }, { "a race", true },
+		{ "overwrite", false }, { "write", true }, { "&gt;write", true }, { "9write", false },
+		{ "_race", false }, { "regmap_read(map)", false }, { "\x01read", true }, { "(read)", true }, { "passed", false }, { "assert no writes", true },
+		{ "Jan 12 12:34:5xread to", true }, { "Jan 12 12:34:56 read", true },
+		{ "jan 12 12:34:5xread to", false }, { "x\x1b[0m", true }, { "{\"msg\": \"hello\"}", true },
+		{ "- {\"msg\": 1}", true }, { "{short", false }, { "an ordinary line of console output", false },
+		{ "an ordinary line of console output, longer than a block or two..\x1b", true },
+		{ "an ordinary line of console output, longer than a block or two.read", true },
+		{ "an ordinary line of console output, longer than a block or two.rea", false },
+	};
+	size_t bad = 0, wanted = 0;
+	char *block;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].line);
+
+		if (input_text_wanted(cases[i].line, n) != cases[i].wanted ||
+		    input_text_wanted_scalar(cases[i].line, n) != cases[i].wanted) {
+			fprintf(stderr, "wanted(\"%s\") is not %d\n", cases[i].line, cases[i].wanted);
+			bad++;
+		}
+	}
+	CHECK_INT(bad, 0);
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 32; align++)
+			for (size_t len = 0; len <= 200; len++)
+				for (int rep = 0; rep < 3; rep++) {
+					const char *p = scan_buf(&block, align, len, alphabets[a]);
+					bool s = input_text_wanted_scalar(p, len);
+
+					if (input_text_wanted(p, len) != s && !bad++)
+						scan_report("wanted", p, len, align);
+					wanted += s;
+					free(block);
+				}
+	CHECK_INT(bad, 0);
+	CHECK(wanted > 1000);
+}
+
+static void test_scan_text_skip(void)
+{
+	/* newlines often, every kind of candidate, header and base64 shapes */
+	static const char *const alphabets[] = {
+		"\n\n\nreadBUG:=3D20 ax{-F\r", "abcdefghABCDEFGH0123+/\n", "From \nContent-Transfer-Encoding: x\n",
+		"\n- {\"a\n> race=\n=E2=", "The quick brown fox jumps over the lazy dog\n\n",
+	};
+	size_t bad = 0, stops = 0;
+	char *block;
+
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 16; align++)
+			for (size_t len = 0; len <= 300; len++)
+				for (int qp = 0; qp < 2; qp++) {
+					const char *p = scan_buf(&block, align, len, alphabets[a]);
+					size_t nv = 0, ns = 0;
+					bool sv = false, ss = false;
+					const char *rv = input_text_skip(p, len, qp, &nv, &sv);
+					const char *rs = input_text_skip_scalar(p, len, qp, &ns, &ss);
+
+					if ((rv != rs || nv != ns || sv != ss) && !bad++)
+						scan_report(qp ? "text skip (qp)" : "text skip", p, len, align);
+					stops += ss;
+					free(block);
+				}
+	CHECK_INT(bad, 0);
+	CHECK(stops > 1000);
+	/* what stops, and where */
+	{
+		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
+			{ "a\nb\nc", 4, 2, false }, { "a\nread\nc\n", 2, 1, true }, { "a\nthread\nc\n", 11, 3, false },
+			{ "x = 1;\nx=3D1\n", 7, 1, true }, { "From me\n", 0, 0, true }, { "Fro\n", 4, 1, false },
+			{ "ok\ncontent-transfer-encoding: base64\n", 3, 1, true },
+			{ "ok\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n", 3, 1, true },
+			{ "ok\n{\"msg\": \"hello\"}\n", 3, 1, true }, { "soft=\n", 0, 0, true },
+			/* base64 lines that begin with a header's first letter */
+			{ "ok\nClsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true }, { "ok\nFlsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			size_t n = strlen(cases[i].text), nl = 99;
+			bool stop;
+			const char *r = input_text_skip(cases[i].text, n, false, &nl, &stop);
+
+			if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
+				fprintf(stderr, "text skip of \"%s\": %td, %zu, %d\n", cases[i].text, r - cases[i].text, nl, stop);
+				bad++;
+			}
+		}
+		CHECK_INT(bad, 0);
+	}
+}
+
+static void test_scan_clean(void)
+{
+	/* the bytes normalize_clean() handles, their sequences, and plain text */
+	static const char *const alphabets[] = {
+		"ab\x1b[0m;&gt;&amp;\xc2\xa0\r", "&&&ltgt;#39x27", "\x1b]\x07[m\x1bX", "plain text, no special bytes",
+	};
+	struct sbuf v = SBUF_INIT, sc = SBUF_INIT;
+	size_t bad = 0;
+	char *block;
+
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 16; align++)
+			for (size_t len = 0; len <= 200; len++) {
+				const char *p = scan_buf(&block, align, len, alphabets[a]);
+
+				if (a == 1 && len > 3)
+					((char *)p)[len / 2] = 0;     /* a NUL inside */
+				normalize_clean(&v, p, len);
+				normalize_clean_scalar(&sc, p, len);
+				if ((v.len != sc.len || memcmp(v.buf, sc.buf, v.len + 1)) && !bad++)
+					scan_report("clean", p, len, align);
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	normalize_clean(&v, "a\x1b[1mb&gt;\xc2\xa0\r", 13);
+	CHECK_STR(v.buf, "ab>  ");
+	sbuf_release(&v);
+	sbuf_release(&sc);
 }
 
 static void test_giant_line(void)
@@ -666,6 +896,8 @@ int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
+		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip),
+		TEST(test_scan_clean),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
 		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
