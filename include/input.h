@@ -59,6 +59,7 @@ size_t input_count_newlines_scalar(const char *p, size_t n);
 /* The first "KCSAN" in p[0, n), or NULL. */
 const char *input_find_anchor(const char *p, size_t n);
 /* The same, and in *nl the newlines before it (in all of p[0, n) when there is none). */
+/* (an anchor is "KCSAN", or "bytes by" or "on cpu" of the access line of a report without its BUG line) */
 const char *input_scan_anchor(const char *p, size_t n, size_t *nl);
 const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl);
 /*

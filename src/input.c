@@ -620,22 +620,12 @@ static void header_state(struct input *in, const char *p, size_t n)
 static void skip_idle(struct input *in)
 {
 	for (;;) {
-		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *b, *ls, *q;
+		const char *s = in->buf + in->start, *e = in->buf + in->end, *a, *ls, *q;
 		size_t nl;
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
 		a = input_scan_anchor(s, (size_t)(e - s), &nl);
-		/* a report without its BUG line begins at an access line, "... of 8 bytes by task 1 on cpu 0:",
-		   which a mail client may have wrapped anywhere: one of the two stays whole */
-		b = memmem(s, (size_t)((a ? a : e) - s), "bytes by", 8);
-		if ((q = memmem(s, (size_t)((b ? b : a ? a : e) - s), "on cpu", 6)))
-			b = q;
-		if (b) {
-			/* nl counts the newlines before the anchor, or all of them: count them before b instead */
-			nl = input_count_newlines(s, (size_t)(b - s));
-			a = b;
-		}
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
 			q = memrchr(s, '\n', (size_t)(a - s));

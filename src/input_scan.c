@@ -18,6 +18,13 @@
 
 static const char anchor[] = "KCSAN";
 #define ANCHOR_LEN (sizeof(anchor) - 1)
+/* the access line that begins a report whose BUG line is missing: "read to 0x... of 8 bytes by task 1" */
+static const char anchor2[] = "bytes by";
+#define ANCHOR2_LEN (sizeof(anchor2) - 1)
+/* ... and its end, should a mail client have wrapped the line between "bytes" and "by" */
+static const char anchor3[] = "on cpu";
+#define ANCHOR3_LEN (sizeof(anchor3) - 1)
+#define ANCHOR_MAX 8          /* the longer of the two */
 
 size_t input_count_newlines_scalar(const char *p, size_t n)
 {
@@ -28,9 +35,25 @@ size_t input_count_newlines_scalar(const char *p, size_t n)
 	return c;
 }
 
-const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl)
+/* The first of the two anchors in p[0, n), or NULL. */
+static const char *first_anchor(const char *p, size_t n)
 {
 	const char *a = memmem(p, n, anchor, ANCHOR_LEN);
+	const char *b = memmem(p, a ? (size_t)(a - p) + ANCHOR2_LEN - 1 < n ? (size_t)(a - p) + ANCHOR2_LEN - 1 : n : n,
+			       anchor2, ANCHOR2_LEN);
+
+	const char *c;
+
+	if (b && (!a || b < a))
+		a = b;
+	c = memmem(p, a ? (size_t)(a - p) + ANCHOR3_LEN - 1 < n ? (size_t)(a - p) + ANCHOR3_LEN - 1 : n : n,
+		   anchor3, ANCHOR3_LEN);
+	return c && (!a || c < a) ? c : a;
+}
+
+const char *input_scan_anchor_scalar(const char *p, size_t n, size_t *nl)
+{
+	const char *a = first_anchor(p, n);
 
 	*nl = input_count_newlines_scalar(p, a ? (size_t)(a - p) : n);
 	return a;
@@ -243,7 +266,11 @@ static unsigned long long anchor_cands64(const char *p)
 	for (int k = 0; k < 4; k++) {
 		__m128i a = LOAD(p + 16 * k), b = LOAD(p + 16 * k + ANCHOR_LEN - 1);
 
-		m |= (unsigned long long)_mm_movemask_epi8(_mm_and_si128(EQ(a, 'K'), EQ(b, 'N'))) << (16 * k);
+		__m128i c = LOAD(p + 16 * k + ANCHOR2_LEN - 1), d = LOAD(p + 16 * k + ANCHOR3_LEN - 1);
+		__m128i x = _mm_or_si128(_mm_and_si128(EQ(a, 'K'), EQ(b, 'N')), _mm_and_si128(EQ(a, 'b'), EQ(c, 'y')));
+
+		x = _mm_or_si128(x, _mm_and_si128(EQ(a, 'o'), EQ(d, 'u')));
+		m |= (unsigned long long)_mm_movemask_epi8(x) << (16 * k);
 	}
 	return m;
 }
@@ -254,7 +281,7 @@ static const char *anchor_verify(const char *p)
 	for (unsigned long long m = anchor_cands64(p); m; m &= m - 1) {
 		const char *a = p + __builtin_ctzll(m);
 
-		if (!memcmp(a + 1, anchor + 1, ANCHOR_LEN - 2))
+		if (!memcmp(a, anchor, ANCHOR_LEN) || !memcmp(a, anchor2, ANCHOR2_LEN) || !memcmp(a, anchor3, ANCHOR3_LEN))
 			return a;
 	}
 	return NULL;
@@ -264,6 +291,7 @@ static const char *anchor_verify(const char *p)
 static bool anchor_round(const char *p, __m128i *acc)
 {
 	const __m128i k = _mm_set1_epi8('K'), n = _mm_set1_epi8('N'), nl = _mm_set1_epi8('\n');
+	const __m128i bb = _mm_set1_epi8('b'), y = _mm_set1_epi8('y'), o = _mm_set1_epi8('o'), u = _mm_set1_epi8('u');
 	__m128i a0 = LOAD(p), a1 = LOAD(p + 16), a2 = LOAD(p + 32), a3 = LOAD(p + 48);
 	__m128i c, l;
 
@@ -271,6 +299,14 @@ static bool anchor_round(const char *p, __m128i *acc)
 			 _mm_and_si128(_mm_cmpeq_epi8(a1, k), _mm_cmpeq_epi8(LOAD(p + 20), n)));
 	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, k), _mm_cmpeq_epi8(LOAD(p + 36), n)),
 					 _mm_and_si128(_mm_cmpeq_epi8(a3, k), _mm_cmpeq_epi8(LOAD(p + 52), n))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a0, bb), _mm_cmpeq_epi8(LOAD(p + 7), y)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a1, bb), _mm_cmpeq_epi8(LOAD(p + 23), y))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, bb), _mm_cmpeq_epi8(LOAD(p + 39), y)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a3, bb), _mm_cmpeq_epi8(LOAD(p + 55), y))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a0, o), _mm_cmpeq_epi8(LOAD(p + 5), u)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a1, o), _mm_cmpeq_epi8(LOAD(p + 21), u))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, o), _mm_cmpeq_epi8(LOAD(p + 37), u)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a3, o), _mm_cmpeq_epi8(LOAD(p + 53), u))));
 	if (_mm_movemask_epi8(c))
 		return true;
 	l = _mm_add_epi8(_mm_add_epi8(_mm_cmpeq_epi8(a0, nl), _mm_cmpeq_epi8(a1, nl)),
@@ -289,11 +325,11 @@ const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
 	size_t c = 0, i = 0, tail;
 	const char *a;
 
-	while (n - i >= 64 + ANCHOR_LEN - 1) {
+	while (n - i >= 64 + ANCHOR_MAX - 1) {
 		__m128i acc = _mm_setzero_si128();
 
 		/* 63 rounds of at most 4 keep every lane under 256 */
-		for (int r = 0; r < 63 && n - i >= 64 + ANCHOR_LEN - 1; r++, i += 64) {
+		for (int r = 0; r < 63 && n - i >= 64 + ANCHOR_MAX - 1; r++, i += 64) {
 			if (!anchor_round(p + i, &acc))
 				continue;
 			a = anchor_verify(p + i);
@@ -305,7 +341,7 @@ const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
 		}
 		c += lanes_sum(acc);
 	}
-	a = memmem(p + i, n - i, anchor, ANCHOR_LEN);
+	a = first_anchor(p + i, n - i);
 	tail = a ? (size_t)(a - (p + i)) : n - i;
 	*nl = c + input_count_newlines_scalar(p + i, tail);
 	return a;
