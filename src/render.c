@@ -227,14 +227,8 @@ void out_end_arr(struct out *o)
 /* Terminal-safe copy: control bytes (escapes) shown as ^X. */
 static void text_safe(FILE *fp, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
-			fputc('^', fp);
-			fputc(*p == 0x7f ? '?' : *p + '@', fp);
-		} else {
-			fputc(*p, fp);
-		}
-	}
+	/* the program's one renderer of untrusted text: C0, DEL, C1, bidi controls, invalid UTF-8 */
+	kt_fputs_term(fp, s, KT_TERM_KEEP_NL);
 }
 
 /* printf with a single %s, %lld, %llx... argument, made terminal-safe for strings. */

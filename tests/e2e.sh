@@ -757,6 +757,14 @@ expect_out "store .*: 0 new, 1 already known" "the same log symbolized: the same
 run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/symbolize-before.log fixtures/formats/symbolize-after.log
 expect_out "store .*: 0 new, 2 already known" "both again: nothing new"
 
+echo "== show: C1 and bidi controls from a log are shown as escapes"
+python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); d=d.replace(b"Comm: dd ", "Comm: d\u202ed\u009b2J\u2066x ".encode() + b"\x9b ", 1); open(sys.argv[2],"wb").write(d)' \
+	fixtures/virtio-rng-console.log "$TMP/bidi.log"
+run "$BIN" --db "$TMP/bidi.db" scan "$TMP/bidi.log"
+run "$BIN" --db "$TMP/bidi.db" show --all 1
+if LC_ALL=C grep -q -P '\xe2\x80\xae|\xc2\x9b|\xe2\x81\xa6|\x9b' "$TMP/out"; then bad "show prints raw C1 or bidi controls"; else ok; fi
+expect_out 'u202e' "show names the bidi override as an escape"
+
 echo
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]
