@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarf_rd.h"
 #include "kt.h"
 #include "sym_die.h"
 #include "sym_lines.h"
@@ -54,66 +55,7 @@ struct sym_die_cu {
 	uint64_t first_die;
 };
 
-struct sym_die_rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t rd_u(struct sym_die_rd *r, unsigned n)
-{
-	uint64_t v = 0;
-
-	if ((size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		r->p = r->end;
-		return 0;
-	}
-	for (unsigned i = 0; i < n; i++)   /* little-endian only, as sym_lines.c */
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	return v;
-}
-
-static uint64_t rd_uleb(struct sym_die_rd *r)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	while (r->p < r->end) {
-		unsigned char b = *r->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			return v;
-	}
-	r->bad = true;
-	return 0;
-}
-
-static int64_t rd_sleb(struct sym_die_rd *r)
-{
-	int64_t v = 0;
-	unsigned shift = 0;
-	unsigned char b = 0;
-
-	while (r->p < r->end) {
-		b = *r->p++;
-		if (shift < 64)
-			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= -((int64_t)1 << shift);
-			return v;
-		}
-	}
-	r->bad = true;
-	return 0;
-}
-
-static void rd_skip(struct sym_die_rd *r, uint64_t n)
+static void rd_skip(struct dwarf_rd *r, uint64_t n)
 {
 	if ((uint64_t)(r->end - r->p) < n) {
 		r->bad = true;
@@ -162,7 +104,7 @@ static unsigned form_fixed_size(const struct sym_die_cu *cu, unsigned form)
 }
 
 /* One abbreviation's attribute specifications into cu->attrs; false if unreadable. */
-static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct sym_die_abbrev *ab)
+static bool read_attr_specs(struct sym_die_cu *cu, struct dwarf_rd *r, struct sym_die_abbrev *ab)
 {
 	ab->first = cu->nattrs;
 	for (;;) {
@@ -204,7 +146,7 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct sym_die_rd *r, struct 
 
 static bool read_abbrevs(struct sym_die_cu *cu, const Elf_Data *abbrev, uint64_t off)
 {
-	struct sym_die_rd r;
+	struct dwarf_rd r;
 
 	if (!abbrev || off >= abbrev->d_size)
 		return false;
@@ -243,7 +185,7 @@ static bool read_abbrevs(struct sym_die_cu *cu, const Elf_Data *abbrev, uint64_t
 /* The unit header at hdr: sizes, version, abbreviations. */
 static bool read_header(struct sym_die_cu *cu, const struct sym_dsecs *ds, uint64_t hdr)
 {
-	struct sym_die_rd r = { cu->info + hdr, cu->info + cu->info_size, false };
+	struct dwarf_rd r = { cu->info + hdr, cu->info + cu->info_size, false };
 	uint64_t len = rd_u(&r, 4), abbrev_off;
 
 	cu->off_size = 4;
@@ -311,7 +253,7 @@ void sym_die_cu_free(struct sym_die_cu *cu)
 /* DIEs */
 
 /* A value of a constant or reference form; false for any other form. */
-static bool rd_const(struct sym_die_cu *cu, struct sym_die_rd *r, const struct sym_die_attr *at, uint64_t *v)
+static bool rd_const(struct sym_die_cu *cu, struct dwarf_rd *r, const struct sym_die_attr *at, uint64_t *v)
 {
 	switch (at->form) {
 	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: *v = rd_u(r, 1); return true;
@@ -327,7 +269,7 @@ static bool rd_const(struct sym_die_cu *cu, struct sym_die_rd *r, const struct s
 }
 
 /* Skip one attribute of that form; false for a form not known here. */
-static bool skip_form(struct sym_die_cu *cu, struct sym_die_rd *r, unsigned form)
+static bool skip_form(struct sym_die_cu *cu, struct dwarf_rd *r, unsigned form)
 {
 	switch (form) {
 	case DW_FORM_flag_present: case DW_FORM_implicit_const: return true;
@@ -364,7 +306,7 @@ static bool skip_form(struct sym_die_cu *cu, struct sym_die_rd *r, unsigned form
 }
 
 /* An attribute we want: into d.  False if its form is not one we can take as libdw would. */
-static bool take_attr(struct sym_die_cu *cu, struct sym_die_rd *r, const struct sym_die_attr *at, struct sym_die *d)
+static bool take_attr(struct sym_die_cu *cu, struct dwarf_rd *r, const struct sym_die_attr *at, struct sym_die *d)
 {
 	uint64_t v = 0;
 
@@ -404,7 +346,7 @@ static bool take_attr(struct sym_die_cu *cu, struct sym_die_rd *r, const struct 
 
 bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 {
-	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	struct dwarf_rd r = { cu->info + off, cu->info + cu->end, false };
 	uint64_t code;
 	const struct sym_die_abbrev *ab;
 
@@ -430,7 +372,7 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 		if (r.bad)
 			return false;
 		if (ab->sib_size) {
-			struct sym_die_rd s = { at + ab->sib_at, r.p, false };
+			struct dwarf_rd s = { at + ab->sib_at, r.p, false };
 
 			d->sibling = cu->hdr + rd_u(&s, ab->sib_size);
 		}
@@ -454,7 +396,7 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 /* DWARF 5 .debug_rnglists at off: the entries that need no .debug_addr; false at any other. */
 static bool rnglist(struct sym_die_cu *cu, uint64_t off, void (*fn)(void *, uint64_t, uint64_t), void *arg)
 {
-	struct sym_die_rd r;
+	struct dwarf_rd r;
 	uint64_t base = cu->base, a, b;
 
 	if (!cu->rnglists || off >= cu->rnglists->d_size)
@@ -497,7 +439,7 @@ static bool rnglist(struct sym_die_cu *cu, uint64_t off, void (*fn)(void *, uint
 /* DWARF 2 to 4 .debug_ranges at off. */
 static bool rangelist(struct sym_die_cu *cu, uint64_t off, void (*fn)(void *, uint64_t, uint64_t), void *arg)
 {
-	struct sym_die_rd r;
+	struct dwarf_rd r;
 	uint64_t base = cu->base, max = cu->addr_size == 8 ? UINT64_MAX : UINT32_MAX;
 
 	if (!cu->ranges || off >= cu->ranges->d_size)
@@ -600,7 +542,7 @@ static const char *sec_str(const Elf_Data *d, uint64_t off)
  */
 static bool find_attr(struct sym_die_cu *cu, uint64_t off, unsigned name, const char **str, uint64_t *ref)
 {
-	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	struct dwarf_rd r = { cu->info + off, cu->info + cu->end, false };
 	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
 	const struct sym_die_abbrev *ab;
 
@@ -655,7 +597,7 @@ bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool int
 
 bool sym_die_offset(struct sym_die_cu *cu, uint64_t off, unsigned name, bool *has, uint64_t *v)
 {
-	struct sym_die_rd r = { cu->info + off, cu->info + cu->end, false };
+	struct dwarf_rd r = { cu->info + off, cu->info + cu->end, false };
 	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
 	const struct sym_die_abbrev *ab;
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarf_rd.h"
 #include "hashmap.h"
 #include "kt.h"
 #include "strpool.h"
@@ -31,64 +32,7 @@ struct sym_ltab {
 	const char **paths;     /* interned full names, made on demand */
 };
 
-struct rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t rd_u(struct rd *r, int n)
-{
-	uint64_t v = 0;
-
-	if (r->end - r->p < n) {
-		r->bad = true;
-		r->p = r->end;
-		return 0;
-	}
-	for (int i = 0; i < n; i++)     /* little-endian: the only byte order handled */
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	return v;
-}
-
-static uint64_t rd_uleb(struct rd *r)
-{
-	uint64_t v = 0;
-	int shift = 0;
-
-	while (r->p < r->end) {
-		unsigned char b = *r->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			return v;
-	}
-	r->bad = true;
-	return 0;
-}
-
-static int64_t rd_sleb(struct rd *r)
-{
-	int64_t v = 0;
-	int shift = 0;
-	unsigned char b = 0;
-
-	while (r->p < r->end) {
-		b = *r->p++;
-		if (shift < 64)
-			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
-		shift += 7;
-		if (!(b & 0x80))
-			break;
-	}
-	if (shift < 64 && (b & 0x40))
-		v = (int64_t)((uint64_t)v | ~(uint64_t)0 << shift);   /* sign-extend; 1 << 63 would overflow */
-	return v;
-}
-
-static const char *rd_str(struct rd *r)
+static const char *rd_str(struct dwarf_rd *r)
 {
 	const char *s = (const char *)r->p;
 	const unsigned char *z = memchr(r->p, 0, (size_t)(r->end - r->p));
@@ -110,7 +54,7 @@ static const char *sec_str(const Elf_Data *d, uint64_t off)
 }
 
 /* One attribute of a DWARF 5 directory or file entry; *str or *num filled. */
-static bool rd_form(struct rd *r, unsigned form, bool dwarf64, const struct sym_dsecs *ds, const char **str,
+static bool rd_form(struct dwarf_rd *r, unsigned form, bool dwarf64, const struct sym_dsecs *ds, const char **str,
 		    uint64_t *num)
 {
 	*str = NULL;
@@ -140,7 +84,7 @@ static bool rd_form(struct rd *r, unsigned form, bool dwarf64, const struct sym_
 }
 
 /* DWARF 5: "count of formats, formats, count of entries, entries". */
-static bool rd_entries(struct rd *r, bool dwarf64, const struct sym_dsecs *ds, const char ***names,
+static bool rd_entries(struct dwarf_rd *r, bool dwarf64, const struct sym_dsecs *ds, const char ***names,
 		       uint32_t **dirs, size_t *n)
 {
 	unsigned nfmt = (unsigned)rd_u(r, 1);
@@ -242,7 +186,7 @@ static void add_row(struct sym_ltab *t, size_t *cap, uint64_t addr, uint64_t lin
 }
 
 /* The line program's state machine; is_stmt, views and discriminators are not kept. */
-static bool run_program(struct rd *r, struct sym_ltab *t, unsigned min_len, unsigned max_ops, int line_base,
+static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len, unsigned max_ops, int line_base,
 			unsigned line_range, unsigned opcode_base, const unsigned char *std_len)
 {
 	uint64_t addr = 0, file = 1, line = 1, col = 0, op_index = 0;
@@ -351,7 +295,7 @@ static void sym_ltab_clear(struct sym_ltab *t)
 
 static bool sym_ltab_parse(const struct sym_dsecs *ds, uint64_t offset, struct sym_ltab *t)
 {
-	struct rd r;
+	struct dwarf_rd r;
 	uint64_t unit_len, hdr_len;
 	unsigned version, min_len, max_ops = 1, line_range, opcode_base;
 	int line_base;

@@ -576,7 +576,7 @@ static void test_json(void)
 	out_str(o, "a", "<%s>", "red\x1b[31m");
 	out_close(o);
 	fclose(f);
-	CHECK_STR(buf, "<red^[[31m>");
+	CHECK_STR(buf, "<red\\x1b[31m>");
 	free(buf);
 }
 
