@@ -9,9 +9,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "cost.h"
+#include "elfobj.h"
 
 const char *cost_machine_name(unsigned machine)
 {
@@ -48,46 +48,26 @@ int cost_sec_class(const struct cost_sec *s)
 
 static const char cost_kind_letter[COST_NCLASS] = { 't', 'd', 'r', 'b' };
 
-/* A .zst file decompressed into a memory file (libdw of Debian 12 reads xz and gzip, not zstd): fd or -1. */
-static int cost_unzstd(int in, const char **err)
+/*
+ * A .zst file decompressed into a memory file (libdw of Debian 12 reads xz
+ * and gzip, not zstd), by the symbolizer's own zstd reader: fd or -1.
+ */
+static int cost_unzstd(const char *path, const char **err)
 {
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	unsigned char ibuf[1 << 16], obuf[1 << 16];
-	int out = memfd_create("kcsan-triage-cost", MFD_CLOEXEC);
-	size_t ret = 1;
-	ssize_t got;
+	size_t size = 0;
+	char *image = elfobj_zstd_image(path, &size, err);
+	int out = image ? memfd_create("kcsan-triage-cost", MFD_CLOEXEC) : -1;
 
-	*err = "cannot decompress zstd";
-	if (!ds || out < 0)
-		goto fail;
-	ZSTD_initDStream(ds);
-	while ((got = read(in, ibuf, sizeof(ibuf))) > 0) {
-		ZSTD_inBuffer ib = { ibuf, (size_t)got, 0 };
-
-		while (ib.pos < ib.size) {
-			ZSTD_outBuffer ob = { obuf, sizeof(obuf), 0 };
-
-			ret = ZSTD_decompressStream(ds, &ob, &ib);
-			if (ZSTD_isError(ret)) {
-				*err = ZSTD_getErrorName(ret);
-				goto fail;
-			}
-			if (write(out, obuf, ob.pos) != (ssize_t)ob.pos)
-				goto fail;
-		}
+	if (image && (out < 0 || write(out, image, size) != (ssize_t)size)) {
+		*err = strerror(errno);
+		if (out >= 0)
+			close(out);
+		out = -1;
 	}
-	if (got < 0 || ret != 0) {
-		*err = got < 0 ? strerror(errno) : "zstd: the file ends inside a frame (truncated)";
-		goto fail;
-	}
-	ZSTD_freeDStream(ds);
-	lseek(out, 0, SEEK_SET);
-	return out;
-fail:
-	ZSTD_freeDStream(ds);
+	free(image);
 	if (out >= 0)
-		close(out);
-	return -1;
+		lseek(out, 0, SEEK_SET);
+	return out;
 }
 
 /* Open path, a decompressed copy for .zst: the fd, or -1 reported. */
@@ -102,7 +82,7 @@ static int cost_open_fd(struct ctx *ctx, const char *path)
 		return -1;
 	}
 	if (pread(fd, magic, 4, 0) == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
-		zfd = cost_unzstd(fd, &err);
+		zfd = cost_unzstd(path, &err);
 		close(fd);
 		if (zfd < 0)
 			kt_error(ctx, KT_EXIT_SYMBOLS, path, "%s", err);
