@@ -1,11 +1,13 @@
 /* cost_match.c - compare two builds: pair symbols, decode what changed, gather the facts. */
 #define _GNU_SOURCE
 #include <gelf.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cost.h"
+#include "rules.h"
 
 struct cost_ent {
 	const struct cost_sym *s;
@@ -246,17 +248,23 @@ struct cost_run {
 	struct ctx *ctx;
 	const struct cost_obj *oo, *no;
 	struct cost_dis *dis;
-	regex_t *re;
+	pcre2_code **re;          /* --function, PCRE2 as in the rules files */
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
 	int nre;
 	struct cost_lines *lo, *ln;
 	bool lines_tried;
 };
 
+static bool cost_name_matches(const struct cost_run *r, int i, const char *name)
+{
+	return pcre2_match(r->re[i], (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0, 0, r->md, r->mc) >= 0;
+}
+
 static bool cost_selected(const struct cost_run *r, const struct cost_func *f)
 {
 	for (int i = 0; i < r->nre; i++)
-		if ((f->old && !regexec(&r->re[i], f->old->name, 0, NULL, 0)) ||
-		    (f->new && !regexec(&r->re[i], f->new->name, 0, NULL, 0)))
+		if ((f->old && cost_name_matches(r, i, f->old->name)) || (f->new && cost_name_matches(r, i, f->new->name)))
 			return true;
 	return false;
 }
@@ -495,17 +503,31 @@ static int cost_compile(struct ctx *ctx, struct cost_run *r, const struct cost_o
 {
 	r->re = xcalloc((size_t)opts->nfunc_re + 1, sizeof(*r->re));
 	for (int i = 0; i < opts->nfunc_re; i++) {
-		int rc = regcomp(&r->re[i], opts->func_re[i], REG_EXTENDED | REG_NOSUB);
+		int err;
+		PCRE2_SIZE off;
 
-		if (rc) {
-			char msg[256];
+		r->re[i] = pcre2_compile((PCRE2_SPTR)opts->func_re[i], PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+		if (!r->re[i]) {
+			PCRE2_UCHAR msg[256];
 
-			regerror(rc, &r->re[i], msg, sizeof(msg));
-			kt_error(ctx, KT_EXIT_USAGE, NULL, "--function '%s': %s", opts->func_re[i], msg);
+			pcre2_get_error_message(err, msg, sizeof(msg));
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "--function '%s': %s at offset %zu", opts->func_re[i],
+				 (char *)msg, (size_t)off);
 			return -1;
 		}
+		pcre2_jit_compile(r->re[i], PCRE2_JIT_COMPLETE);
 		r->nre++;
 	}
+	if (!r->nre)
+		return 0;
+	r->md = pcre2_match_data_create(1, NULL);
+	r->mc = pcre2_match_context_create(NULL);
+	if (!r->md || !r->mc)
+		kt_die("out of memory (PCRE2 match data)");
+	/* the rules files' limits: a catastrophic pattern is no match, not a hang */
+	pcre2_set_match_limit(r->mc, RULES_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mc, RULES_DEPTH_LIMIT);
+	pcre2_set_heap_limit(r->mc, RULES_HEAP_LIMIT_KIB);
 	return 0;
 }
 
@@ -552,7 +574,7 @@ static void cost_note_missing(struct cost_result *res, const struct cost_obj *ol
 int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_obj *new,
 		 const struct cost_opts *opts, struct cost_result *res)
 {
-	struct cost_run r = { ctx, old, new, NULL, NULL, 0, NULL, NULL, false };
+	struct cost_run r = { .ctx = ctx, .oo = old, .no = new };
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -585,8 +607,10 @@ int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_
 	cost_note_missing(res, old, new);
 out:
 	for (int i = 0; i < r.nre; i++)
-		regfree(&r.re[i]);
+		pcre2_code_free(r.re[i]);
 	free(r.re);
+	pcre2_match_data_free(r.md);
+	pcre2_match_context_free(r.mc);
 	cost_dis_free(r.dis);
 	cost_lines_close(r.lo);
 	cost_lines_close(r.ln);

@@ -184,6 +184,13 @@ p = d.get('ring_peek')
 sys.exit(0 if p and p['status'] == 'unchanged' and p['old']['loads'] == 1 and p['old'] == p['new'] and p['verdict'] == 'code identical' else 1)
 EOF
 
+# --function takes the PCRE2 syntax the rules files use (\w, (?i)), and a bad one is a usage error
+run func.pcre 0 --format json --function '(?i)^RING_\w+k$' "$tmp/ring0.o" "$tmp/ring1.o"
+python3 -c 'import json,sys; d={f["name"] for f in json.load(open(sys.argv[1]))["functions"]}; sys.exit(0 if "ring_peek" in d else 1)' "$tmp/func.pcre.out" ||
+	bad "--function with PCRE2 syntax does not select ring_peek"
+run func.bad 2 --function '(' "$tmp/ring0.o" "$tmp/ring1.o"
+grep -q "^kcsan-triage: .*--function '(': missing closing parenthesis" "$tmp/func.bad.err" || bad "a bad --function: $(cat "$tmp/func.bad.err")"
+
 echo "== cost: a linked program whose functions move (gcc -O2 -no-pie)"
 for a in 0 1; do
 	gcc -O2 -g -no-pie -fno-pie -falign-functions=1 -DANNOTATE=$a -o "$tmp/prog$a" "$FIX/prog.c" || bad "gcc failed on prog.c"
