@@ -19,8 +19,6 @@
 #ifndef PIPELINE_H
 #define PIPELINE_H
 
-#include <signal.h>
-
 #include "enrich.h"
 #include "report.h"
 
@@ -33,8 +31,9 @@ struct pipeline_config {
 	struct classifier *cls;    /* NULL: no verdict */
 	const struct maint_db *maint; /* the tree's MAINTAINERS, for subsystems (NULL: directories) */
 	bool force_text;           /* read every file as mail or prose (every line to the parser) */
-	/* set (by a signal handler): the file being read ends at the next line, no other is opened */
-	volatile sig_atomic_t *stop;
+	/* set (by a signal handler; atomic, as the workers read it): the file being read ends at
+	   the next line, no other is opened */
+	_Atomic int *stop;
 	/* pipeline_run(): 1 one file after the other (the default); 0 as many as the CPUs when
 	   more than one file is named or found; N (2..PIPELINE_MAX_JOBS) that many at once */
 	int jobs;

@@ -190,7 +190,7 @@ static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 /* the store: files in batches, each file all or nothing */
 
 /* SIGINT or SIGTERM: the file being read ends there, the rest are not read. */
-static volatile sig_atomic_t scan_signal;
+static _Atomic int scan_signal;   /* lock-free: a signal handler may store it */
 
 static void scan_on_signal(int sig)
 {

@@ -76,11 +76,14 @@ static void pipeline_warn_module(const char *module, const char *problem, void *
 	kt_warn(data, NULL, "%s: its frames are not symbolized", problem);
 }
 
-/* The symbolize stage: frames to file:line and inline chains, against the vmlinux. */
+/* The symbolize stage: frames to file:line and inline chains, against the vmlinux (shared: under its lock). */
 static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 {
-	const char *rel = sym_release(pl->cfg.sym);
+	const char *rel;
 
+	if (pl->run)
+		pipeline_lock_sym(pl);
+	rel = sym_release(pl->cfg.sym);
 	if (rel && r->kernel && strcmp(rel, r->kernel) && !pl->warned_release) {
 		char pos[512];
 		char *msg = xasprintf("the report's kernel is %s, the vmlinux is %s: frames that do not "
@@ -91,13 +94,11 @@ static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 		pipeline_warn_once(pl, "release", pos, msg);
 		free(msg);
 	}
+	sym_annotate_report(pl->cfg.sym, r);
 	if (!pl->run) {
-		sym_annotate_report(pl->cfg.sym, r);
 		sym_drain_problems(pl->cfg.sym, pipeline_warn_module, pl->ctx);
 		return;
 	}
-	pipeline_lock_sym(pl);
-	sym_annotate_report(pl->cfg.sym, r);
 	pipeline_jobs_problems(pl, r);
 	pipeline_unlock_sym(pl);
 }
@@ -141,7 +142,7 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	int rc;
 
 	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
-		if (pl->cfg.stop && *pl->cfg.stop)
+		if (pl->cfg.stop && atomic_load_explicit(pl->cfg.stop, memory_order_relaxed))
 			break;
 		at = line.offset + line.len + 1;
 		if (at - counted >= PIPELINE_BYTES_STEP) {
