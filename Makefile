@@ -34,9 +34,9 @@ ifdef SANITIZE
 SANFLAGS   := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-ALL_CFLAGS  = -std=c11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
+ALL_CFLAGS  = -std=c11 -pthread $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
 	      -D_FILE_OFFSET_BITS=64 -DKT_VERSION='"$(VERSION)"' -MMD -MP
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 LIBS        = $(PKG_LIBS) -lbz2 -lm
 
 ifeq ($(V),1)
@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test store-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test store-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -145,7 +145,11 @@ cost-test: $(PROG)
 store-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/store.sh
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test
+# scan --jobs N against --jobs 1: output, warnings, store (tests/jobs.sh)
+jobs-test: $(PROG)
+	$(Q)echo "== scan --jobs: tests/jobs.sh" && SHARED=$(SHARED) tests/jobs.sh
+
+check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test jobs-test
 	@echo "all tests passed"
 
 bench: $(PROG)

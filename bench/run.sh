@@ -126,3 +126,24 @@ fi
 
 echo
 SHARED=${SHARED:-../shared} bench/store.sh
+
+# scan --jobs: parsing on N threads, one writer (the archives of bench/store.sh)
+jobs_rows() {
+	local cache=${KT_BENCH_CACHE:-/var/tmp/kcsan-bench} size arch db j
+	echo
+	echo "scan --jobs, a fresh store each ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)):"
+	for size in ${KT_BENCH_STORE:-10k 100k}; do
+		arch=$cache/arch-$size
+		[ -f "$arch.info" ] || continue
+		for j in 1 2; do
+			db=$(mktemp -u "${TMPDIR:-/tmp}/kt-jobs-bench.XXXXXX.db")
+			/usr/bin/time -f '%e %U %S' -o "$db.time" "$BIN" --db "$db" scan --jobs $j --fail-on none "$arch" \
+				>"$db.out" 2>/dev/null || true
+			read -r w u s <"$db.time"
+			printf '%-5s --jobs %d: %6.2f s wall, %6.2f s CPU (%s)\n' "$size" $j "$w" \
+				"$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')" "$(head -n 1 "$db.out" | cut -d' ' -f1-4)"
+			rm -f "$db" "$db-wal" "$db-shm" "$db.time" "$db.out"
+		done
+	done
+}
+jobs_rows

@@ -56,6 +56,10 @@ struct ctx {
 	int columns;               /* its width when it is a terminal; 0: not one (no truncation) */
 	bool no_pager;             /* --no-pager */
 	int pager_pid;             /* the running pager, 0: none */
+	/* set: every diagnostic line goes to diag(diag_data, line) instead of stderr
+	   (a scan worker's, printed later in input order; the progress line's) */
+	void (*diag)(void *data, const char *line);
+	void *diag_data;
 };
 
 /* Diagnostics: "kcsan-triage: error: POS: message".  pos may be NULL. */
@@ -63,6 +67,8 @@ void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A diagnostic line made before (a "kcsan-triage: KIND: ...\n" line), said now as kt_error() would. */
+void kt_diag_line(const struct ctx *ctx, const char *line);
 /* A warning that also raises the exit status (input partly read, say). */
 void kt_warn_exit(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

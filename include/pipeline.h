@@ -6,11 +6,18 @@
  * (the parser joins wrapped lines while it recognizes reports).  Finished
  * reports go to a callback; the pipeline prints nothing itself and says
  * what went wrong through the context's diagnostics.
+ *
+ * With jobs > 1, pipeline_run() reads, parses, symbolizes, classifies and
+ * enriches that many files at once on worker threads, and calls the
+ * callbacks on the caller's thread in input order, with every diagnostic
+ * at the place one thread would have said it: what the callbacks see and
+ * what stderr shows are those of jobs = 1.  Each worker has its own
+ * classifier (worker_cls); the symbolizer is shared under a lock
+ * (pipeline_lock_sym() for callbacks that use it too); at most 2 * jobs
+ * files are in flight.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
-
-#include <signal.h>
 
 #include "enrich.h"
 #include "report.h"
@@ -24,9 +31,17 @@ struct pipeline_config {
 	struct classifier *cls;    /* NULL: no verdict */
 	const struct maint_db *maint; /* the tree's MAINTAINERS, for subsystems (NULL: directories) */
 	bool force_text;           /* read every file as mail or prose (every line to the parser) */
-	/* set (by a signal handler): the file being read ends at the next line, no other is opened */
-	volatile sig_atomic_t *stop;
+	/* set (by a signal handler; atomic, as the workers read it): the file being read ends at
+	   the next line, no other is opened */
+	_Atomic int *stop;
+	/* pipeline_run(): 1 one file after the other (the default); 0 as many as the CPUs when
+	   more than one file is named or found; N (2..PIPELINE_MAX_JOBS) that many at once */
+	int jobs;
+	/* jobs > 1: a classifier for each worker, made and freed on the caller's thread */
+	struct classifier *(*worker_cls)(void *data);
+	void (*worker_cls_free)(struct classifier *c, void *data);
 };
+#define PIPELINE_MAX_JOBS 256
 
 struct pipeline_ops {
 	/* a file was opened, under the name the reader gives it (may be NULL) */
@@ -46,5 +61,12 @@ int pipeline_run_file(struct pipeline *pl, const char *path);
 /* Run every file args name (directories recursively, as input_walk() does). */
 void pipeline_run(struct pipeline *pl, char *const *args, int nargs);
 void pipeline_free(struct pipeline *pl);
+/* The symbolizer's lock (a layout callback of the classifier takes it around its use). */
+void pipeline_lock_sym(struct pipeline *pl);
+void pipeline_unlock_sym(struct pipeline *pl);
+/* Bytes of text read so far, by every worker (any thread may ask). */
+uint64_t pipeline_bytes_read(const struct pipeline *pl);
+/* The number of files args name (directories walked, nothing said); stdin counts one. */
+size_t pipeline_count_files(struct ctx *ctx, char *const *args, int nargs, uint64_t *bytes);
 
 #endif

@@ -20,6 +20,8 @@ void srctree_free(struct srctree *t);
  * under it: the command says so (the root is likely not the tree's top).
  */
 bool srctree_matched(const struct srctree *t);
+/* Were files asked for?  (scan --jobs merges its workers' trees' srctree_matched() with it) */
+bool srctree_used(const struct srctree *t);
 /* The tree's root as resolved (a tree found below --src counts), or NULL without --src. */
 const char *srctree_root(const struct srctree *t);
 

@@ -1,5 +1,6 @@
 /* cmd_scan.c - kcsan-triage scan: find, triage and store KCSAN reports. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "layout.h"
 #include "maintainers.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "render.h"
 #include "render_ci.h"
 #include "rules.h"
@@ -42,6 +44,12 @@ struct agg {
 /* scan --format: text and json, and the CI documents */
 enum scan_doc { SCAN_DOC_TEXT = KT_FMT_TEXT, SCAN_DOC_JSON = KT_FMT_JSON, SCAN_DOC_SARIF = 16, SCAN_DOC_JUNIT };
 
+/* A worker's classifier (scan --jobs) and the source tree it reads. */
+struct scan_worker_cls {
+	struct classifier *cls;
+	struct srctree *src;
+};
+
 /* What a file or a batch of files added to the store. */
 struct scan_stored {
 	size_t added, dups, upgraded;
@@ -70,15 +78,61 @@ struct scan {
 	struct hashmap aggs;
 	struct agg **agg;
 	size_t nagg, aggcap;
+	/* --jobs: the pipeline (its symbolizer lock), the workers' classifiers and trees */
+	struct pipeline *pl;
+	const char *src_dir;
+	struct scan_worker_cls *wcls;
+	size_t nwcls, wclscap;
+	bool src_used, src_found;   /* by the workers' trees, for srctree_matched() */
+	struct progress *progress;
 };
 
 #define FAIL(v) (1u << (v))
 
-/* Member layouts for the classifier, from the vmlinux (or a module's) DWARF. */
+/* Member layouts for the classifier, from the vmlinux (or a module's) DWARF (the symbolizer's lock held). */
 static int dwarf_layout(void *data, const char *module, const char *struct_name, const char *member,
 			uint64_t *offset, uint64_t *size, uint64_t *stride)
 {
-	return layout_member(sym_layout(data, module), struct_name, member, offset, size, stride);
+	struct scan *s = data;
+	int rc;
+
+	pipeline_lock_sym(s->pl);
+	rc = layout_member(sym_layout(s->ctx->sym, module), struct_name, member, offset, size, stride);
+	pipeline_unlock_sym(s->pl);
+	return rc;
+}
+
+/* A classifier for a worker of --jobs, with a source tree of its own. */
+static struct classifier *scan_worker_cls(void *data)
+{
+	struct scan *s = data;
+	struct scan_worker_cls *w;
+
+	ALLOC_GROW(s->wcls, s->nwcls, s->wclscap);
+	w = &s->wcls[s->nwcls++];
+	w->src = srctree_new(s->src_dir);
+	w->cls = classifier_new(s->ctx->rules, w->src);
+	if (s->ctx->sym)
+		classifier_set_layout(w->cls, dwarf_layout, s);
+	return w->cls;
+}
+
+static void scan_worker_cls_free(struct classifier *c, void *data)
+{
+	struct scan *s = data;
+
+	for (size_t i = 0; i < s->nwcls; i++) {
+		struct scan_worker_cls *w = &s->wcls[i];
+
+		if (w->cls != c)
+			continue;
+		s->src_used |= srctree_used(w->src);
+		s->src_found |= srctree_used(w->src) && srctree_matched(w->src);
+		classifier_free(w->cls);
+		srctree_free(w->src);
+		w->cls = NULL;
+		w->src = NULL;
+	}
 }
 
 static bool is_dir(const char *path)
@@ -136,7 +190,7 @@ static int parse_fail_on(struct ctx *ctx, const char *s, unsigned *mask)
 /* the store: files in batches, each file all or nothing */
 
 /* SIGINT or SIGTERM: the file being read ends there, the rest are not read. */
-static volatile sig_atomic_t scan_signal;
+static _Atomic int scan_signal;   /* lock-free: a signal handler may store it */
 
 static void scan_on_signal(int sig)
 {
@@ -200,6 +254,14 @@ static void scan_file_end(const char *name, int rc, void *data)
 	stored_add(&s->batch, &s->file);
 	s->batch_files++;
 	scan_batch_done(s, name, store_commit(s->ctx->store, name));
+}
+
+static void scan_file_done(const char *name, int rc, void *data)
+{
+	struct scan *s = data;
+
+	scan_file_end(name, rc, data);
+	progress_file_done(s->progress);
 }
 
 /* Store a report; its effective verdict (a person's label wins over the tool's). */
@@ -413,41 +475,51 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *d
 		render_report(s->out, r, DETAIL_BRIEF);
 	agg_count(s, r, &added, eff, s->ctx->store && s->store_ok);
 	report_free(r);
+	progress_reports(s->progress, 1);
 }
 
-static const char *verdict_label(const struct agg *a)
+/* One distinct report of the text summary; its verdict in the colour list gives it (on a terminal). */
+static void print_agg(struct out *o, FILE *fp, const struct agg *a, bool new_only)
 {
-	return verdict_name(a->verdict);
-}
-
-static void print_agg(FILE *fp, const struct agg *a, bool new_only)
-{
-	struct out *o = out_new(fp, KT_FMT_TEXT);
-
 	fputc('\n', fp);
 	if (a->id)
 		fprintf(fp, "#%lld ", (long long)a->id);
-	fprintf(fp, "%zux %s", a->count, verdict_label(a));
-	if (new_only)
-		fprintf(fp, " [%s %s%s]", a->is_new ? "new" : "known", a->sig_id, a->fails ? ", fails the job" : "");
+	fprintf(fp, "%zux ", a->count);
+	out_text_style(o, verdict_style(a->verdict), verdict_name(a->verdict));
+	if (new_only) {
+		fputs(" [", fp);
+		out_text_style(o, a->is_new ? STYLE_NEW : STYLE_NONE, a->is_new ? "new" : "known");
+		fprintf(fp, " %s", a->sig_id);
+		if (a->fails) {
+			fputs(", ", fp);
+			out_text_style(o, STYLE_BAD, "fails the job");
+		}
+		fputc(']', fp);
+	}
 	if (a->labelled)
 		fprintf(fp, " (labelled; the tool says %s)", verdict_name(a->computed));
 	else if (a->verdict == V_DEVICE_ORIGIN)
 		fprintf(fp, " (%s writer, %s)", writer_name(a->writer), confidence_name(a->conf));
 	if (a->field) {
 		fputs("  ", fp);
-		out_text_safe(o, a->field);
+		out_text_style(o, STYLE_BOLD, a->field);
 	}
 	fputs("\n    ", fp);
 	out_text_safe(o, a->title);
 	fputs("\n    first at ", fp);
-	out_text_safe(o, a->where);
+	out_text_style(o, STYLE_DIM, a->where);
 	if (a->reason && *a->reason) {
 		fputs(": ", fp);
 		out_text_safe(o, a->reason);
 	}
 	fputc('\n', fp);
-	out_close(o);
+}
+
+/* "N verdict", coloured when there are any. */
+static void print_count(struct out *o, FILE *fp, size_t n, enum verdict v)
+{
+	fprintf(fp, "%zu ", n);
+	out_text_style(o, n ? verdict_style(v) : STYLE_NONE, verdict_name(v));
 }
 
 /* What --triage and --new did, when they were given. */
@@ -472,20 +544,31 @@ static void print_gate(struct scan *s, FILE *fp)
 static void print_text(struct scan *s)
 {
 	FILE *fp = stdout;
+	struct out *o = out_new_stdout(s->ctx, KT_FMT_TEXT);
 	size_t distinct = s->nagg;
 
-	fprintf(fp, "%zu KCSAN report%s (%zu distinct) in %zu file%s: %zu device-origin, %zu real-race, %zu unknown-origin",
-		s->reports, s->reports == 1 ? "" : "s", distinct, s->files, s->files == 1 ? "" : "s",
-		s->by_verdict[V_DEVICE_ORIGIN], s->by_verdict[V_REAL_RACE], s->by_verdict[V_UNKNOWN_ORIGIN]);
-	if (s->truncated)
-		fprintf(fp, "; %zu truncated", s->truncated);
+	fprintf(fp, "%zu KCSAN report%s (%zu distinct) in %zu file%s: ", s->reports, s->reports == 1 ? "" : "s",
+		distinct, s->files, s->files == 1 ? "" : "s");
+	print_count(o, fp, s->by_verdict[V_DEVICE_ORIGIN], V_DEVICE_ORIGIN);
+	fputs(", ", fp);
+	print_count(o, fp, s->by_verdict[V_REAL_RACE], V_REAL_RACE);
+	fputs(", ", fp);
+	print_count(o, fp, s->by_verdict[V_UNKNOWN_ORIGIN], V_UNKNOWN_ORIGIN);
+	if (s->truncated) {
+		char t[48];
+
+		snprintf(t, sizeof(t), "%zu truncated", s->truncated);
+		fputs("; ", fp);
+		out_text_style(o, STYLE_WARN, t);
+	}
 	fputc('\n', fp);
 	if (s->ctx->store)
 		fprintf(fp, "store %s: %zu new, %zu already known%s\n", store_path(s->ctx->store), s->added + s->upgraded,
 			s->dups, s->upgraded ? " (some completing truncated ones)" : "");
 	print_gate(s, fp);
 	for (size_t i = 0; i < s->nagg; i++)
-		print_agg(fp, s->agg[i], s->new_only);
+		print_agg(o, fp, s->agg[i], s->new_only);
+	out_close(o);   /* a write error is the dispatcher's to say */
 }
 
 static void json_begin(struct scan *s)
@@ -591,29 +674,48 @@ static void scan_output(struct scan *s)
 	}
 }
 
-/* Every input through the pipeline, then the summary. */
-static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
+static uint64_t scan_bytes_read(const void *data)
 {
-	static const struct pipeline_ops ops = { scan_file_begin, scan_on_report, scan_file_end };
+	return pipeline_bytes_read(data);
+}
+
+/* The progress line, when stderr is a terminal: the files counted first. */
+static void scan_progress_start(struct scan *s, char **argv, int argc)
+{
+	uint64_t bytes = 0;
+	size_t files;
+
+	if (!progress_wanted(s->ctx, s->doc == SCAN_DOC_JSON))
+		return;
+	files = pipeline_count_files(s->ctx, argv, argc, &bytes);
+	s->progress = progress_start(s->ctx, files, bytes, scan_bytes_read, s->pl);
+}
+
+/* Every input through the pipeline, then the summary. */
+static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc, int jobs)
+{
+	static const struct pipeline_ops ops = { scan_file_begin, scan_on_report, scan_file_done };
 	struct pipeline_config cfg = { 0 };
-	struct pipeline *pl;
 
 	cfg.sym = s->ctx->sym;
 	cfg.cls = classifier_new(s->ctx->rules, src);
 	cfg.force_text = s->force_text;
 	cfg.maint = scan_maintainers(s->ctx, src);
 	if (cfg.sym)
-		classifier_set_layout(cfg.cls, dwarf_layout, cfg.sym);
+		classifier_set_layout(cfg.cls, dwarf_layout, s);
+	cfg.jobs = jobs;
+	cfg.worker_cls = scan_worker_cls;
+	cfg.worker_cls_free = scan_worker_cls_free;
 	hashmap_init(&s->aggs, agg_eq, 0);
 	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);
 	cfg.stop = &scan_signal;
 	if (s->ctx->store)
 		store_batch(s->ctx->store, true);
-	pl = pipeline_new(s->ctx, &cfg, &ops, s);
-	pipeline_run(pl, argv, argc);
+	s->pl = pipeline_new(s->ctx, &cfg, &ops, s);
+	scan_progress_start(s, argv, argc);
+	pipeline_run(s->pl, argv, argc);
 	warn_limit_hits(s->ctx);
-	pipeline_free(pl);
 	maint_cleanup();
 	if (s->ctx->store)
 		scan_batch_done(s, NULL, store_flush(s->ctx->store, NULL));
@@ -621,9 +723,14 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 		kt_warn(s->ctx, NULL, "interrupted (%s): %zu new report%s stored; the files after the one being read were not read",
 			scan_signal == SIGINT ? "SIGINT" : "SIGTERM", s->added + s->upgraded,
 			s->added + s->upgraded == 1 ? "" : "s");
+	progress_stop(s->progress);
+	s->progress = NULL;
+	pipeline_free(s->pl);
+	s->pl = NULL;
 	scan_gate(s);
 	scan_output(s);
 	classifier_free(cfg.cls);
+	free(s->wcls);
 	agg_free(s);
 }
 
@@ -642,6 +749,7 @@ static void scan_signals(bool on)
 
 struct scan_opts {
 	int format;                 /* enum scan_doc */
+	int jobs;                   /* 0: the CPUs for more than one file, else 1 */
 	unsigned fail_mask;
 	bool new_only;
 	const char *baseline, *triage;
@@ -662,6 +770,23 @@ static int scan_fail_on(struct ctx *ctx, const char *arg, void *mask)
 	return parse_fail_on(ctx, arg, mask);
 }
 
+/* --jobs N: 1 to PIPELINE_MAX_JOBS. */
+static int scan_jobs(struct ctx *ctx, const char *arg, void *jobs)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > PIPELINE_MAX_JOBS) {
+		kt_error(ctx, KT_EXIT_USAGE, NULL, "--jobs takes a number of threads from 1 to %d, not '%s'",
+			 PIPELINE_MAX_JOBS, arg);
+		return -1;
+	}
+	*(int *)jobs = (int)n;
+	return 0;
+}
+
 static const struct option_spec scan_specs[] = {
 	OPT_ENUM("format", struct scan_opts, format, scan_formats, "text",
 		 "text, one JSON document, SARIF 2.1.0 (code scanning) or JUnit XML"),
@@ -674,6 +799,8 @@ static const struct option_spec scan_specs[] = {
 	OPT_STRING("triage", "FILE", struct scan_opts, triage,
 		   "apply the labels of a triage file (kcsan-triage export --labels)"),
 	OPT_FLAG("text", 0, struct scan_opts, text, "read every line, as for mail (logs are skimmed)"),
+	OPT_CALLBACK("jobs", "N", struct scan_opts, jobs, scan_jobs, NULL,
+		     "read N files at once (default: the CPUs when there is more than one file)"),
 	OPT_STRING("src", "DIR", struct scan_opts, src, "the kernel source tree the reports were built from"),
 	OPT_INCLUDE(opt_group_store),
 	OPT_INCLUDE(opt_group_rules),
@@ -759,10 +886,13 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 		return KT_EXIT_SYMBOLS;
 	}
 	src = srctree_new(src_dir);
+	s.src_dir = src_dir;
 	scan_signals(true);
-	scan_run(&s, src, argv, argc);
+	scan_run(&s, src, argv, argc, so->jobs);
 	scan_signals(false);
-	if (!srctree_matched(src))
+	s.src_used |= srctree_used(src);
+	s.src_found |= srctree_used(src) && srctree_matched(src);
+	if (srctree_root(src) && s.src_used && !s.src_found)
 		kt_warn(ctx, src_dir, "--src: none of the reports' source files is under it (is it the top of a kernel tree?)");
 	srctree_free(src);
 	triage_release(&s.triage);

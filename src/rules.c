@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,8 +27,10 @@ struct rule_pattern {
 	pcre2_match_context *mc;
 	char *origin;          /* "file:line" of the pattern */
 	char *rule;            /* the struct it belongs to */
-	unsigned long hits;    /* matches stopped by a limit */
-	bool off, reported;
+	/* shared by the threads of scan --jobs: counted up to RULES_LIMIT_HITS_OFF, as one thread would */
+	_Atomic unsigned long hits;   /* matches stopped by a limit */
+	_Atomic bool off;
+	bool reported;
 };
 
 static void pl_release(struct pattern_list *pl)
@@ -111,12 +114,16 @@ static bool pattern_one(struct rule_pattern *rp, const char *s, pcre2_match_data
 {
 	int rc;
 
-	if (rp->off)
+	if (atomic_load_explicit(&rp->off, memory_order_relaxed))
 		return false;
 	rc = pcre2_match(rp->re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, md, rp->mc);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
-		if (++rp->hits >= RULES_LIMIT_HITS_OFF)
-			rp->off = true;
+		unsigned long h = atomic_load(&rp->hits);
+
+		while (h < RULES_LIMIT_HITS_OFF && !atomic_compare_exchange_weak(&rp->hits, &h, h + 1))
+			;
+		if (h + 1 >= RULES_LIMIT_HITS_OFF)
+			atomic_store(&rp->off, true);
 		return false;
 	}
 	return rc >= 0;

@@ -105,6 +105,11 @@ const char *srctree_root(const struct srctree *t)
 	return t ? t->root : NULL;
 }
 
+bool srctree_used(const struct srctree *t)
+{
+	return t && t->n;
+}
+
 bool srctree_matched(const struct srctree *t)
 {
 	return !t || !t->root || !t->n || t->found;

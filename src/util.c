@@ -151,8 +151,18 @@ void kt_fputs_term(FILE *fp, const char *s, unsigned flags)
 /* ---------------------------------------------------------------------- */
 /* diagnostics */
 
+void kt_diag_line(const struct ctx *ctx, const char *line)
+{
+	if (ctx && ctx->diag) {
+		ctx->diag(ctx->diag_data, line);
+	} else {
+		fflush(stdout);
+		fputs(line, stderr);
+	}
+}
+
 /* "kcsan-triage: KIND: POS: message": the whole line made safe for a terminal. */
-static void vreport(const char *kind, const char *pos, const char *fmt, va_list ap)
+static void vreport(const struct ctx *ctx, const char *kind, const char *pos, const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
 	char *msg = xvasprintf(fmt, ap);
@@ -164,8 +174,7 @@ static void vreport(const char *kind, const char *pos, const char *fmt, va_list 
 	}
 	sbuf_add_safe(&sb, msg, strlen(msg));
 	sbuf_addc(&sb, '\n');
-	fflush(stdout);
-	fputs(sb.buf, stderr);
+	kt_diag_line(ctx, sb.buf);
 	sbuf_release(&sb);
 	free(msg);
 }
@@ -175,7 +184,7 @@ void kt_error(struct ctx *ctx, int exit_code, const char *pos, const char *fmt, 
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("error", pos, fmt, ap);
+	vreport(ctx, "error", pos, fmt, ap);
 	va_end(ap);
 	if (ctx) {
 		ctx->errors++;
@@ -193,7 +202,7 @@ void kt_warn(struct ctx *ctx, const char *pos, const char *fmt, ...)
 	if (ctx && ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	vreport("warning", pos, fmt, ap);
+	vreport(ctx, "warning", pos, fmt, ap);
 	va_end(ap);
 }
 
@@ -209,7 +218,7 @@ void kt_warn_exit(struct ctx *ctx, int exit_code, const char *pos, const char *f
 	if (ctx && ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	vreport("warning", pos, fmt, ap);
+	vreport(ctx, "warning", pos, fmt, ap);
 	va_end(ap);
 }
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import termios
+import time
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 ROW = re.compile(r"^[NTL]{0,3} *(\d+)  (real-race|unknown-origin|device-origin) +(\d+)  ")
@@ -103,6 +104,8 @@ def main():
         check_list(binary, db, env, reports)
         check_show(binary, db, env, reports)
         check_kernel_show(binary, tmp, env)
+        check_scan(binary, fx, env)
+        check_progress(binary, fx, env)
     finally:
         shutil.rmtree(tmp)
     print("terminal: %d passed, %d failed" % (passes, failures))
@@ -218,6 +221,82 @@ def check_kernel_show(binary, tmp, env):
     check(sum(1 for line in lines if line.startswith("occurrence ")) == 1, "one occurrence in full")
     rc, out, _ = run_pipe([binary, "--db", db, "show", "--all", str(ring["id"])], env)
     check(sum(1 for line in out.split("\n") if line.startswith("occurrence ")) == 543, "--all: every one in full")
+
+
+def check_scan(binary, fx, env):
+    """scan's text summary: the verdicts in colour on a terminal, nothing decorative piped."""
+    print("== scan's summary: colour on a terminal, none piped, NO_COLOR and --color")
+    scan = [binary, "scan", "--no-db", "--fail-on", "none", fx + "/kunit-kcsan-test.log", fx + "/virtio-blk-console.log"]
+    rc, out, err = run_pty(scan, env)
+    check(rc == 0, "scan on a terminal exits 0: %d %s" % (rc, err))
+    check(re.search(r"\x1b\[1;31mreal-race\x1b\[m", out) is not None, "scan on a terminal: real-race in red")
+    check(re.search(r"\x1b\[32mdevice-origin\x1b\[m", out) is not None, "scan on a terminal: device-origin in green")
+    rc, piped, _ = run_pipe(scan, env)
+    check("\x1b" not in piped and "real-race" in piped, "piped scan has no escape")
+    check(visible(out) == piped, "scan on a terminal is the piped text, coloured")
+    rc, out, _ = run_pty(scan, base_env(NO_COLOR="1"))
+    check("\x1b" not in out, "NO_COLOR: scan without colour on a terminal")
+    rc, out, _ = run_pty(scan + ["--color=never"], env)
+    check("\x1b" not in out, "--color=never: scan without colour on a terminal")
+    rc, always, _ = run_pipe([binary, "--color=always"] + scan[1:], env)
+    check(SGR.search(always) is not None and visible(always) == piped, "--color=always piped: the piped text, coloured")
+
+
+def run_progress(args, env, feed, pause):
+    """args with stderr on a terminal, stdin fed from the lines of feed slowly: (rc, stdout, the terminal's bytes)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out = tempfile.TemporaryFile()
+    p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=out, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    with open(feed, "rb") as f:
+        lines = f.readlines()
+    step = max(1, len(lines) // 8)
+    for i in range(0, len(lines), step):
+        p.stdin.write(b"".join(lines[i:i + step]))
+        p.stdin.flush()
+        time.sleep(pause)
+    p.stdin.close()
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    rc = p.wait()
+    os.close(master)
+    out.seek(0)
+    return rc, out.read().decode("utf-8", "replace"), tty.decode("utf-8", "replace")
+
+
+def check_progress(binary, fx, env):
+    """The progress line: on a terminal's stderr while a scan runs, erased at the end; never piped or --quiet."""
+    print("== scan's progress line on a terminal's stderr, none piped or with --quiet")
+    # big enough for the reader's buffer to fill as it is fed
+    log = os.path.join(tempfile.mkdtemp(prefix="kt-progress."), "big.log")
+    with open(fx + "/virtio-blk-console.log", "rb") as f:
+        text = f.read()
+    with open(log, "wb") as f:
+        f.write(text * max(1, (4 << 20) // len(text)))
+    scan = [binary, "scan", "--no-db", "--fail-on", "none"]
+    rc, out, tty = run_progress(scan, env, log, 0.15)
+    draws = re.findall(r"\rscan: (\d+)/1 file, [0-9.]+ MiB, (\d+) reports?, \d+/s[^\r\x1b]*\x1b\[K", tty)
+    check(rc == 0, "scan with a progress line exits 0: %d" % rc)
+    check(len(draws) >= 3, "the progress line is drawn as the scan goes: %r" % tty[:300])
+    check(len(draws) <= 40, "at most ~10 redraws a second: %d" % len(draws))
+    check(draws and int(draws[-1][1]) > 0, "it counts the reports: %r" % draws[-1:])
+    check(tty.endswith("\r\x1b[K"), "it is erased at the end: %r" % tty[-40:])
+    with open(log, "rb") as f:
+        p = subprocess.run(scan, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    piped, err = p.stdout.decode(), p.stderr.decode()
+    check(out == piped, "stdout is the same with the progress line")
+    check(err == "" and "\r" not in err, "no progress line when stderr is a pipe: %r" % err[:200])
+    rc, out, tty = run_progress([binary, "--quiet"] + scan[1:], env, log, 0.05)
+    check("scan:" not in tty and tty == "", "--quiet: no progress line: %r" % tty[:200])
+    shutil.rmtree(os.path.dirname(log))
 
 
 if __name__ == "__main__":
