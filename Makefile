@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test store-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -119,6 +119,10 @@ e2e-test: $(PROG)
 	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
 	$(Q)echo "== on a terminal (a pseudo-terminal) and piped" && SHARED=$(SHARED) python3 tests/terminal.py ./$(PROG)
 
+# every command on hostile input: the exit status, the message, peak memory and time budgets
+hostile-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/hostile.sh
+
 # CI gating, SARIF, JUnit, the triage file, JSON schema (validators: .ci/install-deps)
 ci-test: $(PROG)
 	$(Q)echo "== CI: tests/ci.sh" && SHARED=$(SHARED) tests/ci.sh
@@ -145,7 +149,7 @@ cost-test: $(PROG)
 store-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/store.sh
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test
+check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test
 	@echo "all tests passed"
 
 bench: $(PROG)
