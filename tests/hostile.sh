@@ -82,8 +82,8 @@ VSIZE=$(size_of "$TMP/vmlinux")
 
 # ---------------------------------------------------------------------------
 echo "== compression bombs as the vmlinux and as modules"
-# bomb KIND IN OUT: IN followed by 128 MiB of zeros, compressed, 32 times
-# over (each copy a stream of its own): 4 GiB once decompressed
+# bomb KIND IN OUT [N]: IN followed by 128 MiB of zeros, compressed, N (32)
+# times over (each copy a stream of its own): 4 GiB once decompressed
 bomb() {
 	local c
 	case $1 in
@@ -93,7 +93,7 @@ bomb() {
 	bz2) c="bzip2 -1 -c" ;;
 	esac
 	{ cat "$2"; head -c $((128 * MIB)) /dev/zero; } | $c >"$TMP/one.$1" || { bad "$c failed"; return 1; }
-	for _ in $(seq 32); do cat "$TMP/one.$1"; done >"$3"
+	for _ in $(seq "${4:-32}"); do cat "$TMP/one.$1"; done >"$3"
 	rm -f "$TMP/one.$1"
 }
 mkdir -p "$TMP/bomb"
@@ -180,6 +180,107 @@ run 20 "$BIN" symbolize --vmlinux "$TMP/vmlinux" --modules "$TMP/signed" $LOG
 sed -i "s|/signed/|/unsigned/|g" "$TMP/out" "$TMP/err"
 if cmp -s "$TMP/out" "$TMP/unsigned.out" && cmp -s "$TMP/err" "$TMP/unsigned.err" && grep -q "virtio_blk.ko.xz does not match" "$TMP/err"
 then ok; else bad "a signed module is read as the unsigned one is not: $(diff "$TMP/unsigned.err" "$TMP/err" | head -4)"; fi
+
+# ---------------------------------------------------------------------------
+echo "== hostile logs: scan, symbolize, show"
+IN=$TMP/in
+mkdir -p "$IN"
+head -c 20000000 /dev/urandom >"$IN/junk.bin"
+head -c 50000000 /dev/zero >"$IN/nul.log"
+{ head -c 100000000 /dev/zero | tr '\0' x; echo; cat fixtures/virtio-blk-console.log; } >"$IN/giant.log"
+# a stack of 5000 frames with 4 KB names, in a real report
+python3 - fixtures/virtio-blk-console.log "$IN/frames.log" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(n for n, l in enumerate(lines) if "virtqueue_get_buf+" in l)
+pre = lines[i].split("virtqueue_get_buf+")[0]
+lines[i + 1:i + 1] = [pre + "f" * 4000 + "%d+0x1/0x10" % k for k in range(5000)]
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+# case NAME SCAN-EXIT MESSAGE: what scan and symbolize say of $IN/NAME
+while read -r name want msg; do
+	f=$IN/$name
+	run 60 "$BIN" scan --no-db "$f"
+	expect_rc "$want" "scan $name"
+	[ "$msg" = - ] || expect_err "$name:1: $msg" "scan $name: says so"
+	expect_mem 0 "scan $name"
+	run 60 "$BIN" symbolize --vmlinux "$TMP/vmlinux" "$f"
+	case $rc in 0|1|3|5) ok ;; *) bad "symbolize $name: exit $rc" ;; esac
+	[ "$msg" = - ] || expect_err "$name:1: $msg" "symbolize $name: says so"
+	expect_mem "$VSIZE" "symbolize $name"
+	run 60 "$BIN" --db "$TMP/h.db" scan "$f"
+	expect_rc "$want" "scan $name into a store"
+	expect_mem 0 "scan $name into a store"
+done <<'EOF_CASES'
+junk.bin 3 binary data, no log
+nul.log 0 binary data \(NUL bytes\)
+giant.log 1 line longer than 1048576 bytes; only its head is read
+frames.log 1 -
+EOF_CASES
+for id in $("$BIN" --db "$TMP/h.db" list --format json | python3 -c 'import json,sys; print(*[r["id"] for r in json.load(sys.stdin)["reports"]])'); do
+	run 60 "$BIN" --db "$TMP/h.db" show "$id"
+	expect_rc 0 "show $id of the hostile store"
+	expect_mem 0 "show $id of the hostile store"
+done
+rm -f "$IN/nul.log" "$IN/giant.log" "$IN/junk.bin"
+
+echo "== a 1 GiB line through a pipe"
+gen_line() {   # 1 GiB of 'x', no newline, then a report
+	python3 -c 'import sys
+b = b"x" * (1 << 20)
+for _ in range(1024): sys.stdout.buffer.write(b)'
+	echo
+	cat fixtures/virtio-blk-console.log
+}
+for cmd in "symbolize --vmlinux $TMP/vmlinux" "scan --no-db"; do
+	# shellcheck disable=SC2086
+	run 60 "$BIN" $cmd - < <(gen_line)
+	expect_err "<stdin>:1: line longer than 1048576 bytes; only its head is read" "${cmd%% *} of a 1 GiB line: says so"
+	expect_rc "$([ "${cmd%% *}" = scan ] && echo 1 || echo 5)" "${cmd%% *} of a 1 GiB line (5: the fixture's vmlinux matches no frame)"
+	expect_mem "$([ "${cmd%% *}" = scan ] && echo 0 || echo "$VSIZE")" "${cmd%% *} of a 1 GiB line"
+done
+
+echo "== a compression bomb as a log"
+bomb zst "$LOG" "$IN/bomb.log.zst" 8
+run 60 "$BIN" scan --no-db "$IN/bomb.log.zst"
+expect_rc 1 "a 1 GiB zstd log of zeros: read to its end"
+expect_err "bomb.log.zst:1: binary data \(NUL bytes\)" "a 1 GiB zstd log: the NUL bytes are said"
+expect_err "bomb.log.zst:[0-9]+: line longer than 1048576 bytes" "a 1 GiB zstd log: the long line is said"
+expect_mem 0 "a 1 GiB zstd log"
+rm -f "$IN/bomb.log.zst"
+
+echo "== devices and FIFOs where files are expected"
+mkdir -p "$TMP/walk"
+cp "$LOG" "$TMP/walk/a.log"
+mkfifo "$TMP/walk/fifo.log" "$TMP/fifo"
+ln -s fifo.log "$TMP/walk/link-fifo.log"
+ln -s /dev/zero "$TMP/walk/zero.log"
+ln -s /dev/urandom "$TMP/walk/urandom.log"
+run 20 "$BIN" --db "$TMP/walk.db" scan "$TMP/walk"
+expect_rc 1 "a walk over FIFOs and devices"
+expect_mem 0 "a walk over FIFOs and devices"
+for v in /dev/zero /dev/urandom "$TMP/fifo"; do
+	for cmd in symbolize scan "rules check"; do
+		# shellcheck disable=SC2086
+		run 20 "$BIN" $cmd --vmlinux "$v" $(case $cmd in scan) echo --no-db "$LOG";; symbolize) echo "$LOG";; esac)
+		expect_rc 5 "$cmd --vmlinux $v"
+		expect_err "$v: not a regular file$" "$cmd --vmlinux $v: says so"
+		expect_lines 1 "$cmd --vmlinux $v"
+		expect_mem 0 "$cmd --vmlinux $v"
+	done
+	for cmd in "scan --no-db $LOG" "rules check --vmlinux $TMP/vmlinux" "rules list"; do
+		# shellcheck disable=SC2086
+		run 20 "$BIN" --rules "$v" $cmd
+		expect_rc 5 "--rules $v ${cmd%% *}"
+		expect_err "$v: not a regular file; a rules file must be one$" "--rules $v ${cmd%% *}: says so"
+		expect_mem 0 "--rules $v ${cmd%% *}"
+	done
+done
+head -c 5000000 /dev/zero | tr '\0' '#' >"$TMP/big.rules"
+run 20 "$BIN" --rules "$TMP/big.rules" scan --no-db "$LOG"
+expect_rc 5 "a rules file over the size cap"
+expect_err "big.rules: larger than 4 MiB" "a rules file over the size cap: says so"
+expect_mem 0 "a rules file over the size cap"
 
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" = 0 ]
