@@ -8,6 +8,9 @@
 # messages of more hostile cases; the memory bound is collected here.
 #
 #   tests/hostile.sh
+#
+# Last, the LIMITS section of the man page is checked against the numbers in
+# the code.
 set -u
 cd "$(dirname "$0")/.."
 BIN=$PWD/kcsan-triage
@@ -281,6 +284,41 @@ run 20 "$BIN" --rules "$TMP/big.rules" scan --no-db "$LOG"
 expect_rc 5 "a rules file over the size cap"
 expect_err "big.rules: larger than 4 MiB" "a rules file over the size cap: says so"
 expect_mem 0 "a rules file over the size cap"
+
+echo "== the man page's LIMITS give the code's numbers"
+python3 - man/kcsan-triage.1 <<'PY' && ok || bad "the LIMITS section and the code disagree"
+import re, subprocess, sys
+text = subprocess.run(["groff", "-man", "-Tutf8", "-P-c", "-P-b", "-P-u", sys.argv[1]], capture_output=True,
+                      text=True).stdout
+text = " ".join(text.split("\nLIMITS\n", 1)[1].split("\nTRIAGE FILE\n", 1)[0].replace("\u2010\n", "").split())
+def const(header, name):
+    m = re.search(r"#define %s\s+(\S[^/\n]*)" % name, open(header).read())
+    return eval(m.group(1).replace("ULL", "").replace("U", ""))
+def size(n):
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d %s" % (n >> shift, unit)
+    return "%d" % n
+want = {
+    "the line cap": "%s (%d bytes)" % (size(const("include/input.h", "INPUT_MAX_LINE")), const("include/input.h", "INPUT_MAX_LINE")),
+    "frames kept": "%d frames per stack" % const("include/report.h", "REPORT_MAX_FRAMES"),
+    "text kept": "%s of its text" % size(const("include/report.h", "REPORT_MAX_RAW")),
+    "the decompressed cap": "capped at %s" % size(const("include/decompress.h", "DECOMP_DEFAULT_CAP")),
+    "xz's memory": "%s of memory to decode" % size(const("include/decompress.h", "DECOMP_XZ_MEMLIMIT")),
+    "zstd's window": "window of at most %s" % size(1 << const("include/decompress.h", "DECOMP_ZSTD_WINDOW_LOG_MAX")),
+    "after the ELF": "At most %s may follow" % size(const("include/elfobj.h", "ELFOBJ_IMAGE_TRAILER_MAX")),
+    "the rules file": "of at most %s;" % size(const("include/rules.h", "RULES_MAX_FILE")),
+    "the match limit": "%d for the match limit" % const("include/rules.h", "RULES_MATCH_LIMIT"),
+    "the depth limit": "%d for the depth limit" % const("include/rules.h", "RULES_DEPTH_LIMIT"),
+    "the heap limit": "%s of heap" % size(const("include/rules.h", "RULES_HEAP_LIMIT_KIB") * 1024),
+    "patterns turned off": "hits them %d times" % const("include/rules.h", "RULES_LIMIT_HITS_OFF"),
+    "source files": "at most %s inside the tree" % size(const("src/srctree.c", "MAX_SOURCE")),
+}
+bad = [k + ": '" + v + "'" for k, v in want.items() if v not in text]
+for b in bad:
+    print("FAIL: LIMITS lacks " + b)
+sys.exit(1 if bad else 0)
+PY
 
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" = 0 ]
