@@ -169,7 +169,7 @@ build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
 # over each target's seeds and its regression inputs, tests/fuzz/crashes/T/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := scan rules sym cost render maintainers
+FUZZ_TARGETS := scan rules sym cost render maintainers image
 FUZZ_SRC     := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c))
 FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_SRC)) build/fuzz/obj/rules_data.o
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -182,6 +182,7 @@ FUZZ_SEEDS_rules  := rules/*.rules tests/fuzz/seeds/rules/*
 FUZZ_SEEDS_sym     = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_cost    = fixtures/cost/*.o $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_render := tests/fuzz/seeds/render/*
+FUZZ_SEEDS_image   = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_maintainers := fixtures/maintainers/MAINTAINERS tests/fuzz/seeds/maintainers/*
 # a local seed, never committed: the head of the kernel tree's MAINTAINERS when the cache has one
 FUZZ_KERNEL_MAINT := build/kernel-cache/linux-source-6.1/MAINTAINERS
@@ -196,6 +197,7 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS)) $(addprefix build/fuzz/elf/,
 	  scan) cp -n $(FUZZ_SEEDS_scan) build/fuzz/corpus/$$t/ || true ;; \
 	  rules) cp -n $(FUZZ_SEEDS_rules) build/fuzz/corpus/$$t/ || true ;; \
 	  sym) cp -n $(FUZZ_SEEDS_sym) build/fuzz/corpus/$$t/ || true ;; \
+	  image) cp -n $(FUZZ_SEEDS_image) build/fuzz/corpus/$$t/ || true ;; \
 	  cost) cp -n $(FUZZ_SEEDS_cost) build/fuzz/corpus/$$t/ || true ;; \
 	  render) cp -n $(FUZZ_SEEDS_render) build/fuzz/corpus/$$t/ || true ;; \
 	  maintainers) cp -n $(FUZZ_SEEDS_maintainers) build/fuzz/corpus/$$t/ || true; \
@@ -242,6 +244,7 @@ fuzz-replay: $(addprefix $(BUILD)/fuzz/replay-,$(FUZZ_TARGETS)) $(addprefix $(BU
 	  scan) seeds="$(wildcard $(FUZZ_SEEDS_scan))" ;; \
 	  rules) seeds="$(wildcard $(FUZZ_SEEDS_rules))" ;; \
 	  sym) seeds="$(FUZZ_SEEDS_sym)" ;; \
+	  image) seeds="$(FUZZ_SEEDS_image)" ;; \
 	  cost) seeds="$(FUZZ_SEEDS_cost)" ;; \
 	  render) seeds="$(wildcard $(FUZZ_SEEDS_render))" ;; \
 	  maintainers) seeds="$(wildcard $(FUZZ_SEEDS_maintainers))" ;; \
