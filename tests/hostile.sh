@@ -12,7 +12,7 @@
 # Last, the LIMITS section of the man page is checked against the numbers in
 # the code.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BIN=$PWD/kcsan-triage
 
 export LC_ALL=C TZ=UTC
@@ -105,7 +105,7 @@ for k in xz zst gz bz2; do
 	v=$TMP/bomb/vmlinux.$k
 	bomb $k "$TMP/vmlinux" "$v" || continue
 	for cmd in symbolize scan "rules check"; do
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046
 		run 60 "$BIN" $cmd --vmlinux "$v" $(case $cmd in scan) echo --no-db $LOG;; symbolize) echo $LOG;; esac)
 		expect_rc 5 "$cmd --vmlinux a $k bomb: exit 5"
 		expect_err "vmlinux\.$k: decompressed data exceeds the ELF's size \($VSIZE bytes\) at byte [0-9]+ of the file \($(kname $k)\)$" \
@@ -236,7 +236,7 @@ for _ in range(1024): sys.stdout.buffer.write(b)'
 	cat fixtures/virtio-blk-console.log
 }
 for cmd in "symbolize --vmlinux $TMP/vmlinux" "scan --no-db"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	run 60 "$BIN" $cmd - < <(gen_line)
 	expect_err "<stdin>:1: line longer than 1048576 bytes; only its head is read" "${cmd%% *} of a 1 GiB line: says so"
 	expect_rc "$([ "${cmd%% *}" = scan ] && echo 1 || echo 5)" "${cmd%% *} of a 1 GiB line (5: the fixture's vmlinux matches no frame)"
@@ -264,7 +264,7 @@ expect_rc 1 "a walk over FIFOs and devices"
 expect_mem 0 "a walk over FIFOs and devices"
 for v in /dev/zero /dev/urandom "$TMP/fifo"; do
 	for cmd in symbolize scan "rules check"; do
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046
 		run 20 "$BIN" $cmd --vmlinux "$v" $(case $cmd in scan) echo --no-db "$LOG";; symbolize) echo "$LOG";; esac)
 		expect_rc 5 "$cmd --vmlinux $v"
 		expect_err "$v: not a regular file$" "$cmd --vmlinux $v: says so"
@@ -272,7 +272,7 @@ for v in /dev/zero /dev/urandom "$TMP/fifo"; do
 		expect_mem 0 "$cmd --vmlinux $v"
 	done
 	for cmd in "scan --no-db $LOG" "rules check --vmlinux $TMP/vmlinux" "rules list"; do
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046
 		run 20 "$BIN" --rules "$v" $cmd
 		expect_rc 5 "--rules $v ${cmd%% *}"
 		expect_err "$v: not a regular file; a rules file must be one$" "--rules $v ${cmd%% *}: says so"
