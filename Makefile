@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test corpus-test kernel-test man-test cost-test ci-test store-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -119,6 +119,10 @@ e2e-test: $(PROG)
 	$(Q)echo "== rules" && python3 tests/rules_check.py ./$(PROG) $(wildcard tests/rules/*.txt)
 	$(Q)echo "== on a terminal (a pseudo-terminal) and piped" && SHARED=$(SHARED) python3 tests/terminal.py ./$(PROG)
 
+# every command on hostile input: the exit status, the message, peak memory and time budgets
+hostile-test: $(PROG)
+	$(Q)SHARED=$(SHARED) tests/hostile.sh
+
 # CI gating, SARIF, JUnit, the triage file, JSON schema (validators: .ci/install-deps)
 ci-test: $(PROG)
 	$(Q)echo "== CI: tests/ci.sh" && SHARED=$(SHARED) tests/ci.sh
@@ -149,7 +153,7 @@ store-test: $(PROG)
 jobs-test: $(PROG)
 	$(Q)echo "== scan --jobs: tests/jobs.sh" && SHARED=$(SHARED) tests/jobs.sh
 
-check: $(PROG) unit-test e2e-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test jobs-test
+check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test jobs-test
 	@echo "all tests passed"
 
 bench: $(PROG)
@@ -169,7 +173,7 @@ build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
 # over each target's seeds and its regression inputs, tests/fuzz/crashes/T/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := scan rules sym cost render
+FUZZ_TARGETS := scan rules sym cost render maintainers image
 FUZZ_SRC     := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c))
 FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_SRC)) build/fuzz/obj/rules_data.o
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -182,7 +186,12 @@ FUZZ_SEEDS_rules  := rules/*.rules tests/fuzz/seeds/rules/*
 FUZZ_SEEDS_sym     = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_cost    = fixtures/cost/*.o $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_render := tests/fuzz/seeds/render/*
+FUZZ_SEEDS_image   = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
+FUZZ_SEEDS_maintainers := fixtures/maintainers/MAINTAINERS tests/fuzz/seeds/maintainers/*
+# a local seed, never committed: the head of the kernel tree's MAINTAINERS when the cache has one
+FUZZ_KERNEL_MAINT := build/kernel-cache/linux-source-6.1/MAINTAINERS
 FUZZ_ARGS_scan    := -max_len=65536
+FUZZ_ARGS_maintainers := -max_len=32768
 
 fuzz: FUZZ_ELFDIR := build/fuzz/elf
 fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS)) $(addprefix build/fuzz/elf/,$(FUZZ_ELF))
@@ -192,12 +201,17 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS)) $(addprefix build/fuzz/elf/,
 	  scan) cp -n $(FUZZ_SEEDS_scan) build/fuzz/corpus/$$t/ || true ;; \
 	  rules) cp -n $(FUZZ_SEEDS_rules) build/fuzz/corpus/$$t/ || true ;; \
 	  sym) cp -n $(FUZZ_SEEDS_sym) build/fuzz/corpus/$$t/ || true ;; \
+	  image) cp -n $(FUZZ_SEEDS_image) build/fuzz/corpus/$$t/ || true ;; \
 	  cost) cp -n $(FUZZ_SEEDS_cost) build/fuzz/corpus/$$t/ || true ;; \
 	  render) cp -n $(FUZZ_SEEDS_render) build/fuzz/corpus/$$t/ || true ;; \
+	  maintainers) cp -n $(FUZZ_SEEDS_maintainers) build/fuzz/corpus/$$t/ || true; \
+	    test -f $(FUZZ_KERNEL_MAINT) && ! test -f build/fuzz/corpus/$$t/kernel-head && \
+	      head -c 32768 $(FUZZ_KERNEL_MAINT) >build/fuzz/corpus/$$t/kernel-head || true ;; \
 	  esac; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
 	  build/fuzz/fuzz_$$t $(FUZZ_RUN) -artifact_prefix=build/fuzz/artifacts/$$t/ \
-	    $$(case $$t in scan) echo '$(FUZZ_ARGS_scan)';; esac) $(FUZZ_ARGS) build/fuzz/corpus/$$t || exit 1; \
+	    $$(case $$t in scan) echo '$(FUZZ_ARGS_scan)';; maintainers) echo '$(FUZZ_ARGS_maintainers)';; esac) \
+	    $(FUZZ_ARGS) build/fuzz/corpus/$$t || exit 1; \
 	done
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(wildcard tests/fuzz/*.h)
@@ -234,8 +248,10 @@ fuzz-replay: $(addprefix $(BUILD)/fuzz/replay-,$(FUZZ_TARGETS)) $(addprefix $(BU
 	  scan) seeds="$(wildcard $(FUZZ_SEEDS_scan))" ;; \
 	  rules) seeds="$(wildcard $(FUZZ_SEEDS_rules))" ;; \
 	  sym) seeds="$(FUZZ_SEEDS_sym)" ;; \
+	  image) seeds="$(FUZZ_SEEDS_image)" ;; \
 	  cost) seeds="$(FUZZ_SEEDS_cost)" ;; \
 	  render) seeds="$(wildcard $(FUZZ_SEEDS_render))" ;; \
+	  maintainers) seeds="$(wildcard $(FUZZ_SEEDS_maintainers))" ;; \
 	  esac; \
 	  crashes=; test -d tests/fuzz/crashes/$$t && crashes=tests/fuzz/crashes/$$t; \
 	  printf '== fuzz target %s, replayed over its seeds and tests/fuzz/crashes/%s: ' $$t $$t; \

@@ -1,11 +1,11 @@
 /*
  * elfobj.h - one object file of the kernel (the vmlinux or a module):
- * opened through libdwfl (which decompresses .xz, .gz and .bz2; .zst is
- * decompressed here with libzstd), its sections, its symbols by name and
- * by address, the sizes kallsyms prints, and its DWARF handle.  Objects
- * for another machine than x86-64, and files cut short, are refused with
- * an error that says so.  Strings it hands out live in the pool it was
- * opened with.
+ * opened through libdwfl (a compressed one, .xz, .gz, .zst or .bz2,
+ * decompressed here first, no larger than its ELF header declares), its
+ * sections, its symbols by name and by address, the sizes kallsyms prints,
+ * and its DWARF handle.  Objects for another machine than x86-64, and
+ * files cut short, are refused with an error that says so.  Strings it
+ * hands out live in the pool it was opened with.
  */
 #ifndef ELFOBJ_H
 #define ELFOBJ_H
@@ -51,8 +51,7 @@ const char *elfobj_path(const struct elfobj *o);
 /* "vmlinux", or the module's file name, for notes. */
 const char *elfobj_label(const struct elfobj *o);
 bool elfobj_is_rel(const struct elfobj *o);          /* ET_REL (a .ko) */
-bool elfobj_is_compressed(const struct elfobj *o);   /* the file is not a plain ELF */
-bool elfobj_is_zstd(const struct elfobj *o);         /* decompressed here, not by libdw */
+bool elfobj_is_compressed(const struct elfobj *o);   /* the file is not a plain ELF (elfobj_image) */
 Dwfl_Module *elfobj_module(const struct elfobj *o);
 /* The object's DWARF when it has at least one unit (looked at once), else NULL. */
 Dwarf *elfobj_dwarf(struct elfobj *o, Dwarf_Addr *bias);
@@ -82,7 +81,16 @@ const struct elf_sym *elfobj_symbol_at(struct elfobj *o, uint64_t addr);
 /* A symbol's bytes in its section's data (*avail of them), or NULL. */
 const char *elfobj_symbol_data(struct elfobj *o, const struct elf_sym *y, size_t *avail);
 
-/* A zstd file decompressed into memory (the caller frees it); NULL with *err. */
-char *elfobj_zstd_image(const char *path, size_t *size, const char **err);
+/* The most that may follow the ELF inside a compressed file (a module's signature). */
+#define ELFOBJ_IMAGE_TRAILER_MAX (64U << 10)
+/*
+ * A compressed object (gzip, xz, zstd, bzip2) decompressed into memory: the
+ * ELF it holds, *size bytes (the caller frees it).  The decompression stops
+ * as soon as the data is not an ELF, or runs past the size that the ELF's
+ * header and section table declare (and ELFOBJ_IMAGE_TRAILER_MAX after it),
+ * or past $KCSAN_TRIAGE_MAX_DECOMPRESSED.  NULL with why (whylen bytes, no
+ * file name in it) saying so, "not compressed" for a file that is not.
+ */
+char *elfobj_image(const char *path, size_t *size, char *why, size_t whylen);
 
 #endif

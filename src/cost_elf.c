@@ -50,16 +50,17 @@ static const char cost_kind_letter[COST_NCLASS] = { 't', 'd', 'r', 'b' };
 
 /*
  * A .zst file decompressed into a memory file (libdw of Debian 12 reads xz
- * and gzip, not zstd), by the symbolizer's own zstd reader: fd or -1.
+ * and gzip, not zstd), by the symbolizer's own bounded reader: fd, or -1
+ * with why.
  */
-static int cost_unzstd(const char *path, const char **err)
+static int cost_unzstd(const char *path, char *why, size_t whylen)
 {
 	size_t size = 0;
-	char *image = elfobj_zstd_image(path, &size, err);
+	char *image = elfobj_image(path, &size, why, whylen);
 	int out = image ? memfd_create("kcsan-triage-cost", MFD_CLOEXEC) : -1;
 
 	if (image && (out < 0 || write(out, image, size) != (ssize_t)size)) {
-		*err = strerror(errno);
+		snprintf(why, whylen, "%s", strerror(errno));
 		if (out >= 0)
 			close(out);
 		out = -1;
@@ -74,7 +75,7 @@ static int cost_unzstd(const char *path, const char **err)
 static int cost_open_fd(struct ctx *ctx, const char *path)
 {
 	unsigned char magic[4] = { 0 };
-	const char *err;
+	char why[256];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), zfd;
 
 	if (fd < 0) {
@@ -82,10 +83,10 @@ static int cost_open_fd(struct ctx *ctx, const char *path)
 		return -1;
 	}
 	if (pread(fd, magic, 4, 0) == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
-		zfd = cost_unzstd(path, &err);
+		zfd = cost_unzstd(path, why, sizeof(why));
 		close(fd);
 		if (zfd < 0)
-			kt_error(ctx, KT_EXIT_SYMBOLS, path, "%s", err);
+			kt_error(ctx, KT_EXIT_SYMBOLS, path, "%s", why);
 		return zfd;
 	}
 	return fd;

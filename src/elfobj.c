@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zstd.h>
-
+#include "decompress.h"
 #include "elfobj.h"
 #include "hashmap.h"
 #include "kt.h"
@@ -35,7 +34,7 @@ struct elfobj {
 	Elf *elf;
 	bool is_rel;
 	bool compressed;
-	char *image;            /* a .ko.zst decompressed by us, read in place by libelf */
+	char *image;            /* a compressed file decompressed (elfobj_image), read in place by libelf */
 	size_t image_size;
 	const char *error;      /* interned */
 	struct elfobj_sym *syms;
@@ -69,96 +68,22 @@ static const Dwfl_Callbacks elfobj_callbacks = {
 	.section_address = dwfl_offline_section_address,
 };
 
-/* What the file starts with: "elf", a compression's name, or "data". */
-static const char *elfobj_file_kind(const char *path)
+/* What the file starts with: ELF (*elf), a compression's magic number, or neither. */
+static enum decomp_kind elfobj_file_kind(const char *path, bool *elf)
 {
-	static const struct { unsigned char magic[4]; size_t n; const char *kind; } kinds[] = {
-		{ { 0x7f, 'E', 'L', 'F' }, 4, "elf" },
-		{ { 0xfd, '7', 'z', 'X' }, 4, "xz" },
-		{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
-		{ { 0x1f, 0x8b }, 2, "gzip" },
-		{ { 'B', 'Z', 'h' }, 3, "bzip2" },
-	};
-	unsigned char m[4] = { 0 };
+	unsigned char m[DECOMP_MAGIC_MAX] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got;
 
+	*elf = false;
 	if (fd < 0)
-		return "data";
-	got = read(fd, m, 4);
+		return DECOMP_NONE;
+	got = read(fd, m, sizeof(m));
 	close(fd);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (got >= (ssize_t)kinds[i].n && !memcmp(m, kinds[i].magic, kinds[i].n))
-			return kinds[i].kind;
-	return "data";
-}
-
-/* Decompress what remains of f through ds into *out (*len bytes); NULL, or an error. */
-static const char *elfobj_zstd_stream(FILE *f, ZSTD_DStream *ds, char **out, size_t *len)
-{
-	size_t cap = 0, n, inmax = ZSTD_DStreamInSize(), ret = 1;
-	char *in = xmalloc(inmax);
-	const char *err = NULL;
-
-	while (!err && (n = fread(in, 1, inmax, f)) > 0) {
-		ZSTD_inBuffer ib = { in, n, 0 };
-
-		while (!err && ib.pos < ib.size) {
-			ZSTD_outBuffer ob;
-
-			if (cap - *len < ZSTD_DStreamOutSize()) {
-				cap = cap ? cap * 2 : 4 * ZSTD_DStreamOutSize();
-				if (cap > ((size_t)1 << 32)) {
-					err = "zstd: larger than 4 GiB decompressed";
-					break;
-				}
-				*out = xrealloc(*out, cap);
-			}
-			ob = (ZSTD_outBuffer){ *out + *len, cap - *len, 0 };
-			ret = ZSTD_decompressStream(ds, &ob, &ib);
-			if (ZSTD_isError(ret))
-				err = ZSTD_getErrorName(ret);
-			else
-				*len += ob.pos;
-		}
-	}
-	if (!err && ferror(f))
-		err = strerror(errno);
-	if (!err && ret != 0)
-		err = "zstd: the file ends inside a frame (truncated)";
-	free(in);
-	return err;
-}
-
-/*
- * A zstd-compressed object (.ko.zst), decompressed into memory: the libdw
- * of Debian 12 reads xz, gzip and bzip2, not zstd.  NULL with *err set.
- */
-char *elfobj_zstd_image(const char *path, size_t *size, const char **err)
-{
-	FILE *f = fopen(path, "rb");
-	ZSTD_DStream *ds;
-	char *out = NULL;
-	size_t len = 0;
-
-	*err = NULL;
-	if (!f) {
-		*err = strerror(errno);
-		return NULL;
-	}
-	ds = ZSTD_createDStream();
-	if (!ds || ZSTD_isError(ZSTD_initDStream(ds)))
-		*err = "zstd: cannot start decompressing";
-	else
-		*err = elfobj_zstd_stream(f, ds, &out, &len);
-	fclose(f);
-	ZSTD_freeDStream(ds);
-	if (*err) {
-		free(out);
-		return NULL;
-	}
-	*size = len;
-	return out;
+	if (got < 0)
+		return DECOMP_NONE;
+	*elf = got >= SELFMAG && !memcmp(m, ELFMAG, SELFMAG);
+	return decomp_detect(m, (size_t)got);
 }
 
 static void elfobj_load_sections(struct elfobj *o)
@@ -333,18 +258,19 @@ static const char *elfobj_check_file(struct elfobj *o)
 }
 
 /* Report the file to libdwfl and get its ELF; false with o->error set. */
-static bool elfobj_report(struct elfobj *o, const char *kind)
+static bool elfobj_report(struct elfobj *o)
 {
 	const char *path = o->path, *name = o->name ? o->name : "kernel";
 	GElf_Addr bias;
 
 	dwfl_report_begin(o->dwfl);
-	if (!strcmp(kind, "zstd")) {
-		const char *err;
+	if (o->compressed) {
+		/* libdw's own decompression has no bound: a bomb would take all memory */
+		char why[256];
 
-		o->image = elfobj_zstd_image(path, &o->image_size, &err);
+		o->image = elfobj_image(path, &o->image_size, why, sizeof(why));
 		if (!o->image) {
-			o->error = strpool_internf(o->pool, "%s: %s", path, err);
+			o->error = strpool_internf(o->pool, "%s: %s", path, why);
 			return false;
 		}
 		o->mod = dwfl_report_offline_memory(o->dwfl, name, path, o->image, o->image_size);
@@ -352,12 +278,8 @@ static bool elfobj_report(struct elfobj *o, const char *kind)
 		o->mod = dwfl_report_offline(o->dwfl, name, path, -1);
 	}
 	if (!o->mod || dwfl_report_end(o->dwfl, NULL, NULL) != 0) {
-		if (!strcmp(kind, "elf") || !strcmp(kind, "data"))
-			o->error = strpool_internf(o->pool, "%s: not an ELF file libdw can read (%s)", path,
-						   dwfl_errmsg(-1));
-		else
-			o->error = strpool_internf(o->pool, "%s: %s-compressed, which this libdw cannot decompress; "
-						   "unpack it", path, kind);
+		o->error = strpool_internf(o->pool, "%s: not an ELF file libdw can read%s (%s)", path,
+					   o->compressed ? " after decompression" : "", dwfl_errmsg(-1));
 		return false;
 	}
 	o->elf = dwfl_module_getelf(o->mod, &bias);
@@ -368,7 +290,7 @@ struct elfobj *elfobj_open(struct strpool *pool, const char *name, const char *p
 {
 	struct elfobj *o = xcalloc(1, sizeof(*o));
 	GElf_Ehdr eh;
-	const char *kind;
+	bool elf;
 
 	o->pool = pool;
 	o->name = name ? xstrdup(name) : NULL;
@@ -378,16 +300,15 @@ struct elfobj *elfobj_open(struct strpool *pool, const char *name, const char *p
 		o->error = strpool_internf(pool, "cannot open %s: %s", path, strerror(errno));
 		return o;
 	}
-	kind = elfobj_file_kind(path);
-	o->compressed = strcmp(kind, "elf") != 0;
+	o->compressed = elfobj_file_kind(path, &elf) != DECOMP_NONE;
 	o->dwfl = dwfl_begin(&elfobj_callbacks);
 	if (!o->dwfl) {
 		o->error = strpool_internf(pool, "%s: %s", path, dwfl_errmsg(-1));
 		return o;
 	}
-	if (!strcmp(kind, "elf") && (o->error = elfobj_check_file(o)))
+	if (elf && (o->error = elfobj_check_file(o)))
 		return o;
-	if (!elfobj_report(o, kind))
+	if (!elfobj_report(o))
 		return o;
 	if (!o->elf || !gelf_getehdr(o->elf, &eh)) {
 		o->error = strpool_internf(pool, "%s: %s", path, dwfl_errmsg(-1));
@@ -427,7 +348,6 @@ const char *elfobj_name(const struct elfobj *o) { return o->name; }
 const char *elfobj_path(const struct elfobj *o) { return o->path; }
 bool elfobj_is_rel(const struct elfobj *o) { return o->is_rel; }
 bool elfobj_is_compressed(const struct elfobj *o) { return o->compressed; }
-bool elfobj_is_zstd(const struct elfobj *o) { return o->image != NULL; }
 Dwfl_Module *elfobj_module(const struct elfobj *o) { return o->mod; }
 size_t elfobj_nsections(const struct elfobj *o) { return o->nsecs; }
 uint32_t elfobj_nsyms(const struct elfobj *o) { return o->nsyms; }

@@ -99,38 +99,52 @@ static bool maint_class(const char *p, unsigned char c, const char **end)
 	return in != neg;
 }
 
-/* Does pattern p (a converted F:/X: value) match a prefix of s? */
-static bool maint_prefix(const char *p, const char *s)
+/* One element of pattern *pp against the character c: true with *pp past it. */
+static bool maint_one(const char **pp, char c)
 {
-	while (*p) {
-		if (p[0] == '.' && p[1] == '*') {
-			p += 2;
-			for (;; s++) {
-				if (maint_prefix(p, s))
-					return true;
-				if (!*s)
-					return false;
-			}
-		}
-		if (!*s)
+	const char *p = *pp;
+
+	if (*p == '\\' && p[1]) {
+		if (p[1] != c)
 			return false;
-		if (*p == '\\' && p[1]) {
-			if (p[1] != *s)
-				return false;
-			p += 2;
-		} else if (*p == '.') {
-			p++;
-		} else if (*p == '[' && strchr(p + 1, ']')) {
-			if (!maint_class(p, (unsigned char)*s, &p))
-				return false;
-		} else {
-			if (*p != *s)
-				return false;
-			p++;
-		}
-		s++;
+		*pp = p + 2;
+	} else if (*p == '[' && strchr(p + 1, ']')) {
+		return maint_class(p, (unsigned char)c, pp);
+	} else {
+		if (*p != '.' && *p != c)
+			return false;
+		*pp = p + 1;
 	}
 	return true;
+}
+
+/*
+ * Does pattern p (a converted F:/X: value) match a prefix of s?  A ".*"
+ * that fails is retried one character longer, from the last one only
+ * (enough for "any run"): linear in s per ".*", not exponential in them.
+ */
+static bool maint_prefix(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+
+	for (;;) {
+		if (!*p)
+			return true;
+		if (p[0] == '.' && p[1] == '*') {
+			p += 2;
+			star_p = p;
+			star_s = s;
+			continue;
+		}
+		if (*s && maint_one(&p, *s)) {
+			s++;
+			continue;
+		}
+		if (!star_p || !*star_s)
+			return false;
+		p = star_p;
+		s = ++star_s;
+	}
 }
 
 static size_t maint_slashes(const char *s)
@@ -618,10 +632,14 @@ static size_t maint_match_files(const struct maint_db *db, const char *file, str
 
 	for (size_t s = 0; s < db->nsects; s++) {
 		const struct maint_sect *sc = &db->sects[s];
-		const struct maint_line *l = &db->lines[sc->first], *end = l + sc->n;
+		const struct maint_line *l, *end;
 		bool hit = false, excluded = false;
 		int depth = 0;
 
+		if (!sc->n)
+			continue;   /* a title alone (db->lines may be NULL) */
+		l = &db->lines[sc->first];
+		end = l + sc->n;
 		for (const struct maint_line *x = l; x < end && !excluded; x++)
 			excluded = x->type == 'X' && maint_file_match(x, file);
 		for (; l < end && !excluded; l++) {

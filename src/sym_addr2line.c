@@ -120,47 +120,26 @@ static const char *a2l_source_root(void *state)
 }
 
 /*
- * addr2line reads no .ko.xz: write the ELF that libdw decompresses into a
- * temporary file.  A separate libdwfl session, so that nothing it relocated
- * for the libdw side can leak into the copy.
+ * addr2line reads no .ko.xz: write the ELF decompressed afresh (libdw
+ * relocated its copy in place) into a temporary file.
  */
 static const char *object_path(struct sym_a2l *a)
 {
 	const struct elfobj *o = a->obj;
-	static const Dwfl_Callbacks cb = { .section_address = dwfl_offline_section_address };
 	const char *tmpdir = getenv("TMPDIR");
-	Dwfl *dwfl = NULL;
-	Dwfl_Module *mod;
-	GElf_Addr bias;
-	Elf *elf;
-	char *raw;
+	char *raw, why[256];
 	size_t size, done = 0;
 	int fd = -1;
-
-	char *zimage = NULL;
 
 	if (!elfobj_is_compressed(o))
 		return elfobj_path(o);
 	if (a->tmp_tried)
 		return a->tmp;
 	a->tmp_tried = true;
-	if (elfobj_is_zstd(o)) {
-		/* zstd: decompress afresh, libdw relocated its copy in place */
-		const char *err;
-
-		raw = zimage = elfobj_zstd_image(elfobj_path(o), &size, &err);
-		if (!raw)
-			goto fail;
-	} else {
-		dwfl = dwfl_begin(&cb);
-		if (!dwfl)
-			goto fail;
-		dwfl_report_begin(dwfl);
-		mod = dwfl_report_offline(dwfl, "copy", elfobj_path(o), -1);
-		dwfl_report_end(dwfl, NULL, NULL);
-		if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || !(raw = elf_rawfile(elf, &size)))
-			goto fail;
-	}
+	errno = 0;
+	raw = elfobj_image(elfobj_path(o), &size, why, sizeof(why));
+	if (!raw)
+		goto fail;
 	a->tmp = xasprintf("%s/kcsan-triage-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	fd = mkstemp(a->tmp);
 	if (fd < 0)
@@ -178,13 +157,11 @@ static const char *object_path(struct sym_a2l *a)
 		fd = -1;
 		goto fail;
 	}
-	if (dwfl)
-		dwfl_end(dwfl);
-	free(zimage);
+	free(raw);
 	return a->tmp;
 fail:
 	a->error = strpool_internf(a->pool, "%s: cannot write a decompressed copy for addr2line: %s", elfobj_path(o),
-			       errno ? strerror(errno) : dwfl_errmsg(-1));
+				   !raw ? why : strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	if (a->tmp) {
@@ -192,9 +169,7 @@ fail:
 		free(a->tmp);
 		a->tmp = NULL;
 	}
-	if (dwfl)
-		dwfl_end(dwfl);
-	free(zimage);
+	free(raw);
 	return NULL;
 }
 
