@@ -602,8 +602,10 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc)
 	cfg.cls = classifier_new(s->ctx->rules, src);
 	cfg.force_text = s->force_text;
 	cfg.maint = scan_maintainers(s->ctx, src);
-	if (cfg.sym)
+	if (cfg.sym) {
 		classifier_set_layout(cfg.cls, dwarf_layout, cfg.sym);
+		classifier_set_variable(cfg.cls, sym_variable_of, cfg.sym);
+	}
 	hashmap_init(&s->aggs, agg_eq, 0);
 	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);
