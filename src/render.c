@@ -1032,15 +1032,14 @@ static void variable_words(struct sbuf *sb, const struct classification *c)
 	bool module = v->object && strcmp(v->object, "vmlinux");
 
 	if (v->basis == VARB_SLIDE_UNKNOWN) {
-		sbuf_addf(sb, "0x%llx, in the kernel image's mapping but not where this vmlinux has its image: the kernel "
-			  "was loaded elsewhere (KASLR) and the slide is not known (--kaslr-offset gives it), so no "
-			  "variable is named", (unsigned long long)c->addr);
+		sbuf_adds(sb, "in the kernel image's mapping but not where this vmlinux has its image: the kernel was "
+			  "loaded elsewhere (KASLR) and the slide is not known (--kaslr-offset gives it), so no variable "
+			  "is named");
 		return;
 	}
 	if (v->basis == VARB_MODULE_UNKNOWN) {
-		sbuf_addf(sb, "0x%llx, in the module area under frames of [%s]: a module's static memory, but where the "
-			  "module was loaded is not in the log, so no variable is named", (unsigned long long)c->addr,
-			  v->object ? v->object : "?");
+		sbuf_addf(sb, "in the module area under frames of [%s]: a module's static memory, but where the module "
+			  "was loaded is not in the log, so no variable is named", v->object ? v->object : "?");
 		return;
 	}
 	if (v->name)
