@@ -35,6 +35,17 @@ struct sym_obj {
 	struct layout *layout;
 	bool layout_tried;
 	struct sym_data *data;  /* its data symbols by address, built when an address needs them */
+	struct sym_operand *operands;   /* a module's KCSAN call operands read so far */
+	size_t noperands, operandscap;
+};
+
+/* What the code of a module says about one call: sym_data_call_operand()'s answer, kept. */
+struct sym_operand {
+	const struct elf_sym *fn;
+	uint64_t ret_off, size;
+	bool ok;
+	uint32_t shndx;
+	uint64_t value;
 };
 
 /* A cached result, keyed by (module, func, off, size, exact). */
@@ -103,6 +114,7 @@ static void obj_free(struct symbolizer *s, struct sym_obj *o)
 		s->ops->close(o->state);
 	layout_close(o->layout);
 	sym_data_free(o->data);
+	free(o->operands);
 	elfobj_close(o->elf);
 	free(o);
 }
@@ -933,6 +945,29 @@ static const char *access_module(const struct access *a)
 	return NULL;
 }
 
+/* sym_data_call_operand(), once per (function, offset, size) of a module: reports repeat their stacks. */
+static bool obj_call_operand(struct sym_obj *mo, const struct elf_sym *fn, uint64_t ret_off, uint64_t size,
+			     uint32_t *shndx, uint64_t *value)
+{
+	struct sym_operand *k = NULL;
+
+	for (size_t i = 0; i < mo->noperands && !k; i++)
+		if (mo->operands[i].fn == fn && mo->operands[i].ret_off == ret_off && mo->operands[i].size == size)
+			k = &mo->operands[i];
+	if (!k) {
+		ALLOC_GROW(mo->operands, mo->noperands, mo->operandscap);
+		k = &mo->operands[mo->noperands++];
+		memset(k, 0, sizeof(*k));
+		k->fn = fn;
+		k->ret_off = ret_off;
+		k->size = size;
+		k->ok = sym_data_call_operand(mo->elf, fn, ret_off, size, &k->shndx, &k->value);
+	}
+	*shndx = k->shndx;
+	*value = k->value;
+	return k->ok;
+}
+
 /* Module data named by the module's code: the relocated operand of the top frame's KCSAN call. */
 static bool module_variable(struct symbolizer *s, const struct access *a, struct cls_variable *out)
 {
@@ -951,7 +986,7 @@ static bool module_variable(struct symbolizer *s, const struct access *a, struct
 	mo = module_obj(s, f->module);
 	if (!mo || elfobj_error(mo->elf) || !(fn = frame_function(mo->elf, f)))
 		return false;
-	if (!sym_data_call_operand(mo->elf, fn, f->off, a->has_size ? a->size : 0, &shndx, &value))
+	if (!obj_call_operand(mo, fn, f->off, a->has_size ? a->size : 0, &shndx, &value))
 		return false;
 	sec = elfobj_section(mo->elf, shndx);
 	/* the section's load address this implies must be aligned as the section asks */
