@@ -11,7 +11,8 @@
 - The same `_find_first_bit` report as old x86 prints it ("[<addr>] " before
   each frame) from a kernel slid by KASLR: named when every frame agrees on
   the slide, not named when one disagrees; without the frames' addresses,
-  named with --kaslr-offset and not named without it.
+  named with --kaslr-offset and not named without it; a raw "? 0x..."
+  frame is looked up less the slide given.
 - An address in .data..ro_after_init (marked by __start_ro_after_init and
   __end_ro_after_init inside .rodata) is named with that section.
 
@@ -163,6 +164,19 @@ def check_slides(binary, vm, vmlinux, logdir, tmp):
         expect_var(r, what, **want)
         if r["tool_verdict"] != "unknown-origin":
             bad("%s: verdict %s" % (what, r["tool_verdict"]))
+
+    # a raw "? 0x..." frame of the slid kernel: looked up less the slide given, not found without it
+    text = slid(lines, vsyms, 0, SLIDE, lead=False).splitlines()
+    raw = vsyms["native_stop_other_cpus"][0] + 0x14d + SLIDE
+    text = [x if "native_stop_other_cpus" not in x else "[  115.263214]  ? 0x%x" % raw for x in text]
+    path = os.path.join(tmp, "raw.log")
+    open(path, "w").write("\n".join(text) + "\n")
+    for args, want in (([], None), (["--kaslr-offset", hex(SLIDE)], "arch/x86/kernel/smp.c")):
+        doc = scan(binary, vm + args, path)
+        r = first_report(doc, "_find_first_bit") if doc else None
+        got = [f.get("file") for f in r["accesses"][0]["frames"] if f.get("addr")] if r else None
+        if got != [want]:
+            bad("a raw frame of a slid kernel, %s: %r" % (args or "no slide", got))
 
     # .data..ro_after_init: an object between the markers
     lo, hi = vsyms["__start_ro_after_init"][0], vsyms["__end_ro_after_init"][0]
