@@ -114,7 +114,7 @@ struct cls_variable {
 	uint64_t offset;       /* of the address in it */
 	uint64_t size;         /* its size (st_size) */
 	char *section;         /* ".bss", ".data..ro_after_init", ".data..percpu" */
-	char *object;          /* "vmlinux", or the module's name; for VARB_MODULE_UNKNOWN the module */
+	char *object;          /* "vmlinux", or the module's name; for VARB_MODULE_UNKNOWN the stack's first module */
 	bool percpu;           /* in the per-cpu section, at its address in the image */
 	uint64_t slide;        /* the KASLR slide taken off the address (VARB_SLIDE_*) */
 };

@@ -989,8 +989,9 @@ static bool module_variable(struct symbolizer *s, const struct access *a, struct
 	if (!obj_call_operand(mo, fn, f->off, a->has_size ? a->size : 0, &shndx, &value))
 		return false;
 	sec = elfobj_section(mo->elf, shndx);
-	/* the section's load address this implies must be aligned as the section asks */
-	if (!sec || sec->exec || (sec->align > 1 && (a->addr - value) % sec->align))
+	/* the section's load address this implies must be in the module area, aligned as the section asks */
+	if (!sec || sec->exec || a->addr - value < SYM_MODULES_LO || a->addr - value >= SYM_MODULES_HI ||
+	    (sec->align > 1 && (a->addr - value) % sec->align))
 		return false;
 	y = sym_data_at(obj_data(mo), shndx, value);
 	set_variable(out, y, value, sec->name, elfobj_name(mo->elf));
