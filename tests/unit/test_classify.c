@@ -383,6 +383,38 @@ static void test_variable(void)
 	check_roundtrip(&r.cls);
 	report_release(&r);
 
+	/* a hypervisor-written member that fits: shared pages may be static (pvclock's are), so no change */
+	{
+		static const char hv_text[] = "struct pvclock_vcpu_time_info\n"
+					      "    writer      hypervisor\n"
+					      "    reference   Documentation/virt/kvm/x86/msr.rst\n"
+					      "    align       4\n"
+					      "    function    ^pvclock_clocksource_read$\n"
+					      "    member version\n"
+					      "        offset  0\n"
+					      "        size    4\n";
+		struct ctx ctx = { 0 };
+		struct rules *hv = xcalloc(1, sizeof(*hv));
+		struct classifier *hc;
+
+		CHECK_INT(rules_parse(&ctx, hv, "hv.rules", hv_text, strlen(hv_text)), 0);
+		hc = classifier_new(hv, NULL);
+		classifier_set_variable(hc, fake_variable, &bss);
+		make_report(&r, 1, true, 0xffffffff81ff1990ull, 4, "pvclock_clocksource_read", NULL, 0);
+		classify_report(hc, &r);
+		CHECK_INT(r.cls.verdict, V_DEVICE_ORIGIN);
+		CHECK_INT(r.cls.writer, W_HYPERVISOR);
+		CHECK_INT(r.cls.confidence, CONF_CERTAIN);
+		render_verdict_text(&r.cls, &t);
+		CHECK(strstr(t.evidence, "the address is kernel static variable cpus_stop_mask+0x0/0x8 (.bss of vmlinux), "
+			     "at the vmlinux's own address (the report shows no KASLR slide): memory a hypervisor shares "
+			     "with the kernel may be static") != NULL);
+		verdict_text_release(&t);
+		report_release(&r);
+		classifier_free(hc);
+		rules_free(hv);
+	}
+
 	/* a real race names it too, as a fact; the reason is the race's */
 	classifier_set_variable(cl, fake_variable, &mod);
 	make_report(&r, 2, false, 0xffffffffc0030268ull, 8, "test_kernel_rmw_array", NULL, 0);
