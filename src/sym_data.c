@@ -27,20 +27,24 @@ struct sym_data {
 /* ---------------------------------------------------------------------- */
 /* data symbols by address */
 
-static struct elfobj *sym_data_sort_obj;   /* qsort has no context; only used while sorting */
+/* What the sort orders by: a copy of each symbol's key, so that the comparison needs no object. */
+struct sym_data_key {
+	uint64_t value;
+	uint32_t shndx, idx;
+	bool object;
+};
 
 static int sym_data_cmp(const void *a, const void *b)
 {
-	const struct elf_sym *x = elfobj_sym(sym_data_sort_obj, *(const uint32_t *)a);
-	const struct elf_sym *y = elfobj_sym(sym_data_sort_obj, *(const uint32_t *)b);
+	const struct sym_data_key *x = a, *y = b;
 
 	if (x->shndx != y->shndx)
 		return x->shndx < y->shndx ? -1 : 1;
 	if (x->value != y->value)
 		return x->value < y->value ? -1 : 1;
-	if ((x->type == STT_OBJECT) != (y->type == STT_OBJECT))
-		return x->type == STT_OBJECT ? 1 : -1;   /* the object last: found first walking down */
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+	if (x->object != y->object)
+		return x->object ? 1 : -1;   /* the object last: found first walking down */
+	return x->idx < y->idx ? -1 : 1;
 }
 
 static bool sym_data_wanted(const struct elf_sym *y)
@@ -52,15 +56,20 @@ struct sym_data *sym_data_build(struct elfobj *o)
 {
 	struct sym_data *d = xcalloc(1, sizeof(*d));
 	uint32_t n = elfobj_nsyms(o);
+	struct sym_data_key *k = xmalloc((size_t)n * sizeof(*k) + 1);
 
 	d->o = o;
-	d->idx = xmalloc((size_t)n * sizeof(*d->idx) + 1);
-	for (uint32_t i = 0; i < n; i++)
-		if (sym_data_wanted(elfobj_sym(o, i)))
-			d->idx[d->n++] = i;
-	sym_data_sort_obj = o;
-	qsort(d->idx, d->n, sizeof(*d->idx), sym_data_cmp);
-	sym_data_sort_obj = NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct elf_sym *y = elfobj_sym(o, i);
+
+		if (sym_data_wanted(y))
+			k[d->n++] = (struct sym_data_key){ y->value, y->shndx, i, y->type == STT_OBJECT };
+	}
+	qsort(k, d->n, sizeof(*k), sym_data_cmp);
+	d->idx = xmalloc((size_t)d->n * sizeof(*d->idx) + 1);
+	for (uint32_t i = 0; i < d->n; i++)
+		d->idx[i] = k[i].idx;
+	free(k);
 	return d;
 }
 
