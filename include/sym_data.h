@@ -14,7 +14,11 @@ struct elfobj;
 struct elf_sym;
 struct sym_data;
 
-/* The data symbols of o (not in executable sections), sorted by (section, value); o must stay open. */
+/*
+ * The data symbols of o (not in executable sections), by address; o must
+ * stay open.  The first lookups scan the symbols, later ones search them
+ * sorted by (section, value).
+ */
 struct sym_data *sym_data_build(struct elfobj *o);
 void sym_data_free(struct sym_data *d);
 /*
@@ -22,7 +26,7 @@ void sym_data_free(struct sym_data *d);
  * in a vmlinux, an offset in its section in a .ko): the sized object that
  * contains it, an unsized object exactly at it, or NULL.
  */
-const struct elf_sym *sym_data_at(const struct sym_data *d, uint32_t shndx, uint64_t value);
+const struct elf_sym *sym_data_at(struct sym_data *d, uint32_t shndx, uint64_t value);
 /* The loaded, non-executable section holding a vmlinux address, or -1. */
 long sym_data_section_of(const struct elfobj *o, uint64_t addr);
 /* The lowest and the end of the loaded sections' addresses of a vmlinux (a zero-based per-cpu section aside). */

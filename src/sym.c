@@ -836,7 +836,7 @@ struct layout *sym_layout(struct symbolizer *s, const char *module)
 #define SYM_MODULES_LO 0xffffffffa0000000ull     /* the module area: MODULES_VADDR (lowest: no KASLR) */
 #define SYM_MODULES_HI 0xffffffffff000000ull     /* ... MODULES_END */
 
-static const struct sym_data *obj_data(struct sym_obj *o)
+static struct sym_data *obj_data(struct sym_obj *o)
 {
 	if (!o->data)
 		o->data = sym_data_build(o->elf);

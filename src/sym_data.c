@@ -17,11 +17,13 @@
 
 #define SYM_DATA_BACK 32       /* symbols looked at below an address for one that holds it */
 #define SYM_DATA_MAX_INSNS 4096
+#define SYM_DATA_LINEAR 16     /* lookups by scanning the symbols, before they are sorted */
 
 struct sym_data {
 	struct elfobj *o;
-	uint32_t *idx;             /* data symbols, by (section, value, then OBJECT before NOTYPE) */
+	uint32_t *idx;             /* data symbols, by (section, value, then OBJECT before NOTYPE); NULL: not yet */
 	uint32_t n;
+	unsigned linear;           /* lookups made by scanning, before sorting pays off */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -52,15 +54,15 @@ static bool sym_data_wanted(const struct elf_sym *y)
 	return !y->exec && (y->type == STT_OBJECT || y->type == STT_NOTYPE || y->type == STT_COMMON);
 }
 
-struct sym_data *sym_data_build(struct elfobj *o)
+/* Sort the data symbols (once lookups are many). */
+static void sym_data_sort(struct sym_data *d)
 {
-	struct sym_data *d = xcalloc(1, sizeof(*d));
-	uint32_t n = elfobj_nsyms(o);
+	uint32_t n = elfobj_nsyms(d->o);
 	struct sym_data_key *k = xmalloc((size_t)n * sizeof(*k) + 1);
 
-	d->o = o;
+	d->n = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct elf_sym *y = elfobj_sym(o, i);
+		const struct elf_sym *y = elfobj_sym(d->o, i);
 
 		if (sym_data_wanted(y))
 			k[d->n++] = (struct sym_data_key){ y->value, y->shndx, i, y->type == STT_OBJECT };
@@ -70,6 +72,13 @@ struct sym_data *sym_data_build(struct elfobj *o)
 	for (uint32_t i = 0; i < d->n; i++)
 		d->idx[i] = k[i].idx;
 	free(k);
+}
+
+struct sym_data *sym_data_build(struct elfobj *o)
+{
+	struct sym_data *d = xcalloc(1, sizeof(*d));
+
+	d->o = o;
 	return d;
 }
 
@@ -98,17 +107,57 @@ static uint32_t sym_data_upper(const struct sym_data *d, uint32_t shndx, uint64_
 	return lo;
 }
 
-const struct elf_sym *sym_data_at(const struct sym_data *d, uint32_t shndx, uint64_t value)
+/*
+ * The up to SYM_DATA_BACK data symbols of section shndx nearest at or below
+ * value, nearest first (the sorted order walked down), into k: by scanning
+ * every symbol, or by the sorted index.
+ */
+static int sym_data_below(struct sym_data *d, uint32_t shndx, uint64_t value, struct sym_data_key *k)
 {
-	uint32_t i = sym_data_upper(d, shndx, value);
-	const struct elf_sym *marker = NULL;
+	int n = 0;
 
-	for (int k = 0; i > 0 && k < SYM_DATA_BACK; i--, k++) {
-		const struct elf_sym *y = elfobj_sym(d->o, d->idx[i - 1]);
+	if (d->idx) {
+		for (uint32_t i = sym_data_upper(d, shndx, value); i > 0 && n < SYM_DATA_BACK; i--) {
+			const struct elf_sym *y = elfobj_sym(d->o, d->idx[i - 1]);
+
+			if (y->shndx != shndx)
+				break;
+			k[n++] = (struct sym_data_key){ y->value, y->shndx, d->idx[i - 1], y->type == STT_OBJECT };
+		}
+		return n;
+	}
+	for (uint32_t i = 0; i < elfobj_nsyms(d->o); i++) {
+		const struct elf_sym *y = elfobj_sym(d->o, i);
+		struct sym_data_key x = { y->value, y->shndx, i, y->type == STT_OBJECT };
+		int at = n;
+
+		if (y->shndx != shndx || y->value > value || !sym_data_wanted(y))
+			continue;
+		/* kept in descending order: insert x where it belongs, the smallest falls off */
+		while (at > 0 && sym_data_cmp(&x, &k[at - 1]) > 0)
+			at--;
+		if (at >= SYM_DATA_BACK)
+			continue;
+		memmove(&k[at + 1], &k[at], (size_t)(n - at - (n == SYM_DATA_BACK)) * sizeof(*k));
+		k[at] = x;
+		n += n < SYM_DATA_BACK;
+	}
+	return n;
+}
+
+const struct elf_sym *sym_data_at(struct sym_data *d, uint32_t shndx, uint64_t value)
+{
+	struct sym_data_key k[SYM_DATA_BACK];
+	const struct elf_sym *marker = NULL;
+	int n;
+
+	if (!d->idx && ++d->linear > SYM_DATA_LINEAR)
+		sym_data_sort(d);
+	n = sym_data_below(d, shndx, value, k);
+	for (int i = 0; i < n; i++) {
+		const struct elf_sym *y = elfobj_sym(d->o, k[i].idx);
 		bool holds = y->esize ? value - y->value < y->esize : value == y->value;
 
-		if (y->shndx != shndx)
-			break;
 		if (holds && y->type == STT_OBJECT)
 			return y;
 		if (holds && y->esize && !marker)

@@ -1061,6 +1061,13 @@ static void variables_static(struct symbolizer *s)
 	var_of(s, 0xffffffff81ff1990ull, NULL, &v);
 	CHECK_INT(v.basis, VARB_SLIDE_UNKNOWN);
 	CHECK(v.name == NULL && v.object == NULL);
+	/* the first lookups scan the symbols, later ones search them sorted: the same answers */
+	for (int i = 0; i < 40; i++) {
+		var_of(s, nm_value(fixture, i & 1 ? "fixture_scratch" : "fixture_mask") + 5, NULL, &v);
+		CHECK_STR(v.name, i & 1 ? "fixture_scratch" : "fixture_mask");
+		CHECK_INT(v.offset, 5);
+		cls_variable_release(&v);
+	}
 }
 
 /* Text frames that print their address: the slide they agree on, or none when they disagree. */
