@@ -23,7 +23,19 @@ struct elfobj;
 struct elf_section {
 	const char *name;       /* interned */
 	uint64_t addr, size;    /* libdwfl's address (ET_REL: its layout); 0 for sections not loaded */
+	uint64_t align;         /* sh_addralign */
 	bool exec;
+	bool write;             /* SHF_WRITE */
+};
+
+/* One relocation entry of an ET_REL object, with the symbol it points at. */
+struct elf_rel {
+	uint64_t offset;        /* r_offset: in the section it applies to */
+	uint32_t type;          /* R_X86_64_32S, ... */
+	int64_t addend;
+	uint32_t target_shndx;  /* the symbol's section; SHN_UNDEF for an undefined symbol */
+	uint64_t target_value;  /* the symbol's st_value (ET_REL: an offset in its section) */
+	const char *name;       /* the symbol's name ("" for a section symbol): valid while the object is open */
 };
 
 /* One ELF symbol that may name code or data. */
@@ -80,6 +92,14 @@ bool elfobj_ksize(struct elfobj *o, const struct elf_sym *y, uint64_t *ksize);
 const struct elf_sym *elfobj_symbol_at(struct elfobj *o, uint64_t addr);
 /* A symbol's bytes in its section's data (*avail of them), or NULL. */
 const char *elfobj_symbol_data(struct elfobj *o, const struct elf_sym *y, size_t *avail);
+
+/*
+ * The RELA relocations of an ET_REL object that apply to section shndx at
+ * offsets [lo, hi), in offset order, into *out (the caller frees it); their
+ * count.  They are read from the file as written (opened again on first
+ * use), since libdwfl applies them to its own copy and drops them.
+ */
+size_t elfobj_relocs(struct elfobj *o, uint32_t shndx, uint64_t lo, uint64_t hi, struct elf_rel **out);
 
 /* The most that may follow the ELF inside a compressed file (a module's signature). */
 #define ELFOBJ_IMAGE_TRAILER_MAX (64U << 10)

@@ -42,7 +42,8 @@ struct frame {
 	char *locs;            /* inline locations the log gave inside this frame, innermost
 				  first: "func\tfile:line\n" lines (func may be empty) */
 	uint64_t off, size;    /* valid when has_off */
-	uint64_t addr;         /* raw address frames (func == "0x...") */
+	uint64_t addr;         /* raw address frames (func == "0x..."); else the address an old x86
+				  "[<ffffffff81234567>] func+0xOFF" entry printed (0: none) */
 	int line, column;      /* 0 when unknown */
 	bool has_off;
 	bool is_addr;          /* an unsymbolized 0x... entry */
@@ -90,6 +91,33 @@ enum cls_basis {
 
 /* Why a member of the matched struct is not a candidate. */
 enum exclusion { EXCL_SIZE, EXCL_OFFSET };
+
+/*
+ * How the data object behind an access's address was named, or why it was
+ * not (the address is in the kernel image or the module area, but where the
+ * object was loaded is not known from the log).
+ */
+enum var_basis {
+	VARB_NONE,
+	VARB_IMAGE,            /* at the vmlinux's link address: the report shows no KASLR slide */
+	VARB_SLIDE_GIVEN,      /* the vmlinux's address plus the slide given (--kaslr-offset) */
+	VARB_SLIDE_FRAMES,     /* plus the slide every "[<addr>] func+off" text frame of the report agrees on */
+	VARB_MODULE_CODE,      /* a module's: the relocated operand of the access's instrumentation call */
+	VARB_SLIDE_UNKNOWN,    /* not named: it does not fit the image, and the KASLR slide is not known */
+	VARB_MODULE_UNKNOWN,   /* not named: in the module area, and the module's load address is not in the log */
+};
+
+/* The kernel variable an access's address falls in ("belongs to the variable"). */
+struct cls_variable {
+	enum var_basis basis;
+	char *name;            /* "cpus_stop_mask"; NULL when not named */
+	uint64_t offset;       /* of the address in it */
+	uint64_t size;         /* its size (st_size) */
+	char *section;         /* ".bss", ".data..ro_after_init", ".data..percpu" */
+	char *object;          /* "vmlinux", or the module's name; for VARB_MODULE_UNKNOWN the stack's first module */
+	bool percpu;           /* in the per-cpu section, at its address in the image */
+	uint64_t slide;        /* the KASLR slide taken off the address (VARB_SLIDE_*) */
+};
 
 /* A place the verdict names. */
 struct cls_place {
@@ -143,6 +171,8 @@ struct classification {
 	size_t nexcluded;
 	char **also;           /* other fitting members, "struct.member" */
 	size_t nalso;
+	/* the kernel variable the address falls in (from the vmlinux and modules) */
+	struct cls_variable var;
 	/* BASIS_STORED: the sentences of a schema-1 store */
 	struct {
 		char *evidence, *marking, *rule, *field;
@@ -150,6 +180,8 @@ struct classification {
 };
 
 void classification_release(struct classification *c);
+void cls_variable_release(struct cls_variable *v);
+void cls_variable_copy(struct cls_variable *dst, const struct cls_variable *src);
 /* The field it names, "struct vring_used.idx", or NULL. */
 char *classification_field(const struct classification *c);
 /* Deep copy. */
@@ -224,6 +256,8 @@ const char *cls_basis_name(enum cls_basis b);
 int cls_basis_from_name(const char *s);
 const char *exclusion_name(enum exclusion e);
 int exclusion_from_name(const char *s);
+const char *var_basis_name(enum var_basis b);
+int var_basis_from_name(const char *s);
 
 /* The report's hash of its normalized text (identifies an occurrence). */
 void report_occurrence_hash(const struct report *r, char out[33]);

@@ -14,6 +14,8 @@ struct sym_options {
 	const char *vmlinux;
 	const char *modules_dir;   /* NULL: <dir of vmlinux>/lib/modules/<release> when it exists */
 	enum sym_backend backend;
+	bool has_kaslr_offset;     /* the running kernel was loaded kaslr_offset above the vmlinux's addresses */
+	uint64_t kaslr_offset;
 };
 
 struct symbolizer;
@@ -91,6 +93,26 @@ void sym_drain_problems(struct symbolizer *s, void (*fn)(const char *module, con
 /* Call fn for every function symbol of vmlinux and of every module found; stops when fn returns false. */
 void sym_foreach_function(struct symbolizer *s, bool (*fn)(const char *name, const char *module, void *data),
 			  void *data);
+
+/*
+ * The kernel variable the address of access acc of r falls in, into out
+ * (zeroed first), as KASAN's "The buggy address belongs to the variable"
+ * names it: symbol, offset, size, section and object.
+ *  - vmlinux static data (.data, .bss, .rodata, .data..ro_after_init, a
+ *    per-cpu section at its address in the image): the address less the
+ *    KASLR slide, which is the one given (sym_options), else the one every
+ *    "[<addr>] func+off" text frame of the report agrees on, else none (the
+ *    report shows no slide).  When the frames disagree, or the address is in
+ *    the kernel image's mapping but not in the vmlinux, the slide is not
+ *    known and nothing is named (basis VARB_SLIDE_UNKNOWN).
+ *  - module data and bss: a module's load address is not in a log, so only
+ *    when the module's own code says which variable it is: the top frame's
+ *    call to a KCSAN entry passes a relocated constant (sym_data.h).  Else,
+ *    for an address in the module area under a module's frames, basis
+ *    VARB_MODULE_UNKNOWN, unnamed.
+ * symbolizer is a struct symbolizer (the classifier's variable_fn).
+ */
+void sym_variable_of(void *symbolizer, const struct report *r, int acc, struct cls_variable *out);
 
 /*
  * Symbolize every frame of a report in place: frames with an offset get

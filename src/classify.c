@@ -23,6 +23,8 @@ struct classifier {
 	struct srctree *src;
 	layout_fn layout;
 	void *layout_data;
+	variable_fn variable;
+	void *variable_data;
 	struct layout_cache *lc;
 	size_t nlc, lccap;
 };
@@ -62,6 +64,12 @@ void classifier_set_layout(struct classifier *c, layout_fn fn, void *data)
 {
 	c->layout = fn;
 	c->layout_data = data;
+}
+
+void classifier_set_variable(struct classifier *c, variable_fn fn, void *data)
+{
+	c->variable = fn;
+	c->variable_data = data;
 }
 
 void classifier_free(struct classifier *c)
@@ -478,6 +486,9 @@ static void classify_unknown_origin(struct classifier *c, struct report *r)
 		device_origin(c, r, &mt);
 	else
 		no_fit(r, &mt);
+	/* kernel image or module memory: the DMA API maps no such memory for a device, user space maps none */
+	if (r->cls.verdict == V_DEVICE_ORIGIN && r->cls.var.basis != VARB_NONE && r->cls.writer != W_HYPERVISOR)
+		r->cls.confidence = CONF_LIKELY;
 	free_locations(mt.locs, mt.nl);
 }
 
@@ -494,6 +505,8 @@ void classify_report(struct classifier *c, struct report *r)
 		cls->has_size = r->acc[0].has_size;
 		cls->addr = r->acc[0].addr;
 		cls->size = r->acc[0].size;
+		if (c->variable && cls->has_addr)
+			c->variable(c->variable_data, r, 0, &cls->var);
 	}
 	if (!r->unknown_origin || !r->nacc) {
 		/* KCSAN saw both accesses (it says "unknown origin" when it did not) */

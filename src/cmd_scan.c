@@ -102,6 +102,23 @@ static int dwarf_layout(void *data, const char *module, const char *struct_name,
 	return rc;
 }
 
+/* The variable behind an access's address, from the symbolizer (its lock held). */
+static void scan_variable(void *data, const struct report *r, int acc, struct cls_variable *out)
+{
+	struct scan *s = data;
+
+	pipeline_lock_sym(s->pl);
+	sym_variable_of(s->ctx->sym, r, acc, out);
+	pipeline_unlock_sym(s->pl);
+}
+
+/* What a classifier asks the symbolizer: member layouts and variables. */
+static void scan_cls_symbols(struct scan *s, struct classifier *cls)
+{
+	classifier_set_layout(cls, dwarf_layout, s);
+	classifier_set_variable(cls, scan_variable, s);
+}
+
 /* A classifier for a worker of --jobs, with a source tree of its own. */
 static struct classifier *scan_worker_cls(void *data)
 {
@@ -113,7 +130,7 @@ static struct classifier *scan_worker_cls(void *data)
 	w->src = srctree_new(s->src_dir);
 	w->cls = classifier_new(s->ctx->rules, w->src);
 	if (s->ctx->sym)
-		classifier_set_layout(w->cls, dwarf_layout, s);
+		scan_cls_symbols(s, w->cls);
 	return w->cls;
 }
 
@@ -702,7 +719,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	cfg.force_text = s->force_text;
 	cfg.maint = scan_maintainers(s->ctx, src);
 	if (cfg.sym)
-		classifier_set_layout(cfg.cls, dwarf_layout, s);
+		scan_cls_symbols(s, cfg.cls);
 	cfg.jobs = jobs;
 	cfg.worker_cls = scan_worker_cls;
 	cfg.worker_cls_free = scan_worker_cls_free;

@@ -45,6 +45,10 @@ struct elfobj {
 	unsigned linear_scans;  /* ksize computed without by_addr so far */
 	struct elf_section *secs;
 	size_t nsecs;
+	Elf *raw;               /* ET_REL: the file as written (libdwfl relocates its copy in place), for relocations */
+	int raw_fd;
+	char *raw_buf;          /* a compressed file's bytes, decompressed for raw */
+	bool raw_tried;
 	int dwarf_state;        /* -1 not looked at, 0 none, 1 dw is set */
 	Dwarf *dw;
 	Dwarf_Addr dw_bias;
@@ -108,7 +112,9 @@ static void elfobj_load_sections(struct elfobj *o)
 		/* libdwfl wrote its layout of an ET_REL file into sh_addr */
 		o->secs[i].addr = sh.sh_addr;
 		o->secs[i].size = sh.sh_size;
+		o->secs[i].align = sh.sh_addralign;
 		o->secs[i].exec = (sh.sh_flags & SHF_EXECINSTR) != 0;
+		o->secs[i].write = (sh.sh_flags & SHF_WRITE) != 0;
 	}
 }
 
@@ -331,6 +337,11 @@ void elfobj_close(struct elfobj *o)
 	if (o->dwfl)
 		dwfl_end(o->dwfl);
 	free(o->image);       /* after dwfl_end: libelf read it in place */
+	if (o->raw)
+		elf_end(o->raw);
+	if (o->raw_tried && o->raw_fd >= 0)
+		close(o->raw_fd);
+	free(o->raw_buf);
 	hashmap_clear(&o->by_name, HASHMAP_NO_FREE);
 	free(o->syms);
 	free(o->by_addr);
@@ -585,4 +596,102 @@ int64_t elfobj_section_size(const struct elfobj *o, const char *name)
 			return sh.sh_type == SHT_NOBITS ? 0 : (int64_t)sh.sh_size;
 	}
 	return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* relocations */
+
+static int elfobj_rel_cmp(const void *a, const void *b)
+{
+	const struct elf_rel *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The symbol a relocation entry names, into r. */
+static bool elfobj_rel_target(Elf *e, Elf_Data *symd, size_t strndx, uint32_t symi, struct elf_rel *r)
+{
+	GElf_Sym sym;
+	const char *name;
+
+	if (!gelf_getsym(symd, (int)symi, &sym))
+		return false;
+	name = elf_strptr(e, strndx, sym.st_name);
+	r->name = name ? name : "";
+	r->target_shndx = sym.st_shndx;
+	r->target_value = sym.st_value;
+	return true;
+}
+
+/* The entries of one SHT_RELA section at offsets [lo, hi), appended to *out. */
+static void elfobj_rela_section(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, uint64_t lo, uint64_t hi,
+				struct elf_rel **out, size_t *n, size_t *cap)
+{
+	Elf_Scn *symscn = elf_getscn(e, sh->sh_link);
+	Elf_Data *d = elf_getdata(scn, NULL), *symd;
+	GElf_Shdr symsh;
+
+	if (!d || !symscn || !gelf_getshdr(symscn, &symsh) || !(symd = elf_getdata(symscn, NULL)) || !sh->sh_entsize)
+		return;
+	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+		GElf_Rela rela;
+		struct elf_rel r;
+
+		if (!gelf_getrela(d, (int)i, &rela) || rela.r_offset < lo || rela.r_offset >= hi)
+			continue;
+		r.offset = rela.r_offset;
+		r.type = (uint32_t)GELF_R_TYPE(rela.r_info);
+		r.addend = rela.r_addend;
+		if (!elfobj_rel_target(e, symd, symsh.sh_link, (uint32_t)GELF_R_SYM(rela.r_info), &r))
+			continue;
+		ALLOC_GROW(*out, *n, *cap);
+		(*out)[(*n)++] = r;
+	}
+}
+
+/* The ELF of the file as written, opened on first use (ET_REL only), or NULL. */
+static Elf *elfobj_raw(struct elfobj *o)
+{
+	size_t n;
+
+	if (o->raw_tried)
+		return o->raw;
+	o->raw_tried = true;
+	o->raw_fd = o->is_rel && !o->error ? open(o->path, O_RDONLY | O_CLOEXEC) : -1;
+	if (o->raw_fd < 0)
+		return NULL;
+	if (!o->compressed) {
+		o->raw = elf_begin(o->raw_fd, ELF_C_READ_MMAP, NULL);
+	} else {
+		char why[256];
+
+		/* bounded as the first decompression was; it succeeded, so it does again */
+		o->raw_buf = elfobj_image(o->path, &n, why, sizeof(why));
+		if (o->raw_buf)
+			o->raw = elf_memory(o->raw_buf, n);
+	}
+	if (o->raw && elf_kind(o->raw) != ELF_K_ELF) {
+		elf_end(o->raw);
+		o->raw = NULL;
+	}
+	return o->raw;
+}
+
+size_t elfobj_relocs(struct elfobj *o, uint32_t shndx, uint64_t lo, uint64_t hi, struct elf_rel **out)
+{
+	size_t n = 0, cap = 0;
+	Elf *e = elfobj_raw(o);
+
+	*out = NULL;
+	if (!e)
+		return 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA && sh.sh_info == shndx)
+			elfobj_rela_section(e, scn, &sh, lo, hi, out, &n, &cap);
+	}
+	if (n > 1)
+		qsort(*out, n, sizeof(**out), elfobj_rel_cmp);
+	return n;
 }

@@ -26,11 +26,13 @@ ENUM_FN(writer_name, enum writer)
 ENUM_FN(confidence_name, enum confidence)
 ENUM_FN(access_type_name, enum access_type)
 ENUM_FN(layout_source_name, enum layout_source)
+ENUM_FN(var_basis_name, enum var_basis)
 
 /* F_ENUM facts are read and written as unsigned */
 _Static_assert(sizeof(enum verdict) == sizeof(unsigned) && sizeof(enum cls_basis) == sizeof(unsigned) &&
 	       sizeof(enum writer) == sizeof(unsigned) && sizeof(enum confidence) == sizeof(unsigned) &&
-	       sizeof(enum access_type) == sizeof(unsigned) && sizeof(enum layout_source) == sizeof(unsigned),
+	       sizeof(enum access_type) == sizeof(unsigned) && sizeof(enum layout_source) == sizeof(unsigned) &&
+	       sizeof(enum var_basis) == sizeof(unsigned),
 	       "enums are unsigned-sized");
 
 #define OFF(m) offsetof(struct classification, m)
@@ -71,6 +73,14 @@ static const struct fact facts[] = {
 	{ "member_func", F_BOOL, OFF(member_func), NULL, NULL },
 	{ "source_read", F_BOOL, OFF(source_read), NULL, NULL },
 	{ "expr", F_STR, OFF(expr), NULL, NULL },
+	E("var_basis", var.basis, var_basis),
+	{ "var_name", F_STR, OFF(var.name), NULL, NULL },
+	{ "var_offset", F_U64, OFF(var.offset), NULL, NULL },
+	{ "var_size", F_U64, OFF(var.size), NULL, NULL },
+	{ "var_section", F_STR, OFF(var.section), NULL, NULL },
+	{ "var_object", F_STR, OFF(var.object), NULL, NULL },
+	{ "var_percpu", F_BOOL, OFF(var.percpu), NULL, NULL },
+	{ "var_slide", F_HEX, OFF(var.slide), NULL, NULL },
 	{ "stored_evidence", F_STR, OFF(stored.evidence), NULL, NULL },
 	{ "stored_marking", F_STR, OFF(stored.marking), NULL, NULL },
 	{ "stored_rule", F_STR, OFF(stored.rule), NULL, NULL },

@@ -1,5 +1,6 @@
 /* main.c - global options, the command table and the dispatcher. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -70,6 +71,7 @@ struct main_opts {
 	char *db_default;          /* the default store's path, when it is used */
 	struct opt_list rules;
 	const char *vmlinux, *modules;
+	const char *kaslr_offset;  /* hex, as given */
 	int symbolizer;            /* enum sym_backend */
 };
 
@@ -105,6 +107,8 @@ static const struct option_spec symbol_specs[] = {
 		   "where its modules' .ko files are"),
 	OPT_ENUM("symbolizer", struct main_opts, symbolizer, symbolizers, "libdw",
 		 "the back end"),
+	OPT_STRING("kaslr-offset", "HEX", struct main_opts, kaslr_offset,
+		   "the KASLR slide: the running kernel's addresses are the vmlinux's plus HEX"),
 	OPT_END(),
 };
 const struct option_table opt_group_symbols =
@@ -481,6 +485,20 @@ static int main_make_dirs(struct ctx *ctx, const char *path)
 	return rc;
 }
 
+/* A hexadecimal number, "0x" optional: 0, or -1 when s is none. */
+static int main_parse_hex(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!isxdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return *end || errno ? -1 : 0;
+}
+
 /*
  * Open what the command's flags ask for: the knowledge base, the
  * symbolizer, the store.  KT_EXIT_OK, or the exit code (reported); the
@@ -494,7 +512,14 @@ static int open_resources(struct ctx *ctx, const struct cmd *c, const struct mai
 			return failed(ctx, KT_EXIT_SYMBOLS);
 	}
 	if (c->flags & CMD_SYMBOLS) {
-		struct sym_options so = { mo->vmlinux, mo->modules, (enum sym_backend)mo->symbolizer };
+		struct sym_options so = { mo->vmlinux, mo->modules, (enum sym_backend)mo->symbolizer, false, 0 };
+
+		if (mo->kaslr_offset && main_parse_hex(mo->kaslr_offset, &so.kaslr_offset) < 0) {
+			kt_error(ctx, KT_EXIT_USAGE, NULL, "--kaslr-offset takes a hexadecimal number (0x1e000000), not '%s'",
+				 mo->kaslr_offset);
+			return KT_EXIT_USAGE;
+		}
+		so.has_kaslr_offset = mo->kaslr_offset != NULL;
 
 		if (!so.vmlinux && (c->flags & CMD_SYMBOLS_DEFAULT)) {
 			if (access("vmlinux", F_OK) != 0) {

@@ -139,8 +139,16 @@ static const char *frame_lead(const char *p, const char *e, struct frame *f)
 	if (e - p >= 3 && p[0] == '[' && p[1] == '<') {
 		const char *q = memchr(p, '>', (size_t)(e - p));
 
+		const char *h = p + 2;
+		uint64_t a;
+
 		if (!q || q + 1 >= e || q[1] != ']')
 			return NULL;
+		while (h < q && pframe_is_hexc(*h))
+			h++;
+		/* the printed address: text frames whose address and func+off disagree show a KASLR slide */
+		if (h == q && q - p > 2 && pframe_hex_token(p, (size_t)(q - p), &a))
+			f->addr = a;
 		p = pframe_skip_sp(q + 2, e);
 	}
 	if (e - p >= 2 && p[0] == '?' && p[1] == ' ') {

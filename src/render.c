@@ -804,7 +804,31 @@ void render_frame(struct out *o, const struct frame *f, bool json_only)
 	}
 }
 
-static void render_access(struct out *o, const struct access *a, int idx)
+/* The variable behind the access's address, when it is kernel static memory (JSON only: text says it in the evidence). */
+static void render_variable(struct out *o, const struct cls_variable *v)
+{
+	if (!out_json(o) || !v || v->basis == VARB_NONE)
+		return;
+	out_begin_obj(o, "variable");
+	out_str(o, "name", NULL, v->name);
+	if (v->name) {
+		out_int(o, "offset", NULL, (long long)v->offset);
+		out_int(o, "size", NULL, (long long)v->size);
+	} else {
+		out_null(o, "offset");
+		out_null(o, "size");
+	}
+	out_str(o, "section", NULL, v->section);
+	out_str(o, "object", NULL, v->object);
+	out_str(o, "basis", NULL, var_basis_name(v->basis));
+	if (v->percpu)
+		out_bool(o, "percpu", NULL, true);
+	if (v->basis == VARB_SLIDE_GIVEN || v->basis == VARB_SLIDE_FRAMES)
+		out_hex(o, "slide", NULL, v->slide);
+	out_end_obj(o);
+}
+
+static void render_access(struct out *o, const struct access *a, int idx, const struct cls_variable *var)
 {
 	out_begin_obj(o, NULL);
 	out_text(o, "  access %d: ", idx + 1);
@@ -842,6 +866,8 @@ static void render_access(struct out *o, const struct access *a, int idx)
 	out_text(o, "\n");
 	if (a->unknown_origin)
 		out_bool(o, "unknown_origin", NULL, true);
+	if (a->has_addr)
+		render_variable(o, var);
 	out_begin_arr(o, "frames");
 	for (size_t i = 0; i < a->nframes; i++)
 		render_frame(o, &a->frames[i], false);
@@ -925,7 +951,7 @@ void render_report_under(struct out *o, const struct report *r, enum render_deta
 	}
 	out_begin_arr(o, "accesses");
 	for (int i = 0; i < r->nacc; i++)
-		render_access(o, &r->acc[i], i);
+		render_access(o, &r->acc[i], i, i == 0 ? &r->cls.var : NULL);
 	out_end_arr(o);
 	verdict_block(o, &r->cls, &r->label, d, shown);
 	out_end_obj(o);
@@ -976,6 +1002,78 @@ static void access_words(struct sbuf *sb, const struct classification *c, bool w
 		sbuf_addf(sb, "0x%llx, which is ", (unsigned long long)c->addr);
 	sbuf_addf(sb, "%llu mod %llu", (unsigned long long)(c->align ? c->addr % c->align : 0),
 		  (unsigned long long)c->align);
+}
+
+/* The memory the variable facts name, short, for a reason: "kernel static variable cpus_stop_mask". */
+static void variable_short(struct sbuf *sb, const struct cls_variable *v)
+{
+	switch (v->basis) {
+	case VARB_SLIDE_UNKNOWN:
+		sbuf_adds(sb, "kernel image memory (which variable is not known: the KASLR slide is not)");
+		return;
+	case VARB_MODULE_UNKNOWN:
+		sbuf_addf(sb, "static memory of module %s (which variable is not known: the module's load address "
+			  "is not in the log)", v->object ? v->object : "?");
+		return;
+	default:
+		break;
+	}
+	if (v->name)
+		sbuf_addf(sb, "%s variable %s", v->percpu ? "per-cpu" : "kernel static", v->name);
+	else
+		sbuf_addf(sb, "kernel static memory (%s of %s)", v->section ? v->section : "?",
+			  v->object ? v->object : "?");
+}
+
+/* The variable facts in full: "kernel static variable cpus_stop_mask+0x0/0x8 (.bss of vmlinux), ...". */
+static void variable_words(struct sbuf *sb, const struct classification *c)
+{
+	const struct cls_variable *v = &c->var;
+	bool module = v->object && strcmp(v->object, "vmlinux");
+
+	if (v->basis == VARB_SLIDE_UNKNOWN) {
+		sbuf_adds(sb, "in the kernel image's mapping but not where this vmlinux has its image: the kernel was "
+			  "loaded elsewhere (KASLR) and the slide is not known (--kaslr-offset gives it), so no variable "
+			  "is named");
+		return;
+	}
+	if (v->basis == VARB_MODULE_UNKNOWN) {
+		sbuf_addf(sb, "in the module area under frames of [%s]: a module's static memory, but where the module "
+			  "was loaded is not in the log, so no variable is named", v->object ? v->object : "?");
+		return;
+	}
+	if (v->name)
+		sbuf_addf(sb, "%s variable %s+0x%llx/0x%llx", v->percpu ? "per-cpu" : "kernel static", v->name,
+			  (unsigned long long)v->offset, (unsigned long long)v->size);
+	else
+		sbuf_adds(sb, "kernel static memory that no symbol holds");
+	sbuf_addf(sb, module ? " (%s of [%s])" : " (%s of %s)", v->section ? v->section : "?", v->object ? v->object : "?");
+	if (v->percpu)
+		sbuf_adds(sb, ", the per-cpu section's copy in the image");
+	switch (v->basis) {
+	case VARB_IMAGE:
+		sbuf_adds(sb, ", at the vmlinux's own address (the report shows no KASLR slide)");
+		break;
+	case VARB_SLIDE_GIVEN:
+		sbuf_addf(sb, ", at the address less the KASLR slide 0x%llx given", (unsigned long long)v->slide);
+		break;
+	case VARB_SLIDE_FRAMES:
+		sbuf_addf(sb, ", at the address less the KASLR slide 0x%llx that every text frame of the report shows",
+			  (unsigned long long)v->slide);
+		break;
+	case VARB_MODULE_CODE:
+		sbuf_adds(sb, ", as the module's code names it: the operand of its KCSAN call, from the .ko's relocations");
+		break;
+	default:
+		break;
+	}
+}
+
+/* The fact that the address is kernel memory: "the address is ...: not device memory (...)". */
+static void variable_fact(struct sbuf *sb, const struct classification *c)
+{
+	sbuf_adds(sb, "the address is ");
+	variable_words(sb, c);
 }
 
 /* The evidence as it is built: one sentence (evidence) and its facts. */
@@ -1061,6 +1159,15 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 	ev_add(&ev, "; ", &p);
 	sbuf_addf(&p, "the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
 	ev_add(&ev, "; ", &p);
+	if (c->var.basis != VARB_NONE) {
+		sbuf_adds(&p, c->writer == W_HYPERVISOR ? "" : "but ");
+		variable_fact(&p, c);
+		sbuf_adds(&p, c->writer == W_HYPERVISOR ?
+			  ": memory a hypervisor shares with the kernel may be static" :
+			  ", and the DMA API maps no kernel image or module memory for a device "
+			  "(Documentation/core-api/dma-api-howto.rst): likely, not certain");
+		ev_add(&ev, "; ", &p);
+	}
 	ev_done(&ev, t);
 
 	sbuf_adds(&mk, "READ_ONCE() or data_race()");
@@ -1085,6 +1192,12 @@ static void no_fit_text(const struct classification *c, struct verdict_text *t)
 	struct sbuf p = SBUF_INIT;
 
 	ev_adds(&ev, "", "the value changed but KCSAN saw no other access: the writer is not instrumented");
+	if (c->var.basis != VARB_NONE) {
+		variable_fact(&p, c);
+		sbuf_adds(&p, ": kernel memory, not device memory (the DMA API maps no kernel image or module memory "
+			      "for a device)");
+		ev_add(&ev, "; ", &p);
+	}
 	if (c->basis == BASIS_NEAR_MISS) {
 		struct sbuf nm = SBUF_INIT;
 
@@ -1112,7 +1225,17 @@ static void no_fit_text(const struct classification *c, struct verdict_text *t)
 				      c->has_top && c->top.func ? c->top.func : "the top frame");
 	}
 	ev_add(&ev, "; ", &p);
-	ev_adds(&ev, ": ", "needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
+	if (c->var.basis != VARB_NONE) {
+		struct sbuf rs = SBUF_INIT;
+
+		variable_short(&rs, &c->var);
+		sbuf_adds(&rs, ": not device memory; look for an uninstrumented writer");
+		free(t->reason);
+		t->reason = sbuf_detach(&rs);
+		ev_adds(&ev, ": ", "needs a human (code built without KCSAN, assembly, firmware or a hypervisor)");
+	} else {
+		ev_adds(&ev, ": ", "needs a human (code built without KCSAN, assembly, a device, firmware or user space)");
+	}
 	ev_done(&ev, t);
 	t->marking = xstrdup(UNKNOWN_MARKING);
 }
@@ -1260,6 +1383,12 @@ static char *unknown_answer(const struct classification *c, const struct verdict
 		answer_place(&sb, c, func);
 		sbuf_adds(&sb, " saw the value change, but not the writer; missing: the writer, which is not "
 			       "instrumented (enable KCSAN where it lives)");
+	} else if (c->var.basis != VARB_NONE) {
+		answer_access(&sb, c, func);
+		sbuf_adds(&sb, " saw the value change, but KCSAN saw no writer; it is ");
+		variable_short(&sb, &c->var);
+		sbuf_adds(&sb, ", not device memory; missing: the writer, which is not instrumented (code built "
+			       "without KCSAN, assembly)");
 	} else if (c->basis == BASIS_NEAR_MISS && t->near_miss) {
 		sbuf_addf(&sb, "%s; missing: a member of struct %s that fits (or an uninstrumented writer: a real race)",
 			  t->near_miss, c->rule);
@@ -1413,8 +1542,16 @@ void render_verdict_text(const struct classification *c, struct verdict_text *t)
 		break;
 	}
 	if (t->evidence && !t->nfacts) {
-		t->facts = xmalloc(sizeof(*t->facts));
+		t->facts = xmalloc(2 * sizeof(*t->facts));
 		t->facts[t->nfacts++] = xstrdup(t->evidence);
+		if (c->var.basis != VARB_NONE && c->basis != BASIS_STORED) {
+			struct sbuf p = SBUF_INIT;
+
+			variable_fact(&p, c);
+			t->facts[t->nfacts++] = sbuf_detach(&p);
+			free(t->evidence);
+			t->evidence = xasprintf("%s; %s", t->facts[0], t->facts[1]);
+		}
 	}
 }
 

@@ -78,7 +78,16 @@ void classification_release(struct classification *c)
 	free(c->stored.marking);
 	free(c->stored.rule);
 	free(c->stored.field);
+	cls_variable_release(&c->var);
 	memset(c, 0, sizeof(*c));
+}
+
+void cls_variable_release(struct cls_variable *v)
+{
+	free(v->name);
+	free(v->section);
+	free(v->object);
+	memset(v, 0, sizeof(*v));
 }
 
 static char *dup_or_null(const char *s)
@@ -124,6 +133,15 @@ void classification_copy(struct classification *d, const struct classification *
 	d->stored.marking = dup_or_null(s->stored.marking);
 	d->stored.rule = dup_or_null(s->stored.rule);
 	d->stored.field = dup_or_null(s->stored.field);
+	cls_variable_copy(&d->var, &s->var);
+}
+
+void cls_variable_copy(struct cls_variable *d, const struct cls_variable *s)
+{
+	*d = *s;
+	d->name = dup_or_null(s->name);
+	d->section = dup_or_null(s->section);
+	d->object = dup_or_null(s->object);
 }
 
 void verdict_label_release(struct verdict_label *l)
@@ -235,6 +253,15 @@ static const char *const cls_basis_names[] = {
 	[BASIS_STORED] = "stored-text",
 };
 static const char *const exclusion_names[] = { [EXCL_SIZE] = "size", [EXCL_OFFSET] = "offset" };
+static const char *const var_basis_names[] = {
+	[VARB_NONE] = NULL,
+	[VARB_IMAGE] = "image",
+	[VARB_SLIDE_GIVEN] = "slide-given",
+	[VARB_SLIDE_FRAMES] = "slide-from-frames",
+	[VARB_MODULE_CODE] = "module-code",
+	[VARB_SLIDE_UNKNOWN] = "slide-unknown",
+	[VARB_MODULE_UNKNOWN] = "module-unknown",
+};
 
 const char *access_type_name(enum access_type t)
 {
@@ -326,6 +353,16 @@ const char *exclusion_name(enum exclusion e)
 int exclusion_from_name(const char *s)
 {
 	return name_lookup(NAMES(exclusion_names), 0, s);
+}
+
+const char *var_basis_name(enum var_basis b)
+{
+	return name_of(NAMES(var_basis_names), (int)b);
+}
+
+int var_basis_from_name(const char *s)
+{
+	return name_lookup(NAMES(var_basis_names), 0, s);
 }
 
 static void hash_hex(const void *p, size_t n, char out[33])

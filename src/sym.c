@@ -23,6 +23,7 @@
 #include "strpool.h"
 #include "sym.h"
 #include "sym_backend.h"
+#include "sym_data.h"
 
 #define SYM_MODULE_DEPTH 12     /* directory levels searched under --modules */
 
@@ -33,6 +34,18 @@ struct sym_obj {
 	int has_dwarf;          /* -1 not known yet, 0 no, 1 yes */
 	struct layout *layout;
 	bool layout_tried;
+	struct sym_data *data;  /* its data symbols by address, built when an address needs them */
+	struct sym_operand *operands;   /* a module's KCSAN call operands read so far */
+	size_t noperands, operandscap;
+};
+
+/* What the code of a module says about one call: sym_data_call_operand()'s answer, kept. */
+struct sym_operand {
+	const struct elf_sym *fn;
+	uint64_t ret_off, size;
+	bool ok;
+	uint32_t shndx;
+	uint64_t value;
 };
 
 /* A cached result, keyed by (module, func, off, size, exact). */
@@ -70,6 +83,8 @@ struct symbolizer {
 	struct hashmap cache;   /* struct sym_entry */
 	struct sym_problem *problems;
 	size_t nproblems, problemscap;
+	bool has_slide;         /* --kaslr-offset: the running kernel's addresses are the vmlinux's + slide */
+	uint64_t slide;
 };
 
 static const struct sym_backend_ops *const sym_backends[] = {
@@ -98,6 +113,8 @@ static void obj_free(struct symbolizer *s, struct sym_obj *o)
 	if (o->state)
 		s->ops->close(o->state);
 	layout_close(o->layout);
+	sym_data_free(o->data);
+	free(o->operands);
 	elfobj_close(o->elf);
 	free(o);
 }
@@ -349,6 +366,8 @@ struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
 	s->ctx = ctx;
 	s->ops = sym_backends[opt->backend];
 	s->pool = strpool_new();
+	s->has_slide = opt->has_kaslr_offset;
+	s->slide = opt->kaslr_offset;
 	hashmap_init(&s->cache, sym_entry_eq, 0);
 	if (!opt->vmlinux) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux given");
@@ -589,14 +608,15 @@ static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_en
 static bool prepare_addr(struct symbolizer *s, struct sym_obj *so, struct sym_entry *e, struct sym_query *q)
 {
 	struct sym_result *r = &e->res;
-	const struct elf_sym *y = elfobj_symbol_at(so->elf, e->off);
+	uint64_t addr = e->off - (s->has_slide ? s->slide : 0);   /* the running kernel's, in the vmlinux */
+	const struct elf_sym *y = elfobj_symbol_at(so->elf, addr);
 
-	q->addr = e->off;
-	q->section_off = e->off;
-	r->addr = e->off;
+	q->addr = addr;
+	q->section_off = addr;
+	r->addr = addr;
 	if (!y) {
 		set_failure(r, SYM_NO_SYMBOL, strpool_internf(s->pool, "vmlinux does not match: no code at 0x%llx",
-							      (unsigned long long)e->off));
+							      (unsigned long long)addr));
 		return false;
 	}
 	r->symbol = strpool_intern(s->pool, y->name);
@@ -806,4 +826,210 @@ struct layout *sym_layout(struct symbolizer *s, const char *module)
 		o->layout = layout_open(o->elf);
 	}
 	return o->layout;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the variable behind an address */
+
+#define SYM_IMAGE_MAP_LO 0xffffffff80000000ull   /* x86-64: the kernel image's mapping (__START_KERNEL_map) */
+#define SYM_IMAGE_MAP_HI 0xffffffffc0000000ull   /* ... 1 GiB, KASLR's range */
+#define SYM_MODULES_LO 0xffffffffa0000000ull     /* the module area: MODULES_VADDR (lowest: no KASLR) */
+#define SYM_MODULES_HI 0xffffffffff000000ull     /* ... MODULES_END */
+
+static struct sym_data *obj_data(struct sym_obj *o)
+{
+	if (!o->data)
+		o->data = sym_data_build(o->elf);
+	return o->data;
+}
+
+/*
+ * The function symbol a frame names in o: the one of its name, or among
+ * several (static functions of one name) the one of the printed size; NULL
+ * when that does not single one out.
+ */
+static const struct elf_sym *frame_function(struct elfobj *o, const struct frame *f)
+{
+	const struct elf_sym *first = NULL, *sized = NULL;
+	int n = 0, nsized = 0;
+
+	for (struct elf_sym *y = elfobj_sym_named(o, f->func); y; y = elfobj_sym_next_named(o, y)) {
+		uint64_t ksize;
+
+		if (!y->exec || (first && y->addr == first->addr))
+			continue;
+		if (!first)
+			first = y;
+		n++;
+		if (f->size && elfobj_ksize(o, y, &ksize) && ksize == f->size && (!sized || sized->addr != y->addr)) {
+			sized = y;
+			nsized++;
+		}
+	}
+	if (n == 1)
+		return first;
+	return nsized == 1 ? sized : NULL;
+}
+
+enum slide_state { SLIDE_NONE, SLIDE_AGREE, SLIDE_DISAGREE };
+
+/* The KASLR slide the report's "[<addr>] func+off" vmlinux text frames show. */
+static enum slide_state report_slide(struct symbolizer *s, const struct report *r, uint64_t *slide)
+{
+	enum slide_state st = SLIDE_NONE;
+
+	for (int k = 0; k < r->nacc; k++) {
+		const struct access *a = &r->acc[k];
+
+		for (size_t i = 0; i < a->nframes; i++) {
+			const struct frame *f = &a->frames[i];
+			const struct elf_sym *y;
+			uint64_t d;
+
+			if (f->is_addr || !f->addr || !f->has_off || f->inlined || f->module || !f->func)
+				continue;
+			y = frame_function(s->vmlinux->elf, f);
+			if (!y)
+				continue;
+			d = f->addr - (y->addr + f->off);
+			if (st == SLIDE_AGREE && d != *slide)
+				return SLIDE_DISAGREE;
+			st = SLIDE_AGREE;
+			*slide = d;
+		}
+	}
+	return st;
+}
+
+/* The section a vmlinux address is in, by name: .data..ro_after_init is marked by symbols inside another. */
+static const char *vmlinux_section_name(struct elfobj *o, long si, uint64_t addr)
+{
+	const struct elf_sym *lo = elfobj_sym_named(o, "__start_ro_after_init");
+	const struct elf_sym *hi = elfobj_sym_named(o, "__end_ro_after_init");
+
+	if (lo && hi && addr >= lo->addr && addr < hi->addr)
+		return ".data..ro_after_init";
+	return elfobj_section(o, (size_t)si)->name;
+}
+
+static void set_variable(struct cls_variable *out, const struct elf_sym *y, uint64_t value, const char *section,
+			 const char *object)
+{
+	out->name = y ? xstrdup(y->name) : NULL;
+	out->offset = y ? value - y->value : 0;
+	out->size = y ? y->esize : 0;
+	out->section = xstrdup(section);
+	out->object = xstrdup(object);
+	out->percpu = !strcmp(section, ".data..percpu");
+}
+
+/* A vmlinux address (less the slide) in its static data. */
+static bool vmlinux_variable(struct symbolizer *s, uint64_t addr, struct cls_variable *out)
+{
+	struct elfobj *o = s->vmlinux->elf;
+	long si = sym_data_section_of(o, addr);
+
+	if (si < 0)
+		return false;
+	set_variable(out, sym_data_at(obj_data(s->vmlinux), (uint32_t)si, addr), addr,
+		     vmlinux_section_name(o, si, addr), "vmlinux");
+	return true;
+}
+
+/* The first module among an access's frames, or NULL. */
+static const char *access_module(const struct access *a)
+{
+	for (size_t i = 0; i < a->nframes; i++)
+		if (a->frames[i].module)
+			return a->frames[i].module;
+	return NULL;
+}
+
+/* sym_data_call_operand(), once per (function, offset, size) of a module: reports repeat their stacks. */
+static bool obj_call_operand(struct sym_obj *mo, const struct elf_sym *fn, uint64_t ret_off, uint64_t size,
+			     uint32_t *shndx, uint64_t *value)
+{
+	struct sym_operand *k = NULL;
+
+	for (size_t i = 0; i < mo->noperands && !k; i++)
+		if (mo->operands[i].fn == fn && mo->operands[i].ret_off == ret_off && mo->operands[i].size == size)
+			k = &mo->operands[i];
+	if (!k) {
+		ALLOC_GROW(mo->operands, mo->noperands, mo->operandscap);
+		k = &mo->operands[mo->noperands++];
+		memset(k, 0, sizeof(*k));
+		k->fn = fn;
+		k->ret_off = ret_off;
+		k->size = size;
+		k->ok = sym_data_call_operand(mo->elf, fn, ret_off, size, &k->shndx, &k->value);
+	}
+	*shndx = k->shndx;
+	*value = k->value;
+	return k->ok;
+}
+
+/* Module data named by the module's code: the relocated operand of the top frame's KCSAN call. */
+static bool module_variable(struct symbolizer *s, const struct access *a, struct cls_variable *out)
+{
+	const struct frame *f = NULL;
+	const struct elf_sym *fn, *y;
+	const struct elf_section *sec;
+	struct sym_obj *mo;
+	uint32_t shndx;
+	uint64_t value;
+
+	for (size_t i = 0; i < a->nframes && !f; i++)
+		if (!a->frames[i].inlined)
+			f = &a->frames[i];
+	if (!f || !f->module || !f->has_off || f->unreliable || !f->func)
+		return false;
+	mo = module_obj(s, f->module);
+	if (!mo || elfobj_error(mo->elf) || !(fn = frame_function(mo->elf, f)))
+		return false;
+	if (!obj_call_operand(mo, fn, f->off, a->has_size ? a->size : 0, &shndx, &value))
+		return false;
+	sec = elfobj_section(mo->elf, shndx);
+	/* the section's load address this implies must be in the module area, aligned as the section asks */
+	if (!sec || sec->exec || a->addr - value < SYM_MODULES_LO || a->addr - value >= SYM_MODULES_HI ||
+	    (sec->align > 1 && (a->addr - value) % sec->align))
+		return false;
+	y = sym_data_at(obj_data(mo), shndx, value);
+	set_variable(out, y, value, sec->name, elfobj_name(mo->elf));
+	out->basis = VARB_MODULE_CODE;
+	return true;
+}
+
+void sym_variable_of(void *symbolizer, const struct report *r, int acc, struct cls_variable *out)
+{
+	struct symbolizer *s = symbolizer;
+	const struct access *a = &r->acc[acc];
+	uint64_t slide = 0;
+	enum slide_state st = SLIDE_NONE;
+	const char *mod;
+
+	memset(out, 0, sizeof(*out));
+	if (!a->has_addr || module_variable(s, a, out))
+		return;
+	if (s->has_slide) {
+		slide = s->slide;
+		st = SLIDE_AGREE;
+	} else {
+		st = report_slide(s, r, &slide);
+	}
+	if (st != SLIDE_DISAGREE && vmlinux_variable(s, a->addr - slide, out)) {
+		out->basis = s->has_slide ? VARB_SLIDE_GIVEN : st == SLIDE_AGREE && slide ? VARB_SLIDE_FRAMES : VARB_IMAGE;
+		out->slide = slide;
+		return;
+	}
+	mod = access_module(a);
+	if (mod && a->addr >= SYM_MODULES_LO && a->addr < SYM_MODULES_HI) {
+		out->basis = VARB_MODULE_UNKNOWN;
+		out->object = module_name_fold(mod, strlen(mod));
+	} else if (a->addr >= SYM_IMAGE_MAP_LO && a->addr < SYM_IMAGE_MAP_HI && (st == SLIDE_DISAGREE || st == SLIDE_NONE)) {
+		uint64_t lo, hi;
+
+		/* in the image's mapping: static memory of a kernel loaded elsewhere than this vmlinux says */
+		if (st == SLIDE_DISAGREE || !sym_data_image_range(s->vmlinux->elf, &lo, &hi) || a->addr < lo || a->addr >= hi)
+			out->basis = VARB_SLIDE_UNKNOWN;
+	}
 }

@@ -407,6 +407,9 @@ else
 	echo "== kernel: no unit test binary (make unit-test): the DIE reader is not checked against libdw here"
 fi
 
+# the variable behind the address: vmlinux static data, module data named from the module's code, slides
+python3 tests/kernel_variables.py "$BIN" "$VMLINUX" "$K/modules" "$CACHE/modules" "$K" || fail=$((fail + 1))
+
 if [ $fail -ne 0 ]; then
 	echo "== kernel: $fail failure(s)"
 	exit 1

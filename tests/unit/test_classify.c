@@ -332,6 +332,107 @@ static void test_render_per_occurrence(void)
 	rules_free(rs);
 }
 
+/* A variable lookup that names what it is given (the symbolizer's, without a vmlinux). */
+static void fake_variable(void *data, const struct report *r, int acc, struct cls_variable *out)
+{
+	const struct cls_variable *v = data;
+
+	(void)r;
+	(void)acc;
+	cls_variable_copy(out, v);
+}
+
+static void test_variable(void)
+{
+	struct rules *rs = test_rules();
+	struct classifier *cl = classifier_new(rs, NULL);
+	struct cls_variable bss = { VARB_IMAGE, (char *)"cpus_stop_mask", 0, 8, (char *)".bss", (char *)"vmlinux",
+				    false, 0 };
+	struct cls_variable mod = { VARB_MODULE_UNKNOWN, NULL, 0, 0, NULL, (char *)"kcsan_test", false, 0 };
+	struct report r;
+	struct verdict_text t;
+	char *answer;
+
+	classifier_set_variable(cl, fake_variable, &bss);
+	/* no rule covers it: unknown origin, on kernel memory */
+	make_report(&r, 1, true, 0xffffffff81ff1990ull, 8, "_find_first_bit", NULL, 0);
+	classify_report(cl, &r);
+	CHECK_INT(r.cls.verdict, V_UNKNOWN_ORIGIN);
+	CHECK_INT(r.cls.basis, BASIS_NO_RULE);
+	CHECK_STR(r.cls.var.name, "cpus_stop_mask");
+	CHECK_STR(r.cls.var.section, ".bss");
+	render_verdict_text(&r.cls, &t);
+	CHECK_STR(t.reason, "kernel static variable cpus_stop_mask: not device memory; look for an uninstrumented writer");
+	CHECK(strstr(t.evidence, "the address is kernel static variable cpus_stop_mask+0x0/0x8 (.bss of vmlinux), at "
+		     "the vmlinux's own address (the report shows no KASLR slide): kernel memory, not device memory") != NULL);
+	answer = render_answer(&r.cls, NULL, &t, "_find_first_bit");
+	CHECK(answer && strstr(answer, "it is kernel static variable cpus_stop_mask, not device memory; missing: the writer"));
+	free(answer);
+	verdict_text_release(&t);
+	check_roundtrip(&r.cls);
+	report_release(&r);
+
+	/* a device-written member fits: the DMA API maps no image memory for a device, so only likely */
+	make_report(&r, 1, true, 0xffffffff81ff1992ull, 2, "virtqueue_get_buf_ctx_split", NULL, 0);
+	classify_report(cl, &r);
+	CHECK_INT(r.cls.verdict, V_DEVICE_ORIGIN);
+	CHECK_INT(r.cls.confidence, CONF_LIKELY);
+	render_verdict_text(&r.cls, &t);
+	CHECK(strstr(t.evidence, "but the address is kernel static variable cpus_stop_mask") != NULL);
+	verdict_text_release(&t);
+	check_roundtrip(&r.cls);
+	report_release(&r);
+
+	/* a hypervisor-written member that fits: shared pages may be static (pvclock's are), so no change */
+	{
+		static const char hv_text[] = "struct pvclock_vcpu_time_info\n"
+					      "    writer      hypervisor\n"
+					      "    reference   Documentation/virt/kvm/x86/msr.rst\n"
+					      "    align       4\n"
+					      "    function    ^pvclock_clocksource_read$\n"
+					      "    member version\n"
+					      "        offset  0\n"
+					      "        size    4\n";
+		struct ctx ctx = { 0 };
+		struct rules *hv = xcalloc(1, sizeof(*hv));
+		struct classifier *hc;
+
+		CHECK_INT(rules_parse(&ctx, hv, "hv.rules", hv_text, strlen(hv_text)), 0);
+		hc = classifier_new(hv, NULL);
+		classifier_set_variable(hc, fake_variable, &bss);
+		make_report(&r, 1, true, 0xffffffff81ff1990ull, 4, "pvclock_clocksource_read", NULL, 0);
+		classify_report(hc, &r);
+		CHECK_INT(r.cls.verdict, V_DEVICE_ORIGIN);
+		CHECK_INT(r.cls.writer, W_HYPERVISOR);
+		CHECK_INT(r.cls.confidence, CONF_CERTAIN);
+		render_verdict_text(&r.cls, &t);
+		CHECK(strstr(t.evidence, "the address is kernel static variable cpus_stop_mask+0x0/0x8 (.bss of vmlinux), "
+			     "at the vmlinux's own address (the report shows no KASLR slide): memory a hypervisor shares "
+			     "with the kernel may be static") != NULL);
+		verdict_text_release(&t);
+		report_release(&r);
+		classifier_free(hc);
+		rules_free(hv);
+	}
+
+	/* a real race names it too, as a fact; the reason is the race's */
+	classifier_set_variable(cl, fake_variable, &mod);
+	make_report(&r, 2, false, 0xffffffffc0030268ull, 8, "test_kernel_rmw_array", NULL, 0);
+	classify_report(cl, &r);
+	CHECK_INT(r.cls.verdict, V_REAL_RACE);
+	CHECK_INT(r.cls.var.basis, VARB_MODULE_UNKNOWN);
+	render_verdict_text(&r.cls, &t);
+	CHECK_STR(t.reason, "two stacks: both accesses are kernel code");
+	CHECK_INT(t.nfacts, 2);
+	CHECK_STR(t.facts[1], "the address is in the module area under frames of [kcsan_test]: a module's static "
+		  "memory, but where the module was loaded is not in the log, so no variable is named");
+	verdict_text_release(&t);
+	check_roundtrip(&r.cls);
+	report_release(&r);
+	classifier_free(cl);
+	rules_free(rs);
+}
+
 static void test_facts_strict(void)
 {
 	struct classification c = { 0 };
@@ -390,8 +491,11 @@ static void test_names(void)
 		CHECK_INT(cls_basis_from_name(cls_basis_name((enum cls_basis)b)), b);
 	CHECK_INT(layout_source_from_name("dwarf"), LAYOUT_DWARF);
 	CHECK_INT(exclusion_from_name("size"), EXCL_SIZE);
+	for (int b = VARB_IMAGE; b <= VARB_MODULE_UNKNOWN; b++)
+		CHECK_INT(var_basis_from_name(var_basis_name((enum var_basis)b)), b);
+	CHECK_INT(var_basis_from_name("none"), -1);
 }
 
 UNIT_MAIN(TEST(test_device_origin), TEST(test_device_origin_source), TEST(test_near_miss),
 	  TEST(test_real_race_and_assert), TEST(test_render_per_occurrence), TEST(test_facts_strict),
-	  TEST(test_names))
+	  TEST(test_variable), TEST(test_names))
