@@ -176,7 +176,8 @@ static void modules_walk(struct symbolizer *s, const char *dir, int depth)
 	}
 	closedir(d);
 	/* name order: the result does not depend on the file system */
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)   /* an empty directory: no array to sort */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		struct stat st;

@@ -93,7 +93,6 @@ if [ ${#KLOGS[@]} -gt 0 ]; then
 	if kernel_cache "$SHARED/kernel" >/dev/null 2>&1 && [ -s "$CACHE/vmlinux" ]; then
 		VM=$PWD/$CACHE/vmlinux
 		mkdir -p "$TMP/nomods"
-		: >"$TMP/nomods/README"   # (an empty directory: qsort(NULL, 0) in sym.c, UBSan)
 		for j in 1 2 4; do
 			VIEW=1 scan_as "$j" vmlinux --vmlinux "$VM" --modules "$TMP/nomods" "${KLOGS[@]}" "${FIX[@]}"
 		done
