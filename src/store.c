@@ -184,7 +184,7 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
-	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE key = :key",
+	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
 		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
@@ -220,7 +220,7 @@ static const struct table_def *const stmt_insert[S_COUNT] = {
 	[S_SIG_INSERT] = &t_signature,
 	[S_OCC_INSERT] = &t_occurrence,
 };
-enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated };
+enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated, OCC_KNOWN_facts };
 
 /* "CREATE TABLE name (col decl, ...);" */
 static void table_schema(struct sbuf *sb, const struct table_def *t)
@@ -258,6 +258,25 @@ static char *table_select(const struct table_def *t, const char *rest)
 	return sbuf_detach(&sb);
 }
 
+/*
+ * A set of 64-bit keys (open addressing; the keys are hashes already):
+ * what the store may hold, so that a report it cannot hold is added without
+ * a lookup.  Never missing a key the store holds (a key removed from the
+ * store may stay: then the lookup in SQL answers).
+ */
+struct keyset {
+	uint64_t *slot;            /* 0: empty */
+	size_t mask, n;
+	bool zero;                 /* the key 0 */
+};
+
+struct store_keys {
+	bool loaded;
+	int64_t data_version;      /* PRAGMA data_version when loaded: another writer's commit changes it */
+	long handled;              /* reports added before loading (the lookups in SQL) */
+	struct keyset occ, head, sig;
+};
+
 struct store {
 	struct ctx *ctx;
 	sqlite3 *db;
@@ -271,7 +290,11 @@ struct store {
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
 	char *facts;                  /* the report being added: its facts, encoded once */
+	int facts_level;              /* and their evidence level */
+	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
 };
+
+static void store_keys_clear(struct store_keys *k);
 
 static void db_error(struct store *st, const char *pos, const char *what)
 {
@@ -817,6 +840,7 @@ int store_close(struct ctx *ctx, struct store *st)
 		rc = -1;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store_keys_clear(&st->keys);
 	if (sqlite3_close(st->db) != SQLITE_OK) {
 		db_error(st, NULL, "cannot close the database");
 		rc = -1;
@@ -870,6 +894,145 @@ static bool batch_lost(struct store *st)
 	return true;
 }
 
+/* ---------------------------------------------------------------------- */
+/* the keys a writer knows the store may hold */
+
+static size_t keyset_pos(const struct keyset *ks, uint64_t k)
+{
+	uint64_t h = k * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ h >> 32) & ks->mask;
+}
+
+static bool keyset_has(const struct keyset *ks, uint64_t k)
+{
+	if (!k)
+		return ks->zero;
+	if (!ks->slot)
+		return false;
+	for (size_t i = keyset_pos(ks, k);; i = (i + 1) & ks->mask) {
+		if (ks->slot[i] == k)
+			return true;
+		if (!ks->slot[i])
+			return false;
+	}
+}
+
+static void keyset_put(struct keyset *ks, uint64_t k)
+{
+	size_t i = keyset_pos(ks, k);
+
+	while (ks->slot[i] && ks->slot[i] != k)
+		i = (i + 1) & ks->mask;
+	if (!ks->slot[i]) {
+		ks->slot[i] = k;
+		ks->n++;
+	}
+}
+
+static void keyset_add(struct keyset *ks, uint64_t k)
+{
+	if (!k) {
+		ks->zero = true;
+		return;
+	}
+	/* at most half full */
+	if (!ks->slot || (ks->n + 1) * 2 > ks->mask + 1) {
+		struct keyset bigger = { .mask = ks->slot ? ks->mask * 2 + 1 : 1023, .zero = ks->zero };
+
+		bigger.slot = xcalloc(bigger.mask + 1, sizeof(*bigger.slot));
+		for (size_t i = 0; ks->slot && i <= ks->mask; i++)
+			if (ks->slot[i])
+				keyset_put(&bigger, ks->slot[i]);
+		free(ks->slot);
+		*ks = bigger;
+	}
+	keyset_put(ks, k);
+}
+
+static void keyset_clear(struct keyset *ks)
+{
+	free(ks->slot);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static void store_keys_clear(struct store_keys *k)
+{
+	keyset_clear(&k->occ);
+	keyset_clear(&k->head);
+	keyset_clear(&k->sig);
+	k->loaded = false;
+}
+
+static int keys_query(struct store *st, const char *sql, struct keyset *ks)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		keyset_add(ks, (uint64_t)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The one integer sql gives, or -1. */
+static int64_t query_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * In a write transaction: the key sets, loaded once a scan has added so
+ * many reports that reading every key costs less than looking them up one
+ * by one (about a hundred keys read for one lookup), and again when another
+ * writer has committed since.  Without them (or when loading fails) every
+ * lookup is made in SQL.
+ */
+static void store_keys_sync(struct store *st)
+{
+	struct store_keys *k = &st->keys;
+	int64_t dv = query_int(st, "PRAGMA data_version"), rows;
+
+	if (k->loaded && dv == k->data_version)
+		return;
+	store_keys_clear(k);
+	rows = query_int(st, "SELECT COALESCE(max(id), 0) FROM occurrence") +
+	       query_int(st, "SELECT COALESCE(max(id), 0) FROM signature");
+	if (dv < 0 || rows < 0 || k->handled * 100 < rows)
+		return;
+	/* each from its index alone: key and head (covering), the signature key */
+	if (keys_query(st, "SELECT key FROM occurrence", &k->occ) < 0 ||
+	    keys_query(st, "SELECT head FROM occurrence INDEXED BY occurrence_head", &k->head) < 0 ||
+	    keys_query(st, "SELECT key FROM signature", &k->sig) < 0) {
+		store_keys_clear(k);
+		return;
+	}
+	k->loaded = true;
+	k->data_version = dv;
+}
+
+/* May the store hold this key (false: it certainly does not)? */
+static bool keys_may_hold(const struct store *st, const struct keyset *ks, int64_t key)
+{
+	return !st->keys.loaded || keyset_has(ks, (uint64_t)key);
+}
+
+static void keys_note(struct store *st, struct keyset *ks, int64_t key)
+{
+	if (st->keys.loaded)
+		keyset_add(ks, (uint64_t)key);
+}
+
 /* A batch ends after this many files, reports or milliseconds. */
 #define BATCH_FILES 256
 #define BATCH_REPORTS 1000
@@ -887,6 +1050,7 @@ int store_begin(struct store *st, const char *pos)
 		st->in_tx = true;
 		st->batch_files = st->batch_reports = 0;
 		st->batch_start = mono_ms();
+		store_keys_sync(st);
 	}
 	if (sqlite3_exec(st->db, "SAVEPOINT file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot start writing");
@@ -1044,6 +1208,11 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
+/* The keys of a report: its occurrence, its head, its signature (store_hex_key()). */
+struct report_keys {
+	int64_t occ, head, sig;
+};
+
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
@@ -1061,8 +1230,8 @@ static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classif
 	}
 }
 
-static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
-			     const char *head, const char *when)
+static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r,
+			     const struct report_keys *rk, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
 	char *detail;
@@ -1070,8 +1239,8 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	if (!s)
 		return -1;
 	bind_int(s, OCC_signature_id, sig_id);
-	bind_int(s, OCC_key, store_hex_key(hash));
-	bind_int(s, OCC_head, store_hex_key(head));
+	bind_int(s, OCC_key, rk->occ);
+	bind_int(s, OCC_head, rk->head);
 	bind_text(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
@@ -1102,7 +1271,7 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
  * Remove truncated copies of this report's head: a fuller copy replaces
  * them.  Their signatures (counted down) go to sigs[], for adopt_dropped().
  */
-static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs[MAX_DROPPED], int *nsigs)
+static int drop_truncated_heads(struct store *st, int64_t head, int64_t sigs[MAX_DROPPED], int *nsigs)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
 	int64_t ids[MAX_DROPPED];
@@ -1111,7 +1280,7 @@ static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs
 	*nsigs = 0;
 	if (!s)
 		return -1;
-	bind_int(s, param(s, ":head"), store_hex_key(head));
+	bind_int(s, param(s, ":head"), head);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_DROPPED) {
 		if (sqlite3_column_int(s, OCC_KNOWN_truncated)) {
 			ids[n] = sqlite3_column_int64(s, OCC_KNOWN_id);
@@ -1167,14 +1336,14 @@ static int adopt_dropped(struct store *st, int64_t sig_id, const int64_t *sigs, 
 	return 0;
 }
 
-static bool head_exists(struct store *st, const char *head)
+static bool head_exists(struct store *st, int64_t head)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
 	bool found;
 
 	if (!s)
 		return false;
-	bind_int(s, param(s, ":head"), store_hex_key(head));
+	bind_int(s, param(s, ":head"), head);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	return found;
@@ -1203,8 +1372,9 @@ static int classify_occurrence(struct store *st, int64_t id, const struct report
 	return step_done(st, s, "cannot store a verdict");
 }
 
-static int insert_signature(struct store *st, const struct report *r, const char *sig, const char *subsystem,
-			    const char *when, int64_t *id)
+/* A new signature; counted (1) when its first occurrence is stored with it. */
+static int insert_signature(struct store *st, const struct report *r, int64_t key, const char *subsystem,
+			    const char *when, bool counted, int64_t *id)
 {
 	char *dt = report_display_title(r);
 	const struct frame *tf = report_top_frame(r, 0);
@@ -1218,7 +1388,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	}
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
-	bind_int(s, SIG_key, store_hex_key(sig));
+	bind_int(s, SIG_key, key);
 	bind_text(s, SIG_title, r->title);
 	bind_text(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
@@ -1229,7 +1399,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	bind_text(s, SIG_label, NULL);
 	bind_text(s, SIG_label_note, NULL);
 	bind_text(s, SIG_label_time, NULL);
-	bind_int(s, SIG_count, 0);
+	bind_int(s, SIG_count, counted);
 	bind_text(s, SIG_first_seen, when);
 	bind_text(s, SIG_last_seen, when);
 	bind_text(s, SIG_first_kernel, r->kernel);
@@ -1239,18 +1409,6 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
-
-/* What the store knows of a report: its occurrence, and its signature with the label. */
-struct known {
-	enum store_result res;
-	int64_t occ_id, occ_level, dup_sig;
-	int64_t sig_id;
-	int sig_level;
-	bool found;
-	struct verdict_label label;
-	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
-	int ndropped;
-};
 
 /* The label columns of a signature row. */
 static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verdict_label *l)
@@ -1266,48 +1424,101 @@ static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verd
 	return 0;
 }
 
-static int find_known(struct store *st, const struct report *r, const char *hash, const char *head,
-		      const char *sig, struct known *k)
-{
-	sqlite3_stmt *s = stmt(st, S_OCC_BY_HASH);
-	bool dup;
-	int rc;
+/* What the store knows of a report: its occurrence, and its signature with the label. */
+struct known {
+	enum store_result res;
+	int64_t occ_id, occ_level, dup_sig;
+	bool occ_same;                  /* the occurrence holds this run's facts already */
+	int64_t sig_id;
+	int sig_level;
+	bool found, sig_same;           /* the signature holds this run's verdict already */
+	struct verdict_label label;
+	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
+	int ndropped;
+};
 
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Would S_SIG_CLASSIFY leave the signature row s as it is?  (A rescan
+ * finds every report with the verdict it has: nothing is written.)
+ */
+static bool sig_verdict_same(struct store *st, sqlite3_stmt *s, const struct report *r, const char *subsystem)
+{
+	const struct classification *c = &r->cls;
+	const char *sub = col_text(s, SIG_subsystem);
+	char *field;
+	bool same;
+
+	if (sqlite3_column_int(s, SIG_evidence_level) != c->level || !same_text(col_text(s, SIG_facts), st->facts) ||
+	    !same_text(col_text(s, SIG_verdict), verdict_name(c->verdict)) ||
+	    !same_text(col_text(s, SIG_writer), writer_name(c->writer)) ||
+	    !same_text(col_text(s, SIG_confidence), confidence_name(c->confidence)))
+		return false;
+	/* SUBSYSTEM_MIN */
+	if (subsystem && (!sub || strcmp(subsystem, sub) < 0))
+		return false;
+	field = classification_field(c);
+	same = same_text(col_text(s, SIG_field), field);
+	free(field);
+	return same;
+}
+
+/* The occurrence stored under this report's key, when there is one. */
+static int find_occurrence(struct store *st, const struct report_keys *rk, struct known *k)
+{
+	sqlite3_stmt *s;
+
+	if (!keys_may_hold(st, &st->keys.occ, rk->occ))
+		return 0;
+	s = stmt(st, S_OCC_BY_HASH);
 	if (!s)
 		return -1;
-	bind_int(s, param(s, ":key"), store_hex_key(hash));
-	dup = sqlite3_step(s) == SQLITE_ROW;
-	if (dup) {
+	bind_int(s, param(s, ":key"), rk->occ);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
 		k->res = STORE_DUPLICATE;
 		k->occ_id = sqlite3_column_int64(s, OCC_KNOWN_id);
 		k->dup_sig = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
 		k->occ_level = sqlite3_column_int64(s, OCC_KNOWN_evidence_level);
+		k->occ_same = k->occ_level == st->facts_level && same_text(col_text(s, OCC_KNOWN_facts), st->facts);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		sqlite3_reset(s);
+		db_error(st, NULL, "cannot read occurrences");
+		return -1;
 	}
 	sqlite3_reset(s);
-	if (dup) {
-		/* counted already */
-	} else if (r->truncated && head_exists(st, head)) {
-		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
-	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, k->dropped, &k->ndropped) < 0)
-			return -1;
-		if (k->ndropped)
-			k->res = STORE_UPGRADED;
-	}
-	/* the signature: found or created (after dropping cut copies, which may
-	   empty one); a known occurrence keeps the signature it was stored under */
+	return 0;
+}
+
+/* The signature (a known occurrence keeps the one it was stored under): found, or not. */
+static int find_signature(struct store *st, const struct report *r, const char *subsystem,
+			  const struct report_keys *rk, struct known *k)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!k->dup_sig && !keys_may_hold(st, &st->keys.sig, rk->sig))
+		return 0;
 	s = stmt(st, k->dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
 	if (!s)
 		return -1;
 	if (k->dup_sig)
 		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_int(s, param(s, ":key"), store_hex_key(sig));
+		bind_int(s, param(s, ":key"), rk->sig);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
 		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
+		k->sig_same = sig_verdict_same(st, s, r, subsystem);
 		rc = read_label(st, s, k->sig_id, &k->label);
 		break;
 	case SQLITE_DONE:
@@ -1319,6 +1530,27 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+static int find_known(struct store *st, const struct report *r, const char *subsystem, const struct report_keys *rk,
+		      struct known *k)
+{
+	if (find_occurrence(st, rk, k) < 0)
+		return -1;
+	if (k->res == STORE_DUPLICATE) {
+		/* counted already */
+	} else if (!keys_may_hold(st, &st->keys.head, rk->head)) {
+		/* no copy of this report's head: neither cut copies to replace nor a whole one */
+	} else if (r->truncated && head_exists(st, rk->head)) {
+		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
+	} else {
+		if (!r->truncated && drop_truncated_heads(st, rk->head, k->dropped, &k->ndropped) < 0)
+			return -1;
+		if (k->ndropped)
+			k->res = STORE_UPGRADED;
+	}
+	/* after dropping cut copies, which may empty a signature */
+	return find_signature(st, r, subsystem, rk, k);
 }
 
 /* The label of signature id, anew (after adopt_dropped()). */
@@ -1340,14 +1572,18 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 	return rc;
 }
 
-/* A new occurrence: stored, and counted on its signature. */
-static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *subsystem,
-			  const char *hash, const char *head, const char *when)
+/* A new occurrence: stored, and counted on its signature (a new one has its count). */
+static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const struct report *r,
+			  const char *subsystem, const struct report_keys *rk, const char *when)
 {
 	sqlite3_stmt *s;
 
-	if (insert_occurrence(st, sig_id, r, hash, head, when) < 0)
+	if (insert_occurrence(st, sig_id, r, rk, when) < 0)
 		return -1;
+	keys_note(st, &st->keys.occ, rk->occ);
+	keys_note(st, &st->keys.head, rk->head);
+	if (new_sig)
+		return 0;
 	s = stmt(st, S_SIG_BUMP);
 	if (!s)
 		return -1;
@@ -1358,20 +1594,63 @@ static int add_occurrence(struct store *st, int64_t sig_id, const struct report 
 	return step_done(st, s, "cannot count an occurrence");
 }
 
+/* The report's keys, from its hashes. */
+static void report_keys(const struct report *r, struct report_keys *rk)
+{
+	char hash[33];
+
+	report_occurrence_hash(r, hash);
+	rk->occ = store_hex_key(hash);
+	report_head_hash(r, hash);
+	rk->head = store_hex_key(hash);
+	report_signature(r, hash);
+	rk->sig = store_hex_key(hash);
+}
+
+/* The signature and the occurrence as the store keeps them, with what the store knew of them. */
+static int store_write_report(struct store *st, const struct report *r, const char *subsystem,
+			      const struct report_keys *rk, const char *when, struct known *k)
+{
+	bool new_sig = !k->found;
+
+	if (new_sig) {
+		/* counted already when its first occurrence is stored too */
+		if (insert_signature(st, r, rk->sig, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
+			return -1;
+		keys_note(st, &st->keys.sig, rk->sig);
+	} else if (r->cls.level >= k->sig_level && !k->sig_same) {
+		/* the verdict of the run with the most evidence wins; a label always wins */
+		if (classify_signature(st, k->sig_id, r, subsystem) < 0)
+			return -1;
+	}
+	if (k->res != STORE_DUPLICATE) {
+		if (add_occurrence(st, k->sig_id, new_sig, r, subsystem, rk, when) < 0)
+			return -1;
+	} else if (k->occ_id && r->cls.level >= k->occ_level && !k->occ_same) {
+		/* the same occurrence seen with as much evidence: its facts are this run's */
+		if (classify_occurrence(st, k->occ_id, r) < 0)
+			return -1;
+	}
+	if (k->ndropped && (adopt_dropped(st, k->sig_id, k->dropped, k->ndropped) < 0 ||
+			    reread_label(st, k->sig_id, &k->label) < 0))
+		return -1;
+	return 0;
+}
+
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out)
 {
-	char hash[33], head[33], sig[33], when[32];
+	char when[32];
+	struct report_keys rk;
 	struct known k = { .res = STORE_ADDED };
 
 	memset(out, 0, sizeof(*out));
-	report_occurrence_hash(r, hash);
-	report_head_hash(r, head);
-	report_signature(r, sig);
+	report_keys(r, &rk);
 	kt_format_time(now, when);
-
+	st->keys.handled++;
 	st->facts = facts_encode(&r->cls);
-	if (find_known(st, r, hash, head, sig, &k) < 0)
+	st->facts_level = r->cls.level;
+	if (find_known(st, r, subsystem, &rk, &k) < 0)
 		goto fail;
 	if (k.res == STORE_DUPLICATE && !k.found) {
 		/* its signature changed (new rules, a vmlinux): keep the old row */
@@ -1380,29 +1659,12 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 		reset_all(st);
 		return STORE_DUPLICATE;
 	}
-	if (!k.found) {
-		if (insert_signature(st, r, sig, subsystem, when, &k.sig_id) < 0)
-			goto fail;
-		out->new_signature = true;
-	} else if (r->cls.level >= k.sig_level) {
-		/* the verdict of the run with the most evidence wins; a label always wins */
-		if (classify_signature(st, k.sig_id, r, subsystem) < 0)
-			goto fail;
-	}
-	if (k.res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when) < 0)
-			goto fail;
-	} else if (k.occ_id && r->cls.level >= k.occ_level) {
-		/* the same occurrence seen with as much evidence: its facts are this run's */
-		if (classify_occurrence(st, k.occ_id, r) < 0)
-			goto fail;
-	}
-	if (k.ndropped && (adopt_dropped(st, k.sig_id, k.dropped, k.ndropped) < 0 ||
-			   reread_label(st, k.sig_id, &k.label) < 0))
+	if (store_write_report(st, r, subsystem, &rk, when, &k) < 0)
 		goto fail;
 	out->sig_id = k.sig_id;
 	out->effective = effective_verdict(r->cls.verdict, &k.label);
 	out->label = k.label;
+	out->new_signature = !k.found;
 	FREE_AND_NULL(st->facts);
 	reset_all(st);
 	st->batch_reports++;
