@@ -109,7 +109,11 @@ struct count_row {
 	char *key;
 	int64_t sigs, occs;
 };
+/* what: verdict, bug_type, function, subsystem or writer; by occurrences, then key; limit 0: all. */
 int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n);
+/* The same for nwhat groupings at once (one pass over the store): rows[i], n[i] for what[i]. */
+int store_counts(struct store *st, const char *const *what, size_t nwhat, const long *limit,
+		 struct count_row **rows, size_t *n);
 void count_rows_free(struct count_row *rows, size_t n);
 
 /*

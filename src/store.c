@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "facts.h"
+#include "hashmap.h"
 #include "store.h"
 #include "store_codec.h"
 
@@ -142,6 +143,15 @@ static const struct table_def *const tables[] = { &t_signature, &t_occurrence };
 static const char index_sql[] =
 	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
 	"CREATE INDEX occurrence_head ON occurrence(head);";
+
+/*
+ * Indexes for reading, made when a store is opened for writing (no schema
+ * version: a store without them works, only slower).  signature_stats
+ * covers what stats counts, so that it reads no signature row.
+ */
+static const char reader_index_sql[] =
+	"CREATE INDEX IF NOT EXISTS signature_stats ON signature"
+	"(label, verdict, bug_type, unknown_origin, top_func, subsystem, writer, count);";
 
 /* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
 #define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
@@ -736,9 +746,16 @@ static int setup_writer(struct store *st)
 	 * random keys stay in memory; a file's savepoint journal in memory too
 	 * (a temporary file costs a write of every page a file's reports touch)
 	 */
-	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
-		    " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-		    "cannot use the database");
+	if (exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
+		 " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+		 "cannot use the database") < 0)
+		return -1;
+	/* the indexes the readers want (a store without them is read, only slower) */
+	if (exec_retry(st, reader_index_sql) != SQLITE_OK) {
+		db_error(st, NULL, "cannot use the database (its indexes)");
+		return -1;
+	}
+	return 0;
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
@@ -2080,50 +2097,129 @@ int store_set_label(struct store *st, int64_t id, enum verdict verdict, const ch
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n)
-{
-	static const struct { const char *name, *expr; } groups[] = {
-		{ "verdict", "COALESCE(label, verdict)" },
-		{ "bug_type", "bug_type || CASE WHEN unknown_origin THEN ' (unknown origin)' ELSE '' END" },
-		{ "function", "COALESCE(top_func, '?')" },
-		{ "subsystem", "COALESCE(subsystem, 'unknown')" },
-		{ "writer", "COALESCE(writer, '-')" },
-	};
-	const char *expr = NULL;
-	char *sql;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
+/*
+ * Counts by the grouping columns, every group in one pass over the
+ * signatures (through the covering index signature_stats when the store
+ * has it): the key of each row per group, as SQL would make it.
+ */
+static const char *const count_groups[] = { "verdict", "bug_type", "function", "subsystem", "writer" };
+#define NGROUPS (sizeof(count_groups) / sizeof(count_groups[0]))
+#define COUNT_SQL "SELECT label, verdict, bug_type, unknown_origin, top_func, subsystem, writer, count FROM signature"
 
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (!strcmp(groups[i].name, what))
-			expr = groups[i].expr;
-	if (!expr)
+struct count_ent {
+	struct hashmap_entry ent;
+	struct count_row row;
+};
+
+static bool count_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
+{
+	(void)key;
+	return !strcmp(container_of(e, struct count_ent, ent)->row.key, keydata);
+}
+
+/* The key of group g for the row s (buf: room for the bug type's). */
+static const char *count_key(sqlite3_stmt *s, size_t g, char *buf, size_t size)
+{
+	const char *v;
+
+	switch (g) {
+	case 0: return col_text(s, 0) ? col_text(s, 0) : col_text(s, 1);
+	case 1:
+		snprintf(buf, size, "%s%s", col_text(s, 2) ? col_text(s, 2) : "",
+			 sqlite3_column_int64(s, 3) ? " (unknown origin)" : "");
+		return buf;
+	case 2: return (v = col_text(s, 4)) ? v : "?";
+	case 3: return (v = col_text(s, 5)) ? v : "unknown";
+	default: return (v = col_text(s, 6)) ? v : "-";
+	}
+}
+
+static void count_add(struct hashmap *m, const char *key, int64_t occs)
+{
+	uint64_t h = kt_hash_str(key);
+	struct hashmap_entry *e = hashmap_get(m, h, NULL, key);
+	struct count_ent *c;
+
+	if (!e) {
+		c = xcalloc(1, sizeof(*c));
+		c->row.key = xstrdup(key);
+		hashmap_entry_init(&c->ent, h);
+		hashmap_add(m, &c->ent);
+	} else {
+		c = container_of(e, struct count_ent, ent);
+	}
+	c->row.sigs++;
+	c->row.occs += occs;
+}
+
+/* ORDER BY sum(count) DESC, k */
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+
+	if (x->occs != y->occs)
+		return x->occs > y->occs ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* The map's rows, sorted, the first limit (0: all) kept; the map emptied. */
+static void count_collect(struct hashmap *m, long limit, struct count_row **rows, size_t *n)
+{
+	struct hashmap_iter it;
+	size_t i = 0;
+
+	*n = hashmap_count(m);
+	*rows = xcalloc(*n ? *n : 1, sizeof(**rows));
+	for (struct hashmap_entry *e = hashmap_iter_first(m, &it); e; e = hashmap_iter_next(&it))
+		(*rows)[i++] = container_of(e, struct count_ent, ent)->row;
+	hashmap_clear(m, offsetof(struct count_ent, ent));
+	qsort(*rows, *n, sizeof(**rows), count_cmp);
+	while (limit > 0 && *n > (size_t)limit)
+		free((*rows)[--*n].key);
+}
+
+int store_counts(struct store *st, const char *const *what, size_t nwhat, const long *limit,
+		 struct count_row **rows, size_t *n)
+{
+	struct hashmap maps[NGROUPS];
+	int group[NGROUPS], rc;
+	sqlite3_stmt *s;
+	char buf[128];
+
+	if (nwhat > NGROUPS)
 		return -1;
-	sql = xasprintf("SELECT %s AS k, count(*), sum(count) FROM signature GROUP BY k"
-			" ORDER BY sum(count) DESC, k LIMIT ?1", expr);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
+	for (size_t i = 0; i < nwhat; i++) {
+		group[i] = -1;
+		for (size_t g = 0; g < NGROUPS; g++)
+			if (!strcmp(count_groups[g], what[i]))
+				group[i] = (int)g;
+		if (group[i] < 0)
+			return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, COUNT_SQL, -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, NULL, "cannot count");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
-	*rows = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ALLOC_GROW(*rows, *n, cap);
-		(*rows)[*n].key = col_dup(s, 0);
-		(*rows)[*n].sigs = sqlite3_column_int64(s, 1);
-		(*rows)[*n].occs = sqlite3_column_int64(s, 2);
-		(*n)++;
-	}
+	for (size_t i = 0; i < nwhat; i++)
+		hashmap_init(&maps[i], count_eq, 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		for (size_t i = 0; i < nwhat; i++)
+			count_add(&maps[i], count_key(s, (size_t)group[i], buf, sizeof(buf)), sqlite3_column_int64(s, 7));
 	sqlite3_finalize(s);
+	for (size_t i = 0; i < nwhat; i++)
+		count_collect(&maps[i], limit[i], &rows[i], &n[i]);
 	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < nwhat; i++)
+			count_rows_free(rows[i], n[i]);
 		db_error(st, NULL, "cannot count");
 		return -1;
 	}
 	return 0;
+}
+
+int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n)
+{
+	return store_counts(st, &what, 1, &limit, rows, n);
 }
 
 void count_rows_free(struct count_row *rows, size_t n)
