@@ -71,6 +71,8 @@ struct sig_row {
 	struct verdict_label label;
 	int64_t count;
 	char *first_seen, *last_seen, *first_kernel, *last_kernel;
+	char sig_id[REPORT_SIG_ID_LEN + 1];   /* report_signature_id() */
+	bool all_truncated;   /* every occurrence cut short (store_list() with list_filter.truncated only) */
 };
 void sig_row_release(struct sig_row *s);
 
@@ -87,9 +89,15 @@ struct list_filter {
 	const char *grep;           /* substring of title, field, function; or NULL */
 	long limit;                 /* 0: no limit */
 	enum list_order order;
+	bool truncated;             /* say whether every occurrence is truncated (sig_row.all_truncated) */
 };
 typedef void (*sig_row_fn)(const struct sig_row *s, void *data);
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data);
+/*
+ * Reading several times from one state of the store (a list given twice):
+ * store_snapshot(st, true) before, (st, false) after.  0, or -1 reported.
+ */
+int store_snapshot(struct store *st, bool on);
 /* 1 found, 0 no such id, -1 error. */
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out);
 

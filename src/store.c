@@ -1449,6 +1449,7 @@ struct known {
 	int64_t sig_id;
 	int sig_level;
 	bool found, sig_same;           /* the signature holds this run's verdict already */
+	bool sig_facts_same;            /* and its facts */
 	struct verdict_label label;
 	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
 	int ndropped;
@@ -1460,8 +1461,8 @@ static bool same_text(const char *a, const char *b)
 }
 
 /*
- * Would S_SIG_CLASSIFY leave the signature row s as it is?  (A rescan
- * finds every report with the verdict it has: nothing is written.)
+ * Would S_SIG_CLASSIFY leave the verdict of the signature row s as it is
+ * (its facts aside: those of another occurrence may differ in addresses)?
  */
 static bool sig_verdict_same(struct store *st, sqlite3_stmt *s, const struct report *r, const char *subsystem)
 {
@@ -1470,7 +1471,8 @@ static bool sig_verdict_same(struct store *st, sqlite3_stmt *s, const struct rep
 	char *field;
 	bool same;
 
-	if (sqlite3_column_int(s, SIG_evidence_level) != c->level || !same_text(col_text(s, SIG_facts), st->facts) ||
+	(void)st;
+	if (sqlite3_column_int(s, SIG_evidence_level) != c->level ||
 	    !same_text(col_text(s, SIG_verdict), verdict_name(c->verdict)) ||
 	    !same_text(col_text(s, SIG_writer), writer_name(c->writer)) ||
 	    !same_text(col_text(s, SIG_confidence), confidence_name(c->confidence)))
@@ -1536,6 +1538,7 @@ static int find_signature(struct store *st, const struct report *r, const char *
 		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
 		k->sig_same = sig_verdict_same(st, s, r, subsystem);
+		k->sig_facts_same = same_text(col_text(s, SIG_facts), st->facts);
 		rc = read_label(st, s, k->sig_id, &k->label);
 		break;
 	case SQLITE_DONE:
@@ -1635,8 +1638,13 @@ static int store_write_report(struct store *st, const struct report *r, const ch
 		if (insert_signature(st, r, rk->sig, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
 			return -1;
 		keys_note(st, &st->keys.sig, rk->sig);
-	} else if (r->cls.level >= k->sig_level && !k->sig_same) {
-		/* the verdict of the run with the most evidence wins; a label always wins */
+	} else if (r->cls.level >= k->sig_level && !(k->sig_same && (k->sig_facts_same || k->occ_same))) {
+		/*
+		 * the verdict of the run with the most evidence wins; a label
+		 * always wins.  An occurrence seen again as it was stored, with
+		 * the verdict its signature has, changes nothing (a rescan
+		 * writes nothing).
+		 */
 		if (classify_signature(st, k->sig_id, r, subsystem) < 0)
 			return -1;
 	}
@@ -1711,6 +1719,17 @@ void sig_row_release(struct sig_row *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int store_snapshot(struct store *st, bool on)
+{
+	if (st->in_tx)
+		return 0;   /* a writer's transaction is one state already */
+	if (sqlite3_exec(st->db, on ? "BEGIN" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, NULL, "cannot read the database");
+		return -1;
+	}
+	return 0;
+}
+
 /* The tool's verdict of a row: its columns, and the facts it rests on. */
 static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c)
 {
@@ -1755,6 +1774,8 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 	r->last_seen = col_dup(s, SIG_last_seen);
 	r->first_kernel = col_dup(s, SIG_first_kernel);
 	r->last_kernel = col_dup(s, SIG_last_kernel);
+	/* printf('%016x', key), as store_signature_id() gives it */
+	snprintf(r->sig_id, sizeof(r->sig_id), "%016llx", (unsigned long long)sqlite3_column_int64(s, SIG_key));
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
 	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
 	    read_label(st, s, r->id, &r->label) < 0) {
@@ -1779,6 +1800,8 @@ static int each_sig_row(struct store *st, sqlite3_stmt *s, sig_row_fn fn, void *
 			ret = -1;
 			break;
 		}
+		if (sqlite3_column_count(s) > SIG_NCOLS)
+			r.all_truncated = sqlite3_column_int(s, SIG_NCOLS);
 		fn(&r, data);
 		sig_row_release(&r);
 	}
@@ -1807,10 +1830,21 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 			       "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
 			       " ORDER BY %s LIMIT :limit", list_order_sql[f->order]);
-	char *sql = table_select(&t_signature, rest);
+	char *sql = table_select(&t_signature, rest), *with;
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int rc;
 
+	if (f->truncated) {
+		/* every occurrence cut short: some, and none whole (by occurrence_sig) */
+		const char *from = strstr(sql, " FROM signature ");
+
+		with = xasprintf("%.*s, EXISTS (SELECT 1 FROM occurrence o WHERE o.signature_id = signature.id)"
+				 " AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.signature_id = signature.id"
+				 " AND NOT o.truncated)%s", (int)(from - sql), sql, from);
+		free(sql);
+		sql = with;
+	}
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	free(sql);
 	free(rest);
 	if (rc != SQLITE_OK) {
