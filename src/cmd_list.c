@@ -67,7 +67,7 @@ static void list_row(const struct sig_row *s, void *data)
 {
 	struct list *l = data;
 	struct table *t = l->t;
-	char *field = classification_field(&s->cls);
+	const char *field = s->field;
 	char *marks = l->terminal ? list_marks(l, s) : xstrdup("");
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
@@ -93,7 +93,6 @@ static void list_row(const struct sig_row *s, void *data)
 	table_str(t, title);
 	free(short_title);
 	free(marks);
-	free(field);
 }
 
 static void list_latest(const struct sig_row *s, void *data)
@@ -180,6 +179,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	l.terminal = out_terminal(o);
 	f.order = lo->sort ? (enum list_order)(lo->sort - 1) : l.terminal ? LIST_BY_ATTENTION : LIST_BY_ID;
 	f.truncated = l.terminal;
+	f.brief = true;
 	/* the rows streamed (twice for text: measured, then printed), from one state of the store */
 	rc = store_snapshot(ctx->store, true);
 	if (rc == 0 && l.terminal)

@@ -147,11 +147,14 @@ static const char index_sql[] =
 /*
  * Indexes for reading, made when a store is opened for writing (no schema
  * version: a store without them works, only slower).  signature_stats
- * covers what stats counts, so that it reads no signature row.
+ * covers what stats counts, so that it reads no signature row; ordered by
+ * the id after the few verdict columns, a new signature is added at the
+ * end of its group (an index in the order of a random column makes every
+ * insert write a page of its own).
  */
 static const char reader_index_sql[] =
 	"CREATE INDEX IF NOT EXISTS signature_stats ON signature"
-	"(label, verdict, bug_type, unknown_origin, top_func, subsystem, writer, count);";
+	"(label, verdict, bug_type, unknown_origin, writer, id, top_func, subsystem, count);";
 
 /* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
 #define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
@@ -302,6 +305,7 @@ struct store {
 	char *facts;                  /* the report being added: its facts, encoded once */
 	int facts_level;              /* and their evidence level */
 	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
+	int wal_frames;               /* in the WAL after the last commit */
 };
 
 static void store_keys_clear(struct store_keys *k);
@@ -723,6 +727,15 @@ static bool wal_has_data(struct store *st)
 	return has;
 }
 
+/* After each commit: the frames in the WAL, for store_flush(). */
+static int wal_frames_hook(void *data, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct store *)data)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
 /*
  * A writer's settings: WAL (parallel CI jobs read while one writes) with
  * its size bounded -- checkpointed as batches commit, cut back to 64 MiB.
@@ -747,9 +760,10 @@ static int setup_writer(struct store *st)
 	 * (a temporary file costs a write of every page a file's reports touch)
 	 */
 	if (exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
-		 " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-		 "cannot use the database") < 0)
+		 " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", "cannot use the database") < 0)
 		return -1;
+	/* store_flush() checkpoints (instead of SQLite's automatic checkpoint) */
+	sqlite3_wal_hook(st->db, wal_frames_hook, st);
 	/* the indexes the readers want (a store without them is read, only slower) */
 	if (exec_retry(st, reader_index_sql) != SQLITE_OK) {
 		db_error(st, NULL, "cannot use the database (its indexes)");
@@ -1082,6 +1096,25 @@ void store_batch(struct store *st, bool on)
 	st->batching = on;
 }
 
+/*
+ * The WAL copied back into the database once it holds a quarter of the
+ * database's pages (at most WAL_MAX_FRAMES, at least WAL_MIN_FRAMES): the
+ * next batch writes it from its start.  Not after every batch: a page
+ * written by many batches (an index's, at a random key) is copied once.
+ */
+#define WAL_MIN_FRAMES 1000
+#define WAL_MAX_FRAMES 8192     /* 32 MiB of 4 KiB pages; a batch more at its peak */
+static void store_checkpoint(struct store *st)
+{
+	int64_t pages = st->wal_frames >= WAL_MIN_FRAMES ? query_int(st, "PRAGMA page_count") : 0;
+	int64_t limit = pages / 4 < WAL_MIN_FRAMES ? WAL_MIN_FRAMES : pages / 4 > WAL_MAX_FRAMES ? WAL_MAX_FRAMES : pages / 4;
+
+	if (st->wal_frames < limit)
+		return;
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	st->wal_frames = 0;
+}
+
 int store_flush(struct store *st, const char *pos)
 {
 	if (batch_lost(st)) {
@@ -1097,8 +1130,7 @@ int store_flush(struct store *st, const char *pos)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	/* the WAL is copied back as it goes: the next batch writes it from its start */
-	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	store_checkpoint(st);
 	return 1;
 }
 
@@ -1716,6 +1748,7 @@ void sig_row_release(struct sig_row *s)
 	free(s->last_seen);
 	free(s->first_kernel);
 	free(s->last_kernel);
+	free(s->field);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1731,7 +1764,7 @@ int store_snapshot(struct store *st, bool on)
 }
 
 /* The tool's verdict of a row: its columns, and the facts it rests on. */
-static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c)
+static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c, bool brief)
 {
 	const char *table = "report", *facts = col_text(s, SIG_facts), *v = col_text(s, SIG_verdict),
 		   *w = col_text(s, SIG_writer), *cf = col_text(s, SIG_confidence);
@@ -1739,7 +1772,7 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	    ec = cf ? confidence_from_name(cf) : CONF_NONE;
 	char *err = NULL;
 
-	if (facts && facts_decode(facts, c, &err) < 0) {
+	if (facts && !brief && facts_decode(facts, c, &err) < 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
 			 (long long)id, err);
 		free(err);
@@ -1758,7 +1791,8 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	return 0;
 }
 
-static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
+/* A signature row; brief: its verdict's facts not read (the field column instead). */
+static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bool brief)
 {
 	int bt;
 
@@ -1777,7 +1811,9 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 	/* printf('%016x', key), as store_signature_id() gives it */
 	snprintf(r->sig_id, sizeof(r->sig_id), "%016llx", (unsigned long long)sqlite3_column_int64(s, SIG_key));
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
-	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
+	if (brief)
+		r->field = col_dup(s, SIG_field);
+	if (bt < 0 || read_verdict(st, s, r->id, &r->cls, brief) < 0 ||
 	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
@@ -1789,14 +1825,14 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 }
 
 /* Step through the rows of s, handing each to fn; s is finalized. */
-static int each_sig_row(struct store *st, sqlite3_stmt *s, sig_row_fn fn, void *data, const char *what)
+static int each_sig_row(struct store *st, sqlite3_stmt *s, bool brief, sig_row_fn fn, void *data, const char *what)
 {
 	int rc, ret = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct sig_row r;
 
-		if (read_sig_row(st, s, &r) < 0) {
+		if (read_sig_row(st, s, &r, brief) < 0) {
 			ret = -1;
 			break;
 		}
@@ -1854,7 +1890,7 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
 	bind_text(s, param(s, ":grep"), f->grep);
 	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
-	return each_sig_row(st, s, fn, data, "cannot list");
+	return each_sig_row(st, s, f->brief, fn, data, "cannot list");
 }
 
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
@@ -1868,7 +1904,7 @@ int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
 	bind_int(s, param(s, ":id"), id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		rc = read_sig_row(st, s, out) < 0 ? -1 : 1;
+		rc = read_sig_row(st, s, out, false) < 0 ? -1 : 1;
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
 	} else {
