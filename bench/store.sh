@@ -12,7 +12,8 @@
 #   bench/store.sh [SIZE...]     SIZE: 10k, 100k, 1m (default: 10k 100k;
 #                                or $KT_BENCH_STORE)
 # The archives are kept in $KT_BENCH_CACHE (/var/tmp/kcsan-bench), the
-# stores in $KT_BENCH_WORK (a new directory under /var/tmp, removed after).
+# stores in $KT_BENCH_WORK (a new directory under /var/tmp, removed after;
+# a store is kept there with KT_BENCH_KEEP=1).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${KT_BENCH_BIN:-$PWD/kcsan-triage}
@@ -108,7 +109,7 @@ for size in $sizes; do
 		sq_s=$wall sq_rss=$((rss / 1024))
 		echo "sqlite3:  ${wall} s, peak RSS $sq_rss MiB (the same rows in the sqlite3 shell)"
 	fi
-	rm -f "$DB" "$DB-wal" "$DB-shm"
+	[ -n "${KT_BENCH_KEEP:-}" ] || rm -f "$DB" "$DB-wal" "$DB-shm"
 
 	printf '%14s' "$size" >>"$table.head"
 	{
