@@ -61,6 +61,23 @@ struct store_added {
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out);
 
+/*
+ * The same in two steps, for a writer fed by parsing threads: what a report
+ * is stored as (its keys, its facts and, when zip, its text and accesses
+ * compressed) made in any thread, without the store; then stored by the
+ * writer.  store_add_report() is the two, compressing only what it stores.
+ */
+struct store_prepared {
+	int64_t occ_key, head_key, sig_key;
+	char *facts;
+	void *raw, *detail;         /* zstd; NULL: compressed when stored */
+	size_t raw_n, detail_n;
+};
+void store_prepare(const struct report *r, bool zip, struct store_prepared *p);
+void store_prepared_release(struct store_prepared *p);
+enum store_result store_add_prepared(struct store *st, const struct report *r, const struct store_prepared *p,
+				     const char *subsystem, int64_t now, struct store_added *out);
+
 /* A signature row, for list/show/stats. */
 struct sig_row {
 	int64_t id;

@@ -302,7 +302,7 @@ struct store {
 	size_t batch_files, batch_reports;
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
-	char *facts;                  /* the report being added: its facts, encoded once */
+	const char *facts;            /* the report being added: its facts (store_prepared's) */
 	int facts_level;              /* and their evidence level */
 	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
 	int wal_frames;               /* in the WAL after the last commit */
@@ -1257,12 +1257,7 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
-/* The keys of a report: its occurrence, its head, its signature (store_hex_key()). */
-struct report_keys {
-	int64_t occ, head, sig;
-};
 
-/* The verdict columns of a signature or an occurrence (the statement names those it has). */
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
 {
@@ -1280,7 +1275,7 @@ static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classif
 }
 
 static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r,
-			     const struct report_keys *rk, const char *when)
+			     const struct store_prepared *rk, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
 	char *detail;
@@ -1288,8 +1283,8 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	if (!s)
 		return -1;
 	bind_int(s, OCC_signature_id, sig_id);
-	bind_int(s, OCC_key, rk->occ);
-	bind_int(s, OCC_head, rk->head);
+	bind_int(s, OCC_key, rk->occ_key);
+	bind_int(s, OCC_head, rk->head_key);
 	bind_text(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
@@ -1306,10 +1301,16 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text(s, OCC_bits_changed, r->bits_changed);
 	bind_text(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
-	detail = store_detail_encode(r);
-	bind_zip(s, OCC_detail, detail, strlen(detail));
-	free(detail);
+	if (rk->raw) {
+		/* compressed already (store_prepare()) */
+		sqlite3_bind_blob64(s, OCC_raw, rk->raw, rk->raw_n, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, OCC_detail, rk->detail, rk->detail_n, SQLITE_STATIC);
+	} else {
+		bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
+		detail = store_detail_encode(r);
+		bind_zip(s, OCC_detail, detail, strlen(detail));
+		free(detail);
+	}
 	bind_verdict(st, s, &r->cls, false);
 	return step_done(st, s, "cannot store an occurrence");
 }
@@ -1519,16 +1520,16 @@ static bool sig_verdict_same(struct store *st, sqlite3_stmt *s, const struct rep
 }
 
 /* The occurrence stored under this report's key, when there is one. */
-static int find_occurrence(struct store *st, const struct report_keys *rk, struct known *k)
+static int find_occurrence(struct store *st, const struct store_prepared *rk, struct known *k)
 {
 	sqlite3_stmt *s;
 
-	if (!keys_may_hold(st, &st->keys.occ, rk->occ))
+	if (!keys_may_hold(st, &st->keys.occ, rk->occ_key))
 		return 0;
 	s = stmt(st, S_OCC_BY_HASH);
 	if (!s)
 		return -1;
-	bind_int(s, param(s, ":key"), rk->occ);
+	bind_int(s, param(s, ":key"), rk->occ_key);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->res = STORE_DUPLICATE;
@@ -1550,12 +1551,12 @@ static int find_occurrence(struct store *st, const struct report_keys *rk, struc
 
 /* The signature (a known occurrence keeps the one it was stored under): found, or not. */
 static int find_signature(struct store *st, const struct report *r, const char *subsystem,
-			  const struct report_keys *rk, struct known *k)
+			  const struct store_prepared *rk, struct known *k)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (!k->dup_sig && !keys_may_hold(st, &st->keys.sig, rk->sig))
+	if (!k->dup_sig && !keys_may_hold(st, &st->keys.sig, rk->sig_key))
 		return 0;
 	s = stmt(st, k->dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
 	if (!s)
@@ -1563,7 +1564,7 @@ static int find_signature(struct store *st, const struct report *r, const char *
 	if (k->dup_sig)
 		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_int(s, param(s, ":key"), rk->sig);
+		bind_int(s, param(s, ":key"), rk->sig_key);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
@@ -1584,19 +1585,19 @@ static int find_signature(struct store *st, const struct report *r, const char *
 	return rc;
 }
 
-static int find_known(struct store *st, const struct report *r, const char *subsystem, const struct report_keys *rk,
+static int find_known(struct store *st, const struct report *r, const char *subsystem, const struct store_prepared *rk,
 		      struct known *k)
 {
 	if (find_occurrence(st, rk, k) < 0)
 		return -1;
 	if (k->res == STORE_DUPLICATE) {
 		/* counted already */
-	} else if (!keys_may_hold(st, &st->keys.head, rk->head)) {
+	} else if (!keys_may_hold(st, &st->keys.head, rk->head_key)) {
 		/* no copy of this report's head: neither cut copies to replace nor a whole one */
-	} else if (r->truncated && head_exists(st, rk->head)) {
+	} else if (r->truncated && head_exists(st, rk->head_key)) {
 		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
 	} else {
-		if (!r->truncated && drop_truncated_heads(st, rk->head, k->dropped, &k->ndropped) < 0)
+		if (!r->truncated && drop_truncated_heads(st, rk->head_key, k->dropped, &k->ndropped) < 0)
 			return -1;
 		if (k->ndropped)
 			k->res = STORE_UPGRADED;
@@ -1626,14 +1627,14 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 
 /* A new occurrence: stored, and counted on its signature (a new one has its count). */
 static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const struct report *r,
-			  const char *subsystem, const struct report_keys *rk, const char *when)
+			  const char *subsystem, const struct store_prepared *rk, const char *when)
 {
 	sqlite3_stmt *s;
 
 	if (insert_occurrence(st, sig_id, r, rk, when) < 0)
 		return -1;
-	keys_note(st, &st->keys.occ, rk->occ);
-	keys_note(st, &st->keys.head, rk->head);
+	keys_note(st, &st->keys.occ, rk->occ_key);
+	keys_note(st, &st->keys.head, rk->head_key);
 	if (new_sig)
 		return 0;
 	s = stmt(st, S_SIG_BUMP);
@@ -1646,30 +1647,46 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 	return step_done(st, s, "cannot count an occurrence");
 }
 
-/* The report's keys, from its hashes. */
-static void report_keys(const struct report *r, struct report_keys *rk)
+void store_prepare(const struct report *r, bool zip, struct store_prepared *p)
 {
 	char hash[33];
 
+	memset(p, 0, sizeof(*p));
 	report_occurrence_hash(r, hash);
-	rk->occ = store_hex_key(hash);
+	p->occ_key = store_hex_key(hash);
 	report_head_hash(r, hash);
-	rk->head = store_hex_key(hash);
+	p->head_key = store_hex_key(hash);
 	report_signature(r, hash);
-	rk->sig = store_hex_key(hash);
+	p->sig_key = store_hex_key(hash);
+	p->facts = facts_encode(&r->cls);
+	if (zip) {
+		char *detail = store_detail_encode(r);
+
+		p->raw = store_zip(sbuf_str(&r->raw), r->raw.len, &p->raw_n);
+		p->detail = store_zip(detail, strlen(detail), &p->detail_n);
+		free(detail);
+	}
+}
+
+void store_prepared_release(struct store_prepared *p)
+{
+	free(p->facts);
+	free(p->raw);
+	free(p->detail);
+	memset(p, 0, sizeof(*p));
 }
 
 /* The signature and the occurrence as the store keeps them, with what the store knew of them. */
 static int store_write_report(struct store *st, const struct report *r, const char *subsystem,
-			      const struct report_keys *rk, const char *when, struct known *k)
+			      const struct store_prepared *rk, const char *when, struct known *k)
 {
 	bool new_sig = !k->found;
 
 	if (new_sig) {
 		/* counted already when its first occurrence is stored too */
-		if (insert_signature(st, r, rk->sig, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
+		if (insert_signature(st, r, rk->sig_key, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
 			return -1;
-		keys_note(st, &st->keys.sig, rk->sig);
+		keys_note(st, &st->keys.sig, rk->sig_key);
 	} else if (r->cls.level >= k->sig_level && !(k->sig_same && (k->sig_facts_same || k->occ_same))) {
 		/*
 		 * the verdict of the run with the most evidence wins; a label
@@ -1694,43 +1711,50 @@ static int store_write_report(struct store *st, const struct report *r, const ch
 	return 0;
 }
 
+enum store_result store_add_prepared(struct store *st, const struct report *r, const struct store_prepared *p,
+				     const char *subsystem, int64_t now, struct store_added *out)
+{
+	char when[32];
+	struct known k = { .res = STORE_ADDED };
+	enum store_result res = STORE_FAILED;
+
+	memset(out, 0, sizeof(*out));
+	kt_format_time(now, when);
+	st->keys.handled++;
+	st->facts = p->facts;
+	st->facts_level = r->cls.level;
+	if (find_known(st, r, subsystem, p, &k) < 0) {
+		verdict_label_release(&k.label);
+	} else if (k.res == STORE_DUPLICATE && !k.found) {
+		/* its signature changed (new rules, a vmlinux): keep the old row */
+		out->effective = r->cls.verdict;
+		res = STORE_DUPLICATE;
+	} else if (store_write_report(st, r, subsystem, p, when, &k) < 0) {
+		verdict_label_release(&k.label);
+	} else {
+		out->sig_id = k.sig_id;
+		out->effective = effective_verdict(r->cls.verdict, &k.label);
+		out->label = k.label;
+		out->new_signature = !k.found;
+		st->batch_reports++;
+		res = k.res;
+	}
+	st->facts = NULL;
+	reset_all(st);
+	return res;
+}
+
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out)
 {
-	char when[32];
-	struct report_keys rk;
-	struct known k = { .res = STORE_ADDED };
+	struct store_prepared p;
+	enum store_result res;
 
-	memset(out, 0, sizeof(*out));
-	report_keys(r, &rk);
-	kt_format_time(now, when);
-	st->keys.handled++;
-	st->facts = facts_encode(&r->cls);
-	st->facts_level = r->cls.level;
-	if (find_known(st, r, subsystem, &rk, &k) < 0)
-		goto fail;
-	if (k.res == STORE_DUPLICATE && !k.found) {
-		/* its signature changed (new rules, a vmlinux): keep the old row */
-		out->effective = r->cls.verdict;
-		FREE_AND_NULL(st->facts);
-		reset_all(st);
-		return STORE_DUPLICATE;
-	}
-	if (store_write_report(st, r, subsystem, &rk, when, &k) < 0)
-		goto fail;
-	out->sig_id = k.sig_id;
-	out->effective = effective_verdict(r->cls.verdict, &k.label);
-	out->label = k.label;
-	out->new_signature = !k.found;
-	FREE_AND_NULL(st->facts);
-	reset_all(st);
-	st->batch_reports++;
-	return k.res;
-fail:
-	verdict_label_release(&k.label);
-	FREE_AND_NULL(st->facts);
-	reset_all(st);
-	return STORE_FAILED;
+	/* compressed only when it is stored (a rescan compresses nothing) */
+	store_prepare(r, false, &p);
+	res = store_add_prepared(st, r, &p, subsystem, now, out);
+	store_prepared_release(&p);
+	return res;
 }
 
 /* ---------------------------------------------------------------------- */
