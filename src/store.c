@@ -1820,20 +1820,27 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 {
 	int bt;
 
+	uint64_t key = (uint64_t)sqlite3_column_int64(s, SIG_key);
+
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, SIG_id);
-	r->title = col_dup(s, SIG_title);
 	r->display_title = col_dup(s, SIG_display_title);
-	r->top_func = col_dup(s, SIG_top_func);
-	r->subsystem = col_dup(s, SIG_subsystem);
 	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
 	r->count = sqlite3_column_int64(s, SIG_count);
 	r->first_seen = col_dup(s, SIG_first_seen);
 	r->last_seen = col_dup(s, SIG_last_seen);
-	r->first_kernel = col_dup(s, SIG_first_kernel);
-	r->last_kernel = col_dup(s, SIG_last_kernel);
+	if (!brief) {
+		/* what a list does not show */
+		r->title = col_dup(s, SIG_title);
+		r->top_func = col_dup(s, SIG_top_func);
+		r->subsystem = col_dup(s, SIG_subsystem);
+		r->first_kernel = col_dup(s, SIG_first_kernel);
+		r->last_kernel = col_dup(s, SIG_last_kernel);
+	}
 	/* printf('%016x', key), as store_signature_id() gives it */
-	snprintf(r->sig_id, sizeof(r->sig_id), "%016llx", (unsigned long long)sqlite3_column_int64(s, SIG_key));
+	for (int i = REPORT_SIG_ID_LEN - 1; i >= 0; i--, key >>= 4)
+		r->sig_id[i] = "0123456789abcdef"[key & 15];
+	r->sig_id[REPORT_SIG_ID_LEN] = '\0';
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
 	if (brief)
 		r->field = col_dup(s, SIG_field);
