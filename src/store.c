@@ -1025,9 +1025,9 @@ static int64_t query_int(struct store *st, const char *sql)
 /*
  * In a write transaction: the key sets, loaded once a scan has added so
  * many reports that reading every key costs less than looking them up one
- * by one (about a hundred keys read for one lookup), and again when another
- * writer has committed since.  Without them (or when loading fails) every
- * lookup is made in SQL.
+ * by one (about a hundred keys read for one lookup), and again (when that
+ * pays again) after another writer has committed.  Without them (or when
+ * loading fails) every lookup is made in SQL.
  */
 static void store_keys_sync(struct store *st)
 {
@@ -1036,6 +1036,8 @@ static void store_keys_sync(struct store *st)
 
 	if (k->loaded && dv == k->data_version)
 		return;
+	if (k->loaded)
+		k->handled = 0;   /* another writer's: loaded again only when that pays again */
 	store_keys_clear(k);
 	rows = query_int(st, "SELECT COALESCE(max(id), 0) FROM occurrence") +
 	       query_int(st, "SELECT COALESCE(max(id), 0) FROM signature");
