@@ -755,12 +755,14 @@ static int setup_writer(struct store *st)
 		return -1;
 	}
 	/*
-	 * a cache that holds the key indexes of a large store: inserts at
-	 * random keys stay in memory; a file's savepoint journal in memory too
+	 * a cache (256 MiB at most, taken as the store grows) that holds the
+	 * indexes of a million reports: inserts at random keys stay in
+	 * memory instead of reading their pages again; a file's savepoint
+	 * journal in memory too
 	 * (a temporary file costs a write of every page a file's reports touch)
 	 */
 	if (exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
-		 " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", "cannot use the database") < 0)
+		 " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;", "cannot use the database") < 0)
 		return -1;
 	/* store_flush() checkpoints (instead of SQLite's automatic checkpoint) */
 	sqlite3_wal_hook(st->db, wal_frames_hook, st);
