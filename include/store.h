@@ -90,7 +90,6 @@ struct sig_row {
 	char *first_seen, *last_seen, *first_kernel, *last_kernel;
 	char sig_id[REPORT_SIG_ID_LEN + 1];   /* report_signature_id() */
 	bool all_truncated;   /* every occurrence cut short (store_list() with list_filter.truncated only) */
-	char *field;          /* classification_field() of cls, as stored (list_filter.brief only) */
 };
 void sig_row_release(struct sig_row *s);
 
@@ -108,8 +107,7 @@ struct list_filter {
 	long limit;                 /* 0: no limit */
 	enum list_order order;
 	bool truncated;             /* say whether every occurrence is truncated (sig_row.all_truncated) */
-	bool brief;                 /* rows for a list: cls without its facts, sig_row.field instead;
-				       no title, top_func, subsystem nor kernels */
+	bool brief;                 /* rows for a list: no title, top_func, subsystem nor kernels */
 };
 typedef void (*sig_row_fn)(const struct sig_row *s, void *data);
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data);

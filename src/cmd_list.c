@@ -67,7 +67,7 @@ static void list_row(const struct sig_row *s, void *data)
 {
 	struct list *l = data;
 	struct table *t = l->t;
-	const char *field = s->field;
+	char *field = classification_field(&s->cls);
 	char *marks = l->terminal ? list_marks(l, s) : xstrdup("");
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
@@ -93,6 +93,7 @@ static void list_row(const struct sig_row *s, void *data)
 	table_str(t, title);
 	free(short_title);
 	free(marks);
+	free(field);
 }
 
 static void list_latest(const struct sig_row *s, void *data)

@@ -1776,7 +1776,6 @@ void sig_row_release(struct sig_row *s)
 	free(s->last_seen);
 	free(s->first_kernel);
 	free(s->last_kernel);
-	free(s->field);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1792,7 +1791,7 @@ int store_snapshot(struct store *st, bool on)
 }
 
 /* The tool's verdict of a row: its columns, and the facts it rests on. */
-static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c, bool brief)
+static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c)
 {
 	const char *table = "report", *facts = col_text(s, SIG_facts), *v = col_text(s, SIG_verdict),
 		   *w = col_text(s, SIG_writer), *cf = col_text(s, SIG_confidence);
@@ -1800,7 +1799,7 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	    ec = cf ? confidence_from_name(cf) : CONF_NONE;
 	char *err = NULL;
 
-	if (facts && !brief && facts_decode(facts, c, &err) < 0) {
+	if (facts && facts_decode(facts, c, &err) < 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
 			 (long long)id, err);
 		free(err);
@@ -1819,7 +1818,7 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	return 0;
 }
 
-/* A signature row; brief: its verdict's facts not read (the field column instead). */
+/* A signature row; brief: only what a list shows. */
 static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bool brief)
 {
 	int bt;
@@ -1846,9 +1845,7 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 		r->sig_id[i] = "0123456789abcdef"[key & 15];
 	r->sig_id[REPORT_SIG_ID_LEN] = '\0';
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
-	if (brief)
-		r->field = col_dup(s, SIG_field);
-	if (bt < 0 || read_verdict(st, s, r->id, &r->cls, brief) < 0 ||
+	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
 	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
