@@ -2226,17 +2226,27 @@ static const char *count_key(sqlite3_stmt *s, size_t g, char *buf, size_t size)
 
 	switch (g) {
 	case 0: return col_text(s, 0) ? col_text(s, 0) : col_text(s, 1);
-	case 1:
-		snprintf(buf, size, "%s%s", col_text(s, 2) ? col_text(s, 2) : "",
-			 sqlite3_column_int64(s, 3) ? " (unknown origin)" : "");
+	case 1: {
+		static const char uo[] = " (unknown origin)";
+		size_t n = (size_t)sqlite3_column_bytes(s, 2);
+
+		v = col_text(s, 2);
+		if (!v || n + sizeof(uo) > size)
+			n = 0;
+		memcpy(buf, v ? v : "", n);
+		if (sqlite3_column_int64(s, 3))
+			memcpy(buf + n, uo, sizeof(uo));
+		else
+			buf[n] = '\0';
 		return buf;
+	}
 	case 2: return (v = col_text(s, 4)) ? v : "?";
 	case 3: return (v = col_text(s, 5)) ? v : "unknown";
 	default: return (v = col_text(s, 6)) ? v : "-";
 	}
 }
 
-static void count_add(struct hashmap *m, const char *key, int64_t occs)
+static struct count_ent *count_add(struct hashmap *m, const char *key, int64_t occs)
 {
 	uint64_t h = kt_hash_str(key);
 	struct hashmap_entry *e = hashmap_get(m, h, NULL, key);
@@ -2252,6 +2262,7 @@ static void count_add(struct hashmap *m, const char *key, int64_t occs)
 	}
 	c->row.sigs++;
 	c->row.occs += occs;
+	return c;
 }
 
 /* ORDER BY sum(count) DESC, k */
@@ -2264,26 +2275,51 @@ static int count_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* The map's rows, sorted, the first limit (0: all) kept; the map emptied. */
+/* Keep row in the first k of the sorted rows[0..*n) (at most k kept; what falls out is freed). */
+static void count_keep(struct count_row *rows, size_t *n, size_t k, struct count_row row)
+{
+	size_t i = *n;
+
+	if (i == k && count_cmp(&row, &rows[k - 1]) >= 0) {
+		free(row.key);
+		return;
+	}
+	if (i == k)
+		free(rows[--i].key);
+	for (; i > 0 && count_cmp(&row, &rows[i - 1]) < 0; i--)
+		rows[i] = rows[i - 1];
+	rows[i] = row;
+	(*n)++;
+	if (*n > k)
+		*n = k;
+}
+
+/* The map's rows, sorted, the first limit (0: all) kept (no sort of the rest); the map emptied. */
 static void count_collect(struct hashmap *m, long limit, struct count_row **rows, size_t *n)
 {
+	size_t all = hashmap_count(m), k = limit > 0 && (size_t)limit < all ? (size_t)limit : all;
 	struct hashmap_iter it;
-	size_t i = 0;
 
-	*n = hashmap_count(m);
-	*rows = xcalloc(*n ? *n : 1, sizeof(**rows));
-	for (struct hashmap_entry *e = hashmap_iter_first(m, &it); e; e = hashmap_iter_next(&it))
-		(*rows)[i++] = container_of(e, struct count_ent, ent)->row;
+	*n = 0;
+	*rows = xcalloc(all ? all : 1, sizeof(**rows));
+	for (struct hashmap_entry *e = hashmap_iter_first(m, &it); e; e = hashmap_iter_next(&it)) {
+		struct count_row row = container_of(e, struct count_ent, ent)->row;
+
+		if (k < all)
+			count_keep(*rows, n, k, row);
+		else
+			(*rows)[(*n)++] = row;
+	}
 	hashmap_clear(m, offsetof(struct count_ent, ent));
-	qsort(*rows, *n, sizeof(**rows), count_cmp);
-	while (limit > 0 && *n > (size_t)limit)
-		free((*rows)[--*n].key);
+	if (k == all)
+		qsort(*rows, *n, sizeof(**rows), count_cmp);
 }
 
 int store_counts(struct store *st, const char *const *what, size_t nwhat, const long *limit,
 		 struct count_row **rows, size_t *n)
 {
 	struct hashmap maps[NGROUPS];
+	struct count_ent *last[NGROUPS] = { NULL };
 	int group[NGROUPS], rc;
 	sqlite3_stmt *s;
 	char buf[128];
@@ -2304,9 +2340,20 @@ int store_counts(struct store *st, const char *const *what, size_t nwhat, const 
 	}
 	for (size_t i = 0; i < nwhat; i++)
 		hashmap_init(&maps[i], count_eq, 0);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		for (size_t i = 0; i < nwhat; i++)
-			count_add(&maps[i], count_key(s, (size_t)group[i], buf, sizeof(buf)), sqlite3_column_int64(s, 7));
+	/* in the index's order the verdict columns come in runs: a row of the last row's key is counted there */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (size_t i = 0; i < nwhat; i++) {
+			const char *key = count_key(s, (size_t)group[i], buf, sizeof(buf));
+			int64_t occs = sqlite3_column_int64(s, 7);
+
+			if (last[i] && !strcmp(last[i]->row.key, key)) {
+				last[i]->row.sigs++;
+				last[i]->row.occs += occs;
+			} else {
+				last[i] = count_add(&maps[i], key, occs);
+			}
+		}
+	}
 	sqlite3_finalize(s);
 	for (size_t i = 0; i < nwhat; i++)
 		count_collect(&maps[i], limit[i], &rows[i], &n[i]);
