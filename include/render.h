@@ -88,6 +88,15 @@ void table_int(struct table *t, long long v);
 /* A label: its verdict in text ("-" for none), an object or null in JSON. */
 void table_label(struct table *t, const struct verdict_label *l);
 void table_end(struct table *t);
+/*
+ * Flat memory for a long table: the rows are given twice, when
+ * table_stream_begin() says so (text: the first pass measures the columns,
+ * nothing is kept), then table_stream_print() prints the header and the
+ * rows of the second pass as each is whole.  CSV (and JSON) rows go out as
+ * they come: one pass.  The text is the same as a buffered table's.
+ */
+bool table_stream_begin(struct table *t);
+void table_stream_print(struct table *t);
 
 /* Pipeline objects. */
 enum render_detail {

@@ -61,6 +61,23 @@ struct store_added {
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out);
 
+/*
+ * The same in two steps, for a writer fed by parsing threads: what a report
+ * is stored as (its keys, its facts and, when zip, its text and accesses
+ * compressed) made in any thread, without the store; then stored by the
+ * writer.  store_add_report() is the two, compressing only what it stores.
+ */
+struct store_prepared {
+	int64_t occ_key, head_key, sig_key;
+	char *facts;
+	void *raw, *detail;         /* zstd; NULL: compressed when stored */
+	size_t raw_n, detail_n;
+};
+void store_prepare(const struct report *r, bool zip, struct store_prepared *p);
+void store_prepared_release(struct store_prepared *p);
+enum store_result store_add_prepared(struct store *st, const struct report *r, const struct store_prepared *p,
+				     const char *subsystem, int64_t now, struct store_added *out);
+
 /* A signature row, for list/show/stats. */
 struct sig_row {
 	int64_t id;
@@ -71,6 +88,8 @@ struct sig_row {
 	struct verdict_label label;
 	int64_t count;
 	char *first_seen, *last_seen, *first_kernel, *last_kernel;
+	char sig_id[REPORT_SIG_ID_LEN + 1];   /* report_signature_id() */
+	bool all_truncated;   /* every occurrence cut short (store_list() with list_filter.truncated only) */
 };
 void sig_row_release(struct sig_row *s);
 
@@ -87,9 +106,16 @@ struct list_filter {
 	const char *grep;           /* substring of title, field, function; or NULL */
 	long limit;                 /* 0: no limit */
 	enum list_order order;
+	bool truncated;             /* say whether every occurrence is truncated (sig_row.all_truncated) */
+	bool brief;                 /* rows for a list: no title, top_func, subsystem nor kernels */
 };
 typedef void (*sig_row_fn)(const struct sig_row *s, void *data);
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data);
+/*
+ * Reading several times from one state of the store (a list given twice):
+ * store_snapshot(st, true) before, (st, false) after.  0, or -1 reported.
+ */
+int store_snapshot(struct store *st, bool on);
 /* 1 found, 0 no such id, -1 error. */
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out);
 
@@ -109,7 +135,11 @@ struct count_row {
 	char *key;
 	int64_t sigs, occs;
 };
+/* what: verdict, bug_type, function, subsystem or writer; by occurrences, then key; limit 0: all. */
 int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n);
+/* The same for nwhat groupings at once (one pass over the store): rows[i], n[i] for what[i]. */
+int store_counts(struct store *st, const char *const *what, size_t nwhat, const long *limit,
+		 struct count_row **rows, size_t *n);
 void count_rows_free(struct count_row *rows, size_t n);
 
 /*

@@ -39,25 +39,14 @@ struct list {
 	bool terminal;
 	char *latest;               /* the latest scan's time: the greatest last_seen */
 	bool marked[3];             /* a mark shown: new, truncated, labelled */
-	int rc;                     /* -1: a signature ID could not be read */
 };
-
-static void list_first_occurrence(struct report *r, int64_t occ_id, const char *stored_at, void *data)
-{
-	(void)occ_id;
-	(void)stored_at;
-	*(bool *)data = r->truncated;
-}
 
 /* N: first seen in the latest scan; T: every occurrence cut short; L: a person's label. */
 static char *list_marks(struct list *l, const struct sig_row *s)
 {
-	bool truncated = false;
+	bool truncated = s->all_truncated;
 	char m[4], *p = m;
 
-	/* occurrences come complete ones first: the first is truncated only when all are */
-	if (store_occurrences(l->ctx->store, s, 1, list_first_occurrence, &truncated) < 0)
-		truncated = false;
 	if (l->latest && s->first_seen && !strcmp(s->first_seen, l->latest)) {
 		*p++ = 'N';
 		l->marked[0] = true;
@@ -83,10 +72,7 @@ static void list_row(const struct sig_row *s, void *data)
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
 	char *short_title = NULL;
-	char sig_id[REPORT_SIG_ID_LEN + 1];
 
-	if (store_signature_id(l->ctx->store, s->id, sig_id) < 0)
-		l->rc = -1;
 	/* a terminal's row has no room for what every title says */
 	if (l->terminal && title && str_startswith(title, "KCSAN: "))
 		title += strlen("KCSAN: ");
@@ -96,7 +82,7 @@ static void list_row(const struct sig_row *s, void *data)
 		title = short_title = xasprintf("assert: %s", title + strlen("assert: race in "));
 	table_str_style(t, marks, strchr(marks, 'N') ? STYLE_NEW : strchr(marks, 'T') ? STYLE_WARN : STYLE_NONE);
 	table_int(t, s->id);
-	table_str(t, sig_id);
+	table_str(t, s->sig_id);
 	table_str_style(t, verdict_name(v), verdict_style(v));
 	table_str(t, verdict_name(s->cls.verdict));
 	table_label(t, &s->label);
@@ -193,16 +179,24 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	o = out_new_stdout(ctx, fmt);
 	l.terminal = out_terminal(o);
 	f.order = lo->sort ? (enum list_order)(lo->sort - 1) : l.terminal ? LIST_BY_ATTENTION : LIST_BY_ID;
-	if (l.terminal)
+	f.truncated = l.terminal;
+	f.brief = true;
+	/* the rows streamed (twice for text: measured, then printed), from one state of the store */
+	rc = store_snapshot(ctx->store, true);
+	if (rc == 0 && l.terminal)
 		rc = store_list(ctx->store, &last, list_latest, &l.latest);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
 	l.t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
 	list_tty_layout(l.t);
+	if (rc == 0 && table_stream_begin(l.t)) {
+		rc = store_list(ctx->store, &f, list_row, &l);
+		table_stream_print(l.t);
+	}
 	if (rc == 0)
 		rc = store_list(ctx->store, &f, list_row, &l);
 	table_end(l.t);
-	if (l.rc < 0)
+	if (store_snapshot(ctx->store, false) < 0)
 		rc = -1;
 	if (l.terminal)
 		list_legend(o, &l);

@@ -402,8 +402,8 @@ static void agg_set_classification(struct agg *a, const struct report *r, const 
 	a->id = added->sig_id;
 }
 
-/* Where the CI documents point: the log line, and the top frame's source when known. */
-static void agg_set_places(struct agg *a, const struct report *r)
+/* Where the CI documents point: the log line, and the top frame's source when known (text: theirs only). */
+static void agg_set_places(struct agg *a, const struct report *r, bool text)
 {
 	const struct frame *f = report_top_frame(r, 0);
 
@@ -415,7 +415,7 @@ static void agg_set_places(struct agg *a, const struct report *r)
 		a->file = xstrdup(f->file);
 		a->line = (uint64_t)f->line;
 	}
-	a->text = xstrdup(sbuf_str(&r->raw));
+	a->text = text ? xstrdup(sbuf_str(&r->raw)) : NULL;
 }
 
 static struct agg *agg_add(struct scan *s, const char sig[33], const struct report *r)
@@ -425,7 +425,7 @@ static struct agg *agg_add(struct scan *s, const char sig[33], const struct repo
 	memcpy(a->sig, sig, 33);
 	a->title = report_display_title(r);
 	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
-	agg_set_places(a, r);
+	agg_set_places(a, r, s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT);
 	hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
 	hashmap_add(&s->aggs, &a->ent);
 	ALLOC_GROW(s->agg, s->nagg, s->aggcap);

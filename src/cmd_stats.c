@@ -39,45 +39,65 @@ static void stats_bug_types_json(struct out *o, const struct count_row *rows, si
 	out_end_arr(o);
 }
 
-static int group(struct ctx *ctx, struct out *o, const char *what, const char *head, long top, struct table *csv)
+/* The groups, in the order shown. */
+static const struct {
+	const char *what, *head;
+	bool top;                   /* only the --top largest */
+} stats_groups[] = {
+	{ "verdict", "VERDICT", false },
+	{ "bug_type", "BUG TYPE", false },
+	{ "writer", "WRITER", false },
+	{ "function", "TOP FUNCTION", true },
+	{ "subsystem", "SUBSYSTEM", true },
+};
+#define STATS_NGROUPS (sizeof(stats_groups) / sizeof(stats_groups[0]))
+
+/* A group's key as text: "-" (no writer) is null in JSON and CSV. */
+static const char *stats_key(const struct count_row *row)
 {
+	return strcmp(row->key, "-") ? row->key : NULL;
+}
+
+/* The style of a group's key: a verdict in its colour, as list shows it. */
+static enum out_style stats_style(const char *what, const struct count_row *row)
+{
+	int v = strcmp(what, "verdict") ? -1 : verdict_from_name(row->key);
+
+	return v < 0 ? STYLE_NONE : verdict_style((enum verdict)v);
+}
+
+static void group(struct out *o, size_t g, const struct count_row *rows, size_t n, struct table *csv)
+{
+	const char *what = stats_groups[g].what;
 	struct column cols[3] = {
-		{ .key = "key", .head = head },
+		{ .key = "key", .head = stats_groups[g].head },
 		{ .key = "reports", .head = "DISTINCT", .right = 1 },
 		{ .key = "occurrences", .head = "OCCURRENCES", .right = 1 },
 	};
-	struct count_row *rows;
-	size_t n;
 	struct table *t;
 
-	if (store_count_by(ctx->store, what, top, &rows, &n) < 0)
-		return -1;
 	if (out_json(o) && !strcmp(what, "bug_type")) {
 		stats_bug_types_json(o, rows, n);
-		count_rows_free(rows, n);
-		return 0;
+		return;
 	}
 	if (csv) {
 		for (size_t i = 0; i < n; i++) {
 			table_str(csv, what);
-			table_str(csv, strcmp(rows[i].key, "-") ? rows[i].key : NULL);
+			table_str(csv, stats_key(&rows[i]));
 			table_int(csv, rows[i].sigs);
 			table_int(csv, rows[i].occs);
 		}
-		count_rows_free(rows, n);
-		return 0;
+		return;
 	}
 	out_text(o, "\n");
 	t = table_begin(o, what, cols, 3);
 	for (size_t i = 0; i < n; i++) {
 		/* no writer: null in JSON, "-" in text */
-		table_str(t, strcmp(rows[i].key, "-") ? rows[i].key : NULL);
+		table_str_style(t, stats_key(&rows[i]), stats_style(what, &rows[i]));
 		table_int(t, rows[i].sigs);
 		table_int(t, rows[i].occs);
 	}
 	table_end(t);
-	count_rows_free(rows, n);
-	return 0;
 }
 
 struct stats_opts {
@@ -96,23 +116,33 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx, const void *opts)
 {
 	const struct stats_opts *so = opts;
 	enum kt_format fmt = (enum kt_format)so->out.format;
-	long top = so->top;
+	const char *what[STATS_NGROUPS];
+	long limit[STATS_NGROUPS];
+	struct count_row *rows[STATS_NGROUPS];
+	size_t n[STATS_NGROUPS];
 	struct out *o;
 	struct table *csv = NULL;
-	int bad = 0;
+	int bad;
 
-	o = out_new(stdout, fmt);
+	(void)argc;
+	(void)argv;
+	for (size_t g = 0; g < STATS_NGROUPS; g++) {
+		what[g] = stats_groups[g].what;
+		limit[g] = stats_groups[g].top ? so->top : 0;
+	}
+	/* every group counted in one pass over the store */
+	bad = store_counts(ctx->store, what, STATS_NGROUPS, limit, rows, n) < 0;
+	o = out_new_stdout(ctx, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
 	if (fmt == KT_FMT_CSV)
 		csv = table_begin(o, NULL, stats_csv_cols, 4);
 	else
 		out_text(o, "store %s", store_path(ctx->store));
-	bad += group(ctx, o, "verdict", "VERDICT", 0, csv) < 0;
-	bad += group(ctx, o, "bug_type", "BUG TYPE", 0, csv) < 0;
-	bad += group(ctx, o, "writer", "WRITER", 0, csv) < 0;
-	bad += group(ctx, o, "function", "TOP FUNCTION", top, csv) < 0;
-	bad += group(ctx, o, "subsystem", "SUBSYSTEM", top, csv) < 0;
+	for (size_t g = 0; !bad && g < STATS_NGROUPS; g++) {
+		group(o, g, rows[g], n[g], csv);
+		count_rows_free(rows[g], n[g]);
+	}
 	if (csv)
 		table_end(csv);
 	out_end_obj(o);

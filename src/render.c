@@ -382,7 +382,12 @@ struct table {
 	unsigned char *styles; /* each cell's enum out_style */
 	unsigned *tty;         /* each column's TABLE_TTY_* */
 	size_t ncells, cap, style_cap;
+	int stream;            /* table_stream_begin(): TABLE_MEASURING, then TABLE_STREAMING */
+	struct table_layout *L;
 };
+enum { TABLE_BUFFERED, TABLE_MEASURING, TABLE_STREAMING };
+
+static void table_stream_cell(struct table *t, char *text, enum out_style st);
 
 struct table *table_begin(struct out *o, const char *key, const struct column *cols, int ncols)
 {
@@ -452,6 +457,11 @@ static void table_cell(struct table *t, char *text, enum out_style st)
 	} else {
 		if ((t->tty[t->col] & TABLE_TTY_DATE) && out_terminal(t->o) && strlen(text) > 10 && text[10] == 'T')
 			text[10] = '\0';    /* 2026-12-01T10:11:29Z: the day is enough in a table */
+		if (t->stream != TABLE_BUFFERED) {
+			table_stream_cell(t, text, st);
+			table_next(t);
+			return;
+		}
 		ALLOC_GROW(t->cells, t->ncells, t->cap);
 		ALLOC_GROW(t->styles, t->ncells, t->style_cap);
 		t->styles[t->ncells] = (unsigned char)st;
@@ -656,19 +666,28 @@ static void table_print_row(struct table *t, const struct table_layout *L, size_
 	fputc('\n', t->o->fp);
 }
 
+/* The columns shown, as wide as their headers. */
+static void table_layout_init(const struct table *t, struct table_layout *L)
+{
+	L->n = 0;
+	L->vis = xcalloc((size_t)t->ncols, sizeof(int));
+	L->w = xcalloc((size_t)t->ncols, sizeof(int));
+	L->drop = xcalloc((size_t)t->ncols, sizeof(bool));
+	for (int c = 0; c < t->ncols; c++)
+		if (table_shows(t, c))
+			L->vis[L->n++] = c;
+	for (int c = 0; c < L->n; c++)
+		L->w[c] = utf8_width(t->cols[L->vis[c]].head);
+}
+
 /* Text: the columns shown, aligned, with a header; on a terminal, fitted to its width. */
 static void table_print(struct table *t)
 {
-	struct table_layout L = { 0, xcalloc((size_t)t->ncols, sizeof(int)), xcalloc((size_t)t->ncols, sizeof(int)),
-				  xcalloc((size_t)t->ncols, sizeof(bool)) };
+	struct table_layout L;
 	size_t rows;
 
-	for (int c = 0; c < t->ncols; c++)
-		if (table_shows(t, c))
-			L.vis[L.n++] = c;
+	table_layout_init(t, &L);
 	rows = L.n ? t->ncells / (size_t)L.n : 0;
-	for (int c = 0; c < L.n; c++)
-		L.w[c] = utf8_width(t->cols[L.vis[c]].head);
 	for (size_t i = 0; i < t->ncells; i++) {
 		int c = (int)(i % (size_t)L.n), cw = utf8_width(t->cells[i]);
 
@@ -699,8 +718,8 @@ static void csv_field(FILE *fp, const char *v)
 	fputc('"', fp);
 }
 
-/* CSV: the columns a program may want, the keys as the header; lines end in LF. */
-static void table_csv(struct table *t)
+/* The CSV header: the keys of the columns a program may want; their number. */
+static size_t table_csv_header(struct table *t)
 {
 	FILE *fp = t->o->fp;
 	size_t n = 0;
@@ -712,15 +731,106 @@ static void table_csv(struct table *t)
 			csv_field(fp, t->cols[c].key);
 		}
 	fputc('\n', fp);
+	return n;
+}
+
+static void table_csv_cells(struct table *t, size_t n)
+{
 	for (size_t i = 0; n && i < t->ncells; i++) {
-		csv_field(fp, t->cells[i]);
-		fputs(i % n == n - 1 ? "\n" : ",", fp);
+		csv_field(t->o->fp, t->cells[i]);
+		fputs(i % n == n - 1 ? "\n" : ",", t->o->fp);
 	}
+}
+
+/* CSV: the columns a program may want, the keys as the header; lines end in LF. */
+static void table_csv(struct table *t)
+{
+	table_csv_cells(t, table_csv_header(t));
+}
+
+static void table_free_cells(struct table *t)
+{
+	for (size_t i = 0; i < t->ncells; i++)
+		free(t->cells[i]);
+	t->ncells = 0;
+}
+
+/*
+ * Streaming: a text table's cells measured in the first pass (kept: none),
+ * each row printed as soon as it is whole in the second; CSV rows printed
+ * as they come.
+ */
+static void table_stream_cell(struct table *t, char *text, enum out_style st)
+{
+	struct table_layout *L = t->L;
+
+	if (!L->n) {
+		free(text);
+		return;
+	}
+	if (t->stream == TABLE_MEASURING) {
+		int c = (int)(t->ncells++ % (size_t)L->n), w = utf8_width(text);
+
+		if (w > L->w[c])
+			L->w[c] = w;
+		free(text);
+		return;
+	}
+	ALLOC_GROW(t->cells, t->ncells, t->cap);
+	ALLOC_GROW(t->styles, t->ncells, t->style_cap);
+	t->styles[t->ncells] = (unsigned char)st;
+	t->cells[t->ncells++] = text;
+	if (t->ncells < (size_t)L->n)
+		return;
+	if (t->o->fmt == KT_FMT_CSV)
+		table_csv_cells(t, (size_t)L->n);
+	else
+		table_print_row(t, L, 1);
+	table_free_cells(t);
+}
+
+bool table_stream_begin(struct table *t)
+{
+	if (t->o->fmt == KT_FMT_JSON)
+		return false;
+	t->L = xcalloc(1, sizeof(*t->L));
+	table_layout_init(t, t->L);
+	if (t->o->fmt == KT_FMT_CSV) {
+		table_csv_header(t);
+		t->stream = TABLE_STREAMING;
+		return false;
+	}
+	t->stream = TABLE_MEASURING;
+	t->ncells = 0;
+	return true;
+}
+
+void table_stream_print(struct table *t)
+{
+	if (t->stream != TABLE_MEASURING)
+		return;
+	table_fit(t, t->L);
+	table_print_row(t, t->L, 0);
+	t->stream = TABLE_STREAMING;
+	t->ncells = 0;
+}
+
+/* The end of a streamed table: every row is out. */
+static void table_stream_end(struct table *t)
+{
+	table_stream_print(t);
+	table_free_cells(t);
+	free(t->L->w);
+	free(t->L->vis);
+	free(t->L->drop);
+	free(t->L);
 }
 
 void table_end(struct table *t)
 {
-	if (t->o->fmt == KT_FMT_JSON)
+	if (t->stream != TABLE_BUFFERED)
+		table_stream_end(t);
+	else if (t->o->fmt == KT_FMT_JSON)
 		out_end_arr(t->o);
 	else if (t->o->fmt == KT_FMT_CSV)
 		table_csv(t);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "facts.h"
+#include "hashmap.h"
 #include "store.h"
 #include "store_codec.h"
 
@@ -143,6 +144,18 @@ static const char index_sql[] =
 	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
 	"CREATE INDEX occurrence_head ON occurrence(head);";
 
+/*
+ * Indexes for reading, made when a store is opened for writing (no schema
+ * version: a store without them works, only slower).  signature_stats
+ * covers what stats counts, so that it reads no signature row; ordered by
+ * the id after the few verdict columns, a new signature is added at the
+ * end of its group (an index in the order of a random column makes every
+ * insert write a page of its own).
+ */
+static const char reader_index_sql[] =
+	"CREATE INDEX IF NOT EXISTS signature_stats ON signature"
+	"(label, verdict, bug_type, unknown_origin, writer, id, top_func, subsystem, count);";
+
 /* SQL that escapes a TEXT column for a facts line (facts.h): backslash and newline. */
 #define FACT_ESC(col) "replace(replace(" col ", '\\', '\\\\'), char(10), '\\n')"
 #define FACT_LINE(key, col) \
@@ -184,7 +197,7 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
-	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE key = :key",
+	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
 		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
@@ -220,7 +233,7 @@ static const struct table_def *const stmt_insert[S_COUNT] = {
 	[S_SIG_INSERT] = &t_signature,
 	[S_OCC_INSERT] = &t_occurrence,
 };
-enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated };
+enum { OCC_KNOWN_id, OCC_KNOWN_signature_id, OCC_KNOWN_evidence_level, OCC_KNOWN_truncated, OCC_KNOWN_facts };
 
 /* "CREATE TABLE name (col decl, ...);" */
 static void table_schema(struct sbuf *sb, const struct table_def *t)
@@ -258,6 +271,25 @@ static char *table_select(const struct table_def *t, const char *rest)
 	return sbuf_detach(&sb);
 }
 
+/*
+ * A set of 64-bit keys (open addressing; the keys are hashes already):
+ * what the store may hold, so that a report it cannot hold is added without
+ * a lookup.  Never missing a key the store holds (a key removed from the
+ * store may stay: then the lookup in SQL answers).
+ */
+struct keyset {
+	uint64_t *slot;            /* 0: empty */
+	size_t mask, n;
+	bool zero;                 /* the key 0 */
+};
+
+struct store_keys {
+	bool loaded;
+	int64_t data_version;      /* PRAGMA data_version when loaded: another writer's commit changes it */
+	long handled;              /* reports added before loading (the lookups in SQL) */
+	struct keyset occ, head, sig;
+};
+
 struct store {
 	struct ctx *ctx;
 	sqlite3 *db;
@@ -270,8 +302,13 @@ struct store {
 	size_t batch_files, batch_reports;
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
-	char *facts;                  /* the report being added: its facts, encoded once */
+	const char *facts;            /* the report being added: its facts (store_prepared's) */
+	int facts_level;              /* and their evidence level */
+	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
+	int wal_frames;               /* in the WAL after the last commit */
 };
+
+static void store_keys_clear(struct store_keys *k);
 
 static void db_error(struct store *st, const char *pos, const char *what)
 {
@@ -690,6 +727,15 @@ static bool wal_has_data(struct store *st)
 	return has;
 }
 
+/* After each commit: the frames in the WAL, for store_flush(). */
+static int wal_frames_hook(void *data, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct store *)data)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
 /*
  * A writer's settings: WAL (parallel CI jobs read while one writes) with
  * its size bounded -- checkpointed as batches commit, cut back to 64 MiB.
@@ -708,9 +754,24 @@ static int setup_writer(struct store *st)
 		db_error(st, NULL, "cannot use the database (write-ahead log)");
 		return -1;
 	}
-	/* a cache that holds the key indexes of a large store: inserts at random keys stay in memory */
-	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
-		    " PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -65536;", "cannot use the database");
+	/*
+	 * a cache (256 MiB at most, taken as the store grows) that holds the
+	 * indexes of a million reports: inserts at random keys stay in
+	 * memory instead of reading their pages again; a file's savepoint
+	 * journal in memory too
+	 * (a temporary file costs a write of every page a file's reports touch)
+	 */
+	if (exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
+		 " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;", "cannot use the database") < 0)
+		return -1;
+	/* store_flush() checkpoints (instead of SQLite's automatic checkpoint) */
+	sqlite3_wal_hook(st->db, wal_frames_hook, st);
+	/* the indexes the readers want (a store without them is read, only slower) */
+	if (exec_retry(st, reader_index_sql) != SQLITE_OK) {
+		db_error(st, NULL, "cannot use the database (its indexes)");
+		return -1;
+	}
+	return 0;
 }
 
 /* Open path as a read-only, immutable URI (no locks, no -shm needed). */
@@ -812,6 +873,7 @@ int store_close(struct ctx *ctx, struct store *st)
 		rc = -1;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store_keys_clear(&st->keys);
 	if (sqlite3_close(st->db) != SQLITE_OK) {
 		db_error(st, NULL, "cannot close the database");
 		rc = -1;
@@ -865,6 +927,147 @@ static bool batch_lost(struct store *st)
 	return true;
 }
 
+/* ---------------------------------------------------------------------- */
+/* the keys a writer knows the store may hold */
+
+static size_t keyset_pos(const struct keyset *ks, uint64_t k)
+{
+	uint64_t h = k * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h ^ h >> 32) & ks->mask;
+}
+
+static bool keyset_has(const struct keyset *ks, uint64_t k)
+{
+	if (!k)
+		return ks->zero;
+	if (!ks->slot)
+		return false;
+	for (size_t i = keyset_pos(ks, k);; i = (i + 1) & ks->mask) {
+		if (ks->slot[i] == k)
+			return true;
+		if (!ks->slot[i])
+			return false;
+	}
+}
+
+static void keyset_put(struct keyset *ks, uint64_t k)
+{
+	size_t i = keyset_pos(ks, k);
+
+	while (ks->slot[i] && ks->slot[i] != k)
+		i = (i + 1) & ks->mask;
+	if (!ks->slot[i]) {
+		ks->slot[i] = k;
+		ks->n++;
+	}
+}
+
+static void keyset_add(struct keyset *ks, uint64_t k)
+{
+	if (!k) {
+		ks->zero = true;
+		return;
+	}
+	/* at most half full */
+	if (!ks->slot || (ks->n + 1) * 2 > ks->mask + 1) {
+		struct keyset bigger = { .mask = ks->slot ? ks->mask * 2 + 1 : 1023, .zero = ks->zero };
+
+		bigger.slot = xcalloc(bigger.mask + 1, sizeof(*bigger.slot));
+		for (size_t i = 0; ks->slot && i <= ks->mask; i++)
+			if (ks->slot[i])
+				keyset_put(&bigger, ks->slot[i]);
+		free(ks->slot);
+		*ks = bigger;
+	}
+	keyset_put(ks, k);
+}
+
+static void keyset_clear(struct keyset *ks)
+{
+	free(ks->slot);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static void store_keys_clear(struct store_keys *k)
+{
+	keyset_clear(&k->occ);
+	keyset_clear(&k->head);
+	keyset_clear(&k->sig);
+	k->loaded = false;
+}
+
+static int keys_query(struct store *st, const char *sql, struct keyset *ks)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		keyset_add(ks, (uint64_t)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The one integer sql gives, or -1. */
+static int64_t query_int(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * In a write transaction: the key sets, loaded once a scan has added so
+ * many reports that reading every key costs less than looking them up one
+ * by one (about a hundred keys read for one lookup), and again (when that
+ * pays again) after another writer has committed.  Without them (or when
+ * loading fails) every lookup is made in SQL.
+ */
+static void store_keys_sync(struct store *st)
+{
+	struct store_keys *k = &st->keys;
+	int64_t dv = query_int(st, "PRAGMA data_version"), rows;
+
+	if (k->loaded && dv == k->data_version)
+		return;
+	if (k->loaded)
+		k->handled = 0;   /* another writer's: loaded again only when that pays again */
+	store_keys_clear(k);
+	rows = query_int(st, "SELECT COALESCE(max(id), 0) FROM occurrence") +
+	       query_int(st, "SELECT COALESCE(max(id), 0) FROM signature");
+	if (dv < 0 || rows < 0 || k->handled * 100 < rows)
+		return;
+	/* each from its index alone: key and head (covering), the signature key */
+	if (keys_query(st, "SELECT key FROM occurrence", &k->occ) < 0 ||
+	    keys_query(st, "SELECT head FROM occurrence INDEXED BY occurrence_head", &k->head) < 0 ||
+	    keys_query(st, "SELECT key FROM signature", &k->sig) < 0) {
+		store_keys_clear(k);
+		return;
+	}
+	k->loaded = true;
+	k->data_version = dv;
+}
+
+/* May the store hold this key (false: it certainly does not)? */
+static bool keys_may_hold(const struct store *st, const struct keyset *ks, int64_t key)
+{
+	return !st->keys.loaded || keyset_has(ks, (uint64_t)key);
+}
+
+static void keys_note(struct store *st, struct keyset *ks, int64_t key)
+{
+	if (st->keys.loaded)
+		keyset_add(ks, (uint64_t)key);
+}
+
 /* A batch ends after this many files, reports or milliseconds. */
 #define BATCH_FILES 256
 #define BATCH_REPORTS 1000
@@ -882,6 +1085,7 @@ int store_begin(struct store *st, const char *pos)
 		st->in_tx = true;
 		st->batch_files = st->batch_reports = 0;
 		st->batch_start = mono_ms();
+		store_keys_sync(st);
 	}
 	if (sqlite3_exec(st->db, "SAVEPOINT file", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot start writing");
@@ -894,6 +1098,25 @@ int store_begin(struct store *st, const char *pos)
 void store_batch(struct store *st, bool on)
 {
 	st->batching = on;
+}
+
+/*
+ * The WAL copied back into the database once it holds a quarter of the
+ * database's pages (at most WAL_MAX_FRAMES, at least WAL_MIN_FRAMES): the
+ * next batch writes it from its start.  Not after every batch: a page
+ * written by many batches (an index's, at a random key) is copied once.
+ */
+#define WAL_MIN_FRAMES 1000
+#define WAL_MAX_FRAMES 8192     /* 32 MiB of 4 KiB pages; a batch more at its peak */
+static void store_checkpoint(struct store *st)
+{
+	int64_t pages = st->wal_frames >= WAL_MIN_FRAMES ? query_int(st, "PRAGMA page_count") : 0;
+	int64_t limit = pages / 4 < WAL_MIN_FRAMES ? WAL_MIN_FRAMES : pages / 4 > WAL_MAX_FRAMES ? WAL_MAX_FRAMES : pages / 4;
+
+	if (st->wal_frames < limit)
+		return;
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	st->wal_frames = 0;
 }
 
 int store_flush(struct store *st, const char *pos)
@@ -911,8 +1134,7 @@ int store_flush(struct store *st, const char *pos)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	/* the WAL is copied back as it goes: the next batch writes it from its start */
-	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	store_checkpoint(st);
 	return 1;
 }
 
@@ -1039,7 +1261,7 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* ---------------------------------------------------------------------- */
 /* adding reports */
 
-/* The verdict columns of a signature or an occurrence (the statement names those it has). */
+
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
 {
@@ -1056,8 +1278,8 @@ static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classif
 	}
 }
 
-static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *hash,
-			     const char *head, const char *when)
+static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r,
+			     const struct store_prepared *rk, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
 	char *detail;
@@ -1065,8 +1287,8 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	if (!s)
 		return -1;
 	bind_int(s, OCC_signature_id, sig_id);
-	bind_int(s, OCC_key, store_hex_key(hash));
-	bind_int(s, OCC_head, store_hex_key(head));
+	bind_int(s, OCC_key, rk->occ_key);
+	bind_int(s, OCC_head, rk->head_key);
 	bind_text(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
@@ -1083,10 +1305,16 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text(s, OCC_bits_changed, r->bits_changed);
 	bind_text(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
-	detail = store_detail_encode(r);
-	bind_zip(s, OCC_detail, detail, strlen(detail));
-	free(detail);
+	if (rk->raw) {
+		/* compressed already (store_prepare()) */
+		sqlite3_bind_blob64(s, OCC_raw, rk->raw, rk->raw_n, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, OCC_detail, rk->detail, rk->detail_n, SQLITE_STATIC);
+	} else {
+		bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
+		detail = store_detail_encode(r);
+		bind_zip(s, OCC_detail, detail, strlen(detail));
+		free(detail);
+	}
 	bind_verdict(st, s, &r->cls, false);
 	return step_done(st, s, "cannot store an occurrence");
 }
@@ -1097,7 +1325,7 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
  * Remove truncated copies of this report's head: a fuller copy replaces
  * them.  Their signatures (counted down) go to sigs[], for adopt_dropped().
  */
-static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs[MAX_DROPPED], int *nsigs)
+static int drop_truncated_heads(struct store *st, int64_t head, int64_t sigs[MAX_DROPPED], int *nsigs)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
 	int64_t ids[MAX_DROPPED];
@@ -1106,7 +1334,7 @@ static int drop_truncated_heads(struct store *st, const char *head, int64_t sigs
 	*nsigs = 0;
 	if (!s)
 		return -1;
-	bind_int(s, param(s, ":head"), store_hex_key(head));
+	bind_int(s, param(s, ":head"), head);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < MAX_DROPPED) {
 		if (sqlite3_column_int(s, OCC_KNOWN_truncated)) {
 			ids[n] = sqlite3_column_int64(s, OCC_KNOWN_id);
@@ -1162,14 +1390,14 @@ static int adopt_dropped(struct store *st, int64_t sig_id, const int64_t *sigs, 
 	return 0;
 }
 
-static bool head_exists(struct store *st, const char *head)
+static bool head_exists(struct store *st, int64_t head)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_BY_HEAD);
 	bool found;
 
 	if (!s)
 		return false;
-	bind_int(s, param(s, ":head"), store_hex_key(head));
+	bind_int(s, param(s, ":head"), head);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	return found;
@@ -1198,8 +1426,9 @@ static int classify_occurrence(struct store *st, int64_t id, const struct report
 	return step_done(st, s, "cannot store a verdict");
 }
 
-static int insert_signature(struct store *st, const struct report *r, const char *sig, const char *subsystem,
-			    const char *when, int64_t *id)
+/* A new signature; counted (1) when its first occurrence is stored with it. */
+static int insert_signature(struct store *st, const struct report *r, int64_t key, const char *subsystem,
+			    const char *when, bool counted, int64_t *id)
 {
 	char *dt = report_display_title(r);
 	const struct frame *tf = report_top_frame(r, 0);
@@ -1213,7 +1442,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	}
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
-	bind_int(s, SIG_key, store_hex_key(sig));
+	bind_int(s, SIG_key, key);
 	bind_text(s, SIG_title, r->title);
 	bind_text(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
@@ -1224,7 +1453,7 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	bind_text(s, SIG_label, NULL);
 	bind_text(s, SIG_label_note, NULL);
 	bind_text(s, SIG_label_time, NULL);
-	bind_int(s, SIG_count, 0);
+	bind_int(s, SIG_count, counted);
 	bind_text(s, SIG_first_seen, when);
 	bind_text(s, SIG_last_seen, when);
 	bind_text(s, SIG_first_kernel, r->kernel);
@@ -1234,18 +1463,6 @@ static int insert_signature(struct store *st, const struct report *r, const char
 	*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
-
-/* What the store knows of a report: its occurrence, and its signature with the label. */
-struct known {
-	enum store_result res;
-	int64_t occ_id, occ_level, dup_sig;
-	int64_t sig_id;
-	int sig_level;
-	bool found;
-	struct verdict_label label;
-	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
-	int ndropped;
-};
 
 /* The label columns of a signature row. */
 static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verdict_label *l)
@@ -1261,48 +1478,104 @@ static int read_label(struct store *st, sqlite3_stmt *s, int64_t id, struct verd
 	return 0;
 }
 
-static int find_known(struct store *st, const struct report *r, const char *hash, const char *head,
-		      const char *sig, struct known *k)
-{
-	sqlite3_stmt *s = stmt(st, S_OCC_BY_HASH);
-	bool dup;
-	int rc;
+/* What the store knows of a report: its occurrence, and its signature with the label. */
+struct known {
+	enum store_result res;
+	int64_t occ_id, occ_level, dup_sig;
+	bool occ_same;                  /* the occurrence holds this run's facts already */
+	int64_t sig_id;
+	int sig_level;
+	bool found, sig_same;           /* the signature holds this run's verdict already */
+	bool sig_facts_same;            /* and its facts */
+	struct verdict_label label;
+	int64_t dropped[MAX_DROPPED];   /* signatures of the truncated copies this one replaced */
+	int ndropped;
+};
 
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Would S_SIG_CLASSIFY leave the verdict of the signature row s as it is
+ * (its facts aside: those of another occurrence may differ in addresses)?
+ */
+static bool sig_verdict_same(struct store *st, sqlite3_stmt *s, const struct report *r, const char *subsystem)
+{
+	const struct classification *c = &r->cls;
+	const char *sub = col_text(s, SIG_subsystem);
+	char *field;
+	bool same;
+
+	(void)st;
+	if (sqlite3_column_int(s, SIG_evidence_level) != c->level ||
+	    !same_text(col_text(s, SIG_verdict), verdict_name(c->verdict)) ||
+	    !same_text(col_text(s, SIG_writer), writer_name(c->writer)) ||
+	    !same_text(col_text(s, SIG_confidence), confidence_name(c->confidence)))
+		return false;
+	/* SUBSYSTEM_MIN */
+	if (subsystem && (!sub || strcmp(subsystem, sub) < 0))
+		return false;
+	field = classification_field(c);
+	same = same_text(col_text(s, SIG_field), field);
+	free(field);
+	return same;
+}
+
+/* The occurrence stored under this report's key, when there is one. */
+static int find_occurrence(struct store *st, const struct store_prepared *rk, struct known *k)
+{
+	sqlite3_stmt *s;
+
+	if (!keys_may_hold(st, &st->keys.occ, rk->occ_key))
+		return 0;
+	s = stmt(st, S_OCC_BY_HASH);
 	if (!s)
 		return -1;
-	bind_int(s, param(s, ":key"), store_hex_key(hash));
-	dup = sqlite3_step(s) == SQLITE_ROW;
-	if (dup) {
+	bind_int(s, param(s, ":key"), rk->occ_key);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
 		k->res = STORE_DUPLICATE;
 		k->occ_id = sqlite3_column_int64(s, OCC_KNOWN_id);
 		k->dup_sig = sqlite3_column_int64(s, OCC_KNOWN_signature_id);
 		k->occ_level = sqlite3_column_int64(s, OCC_KNOWN_evidence_level);
+		k->occ_same = k->occ_level == st->facts_level && same_text(col_text(s, OCC_KNOWN_facts), st->facts);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		sqlite3_reset(s);
+		db_error(st, NULL, "cannot read occurrences");
+		return -1;
 	}
 	sqlite3_reset(s);
-	if (dup) {
-		/* counted already */
-	} else if (r->truncated && head_exists(st, head)) {
-		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
-	} else {
-		if (!r->truncated && drop_truncated_heads(st, head, k->dropped, &k->ndropped) < 0)
-			return -1;
-		if (k->ndropped)
-			k->res = STORE_UPGRADED;
-	}
-	/* the signature: found or created (after dropping cut copies, which may
-	   empty one); a known occurrence keeps the signature it was stored under */
+	return 0;
+}
+
+/* The signature (a known occurrence keeps the one it was stored under): found, or not. */
+static int find_signature(struct store *st, const struct report *r, const char *subsystem,
+			  const struct store_prepared *rk, struct known *k)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!k->dup_sig && !keys_may_hold(st, &st->keys.sig, rk->sig_key))
+		return 0;
 	s = stmt(st, k->dup_sig ? S_SIG_BY_ID : S_SIG_BY_HASH);
 	if (!s)
 		return -1;
 	if (k->dup_sig)
 		bind_int(s, param(s, ":id"), k->dup_sig);
 	else
-		bind_int(s, param(s, ":key"), store_hex_key(sig));
+		bind_int(s, param(s, ":key"), rk->sig_key);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->sig_id = sqlite3_column_int64(s, SIG_id);
 		k->sig_level = sqlite3_column_int(s, SIG_evidence_level);
 		k->found = true;
+		k->sig_same = sig_verdict_same(st, s, r, subsystem);
+		k->sig_facts_same = same_text(col_text(s, SIG_facts), st->facts);
 		rc = read_label(st, s, k->sig_id, &k->label);
 		break;
 	case SQLITE_DONE:
@@ -1314,6 +1587,27 @@ static int find_known(struct store *st, const struct report *r, const char *hash
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+static int find_known(struct store *st, const struct report *r, const char *subsystem, const struct store_prepared *rk,
+		      struct known *k)
+{
+	if (find_occurrence(st, rk, k) < 0)
+		return -1;
+	if (k->res == STORE_DUPLICATE) {
+		/* counted already */
+	} else if (!keys_may_hold(st, &st->keys.head, rk->head_key)) {
+		/* no copy of this report's head: neither cut copies to replace nor a whole one */
+	} else if (r->truncated && head_exists(st, rk->head_key)) {
+		k->res = STORE_DUPLICATE;   /* a cut copy of a report we have */
+	} else {
+		if (!r->truncated && drop_truncated_heads(st, rk->head_key, k->dropped, &k->ndropped) < 0)
+			return -1;
+		if (k->ndropped)
+			k->res = STORE_UPGRADED;
+	}
+	/* after dropping cut copies, which may empty a signature */
+	return find_signature(st, r, subsystem, rk, k);
 }
 
 /* The label of signature id, anew (after adopt_dropped()). */
@@ -1335,14 +1629,18 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 	return rc;
 }
 
-/* A new occurrence: stored, and counted on its signature. */
-static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *subsystem,
-			  const char *hash, const char *head, const char *when)
+/* A new occurrence: stored, and counted on its signature (a new one has its count). */
+static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const struct report *r,
+			  const char *subsystem, const struct store_prepared *rk, const char *when)
 {
 	sqlite3_stmt *s;
 
-	if (insert_occurrence(st, sig_id, r, hash, head, when) < 0)
+	if (insert_occurrence(st, sig_id, r, rk, when) < 0)
 		return -1;
+	keys_note(st, &st->keys.occ, rk->occ_key);
+	keys_note(st, &st->keys.head, rk->head_key);
+	if (new_sig)
+		return 0;
 	s = stmt(st, S_SIG_BUMP);
 	if (!s)
 		return -1;
@@ -1353,60 +1651,114 @@ static int add_occurrence(struct store *st, int64_t sig_id, const struct report 
 	return step_done(st, s, "cannot count an occurrence");
 }
 
+void store_prepare(const struct report *r, bool zip, struct store_prepared *p)
+{
+	char hash[33];
+
+	memset(p, 0, sizeof(*p));
+	report_occurrence_hash(r, hash);
+	p->occ_key = store_hex_key(hash);
+	report_head_hash(r, hash);
+	p->head_key = store_hex_key(hash);
+	report_signature(r, hash);
+	p->sig_key = store_hex_key(hash);
+	p->facts = facts_encode(&r->cls);
+	if (zip) {
+		char *detail = store_detail_encode(r);
+
+		p->raw = store_zip(sbuf_str(&r->raw), r->raw.len, &p->raw_n);
+		p->detail = store_zip(detail, strlen(detail), &p->detail_n);
+		free(detail);
+	}
+}
+
+void store_prepared_release(struct store_prepared *p)
+{
+	free(p->facts);
+	free(p->raw);
+	free(p->detail);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The signature and the occurrence as the store keeps them, with what the store knew of them. */
+static int store_write_report(struct store *st, const struct report *r, const char *subsystem,
+			      const struct store_prepared *rk, const char *when, struct known *k)
+{
+	bool new_sig = !k->found;
+
+	if (new_sig) {
+		/* counted already when its first occurrence is stored too */
+		if (insert_signature(st, r, rk->sig_key, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
+			return -1;
+		keys_note(st, &st->keys.sig, rk->sig_key);
+	} else if (r->cls.level >= k->sig_level && !(k->sig_same && (k->sig_facts_same || k->occ_same))) {
+		/*
+		 * the verdict of the run with the most evidence wins; a label
+		 * always wins.  An occurrence seen again as it was stored, with
+		 * the verdict its signature has, changes nothing (a rescan
+		 * writes nothing).
+		 */
+		if (classify_signature(st, k->sig_id, r, subsystem) < 0)
+			return -1;
+	}
+	if (k->res != STORE_DUPLICATE) {
+		if (add_occurrence(st, k->sig_id, new_sig, r, subsystem, rk, when) < 0)
+			return -1;
+	} else if (k->occ_id && r->cls.level >= k->occ_level && !k->occ_same) {
+		/* the same occurrence seen with as much evidence: its facts are this run's */
+		if (classify_occurrence(st, k->occ_id, r) < 0)
+			return -1;
+	}
+	if (k->ndropped && (adopt_dropped(st, k->sig_id, k->dropped, k->ndropped) < 0 ||
+			    reread_label(st, k->sig_id, &k->label) < 0))
+		return -1;
+	return 0;
+}
+
+enum store_result store_add_prepared(struct store *st, const struct report *r, const struct store_prepared *p,
+				     const char *subsystem, int64_t now, struct store_added *out)
+{
+	char when[32];
+	struct known k = { .res = STORE_ADDED };
+	enum store_result res = STORE_FAILED;
+
+	memset(out, 0, sizeof(*out));
+	kt_format_time(now, when);
+	st->keys.handled++;
+	st->facts = p->facts;
+	st->facts_level = r->cls.level;
+	if (find_known(st, r, subsystem, p, &k) < 0) {
+		verdict_label_release(&k.label);
+	} else if (k.res == STORE_DUPLICATE && !k.found) {
+		/* its signature changed (new rules, a vmlinux): keep the old row */
+		out->effective = r->cls.verdict;
+		res = STORE_DUPLICATE;
+	} else if (store_write_report(st, r, subsystem, p, when, &k) < 0) {
+		verdict_label_release(&k.label);
+	} else {
+		out->sig_id = k.sig_id;
+		out->effective = effective_verdict(r->cls.verdict, &k.label);
+		out->label = k.label;
+		out->new_signature = !k.found;
+		st->batch_reports++;
+		res = k.res;
+	}
+	st->facts = NULL;
+	reset_all(st);
+	return res;
+}
+
 enum store_result store_add_report(struct store *st, const struct report *r, const char *subsystem,
 				   int64_t now, struct store_added *out)
 {
-	char hash[33], head[33], sig[33], when[32];
-	struct known k = { .res = STORE_ADDED };
+	struct store_prepared p;
+	enum store_result res;
 
-	memset(out, 0, sizeof(*out));
-	report_occurrence_hash(r, hash);
-	report_head_hash(r, head);
-	report_signature(r, sig);
-	kt_format_time(now, when);
-
-	st->facts = facts_encode(&r->cls);
-	if (find_known(st, r, hash, head, sig, &k) < 0)
-		goto fail;
-	if (k.res == STORE_DUPLICATE && !k.found) {
-		/* its signature changed (new rules, a vmlinux): keep the old row */
-		out->effective = r->cls.verdict;
-		FREE_AND_NULL(st->facts);
-		reset_all(st);
-		return STORE_DUPLICATE;
-	}
-	if (!k.found) {
-		if (insert_signature(st, r, sig, subsystem, when, &k.sig_id) < 0)
-			goto fail;
-		out->new_signature = true;
-	} else if (r->cls.level >= k.sig_level) {
-		/* the verdict of the run with the most evidence wins; a label always wins */
-		if (classify_signature(st, k.sig_id, r, subsystem) < 0)
-			goto fail;
-	}
-	if (k.res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when) < 0)
-			goto fail;
-	} else if (k.occ_id && r->cls.level >= k.occ_level) {
-		/* the same occurrence seen with as much evidence: its facts are this run's */
-		if (classify_occurrence(st, k.occ_id, r) < 0)
-			goto fail;
-	}
-	if (k.ndropped && (adopt_dropped(st, k.sig_id, k.dropped, k.ndropped) < 0 ||
-			   reread_label(st, k.sig_id, &k.label) < 0))
-		goto fail;
-	out->sig_id = k.sig_id;
-	out->effective = effective_verdict(r->cls.verdict, &k.label);
-	out->label = k.label;
-	FREE_AND_NULL(st->facts);
-	reset_all(st);
-	st->batch_reports++;
-	return k.res;
-fail:
-	verdict_label_release(&k.label);
-	FREE_AND_NULL(st->facts);
-	reset_all(st);
-	return STORE_FAILED;
+	/* compressed only when it is stored (a rescan compresses nothing) */
+	store_prepare(r, false, &p);
+	res = store_add_prepared(st, r, &p, subsystem, now, out);
+	store_prepared_release(&p);
+	return res;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1425,6 +1777,17 @@ void sig_row_release(struct sig_row *s)
 	free(s->first_kernel);
 	free(s->last_kernel);
 	memset(s, 0, sizeof(*s));
+}
+
+int store_snapshot(struct store *st, bool on)
+{
+	if (st->in_tx)
+		return 0;   /* a writer's transaction is one state already */
+	if (sqlite3_exec(st->db, on ? "BEGIN" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, NULL, "cannot read the database");
+		return -1;
+	}
+	return 0;
 }
 
 /* The tool's verdict of a row: its columns, and the facts it rests on. */
@@ -1455,22 +1818,32 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	return 0;
 }
 
-static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
+/* A signature row; brief: only what a list shows. */
+static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bool brief)
 {
 	int bt;
 
+	uint64_t key = (uint64_t)sqlite3_column_int64(s, SIG_key);
+
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, SIG_id);
-	r->title = col_dup(s, SIG_title);
 	r->display_title = col_dup(s, SIG_display_title);
-	r->top_func = col_dup(s, SIG_top_func);
-	r->subsystem = col_dup(s, SIG_subsystem);
 	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
 	r->count = sqlite3_column_int64(s, SIG_count);
 	r->first_seen = col_dup(s, SIG_first_seen);
 	r->last_seen = col_dup(s, SIG_last_seen);
-	r->first_kernel = col_dup(s, SIG_first_kernel);
-	r->last_kernel = col_dup(s, SIG_last_kernel);
+	if (!brief) {
+		/* what a list does not show */
+		r->title = col_dup(s, SIG_title);
+		r->top_func = col_dup(s, SIG_top_func);
+		r->subsystem = col_dup(s, SIG_subsystem);
+		r->first_kernel = col_dup(s, SIG_first_kernel);
+		r->last_kernel = col_dup(s, SIG_last_kernel);
+	}
+	/* printf('%016x', key), as store_signature_id() gives it */
+	for (int i = REPORT_SIG_ID_LEN - 1; i >= 0; i--, key >>= 4)
+		r->sig_id[i] = "0123456789abcdef"[key & 15];
+	r->sig_id[REPORT_SIG_ID_LEN] = '\0';
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
 	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
 	    read_label(st, s, r->id, &r->label) < 0) {
@@ -1484,17 +1857,19 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r)
 }
 
 /* Step through the rows of s, handing each to fn; s is finalized. */
-static int each_sig_row(struct store *st, sqlite3_stmt *s, sig_row_fn fn, void *data, const char *what)
+static int each_sig_row(struct store *st, sqlite3_stmt *s, bool brief, sig_row_fn fn, void *data, const char *what)
 {
 	int rc, ret = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct sig_row r;
 
-		if (read_sig_row(st, s, &r) < 0) {
+		if (read_sig_row(st, s, &r, brief) < 0) {
 			ret = -1;
 			break;
 		}
+		if (sqlite3_column_count(s) > SIG_NCOLS)
+			r.all_truncated = sqlite3_column_int(s, SIG_NCOLS);
 		fn(&r, data);
 		sig_row_release(&r);
 	}
@@ -1523,10 +1898,21 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 			       "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
 			       " ORDER BY %s LIMIT :limit", list_order_sql[f->order]);
-	char *sql = table_select(&t_signature, rest);
+	char *sql = table_select(&t_signature, rest), *with;
 	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int rc;
 
+	if (f->truncated) {
+		/* every occurrence cut short: some, and none whole (by occurrence_sig) */
+		const char *from = strstr(sql, " FROM signature ");
+
+		with = xasprintf("%.*s, EXISTS (SELECT 1 FROM occurrence o WHERE o.signature_id = signature.id)"
+				 " AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.signature_id = signature.id"
+				 " AND NOT o.truncated)%s", (int)(from - sql), sql, from);
+		free(sql);
+		sql = with;
+	}
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	free(sql);
 	free(rest);
 	if (rc != SQLITE_OK) {
@@ -1536,7 +1922,7 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
 	bind_text(s, param(s, ":grep"), f->grep);
 	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
-	return each_sig_row(st, s, fn, data, "cannot list");
+	return each_sig_row(st, s, f->brief, fn, data, "cannot list");
 }
 
 int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
@@ -1550,7 +1936,7 @@ int store_get_signature(struct store *st, int64_t id, struct sig_row *out)
 	bind_int(s, param(s, ":id"), id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		rc = read_sig_row(st, s, out) < 0 ? -1 : 1;
+		rc = read_sig_row(st, s, out, false) < 0 ? -1 : 1;
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
 	} else {
@@ -1813,50 +2199,176 @@ int store_set_label(struct store *st, int64_t id, enum verdict verdict, const ch
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n)
-{
-	static const struct { const char *name, *expr; } groups[] = {
-		{ "verdict", "COALESCE(label, verdict)" },
-		{ "bug_type", "bug_type || CASE WHEN unknown_origin THEN ' (unknown origin)' ELSE '' END" },
-		{ "function", "COALESCE(top_func, '?')" },
-		{ "subsystem", "COALESCE(subsystem, 'unknown')" },
-		{ "writer", "COALESCE(writer, '-')" },
-	};
-	const char *expr = NULL;
-	char *sql;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
+/*
+ * Counts by the grouping columns, every group in one pass over the
+ * signatures (through the covering index signature_stats when the store
+ * has it): the key of each row per group, as SQL would make it.
+ */
+static const char *const count_groups[] = { "verdict", "bug_type", "function", "subsystem", "writer" };
+#define NGROUPS (sizeof(count_groups) / sizeof(count_groups[0]))
+#define COUNT_SQL "SELECT label, verdict, bug_type, unknown_origin, top_func, subsystem, writer, count FROM signature"
 
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (!strcmp(groups[i].name, what))
-			expr = groups[i].expr;
-	if (!expr)
+struct count_ent {
+	struct hashmap_entry ent;
+	struct count_row row;
+};
+
+static bool count_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
+{
+	(void)key;
+	return !strcmp(container_of(e, struct count_ent, ent)->row.key, keydata);
+}
+
+/* The key of group g for the row s (buf: room for the bug type's). */
+static const char *count_key(sqlite3_stmt *s, size_t g, char *buf, size_t size)
+{
+	const char *v;
+
+	switch (g) {
+	case 0: return col_text(s, 0) ? col_text(s, 0) : col_text(s, 1);
+	case 1: {
+		static const char uo[] = " (unknown origin)";
+		size_t n = (size_t)sqlite3_column_bytes(s, 2);
+
+		v = col_text(s, 2);
+		if (!v || n + sizeof(uo) > size)
+			n = 0;
+		memcpy(buf, v ? v : "", n);
+		if (sqlite3_column_int64(s, 3))
+			memcpy(buf + n, uo, sizeof(uo));
+		else
+			buf[n] = '\0';
+		return buf;
+	}
+	case 2: return (v = col_text(s, 4)) ? v : "?";
+	case 3: return (v = col_text(s, 5)) ? v : "unknown";
+	default: return (v = col_text(s, 6)) ? v : "-";
+	}
+}
+
+static struct count_ent *count_add(struct hashmap *m, const char *key, int64_t occs)
+{
+	uint64_t h = kt_hash_str(key);
+	struct hashmap_entry *e = hashmap_get(m, h, NULL, key);
+	struct count_ent *c;
+
+	if (!e) {
+		c = xcalloc(1, sizeof(*c));
+		c->row.key = xstrdup(key);
+		hashmap_entry_init(&c->ent, h);
+		hashmap_add(m, &c->ent);
+	} else {
+		c = container_of(e, struct count_ent, ent);
+	}
+	c->row.sigs++;
+	c->row.occs += occs;
+	return c;
+}
+
+/* ORDER BY sum(count) DESC, k */
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+
+	if (x->occs != y->occs)
+		return x->occs > y->occs ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Keep row in the first k of the sorted rows[0..*n) (at most k kept; what falls out is freed). */
+static void count_keep(struct count_row *rows, size_t *n, size_t k, struct count_row row)
+{
+	size_t i = *n;
+
+	if (i == k && count_cmp(&row, &rows[k - 1]) >= 0) {
+		free(row.key);
+		return;
+	}
+	if (i == k)
+		free(rows[--i].key);
+	for (; i > 0 && count_cmp(&row, &rows[i - 1]) < 0; i--)
+		rows[i] = rows[i - 1];
+	rows[i] = row;
+	(*n)++;
+	if (*n > k)
+		*n = k;
+}
+
+/* The map's rows, sorted, the first limit (0: all) kept (no sort of the rest); the map emptied. */
+static void count_collect(struct hashmap *m, long limit, struct count_row **rows, size_t *n)
+{
+	size_t all = hashmap_count(m), k = limit > 0 && (size_t)limit < all ? (size_t)limit : all;
+	struct hashmap_iter it;
+
+	*n = 0;
+	*rows = xcalloc(all ? all : 1, sizeof(**rows));
+	for (struct hashmap_entry *e = hashmap_iter_first(m, &it); e; e = hashmap_iter_next(&it)) {
+		struct count_row row = container_of(e, struct count_ent, ent)->row;
+
+		if (k < all)
+			count_keep(*rows, n, k, row);
+		else
+			(*rows)[(*n)++] = row;
+	}
+	hashmap_clear(m, offsetof(struct count_ent, ent));
+	if (k == all)
+		qsort(*rows, *n, sizeof(**rows), count_cmp);
+}
+
+int store_counts(struct store *st, const char *const *what, size_t nwhat, const long *limit,
+		 struct count_row **rows, size_t *n)
+{
+	struct hashmap maps[NGROUPS];
+	struct count_ent *last[NGROUPS] = { NULL };
+	int group[NGROUPS], rc;
+	sqlite3_stmt *s;
+	char buf[128];
+
+	if (nwhat > NGROUPS)
 		return -1;
-	sql = xasprintf("SELECT %s AS k, count(*), sum(count) FROM signature GROUP BY k"
-			" ORDER BY sum(count) DESC, k LIMIT ?1", expr);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
+	for (size_t i = 0; i < nwhat; i++) {
+		group[i] = -1;
+		for (size_t g = 0; g < NGROUPS; g++)
+			if (!strcmp(count_groups[g], what[i]))
+				group[i] = (int)g;
+		if (group[i] < 0)
+			return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, COUNT_SQL, -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, NULL, "cannot count");
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, limit > 0 ? limit : -1);
-	*rows = NULL;
-	*n = 0;
+	for (size_t i = 0; i < nwhat; i++)
+		hashmap_init(&maps[i], count_eq, 0);
+	/* in the index's order the verdict columns come in runs: a row of the last row's key is counted there */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ALLOC_GROW(*rows, *n, cap);
-		(*rows)[*n].key = col_dup(s, 0);
-		(*rows)[*n].sigs = sqlite3_column_int64(s, 1);
-		(*rows)[*n].occs = sqlite3_column_int64(s, 2);
-		(*n)++;
+		for (size_t i = 0; i < nwhat; i++) {
+			const char *key = count_key(s, (size_t)group[i], buf, sizeof(buf));
+			int64_t occs = sqlite3_column_int64(s, 7);
+
+			if (last[i] && !strcmp(last[i]->row.key, key)) {
+				last[i]->row.sigs++;
+				last[i]->row.occs += occs;
+			} else {
+				last[i] = count_add(&maps[i], key, occs);
+			}
+		}
 	}
 	sqlite3_finalize(s);
+	for (size_t i = 0; i < nwhat; i++)
+		count_collect(&maps[i], limit[i], &rows[i], &n[i]);
 	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < nwhat; i++)
+			count_rows_free(rows[i], n[i]);
 		db_error(st, NULL, "cannot count");
 		return -1;
 	}
 	return 0;
+}
+
+int store_count_by(struct store *st, const char *what, long limit, struct count_row **rows, size_t *n)
+{
+	return store_counts(st, &what, 1, &limit, rows, n);
 }
 
 void count_rows_free(struct count_row *rows, size_t n)

@@ -11,26 +11,43 @@ static void put_str(struct sbuf *sb, const char *s)
 {
 	sbuf_addc(sb, '\t');
 	if (!s) {
-		sbuf_adds(sb, "\\0");
+		sbuf_add(sb, "\\0", 2);
 		return;
 	}
-	for (; *s; s++) {
-		if (*s == '\\')
-			sbuf_adds(sb, "\\\\");
-		else if (*s == '\t')
-			sbuf_adds(sb, "\\t");
-		else if (*s == '\n')
-			sbuf_adds(sb, "\\n");
-		else
-			sbuf_addc(sb, *s);
+	/* the plain runs at once, the three special characters escaped */
+	for (;;) {
+		size_t n = strcspn(s, "\\\t\n");
+
+		sbuf_add(sb, s, n);
+		s += n;
+		if (!*s)
+			return;
+		sbuf_add(sb, *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : "\\n", 2);
+		s++;
 	}
+}
+
+/* "\t" and v in decimal, as "%lld" writes it (without printf: this is the store's hot path). */
+static void put_dec(struct sbuf *sb, long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	*--p = '\t';
+	sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 /* A number, or an empty field when it is absent. */
 static void put_num(struct sbuf *sb, bool has, long long v)
 {
 	if (has)
-		sbuf_addf(sb, "\t%lld", v);
+		put_dec(sb, v);
 	else
 		sbuf_addc(sb, '\t');
 }
@@ -46,7 +63,7 @@ static void encode_frame(struct sbuf *sb, char kind, const struct frame *f)
 	put_str(sb, f->file);
 	put_num(sb, f->line > 0, f->line);
 	put_num(sb, f->column > 0, f->column);
-	sbuf_addf(sb, "\t%d", f->inlined | f->unreliable << 1 | f->symbolized << 2 | f->given << 3);
+	put_dec(sb, f->inlined | f->unreliable << 1 | f->symbolized << 2 | f->given << 3);
 	put_str(sb, f->src);
 	put_str(sb, f->sym_note);
 	sbuf_addc(sb, '\n');
@@ -56,13 +73,13 @@ char *store_detail_encode(const struct report *r)
 {
 	struct sbuf sb = SBUF_INIT;
 
+	sbuf_grow(&sb, 2048);
 	for (int i = 0; i < r->nacc; i++) {
 		const struct access *a = &r->acc[i];
 
 		sbuf_adds(&sb, "A");
 		put_str(&sb, access_type_name(a->type));
-		sbuf_addf(&sb, "\t%d", a->marked | a->reordered << 1 | a->scoped << 2 | a->unknown_origin << 3 |
-			  a->elided << 4);
+		put_dec(&sb, a->marked | a->reordered << 1 | a->scoped << 2 | a->unknown_origin << 3 | a->elided << 4);
 		put_num(&sb, a->has_addr, (long long)a->addr);
 		put_num(&sb, a->has_size, (long long)a->size);
 		put_str(&sb, access_ctx_name(a->ctx));

@@ -259,8 +259,43 @@ for g in tests/golden/store-v2/show-*.json; do
 done
 run "$BIN" --db "$DB" stats --format json
 if diff -u tests/golden/store-v2/stats.json "$TMP/out" >"$TMP/diff"; then ok; else bad "stats after the upgrade:"; head -20 "$TMP/diff"; fi
+# what the released binary printed (golden): list streamed, stats counted in one pass
+golden() {
+	if diff -u "tests/golden/store-v2/$1" "$TMP/out" >"$TMP/diff"; then ok; else bad "$2:"; head -20 "$TMP/diff"; fi
+}
+run "$BIN" --db "$DB" list
+golden list.txt "list, streamed: the rows the released binary listed, in its order, aligned alike"
+run "$BIN" --db "$DB" list --format csv
+golden list.csv "list --format csv, streamed"
+run "$BIN" --db "$DB" list --sort count --verdict unknown-origin
+golden list-count.txt "list --sort count --verdict unknown-origin"
+run "$BIN" --db "$DB" stats
+sed -i 1d "$TMP/out"
+golden stats.txt "stats (text) counts what the released binary counted"
+run "$BIN" --db "$DB" stats --format csv --top 1
+golden stats-top1.csv "stats --format csv --top 1"
+# the index stats reads is made by a writer; a read-only open of a store without it gives the same
+sql "$DB" "drop index if exists signature_stats" >/dev/null
+chmod a-w "$DB"
+run "$BIN" --db "$DB" stats --format csv --top 1
+golden stats-top1.csv "stats of a store without its index, read-only"
+chmod u+w "$DB"
 run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/kunit-kcsan-test.log fixtures/formats/truncated.log
 expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
+expect_eq "$(sql "$DB" "select count(*) from sqlite_master where name = 'signature_stats'")" "[(1,)]" \
+	"a writer adds the index stats reads"
+
+echo "== store: a rescan that adds nothing writes nothing"
+# PRAGMA data_version changes for a connection when another one has committed a change
+python3 - "$BIN" "$REF" "${INPUTS[@]}" >"$TMP/out" 2>"$TMP/err" <<'EOF'
+import sqlite3, subprocess, sys
+c = sqlite3.connect(sys.argv[2], isolation_level=None)
+before = c.execute("pragma data_version").fetchone()[0]
+p = subprocess.run([sys.argv[1], "--db", sys.argv[2], "scan", "--format", "json", "--fail-on", "none"] + sys.argv[3:],
+                   stdout=subprocess.PIPE)
+print(p.returncode, c.execute("pragma data_version").fetchone()[0] - before)
+EOF
+expect_eq "$(cat "$TMP/out")" "0 0" "a rescan of every input: exit 0, nothing committed"
 
 echo "== store: merge folds stores made apart into one with exact counts, labels kept"
 counts() { sql "$1" "select key, count, subsystem from signature order by key"; }

@@ -3,7 +3,8 @@
 terminal (python's pty, the size set with TIOCSWINSZ) and piped, and check
 colour on the terminal and none in a pipe, NO_COLOR and --color, list fitted
 to 80 (or $COLUMNS) columns without a wrapped row, the attention order,
-the marks, and show through $PAGER (on a terminal only, not with --no-pager).
+the marks, show through $PAGER (on a terminal only, not with --no-pager),
+and stats with the verdicts in list's colours.
 
 usage: terminal.py BIN
 """
@@ -103,6 +104,7 @@ def main():
         check(n > 10, "the store has reports (%d)" % n)
         check_list(binary, db, env, reports)
         check_show(binary, db, env, reports)
+        check_stats(binary, db, env)
         check_kernel_show(binary, tmp, env)
         check_scan(binary, fx, env)
         check_progress(binary, fx, env)
@@ -194,6 +196,30 @@ def check_show(binary, db, env, reports):
     check(out == piped, "PAGER=cat and NO_COLOR: exactly the piped text")
     rc, out, _ = run_pty(show + ["--format", "json"], base_env(PAGER="cat"))
     check("\x1b" not in out and json.loads(out)["id"] == device, "show --format json on a terminal: no colour")
+
+
+def check_stats(binary, db, env):
+    stats = [binary, "--db", db, "stats"]
+    colours = {}
+    print("== stats: verdicts in list's colours on a terminal, none piped")
+    rc, piped, _ = run_pipe(stats, env)
+    check(rc == 0 and "\x1b" not in piped, "piped stats: no escape")
+    rc, out, err = run_pty(stats, env)
+    check(rc == 0, "stats on a terminal exits 0: %d %s" % (rc, err))
+    check(visible(out) == piped, "stats on a terminal: the piped text, coloured")
+    for line in out.split("\n"):
+        m = re.match(r"^(\x1b\[[0-9;]*m)(real-race|unknown-origin|device-origin)\x1b\[0?m", line)
+        if m:
+            colours[m.group(2)] = m.group(1)
+    check(len(colours) == 3 and len(set(colours.values())) == 3, "each verdict in its own colour: %s" % colours)
+    rc, lst, _ = run_pty([binary, "--db", db, "list", "--sort", "id"], env)
+    check(all(c + v in lst for v, c in colours.items()), "the colours list gives the verdicts")
+    rc, out, _ = run_pty(stats, base_env(NO_COLOR="1"))
+    check("\x1b" not in out, "NO_COLOR: stats without colour")
+    rc, out, _ = run_pty(stats + ["--color=never"], env)
+    check("\x1b" not in out, "--color=never: stats without colour")
+    rc, out, _ = run_pipe(stats + ["--color=always"], env)
+    check(SGR.search(out) is not None and visible(out) == piped, "--color=always piped: the piped text, coloured")
 
 
 def check_kernel_show(binary, tmp, env):
