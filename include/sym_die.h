@@ -21,11 +21,12 @@ struct sym_die {
 	unsigned tag;           /* 0: the null entry ending a list of children */
 	bool children;
 	bool has_lo, has_hi, hi_is_len, has_ranges;
-	uint64_t lo, hi;
-	uint64_t ranges;        /* DW_AT_ranges as a section offset (ranges_off), else not read here */
 	bool ranges_off;
 	bool has_call_file;
-	uint64_t call_file, call_line, call_column;
+	uint64_t lo, hi;        /* when has_lo, has_hi */
+	uint64_t ranges;        /* DW_AT_ranges as a section offset (ranges_off), else not read here */
+	uint64_t call_file;     /* when has_call_file */
+	uint64_t call_line, call_column;
 	uint64_t sibling;       /* 0 when the DIE has no DW_AT_sibling */
 	uint64_t end;           /* just past its attributes: its first child, or what follows */
 };

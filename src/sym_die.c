@@ -350,8 +350,12 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 	uint64_t code;
 	const struct sym_die_abbrev *ab;
 
-	memset(d, 0, sizeof(*d));
+	/* what is read below, or 0 (lo, hi, ranges and call_file count only with their flags) */
 	d->off = off;
+	d->tag = 0;
+	d->children = d->has_lo = d->has_hi = d->hi_is_len = d->has_ranges = d->ranges_off = d->has_call_file = false;
+	d->lo = d->hi = d->ranges = d->call_file = 0;
+	d->call_line = d->call_column = d->sibling = d->end = 0;
 	if (off >= cu->end)
 		return false;
 	code = rd_uleb(&r);

@@ -60,6 +60,7 @@ struct sym_fn {
 	uint32_t nnodes, nranges;
 	uint32_t nodecap, rangecap;
 	bool built;
+	bool walked;            /* one address was walked to already: the next builds the index */
 };
 
 struct sym_frange {
@@ -360,6 +361,14 @@ static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, con
 		if (c.tag == DW_TAG_inlined_subroutine) {
 			uint32_t node = new_node(fn, c.off, pnode);
 			struct sym_rsink k = { NULL, fn, dc, c.off, node };
+			struct sym_node *nd = &fn->nodes[node];
+
+			/* the call site as the walk reads it (walk_push) */
+			nd->site_known = true;
+			nd->has_call_file = c.has_call_file;
+			nd->call_file_idx = c.call_file;
+			nd->call_line = (int)c.call_line;
+			nd->call_column = (int)c.call_column;
 
 			if (!own_ranges(dw, &c, &k) || !own_inlines(fn, dc, dw, &c, (int32_t)node, depth + 1))
 				return false;
@@ -612,16 +621,24 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	return find_fn(*idx, a);
 }
 
-/* The chain's nodes at a in fn: by our reader's walk into w, or by the function's index; the innermost in *node. */
+/*
+ * The chain's nodes at a in fn: the first time, by our reader's walk into
+ * w (a function met once is not indexed); from the second on, by the
+ * function's index, built once (with our reader, or libdw's when it
+ * declines), whose nodes keep their names.  The innermost in *node.
+ */
 static struct sym_node *nodes_at(struct sym_walk *w, Dwarf *dw, struct sym_cuidx *idx, struct sym_fn *fn,
 				 uint64_t a, uint32_t *node)
 {
-	if (walk_fn(w, idx, dw, fn, a)) {
-		*node = w->nbest - 1;
-		return w->best;
+	if (!fn->built && !fn->walked) {
+		fn->walked = true;
+		if (walk_fn(w, idx, dw, fn, a)) {
+			*node = w->nbest - 1;
+			return w->best;
+		}
 	}
 	if (!fn->built)
-		build_fn(dw, NULL, fn);
+		build_fn(dw, idx->dc, fn);
 	*node = innermost_node(fn, a);
 	return fn->nodes;
 }
