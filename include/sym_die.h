@@ -61,5 +61,7 @@ bool sym_die_ranges(struct sym_die_cu *cu, const struct sym_die *d, void (*fn)(v
  * false if it cannot be read.
  */
 bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next);
+/* The same when d's children were read through already: children_end is the offset past them (0: not known). */
+bool sym_die_next_after(struct sym_die_cu *cu, const struct sym_die *d, uint64_t children_end, struct sym_die *next);
 
 #endif

@@ -515,7 +515,7 @@ static uint64_t skip_children(struct sym_die_cu *cu, const struct sym_die *d)
 	return off;
 }
 
-bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next)
+bool sym_die_next_after(struct sym_die_cu *cu, const struct sym_die *d, uint64_t children_end, struct sym_die *next)
 {
 	uint64_t off;
 
@@ -525,9 +525,16 @@ bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die
 		off = d->end;
 	else if (d->sibling > d->off)
 		off = d->sibling;
+	else if (children_end)
+		off = children_end;
 	else if (!(off = skip_children(cu, d)))
 		return false;
 	return sym_die_read(cu, off, next);
+}
+
+bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next)
+{
+	return sym_die_next_after(cu, d, 0, next);
 }
 
 /* ---------------------------------------------------------------------- */
