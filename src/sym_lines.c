@@ -172,6 +172,7 @@ static void sort_sequences(struct sym_ltab *t)
 struct rowbuf {
 	struct sym_row *rows;
 	size_t n, cap;
+	bool over;              /* a column or file number a row cannot hold */
 };
 
 static inline void add_row(struct rowbuf *b, uint64_t addr, uint64_t line, uint64_t col, uint64_t file, bool end)
@@ -185,8 +186,9 @@ static inline void add_row(struct rowbuf *b, uint64_t addr, uint64_t line, uint6
 	w = &b->rows[b->n++];
 	w->addr = addr;
 	w->line = line > UINT32_MAX ? 0 : (uint32_t)line;
-	w->col = col > UINT32_MAX ? 0 : (uint32_t)col;
-	w->file = file > UINT32_MAX ? UINT32_MAX : (uint32_t)file;
+	b->over |= col > 0x7fff;
+	w->col = (uint16_t)(col & 0x7fff);
+	w->file = file > UINT16_MAX ? UINT16_MAX : (uint16_t)file;   /* no such file: the table has fewer */
 	w->end = end;
 }
 
@@ -266,7 +268,7 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 {
 	const struct lprog lp = { min_len, max_ops ? max_ops : 1, line_range, opcode_base, line_base, std_len };
 	uint64_t st[5] = { 0, 1, 1, 0, 0 };     /* address, file, line, column, op_index */
-	struct rowbuf b = { NULL, 0, 0 };
+	struct rowbuf b = { NULL, 0, 0, false };
 	uint32_t adv[256];
 	int32_t ladv[256];
 	bool ok = true;
@@ -289,7 +291,7 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 	}
 	t->rows = b.rows;
 	t->nrows = b.n;
-	return ok && !r->bad;
+	return ok && !b.over && !r->bad;
 }
 
 static void sym_ltab_clear(struct sym_ltab *t)
@@ -387,9 +389,12 @@ static bool sym_ltab_parse(const struct sym_dsecs *ds, uint64_t offset, struct s
 	}
 	t->paths = xcalloc(t->nfiles ? t->nfiles : 1, sizeof(*t->paths));
 	r.p = prog;
-	if (!run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
+	if (t->nfiles >= UINT16_MAX ||
+	    !run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
 		goto fail;
 	sort_sequences(t);
+	/* kept as long as the unit is: no room to spare */
+	t->rows = xrealloc(t->rows, (t->nrows ? t->nrows : 1) * sizeof(*t->rows));
 	return true;
 fail:
 	sym_ltab_clear(t);
