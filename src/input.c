@@ -56,6 +56,7 @@ struct input {
 	struct qline *q;
 	size_t qhead, qlen, qcap;
 	struct sbuf line;       /* the current line when copied */
+	struct sbuf qpraw;      /* quoted-printable: a line joined over its soft breaks, before decoding */
 	struct qline cur;       /* the line handed out from the queue */
 	struct qline *pb;       /* physical lines read ahead and pushed back */
 	size_t npb, pbcap;
@@ -804,23 +805,23 @@ static void qp_line(struct input *in, const char *p, size_t n)
 	size_t n2;
 	uint64_t l2, o2;
 	bool cut2;
-	struct sbuf raw = SBUF_INIT;
+	struct sbuf *raw = &in->qpraw;
 
 	if (!qp_soft_break(p, n)) {
 		qp_decode_into(&in->line, p, n);
 		return;
 	}
-	sbuf_add(&raw, p, n - 1);
+	sbuf_reset(raw);
+	sbuf_add(raw, p, n - 1);
 	while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-		if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-			sbuf_add(&raw, p2, n2 - 1);
+		if (qp_soft_break(p2, n2) && raw->len < INPUT_MAX_LINE) {
+			sbuf_add(raw, p2, n2 - 1);
 			continue;
 		}
-		sbuf_add(&raw, p2, n2);
+		sbuf_add(raw, p2, n2);
 		break;
 	}
-	qp_decode_into(&in->line, raw.buf, raw.len);
-	sbuf_release(&raw);
+	qp_decode_into(&in->line, raw->buf, raw->len);
 }
 
 /*
@@ -951,6 +952,7 @@ void input_close(struct input *in)
 	free(in->pb);
 	free(in->pbcur.text);
 	sbuf_release(&in->line);
+	sbuf_release(&in->qpraw);
 	sbuf_release(&in->b64text);
 	free(in->buf);
 	free(in->name);

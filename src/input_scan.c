@@ -435,24 +435,49 @@ static ALWAYS_INLINE void text_masks64_sse2(const char *p, uint64_t *nl, uint64_
 #define EQ32(v, c) _mm256_cmpeq_epi8((v), _mm256_set1_epi8((char)(c)))
 #define LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 
-/* text_masks64_sse2(), 32 bytes a step (AVX2, when the CPU has it). */
+/*
+ * The classes of 32 bytes by two table lookups, on their low and high
+ * nibbles: a bit per byte value of interest, each bit one value's, so the
+ * AND of the two lookups is exact.
+ */
+TARGET_AVX2 static ALWAYS_INLINE __m256i classify32(__m256i v, __m256i lo, __m256i hi)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
+				_mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+}
+
+#define LUT32(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
+/*
+ * text_masks64_sse2()'s candidates, 32 bytes a step (AVX2, when the CPU has
+ * it), by classes: of a byte (0 'B', 1 and 2 'r', 3 'w', 4 'a', 6 '=',
+ * 7 ESC), of the byte one on (0 'U', 1 'e', 2 'a', 3 'r', 4 's', 6 '=',
+ * 7 ' ') and of the byte three on (0 ':', 1 'd', 2 and 4 'e', 3 't'): bit k
+ * of all three is word k's letters 1, 2 and 4.
+ */
 TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t *nl, uint64_t *cand)
 {
+	const __m256i lo0 = LUT32(0x00, 0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x80, 0x00, 0x40, 0x00, 0x00);
+	const __m256i hi0 = LUT32(0x00, (char)0x80, 0x00, 0x40, 0x01, 0x00, 0x10, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo1 = LUT32((char)0x80, 0x04, 0x08, 0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00);
+	const __m256i hi1 = LUT32(0x00, 0x00, (char)0x80, 0x40, 0x00, 0x01, 0x06, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo3 = LUT32(0x00, 0x00, 0x00, 0x00, 0x0a, 0x14, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i hi3 = LUT32(0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x16, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 	uint64_t n = 0, c = 0;
 
 	for (int k = 0; k < 2; k++) {
 		const char *q = p + 32 * k;
-		__m256i a0 = LOAD32(q), a1 = LOAD32(q + 1), a3 = LOAD32(q + 3);
-		__m256i w, last, eq;
+		__m256i a0 = LOAD32(q);
+		__m256i c0 = classify32(a0, lo0, hi0), c1 = classify32(LOAD32(q + 1), lo1, hi1);
+		__m256i c3 = classify32(LOAD32(q + 3), lo3, hi3);
+		/* a word: bits 0-4 of all three, made bit 7 by a saturating add */
+		__m256i w = _mm256_adds_epu8(_mm256_and_si256(_mm256_and_si256(c0, c1), c3), _mm256_set1_epi8(0x7f));
+		/* '=' (c0's bit 6, moved to 7) but before '=' or ' ' (c1's bit 6 or 7, as bit 7) */
+		__m256i eq = _mm256_andnot_si256(_mm256_or_si256(c1, _mm256_add_epi8(c1, c1)), _mm256_add_epi8(c0, c0));
 
-		w = _mm256_or_si256(_mm256_and_si256(EQ32(a0, 'B'), EQ32(a1, 'U')),
-				    _mm256_and_si256(EQ32(a0, 'r'), _mm256_or_si256(EQ32(a1, 'e'), EQ32(a1, 'a'))));
-		w = _mm256_or_si256(w, _mm256_or_si256(_mm256_and_si256(EQ32(a0, 'w'), EQ32(a1, 'r')),
-						       _mm256_and_si256(EQ32(a0, 'a'), EQ32(a1, 's'))));
-		last = _mm256_or_si256(_mm256_or_si256(EQ32(a3, ':'), EQ32(_mm256_or_si256(a3, _mm256_set1_epi8(1)), 'e')),
-				       EQ32(a3, 't'));
-		eq = _mm256_andnot_si256(_mm256_or_si256(EQ32(a1, '='), EQ32(a1, ' ')), EQ32(a0, '='));
-		w = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(w, last), EQ32(a0, 0x1b)), eq);
+		w = _mm256_or_si256(_mm256_or_si256(w, eq), c0);       /* and ESC: c0's bit 7 */
 		n |= (uint64_t)(uint32_t)_mm256_movemask_epi8(EQ32(a0, '\n')) << (32 * k);
 		c |= (uint64_t)(uint32_t)_mm256_movemask_epi8(w) << (32 * k);
 	}
@@ -570,7 +595,7 @@ const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *
 #ifdef HAVE_AVX2_PATH
 	int level = atomic_load_explicit(&scan_level, memory_order_relaxed);
 
-	if (level > 0 || (level < 0 && __builtin_cpu_supports("avx2")))
+	if (level != 0 && __builtin_cpu_supports("avx2"))
 		return text_skip_avx2(p, n, qp, nl, stop);
 #endif
 	return text_skip_sse2(p, n, qp, nl, stop);
