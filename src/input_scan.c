@@ -408,30 +408,37 @@ bool input_text_wanted(const char *p, size_t n)
  * word_cands(), and '=' but before '=' or ' ', which qp_mark() never
  * takes.  The newlines into *nl, the candidates into *cand (a bit a byte).
  */
-static ALWAYS_INLINE void text_masks16(const char *p, uint64_t *nl, uint64_t *cand, int k)
+static ALWAYS_INLINE void text_masks16(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull, int k)
 {
 	__m128i a0 = LOAD(p), a1 = LOAD(p + 1), a3 = LOAD(p + 3);
 	__m128i eq = _mm_andnot_si128(_mm_or_si128(EQ(a1, '='), EQ(a1, ' ')), EQ(a0, '='));
 
 	*nl |= (uint64_t)(unsigned)_mm_movemask_epi8(EQ(a0, '\n')) << (16 * k);
 	*cand |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(word_cands(a0, a1, a3), eq)) << (16 * k);
+	*dull |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(EQ(a0, '>'), EQ(a0, ' '))) << (16 * k);
 }
 
-/* p[0, 64) (p[64, 67) are read): its newlines and candidates. */
-static ALWAYS_INLINE void text_masks64_sse2(const char *p, uint64_t *nl, uint64_t *cand)
+/*
+ * p[0, 64) (p[64, 67) are read): its newlines, candidates, and the bytes
+ * no line that needs line_look() begins with ('>', ' '; newlines are
+ * added by the caller).
+ */
+static ALWAYS_INLINE void text_masks64_sse2(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull)
 {
-	uint64_t n = 0, c = 0;
+	uint64_t n = 0, c = 0, d = 0;
 
+#pragma GCC unroll 4
 	for (int k = 0; k < 4; k++)
-		text_masks16(p + 16 * k, &n, &c, k);
+		text_masks16(p + 16 * k, &n, &c, &d, k);
 	*nl = n;
 	*cand = c;
+	*dull = d;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_AVX2_PATH 1
-#define TARGET_AVX2 __attribute__((target("avx2")))
+#define TARGET_AVX2 __attribute__((target("avx2,popcnt")))     /* every CPU with AVX2 has POPCNT */
 #define EQ32(v, c) _mm256_cmpeq_epi8((v), _mm256_set1_epi8((char)(c)))
 #define LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 
@@ -451,22 +458,23 @@ TARGET_AVX2 static ALWAYS_INLINE __m256i classify32(__m256i v, __m256i lo, __m25
 #define LUT32(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
 
 /*
- * text_masks64_sse2()'s candidates, 32 bytes a step (AVX2, when the CPU has
- * it), by classes: of a byte (0 'B', 1 and 2 'r', 3 'w', 4 'a', 6 '=',
- * 7 ESC), of the byte one on (0 'U', 1 'e', 2 'a', 3 'r', 4 's', 6 '=',
+ * text_masks64_sse2()'s masks, 32 bytes a step (AVX2, when the CPU has
+ * it), by classes: of a byte (0 'B', 1 and 2 'r', 3 'w', 4 'a', 5 '>',
+ * 6 '=', 7 ESC), of the byte one on (0 'U', 1 'e', 2 'a', 3 'r', 4 's', 6 '=',
  * 7 ' ') and of the byte three on (0 ':', 1 'd', 2 and 4 'e', 3 't'): bit k
  * of all three is word k's letters 1, 2 and 4.
  */
-TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t *nl, uint64_t *cand)
+TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull)
 {
-	const __m256i lo0 = LUT32(0x00, 0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x80, 0x00, 0x40, 0x00, 0x00);
-	const __m256i hi0 = LUT32(0x00, (char)0x80, 0x00, 0x40, 0x01, 0x00, 0x10, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo0 = LUT32(0x00, 0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x80, 0x00, 0x40, 0x20, 0x00);
+	const __m256i hi0 = LUT32(0x00, (char)0x80, 0x00, 0x60, 0x01, 0x00, 0x10, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 	const __m256i lo1 = LUT32((char)0x80, 0x04, 0x08, 0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00);
 	const __m256i hi1 = LUT32(0x00, 0x00, (char)0x80, 0x40, 0x00, 0x01, 0x06, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 	const __m256i lo3 = LUT32(0x00, 0x00, 0x00, 0x00, 0x0a, 0x14, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00);
 	const __m256i hi3 = LUT32(0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x16, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
-	uint64_t n = 0, c = 0;
+	uint64_t n = 0, c = 0, d = 0;
 
+#pragma GCC unroll 2
 	for (int k = 0; k < 2; k++) {
 		const char *q = p + 32 * k;
 		__m256i a0 = LOAD32(q);
@@ -480,9 +488,13 @@ TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t 
 		w = _mm256_or_si256(_mm256_or_si256(w, eq), c0);       /* and ESC: c0's bit 7 */
 		n |= (uint64_t)(uint32_t)_mm256_movemask_epi8(EQ32(a0, '\n')) << (32 * k);
 		c |= (uint64_t)(uint32_t)_mm256_movemask_epi8(w) << (32 * k);
+		/* '>' (c0's bit 5, shifted to 7) or ' ' */
+		d |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_slli_epi16(c0, 2), EQ32(a0, ' ')))
+		     << (32 * k);
 	}
 	*nl = n;
 	*cand = c;
+	*dull = d;
 }
 #endif
 
@@ -518,6 +530,15 @@ static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t 
 	return 64;
 }
 
+/* The bits set in x, without a POPCNT instruction (the baseline has none). */
+static ALWAYS_INLINE size_t swar_popcount(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (size_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 /* line_look() is needed for the line p[ls, e): a first byte of a header or a JSON record, a CR, or a base64 length. */
 static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp)
 {
@@ -532,13 +553,28 @@ static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp
  * s (64: none): false when one needs a look (*ls is its start).  *ls and
  * *c: the start of the line not passed over yet, the lines passed over.
  */
-static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, size_t s, bool qp, size_t *ls, size_t *c)
+static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint64_t dull, size_t s, bool qp,
+				     bool hw_popcount, size_t *ls, size_t *c)
 {
 	size_t l = *ls, k = *c;
 	bool ok = true;
 
 	if (s < 64)
 		nlm &= (2ull << s) - 1;         /* (no newline is a candidate) */
+	/*
+	 * Lines that begin with '>', ' ' or their newline need no
+	 * line_look(): when all of them do, they are counted at once.  The
+	 * first begins at l, the others after the newlines but the last.
+	 */
+	if (nlm && (p[l] == '>' || p[l] == ' ' || p[l] == '\n')) {
+		unsigned last = 63 - (unsigned)__builtin_clzll(nlm);
+
+		if (!(((nlm & ~(1ull << last)) << 1) & ~(dull | nlm))) {
+			*c = k + (hw_popcount ? (size_t)__builtin_popcountll(nlm) : swar_popcount(nlm));
+			*ls = i + last + 1;
+			return s == 64;
+		}
+	}
 	for (; nlm; nlm &= nlm - 1) {
 		size_t e = i + (size_t)__builtin_ctzll(nlm);
 
@@ -560,12 +596,12 @@ static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, size
  * are checked as they end, up to the first true candidate.  One body for
  * each vector level (MASKS).
  */
-#define TEXT_SKIP_BODY(MASKS)                                                              \
+#define TEXT_SKIP_BODY(MASKS, HWPOP)                                                       \
 	size_t i = 0, ls = 0, c = 0;                                                       \
 	for (; i + 64 + 3 <= n; i += 64) {                                                 \
-		uint64_t nlm, m;                                                           \
-		MASKS(p + i, &nlm, &m);                                                    \
-		if (!text_lines(p, i, nlm, m ? look_block(p, n, ls, i, nlm, m, qp) : 64, qp, &ls, &c)) { \
+		uint64_t nlm, m, dull;                                                     \
+		MASKS(p + i, &nlm, &m, &dull);                                             \
+		if (!text_lines(p, i, nlm, dull, m ? look_block(p, n, ls, i, nlm, m, qp) : 64, qp, HWPOP, &ls, &c)) { \
 			*stop = true;                                                      \
 			*nl = c;                                                           \
 			return p + ls;                                                     \
@@ -580,13 +616,13 @@ static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, size
 
 static const char *text_skip_sse2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
 {
-	TEXT_SKIP_BODY(text_masks64_sse2)
+	TEXT_SKIP_BODY(text_masks64_sse2, false)
 }
 
 #ifdef HAVE_AVX2_PATH
 TARGET_AVX2 static const char *text_skip_avx2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
 {
-	TEXT_SKIP_BODY(text_masks64_avx2)
+	TEXT_SKIP_BODY(text_masks64_avx2, true)
 }
 #endif
 
@@ -595,7 +631,7 @@ const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *
 #ifdef HAVE_AVX2_PATH
 	int level = atomic_load_explicit(&scan_level, memory_order_relaxed);
 
-	if (level != 0 && __builtin_cpu_supports("avx2"))
+	if (level != 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
 		return text_skip_avx2(p, n, qp, nl, stop);
 #endif
 	return text_skip_sse2(p, n, qp, nl, stop);
