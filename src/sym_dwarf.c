@@ -409,22 +409,41 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 	}
 	if (!cu->nfr)
 		return;
+	/* kept as long as the unit is: no room to spare */
+	cu->fr = xrealloc(cu->fr, cu->nfr * sizeof(*cu->fr));
+	cu->frcap = cu->nfr;
+	if (cu->nfns) {
+		cu->fns = xrealloc(cu->fns, cu->nfns * sizeof(*cu->fns));
+		cu->fncap = cu->nfns;
+	}
 	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
 	for (uint32_t i = 0; i < cu->nfr; i++)
 		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
+}
+
+/* A function's index, kept as long as its unit: no room to spare. */
+static void fn_fit(struct sym_fn *fn)
+{
+	fn->nodes = xrealloc(fn->nodes, fn->nnodes * sizeof(*fn->nodes));
+	fn->nodecap = fn->nnodes;
+	if (fn->nranges) {
+		fn->ranges = xrealloc(fn->ranges, fn->nranges * sizeof(*fn->ranges));
+		fn->rangecap = fn->nranges;
+	}
 }
 
 static void build_fn(Dwarf *dw, struct sym_die_cu *dc, struct sym_fn *fn)
 {
 	Dwarf_Die die;
 	struct sym_die top;
-
 	uint64_t end;
 
 	fn->built = true;
 	new_node(fn, fn->die, -1);
-	if (dc && sym_die_read(dc, fn->die, &top) && own_inlines(fn, dc, dw, &top, 0, 0, &end))
+	if (dc && sym_die_read(dc, fn->die, &top) && own_inlines(fn, dc, dw, &top, 0, 0, &end)) {
+		fn_fit(fn);
 		return;
+	}
 	fn->nnodes = 1;         /* declined: all of it again, with libdw */
 	fn->nranges = 0;
 	if (dwarf_offdie(dw, fn->die, &die))
