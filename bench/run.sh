@@ -117,12 +117,20 @@ scan_rows() {
 	fi
 	rm -rf "$T"
 }
-scan_rows
+SUMMARY=$(mktemp -d)
+scan_rows | tee "$SUMMARY/scan"
 
 if [ -x bench/sym.sh ]; then
 	echo
-	bench/sym.sh
+	bench/sym.sh | tee "$SUMMARY/sym"
 fi
+
+# the numbers against their targets, side by side, once more at the end
+echo
+echo "== side by side ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)): tool against grep (cpu), llvm-symbolizer and addr2line (wall)"
+grep -E 'target <=|peak RSS|instructions per' "$SUMMARY/scan" || true
+sed -n '/^== sym bench, side by side/,$p' "$SUMMARY/sym" 2>/dev/null | tail -n +2
+rm -rf "$SUMMARY"
 
 echo
 SHARED=${SHARED:-../shared} bench/store.sh

@@ -55,6 +55,62 @@ static void print_result(const struct frame *f, const struct sym_result *r)
 		       r->chain[i].file ? r->chain[i].file : "??", r->chain[i].line);
 }
 
+/* What a run is asked for, and what it counts. */
+struct bench {
+	struct symbolizer *s;
+	size_t batch, ok, n;
+	bool quiet;
+	size_t select, min_levels, selected;
+	FILE *addrs;
+};
+
+/* Up to max frames from stdin into frames; their number (0 at the end). */
+static size_t read_frames(struct frame *frames, size_t max, char **line, size_t *lcap)
+{
+	size_t n = 0;
+	ssize_t len;
+
+	while (n < max && (len = getline(line, lcap, stdin)) > 0) {
+		while (len && ((*line)[len - 1] == '\n' || (*line)[len - 1] == '\r'))
+			(*line)[--len] = 0;
+		if (parse_frame_text(*line, (size_t)len, false, &frames[n]) && frames[n].has_off)
+			n++;
+		else
+			frame_release(&frames[n]);
+	}
+	return n;
+}
+
+/* frames[0, n) resolved in batches; printed (or selected) on the first round. */
+static void resolve_frames(struct bench *b, const struct frame *frames, size_t n, bool first)
+{
+	for (size_t i = 0; i < n; i += b->batch) {
+		size_t m = n - i < b->batch ? n - i : b->batch;
+		struct sym_request *rq = calloc(m, sizeof(*rq));
+		const struct sym_result **res = calloc(m, sizeof(*res));
+
+		for (size_t k = 0; k < m; k++)
+			sym_request_of_frame(&frames[i + k], false, &rq[k]);
+		sym_resolve_batch(b->s, rq, m, res);
+		for (size_t k = 0; first && k < m; k++) {
+			if (res[k]->status == SYM_OK)
+				b->ok++;
+			if (b->select && b->selected < b->select && res[k]->status == SYM_OK &&
+			    res[k]->nchain >= b->min_levels) {
+				print_frame(&frames[i + k]);
+				putchar('\n');
+				if (b->addrs)
+					fprintf(b->addrs, "0x%llx\n", (unsigned long long)res[k]->addr);
+				b->selected++;
+			}
+			if (!b->quiet)
+				print_result(&frames[i + k], res[k]);
+		}
+		free(rq);
+		free(res);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -71,16 +127,12 @@ int main(int argc, char **argv)
 	};
 	struct sym_options so = { 0 };
 	struct ctx ctx = { 0 };
-	struct symbolizer *s;
+	struct bench b = { .batch = 64, .min_levels = 1 };
 	struct frame *frames = NULL;
-	size_t n = 0, cap = 0, batch = 64, ok = 0;
+	size_t n = 0, cap = 0, got;
 	int repeat = 1, opt;
-	bool quiet = false;
-	size_t select = 0, min_levels = 1, selected = 0;
-	FILE *addrs = NULL;
 	char *line = NULL;
 	size_t lcap = 0;
-	ssize_t len;
 	double t0, t1, t2, t3;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -88,14 +140,14 @@ int main(int argc, char **argv)
 		case 'v': so.vmlinux = optarg; break;
 		case 'm': so.modules_dir = optarg; break;
 		case 's': so.backend = !strcmp(optarg, "addr2line") ? SYM_ADDR2LINE : SYM_LIBDW; break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
+		case 'b': b.batch = strtoul(optarg, NULL, 10); break;
 		case 'r': repeat = atoi(optarg); break;
-		case 'q': quiet = true; break;
-		case 'S': select = strtoul(optarg, NULL, 10); quiet = true; break;
-		case 'L': min_levels = strtoul(optarg, NULL, 10); break;
+		case 'q': b.quiet = true; break;
+		case 'S': b.select = strtoul(optarg, NULL, 10); b.quiet = true; break;
+		case 'L': b.min_levels = strtoul(optarg, NULL, 10); break;
 		case 'A':
-			addrs = fopen(optarg, "w");
-			if (!addrs) {
+			b.addrs = fopen(optarg, "w");
+			if (!b.addrs) {
 				perror(optarg);
 				return 2;
 			}
@@ -103,59 +155,37 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (!batch)
-		batch = 1;
-	while ((len = getline(&line, &lcap, stdin)) > 0) {
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = 0;
-		ALLOC_GROW(frames, n, cap);
-		if (parse_frame_text(line, (size_t)len, false, &frames[n]) && frames[n].has_off)
-			n++;
-		else
-			frame_release(&frames[n]);
-	}
-	free(line);
-
+	if (!b.batch)
+		b.batch = 1;
 	t0 = now();
-	s = sym_open(&ctx, &so);
-	if (!s)
+	b.s = sym_open(&ctx, &so);
+	if (!b.s)
 		return 5;
 	t1 = now();
-	for (int rep = 0; rep < repeat; rep++) {
-		for (size_t i = 0; i < n; i += batch) {
-			size_t m = n - i < batch ? n - i : batch;
-			struct sym_request *rq = calloc(m, sizeof(*rq));
-			const struct sym_result **res = calloc(m, sizeof(*res));
+	/* once through: a batch at a time, as the program reads a log; again and again: all of them kept */
+	do {
+		size_t at = repeat > 1 ? n : 0;
 
-			for (size_t k = 0; k < m; k++)
-				sym_request_of_frame(&frames[i + k], false, &rq[k]);
-			sym_resolve_batch(s, rq, m, res);
-			for (size_t k = 0; k < m; k++) {
-				if (rep == 0 && res[k]->status == SYM_OK)
-					ok++;
-				if (select && rep == 0 && selected < select && res[k]->status == SYM_OK &&
-				    res[k]->nchain >= min_levels) {
-					print_frame(&frames[i + k]);
-					putchar('\n');
-					if (addrs)
-						fprintf(addrs, "0x%llx\n", (unsigned long long)res[k]->addr);
-					selected++;
-				}
-				if (!quiet && rep == 0)
-					print_result(&frames[i + k], res[k]);
-			}
-			free(rq);
-			free(res);
+		ALLOC_GROW(frames, at + b.batch, cap);
+		got = read_frames(frames + at, b.batch, &line, &lcap);
+		if (repeat == 1) {
+			resolve_frames(&b, frames, got, true);
+			for (size_t i = 0; i < got; i++)
+				frame_release(&frames[i]);
 		}
-	}
+		n += got;
+	} while (got);
+	free(line);
+	for (int rep = 0; repeat > 1 && rep < repeat; rep++)
+		resolve_frames(&b, frames, n, rep == 0);
 	t2 = now();
-	if (addrs)
-		fclose(addrs);
-	sym_close(s);
+	if (b.addrs)
+		fclose(b.addrs);
+	sym_close(b.s);
 	t3 = now();
-	fprintf(stderr, "frames %zu ok %zu open %.3f resolve %.3f close %.3f total %.3f\n", n, ok, t1 - t0, t2 - t1,
+	fprintf(stderr, "frames %zu ok %zu open %.3f resolve %.3f close %.3f total %.3f\n", n, b.ok, t1 - t0, t2 - t1,
 		t3 - t2, t3 - t0);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; repeat > 1 && i < n; i++)
 		frame_release(&frames[i]);
 	free(frames);
 	parse_cleanup();

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct dwarf_rd {
 	const unsigned char *p, *end;
@@ -25,6 +26,22 @@ static inline uint64_t rd_u(struct dwarf_rd *r, unsigned n)
 		r->p = r->end;
 		return 0;
 	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the common sizes in one load */
+	if (n == 4 || n == 8 || n == 2 || n == 1) {
+		uint32_t v4;
+		uint16_t v2;
+
+		switch (n) {
+		case 8: memcpy(&v, r->p, 8); break;
+		case 4: memcpy(&v4, r->p, 4); v = v4; break;
+		case 2: memcpy(&v2, r->p, 2); v = v2; break;
+		default: v = r->p[0]; break;
+		}
+		r->p += n;
+		return v;
+	}
+#endif
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)r->p[i] << (8 * i);
 	r->p += n;
@@ -35,6 +52,10 @@ static inline uint64_t rd_uleb(struct dwarf_rd *r)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
+
+	/* one byte: most of them */
+	if (r->p < r->end && !(*r->p & 0x80))
+		return *r->p++;
 
 	while (r->p < r->end) {
 		unsigned char b = *r->p++;

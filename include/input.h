@@ -83,5 +83,11 @@ bool input_text_wanted_scalar(const char *p, size_t n);
  */
 const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
 const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
+/*
+ * The vector path of the text scanners: -1 (the default) as the CPU allows,
+ * 0 SSE2, 1 AVX2 where the CPU has it (tests hold each to the scalar one).
+ * Returns the level before.
+ */
+int input_scan_set_level(int level);
 
 #endif

@@ -21,11 +21,12 @@ struct sym_die {
 	unsigned tag;           /* 0: the null entry ending a list of children */
 	bool children;
 	bool has_lo, has_hi, hi_is_len, has_ranges;
-	uint64_t lo, hi;
-	uint64_t ranges;        /* DW_AT_ranges as a section offset (ranges_off), else not read here */
 	bool ranges_off;
 	bool has_call_file;
-	uint64_t call_file, call_line, call_column;
+	uint64_t lo, hi;        /* when has_lo, has_hi */
+	uint64_t ranges;        /* DW_AT_ranges as a section offset (ranges_off), else not read here */
+	uint64_t call_file;     /* when has_call_file */
+	uint64_t call_line, call_column;
 	uint64_t sibling;       /* 0 when the DIE has no DW_AT_sibling */
 	uint64_t end;           /* just past its attributes: its first child, or what follows */
 };
@@ -60,5 +61,7 @@ bool sym_die_ranges(struct sym_die_cu *cu, const struct sym_die *d, void (*fn)(v
  * false if it cannot be read.
  */
 bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next);
+/* The same when d's children were read through already: children_end is the offset past them (0: not known). */
+bool sym_die_next_after(struct sym_die_cu *cu, const struct sym_die *d, uint64_t children_end, struct sym_die *next);
 
 #endif

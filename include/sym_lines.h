@@ -20,10 +20,12 @@ struct sym_dsecs {
 	Elf_Data *rnglists, *ranges;
 };
 
-struct sym_row {
+struct sym_row {                /* 16 bytes: the rows of every unit touched are kept */
 	uint64_t addr;
-	uint32_t line, col, file;
-	bool end;               /* end of a sequence: addresses from here are not covered */
+	uint32_t line;
+	uint16_t file;          /* (a table of more files, or a column past 15 bits, is declined) */
+	uint16_t col : 15;
+	uint16_t end : 1;       /* end of a sequence: addresses from here are not covered */
 };
 
 /* The line table at offset in .debug_line, or NULL when this reader declines it (then ask libdw). */

@@ -25,11 +25,12 @@
 
 #define SYMB_BATCH 256           /* frame lines resolved in one round trip */
 #define SYMB_MAX_WARNINGS 10     /* per-frame warnings before they are only counted */
+#define SYMB_SHORTS 256          /* file names shortened, remembered */
 
 /* One line of a run of frame lines, waiting for its batch. */
 struct pline {
-	char *raw;              /* the line without its end of line */
-	size_t len;
+	char *raw;              /* the line without its end of line (in the batch's text, at raw_off) */
+	size_t raw_off, len;
 	const char *eol;        /* "\n", "\r\n" or "" */
 	uint64_t lineno;
 	struct frame f;
@@ -48,6 +49,15 @@ struct symbolize {
 	size_t nlines, cap;
 	struct normalizer nz;
 	struct sbuf out;        /* a batch's output, written at once */
+	struct sbuf text;       /* the batch's lines, one after another (pline.raw points into it) */
+	struct sym_request *rq; /* the batch's requests and results, kept from batch to batch */
+	const struct sym_result **res;
+	size_t rq_cap;
+	/* file names shortened (sym_loc_short_file()): interned, so keyed by pointer */
+	struct symb_short {
+		const char *file, *dir, *out;
+		size_t len;
+	} shorts[SYMB_SHORTS];
 	/* what went wrong, for the end */
 	size_t mismatches;      /* frames the vmlinux or module does not match */
 	size_t problems;        /* frames warned about one by one (up to SYMB_MAX_WARNINGS) */
@@ -147,18 +157,30 @@ static inline void out_adds(struct sbuf *o, const char *s)
 /* " file:line" into the batch's output, without printf: it is most of the output */
 static void put_loc(struct symbolize *sy, const struct sym_loc *l)
 {
-	const char *file = sy->full_paths ? l->file : sym_loc_short_file(l);
+	const char *file = l->file;
 	char num[16], *p = num + sizeof(num);
 	unsigned v = l->line < 0 ? 0U - (unsigned)l->line : (unsigned)l->line;
 
+	if (file) {
+		struct symb_short *sh = &sy->shorts[((uintptr_t)file >> 3 ^ (uintptr_t)l->comp_dir >> 5) % SYMB_SHORTS];
+
+		if (sh->file != file || sh->dir != l->comp_dir) {
+			sh->file = file;
+			sh->dir = l->comp_dir;
+			sh->out = sy->full_paths ? file : sym_loc_short_file(l);
+			sh->len = strlen(sh->out);
+		}
+		out_add(&sy->out, " ", 1);
+		out_add(&sy->out, sh->out, sh->len);
+	} else {
+		out_adds(&sy->out, " ??");
+	}
 	do
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) && p > num + 1);
 	if (l->line < 0)
 		*--p = '-';
 	*--p = ':';
-	out_add(&sy->out, " ", 1);
-	out_adds(&sy->out, file ? file : "??");
 	out_add(&sy->out, p, (size_t)(num + sizeof(num) - p));
 }
 
@@ -219,10 +241,17 @@ static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result
 
 static void flush(struct symbolize *sy)
 {
-	struct sym_request *rq = xcalloc(sy->nlines ? sy->nlines : 1, sizeof(*rq));
-	const struct sym_result **res = xcalloc(sy->nlines ? sy->nlines : 1, sizeof(*res));
+	struct sym_request *rq;
+	const struct sym_result **res;
 	size_t nq = 0;
 
+	if (sy->nlines > sy->rq_cap) {
+		sy->rq_cap = sy->nlines;
+		sy->rq = xrealloc(sy->rq, sy->rq_cap * sizeof(*sy->rq));
+		sy->res = xrealloc(sy->res, sy->rq_cap * sizeof(*sy->res));
+	}
+	rq = sy->rq;
+	res = sy->res;
 	for (size_t i = 0; i < sy->nlines; i++) {
 		struct pline *pl = &sy->lines[i];
 
@@ -238,14 +267,12 @@ static void flush(struct symbolize *sy)
 		emit(sy, pl, pl->frame ? res[nq++] : NULL);
 		if (pl->frame)
 			frame_release(&pl->f);
-		free(pl->raw);
 	}
 	sy->nlines = 0;
+	sbuf_reset(&sy->text);
 	if (sy->out.len)
 		fwrite_unlocked(sy->out.buf, 1, sy->out.len, stdout);
 	sy->out.len = 0;
-	free(rq);
-	free(res);
 }
 
 /* "Linux version 6.1.0 ..." and "CPU: 1 PID: 2 Comm: x Not tainted 6.1.0 #1": the log's kernel. */
@@ -271,10 +298,15 @@ static void check_release(struct symbolize *sy, const struct pline *pl, const st
 
 /* ---------------------------------------------------------------------- */
 
-/* A line as read: the text without its end of line, which goes to pl->eol. */
-static void take_line(struct pline *pl, const struct input_line *l)
+/*
+ * A line as read: the text without its end of line, which goes to pl->eol,
+ * onto the batch's text (NUL-terminated); the lines before it in the batch
+ * are moved with the text when it grows.
+ */
+static void take_line(struct symbolize *sy, struct pline *pl, const struct input_line *l)
 {
-	size_t n = l->len;
+	size_t n = l->len, off = sy->text.len;
+	const char *old = sy->text.buf;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->eol = "";
@@ -285,7 +317,13 @@ static void take_line(struct pline *pl, const struct input_line *l)
 			pl->eol = "\r\n";
 		}
 	}
-	pl->raw = xstrndup(l->text, n);
+	sbuf_add(&sy->text, l->text, n);
+	sbuf_addc(&sy->text, 0);
+	if (sy->text.buf != old)
+		for (size_t i = 0; i < sy->nlines; i++)
+			sy->lines[i].raw = sy->text.buf + sy->lines[i].raw_off;
+	pl->raw_off = off;
+	pl->raw = sy->text.buf + off;
 	pl->len = n;
 	pl->lineno = l->lineno;
 }
@@ -307,7 +345,7 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 
 		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
 		pl = &sy->lines[sy->nlines];
-		take_line(pl, &l);
+		take_line(sy, pl, &l);
 		/* normalized once, for both questions; a frame to resolve has a '+' (func+0x1/0x2) */
 		if ((!sy->release_checked && sym_release(sy->sym)) || memchr(pl->raw, '+', pl->len)) {
 			nin = (struct input_line){ pl->raw, pl->len, pl->lineno, 0, false, false };
@@ -364,6 +402,9 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx, const void *opts)
 			 sy.mismatches, sy.mismatches == 1 ? "" : "s");
 	normalizer_release(&sy.nz);
 	sbuf_release(&sy.out);
+	sbuf_release(&sy.text);
+	free(sy.rq);
+	free(sy.res);
 	parse_cleanup();
 	for (size_t i = 0; i < sy.nmissing; i++)
 		free(sy.missing[i]);

@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "decompress.h"
 #include "input.h"
@@ -53,6 +56,7 @@ struct input {
 	struct qline *q;
 	size_t qhead, qlen, qcap;
 	struct sbuf line;       /* the current line when copied */
+	struct sbuf qpraw;      /* quoted-printable: a line joined over its soft breaks, before decoding */
 	struct qline cur;       /* the line handed out from the queue */
 	struct qline *pb;       /* physical lines read ahead and pushed back */
 	size_t npb, pbcap;
@@ -330,6 +334,9 @@ static bool qp_evidence(const char *p, size_t n)
 			return true;
 	}
 	while ((q = memchr(q, '=', (size_t)(e - q)))) {
+		/* of a run of '=' ("====="), only the last can begin an encoding */
+		while (e - q >= 2 && q[1] == '=')
+			q++;
 		if (e - q >= 3 && q[1] == '3' && (q[2] == 'D' || q[2] == 'd'))
 			return true;
 		if (e - q >= 6 && is_hex(q[1]) && is_hex(q[2]) && q[1] >= '8' && q[3] == '=' &&
@@ -366,20 +373,27 @@ static bool b64_shape(const char *p, size_t n)
 	return lower && upper;
 }
 
+/* p[0, n) starts with the string literal s */
+#define HAS_PREFIX(p, n, s) ((n) >= sizeof(s) - 1 && !memcmp((p), (s), sizeof(s) - 1))
+
 static bool is_mail_header(const char *p, size_t n)
 {
-	static const char *const hdrs[] = {
-		"From:", "Subject:", "Date:", "Message-ID:", "Message-Id:", "Content-Type:",
-		"Content-Transfer-Encoding:", "In-Reply-To:", "References:", "MIME-Version:",
-		"From ", "To:", "Cc:", NULL,
-	};
-	/* most lines begin with none of the headers' first letters */
-	if (!n || !strchr("FSDMCIRT", p[0]))
+	if (!n)
 		return false;
-	for (int i = 0; hdrs[i]; i++)
-		if (p[0] == hdrs[i][0] && mem_startswith(p, n, hdrs[i]))
-			return true;
-	return false;
+	/* by the first letter: most lines begin with none of the headers' */
+	switch (p[0]) {
+	case 'F': return HAS_PREFIX(p, n, "From:") || HAS_PREFIX(p, n, "From ");
+	case 'S': return HAS_PREFIX(p, n, "Subject:");
+	case 'D': return HAS_PREFIX(p, n, "Date:");
+	case 'M': return HAS_PREFIX(p, n, "Message-ID:") || HAS_PREFIX(p, n, "Message-Id:") ||
+			 HAS_PREFIX(p, n, "MIME-Version:");
+	case 'C': return HAS_PREFIX(p, n, "Content-Type:") || HAS_PREFIX(p, n, "Content-Transfer-Encoding:") ||
+			 HAS_PREFIX(p, n, "Cc:");
+	case 'I': return HAS_PREFIX(p, n, "In-Reply-To:");
+	case 'R': return HAS_PREFIX(p, n, "References:");
+	case 'T': return HAS_PREFIX(p, n, "To:");
+	default: return false;
+	}
 }
 
 /*
@@ -390,9 +404,25 @@ static bool is_mail_header(const char *p, size_t n)
  */
 static bool binary_head(const char *p, size_t n)
 {
-	size_t bad = 0, nonnul = 0;
+	size_t bad = 0, nonnul = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+#ifdef __SSE2__
+	/* 16 bytes a step: the controls (below 0x20, but for the six text holds) and the NULs, counted by their bits */
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+		__m128i ok = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+					  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+		unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+		unsigned b;
+
+		ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\f')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1b))));
+		b = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ok, ctl));
+		nonnul += 16 - (z ? (size_t)__builtin_popcount(z) : 0);
+		bad += b ? (size_t)__builtin_popcount(b) : 0;
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
 		nonnul += c != 0;
@@ -430,6 +460,8 @@ static void sniff(struct input *in)
 		b64run = b64_shape(p, n) ? b64run + 1 : 0;
 		if (b64run >= 3)
 			text = true;
+		if (text)
+			break;  /* text whatever the lines after say */
 	}
 	if (!text && lines && prefixed * 10 >= lines * 7)
 		in->mode = INPUT_LOG;
@@ -773,23 +805,23 @@ static void qp_line(struct input *in, const char *p, size_t n)
 	size_t n2;
 	uint64_t l2, o2;
 	bool cut2;
-	struct sbuf raw = SBUF_INIT;
+	struct sbuf *raw = &in->qpraw;
 
 	if (!qp_soft_break(p, n)) {
 		qp_decode_into(&in->line, p, n);
 		return;
 	}
-	sbuf_add(&raw, p, n - 1);
+	sbuf_reset(raw);
+	sbuf_add(raw, p, n - 1);
 	while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-		if (qp_soft_break(p2, n2) && raw.len < INPUT_MAX_LINE) {
-			sbuf_add(&raw, p2, n2 - 1);
+		if (qp_soft_break(p2, n2) && raw->len < INPUT_MAX_LINE) {
+			sbuf_add(raw, p2, n2 - 1);
 			continue;
 		}
-		sbuf_add(&raw, p2, n2);
+		sbuf_add(raw, p2, n2);
 		break;
 	}
-	qp_decode_into(&in->line, raw.buf, raw.len);
-	sbuf_release(&raw);
+	qp_decode_into(&in->line, raw->buf, raw->len);
 }
 
 /*
@@ -920,6 +952,7 @@ void input_close(struct input *in)
 	free(in->pb);
 	free(in->pbcur.text);
 	sbuf_release(&in->line);
+	sbuf_release(&in->qpraw);
 	sbuf_release(&in->b64text);
 	free(in->buf);
 	free(in->name);

@@ -7,6 +7,7 @@
  * two to the same answers on random buffers of every length and alignment.
  */
 #define _GNU_SOURCE
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -347,21 +348,28 @@ const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
 	return a;
 }
 
-/* Candidates of wanted_at() at the 16 positions of a (b: the bytes one on): the word starts and ESC. */
-static inline __m128i word_cands(__m128i a, __m128i b)
+/*
+ * Candidates of wanted_at() at the 16 positions of a0 (a1, a3: the bytes
+ * one and three on): ESC, and the first two letters of a word of
+ * start_word() with one of the words' last letters three on (':', 'd',
+ * 'e', 't').  A superset: each is checked by start_word().
+ */
+static inline __m128i word_cands(__m128i a0, __m128i a1, __m128i a3)
 {
-	__m128i m;
+	__m128i w, last;
 
-	m = _mm_or_si128(_mm_and_si128(EQ(a, 'B'), EQ(b, 'U')),
-			 _mm_and_si128(EQ(a, 'r'), _mm_or_si128(EQ(b, 'e'), EQ(b, 'a'))));
-	m = _mm_or_si128(m, _mm_or_si128(_mm_and_si128(EQ(a, 'w'), EQ(b, 'r')), _mm_and_si128(EQ(a, 'a'), EQ(b, 's'))));
-	return _mm_or_si128(m, EQ(a, 0x1b));
+	w = _mm_or_si128(_mm_and_si128(EQ(a0, 'B'), EQ(a1, 'U')),
+			 _mm_and_si128(EQ(a0, 'r'), _mm_or_si128(EQ(a1, 'e'), EQ(a1, 'a'))));
+	w = _mm_or_si128(w, _mm_or_si128(_mm_and_si128(EQ(a0, 'w'), EQ(a1, 'r')), _mm_and_si128(EQ(a0, 'a'), EQ(a1, 's'))));
+	/* 'd' | 1 == 'e' */
+	last = _mm_or_si128(_mm_or_si128(EQ(a3, ':'), EQ(_mm_or_si128(a3, _mm_set1_epi8(1)), 'e')), EQ(a3, 't'));
+	return _mm_or_si128(_mm_and_si128(w, last), EQ(a0, 0x1b));
 }
 
-/* Candidates of wanted_at() in p[0, 16): a bit each (p[16] is read). */
-static unsigned wanted_cands16(const char *p)
+/* Candidates of wanted_at() in p[0, 16): a bit each (p[16, 19) are read). */
+static inline __attribute__((always_inline)) unsigned wanted_cands16(const char *p)
 {
-	return (unsigned)_mm_movemask_epi8(word_cands(LOAD(p), LOAD(p + 1)));
+	return (unsigned)_mm_movemask_epi8(word_cands(LOAD(p), LOAD(p + 1), LOAD(p + 3)));
 }
 
 static bool wanted_block(const char *p, size_t n, size_t j, unsigned m)
@@ -378,94 +386,255 @@ bool input_text_wanted(const char *p, size_t n)
 
 	if (json_record(p, n))
 		return true;
-	if (n < 17) {
-		/* one block from a padded copy; the candidates are checked in p */
-		char pad[32] = { 0 };
+	if (n < 19) {
+		/* two blocks from a padded copy; the candidates are checked in p */
+		char pad[48] = { 0 };
 
 		memcpy(pad, p, n);
-		return wanted_block(p, n, 0, wanted_cands16(pad));
+		return wanted_block(p, n, 0, wanted_cands16(pad) | wanted_cands16(pad + 16) << 16);
 	}
-	for (; j + 17 <= n; j += 16)
+	for (; j + 19 <= n; j += 16)
 		if (wanted_block(p, n, j, wanted_cands16(p + j)))
 			return true;
 	/* the last positions, in a block that overlaps the one before; then the
-	   last byte (no word starts there, an escape may) */
-	return wanted_block(p, n, n - 17, wanted_cands16(p + n - 17)) || p[n - 1] == 0x1b;
+	   last 3 bytes (no word starts there, an escape may) */
+	return wanted_block(p, n, n - 19, wanted_cands16(p + n - 19)) || memchr(p + n - 3, 0x1b, 3);
 }
 
-/* The first true candidate of look_at() among the bits m of the block at i (16 when none). */
-static size_t look_block(const char *p, size_t n, size_t ls, size_t i, unsigned nlm, unsigned m, bool qp)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/*
+ * The candidates of look_at() in 64 bytes (a0..: 16 of them): those of
+ * word_cands(), and '=' but before '=' or ' ', which qp_mark() never
+ * takes.  The newlines into *nl, the candidates into *cand (a bit a byte).
+ */
+static ALWAYS_INLINE void text_masks16(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull, int k)
+{
+	__m128i a0 = LOAD(p), a1 = LOAD(p + 1), a3 = LOAD(p + 3);
+	__m128i eq = _mm_andnot_si128(_mm_or_si128(EQ(a1, '='), EQ(a1, ' ')), EQ(a0, '='));
+
+	*nl |= (uint64_t)(unsigned)_mm_movemask_epi8(EQ(a0, '\n')) << (16 * k);
+	*cand |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(word_cands(a0, a1, a3), eq)) << (16 * k);
+	*dull |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(EQ(a0, '>'), EQ(a0, ' '))) << (16 * k);
+}
+
+/*
+ * p[0, 64) (p[64, 67) are read): its newlines, candidates, and the bytes
+ * no line that needs line_look() begins with ('>', ' '; newlines are
+ * added by the caller).
+ */
+static ALWAYS_INLINE void text_masks64_sse2(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull)
+{
+	uint64_t n = 0, c = 0, d = 0;
+
+#pragma GCC unroll 4
+	for (int k = 0; k < 4; k++)
+		text_masks16(p + 16 * k, &n, &c, &d, k);
+	*nl = n;
+	*cand = c;
+	*dull = d;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#define TARGET_AVX2 __attribute__((target("avx2,popcnt")))     /* every CPU with AVX2 has POPCNT */
+#define EQ32(v, c) _mm256_cmpeq_epi8((v), _mm256_set1_epi8((char)(c)))
+#define LOAD32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+
+/*
+ * The classes of 32 bytes by two table lookups, on their low and high
+ * nibbles: a bit per byte value of interest, each bit one value's, so the
+ * AND of the two lookups is exact.
+ */
+TARGET_AVX2 static ALWAYS_INLINE __m256i classify32(__m256i v, __m256i lo, __m256i hi)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
+				_mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+}
+
+#define LUT32(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
+/*
+ * text_masks64_sse2()'s masks, 32 bytes a step (AVX2, when the CPU has
+ * it), by classes: of a byte (0 'B', 1 and 2 'r', 3 'w', 4 'a', 5 '>',
+ * 6 '=', 7 ESC), of the byte one on (0 'U', 1 'e', 2 'a', 3 'r', 4 's', 6 '=',
+ * 7 ' ') and of the byte three on (0 ':', 1 'd', 2 and 4 'e', 3 't'): bit k
+ * of all three is word k's letters 1, 2 and 4.
+ */
+TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t *nl, uint64_t *cand, uint64_t *dull)
+{
+	const __m256i lo0 = LUT32(0x00, 0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x80, 0x00, 0x40, 0x20, 0x00);
+	const __m256i hi0 = LUT32(0x00, (char)0x80, 0x00, 0x60, 0x01, 0x00, 0x10, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo1 = LUT32((char)0x80, 0x04, 0x08, 0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00);
+	const __m256i hi1 = LUT32(0x00, 0x00, (char)0x80, 0x40, 0x00, 0x01, 0x06, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo3 = LUT32(0x00, 0x00, 0x00, 0x00, 0x0a, 0x14, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i hi3 = LUT32(0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x16, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	uint64_t n = 0, c = 0, d = 0;
+
+#pragma GCC unroll 2
+	for (int k = 0; k < 2; k++) {
+		const char *q = p + 32 * k;
+		__m256i a0 = LOAD32(q);
+		__m256i c0 = classify32(a0, lo0, hi0), c1 = classify32(LOAD32(q + 1), lo1, hi1);
+		__m256i c3 = classify32(LOAD32(q + 3), lo3, hi3);
+		/* a word: bits 0-4 of all three, made bit 7 by a saturating add */
+		__m256i w = _mm256_adds_epu8(_mm256_and_si256(_mm256_and_si256(c0, c1), c3), _mm256_set1_epi8(0x7f));
+		/* '=' (c0's bit 6, moved to 7) but before '=' or ' ' (c1's bit 6 or 7, as bit 7) */
+		__m256i eq = _mm256_andnot_si256(_mm256_or_si256(c1, _mm256_add_epi8(c1, c1)), _mm256_add_epi8(c0, c0));
+
+		w = _mm256_or_si256(_mm256_or_si256(w, eq), c0);       /* and ESC: c0's bit 7 */
+		n |= (uint64_t)(uint32_t)_mm256_movemask_epi8(EQ32(a0, '\n')) << (32 * k);
+		c |= (uint64_t)(uint32_t)_mm256_movemask_epi8(w) << (32 * k);
+		/* '>' (c0's bit 5, shifted to 7) or ' ' */
+		d |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_slli_epi16(c0, 2), EQ32(a0, ' ')))
+		     << (32 * k);
+	}
+	*nl = n;
+	*cand = c;
+	*dull = d;
+}
+#endif
+
+/* The vector level of the text scanners: -1 as the CPU allows, 0 SSE2, 1 AVX2 (tests). */
+static _Atomic int scan_level = -1;
+
+int input_scan_set_level(int level)
+{
+	return atomic_exchange_explicit(&scan_level, level, memory_order_relaxed);
+}
+
+/* The first true candidate of look_at() among the bits m of the block at i (64 when none). */
+static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t nlm, uint64_t m, bool qp)
 {
 	for (; m; m &= m - 1) {
-		size_t b = (size_t)__builtin_ctz(m), j = i + b, start;
-		unsigned before;
+		size_t b = (size_t)__builtin_ctzll(m), j = i + b, start;
+		uint64_t before;
 
 		if (p[j] == '=') {
 			if (qp_mark(p, n, j, qp))
 				return b;
 			continue;
 		}
-		if (p[j] != 0x1b && (n - j < 4 || !start_word(p + j)))
-			continue;       /* the common case: two letters of no word */
+		/* (a block has 3 bytes after it: n - j >= 4) */
+		if (p[j] != 0x1b && !start_word(p + j))
+			continue;       /* the common case: a word of none of the words */
 		/* the candidate's line starts after the last newline before it */
-		before = nlm & ((1u << b) - 1);
-		start = before ? i + (size_t)(31 - __builtin_clz(before)) + 1 : ls;
+		before = nlm & ((1ull << b) - 1);
+		start = before ? i + (size_t)(63 - __builtin_clzll(before)) + 1 : ls;
 		if (look_at(p, n, start, j, qp))
 			return b;
 	}
-	return 16;
+	return 64;
 }
 
-/* line_look() is needed: a first byte of a header or a JSON record, a CR, or a base64 length. */
-static inline bool line_maybe(const char *p, size_t len, bool qp)
+/* The bits set in x, without a POPCNT instruction (the baseline has none). */
+static ALWAYS_INLINE size_t swar_popcount(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (size_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* line_look() is needed for the line p[ls, e): a first byte of a header or a JSON record, a CR, or a base64 length. */
+static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp)
 {
 	static const unsigned char first[256] = { ['F'] = 1, ['C'] = 1, ['c'] = 1, ['{'] = 1, ['-'] = 1 };
+	size_t len = e - ls;
 
-	return len && (first[(unsigned char)p[0]] || p[len - 1] == '\r' ||
-		       (!qp && len - 16 <= 100 - 16 && !(len & 3)));
+	return len && (first[(unsigned char)p[ls]] | (p[e - 1] == '\r') | (!qp & (len - 16 <= 100 - 16) & !(len & 3)));
 }
 
 /*
- * 16 bytes a round: the newlines, and the candidates ('=', ESC, the first
- * two letters of the words) whose lines may need a look.  The lines that
- * end in the round are checked as they end, up to the first true candidate.
+ * The lines that end in the block at i, up to its first true candidate
+ * s (64: none): false when one needs a look (*ls is its start).  *ls and
+ * *c: the start of the line not passed over yet, the lines passed over.
  */
+static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint64_t dull, size_t s, bool qp,
+				     bool hw_popcount, size_t *ls, size_t *c)
+{
+	size_t l = *ls, k = *c;
+	bool ok = true;
+
+	if (s < 64)
+		nlm &= (2ull << s) - 1;         /* (no newline is a candidate) */
+	/*
+	 * Lines that begin with '>', ' ' or their newline need no
+	 * line_look(): when all of them do, they are counted at once.  The
+	 * first begins at l, the others after the newlines but the last.
+	 */
+	if (nlm && (p[l] == '>' || p[l] == ' ' || p[l] == '\n')) {
+		unsigned last = 63 - (unsigned)__builtin_clzll(nlm);
+
+		if (!(((nlm & ~(1ull << last)) << 1) & ~(dull | nlm))) {
+			*c = k + (hw_popcount ? (size_t)__builtin_popcountll(nlm) : swar_popcount(nlm));
+			*ls = i + last + 1;
+			return s == 64;
+		}
+	}
+	for (; nlm; nlm &= nlm - 1) {
+		size_t e = i + (size_t)__builtin_ctzll(nlm);
+
+		if (line_maybe(p, l, e, qp) && line_look(p + l, e - l, qp)) {
+			ok = false;
+			break;
+		}
+		k++;
+		l = e + 1;
+	}
+	*ls = l;
+	*c = k;
+	return ok && s == 64;
+}
+
+/*
+ * 64 bytes a round: the newlines, and the candidates ('=', ESC, the words'
+ * letters) whose lines may need a look.  The lines that end in the round
+ * are checked as they end, up to the first true candidate.  One body for
+ * each vector level (MASKS).
+ */
+#define TEXT_SKIP_BODY(MASKS, HWPOP)                                                       \
+	size_t i = 0, ls = 0, c = 0;                                                       \
+	for (; i + 64 + 3 <= n; i += 64) {                                                 \
+		uint64_t nlm, m, dull;                                                     \
+		MASKS(p + i, &nlm, &m, &dull);                                             \
+		if (!text_lines(p, i, nlm, dull, m ? look_block(p, n, ls, i, nlm, m, qp) : 64, qp, HWPOP, &ls, &c)) { \
+			*stop = true;                                                      \
+			*nl = c;                                                           \
+			return p + ls;                                                     \
+		}                                                                          \
+	}                                                                                  \
+	/* the last bytes, one at a time, from the line that is not checked yet */         \
+	{                                                                                  \
+		const char *r = input_text_skip_scalar(p + ls, n - ls, qp, nl, stop);     \
+		*nl += c;                                                                  \
+		return r;                                                                  \
+	}
+
+static const char *text_skip_sse2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	TEXT_SKIP_BODY(text_masks64_sse2, false)
+}
+
+#ifdef HAVE_AVX2_PATH
+TARGET_AVX2 static const char *text_skip_avx2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	TEXT_SKIP_BODY(text_masks64_avx2, true)
+}
+#endif
+
 const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
 {
-	size_t i = 0, ls = 0, c = 0;
+#ifdef HAVE_AVX2_PATH
+	int level = atomic_load_explicit(&scan_level, memory_order_relaxed);
 
-	for (; i + 17 <= n; i += 16) {
-		__m128i a = LOAD(p + i);
-		unsigned nlm = (unsigned)_mm_movemask_epi8(EQ(a, '\n'));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(word_cands(a, LOAD(p + i + 1)), EQ(a, '=')));
-		size_t s = m ? look_block(p, n, ls, i, nlm, m, qp) : 16;
-
-		for (; nlm; nlm &= nlm - 1) {
-			size_t e = i + (size_t)__builtin_ctz(nlm);
-
-			if (e > i + s)
-				break;
-			if (line_maybe(p + ls, e - ls, qp) && line_look(p + ls, e - ls, qp)) {
-				*stop = true;
-				*nl = c;
-				return p + ls;
-			}
-			c++;
-			ls = e + 1;
-		}
-		if (s < 16) {
-			*stop = true;
-			*nl = c;
-			return p + ls;
-		}
-	}
-	/* the last bytes, one at a time, from the line that is not checked yet */
-	{
-		const char *r = input_text_skip_scalar(p + ls, n - ls, qp, nl, stop);
-
-		*nl += c;
-		return r;
-	}
+	if (level != 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+		return text_skip_avx2(p, n, qp, nl, stop);
+#endif
+	return text_skip_sse2(p, n, qp, nl, stop);
 }
 
 #else /* !__SSE2__ */
@@ -488,6 +657,12 @@ bool input_text_wanted(const char *p, size_t n)
 const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
 {
 	return input_text_skip_scalar(p, n, qp, nl, stop);
+}
+
+int input_scan_set_level(int level)
+{
+	(void)level;
+	return -1;
 }
 
 #endif

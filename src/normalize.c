@@ -135,20 +135,34 @@ void normalize_clean_scalar(struct sbuf *out, const char *p, size_t n)
 	out->buf[out->len] = 0;
 }
 
+#ifdef __SSE2__
+/* The bytes of p[0, 16) that clean_one() handles: a bit each. */
+static inline unsigned clean_mask16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1b))));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xc2))));
+}
+#endif
+
 /* The index of the first byte at or after i that clean_one() handles, or n. */
 static size_t clean_next(const char *p, size_t n, size_t i)
 {
 #ifdef __SSE2__
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
-						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
-					 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-						      _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1b))));
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xc2))));
+		unsigned bits = clean_mask16(p + i);
 
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
+	}
+	if (i < n && n >= 16) {
+		/* the last bytes in a block that overlaps the one before: its bits from i on */
+		unsigned bits = clean_mask16(p + n - 16);
+
+		bits >>= i - (n - 16);
+		return bits ? i + (size_t)__builtin_ctz(bits) : n;
 	}
 #endif
 	for (; i < n && !clean_special(p[i]); i++)
@@ -309,8 +323,9 @@ static const char *kmsg_prefix(const char *p, const char *e)
 			return q + 1;
 		q = p;
 	}
-	if (e - p > 14 && (mem_startswith(p, (size_t)(e - p), "kern") || mem_startswith(p, (size_t)(e - p), "user") ||
-			   mem_startswith(p, (size_t)(e - p), "daemon") || mem_startswith(p, (size_t)(e - p), "syslog"))) {
+	/* (e - p > 14: the words fit) */
+	if (e - p > 14 && (!memcmp(p, "kern", 4) || !memcmp(p, "user", 4) || !memcmp(p, "daemon", 6) ||
+			   !memcmp(p, "syslog", 6))) {
 		const char *c1 = memchr(p, ':', 10);
 
 		if (c1) {
@@ -448,13 +463,10 @@ void normalize_line(struct normalizer *nz, const struct input_line *in, struct n
 	if (!out->ts)
 		find_glued(p, e, out);
 
-	sbuf_reset(&nz->text);
-	sbuf_add(&nz->text, p, (size_t)(e - p));
-	out->text = nz->text.buf;
-	out->len = nz->text.len;
-	if (out->alt) {
-		/* alt points into clean, which stays valid */
-	}
+	/* the text is the cleaned copy's, cut at its trailing blanks (ts and alt point into it too) */
+	nz->clean.buf[e - nz->clean.buf] = 0;
+	out->text = p;
+	out->len = (size_t)(e - p);
 	out->depth = depth;
 }
 

@@ -23,11 +23,11 @@ enum sym_die_want {             /* what an attribute is to us */
 	WANT_CALL_FILE, WANT_CALL_LINE, WANT_CALL_COLUMN,
 };
 
-struct sym_die_attr {
+struct sym_die_attr {          /* 8 bytes: a unit has thousands */
 	uint16_t name, form;
 	uint8_t want;
 	uint8_t fixed;          /* bytes of a form of fixed size (0: variable, or none) */
-	int64_t implicit;       /* DW_FORM_implicit_const's value */
+	uint16_t implicit;      /* DW_FORM_implicit_const's value: its index in the unit's implicits */
 };
 
 struct sym_die_abbrev {
@@ -49,6 +49,8 @@ struct sym_die_cu {
 	uint32_t nabbrevs;
 	struct sym_die_attr *attrs;
 	uint32_t nattrs, attrcap;
+	int64_t *implicits;     /* the values of DW_FORM_implicit_const */
+	uint32_t nimplicits, implicitcap;
 	const Elf_Data *rnglists, *ranges, *str, *line_str;
 	bool has_base;          /* the unit DIE's DW_AT_low_pc: the base of its range lists */
 	uint64_t base;
@@ -120,7 +122,14 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct dwarf_rd *r, struct sy
 		at->form = (uint16_t)form;
 		at->name = (uint16_t)(name > 0xffff ? 0xffff : name);
 		at->want = attr_want((unsigned)name);
-		at->implicit = form == DW_FORM_implicit_const ? rd_sleb(r) : 0;
+		at->implicit = 0;
+		if (form == DW_FORM_implicit_const) {
+			if (cu->nimplicits > UINT16_MAX)
+				return false;   /* more than this reader keeps: libdw's */
+			ALLOC_GROW(cu->implicits, cu->nimplicits, cu->implicitcap);
+			at->implicit = (uint16_t)cu->nimplicits;
+			cu->implicits[cu->nimplicits++] = rd_sleb(r);
+		}
 		at->fixed = (uint8_t)form_fixed_size(cu, (unsigned)form);
 	}
 	ab->nattrs = cu->nattrs - ab->first;
@@ -153,14 +162,28 @@ static bool read_abbrevs(struct sym_die_cu *cu, const Elf_Data *abbrev, uint64_t
 	r.p = (const unsigned char *)abbrev->d_buf + off;
 	r.end = (const unsigned char *)abbrev->d_buf + abbrev->d_size;
 	r.bad = false;
-	for (;;) {
+	for (uint64_t top = 0;;) {
 		uint64_t code = rd_uleb(&r), tag;
 		struct sym_die_abbrev *ab;
 
 		if (r.bad || code >= SYM_DIE_MAX_CODE)
 			return false;
-		if (!code)
+		if (!code) {
+			/* the tables kept as long as the unit is: no room to spare */
+			cu->nabbrevs = (uint32_t)top + 1;
+			cu->abbrevs = xrealloc(cu->abbrevs, cu->nabbrevs * sizeof(*cu->abbrevs));
+			if (!top)
+				memset(cu->abbrevs, 0, sizeof(*cu->abbrevs));
+			cu->attrs = xrealloc(cu->attrs, (cu->nattrs ? cu->nattrs : 1) * sizeof(*cu->attrs));
+			cu->attrcap = cu->nattrs;
+			if (cu->nimplicits) {
+				cu->implicits = xrealloc(cu->implicits, cu->nimplicits * sizeof(*cu->implicits));
+				cu->implicitcap = cu->nimplicits;
+			}
 			return true;
+		}
+		if (code > top)
+			top = code;
 		tag = rd_uleb(&r);
 		if (code >= cu->nabbrevs) {
 			uint32_t n = cu->nabbrevs ? cu->nabbrevs : 64;
@@ -246,6 +269,7 @@ void sym_die_cu_free(struct sym_die_cu *cu)
 		return;
 	free(cu->abbrevs);
 	free(cu->attrs);
+	free(cu->implicits);
 	free(cu);
 }
 
@@ -261,7 +285,7 @@ static bool rd_const(struct sym_die_cu *cu, struct dwarf_rd *r, const struct sym
 	case DW_FORM_data4: case DW_FORM_ref4: *v = rd_u(r, 4); return true;
 	case DW_FORM_data8: case DW_FORM_ref8: *v = rd_u(r, 8); return true;
 	case DW_FORM_udata: case DW_FORM_ref_udata: *v = rd_uleb(r); return true;
-	case DW_FORM_implicit_const: *v = (uint64_t)at->implicit; return true;
+	case DW_FORM_implicit_const: *v = (uint64_t)cu->implicits[at->implicit]; return true;
 	case DW_FORM_addr: *v = rd_u(r, cu->addr_size); return true;
 	case DW_FORM_ref_addr: *v = rd_u(r, cu->version == 2 ? cu->addr_size : cu->off_size); return true;
 	default: return false;
@@ -350,8 +374,12 @@ bool sym_die_read(struct sym_die_cu *cu, uint64_t off, struct sym_die *d)
 	uint64_t code;
 	const struct sym_die_abbrev *ab;
 
-	memset(d, 0, sizeof(*d));
+	/* what is read below, or 0 (lo, hi, ranges and call_file count only with their flags) */
 	d->off = off;
+	d->tag = 0;
+	d->children = d->has_lo = d->has_hi = d->hi_is_len = d->has_ranges = d->ranges_off = d->has_call_file = false;
+	d->lo = d->hi = d->ranges = d->call_file = 0;
+	d->call_line = d->call_column = d->sibling = d->end = 0;
 	if (off >= cu->end)
 		return false;
 	code = rd_uleb(&r);
@@ -511,7 +539,7 @@ static uint64_t skip_children(struct sym_die_cu *cu, const struct sym_die *d)
 	return off;
 }
 
-bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next)
+bool sym_die_next_after(struct sym_die_cu *cu, const struct sym_die *d, uint64_t children_end, struct sym_die *next)
 {
 	uint64_t off;
 
@@ -521,9 +549,16 @@ bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die
 		off = d->end;
 	else if (d->sibling > d->off)
 		off = d->sibling;
+	else if (children_end)
+		off = children_end;
 	else if (!(off = skip_children(cu, d)))
 		return false;
 	return sym_die_read(cu, off, next);
+}
+
+bool sym_die_next(struct sym_die_cu *cu, const struct sym_die *d, struct sym_die *next)
+{
+	return sym_die_next_after(cu, d, 0, next);
 }
 
 /* ---------------------------------------------------------------------- */

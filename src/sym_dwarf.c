@@ -60,6 +60,7 @@ struct sym_fn {
 	uint32_t nnodes, nranges;
 	uint32_t nodecap, rangecap;
 	bool built;
+	bool walked;            /* one address was walked to already: the next builds the index */
 };
 
 struct sym_frange {
@@ -325,51 +326,71 @@ static bool own_ranges(Dwarf *dw, const struct sym_die *d, struct sym_rsink *k)
 	return true;
 }
 
-static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *parent, int depth)
+/*
+ * The walks over a DIE's children below give in *end the offset past
+ * them (0: not known), so that a DIE without DW_AT_sibling whose children
+ * were walked is not read through again to find the one after it.
+ */
+static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *parent, int depth, uint64_t *end)
 {
 	struct sym_die c;
 
+	*end = 0;
 	if (!parent->children)
 		return true;
 	if (!sym_die_read(cu->dc, parent->end, &c))
 		return false;
 	while (c.tag) {
 		struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
+		uint64_t after = 0;
 
 		if (c.tag == DW_TAG_subprogram && !own_ranges(dw, &c, &k))
 			return false;
 		if ((c.tag == DW_TAG_namespace || c.tag == DW_TAG_module) && depth < 8 &&
-		    !own_scope(cu, dw, &c, depth + 1))
+		    !own_scope(cu, dw, &c, depth + 1, &after))
 			return false;
-		if (!sym_die_next(cu->dc, &c, &c))
+		if (!sym_die_next_after(cu->dc, &c, after, &c))
 			return false;
 	}
+	*end = c.end;
 	return true;
 }
 
 static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, const struct sym_die *parent,
-			int32_t pnode, int depth)
+			int32_t pnode, int depth, uint64_t *end)
 {
 	struct sym_die c;
 
+	*end = 0;
 	if (depth > 256 || !parent->children)
 		return true;
 	if (!sym_die_read(dc, parent->end, &c))
 		return false;
 	for (; c.tag; ) {
+		uint64_t after = 0;
+
 		if (c.tag == DW_TAG_inlined_subroutine) {
 			uint32_t node = new_node(fn, c.off, pnode);
 			struct sym_rsink k = { NULL, fn, dc, c.off, node };
+			struct sym_node *nd = &fn->nodes[node];
 
-			if (!own_ranges(dw, &c, &k) || !own_inlines(fn, dc, dw, &c, (int32_t)node, depth + 1))
+			/* the call site as the walk reads it (walk_push) */
+			nd->site_known = true;
+			nd->has_call_file = c.has_call_file;
+			nd->call_file_idx = c.call_file;
+			nd->call_line = (int)c.call_line;
+			nd->call_column = (int)c.call_column;
+
+			if (!own_ranges(dw, &c, &k) || !own_inlines(fn, dc, dw, &c, (int32_t)node, depth + 1, &after))
 				return false;
 		} else if (c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_try_block || c.tag == DW_TAG_catch_block) {
-			if (!own_inlines(fn, dc, dw, &c, pnode, depth + 1))
+			if (!own_inlines(fn, dc, dw, &c, pnode, depth + 1, &after))
 				return false;
 		}
-		if (!sym_die_next(dc, &c, &c))
+		if (!sym_die_next_after(dc, &c, after, &c))
 			return false;
 	}
+	*end = c.end;
 	return true;
 }
 
@@ -377,9 +398,10 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 {
 	struct sym_die top;
 	Dwarf_Die *die;
+	uint64_t end;
 
 	cu->built = true;
-	cu->own = cu->dc && sym_die_read(cu->dc, sym_unit_offset(unit), &top) && own_scope(cu, dw, &top, 0);
+	cu->own = cu->dc && sym_die_read(cu->dc, sym_unit_offset(unit), &top) && own_scope(cu, dw, &top, 0, &end);
 	if (!cu->own) {
 		cu->nfns = cu->nfr = 0;         /* declined: all of it again, with libdw */
 		if ((die = sym_unit_die(unit)))
@@ -387,20 +409,41 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 	}
 	if (!cu->nfr)
 		return;
+	/* kept as long as the unit is: no room to spare */
+	cu->fr = xrealloc(cu->fr, cu->nfr * sizeof(*cu->fr));
+	cu->frcap = cu->nfr;
+	if (cu->nfns) {
+		cu->fns = xrealloc(cu->fns, cu->nfns * sizeof(*cu->fns));
+		cu->fncap = cu->nfns;
+	}
 	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
 	for (uint32_t i = 0; i < cu->nfr; i++)
 		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
+}
+
+/* A function's index, kept as long as its unit: no room to spare. */
+static void fn_fit(struct sym_fn *fn)
+{
+	fn->nodes = xrealloc(fn->nodes, fn->nnodes * sizeof(*fn->nodes));
+	fn->nodecap = fn->nnodes;
+	if (fn->nranges) {
+		fn->ranges = xrealloc(fn->ranges, fn->nranges * sizeof(*fn->ranges));
+		fn->rangecap = fn->nranges;
+	}
 }
 
 static void build_fn(Dwarf *dw, struct sym_die_cu *dc, struct sym_fn *fn)
 {
 	Dwarf_Die die;
 	struct sym_die top;
+	uint64_t end;
 
 	fn->built = true;
 	new_node(fn, fn->die, -1);
-	if (dc && sym_die_read(dc, fn->die, &top) && own_inlines(fn, dc, dw, &top, 0, 0))
+	if (dc && sym_die_read(dc, fn->die, &top) && own_inlines(fn, dc, dw, &top, 0, 0, &end)) {
+		fn_fit(fn);
 		return;
+	}
 	fn->nnodes = 1;         /* declined: all of it again, with libdw */
 	fn->nranges = 0;
 	if (dwarf_offdie(dw, fn->die, &die))
@@ -545,29 +588,33 @@ static void walk_push(struct sym_walk *w, const struct sym_die *c)
 	w->ncur++;
 }
 
-static bool walk_children(struct sym_walk *w, const struct sym_die *parent, int depth)
+static bool walk_children(struct sym_walk *w, const struct sym_die *parent, int depth, uint64_t *end)
 {
 	struct sym_die c;
 
+	*end = 0;
 	if (depth > 256 || !parent->children)
 		return true;
 	if (!sym_die_read(w->dc, parent->end, &c))
 		return false;
 	while (c.tag) {
+		uint64_t after = 0;
+
 		if (c.tag == DW_TAG_inlined_subroutine) {
 			if (w->ncur >= SYM_PATH_MAX)
 				return false;
 			walk_push(w, &c);
-			if (!walk_ranges(w, &c) || (w->in && !walk_children(w, &c, depth + 1)))
+			if (!walk_ranges(w, &c) || (w->in && !walk_children(w, &c, depth + 1, &after)))
 				return false;
 			w->ncur--;
 		} else if (c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_try_block || c.tag == DW_TAG_catch_block) {
-			if (!walk_children(w, &c, depth + 1))
+			if (!walk_children(w, &c, depth + 1, &after))
 				return false;
 		}
-		if (!sym_die_next(w->dc, &c, &c))
+		if (!sym_die_next_after(w->dc, &c, after, &c))
 			return false;
 	}
+	*end = c.end;
 	return true;
 }
 
@@ -575,6 +622,7 @@ static bool walk_children(struct sym_walk *w, const struct sym_die *parent, int 
 static bool walk_fn(struct sym_walk *w, struct sym_cuidx *idx, Dwarf *dw, const struct sym_fn *fn, uint64_t a)
 {
 	struct sym_die top;
+	uint64_t end;
 
 	if (!idx->dc || !sym_die_read(idx->dc, fn->die, &top))
 		return false;
@@ -587,7 +635,7 @@ static bool walk_fn(struct sym_walk *w, struct sym_cuidx *idx, Dwarf *dw, const 
 	w->best[0] = w->cur[0];
 	w->ncur = w->nbest = 1;
 	w->bestsize = 0;
-	return walk_children(w, &top, 0);
+	return walk_children(w, &top, 0, &end);
 }
 
 /* A unit's index, empty, with sym_die.c's reader when it takes the unit. */
@@ -612,16 +660,24 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	return find_fn(*idx, a);
 }
 
-/* The chain's nodes at a in fn: by our reader's walk into w, or by the function's index; the innermost in *node. */
+/*
+ * The chain's nodes at a in fn: the first time, by our reader's walk into
+ * w (a function met once is not indexed); from the second on, by the
+ * function's index, built once (with our reader, or libdw's when it
+ * declines), whose nodes keep their names.  The innermost in *node.
+ */
 static struct sym_node *nodes_at(struct sym_walk *w, Dwarf *dw, struct sym_cuidx *idx, struct sym_fn *fn,
 				 uint64_t a, uint32_t *node)
 {
-	if (walk_fn(w, idx, dw, fn, a)) {
-		*node = w->nbest - 1;
-		return w->best;
+	if (!fn->built && !fn->walked) {
+		fn->walked = true;
+		if (walk_fn(w, idx, dw, fn, a)) {
+			*node = w->nbest - 1;
+			return w->best;
+		}
 	}
 	if (!fn->built)
-		build_fn(dw, NULL, fn);
+		build_fn(dw, idx->dc, fn);
 	*node = innermost_node(fn, a);
 	return fn->nodes;
 }

@@ -168,119 +168,130 @@ static void sort_sequences(struct sym_ltab *t)
 	free(seqs);
 }
 
-static void add_row(struct sym_ltab *t, size_t *cap, uint64_t addr, uint64_t line, uint64_t col, uint64_t file,
-		    bool end)
+/* The rows being made: kept in locals while the program runs. */
+struct rowbuf {
+	struct sym_row *rows;
+	size_t n, cap;
+	bool over;              /* a column or file number a row cannot hold */
+};
+
+static inline void add_row(struct rowbuf *b, uint64_t addr, uint64_t line, uint64_t col, uint64_t file, bool end)
 {
 	struct sym_row *w;
 
 	/* several rows at one address: the last one describes it (an end stays) */
-	if (t->nrows && t->rows[t->nrows - 1].addr == addr && !t->rows[t->nrows - 1].end && !end)
-		t->nrows--;
-	ALLOC_GROW(t->rows, t->nrows, *cap);
-	w = &t->rows[t->nrows++];
+	if (b->n && b->rows[b->n - 1].addr == addr && !b->rows[b->n - 1].end && !end)
+		b->n--;
+	ALLOC_GROW(b->rows, b->n, b->cap);
+	w = &b->rows[b->n++];
 	w->addr = addr;
 	w->line = line > UINT32_MAX ? 0 : (uint32_t)line;
-	w->col = col > UINT32_MAX ? 0 : (uint32_t)col;
-	w->file = file > UINT32_MAX ? UINT32_MAX : (uint32_t)file;
+	b->over |= col > 0x7fff;
+	w->col = (uint16_t)(col & 0x7fff);
+	w->file = file > UINT16_MAX ? UINT16_MAX : (uint16_t)file;   /* no such file: the table has fewer */
 	w->end = end;
 }
 
-/* The line program's state machine; is_stmt, views and discriminators are not kept. */
+/* The header's numbers the program needs. */
+struct lprog {
+	unsigned min_len, max_ops, line_range, opcode_base;
+	int line_base;
+	const unsigned char *std_len;
+};
+
+/* Advance the address by adv operations (op_index: VLIW's; 0 where max_ops is 1, as on every CPU the kernel runs on). */
+static inline void advance(const struct lprog *lp, uint64_t *addr, uint64_t *op_index, uint64_t adv)
+{
+	if (lp->max_ops == 1) {
+		*addr += lp->min_len * adv;
+		return;
+	}
+	*addr += lp->min_len * ((*op_index + adv) / lp->max_ops);
+	*op_index = (*op_index + adv) % lp->max_ops;
+}
+
+/* An opcode below opcode_base at r (op read already): false if the program is broken. */
+static bool std_op(struct dwarf_rd *r, const struct lprog *lp, unsigned op, struct rowbuf *b, uint64_t st[5])
+{
+	enum { ADDR, FILE_, LINE, COL, OPI };
+
+	switch (op) {
+	case 0: {   /* extended */
+		uint64_t len = rd_uleb(r);
+		const unsigned char *next;
+
+		if (r->bad || !len || len > (uint64_t)(r->end - r->p))
+			return false;
+		next = r->p + len;
+		switch (*r->p++) {
+		case DW_LNE_end_sequence:
+			add_row(b, st[ADDR], st[LINE], st[COL], st[FILE_], true);
+			st[ADDR] = st[COL] = st[OPI] = 0;
+			st[FILE_] = st[LINE] = 1;
+			break;
+		case DW_LNE_set_address:
+			st[ADDR] = rd_u(r, len - 1 >= 8 ? 8 : (int)(len - 1));
+			st[OPI] = 0;
+			break;
+		default:   /* define_file (v2-4), set_discriminator, vendor: not needed */
+			break;
+		}
+		r->p = next;
+		return true;
+	}
+	case DW_LNS_copy: add_row(b, st[ADDR], st[LINE], st[COL], st[FILE_], false); return true;
+	case DW_LNS_advance_pc: advance(lp, &st[ADDR], &st[OPI], rd_uleb(r)); return true;
+	case DW_LNS_advance_line: st[LINE] += (uint64_t)rd_sleb(r); return true;
+	case DW_LNS_set_file: st[FILE_] = rd_uleb(r); return true;
+	case DW_LNS_set_column: st[COL] = rd_uleb(r); return true;
+	case DW_LNS_negate_stmt: case DW_LNS_set_basic_block: case DW_LNS_set_prologue_end:
+	case DW_LNS_set_epilogue_begin:
+		return true;
+	case DW_LNS_const_add_pc: advance(lp, &st[ADDR], &st[OPI], (255 - lp->opcode_base) / lp->line_range); return true;
+	case DW_LNS_fixed_advance_pc: st[ADDR] += rd_u(r, 2); st[OPI] = 0; return true;
+	case DW_LNS_set_isa: rd_uleb(r); return true;
+	default:
+		/* an opcode this reader does not know: skip its operands */
+		for (unsigned i = 0; i < lp->std_len[op - 1]; i++)
+			rd_uleb(r);
+		return true;
+	}
+}
+
+/*
+ * The line program's state machine; is_stmt, views and discriminators are
+ * not kept.  The special opcodes (most of a program) take their advances
+ * from a table made once.
+ */
 static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len, unsigned max_ops, int line_base,
 			unsigned line_range, unsigned opcode_base, const unsigned char *std_len)
 {
-	uint64_t addr = 0, file = 1, line = 1, col = 0, op_index = 0;
-	size_t cap = 0;
+	const struct lprog lp = { min_len, max_ops ? max_ops : 1, line_range, opcode_base, line_base, std_len };
+	uint64_t st[5] = { 0, 1, 1, 0, 0 };     /* address, file, line, column, op_index */
+	struct rowbuf b = { NULL, 0, 0, false };
+	uint32_t adv[256];
+	int32_t ladv[256];
+	bool ok = true;
 
-	if (!max_ops)
-		max_ops = 1;
+	for (unsigned op = opcode_base; op < 256; op++) {
+		adv[op] = (op - opcode_base) / line_range;
+		ladv[op] = line_base + (int32_t)((op - opcode_base) % line_range);
+	}
 	while (r->p < r->end && !r->bad) {
 		unsigned op = *r->p++;
 
 		if (op >= opcode_base) {
-			unsigned adj = op - opcode_base, adv = adj / line_range;
-
-			addr += min_len * ((op_index + adv) / max_ops);
-			op_index = (op_index + adv) % max_ops;
-			line += (int64_t)line_base + (int64_t)(adj % line_range);
-			add_row(t, &cap, addr, line, col, file, false);
+			advance(&lp, &st[0], &st[4], adv[op]);
+			st[2] += (uint64_t)(int64_t)ladv[op];
+			add_row(&b, st[0], st[2], st[3], st[1], false);
 			continue;
 		}
-		switch (op) {
-		case 0: {   /* extended */
-			uint64_t len = rd_uleb(r);
-			const unsigned char *next;
-			unsigned sub;
-
-			if (r->bad || !len || len > (uint64_t)(r->end - r->p))
-				return false;
-			next = r->p + len;
-			sub = *r->p++;
-			switch (sub) {
-			case DW_LNE_end_sequence:
-				add_row(t, &cap, addr, line, col, file, true);
-				addr = 0;
-				file = 1;
-				line = 1;
-				col = 0;
-				op_index = 0;
-				break;
-			case DW_LNE_set_address:
-				addr = rd_u(r, len - 1 >= 8 ? 8 : (int)(len - 1));
-				op_index = 0;
-				break;
-			default:   /* define_file (v2-4), set_discriminator, vendor: not needed */
-				break;
-			}
-			r->p = next;
+		if (!(ok = std_op(r, &lp, op, &b, st)))
 			break;
-		}
-		case DW_LNS_copy:
-			add_row(t, &cap, addr, line, col, file, false);
-			break;
-		case DW_LNS_advance_pc: {
-			uint64_t adv = rd_uleb(r);
-
-			addr += min_len * ((op_index + adv) / max_ops);
-			op_index = (op_index + adv) % max_ops;
-			break;
-		}
-		case DW_LNS_advance_line:
-			line += (uint64_t)rd_sleb(r);
-			break;
-		case DW_LNS_set_file:
-			file = rd_uleb(r);
-			break;
-		case DW_LNS_set_column:
-			col = rd_uleb(r);
-			break;
-		case DW_LNS_negate_stmt:
-		case DW_LNS_set_basic_block:
-		case DW_LNS_set_prologue_end:
-		case DW_LNS_set_epilogue_begin:
-			break;
-		case DW_LNS_const_add_pc: {
-			unsigned adv = (255 - opcode_base) / line_range;
-
-			addr += min_len * ((op_index + adv) / max_ops);
-			op_index = (op_index + adv) % max_ops;
-			break;
-		}
-		case DW_LNS_fixed_advance_pc:
-			addr += rd_u(r, 2);
-			op_index = 0;
-			break;
-		case DW_LNS_set_isa:
-			rd_uleb(r);
-			break;
-		default:
-			/* an opcode this reader does not know: skip its operands */
-			for (unsigned i = 0; i < std_len[op - 1]; i++)
-				rd_uleb(r);
-			break;
-		}
 	}
-	return !r->bad;
+	t->rows = b.rows;
+	t->nrows = b.n;
+	return ok && !b.over && !r->bad;
 }
 
 static void sym_ltab_clear(struct sym_ltab *t)
@@ -378,9 +389,12 @@ static bool sym_ltab_parse(const struct sym_dsecs *ds, uint64_t offset, struct s
 	}
 	t->paths = xcalloc(t->nfiles ? t->nfiles : 1, sizeof(*t->paths));
 	r.p = prog;
-	if (!run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
+	if (t->nfiles >= UINT16_MAX ||
+	    !run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
 		goto fail;
 	sort_sequences(t);
+	/* kept as long as the unit is: no room to spare */
+	t->rows = xrealloc(t->rows, (t->nrows ? t->nrows : 1) * sizeof(*t->rows));
 	return true;
 fail:
 	sym_ltab_clear(t);

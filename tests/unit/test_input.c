@@ -188,6 +188,27 @@ static char *scan_buf(char **block, size_t align, size_t len, const char *alphab
 	return *block + align;
 }
 
+/* The same from whole tokens (the words and marks the text scanners look for, whole and in parts). */
+static char *scan_tokens(char **block, size_t align, size_t len)
+{
+	static const char *const tokens[] = {
+		"read", "BUG:", "race", "writ", "asse", "thread", "rea", "BU", "x", " ", " ", "\n", "\n> ", "=", "==",
+		"= ", "=3D", "=20", "=E2", "=\n", "\x1b", "\r", "From ", "Content-Transfer-Encoding: ", "{", "- {",
+		"QUJDREVGR0hJSktM", "Mon  1 00:00:00 ", "_", "rd", "wt", "ae",
+	};
+	size_t i = 0;
+
+	*block = xmalloc(align + len + 1);
+	while (i < len) {
+		const char *t = tokens[scan_rand() % (sizeof(tokens) / sizeof(tokens[0]))];
+		size_t k = strlen(t);
+
+		memcpy(*block + align + i, t, k < len - i ? k : len - i);
+		i += k < len - i ? k : len - i;
+	}
+	return *block + align;
+}
+
 /* The buffer at the first mismatch, for the failure message. */
 static void scan_report(const char *what, const char *p, size_t len, size_t align)
 {
@@ -324,20 +345,40 @@ static void test_scan_text_skip(void)
 	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
 		for (size_t align = 0; align < 16; align++)
 			for (size_t len = 0; len <= 300; len++)
-				for (int qp = 0; qp < 2; qp++) {
+				for (int qp = 0; qp < 4; qp++) {
 					const char *p = scan_buf(&block, align, len, alphabets[a]);
 					size_t nv = 0, ns = 0;
 					bool sv = false, ss = false;
-					const char *rv = input_text_skip(p, len, qp, &nv, &sv);
-					const char *rs = input_text_skip_scalar(p, len, qp, &ns, &ss);
+					int level = input_scan_set_level(qp / 2);   /* SSE2, then AVX2 */
+					const char *rv = input_text_skip(p, len, qp & 1, &nv, &sv);
+					const char *rs = input_text_skip_scalar(p, len, qp & 1, &ns, &ss);
 
+					input_scan_set_level(level);
 					if ((rv != rs || nv != ns || sv != ss) && !bad++)
-						scan_report(qp ? "text skip (qp)" : "text skip", p, len, align);
+						scan_report(qp & 1 ? "text skip (qp)" : "text skip", p, len, align);
 					stops += ss;
 					free(block);
 				}
 	CHECK_INT(bad, 0);
 	CHECK(stops > 1000);
+	/* tokens: the words whole, in every vector level */
+	for (size_t align = 0; align < 16; align++)
+		for (size_t len = 0; len <= 400; len++)
+			for (int qp = 0; qp < 4; qp++) {
+				const char *p = scan_tokens(&block, align, len);
+				size_t nv = 0, ns = 0;
+				bool sv = false, ss = false;
+				int level = input_scan_set_level(qp / 2);
+				const char *rv = input_text_skip(p, len, qp & 1, &nv, &sv);
+				const char *rs = input_text_skip_scalar(p, len, qp & 1, &ns, &ss);
+				bool wv = input_text_wanted(p, len), ws = input_text_wanted_scalar(p, len);
+
+				input_scan_set_level(level);
+				if ((rv != rs || nv != ns || sv != ss || wv != ws) && !bad++)
+					scan_report(qp & 1 ? "text skip, tokens (qp)" : "text skip, tokens", p, len, align);
+				free(block);
+			}
+	CHECK_INT(bad, 0);
 	/* what stops, and where */
 	{
 		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
