@@ -15,6 +15,7 @@
 #endif
 
 #include "input.h"
+#include "mailmeta.h"
 
 static const char anchor[] = "KCSAN";
 #define ANCHOR_LEN (sizeof(anchor) - 1)
@@ -208,7 +209,7 @@ const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl,
 				goto out;
 		if (!e)
 			break;          /* a line not whole yet */
-		if (line_look(p + ls, len, qp))
+		if (line_look(p + ls, len, qp) || mailmeta_raw_maybe(p + ls, len))
 			goto out;
 		c++;
 		ls += len + 1;
@@ -445,7 +446,8 @@ const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *
 
 			if (e > i + s)
 				break;
-			if (line_maybe(p + ls, e - ls, qp) && line_look(p + ls, e - ls, qp)) {
+			if ((line_maybe(p + ls, e - ls, qp) && line_look(p + ls, e - ls, qp)) ||
+			    mailmeta_raw_maybe(p + ls, e - ls)) {
 				*stop = true;
 				*nl = c;
 				return p + ls;

@@ -84,6 +84,8 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	struct nline nl;
 	int rc;
 
+	parser_set_now(p, pl->ctx->now);
+	input_set_meta(in, parser_meta(p));   /* the reader takes the mail headers */
 	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
 		if (pl->cfg.stop && *pl->cfg.stop)
 			break;

@@ -149,6 +149,8 @@ void report_release(struct report *r)
 	free(r->comm);
 	free(r->hardware);
 	free(r->log_time);
+	free(r->event_time);
+	report_meta_free(r->meta);
 	free(r->source);
 	for (int i = 0; i < REPORT_MAX_ACCESSES; i++)
 		access_release(&r->acc[i]);
