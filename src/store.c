@@ -11,6 +11,7 @@
 #include "facts.h"
 #include "store.h"
 #include "store_codec.h"
+#include "store_meta.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -165,6 +166,7 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE signature DROP COLUMN rule;"
 	      "ALTER TABLE occurrence ADD COLUMN facts TEXT;"
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
+	[3] = STORE_META_SCHEMA,   /* occurrences' times and mail metadata: a table added */
 };
 
 /*
@@ -187,7 +189,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
+		"UPDATE signature SET count = count + 1, last_seen = max(last_seen, :last_seen),"
+		" first_seen = min(first_seen, :last_seen), subsystem = " SUBSYSTEM_MIN ","
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
 		" WHERE id = :id",
 	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
@@ -340,6 +343,7 @@ static int create_schema(struct store *st)
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		table_schema(&sql, tables[i]);
 	sbuf_adds(&sql, index_sql);
+	sbuf_adds(&sql, STORE_META_SCHEMA);
 	rc = exec(st, sql.buf, "cannot create the database");
 	sbuf_release(&sql);
 	return rc;
@@ -1337,17 +1341,21 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 
 /* A new occurrence: stored, and counted on its signature. */
 static int add_occurrence(struct store *st, int64_t sig_id, const struct report *r, const char *subsystem,
-			  const char *hash, const char *head, const char *when)
+			  const char *hash, const char *head, const char *when, const char *seen)
 {
 	sqlite3_stmt *s;
 
 	if (insert_occurrence(st, sig_id, r, hash, head, when) < 0)
 		return -1;
+	if (store_meta_add(st->db, sqlite3_last_insert_rowid(st->db), r) < 0) {
+		db_error(st, NULL, "cannot store an occurrence's time and mail metadata");
+		return -1;
+	}
 	s = stmt(st, S_SIG_BUMP);
 	if (!s)
 		return -1;
 	bind_int(s, param(s, ":id"), sig_id);
-	bind_text(s, param(s, ":last_seen"), when);
+	bind_text(s, param(s, ":last_seen"), seen);
 	bind_text(s, param(s, ":last_kernel"), r->kernel);
 	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot count an occurrence");
@@ -1358,6 +1366,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 {
 	char hash[33], head[33], sig[33], when[32];
 	struct known k = { .res = STORE_ADDED };
+	const char *seen = r->event_time ? r->event_time : when;   /* the log's or mail's time, else the scan's */
 
 	memset(out, 0, sizeof(*out));
 	report_occurrence_hash(r, hash);
@@ -1376,7 +1385,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 		return STORE_DUPLICATE;
 	}
 	if (!k.found) {
-		if (insert_signature(st, r, sig, subsystem, when, &k.sig_id) < 0)
+		if (insert_signature(st, r, sig, subsystem, seen, &k.sig_id) < 0)
 			goto fail;
 		out->new_signature = true;
 	} else if (r->cls.level >= k.sig_level) {
@@ -1385,7 +1394,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 			goto fail;
 	}
 	if (k.res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when) < 0)
+		if (add_occurrence(st, k.sig_id, r, subsystem, hash, head, when, seen) < 0)
 			goto fail;
 	} else if (k.occ_id && r->cls.level >= k.occ_level) {
 		/* the same occurrence seen with as much evidence: its facts are this run's */
@@ -1521,7 +1530,8 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 			       " AND (:grep IS NULL OR instr(lower(display_title), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(field, '')), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
-			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
+			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0"
+			       "      OR " STORE_META_GREP_SQL ") AND " STORE_META_EXTID_SQL
 			       " ORDER BY %s LIMIT :limit", list_order_sql[f->order]);
 	char *sql = table_select(&t_signature, rest);
 	sqlite3_stmt *s;
@@ -1535,6 +1545,7 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 	}
 	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
 	bind_text(s, param(s, ":grep"), f->grep);
+	bind_text(s, param(s, ":extid"), f->extid);
 	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
 	return each_sig_row(st, s, fn, data, "cannot list");
 }
@@ -1730,6 +1741,10 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
 	if (read_raw(st, s, id, r) < 0)
 		return -1;
+	if (store_meta_read(st->db, id, r) < 0) {
+		db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
+		return -1;
+	}
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
 	r->bug_type = sig->bug_type;
 	r->unknown_origin = sig->unknown_origin;
