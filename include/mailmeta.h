@@ -20,10 +20,14 @@
 /* The first characters of the lines that may hold metadata (MAILMETA_TEXT), and of quoting (MAILMETA_RAW). */
 enum { MAILMETA_TEXT = 1, MAILMETA_RAW = 2 };
 extern const unsigned char mailmeta_first[256];
+/* The key a first character begins (1 + its index, 0: none), and each key's second character. */
+extern const unsigned char mailmeta_index[256];
+extern const char mailmeta_second[16];
 
 struct mailmeta {
 	struct report_meta cur;
-	char date_time[EVTIME_LEN];   /* cur's Date: in UTC, or "" */
+	char date_time[EVTIME_LEN];   /* cur's Date: in UTC, or "" (read when a report needs it) */
+	bool date_read;         /* date_time is cur's Date:'s */
 	bool body;              /* a body line or a report since the last header: the next one is a new message */
 	bool fold;              /* the line before was a Subject: that may continue */
 	bool any;               /* cur holds something */
@@ -59,9 +63,21 @@ void mailmeta_release(struct mailmeta *m);
  * most lines.
  */
 bool mailmeta_raw_line(const char *p, size_t n);
+/* The same, its first two characters (after quoting) looked at here: most lines need no call. */
 static inline bool mailmeta_raw_maybe(const char *p, size_t n)
 {
-	return n && mailmeta_first[(unsigned char)p[0]] && mailmeta_raw_line(p, n);
+	size_t k = 0;
+	unsigned i;
+
+	if (!n || !mailmeta_first[(unsigned char)p[0]])
+		return false;
+	/* quoting: "> > ", ">>", "| ": a mark and at most one blank after it */
+	while (k + 1 < n && k < 12 && (p[k] == '>' || p[k] == '|'))
+		k += 1 + (p[k + 1] == ' ');
+	if (n - k < 5)
+		return false;
+	i = mailmeta_index[(unsigned char)p[k]];
+	return i && p[k + 1] == mailmeta_second[i] && mailmeta_raw_line(p, n);
 }
 
 /* "extid", "head_commit", ..., the names in JSON and in the store. */

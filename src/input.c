@@ -807,7 +807,7 @@ static bool text_line(struct input *in, struct input_line *out, const char *p, s
 		return false;           /* a mail header the parser need not see */
 	if (!in->qp && qp_evidence(p, n))
 		in->qp = true;
-	if (!in->qp && idle && !input_text_wanted(p, n) && !mailmeta_raw_line(p, n))
+	if (!in->qp && idle && !input_text_wanted(p, n) && !mailmeta_raw_maybe(p, n))
 		return false;
 	sbuf_reset(&in->line);
 	if (in->qp)
@@ -822,7 +822,8 @@ static bool text_line(struct input *in, struct input_line *out, const char *p, s
 	out->lineno = lineno;
 	out->offset = offset;
 	out->cut = cut;
-	return !(in->qp && idle && !input_text_wanted(out->text, out->len) && !mailmeta_raw_line(out->text, out->len));
+	return !(in->qp && idle && !input_text_wanted(out->text, out->len) &&
+		 !mailmeta_raw_maybe(out->text, out->len));
 }
 
 static int next_line(struct input *in, struct input_line *out, bool idle)

@@ -41,10 +41,11 @@ const unsigned char mailmeta_first[256] = {
 	['D'] = T, ['M'] = T, ['S'] = T, ['F'] = T, ['>'] = MAILMETA_RAW, ['|'] = MAILMETA_RAW,
 };
 #undef T
-static const unsigned char mailmeta_index[256] = {
+const unsigned char mailmeta_index[256] = {
 	['H'] = 1, ['g'] = 2, ['c'] = 3, ['k'] = 4, ['d'] = 5, ['s'] = 6, ['C'] = 7, ['R'] = 8,
 	['D'] = 9, ['M'] = 10, ['S'] = 11, ['F'] = 12,
 };
+const char mailmeta_second[16] = { 0, 'E', 'i', 'o', 'e', 'a', 'y', ' ', 'e', 'a', 'e', 'u', 'r' };
 
 const char *mailmeta_field_name(enum meta_field f)
 {
@@ -71,7 +72,9 @@ static int mailmeta_key(const char *p, size_t n)
 	if (!i--)
 		return -1;
 	k = &mailmeta_keys[i];
-	if (n < k->len || p[1] != k->prefix[1] || memcmp(p + 2, k->prefix + 2, k->len - 2u)) {
+	if (n < k->len || p[1] != k->prefix[1])
+		return -1;
+	if (memcmp(p + 2, k->prefix + 2, k->len - 2u)) {
 		/* "Message-Id:", "Reported-By:" */
 		if (n >= k->len && (k->field == META_MESSAGE_ID || k->field == META_EXTID) &&
 		    !strncasecmp(p, k->prefix, k->len))
@@ -99,8 +102,8 @@ bool mailmeta_raw_line(const char *p, size_t n)
 
 	if (!n || !mailmeta_first[(unsigned char)p[0]])
 		return false;
-	while (k < n && k < 16 && (p[k] == '>' || p[k] == '|' || p[k] == ' '))
-		k++;
+	while (k + 1 < n && k < 12 && (p[k] == '>' || p[k] == '|'))
+		k += 1 + (p[k + 1] == ' ');
 	if (k == n || !(mailmeta_first[(unsigned char)p[k]] & MAILMETA_TEXT))
 		return false;
 	i = mailmeta_key(p + k, n - k);
@@ -139,6 +142,7 @@ static void mailmeta_reset(struct mailmeta *m)
 		m->cur.v[i] = NULL;
 	}
 	m->date_time[0] = 0;
+	m->date_read = false;
 	m->body = m->fold = m->any = false;
 }
 
@@ -201,8 +205,8 @@ static void mailmeta_header(struct mailmeta *m, int f, const char *v, size_t n)
 	if (m->body)
 		mailmeta_reset(m);  /* a header after a body: the next message */
 	mailmeta_set(m, f, v, n);
-	if (f == META_DATE && !evtime_from_date(v, n, m->date_time))
-		m->date_time[0] = 0;
+	if (f == META_DATE)
+		m->date_read = false;
 	m->fold = f == META_SUBJECT;
 }
 
@@ -252,7 +256,8 @@ bool mailmeta_header_raw(struct mailmeta *m, const char *p, size_t n)
 
 	if (m->fold && mailmeta_fold(m, p, n))
 		return true;
-	if (!n || !(mailmeta_first[(unsigned char)p[0]] & MAILMETA_TEXT) || (i = mailmeta_key(p, n)) < 0)
+	/* the headers' first letters only */
+	if (!n || (p[0] != 'D' && p[0] != 'M' && p[0] != 'S' && p[0] != 'F') || (i = mailmeta_key(p, n)) < 0)
 		return false;
 	k = &mailmeta_keys[i];
 	if (k->field == MAILMETA_FROM) {
@@ -291,6 +296,13 @@ bool mailmeta_feed(struct mailmeta *m, const struct nline *l)
 void mailmeta_attach(struct mailmeta *m, struct report *r)
 {
 	m->body = true;
+	if (!m->date_read) {
+		const char *d = m->cur.v[META_DATE];
+
+		m->date_read = true;
+		if (!d || !evtime_from_date(d, strlen(d), m->date_time))
+			m->date_time[0] = 0;
+	}
 	if (!r->event_time && m->date_time[0])
 		r->event_time = xstrdup(m->date_time);
 	if (m->any && !r->meta)

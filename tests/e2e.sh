@@ -792,7 +792,13 @@ run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/syzbot-mail.eml fixtu
 run "$BIN" --db "$DB" show --src fixtures/maintainers 2
 expect_rc 0 "show --src with MAINTAINERS"
 golden "meta/show-syzbot-mail.txt"
+run "$BIN" --db "$DB" label --as real-race --note "checked" 2
 run "$BIN" --db "$DB" show --src fixtures/maintainers --format json 2
+python3 tests/json_schema.py --dump "$TMP/out" >"$TMP/schema"
+for k in "guilty_file string" "maintainers_entry string" "to array" "to\[\] string" "cc array" "cc\[\] string"; do
+	grep -q "^${k%% *} .*${k##* }" "$TMP/schema" && grep -q "^${k%% *} *${k##* }|" docs/json.md && ok ||
+		bad "show --src: '$k' in the output and in docs/json.md"
+done
 ours=$(jq_py '(d["guilty_file"], d["to"], d["cc"])')
 run "$BIN" maintainers --src fixtures/maintainers --format json drivers/foo/sub/deep.c
 expect_eq "$ours" "$(jq_py '(d["files"][0]["file"], d["files"][0]["to"], d["files"][0]["cc"])')" \
