@@ -31,6 +31,17 @@
 /* list --extid: an occurrence with this extid (:extid NULL: any) */
 #define STORE_META_EXTID_SQL "(:extid IS NULL OR " STORE_META_OF_SIG "mm.extid = :extid))"
 
+#define STORE_META_COLS \
+	"time, extid, head_commit, git_tree, console_output, kernel_config, dashboard_link, syz_repro," \
+	" c_reproducer, date, message_id, subject"
+/* merge: the other store's metadata, for its occurrences copied here (by their key) */
+#define STORE_META_MERGE_SQL \
+	"INSERT OR IGNORE INTO main.occurrence_meta (occurrence_id, " STORE_META_COLS ")" \
+	" SELECT c.id, om.time, om.extid, om.head_commit, om.git_tree, om.console_output, om.kernel_config," \
+	" om.dashboard_link, om.syz_repro, om.c_reproducer, om.date, om.message_id, om.subject" \
+	" FROM other.occurrence_meta om" \
+	" JOIN other.occurrence oo ON oo.id = om.occurrence_id JOIN main.occurrence c ON c.key = oo.key;"
+
 /* Keep r's time and metadata for occurrence occ (nothing when it has none): 0, or -1 (db's error). */
 int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r);
 /* Read them back into r (event_time, meta): 0, or -1 (db's error). */

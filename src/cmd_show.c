@@ -388,7 +388,8 @@ static int show_route(struct ctx *ctx, struct out *o, const struct sig_row *s, c
 /* CSV: one row per occurrence, with the signature's ID and verdicts. */
 static const struct column show_csv_cols[] = {
 	{ .key = "signature" }, { .key = "id" }, { .key = "stored_at" }, { .key = "file" }, { .key = "line" },
-	{ .key = "time" }, { .key = "kernel" }, { .key = "verdict" }, { .key = "tool_verdict" },
+	{ .key = "time" }, { .key = "printk_time" }, { .key = "kernel" }, { .key = "verdict" },
+	{ .key = "tool_verdict" }, { .key = "extid" },
 };
 
 struct show_csv {
@@ -405,16 +406,19 @@ static void show_csv_row(struct report *r, int64_t occ_id, const char *stored_at
 	table_str(sc->t, stored_at);
 	table_str(sc->t, r->source);
 	table_int(sc->t, (long long)r->line);
+	table_str(sc->t, r->event_time);
 	table_str(sc->t, r->log_time);
 	table_str(sc->t, r->kernel);
 	table_str(sc->t, verdict_name(effective_verdict(r->cls.verdict, &r->label)));
 	table_str(sc->t, verdict_name(r->cls.verdict));
+	table_str(sc->t, r->meta ? r->meta->v[META_EXTID] : NULL);
 }
 
 static int show_csv(struct ctx *ctx, const struct sig_row *s, const char *sig_id)
 {
 	struct out *o = out_new(stdout, KT_FMT_CSV);
-	struct show_csv sc = { table_begin(o, NULL, show_csv_cols, 9), sig_id };
+	struct show_csv sc = { table_begin(o, NULL, show_csv_cols,
+					   (int)(sizeof(show_csv_cols) / sizeof(show_csv_cols[0]))), sig_id };
 	int rc = store_occurrences(ctx->store, s, 0, show_csv_row, &sc);
 
 	table_end(sc.t);

@@ -114,27 +114,6 @@ bool mailmeta_raw_line(const char *p, size_t n)
 	return !mailmeta_keys[i].header || k == 0;
 }
 
-void report_meta_free(struct report_meta *m)
-{
-	if (!m)
-		return;
-	for (int i = 0; i < META_NFIELDS; i++)
-		free(m->v[i]);
-	free(m);
-}
-
-struct report_meta *report_meta_dup(const struct report_meta *m)
-{
-	struct report_meta *d;
-
-	if (!m)
-		return NULL;
-	d = xcalloc(1, sizeof(*d));
-	for (int i = 0; i < META_NFIELDS; i++)
-		d->v[i] = m->v[i] ? xstrdup(m->v[i]) : NULL;
-	return d;
-}
-
 static void mailmeta_reset(struct mailmeta *m)
 {
 	for (int i = 0; i < META_NFIELDS; i++) {

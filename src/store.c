@@ -1934,6 +1934,7 @@ static int merge_conflicts(struct store *st, const char *other, struct store_mer
 }
 
 static const char merge_fix_sql[] =
+	STORE_META_MERGE_SQL
 	/* labels: the newer wins */
 	"UPDATE main.signature SET (label, label_note, label_time) ="
 	" (SELECT o.label, o.label_note, o.label_time FROM other.signature o WHERE o.key = signature.key)"

@@ -330,5 +330,20 @@ expect_eq "$(sql "$DB" "select extid, time from occurrence_meta order by occurre
 expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
 expect_eq "$(sql "$DB" "pragma foreign_key_check")" "[]" "every metadata row has its occurrence"
 
+echo "== store: merge keeps each occurrence's time and mail metadata"
+A=$TMP/meta-a.db
+B=$TMP/meta-b.db
+rm -f "$A" "$B"
+run "$BIN" --db "$A" scan --fail-on none fixtures/formats/syzbot-mail.eml
+run "$BIN" --db "$B" scan --fail-on none fixtures/formats/syzbot-two.mbox fixtures/formats/syzbot-mail.eml
+run "$BIN" --db "$A" merge "$B"
+expect_rc 0 "merge"
+expect_eq "$(sql "$A" "select o.key = (select key from occurrence where id = m.occurrence_id), m.extid, m.time from occurrence_meta m join occurrence o on o.id = m.occurrence_id order by m.time")" \
+	"[(1, 'b0a7d1e2f3a4b5c6d7e8', '2026-11-20T23:59:59Z'), (1, 'c0ffee0123456789abcd', '2026-11-25T10:20:30Z'), (1, '5d1a2bcf80e4e9b1c7a3', '2026-12-01T14:03:07Z')]" \
+	"every occurrence with its own metadata, once"
+run "$BIN" --db "$A" list --extid c0ffee0123456789abcd --format json
+expect_eq "$(jq_py '[(r["count"], r["first_seen"], r["last_seen"]) for r in d["reports"]]')" \
+	"[(2, '2026-11-20T23:59:59Z', '2026-11-25T10:20:30Z')]" "list --extid and the times after the merge"
+
 echo "store: $pass passed, $fail failed"
 [ "$fail" = 0 ]
