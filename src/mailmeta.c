@@ -116,9 +116,11 @@ bool mailmeta_raw_line(const char *p, size_t n)
 
 static void mailmeta_reset(struct mailmeta *m)
 {
-	for (int i = 0; i < META_NFIELDS; i++) {
-		free(m->cur.v[i]);
-		m->cur.v[i] = NULL;
+	for (int i = 0; m->any && i < META_NFIELDS; i++) {
+		if (m->cur.v[i]) {
+			free(m->cur.v[i]);
+			m->cur.v[i] = NULL;
+		}
 	}
 	m->date_time[0] = 0;
 	m->date_read = false;
