@@ -41,6 +41,9 @@ const char *input_name(const struct input *in);
 enum input_mode input_mode(const struct input *in);
 /* Force a mode (tests and --no-skip). */
 void input_set_mode(struct input *in, enum input_mode mode);
+/* Text mode: give the mail headers (Date:, Message-ID:, Subject:, mbox From lines) to m (mailmeta.h). */
+struct mailmeta;
+void input_set_meta(struct input *in, struct mailmeta *m);
 
 /*
  * Visit every file named by args: regular files, directories (recursively,

@@ -22,6 +22,10 @@ void parser_finish(struct parser *p);
 /* True when no report is open: the reader may skip lines. */
 bool parser_idle(const struct parser *p);
 void parser_free(struct parser *p);
+/* The time of the scan (Unix seconds): a syslog time takes its year from it (evtime.h); 0 before it is set. */
+void parser_set_now(struct parser *p, int64_t now);
+/* The mail and syzbot metadata so far: the reader gives it the mail headers (input_set_meta()). */
+struct mailmeta *parser_meta(struct parser *p);
 
 /* Grammar pieces, exposed for unit tests and the symbolize command. */
 bool parse_frame_text(const char *s, size_t len, bool allow_bare, struct frame *f);

@@ -198,6 +198,24 @@ void verdict_label_release(struct verdict_label *l);
 /* The verdict that counts: the label when there is one, else the tool's. */
 enum verdict effective_verdict(enum verdict tool, const struct verdict_label *l);
 
+/*
+ * What a mail or a syzbot report carried around a report: syzbot's header
+ * block ("HEAD commit:", "git tree:", the URLs), the extid of its
+ * "Reported-by: syzbot+EXTID@syzkaller.appspotmail.com", and the mail's
+ * Date:, Message-ID: and Subject:.  Values as written (trimmed); NULL:
+ * not said.  mailmeta.h reads them; the names are mailmeta_field_name()'s.
+ */
+enum meta_field {
+	META_EXTID, META_HEAD_COMMIT, META_GIT_TREE, META_CONSOLE, META_CONFIG, META_DASHBOARD,
+	META_SYZ_REPRO, META_C_REPRO, META_DATE, META_MESSAGE_ID, META_SUBJECT, META_NFIELDS,
+};
+
+struct report_meta {
+	char *v[META_NFIELDS];
+};
+void report_meta_free(struct report_meta *m);
+struct report_meta *report_meta_dup(const struct report_meta *m);
+
 struct report {
 	char *title;           /* "KCSAN: data-race in A / B", NULL if no BUG line */
 	enum bug_type bug_type;
@@ -213,6 +231,10 @@ struct report {
 	char *comm;
 	char *hardware;
 	char *log_time;        /* the printk timestamp of the first line, as printed */
+	char *event_time;      /* the wall-clock time of its BUG line (or first line with one), else
+				  of its mail's Date:: "2026-12-01T14:03:07Z" (UTC), or without the
+				  "Z" when the log gave no zone; NULL: unknown (evtime.h) */
+	struct report_meta *meta;  /* NULL: no mail or syzbot metadata */
 	struct access acc[REPORT_MAX_ACCESSES];
 	int nacc;
 	/* where it was found */

@@ -8,8 +8,9 @@
  * 2: verdict facts per occurrence and per signature instead of sentences
  * 3: 64-bit integer keys; an occurrence's accesses and frames in one column;
  *    its text compressed
+ * 4: occurrences' wall-clock times and mail metadata (store_meta.h)
  */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -103,7 +104,9 @@ enum list_order { LIST_BY_ID, LIST_BY_ATTENTION, LIST_BY_COUNT, LIST_BY_LAST_SEE
 
 struct list_filter {
 	enum verdict verdict;       /* effective verdict, or V_NONE */
-	const char *grep;           /* substring of title, field, function; or NULL */
+	const char *grep;           /* substring of title, field, function, subsystem, or of an
+				       occurrence's extid, HEAD commit, Subject:, Message-ID:; or NULL */
+	const char *extid;          /* an occurrence has this syzbot extid; or NULL */
 	long limit;                 /* 0: no limit */
 	enum list_order order;
 	bool truncated;             /* say whether every occurrence is truncated (sig_row.all_truncated) */

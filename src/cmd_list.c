@@ -135,6 +135,7 @@ struct list_opts {
 	struct opt_output out;
 	int verdict;                /* enum verdict; V_NONE: any */
 	const char *grep;
+	const char *extid;
 	long limit;
 	int sort;                   /* enum list_order + 1; 0: attention on a terminal, else by ID */
 };
@@ -152,7 +153,10 @@ static const struct option_spec list_specs[] = {
 	OPT_ENUM("verdict", struct list_opts, verdict, opt_verdicts, NULL,
 		 "only reports with this verdict (or label)"),
 	OPT_STRING("grep", "TEXT", struct list_opts, grep,
-		   "only reports whose title, field or function has TEXT"),
+		   "only reports whose title, field, function or subsystem has TEXT, or an occurrence's "
+		   "syzbot extid, HEAD commit, mail Subject: or Message-ID:"),
+	OPT_STRING("extid", "EXTID", struct list_opts, extid,
+		   "only reports that syzbot reported as EXTID (Reported-by: syzbot+EXTID@...)"),
 	OPT_INT("limit", "N", struct list_opts, limit, 0, NULL, "at most N reports (0: all)"),
 	OPT_ENUM("sort", struct list_opts, sort, list_sorts, NULL,
 		 "the order: what needs attention first (a terminal's default), by count, last seen, or ID (piped)"),
@@ -166,6 +170,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	struct list_filter f = {
 		.verdict = (enum verdict)lo->verdict,
 		.grep = lo->grep,
+		.extid = lo->extid,
 		.limit = lo->limit,
 	};
 	struct list_filter last = { .verdict = V_NONE, .limit = 1, .order = LIST_BY_LAST_SEEN };

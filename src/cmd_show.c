@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
+#include "maintainers.h"
 #include "render.h"
 #include "srctree.h"
 #include "store.h"
@@ -306,10 +308,88 @@ static void show_signature(struct out *o, const struct sig_row *s, const char *s
 	verdict_text_release(&t);
 }
 
+/* ---------------------------------------------------------------------- */
+/* who to mail: the tree's MAINTAINERS for the guilty file */
+
+static void show_guilty(struct report *r, int64_t occ_id, const char *stored_at, void *data)
+{
+	char **file = data;
+
+	(void)occ_id;
+	(void)stored_at;
+	if (!*file)
+		*file = maint_guilty_file(r);
+}
+
+/* "To: a, b" or "Cc: ...": the people of one role (cc: the others) and, for Cc, the lists. */
+static void show_addrs(struct out *o, const char *key, const char *head, const struct maint_route *rt, bool to)
+{
+	const char *sep = head;
+
+	out_begin_arr(o, key);
+	for (size_t i = 0; i < rt->npeople; i++) {
+		if ((rt->people[i].role == MAINT_MAINTAINER) != to)
+			continue;
+		out_text(o, "%s", sep);
+		out_str(o, NULL, "%s", rt->people[i].addr);
+		sep = ", ";
+	}
+	for (size_t i = 0; !to && i < rt->nlists; i++) {
+		out_text(o, "%s", sep);
+		out_str(o, NULL, "%s", rt->lists[i]);
+		sep = ", ";
+	}
+	out_end_arr(o);
+	if (sep != head)
+		out_text(o, "\n");
+}
+
+/*
+ * With a tree that has MAINTAINERS: the guilty file of the first
+ * occurrence, and To: (maintainers) and Cc: (reviewers, lists) as
+ * get_maintainer.pl names them.  0, or -1 when the store failed.
+ */
+static int show_route(struct ctx *ctx, struct out *o, const struct sig_row *s, const struct srctree *src)
+{
+	const char *root = srctree_root(src);
+	const struct maint_db *db = NULL;
+	struct maint_route rt = MAINT_ROUTE_INIT;
+	char *file = NULL, *path;
+
+	if (!root)
+		return 0;
+	path = xasprintf("%s/MAINTAINERS", root);
+	if (access(path, R_OK) == 0)
+		db = maint_load(ctx, root);
+	free(path);
+	if (!db)
+		return 0;
+	if (store_occurrences(ctx->store, s, 1, show_guilty, &file) < 0)
+		return -1;
+	out_str(o, "guilty_file", file ? "  guilty file: %s" : NULL, file);
+	if (file && maint_route(db, file, &rt) == 0) {
+		out_str(o, "maintainers_entry", " (%s)", maint_route_subsystem(&rt));
+		out_text(o, "\n");
+		show_addrs(o, "to", "To: ", &rt, true);
+		show_addrs(o, "cc", "Cc: ", &rt, false);
+	} else {
+		out_null(o, "maintainers_entry");
+		out_text(o, file ? " (no MAINTAINERS entry)\n" : "");
+		out_begin_arr(o, "to");
+		out_end_arr(o);
+		out_begin_arr(o, "cc");
+		out_end_arr(o);
+	}
+	maint_route_release(&rt);
+	free(file);
+	return 0;
+}
+
 /* CSV: one row per occurrence, with the signature's ID and verdicts. */
 static const struct column show_csv_cols[] = {
 	{ .key = "signature" }, { .key = "id" }, { .key = "stored_at" }, { .key = "file" }, { .key = "line" },
-	{ .key = "time" }, { .key = "kernel" }, { .key = "verdict" }, { .key = "tool_verdict" },
+	{ .key = "time" }, { .key = "printk_time" }, { .key = "kernel" }, { .key = "verdict" },
+	{ .key = "tool_verdict" }, { .key = "extid" },
 };
 
 struct show_csv {
@@ -326,16 +406,19 @@ static void show_csv_row(struct report *r, int64_t occ_id, const char *stored_at
 	table_str(sc->t, stored_at);
 	table_str(sc->t, r->source);
 	table_int(sc->t, (long long)r->line);
+	table_str(sc->t, r->event_time);
 	table_str(sc->t, r->log_time);
 	table_str(sc->t, r->kernel);
 	table_str(sc->t, verdict_name(effective_verdict(r->cls.verdict, &r->label)));
 	table_str(sc->t, verdict_name(r->cls.verdict));
+	table_str(sc->t, r->meta ? r->meta->v[META_EXTID] : NULL);
 }
 
 static int show_csv(struct ctx *ctx, const struct sig_row *s, const char *sig_id)
 {
 	struct out *o = out_new(stdout, KT_FMT_CSV);
-	struct show_csv sc = { table_begin(o, NULL, show_csv_cols, 9), sig_id };
+	struct show_csv sc = { table_begin(o, NULL, show_csv_cols,
+					   (int)(sizeof(show_csv_cols) / sizeof(show_csv_cols[0]))), sig_id };
 	int rc = store_occurrences(ctx->store, s, 0, show_csv_row, &sc);
 
 	table_end(sc.t);
@@ -383,8 +466,10 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 	out_begin_obj(sh.o, NULL);
 	out_int(sh.o, "schema_version", NULL, SCHEMA_VERSION);
 	show_signature(sh.o, &s, sig_id, &sh.evidence);
+	rc = sh.src ? show_route(ctx, sh.o, &s, sh.src) : 0;
 	out_begin_arr(sh.o, "occurrences");
-	rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
+	if (rc >= 0)
+		rc = store_occurrences(ctx->store, &s, 0, show_occurrence, &sh);
 	out_end_arr(sh.o);
 	if (!out_json(sh.o) && rc >= 0)
 		show_groups(sh.o, &sh);
@@ -392,5 +477,6 @@ int cmd_show(int argc, char **argv, struct ctx *ctx, const void *opts)
 	show_release(&sh);
 	sig_row_release(&s);
 	srctree_free(sh.src);
+	maint_cleanup();
 	return cmd_close_output(ctx, sh.o, rc < 0 ? KT_EXIT_STORE : KT_EXIT_OK);
 }

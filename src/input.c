@@ -15,6 +15,7 @@
 
 #include "decompress.h"
 #include "input.h"
+#include "mailmeta.h"
 
 #define BUF_SIZE (2 * INPUT_MAX_LINE)
 /*
@@ -63,6 +64,7 @@ struct input {
 	struct qline pbcur;     /* the pushed-back line handed out last */
 	bool warned_long, warned_binary, warned_nul;
 	enum decomp_kind kind;
+	struct mailmeta *meta;  /* takes the mail headers (mailmeta.h), or NULL */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -698,7 +700,7 @@ static void text_skip_idle(struct input *in)
 		size_t nl;
 		bool stop;
 
-		if (in->b64_state || in->skipping_rest || in->npb)
+		if (in->b64_state || in->skipping_rest || in->npb || (in->meta && mailmeta_pending(in->meta)))
 			return;
 		r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
 		in->lineno += nl;
@@ -833,9 +835,11 @@ static bool text_line(struct input *in, struct input_line *out, const char *p, s
 		      uint64_t offset, bool cut, bool idle)
 {
 	header_state(in, p, n);
+	if (in->meta && mailmeta_header_raw(in->meta, p, n) && idle)
+		return false;           /* a mail header the parser need not see */
 	if (!in->qp && qp_evidence(p, n))
 		in->qp = true;
-	if (!in->qp && idle && !input_text_wanted(p, n))
+	if (!in->qp && idle && !input_text_wanted(p, n) && !mailmeta_raw_maybe(p, n))
 		return false;
 	sbuf_reset(&in->line);
 	if (in->qp)
@@ -850,7 +854,8 @@ static bool text_line(struct input *in, struct input_line *out, const char *p, s
 	out->lineno = lineno;
 	out->offset = offset;
 	out->cut = cut;
-	return !(in->qp && idle && !input_text_wanted(out->text, out->len));
+	return !(in->qp && idle && !input_text_wanted(out->text, out->len) &&
+		 !mailmeta_raw_maybe(out->text, out->len));
 }
 
 static int next_line(struct input *in, struct input_line *out, bool idle)
@@ -962,6 +967,11 @@ void input_close(struct input *in)
 const char *input_name(const struct input *in)
 {
 	return in->name;
+}
+
+void input_set_meta(struct input *in, struct mailmeta *m)
+{
+	in->meta = m;
 }
 
 enum input_mode input_mode(const struct input *in)

@@ -16,6 +16,7 @@
 #endif
 
 #include "input.h"
+#include "mailmeta.h"
 
 static const char anchor[] = "KCSAN";
 #define ANCHOR_LEN (sizeof(anchor) - 1)
@@ -209,7 +210,7 @@ const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl,
 				goto out;
 		if (!e)
 			break;          /* a line not whole yet */
-		if (line_look(p + ls, len, qp))
+		if (line_look(p + ls, len, qp) || mailmeta_raw_maybe(p + ls, len))
 			goto out;
 		c++;
 		ls += len + 1;
@@ -548,6 +549,19 @@ static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp
 	return len && (first[(unsigned char)p[ls]] | (p[e - 1] == '\r') | (!qp & (len - 16 <= 100 - 16) & !(len & 3)));
 }
 
+/* Whether a line ending at a newline of nlm (the first starts at l) may be mail metadata ("> HEAD commit:"). */
+static ALWAYS_INLINE bool text_meta_in(const char *p, size_t l, size_t i, uint64_t nlm)
+{
+	for (; nlm; nlm &= nlm - 1) {
+		size_t e = i + (size_t)__builtin_ctzll(nlm);
+
+		if (mailmeta_raw_maybe(p + l, e - l))
+			return true;
+		l = e + 1;
+	}
+	return false;
+}
+
 /*
  * The lines that end in the block at i, up to its first true candidate
  * s (64: none): false when one needs a look (*ls is its start).  *ls and
@@ -569,7 +583,7 @@ static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint
 	if (nlm && (p[l] == '>' || p[l] == ' ' || p[l] == '\n')) {
 		unsigned last = 63 - (unsigned)__builtin_clzll(nlm);
 
-		if (!(((nlm & ~(1ull << last)) << 1) & ~(dull | nlm))) {
+		if (!(((nlm & ~(1ull << last)) << 1) & ~(dull | nlm)) && !text_meta_in(p, l, i, nlm)) {
 			*c = k + (hw_popcount ? (size_t)__builtin_popcountll(nlm) : swar_popcount(nlm));
 			*ls = i + last + 1;
 			return s == 64;
@@ -578,7 +592,7 @@ static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint
 	for (; nlm; nlm &= nlm - 1) {
 		size_t e = i + (size_t)__builtin_ctzll(nlm);
 
-		if (line_maybe(p, l, e, qp) && line_look(p + l, e - l, qp)) {
+		if ((line_maybe(p, l, e, qp) && line_look(p + l, e - l, qp)) || mailmeta_raw_maybe(p + l, e - l)) {
 			ok = false;
 			break;
 		}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailmeta.h"
 #include "parse_internal.h"
 
 /*
@@ -78,6 +79,8 @@ struct parser {
 	size_t bare_norm;       /* where that frame's line begins in the norm */
 	struct parked park;     /* a report interrupted by an interjection */
 	struct sbuf scratch;
+	struct mailmeta meta;   /* the mail's and syzbot's metadata so far */
+	int64_t now;            /* for a syslog time's year */
 };
 
 typedef void (*line_fn)(struct parser *p, const struct pjoin_line *x);
@@ -139,6 +142,13 @@ static struct report *begin(struct parser *p, const struct nline *l)
 	r->end_line = l->lineno;
 	r->offset = l->offset;
 	r->log_time = ts_dup(l);
+	{
+		char t[EVTIME_LEN];
+
+		if (evtime_from_line(l, p->now, t))
+			r->event_time = xstrdup(t);
+	}
+	mailmeta_attach(&p->meta, r);
 	p->r = r;
 	p->depth = l->depth;
 	p->noise = 0;
@@ -875,8 +885,14 @@ void parser_feed(struct parser *p, const struct nline *l)
 {
 	struct pjoin_line out[PJOIN_MAX_OUT];
 	/* faddr2line's lines matter only inside a report */
-	enum lkind k = pline_classify(&p->lc, l->text, l->len, p->st != ST_IDLE);
-	int n = pjoin_feed(&p->join, &p->lc, l, k, out);
+	enum lkind k;
+	int n;
+
+	/* a metadata line begins no report: with none open it needs no more */
+	if (mailmeta_maybe(&p->meta, l) && mailmeta_feed(&p->meta, l) && parser_idle(p))
+		return;
+	k = pline_classify(&p->lc, l->text, l->len, p->st != ST_IDLE);
+	n = pjoin_feed(&p->join, &p->lc, l, k, out);
 
 	for (int i = 0; i < n; i++)
 		dispatch(p, &out[i]);
@@ -885,6 +901,16 @@ void parser_feed(struct parser *p, const struct nline *l)
 bool parser_idle(const struct parser *p)
 {
 	return !p->r && !p->park.r && !pjoin_busy(&p->join);
+}
+
+struct mailmeta *parser_meta(struct parser *p)
+{
+	return &p->meta;
+}
+
+void parser_set_now(struct parser *p, int64_t now)
+{
+	p->now = now;
 }
 
 void parser_finish(struct parser *p)
@@ -919,6 +945,7 @@ void parser_free(struct parser *p)
 	pline_release(&p->lc);
 	pjoin_release(&p->join);
 	sbuf_release(&p->scratch);
+	mailmeta_release(&p->meta);
 	free(p->source);
 	free(p);
 }

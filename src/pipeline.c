@@ -141,6 +141,8 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	uint64_t counted = 0, at = 0;
 	int rc;
 
+	parser_set_now(p, pl->ctx->now);
+	input_set_meta(in, parser_meta(p));   /* the reader takes the mail headers */
 	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
 		if (pl->cfg.stop && atomic_load_explicit(pl->cfg.stop, memory_order_relaxed))
 			break;

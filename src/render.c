@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailmeta.h"
 #include "render.h"
 
 #define MAX_NEST 32
@@ -1002,6 +1003,39 @@ static void render_access(struct out *o, const struct access *a, int idx, const 
 static void verdict_block(struct out *o, const struct classification *c, const struct verdict_label *l,
 			  enum render_detail d, const char *shown);
 
+/*
+ * When it happened (the log's or the mail's wall clock) and what the mail
+ * or syzbot said around it (mailmeta.h).  In text not in the brief form.
+ */
+static void render_event(struct out *o, const struct report *r, enum render_detail d)
+{
+	if (out_json(o)) {
+		out_str(o, "time", NULL, r->event_time);
+		out_str(o, "printk_time", NULL, r->log_time);
+		if (!r->meta) {
+			out_null(o, "metadata");
+			return;
+		}
+		out_begin_obj(o, "metadata");
+		for (int i = 0; i < META_NFIELDS; i++)
+			if (r->meta->v[i])
+				out_str(o, mailmeta_field_name((enum meta_field)i), NULL, r->meta->v[i]);
+		out_end_obj(o);
+		return;
+	}
+	if (d == DETAIL_BRIEF)
+		return;
+	if (r->event_time)
+		out_str(o, NULL, "  time %s\n", r->event_time);
+	for (int i = 0; r->meta && i < META_NFIELDS; i++) {
+		if (!r->meta->v[i])
+			continue;
+		out_text(o, "  %s: ", mailmeta_field_label((enum meta_field)i));
+		out_text_safe(o, r->meta->v[i]);
+		out_text(o, "\n");
+	}
+}
+
 void render_report(struct out *o, const struct report *r, enum render_detail d)
 {
 	render_report_under(o, r, d, NULL);
@@ -1039,7 +1073,7 @@ void render_report_under(struct out *o, const struct report *r, enum render_deta
 		out_text(o, ":%llu%s\n", (unsigned long long)r->line, r->truncated ? " (truncated)" : "");
 	}
 	out_str(o, "kernel", "  kernel %s\n", r->kernel);
-	out_str(o, "time", NULL, r->log_time);
+	render_event(o, r, d);
 	if (r->comm) {
 		out_str(o, "comm", "  reported by %s", r->comm);
 		out_int(o, "reporter_pid", " (pid %lld", r->rep_pid);

@@ -156,6 +156,27 @@ enum verdict effective_verdict(enum verdict tool, const struct verdict_label *l)
 	return l && l->verdict != V_NONE ? l->verdict : tool;
 }
 
+void report_meta_free(struct report_meta *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < META_NFIELDS; i++)
+		free(m->v[i]);
+	free(m);
+}
+
+struct report_meta *report_meta_dup(const struct report_meta *m)
+{
+	struct report_meta *d;
+
+	if (!m)
+		return NULL;
+	d = xcalloc(1, sizeof(*d));
+	for (int i = 0; i < META_NFIELDS; i++)
+		d->v[i] = m->v[i] ? xstrdup(m->v[i]) : NULL;
+	return d;
+}
+
 void report_release(struct report *r)
 {
 	free(r->title);
@@ -167,6 +188,8 @@ void report_release(struct report *r)
 	free(r->comm);
 	free(r->hardware);
 	free(r->log_time);
+	free(r->event_time);
+	report_meta_free(r->meta);
 	free(r->source);
 	for (int i = 0; i < REPORT_MAX_ACCESSES; i++)
 		access_release(&r->acc[i]);

@@ -12,6 +12,7 @@
 #include "hashmap.h"
 #include "store.h"
 #include "store_codec.h"
+#include "store_meta.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -178,6 +179,7 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE signature DROP COLUMN rule;"
 	      "ALTER TABLE occurrence ADD COLUMN facts TEXT;"
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
+	[3] = STORE_META_SCHEMA,   /* occurrences' times and mail metadata: a table added */
 };
 
 /*
@@ -200,7 +202,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = :last_seen, subsystem = " SUBSYSTEM_MIN ","
+		"UPDATE signature SET count = count + 1, last_seen = max(last_seen, :last_seen),"
+		" first_seen = min(first_seen, :last_seen), subsystem = " SUBSYSTEM_MIN ","
 		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
 		" WHERE id = :id",
 	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
@@ -377,6 +380,7 @@ static int create_schema(struct store *st)
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		table_schema(&sql, tables[i]);
 	sbuf_adds(&sql, index_sql);
+	sbuf_adds(&sql, STORE_META_SCHEMA);
 	rc = exec(st, sql.buf, "cannot create the database");
 	sbuf_release(&sql);
 	return rc;
@@ -1631,12 +1635,16 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 
 /* A new occurrence: stored, and counted on its signature (a new one has its count). */
 static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const struct report *r,
-			  const char *subsystem, const struct store_prepared *rk, const char *when)
+			  const char *subsystem, const struct store_prepared *rk, const char *when, const char *seen)
 {
 	sqlite3_stmt *s;
 
 	if (insert_occurrence(st, sig_id, r, rk, when) < 0)
 		return -1;
+	if (store_meta_add(st->db, sqlite3_last_insert_rowid(st->db), r) < 0) {
+		db_error(st, NULL, "cannot store an occurrence's time and mail metadata");
+		return -1;
+	}
 	keys_note(st, &st->keys.occ, rk->occ_key);
 	keys_note(st, &st->keys.head, rk->head_key);
 	if (new_sig)
@@ -1645,7 +1653,7 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 	if (!s)
 		return -1;
 	bind_int(s, param(s, ":id"), sig_id);
-	bind_text(s, param(s, ":last_seen"), when);
+	bind_text(s, param(s, ":last_seen"), seen);
 	bind_text(s, param(s, ":last_kernel"), r->kernel);
 	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot count an occurrence");
@@ -1685,10 +1693,11 @@ static int store_write_report(struct store *st, const struct report *r, const ch
 			      const struct store_prepared *rk, const char *when, struct known *k)
 {
 	bool new_sig = !k->found;
+	const char *seen = r->event_time ? r->event_time : when;   /* the log's or mail's time, else the scan's */
 
 	if (new_sig) {
 		/* counted already when its first occurrence is stored too */
-		if (insert_signature(st, r, rk->sig_key, subsystem, when, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
+		if (insert_signature(st, r, rk->sig_key, subsystem, seen, k->res != STORE_DUPLICATE, &k->sig_id) < 0)
 			return -1;
 		keys_note(st, &st->keys.sig, rk->sig_key);
 	} else if (r->cls.level >= k->sig_level && !(k->sig_same && (k->sig_facts_same || k->occ_same))) {
@@ -1702,7 +1711,7 @@ static int store_write_report(struct store *st, const struct report *r, const ch
 			return -1;
 	}
 	if (k->res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k->sig_id, new_sig, r, subsystem, rk, when) < 0)
+		if (add_occurrence(st, k->sig_id, new_sig, r, subsystem, rk, when, seen) < 0)
 			return -1;
 	} else if (k->occ_id && r->cls.level >= k->occ_level && !k->occ_same) {
 		/* the same occurrence seen with as much evidence: its facts are this run's */
@@ -1896,7 +1905,8 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 			       " AND (:grep IS NULL OR instr(lower(display_title), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(field, '')), lower(:grep)) > 0"
 			       "      OR instr(lower(COALESCE(top_func, '')), lower(:grep)) > 0"
-			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0)"
+			       "      OR instr(lower(COALESCE(subsystem, '')), lower(:grep)) > 0"
+			       "      OR " STORE_META_GREP_SQL ") AND " STORE_META_EXTID_SQL
 			       " ORDER BY %s LIMIT :limit", list_order_sql[f->order]);
 	char *sql = table_select(&t_signature, rest), *with;
 	sqlite3_stmt *s;
@@ -1921,6 +1931,7 @@ int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, voi
 	}
 	bind_text(s, param(s, ":verdict"), f->verdict != V_NONE ? verdict_name(f->verdict) : NULL);
 	bind_text(s, param(s, ":grep"), f->grep);
+	bind_text(s, param(s, ":extid"), f->extid);
 	bind_int(s, param(s, ":limit"), f->limit > 0 ? f->limit : -1);
 	return each_sig_row(st, s, f->brief, fn, data, "cannot list");
 }
@@ -2116,6 +2127,10 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
 	if (read_raw(st, s, id, r) < 0)
 		return -1;
+	if (store_meta_read(st->db, id, r) < 0) {
+		db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
+		return -1;
+	}
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
 	r->bug_type = sig->bug_type;
 	r->unknown_origin = sig->unknown_origin;
@@ -2431,6 +2446,7 @@ static int merge_conflicts(struct store *st, const char *other, struct store_mer
 }
 
 static const char merge_fix_sql[] =
+	STORE_META_MERGE_SQL
 	/* labels: the newer wins */
 	"UPDATE main.signature SET (label, label_note, label_time) ="
 	" (SELECT o.label, o.label_note, o.label_time FROM other.signature o WHERE o.key = signature.key)"

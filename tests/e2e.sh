@@ -229,7 +229,7 @@ expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "the fixture is schema 1
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-1 store"
 expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the upgrade"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(3,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the store is upgraded"
 expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
 	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
 	"list of the upgraded store: the labels are the verdicts"
@@ -272,13 +272,13 @@ expect_rc 4 "damaged accesses in the store: exit 4"
 expect_err "occurrence 1: its accesses cannot be decompressed" "says which"
 
 echo "   a newer store is refused, and left alone"
-DB=$TMP/v4.db
+DB=$TMP/v5.db
 v1_db "$DB"
-sql "$DB" "pragma user_version = 4" >/dev/null
+sql "$DB" "pragma user_version = 5" >/dev/null
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" list
 expect_rc 4 "a store of a newer schema: exit 4"
-expect_err "schema 4 is newer" "says why"
+expect_err "schema 5 is newer" "says why"
 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
 expect_rc 4 "scan into a newer store: exit 4"
 expect_eq "$(cksum <"$DB")" "$sum_before" "the newer store is untouched"
@@ -764,6 +764,92 @@ run "$BIN" --db "$TMP/bidi.db" scan "$TMP/bidi.log"
 run "$BIN" --db "$TMP/bidi.db" show --all 1
 if LC_ALL=C grep -q -P '\xe2\x80\xae|\xc2\x9b|\xe2\x81\xa6|\x9b' "$TMP/out"; then bad "show prints raw C1 or bidi controls"; else ok; fi
 expect_out 'u202e' "show names the bidi override as an escape"
+
+echo "== times and mail metadata: first/last seen from the logs' and mails' times, syzbot's block kept"
+DB=$TMP/meta.db
+rm -f "$DB"
+run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/syzbot-two.mbox
+expect_rc 0 "scan of an mbox"
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py '[(r["count"], r["first_seen"], r["last_seen"]) for r in d["reports"]]')" \
+	"[(2, '2026-11-20T23:59:59Z', '2026-11-25T10:20:30Z')]" \
+	"first/last seen: the messages' Date:s in UTC (the newer message comes first in the file)"
+run "$BIN" --db "$DB" list --extid b0a7d1e2f3a4b5c6d7e8 --format json
+expect_eq "$(jq_py '[r["id"] for r in d["reports"]]')" "[1]" "list --extid: the upstream instance's report"
+run "$BIN" --db "$DB" list --extid b0a7d1e2f3a4 --format json
+expect_eq "$(jq_py '[r["id"] for r in d["reports"]]')" "[]" "list --extid: the whole extid, not a prefix"
+for g in c0ffee0123456789 "9e8d7c6b5a4f" "<000000000000f1e2d3c4b5a69788@google.com>" "[syzbot] [baz?]"; do
+	run "$BIN" --db "$DB" list --grep "$g" --format json
+	expect_eq "$(jq_py '[r["id"] for r in d["reports"]]')" "[1]" "list --grep finds '$g' (extid, commit, Message-ID, Subject)"
+done
+run "$BIN" --db "$DB" list --grep "not-in-any-mail" --format json
+expect_eq "$(jq_py 'len(d["reports"])')" 0 "list --grep: nothing else"
+run "$BIN" --db "$DB" show --all --format json 1
+expect_eq "$(jq_py '[(o["report"][0]["time"], o["report"][0]["metadata"]["extid"], o["report"][0]["metadata"]["git_tree"]) for o in d["occurrences"]]')" \
+	"[('2026-11-25T10:20:30Z', 'c0ffee0123456789abcd', 'linux-next'), ('2026-11-20T23:59:59Z', 'b0a7d1e2f3a4b5c6d7e8', 'upstream')]" \
+	"show: each occurrence with its own message's metadata"
+run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/syzbot-mail.eml fixtures/formats/syzbot-reply.txt
+run "$BIN" --db "$DB" show --src fixtures/maintainers 2
+expect_rc 0 "show --src with MAINTAINERS"
+golden "meta/show-syzbot-mail.txt"
+run "$BIN" --db "$DB" label --as real-race --note "checked" 2
+run "$BIN" --db "$DB" show --src fixtures/maintainers --format json 2
+python3 tests/json_schema.py --dump "$TMP/out" >"$TMP/schema"
+for k in "guilty_file string" "maintainers_entry string" "to array" "to\[\] string" "cc array" "cc\[\] string"; do
+	grep -q "^${k%% *} .*${k##* }" "$TMP/schema" && grep -q "^${k%% *} *${k##* }|" docs/json.md && ok ||
+		bad "show --src: '$k' in the output and in docs/json.md"
+done
+ours=$(jq_py '(d["guilty_file"], d["to"], d["cc"])')
+run "$BIN" maintainers --src fixtures/maintainers --format json drivers/foo/sub/deep.c
+expect_eq "$ours" "$(jq_py '(d["files"][0]["file"], d["files"][0]["to"], d["files"][0]["cc"])')" \
+	"show --src: To: and Cc: are the maintainers command's (get_maintainer.pl's, tests/maintainers.sh)"
+run "$BIN" --db "$DB" show --format json 2
+expect_eq "$(jq_py '"to" in d or "guilty_file" in d')" False "show without --src: no routing"
+KSRC=build/kernel-cache/linux-source-6.1
+if [ -f "$KSRC/MAINTAINERS" ] && [ -f "$KSRC/.unpacked-whole" ] && command -v perl >/dev/null; then
+	run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/syzbot-email.txt
+	id=$("$BIN" --db "$DB" list --grep pipe_poll --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"][0]["id"])')
+	run "$BIN" --db "$DB" show --src "$KSRC" --format json "$id"
+	expect_eq "$(jq_py 'd["guilty_file"]')" "fs/pipe.c" "the guilty file in Debian's tree"
+	ours=$(jq_py '"\n".join(sorted(d["to"] + d["cc"]))')
+	theirs=$(cd "$KSRC" && PERL_HASH_SEED=0 perl scripts/get_maintainer.pl --no-git --no-rolestats -f fs/pipe.c | sort)
+	expect_eq "$ours" "$theirs" "show --src on Debian's linux-source-6.1: To: + Cc: are what get_maintainer.pl prints"
+	run "$BIN" --db "$DB" show --src "$KSRC" "$id"
+	expect_out "^To: .*Alexander Viro <viro@zeniv.linux.org.uk>" "To: the VFS maintainer"
+	expect_out "^Cc: .*linux-fsdevel@vger.kernel.org" "Cc: the VFS list"
+elif [ "${CI:-}" = true ]; then
+	bad "no $KSRC (unpacked by tests/maintainers.sh) or no perl under CI"
+else
+	echo "   (skipped the Debian tree: no $KSRC or no perl)"
+fi
+
+echo "   dmesg -T, syslog and journal times"
+for f in dmesg-T.log:2026-12-01T14:03:07:2026-12-02T09:10:11 journal-iso.log:2026-11-29T21:15:30Z:2026-11-30T03:04:05Z \
+	syslog.log:2026-11-30T23:59:58:2026-12-01T08:30:00; do
+	IFS=: read -r name t1a t1b t1c t2a t2b t2c <<<"$f"
+	rm -f "$DB"
+	# syslog has no year: the scan's (a scan on 2026-12-05)
+	SOURCE_DATE_EPOCH=1796500000 run "$BIN" --db "$DB" scan --fail-on none "fixtures/formats/$name"
+	run "$BIN" --db "$DB" list --format json
+	expect_eq "$(jq_py '[(r["count"], r["first_seen"], r["last_seen"]) for r in d["reports"]]')" \
+		"[(2, '$t1a:$t1b:$t1c', '$t2a:$t2b:$t2c')]" "$name: first/last seen are the log's times"
+done
+rm -f "$DB"
+SOURCE_DATE_EPOCH=1796500000 run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/dmesg-T.log fixtures/formats/journal-iso.log
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py '[(r["count"], r["first_seen"], r["last_seen"]) for r in d["reports"]]')" \
+	"[(4, '2026-11-29T21:15:30Z', '2026-12-02T09:10:11')]" "two logs: the earliest and the latest of both"
+SOURCE_DATE_EPOCH=1763712000 run "$BIN" scan --no-db --format json fixtures/formats/syslog.log
+expect_eq "$(jq_py '[r["time"] for r in d["reports"]]')" "['2024-11-30T23:59:58', '2024-12-01T08:30:00']" \
+	"syslog: a date after the scan is the year before's"
+run "$BIN" scan --no-db --format json fixtures/virtio-blk-console.log
+expect_eq "$(jq_py 'set(r["time"] for r in d["reports"]), all(r["printk_time"] for r in d["reports"])')" "({None}, True)" \
+	"a printk uptime is no wall clock: no time"
+rm -f "$DB"
+run "$BIN" --db "$DB" scan --fail-on none fixtures/virtio-blk-console.log
+run "$BIN" --db "$DB" list --format json
+expect_eq "$(jq_py 'set((r["first_seen"], r["last_seen"]) for r in d["reports"])')" \
+	"{('2025-11-21T08:00:00Z', '2025-11-21T08:00:00Z')}" "without a wall clock: the scan's time"
 
 echo
 echo "e2e: $pass passed, $fail failed"

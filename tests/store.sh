@@ -246,9 +246,9 @@ labels=$(sql "$DB" "select id, label, label_note, label_time, count from signatu
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-2 store"
 if diff -u tests/golden/store-v2/list.json "$TMP/out" >"$TMP/diff"; then ok; else bad "list after the upgrade:"; head -20 "$TMP/diff"; fi
-expect_eq "$(sql "$DB" "pragma user_version")" "[(3,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select name from sqlite_master where type = 'table' order by name")" \
-	"[('occurrence',), ('signature',)]" "schema 2's tables are gone"
+	"[('occurrence',), ('occurrence_meta',), ('signature',)]" "schema 2's tables are gone"
 expect_eq "$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")" "$labels" \
 	"labels and counts are kept"
 for g in tests/golden/store-v2/show-*.json; do
@@ -331,6 +331,54 @@ cp "$B" "$TMP/newer.db"
 sql "$TMP/newer.db" "pragma user_version = 9" >/dev/null
 run "$BIN" --db "$A" merge "$TMP/newer.db"
 expect_rc 4 "a newer store is not merged"
+
+echo "== store: a schema-3 store (made by the previous version) is upgraded to 4, labels and counts intact"
+DB=$TMP/v3.db
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+	"$DB" tests/fixtures-store/v3.sql
+expect_eq "$(sql "$DB" "pragma user_version")" "[(3,)]" "the fixture is schema 3"
+before=$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")
+occs=$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")
+run "$BIN" --db "$DB" list --format json
+expect_rc 0 "list of a schema-3 store"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")" \
+	"$before" "every signature's label, count and times are kept"
+expect_eq "$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")" "$occs" \
+	"every occurrence is kept"
+expect_eq "$(sql "$DB" "select count(*) from occurrence_meta")" "[(0,)]" "no metadata is made up for old occurrences"
+expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
+	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
+	"list of the upgraded store: the labels are the verdicts"
+run "$BIN" --db "$DB" show --format json 6
+expect_eq "$(jq_py '[(o["report"][0]["time"], o["report"][0]["metadata"]) for o in d["occurrences"]]')" "[(None, None)]" \
+	"an old occurrence has no time or metadata"
+run "$BIN" --db "$DB" scan --format json fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/formats/syzbot-email.txt fixtures/formats/truncated.log
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
+expect_eq "$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")" \
+	"$before" "labels and counts survive the rescan"
+run "$BIN" --db "$DB" scan --format json fixtures/formats/syzbot-two.mbox
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 2 "the upgraded store takes new occurrences"
+expect_eq "$(sql "$DB" "select extid, time from occurrence_meta order by occurrence_id")" \
+	"[('c0ffee0123456789abcd', '2026-11-25T10:20:30Z'), ('b0a7d1e2f3a4b5c6d7e8', '2026-11-20T23:59:59Z')]" \
+	"with their extids and times"
+expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
+expect_eq "$(sql "$DB" "pragma foreign_key_check")" "[]" "every metadata row has its occurrence"
+
+echo "== store: merge keeps each occurrence's time and mail metadata"
+A=$TMP/meta-a.db
+B=$TMP/meta-b.db
+rm -f "$A" "$B"
+run "$BIN" --db "$A" scan --fail-on none fixtures/formats/syzbot-mail.eml
+run "$BIN" --db "$B" scan --fail-on none fixtures/formats/syzbot-two.mbox fixtures/formats/syzbot-mail.eml
+run "$BIN" --db "$A" merge "$B"
+expect_rc 0 "merge"
+expect_eq "$(sql "$A" "select o.key = (select key from occurrence where id = m.occurrence_id), m.extid, m.time from occurrence_meta m join occurrence o on o.id = m.occurrence_id order by m.time")" \
+	"[(1, 'b0a7d1e2f3a4b5c6d7e8', '2026-11-20T23:59:59Z'), (1, 'c0ffee0123456789abcd', '2026-11-25T10:20:30Z'), (1, '5d1a2bcf80e4e9b1c7a3', '2026-12-01T14:03:07Z')]" \
+	"every occurrence with its own metadata, once"
+run "$BIN" --db "$A" list --extid c0ffee0123456789abcd --format json
+expect_eq "$(jq_py '[(r["count"], r["first_seen"], r["last_seen"]) for r in d["reports"]]')" \
+	"[(2, '2026-11-20T23:59:59Z', '2026-11-25T10:20:30Z')]" "list --extid and the times after the merge"
 
 echo "store: $pass passed, $fail failed"
 [ "$fail" = 0 ]

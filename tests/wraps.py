@@ -6,6 +6,7 @@ without any prefix, as mail clients do) and require the same parse.
 usage: wraps.py BIN FILE...
 """
 import os
+import re
 import sys
 import tempfile
 
@@ -36,7 +37,13 @@ def main():
             for i, l in enumerate(src):
                 if not any(k in l for k in KEYS):
                     continue
-                for j in range(20, len(l)):
+                # the kernel's text is wrapped, not a wall-clock prefix before it (dmesg -T,
+                # syslog, journal: they are shorter than a mail client's width)
+                m = variants.WALLCLOCK.match(l)
+                start = m.end() if m else 0
+                if m and re.match(r"\[ *\d+\.\d+\]", l[start:]):
+                    start = l.index("]", start) + 1   # and the printk time after it
+                for j in range(max(20, start), len(l)):
                     if l[j] != " " or not l[j + 1:].strip():
                         continue
                     total += 1
