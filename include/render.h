@@ -4,7 +4,7 @@
 
 #include "report.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /*
  * The same calls write text for people or JSON for programs.  In JSON a
