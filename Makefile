@@ -173,7 +173,7 @@ build/bench/sym_bench: bench/sym_bench.c $(LIBKT)
 # over each target's seeds and its regression inputs, tests/fuzz/crashes/T/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := scan rules sym cost render maintainers image
+FUZZ_TARGETS := scan rules sym cost render maintainers image mailmeta
 FUZZ_SRC     := $(filter-out src/main.c src/cmd_%.c,$(wildcard src/*.c))
 FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_SRC)) build/fuzz/obj/rules_data.o
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -190,6 +190,7 @@ FUZZ_SEEDS_cost    = fixtures/cost/*.o $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_render := tests/fuzz/seeds/render/*
 FUZZ_SEEDS_image   = $(addprefix $(FUZZ_ELFDIR)/,$(FUZZ_ELF))
 FUZZ_SEEDS_maintainers := fixtures/maintainers/MAINTAINERS tests/fuzz/seeds/maintainers/*
+FUZZ_SEEDS_mailmeta := fixtures/formats/syzbot-* fixtures/formats/dmesg-T.log fixtures/formats/journal-iso.log fixtures/formats/syslog.log
 # a local seed, never committed: the head of the kernel tree's MAINTAINERS when the cache has one
 FUZZ_KERNEL_MAINT := build/kernel-cache/linux-source-6.1/MAINTAINERS
 FUZZ_ARGS_scan    := -max_len=65536
@@ -206,6 +207,7 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS)) $(addprefix build/fuzz/elf/,
 	  image) cp -n $(FUZZ_SEEDS_image) build/fuzz/corpus/$$t/ || true ;; \
 	  cost) cp -n $(FUZZ_SEEDS_cost) build/fuzz/corpus/$$t/ || true ;; \
 	  render) cp -n $(FUZZ_SEEDS_render) build/fuzz/corpus/$$t/ || true ;; \
+	  mailmeta) cp -n $(FUZZ_SEEDS_mailmeta) build/fuzz/corpus/$$t/ || true ;; \
 	  maintainers) cp -n $(FUZZ_SEEDS_maintainers) build/fuzz/corpus/$$t/ || true; \
 	    test -f $(FUZZ_KERNEL_MAINT) && ! test -f build/fuzz/corpus/$$t/kernel-head && \
 	      head -c 32768 $(FUZZ_KERNEL_MAINT) >build/fuzz/corpus/$$t/kernel-head || true ;; \
@@ -254,6 +256,7 @@ fuzz-replay: $(addprefix $(BUILD)/fuzz/replay-,$(FUZZ_TARGETS)) $(addprefix $(BU
 	  cost) seeds="$(FUZZ_SEEDS_cost)" ;; \
 	  render) seeds="$(wildcard $(FUZZ_SEEDS_render))" ;; \
 	  maintainers) seeds="$(wildcard $(FUZZ_SEEDS_maintainers))" ;; \
+	  mailmeta) seeds="$(wildcard $(FUZZ_SEEDS_mailmeta))" ;; \
 	  esac; \
 	  crashes=; test -d tests/fuzz/crashes/$$t && crashes=tests/fuzz/crashes/$$t; \
 	  printf '== fuzz target %s, replayed over its seeds and tests/fuzz/crashes/%s: ' $$t $$t; \
