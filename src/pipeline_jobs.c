@@ -34,8 +34,9 @@ struct pl_event {
 	enum pl_ev_kind kind;
 	char *text;                  /* DIAG: the line; BEGIN, END: the file's name (may be NULL) */
 	int rc;                      /* END */
-	struct report *r;            /* REPORT, with its enrichment and the once-warnings before it */
-	struct enrichment e;
+	struct report *r;            /* REPORT, with its enrichment, what cfg.prepare made of it */
+	struct enrichment e;         /* and the once-warnings before it */
+	void *prep;
 	struct pipeline_once *once;
 	size_t nonce;
 };
@@ -89,11 +90,13 @@ static void once_release(struct pipeline_once *o, size_t n)
 	free(o);
 }
 
-static void event_release(struct pl_event *ev)
+static void event_release(const struct pipeline *pl, struct pl_event *ev)
 {
 	free(ev->text);
 	if (ev->r)
 		report_free(ev->r);
+	if (ev->prep)
+		pl->cfg.prep_free(ev->prep, pl->data);
 	enrichment_release(&ev->e);
 	once_release(ev->once, ev->nonce);
 }
@@ -116,7 +119,7 @@ static void pl_push(struct pl_worker *w, struct pl_event *ev)
 		pthread_cond_wait(&run->work, &run->mu);
 	if (run->quit) {
 		pthread_mutex_unlock(&run->mu);
-		event_release(ev);
+		event_release(run->pl, ev);
 		return;
 	}
 	ALLOC_GROW(w->job->ev, w->job->n, w->job->cap);
@@ -149,17 +152,18 @@ static void pl_file_end(const char *name, int rc, void *data)
 	pl_push_text(data, PL_EV_END, name, rc);
 }
 
-static void pl_no_report(struct report *r, const struct enrichment *e, void *data)
+static void pl_no_report(struct report *r, const struct enrichment *e, void *prep, void *data)
 {
 	(void)r;
 	(void)e;
+	(void)prep;
 	(void)data;
 }
 
-void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e)
+void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e, void *prep)
 {
 	struct pl_worker *w = pl->data;
-	struct pl_event ev = { .kind = PL_EV_REPORT, .r = r, .e = *e };
+	struct pl_event ev = { .kind = PL_EV_REPORT, .r = r, .e = *e, .prep = prep };
 
 	ev.once = pl->once;
 	ev.nonce = pl->nonce;
@@ -274,11 +278,11 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 		for (size_t i = 0; i < ev->nonce; i++)
 			if (!pl_said(run, ev->once[i].key))
 				kt_warn(pl->ctx, ev->once[i].pos, "%s", ev->once[i].msg);
-		pl->ops.report(ev->r, &ev->e, pl->data);
+		pl->ops.report(ev->r, &ev->e, ev->prep, pl->data);
 		ev->r = NULL;   /* the callee's now */
 		break;
 	}
-	event_release(ev);
+	event_release(pl, ev);
 }
 
 static void pl_wait_ready(struct pipeline_run *run)
@@ -479,7 +483,7 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 		pl_worker_fini(run, &run->w[i]);
 	for (size_t i = 0; i < run->nslot; i++) {
 		for (size_t k = 0; k < run->slot[i].n; k++)
-			event_release(&run->slot[i].ev[k]);
+			event_release(run->pl, &run->slot[i].ev[k]);
 		free(run->slot[i].ev);
 	}
 	free(run->slot);
