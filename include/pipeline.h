@@ -42,12 +42,13 @@ struct pipeline_config {
 	void (*worker_cls_free)(struct classifier *c, void *data);
 	/*
 	 * Per report, after the enrich stage, on the thread that made it (a
-	 * worker when jobs > 1), given the callbacks' data: what the report
-	 * callback is given as prep (may be NULL), freed by prep_free after
-	 * the callback (or when it is not called).  It must read only r, e and
-	 * what is safe from any thread.  NULL: prep is NULL.
+	 * worker when jobs > 1), given the callbacks' data: what report_prep
+	 * (called instead of ops.report, on the caller's thread) is given with
+	 * the report (may be NULL), freed by prep_free after the call (or when
+	 * there is none).  It must read only r, e and what is safe from any thread.
 	 */
 	void *(*prepare)(const struct report *r, const struct enrichment *e, void *data);
+	void (*report_prep)(struct report *r, const struct enrichment *e, void *prep, void *data);
 	void (*prep_free)(void *prep, void *data);
 };
 #define PIPELINE_MAX_JOBS 256
@@ -55,8 +56,8 @@ struct pipeline_config {
 struct pipeline_ops {
 	/* a file was opened, under the name the reader gives it (may be NULL) */
 	void (*file_begin)(const char *name, void *data);
-	/* a finished report: the callee owns r; e and prep (cfg.prepare's) are valid during the call */
-	void (*report)(struct report *r, const struct enrichment *e, void *prep, void *data);
+	/* a finished report: the callee owns r; e is valid during the call */
+	void (*report)(struct report *r, const struct enrichment *e, void *data);
 	/* the file was read to its end (rc 0) or to a read error (rc -1, reported) (may be NULL) */
 	void (*file_end)(const char *name, int rc, void *data);
 };

@@ -126,7 +126,10 @@ static void pipeline_on_report(struct report *r, void *data)
 		pipeline_jobs_report(pl, r, &e, prep);
 		return;
 	}
-	pl->ops.report(r, &e, prep, pl->data);
+	if (pl->cfg.prepare)
+		pl->cfg.report_prep(r, &e, prep, pl->data);
+	else
+		pl->ops.report(r, &e, pl->data);
 	if (prep)
 		pl->cfg.prep_free(prep, pl->data);
 	enrichment_release(&e);

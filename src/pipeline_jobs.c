@@ -152,11 +152,10 @@ static void pl_file_end(const char *name, int rc, void *data)
 	pl_push_text(data, PL_EV_END, name, rc);
 }
 
-static void pl_no_report(struct report *r, const struct enrichment *e, void *prep, void *data)
+static void pl_no_report(struct report *r, const struct enrichment *e, void *data)
 {
 	(void)r;
 	(void)e;
-	(void)prep;
 	(void)data;
 }
 
@@ -278,7 +277,10 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 		for (size_t i = 0; i < ev->nonce; i++)
 			if (!pl_said(run, ev->once[i].key))
 				kt_warn(pl->ctx, ev->once[i].pos, "%s", ev->once[i].msg);
-		pl->ops.report(ev->r, &ev->e, ev->prep, pl->data);
+		if (pl->cfg.prepare)
+			pl->cfg.report_prep(ev->r, &ev->e, ev->prep, pl->data);
+		else
+			pl->ops.report(ev->r, &ev->e, pl->data);
 		ev->r = NULL;   /* the callee's now */
 		break;
 	}
