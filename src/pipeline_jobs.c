@@ -27,6 +27,12 @@
 
 /* A file not at the front holds at most this many events before its worker waits. */
 #define PL_JOB_EVENTS 512
+/*
+ * A worker hands its events over this many at a time (and at its file's
+ * end): the lock is taken, and the writer woken, once for them, not for
+ * each report.  The writer looks every 100 ms anyway (pl_wait_ready()).
+ */
+#define PL_JOB_BATCH 32
 
 enum pl_ev_kind { PL_EV_DIAG, PL_EV_BEGIN, PL_EV_REPORT, PL_EV_END };
 
@@ -53,6 +59,8 @@ struct pl_worker {
 	struct pipeline pl;          /* a copy of the caller's, its callbacks this file's */
 	struct ctx ctx;              /* its diagnostics go to the file's events */
 	struct pl_job *job;
+	struct pl_event *pend;       /* the events not handed over yet */
+	size_t npend, pendcap;
 	size_t seq;                  /* the file it is on */
 	pthread_t tid;
 	bool started;
@@ -109,24 +117,51 @@ static bool pl_stopped(const struct pipeline *pl)
 /* ---------------------------------------------------------------------- */
 /* the workers */
 
-/* An event of the worker's file: waits while the file is not at the front and holds enough. */
-static void pl_push(struct pl_worker *w, struct pl_event *ev)
+/*
+ * The worker's pending events to its file's (run->mu held): waits while
+ * the file is not at the front and holds enough.
+ */
+static void pl_hand_over(struct pl_worker *w)
 {
 	struct pipeline_run *run = w->run;
+	struct pl_job *job = w->job;
 
-	pthread_mutex_lock(&run->mu);
-	while (!run->quit && w->seq != run->head && w->job->n >= PL_JOB_EVENTS)
+	while (!run->quit && w->seq != run->head && job->n >= PL_JOB_EVENTS)
 		pthread_cond_wait(&run->work, &run->mu);
 	if (run->quit) {
-		pthread_mutex_unlock(&run->mu);
-		event_release(run->pl, ev);
-		return;
+		for (size_t i = 0; i < w->npend; i++)
+			event_release(run->pl, &w->pend[i]);
+	} else if (!job->n) {
+		/* the writer took the file's events: these are its next */
+		free(job->ev);
+		job->ev = w->pend;
+		job->n = w->npend;
+		job->cap = w->pendcap;
+		w->pend = NULL;
+		w->pendcap = 0;
+	} else {
+		if (job->n + w->npend > job->cap) {
+			job->cap = job->n + w->npend;
+			job->ev = xrealloc(job->ev, job->cap * sizeof(*job->ev));
+		}
+		memcpy(job->ev + job->n, w->pend, w->npend * sizeof(*w->pend));
+		job->n += w->npend;
 	}
-	ALLOC_GROW(w->job->ev, w->job->n, w->job->cap);
-	w->job->ev[w->job->n++] = *ev;
-	if (w->seq == run->head)
+	w->npend = 0;
+	if (!run->quit && w->seq == run->head)
 		pthread_cond_signal(&run->ready);
-	pthread_mutex_unlock(&run->mu);
+}
+
+/* An event of the worker's file, handed over with the next ones (PL_JOB_BATCH). */
+static void pl_push(struct pl_worker *w, struct pl_event *ev)
+{
+	ALLOC_GROW(w->pend, w->npend, w->pendcap);
+	w->pend[w->npend++] = *ev;
+	if (w->npend < PL_JOB_BATCH)
+		return;
+	pthread_mutex_lock(&w->run->mu);
+	pl_hand_over(w);
+	pthread_mutex_unlock(&w->run->mu);
 }
 
 static void pl_push_text(struct pl_worker *w, enum pl_ev_kind kind, const char *text, int rc)
@@ -235,6 +270,7 @@ static void *pl_worker_main(void *arg)
 		pthread_mutex_unlock(&run->mu);
 		pipeline_run_file(&w->pl, run->paths[w->seq]);
 		pthread_mutex_lock(&run->mu);
+		pl_hand_over(w);
 		w->job->done = true;
 		pthread_cond_signal(&run->ready);
 	}
@@ -431,6 +467,7 @@ static void pl_worker_fini(struct pipeline_run *run, struct pl_worker *w)
 	if (run->pl->cfg.worker_cls && run->pl->cfg.worker_cls_free)
 		run->pl->cfg.worker_cls_free(w->pl.cfg.cls, run->pl->data);
 	once_release(w->pl.once, w->pl.nonce);
+	free(w->pend);
 }
 
 static void pl_start(struct pipeline_run *run)
