@@ -46,6 +46,8 @@ struct pipeline_config {
 	 * (called instead of ops.report, on the caller's thread) is given with
 	 * the report (may be NULL), freed by prep_free after the call (or when
 	 * there is none).  It must read only r, e and what is safe from any thread.
+	 * With report_prep the report stays the pipeline's: it and prep are freed
+	 * after the call, by the worker that made them (its heap, not the writer's).
 	 */
 	void *(*prepare)(const struct report *r, const struct enrichment *e, void *data);
 	void (*report_prep)(struct report *r, const struct enrichment *e, void *prep, void *data);

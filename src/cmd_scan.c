@@ -554,7 +554,6 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *p
 	if (s->doc == SCAN_DOC_JSON)
 		render_report(s->out, r, DETAIL_BRIEF);
 	agg_count(s, r, p->sig, &p->agg, &added, eff, s->ctx->store && s->store_ok);
-	report_free(r);
 	progress_reports(s->progress, 1);
 }
 

@@ -126,10 +126,12 @@ static void pipeline_on_report(struct report *r, void *data)
 		pipeline_jobs_report(pl, r, &e, prep);
 		return;
 	}
-	if (pl->cfg.prepare)
+	if (pl->cfg.prepare) {
 		pl->cfg.report_prep(r, &e, prep, pl->data);
-	else
+		report_free(r);
+	} else {
 		pl->ops.report(r, &e, pl->data);
+	}
 	if (prep)
 		pl->cfg.prep_free(prep, pl->data);
 	enrichment_release(&e);

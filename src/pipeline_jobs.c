@@ -55,6 +55,13 @@ struct pl_job {
 	struct pl_event *ev;
 	size_t n, cap;
 	bool done;
+	struct pl_worker *owner;     /* the worker reading it */
+};
+
+/* Events the writer played, for the worker that made them to free (in its own heap). */
+struct pl_trash {
+	struct pl_event *ev;
+	size_t n;
 };
 
 struct pl_worker {
@@ -64,6 +71,8 @@ struct pl_worker {
 	struct pl_job *job;
 	struct pl_event *pend;       /* the events not handed over yet */
 	size_t npend, pendcap;
+	struct pl_trash *trash;      /* the writer's, to free (run->mu) */
+	size_t ntrash, trashcap;
 	size_t seq;                  /* the file it is on */
 	pthread_t tid;
 	bool started;
@@ -155,16 +164,42 @@ static void pl_hand_over(struct pl_worker *w)
 		pthread_cond_signal(&run->ready);
 }
 
+static void pl_trash_free(const struct pipeline *pl, struct pl_trash *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < t[i].n; k++)
+			event_release(pl, &t[i].ev[k]);
+		free(t[i].ev);
+	}
+	free(t);
+}
+
+/* What the writer played of the worker's events (run->mu held), to free after the lock. */
+static struct pl_trash *pl_trash_take(struct pl_worker *w, size_t *n)
+{
+	struct pl_trash *t = w->trash;
+
+	*n = w->ntrash;
+	w->trash = NULL;
+	w->ntrash = w->trashcap = 0;
+	return t;
+}
+
 /* An event of the worker's file, handed over with the next ones (PL_JOB_BATCH). */
 static void pl_push(struct pl_worker *w, struct pl_event *ev)
 {
+	struct pl_trash *t;
+	size_t nt;
+
 	ALLOC_GROW(w->pend, w->npend, w->pendcap);
 	w->pend[w->npend++] = *ev;
 	if (w->npend < PL_JOB_BATCH)
 		return;
 	pthread_mutex_lock(&w->run->mu);
 	pl_hand_over(w);
+	t = pl_trash_take(w, &nt);
 	pthread_mutex_unlock(&w->run->mu);
+	pl_trash_free(w->run->pl, t, nt);
 }
 
 static void pl_push_text(struct pl_worker *w, enum pl_ev_kind kind, const char *text, int rc)
@@ -284,13 +319,19 @@ static void *pl_worker_main(void *arg)
 	pl_worker_yield();
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
+		struct pl_trash *t;
+		size_t nt;
+
 		while (!run->quit && run->next < run->npaths && run->next >= run->head + run->nslot)
 			pthread_cond_wait(&run->work, &run->mu);
 		if (run->quit || run->next >= run->npaths || pl_stopped(run->pl))
 			break;
 		w->seq = run->next++;
 		w->job = &run->slot[w->seq % run->nslot];
+		w->job->owner = w;
+		t = pl_trash_take(w, &nt);
 		pthread_mutex_unlock(&run->mu);
+		pl_trash_free(run->pl, t, nt);
 		pipeline_run_file(&w->pl, run->paths[w->seq]);
 		pthread_mutex_lock(&run->mu);
 		pl_hand_over(w);
@@ -316,6 +357,7 @@ static bool pl_said(struct pipeline_run *run, const char *key)
 	return false;
 }
 
+/* One event, said or given to the callbacks; what it holds is freed by its worker (pl_play_file()). */
 static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 {
 	struct pipeline *pl = run->pl;
@@ -336,14 +378,14 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 		for (size_t i = 0; i < ev->nonce; i++)
 			if (!pl_said(run, ev->once[i].key))
 				kt_warn(pl->ctx, ev->once[i].pos, "%s", ev->once[i].msg);
-		if (pl->cfg.prepare)
+		if (pl->cfg.prepare) {
 			pl->cfg.report_prep(ev->r, &ev->e, ev->prep, pl->data);
-		else
+		} else {
 			pl->ops.report(ev->r, &ev->e, pl->data);
-		ev->r = NULL;   /* the callee's now */
+			ev->r = NULL;   /* the callee's now */
+		}
 		break;
 	}
-	event_release(pl, ev);
 }
 
 static void pl_wait_ready(struct pipeline_run *run)
@@ -366,6 +408,7 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
+		struct pl_worker *owner;
 		struct pl_event *ev;
 		size_t n;
 
@@ -375,13 +418,16 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 			break;
 		ev = job->ev;
 		n = job->n;
+		owner = job->owner;
 		job->ev = NULL;
 		job->n = job->cap = 0;
 		pthread_mutex_unlock(&run->mu);
 		for (size_t k = 0; k < n; k++)
 			pl_play(run, &ev[k]);
-		free(ev);
 		pthread_mutex_lock(&run->mu);
+		ALLOC_GROW(owner->trash, owner->ntrash, owner->trashcap);
+		owner->trash[owner->ntrash].ev = ev;
+		owner->trash[owner->ntrash++].n = n;
 	}
 	job->done = false;
 	run->head = i + 1;
@@ -491,6 +537,7 @@ static void pl_worker_fini(struct pipeline_run *run, struct pl_worker *w)
 		run->pl->cfg.worker_cls_free(w->pl.cfg.cls, run->pl->data);
 	once_release(w->pl.once, w->pl.nonce);
 	free(w->pend);
+	pl_trash_free(run->pl, w->trash, w->ntrash);
 }
 
 static void pl_start(struct pipeline_run *run)
