@@ -40,6 +40,18 @@ struct pipeline_config {
 	/* jobs > 1: a classifier for each worker, made and freed on the caller's thread */
 	struct classifier *(*worker_cls)(void *data);
 	void (*worker_cls_free)(struct classifier *c, void *data);
+	/*
+	 * Per report, after the enrich stage, on the thread that made it (a
+	 * worker when jobs > 1), given the callbacks' data: what report_prep
+	 * (called instead of ops.report, on the caller's thread) is given with
+	 * the report (may be NULL), freed by prep_free after the call (or when
+	 * there is none).  It must read only r, e and what is safe from any thread.
+	 * With report_prep the report stays the pipeline's: it and prep are freed
+	 * after the call, by the worker that made them (its heap, not the writer's).
+	 */
+	void *(*prepare)(const struct report *r, const struct enrichment *e, void *data);
+	void (*report_prep)(struct report *r, const struct enrichment *e, void *prep, void *data);
+	void (*prep_free)(void *prep, void *data);
 };
 #define PIPELINE_MAX_JOBS 256
 

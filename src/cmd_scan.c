@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,14 @@ struct scan_worker_cls {
 	struct srctree *src;
 };
 
+/* What the pipeline's threads make of a report for the writer (cfg.prepare). */
+struct scan_prep {
+	char sig[33];                  /* report_signature() */
+	bool prepared;                 /* with a store: st is store_prepare()'s */
+	struct store_prepared st;
+	struct agg *agg;               /* its row of the text summary, were it the first of its signature */
+};
+
 /* What a file or a batch of files added to the store. */
 struct scan_stored {
 	size_t added, dups, upgraded;
@@ -85,6 +94,10 @@ struct scan {
 	size_t nwcls, wclscap;
 	bool src_used, src_found;   /* by the workers' trees, for srctree_matched() */
 	struct progress *progress;
+	/* whether the threads compress what they prepare: most of the recent reports were new
+	   (a bit each, 1 new), so that a rescan compresses nothing it does not store */
+	_Atomic bool zip;
+	uint64_t recent_new;
 };
 
 #define FAIL(v) (1u << (v))
@@ -281,15 +294,30 @@ static void scan_file_done(const char *name, int rc, void *data)
 	progress_file_done(s->progress);
 }
 
+/* The writer: one more report stored new or not, for what the threads compress. */
+static void scan_note_new(struct scan *s, bool is_new)
+{
+	bool zip;
+
+	s->recent_new = s->recent_new << 1 | is_new;
+	zip = __builtin_popcountll(s->recent_new) >= 32;
+	if (zip != atomic_load_explicit(&s->zip, memory_order_relaxed))
+		atomic_store_explicit(&s->zip, zip, memory_order_relaxed);
+}
+
 /* Store a report; its effective verdict (a person's label wins over the tool's). */
 static enum verdict scan_store_report(struct scan *s, struct report *r, const char *subsystem,
-				      struct store_added *added)
+				      const struct scan_prep *p, struct store_added *added)
 {
 	enum store_result res;
 
 	if (!s->ctx->store || !s->store_ok)
 		return r->cls.verdict;
-	res = store_add_report(s->ctx->store, r, subsystem, s->ctx->now, added);
+	if (p && p->prepared)
+		res = store_add_prepared(s->ctx->store, r, &p->st, subsystem, s->ctx->now, added);
+	else
+		res = store_add_report(s->ctx->store, r, subsystem, s->ctx->now, added);
+	scan_note_new(s, res == STORE_ADDED || res == STORE_UPGRADED);
 	switch (res) {
 	case STORE_ADDED: s->file.added++; break;
 	case STORE_UPGRADED: s->file.upgraded++; break;
@@ -323,8 +351,8 @@ static bool scan_known(struct scan *s, const char *sig_id, const struct store_ad
  * The triage file's label for the report, when it has one: it wins (over
  * the store's too), and the store keeps it.
  */
-static enum verdict scan_apply_triage(struct scan *s, struct report *r, const struct store_added *added,
-				      enum verdict eff)
+static enum verdict scan_apply_triage(struct scan *s, struct report *r, const char sig[33],
+				      const struct store_added *added, enum verdict eff)
 {
 	char id[REPORT_SIG_ID_LEN + 1];
 	const struct triage_entry *e;
@@ -332,7 +360,8 @@ static enum verdict scan_apply_triage(struct scan *s, struct report *r, const st
 
 	if (!s->triage.n)
 		return eff;
-	report_signature_id(r, id);
+	memcpy(id, sig, REPORT_SIG_ID_LEN);
+	id[REPORT_SIG_ID_LEN] = '\0';
 	e = triage_find(&s->triage, id);
 	if (!e || e->verdict == V_NONE)
 		return eff;
@@ -380,9 +409,8 @@ static struct agg *agg_find(struct scan *s, const char sig[33])
 	return e ? container_of(e, struct agg, ent) : NULL;
 }
 
-/* The row's verdict and explanation, from the first occurrence of its signature. */
-static void agg_set_classification(struct agg *a, const struct report *r, const struct store_added *added,
-				   enum verdict eff)
+/* The row's verdict and explanation, from the report (any thread). */
+static void agg_set_classification(struct agg *a, const struct report *r)
 {
 	struct verdict_text vt;
 
@@ -393,13 +421,9 @@ static void agg_set_classification(struct agg *a, const struct report *r, const 
 	a->marking = vt.marking;
 	vt.field = vt.reason = vt.evidence = vt.marking = NULL;
 	verdict_text_release(&vt);
-	a->label_note = r->label.note ? xstrdup(r->label.note) : NULL;
 	a->computed = r->cls.verdict;
-	a->verdict = eff;
 	a->writer = r->cls.writer;
 	a->conf = r->cls.confidence;
-	a->labelled = r->label.verdict != V_NONE;
-	a->id = added->sig_id;
 }
 
 /* Where the CI documents point: the log line, and the top frame's source when known (text: theirs only). */
@@ -418,7 +442,12 @@ static void agg_set_places(struct agg *a, const struct report *r, bool text)
 	a->text = text ? xstrdup(sbuf_str(&r->raw)) : NULL;
 }
 
-static struct agg *agg_add(struct scan *s, const char sig[33], const struct report *r)
+/*
+ * A row as the report would make it, were it its signature's first (any
+ * thread: it reads only r and s->doc); what the store and labels say is
+ * the writer's (agg_count()).
+ */
+static struct agg *agg_new(const struct scan *s, const char sig[33], const struct report *r)
 {
 	struct agg *a = xcalloc(1, sizeof(*a));
 
@@ -426,24 +455,44 @@ static struct agg *agg_add(struct scan *s, const char sig[33], const struct repo
 	a->title = report_display_title(r);
 	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
 	agg_set_places(a, r, s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT);
-	hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
-	hashmap_add(&s->aggs, &a->ent);
-	ALLOC_GROW(s->agg, s->nagg, s->aggcap);
-	s->agg[s->nagg++] = a;
+	agg_set_classification(a, r);
 	return a;
 }
 
-static void agg_count(struct scan *s, const struct report *r, const struct store_added *added, enum verdict eff,
-		      bool stored)
+static void agg_release(struct agg *a)
 {
-	char sig[33];
-	struct agg *a;
+	if (!a)
+		return;
+	free(a->title);
+	free(a->where);
+	free(a->field);
+	free(a->reason);
+	free(a->log);
+	free(a->file);
+	free(a->text);
+	free(a->evidence);
+	free(a->marking);
+	free(a->label_note);
+	free(a);
+}
 
-	report_signature(r, sig);
-	a = agg_find(s, sig);
+/* The report in its row (the first of its signature: *fresh, agg_new()'s, taken). */
+static void agg_count(struct scan *s, const struct report *r, const char sig[33], struct agg **fresh,
+		      const struct store_added *added, enum verdict eff, bool stored)
+{
+	struct agg *a = agg_find(s, sig);
+
 	if (!a) {
-		a = agg_add(s, sig, r);
-		agg_set_classification(a, r, added, eff);
+		a = *fresh ? *fresh : agg_new(s, sig, r);
+		*fresh = NULL;
+		hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
+		hashmap_add(&s->aggs, &a->ent);
+		ALLOC_GROW(s->agg, s->nagg, s->aggcap);
+		s->agg[s->nagg++] = a;
+		a->label_note = r->label.note ? xstrdup(r->label.note) : NULL;
+		a->verdict = eff;
+		a->labelled = r->label.verdict != V_NONE;
+		a->id = added->sig_id;
 		a->is_new = !scan_known(s, a->sig_id, added, stored);
 		s->new_distinct += a->is_new;
 	}
@@ -454,35 +503,49 @@ static void agg_count(struct scan *s, const struct report *r, const struct store
 
 static void agg_free(struct scan *s)
 {
-	for (size_t i = 0; i < s->nagg; i++) {
-		struct agg *a = s->agg[i];
-
-		free(a->title);
-		free(a->where);
-		free(a->field);
-		free(a->reason);
-		free(a->log);
-		free(a->file);
-		free(a->text);
-		free(a->evidence);
-		free(a->marking);
-		free(a->label_note);
-		free(a);
-	}
+	for (size_t i = 0; i < s->nagg; i++)
+		agg_release(s->agg[i]);
 	free(s->agg);
 	hashmap_clear(&s->aggs, HASHMAP_NO_FREE);
 }
 
 /* ---------------------------------------------------------------------- */
 
-static void scan_on_report(struct report *r, const struct enrichment *e, void *data)
+/* On a pipeline thread: the report's signature, its summary row, and its store rows when there is a store. */
+static void *scan_prepare(const struct report *r, const struct enrichment *e, void *data)
 {
 	struct scan *s = data;
+	struct scan_prep *p = xcalloc(1, sizeof(*p));
+
+	(void)e;
+	report_signature(r, p->sig);
+	p->agg = agg_new(s, p->sig, r);
+	if (s->ctx->store) {
+		store_prepare(r, atomic_load_explicit(&s->zip, memory_order_relaxed), &p->st);
+		p->prepared = true;
+	}
+	return p;
+}
+
+static void scan_prep_free(void *prep, void *data)
+{
+	struct scan_prep *p = prep;
+
+	(void)data;
+	store_prepared_release(&p->st);
+	agg_release(p->agg);
+	free(p);
+}
+
+static void scan_on_report(struct report *r, const struct enrichment *e, void *prep, void *data)
+{
+	struct scan *s = data;
+	struct scan_prep *p = prep;
 	struct store_added added = { 0 };
 	enum verdict eff;
 
-	eff = scan_store_report(s, r, e->subsystem, &added);
-	eff = scan_apply_triage(s, r, &added, eff);
+	eff = scan_store_report(s, r, e->subsystem, p, &added);
+	eff = scan_apply_triage(s, r, p->sig, &added, eff);
 	s->reports++;
 	if (r->truncated)
 		s->truncated++;
@@ -490,8 +553,7 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *d
 		s->by_verdict[eff]++;
 	if (s->doc == SCAN_DOC_JSON)
 		render_report(s->out, r, DETAIL_BRIEF);
-	agg_count(s, r, &added, eff, s->ctx->store && s->store_ok);
-	report_free(r);
+	agg_count(s, r, p->sig, &p->agg, &added, eff, s->ctx->store && s->store_ok);
 	progress_reports(s->progress, 1);
 }
 
@@ -711,7 +773,7 @@ static void scan_progress_start(struct scan *s, char **argv, int argc)
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc, int jobs)
 {
-	static const struct pipeline_ops ops = { scan_file_begin, scan_on_report, scan_file_done };
+	static const struct pipeline_ops ops = { scan_file_begin, NULL, scan_file_done };
 	struct pipeline_config cfg = { 0 };
 
 	cfg.sym = s->ctx->sym;
@@ -723,6 +785,12 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	cfg.jobs = jobs;
 	cfg.worker_cls = scan_worker_cls;
 	cfg.worker_cls_free = scan_worker_cls_free;
+	cfg.prepare = scan_prepare;
+	cfg.report_prep = scan_on_report;
+	cfg.prep_free = scan_prep_free;
+	/* a fresh store, until the reports say otherwise */
+	s->recent_new = UINT64_MAX;
+	atomic_init(&s->zip, true);
 	hashmap_init(&s->aggs, agg_eq, 0);
 	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);

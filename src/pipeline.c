@@ -108,6 +108,7 @@ static void pipeline_on_report(struct report *r, void *data)
 {
 	struct pipeline *pl = data;
 	struct enrichment e;
+	void *prep;
 
 	if (pl->cfg.sym)
 		pipeline_symbolize(pl, r);
@@ -120,11 +121,19 @@ static void pipeline_on_report(struct report *r, void *data)
 		classify_report(pl->cfg.cls, r);
 	}
 	enrich_report(r, pl->cfg.maint, &e);
+	prep = pl->cfg.prepare ? pl->cfg.prepare(r, &e, pipeline_top(pl)->data) : NULL;
 	if (pl->run) {
-		pipeline_jobs_report(pl, r, &e);
+		pipeline_jobs_report(pl, r, &e, prep);
 		return;
 	}
-	pl->ops.report(r, &e, pl->data);
+	if (pl->cfg.prepare) {
+		pl->cfg.report_prep(r, &e, prep, pl->data);
+		report_free(r);
+	} else {
+		pl->ops.report(r, &e, pl->data);
+	}
+	if (prep)
+		pl->cfg.prep_free(prep, pl->data);
 	enrichment_release(&e);
 }
 

@@ -34,7 +34,7 @@ void pipeline_warn_once(struct pipeline *pl, const char *key, const char *pos, c
 /* A worker's symbolize stage: the problems the report's frames met, as once-warnings (sym lock held). */
 void pipeline_jobs_problems(struct pipeline *pl, const struct report *r);
 /* A worker's finished report, to its file's events. */
-void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e);
+void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e, void *prep);
 /* pipeline_run() with the workers; files the walk found, said in order. */
 void pipeline_jobs_run(struct pipeline *pl, char *const *args, int nargs);
 

@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include "classify.h"
 #include "enrich.h"
 #include "input.h"
@@ -27,6 +30,12 @@
 
 /* A file not at the front holds at most this many events before its worker waits. */
 #define PL_JOB_EVENTS 512
+/*
+ * A worker hands its events over this many at a time (and at its file's
+ * end): the lock is taken, and the writer woken, once for them, not for
+ * each report.  The writer looks every 100 ms anyway (pl_wait_ready()).
+ */
+#define PL_JOB_BATCH 32
 
 enum pl_ev_kind { PL_EV_DIAG, PL_EV_BEGIN, PL_EV_REPORT, PL_EV_END };
 
@@ -34,8 +43,9 @@ struct pl_event {
 	enum pl_ev_kind kind;
 	char *text;                  /* DIAG: the line; BEGIN, END: the file's name (may be NULL) */
 	int rc;                      /* END */
-	struct report *r;            /* REPORT, with its enrichment and the once-warnings before it */
-	struct enrichment e;
+	struct report *r;            /* REPORT, with its enrichment, what cfg.prepare made of it */
+	struct enrichment e;         /* and the once-warnings before it */
+	void *prep;
 	struct pipeline_once *once;
 	size_t nonce;
 };
@@ -45,6 +55,13 @@ struct pl_job {
 	struct pl_event *ev;
 	size_t n, cap;
 	bool done;
+	struct pl_worker *owner;     /* the worker reading it */
+};
+
+/* Events the writer played, for the worker that made them to free (in its own heap). */
+struct pl_trash {
+	struct pl_event *ev;
+	size_t n;
 };
 
 struct pl_worker {
@@ -52,6 +69,10 @@ struct pl_worker {
 	struct pipeline pl;          /* a copy of the caller's, its callbacks this file's */
 	struct ctx ctx;              /* its diagnostics go to the file's events */
 	struct pl_job *job;
+	struct pl_event *pend;       /* the events not handed over yet */
+	size_t npend, pendcap;
+	struct pl_trash *trash;      /* the writer's, to free (run->mu) */
+	size_t ntrash, trashcap;
 	size_t seq;                  /* the file it is on */
 	pthread_t tid;
 	bool started;
@@ -89,11 +110,13 @@ static void once_release(struct pipeline_once *o, size_t n)
 	free(o);
 }
 
-static void event_release(struct pl_event *ev)
+static void event_release(const struct pipeline *pl, struct pl_event *ev)
 {
 	free(ev->text);
 	if (ev->r)
 		report_free(ev->r);
+	if (ev->prep)
+		pl->cfg.prep_free(ev->prep, pl->data);
 	enrichment_release(&ev->e);
 	once_release(ev->once, ev->nonce);
 }
@@ -106,24 +129,77 @@ static bool pl_stopped(const struct pipeline *pl)
 /* ---------------------------------------------------------------------- */
 /* the workers */
 
-/* An event of the worker's file: waits while the file is not at the front and holds enough. */
-static void pl_push(struct pl_worker *w, struct pl_event *ev)
+/*
+ * The worker's pending events to its file's (run->mu held): waits while
+ * the file is not at the front and holds enough.
+ */
+static void pl_hand_over(struct pl_worker *w)
 {
 	struct pipeline_run *run = w->run;
+	struct pl_job *job = w->job;
 
-	pthread_mutex_lock(&run->mu);
-	while (!run->quit && w->seq != run->head && w->job->n >= PL_JOB_EVENTS)
+	while (!run->quit && w->seq != run->head && job->n >= PL_JOB_EVENTS)
 		pthread_cond_wait(&run->work, &run->mu);
 	if (run->quit) {
-		pthread_mutex_unlock(&run->mu);
-		event_release(ev);
-		return;
+		for (size_t i = 0; i < w->npend; i++)
+			event_release(run->pl, &w->pend[i]);
+	} else if (!job->n) {
+		/* the writer took the file's events: these are its next */
+		free(job->ev);
+		job->ev = w->pend;
+		job->n = w->npend;
+		job->cap = w->pendcap;
+		w->pend = NULL;
+		w->pendcap = 0;
+	} else {
+		if (job->n + w->npend > job->cap) {
+			job->cap = job->n + w->npend;
+			job->ev = xrealloc(job->ev, job->cap * sizeof(*job->ev));
+		}
+		memcpy(job->ev + job->n, w->pend, w->npend * sizeof(*w->pend));
+		job->n += w->npend;
 	}
-	ALLOC_GROW(w->job->ev, w->job->n, w->job->cap);
-	w->job->ev[w->job->n++] = *ev;
-	if (w->seq == run->head)
+	w->npend = 0;
+	if (!run->quit && w->seq == run->head)
 		pthread_cond_signal(&run->ready);
-	pthread_mutex_unlock(&run->mu);
+}
+
+static void pl_trash_free(const struct pipeline *pl, struct pl_trash *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < t[i].n; k++)
+			event_release(pl, &t[i].ev[k]);
+		free(t[i].ev);
+	}
+	free(t);
+}
+
+/* What the writer played of the worker's events (run->mu held), to free after the lock. */
+static struct pl_trash *pl_trash_take(struct pl_worker *w, size_t *n)
+{
+	struct pl_trash *t = w->trash;
+
+	*n = w->ntrash;
+	w->trash = NULL;
+	w->ntrash = w->trashcap = 0;
+	return t;
+}
+
+/* An event of the worker's file, handed over with the next ones (PL_JOB_BATCH). */
+static void pl_push(struct pl_worker *w, struct pl_event *ev)
+{
+	struct pl_trash *t;
+	size_t nt;
+
+	ALLOC_GROW(w->pend, w->npend, w->pendcap);
+	w->pend[w->npend++] = *ev;
+	if (w->npend < PL_JOB_BATCH)
+		return;
+	pthread_mutex_lock(&w->run->mu);
+	pl_hand_over(w);
+	t = pl_trash_take(w, &nt);
+	pthread_mutex_unlock(&w->run->mu);
+	pl_trash_free(w->run->pl, t, nt);
 }
 
 static void pl_push_text(struct pl_worker *w, enum pl_ev_kind kind, const char *text, int rc)
@@ -156,10 +232,10 @@ static void pl_no_report(struct report *r, const struct enrichment *e, void *dat
 	(void)data;
 }
 
-void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e)
+void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e, void *prep)
 {
 	struct pl_worker *w = pl->data;
-	struct pl_event ev = { .kind = PL_EV_REPORT, .r = r, .e = *e };
+	struct pl_event ev = { .kind = PL_EV_REPORT, .r = r, .e = *e, .prep = prep };
 
 	ev.once = pl->once;
 	ev.nonce = pl->nonce;
@@ -216,22 +292,49 @@ void pipeline_jobs_problems(struct pipeline *pl, const struct report *r)
 	}
 }
 
+/*
+ * A worker yields the CPU to the writer: with as many workers as CPUs the
+ * writer, which every report waits for, would otherwise get only its share
+ * of them (two thirds of a CPU with two workers on two) while the workers
+ * fill the ring and wait.  A thread's nice value is its own on Linux.
+ */
+#define PL_WORKER_NICE 5
+
+static void pl_worker_yield(void)
+{
+	id_t tid = (id_t)syscall(SYS_gettid);
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, tid);
+	if (!errno)
+		setpriority(PRIO_PROCESS, tid, nice + PL_WORKER_NICE);
+}
+
 static void *pl_worker_main(void *arg)
 {
 	struct pl_worker *w = arg;
 	struct pipeline_run *run = w->run;
 
+	pl_worker_yield();
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
+		struct pl_trash *t;
+		size_t nt;
+
 		while (!run->quit && run->next < run->npaths && run->next >= run->head + run->nslot)
 			pthread_cond_wait(&run->work, &run->mu);
 		if (run->quit || run->next >= run->npaths || pl_stopped(run->pl))
 			break;
 		w->seq = run->next++;
 		w->job = &run->slot[w->seq % run->nslot];
+		w->job->owner = w;
+		t = pl_trash_take(w, &nt);
 		pthread_mutex_unlock(&run->mu);
+		pl_trash_free(run->pl, t, nt);
 		pipeline_run_file(&w->pl, run->paths[w->seq]);
 		pthread_mutex_lock(&run->mu);
+		pl_hand_over(w);
 		w->job->done = true;
 		pthread_cond_signal(&run->ready);
 	}
@@ -254,6 +357,7 @@ static bool pl_said(struct pipeline_run *run, const char *key)
 	return false;
 }
 
+/* One event, said or given to the callbacks; what it holds is freed by its worker (pl_play_file()). */
 static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 {
 	struct pipeline *pl = run->pl;
@@ -274,11 +378,14 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 		for (size_t i = 0; i < ev->nonce; i++)
 			if (!pl_said(run, ev->once[i].key))
 				kt_warn(pl->ctx, ev->once[i].pos, "%s", ev->once[i].msg);
-		pl->ops.report(ev->r, &ev->e, pl->data);
-		ev->r = NULL;   /* the callee's now */
+		if (pl->cfg.prepare) {
+			pl->cfg.report_prep(ev->r, &ev->e, ev->prep, pl->data);
+		} else {
+			pl->ops.report(ev->r, &ev->e, pl->data);
+			ev->r = NULL;   /* the callee's now */
+		}
 		break;
 	}
-	event_release(ev);
 }
 
 static void pl_wait_ready(struct pipeline_run *run)
@@ -301,6 +408,7 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
+		struct pl_worker *owner;
 		struct pl_event *ev;
 		size_t n;
 
@@ -310,13 +418,16 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 			break;
 		ev = job->ev;
 		n = job->n;
+		owner = job->owner;
 		job->ev = NULL;
 		job->n = job->cap = 0;
 		pthread_mutex_unlock(&run->mu);
 		for (size_t k = 0; k < n; k++)
 			pl_play(run, &ev[k]);
-		free(ev);
 		pthread_mutex_lock(&run->mu);
+		ALLOC_GROW(owner->trash, owner->ntrash, owner->trashcap);
+		owner->trash[owner->ntrash].ev = ev;
+		owner->trash[owner->ntrash++].n = n;
 	}
 	job->done = false;
 	run->head = i + 1;
@@ -425,6 +536,8 @@ static void pl_worker_fini(struct pipeline_run *run, struct pl_worker *w)
 	if (run->pl->cfg.worker_cls && run->pl->cfg.worker_cls_free)
 		run->pl->cfg.worker_cls_free(w->pl.cfg.cls, run->pl->data);
 	once_release(w->pl.once, w->pl.nonce);
+	free(w->pend);
+	pl_trash_free(run->pl, w->trash, w->ntrash);
 }
 
 static void pl_start(struct pipeline_run *run)
@@ -479,7 +592,7 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 		pl_worker_fini(run, &run->w[i]);
 	for (size_t i = 0; i < run->nslot; i++) {
 		for (size_t k = 0; k < run->slot[i].n; k++)
-			event_release(&run->slot[i].ev[k]);
+			event_release(run->pl, &run->slot[i].ev[k]);
 		free(run->slot[i].ev);
 	}
 	free(run->slot);

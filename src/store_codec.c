@@ -1,4 +1,5 @@
 /* store_codec.c - the store's compact forms: accesses and frames as text, zstd, 64-bit keys. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -237,18 +238,35 @@ int store_detail_decode(const char *text, size_t len, struct report *r, char **e
 	return rc;
 }
 
+static pthread_key_t zip_key;
+static pthread_once_t zip_once = PTHREAD_ONCE_INIT;
+
+static void zip_free_cctx(void *cctx)
+{
+	ZSTD_freeCCtx(cctx);
+}
+
+static void zip_key_make(void)
+{
+	if (pthread_key_create(&zip_key, zip_free_cctx))
+		kt_die("out of memory");
+}
+
 void *store_zip(const void *p, size_t n, size_t *out_n)
 {
-	/* one context per thread: making one per call costs more than the compression */
+	/* one context per thread (freed when the thread ends): making one per call costs more than the compression */
 	static _Thread_local ZSTD_CCtx *cctx;
 	size_t cap = ZSTD_compressBound(n);
 	void *out = xmalloc(cap);
 	size_t z;
 
-	if (!cctx)
+	if (!cctx) {
 		cctx = ZSTD_createCCtx();
-	if (!cctx)
-		kt_die("out of memory");
+		if (!cctx)
+			kt_die("out of memory");
+		pthread_once(&zip_once, zip_key_make);
+		pthread_setspecific(zip_key, cctx);
+	}
 	z = ZSTD_compressCCtx(cctx, out, cap, p, n, ZIP_LEVEL);
 
 	if (ZSTD_isError(z))
