@@ -19,9 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-
 #include "classify.h"
 #include "enrich.h"
 #include "input.h"
@@ -292,31 +289,11 @@ void pipeline_jobs_problems(struct pipeline *pl, const struct report *r)
 	}
 }
 
-/*
- * A worker yields the CPU to the writer: with as many workers as CPUs the
- * writer, which every report waits for, would otherwise get only its share
- * of them (two thirds of a CPU with two workers on two) while the workers
- * fill the ring and wait.  A thread's nice value is its own on Linux.
- */
-#define PL_WORKER_NICE 5
-
-static void pl_worker_yield(void)
-{
-	id_t tid = (id_t)syscall(SYS_gettid);
-	int nice;
-
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, tid);
-	if (!errno)
-		setpriority(PRIO_PROCESS, tid, nice + PL_WORKER_NICE);
-}
-
 static void *pl_worker_main(void *arg)
 {
 	struct pl_worker *w = arg;
 	struct pipeline_run *run = w->run;
 
-	pl_worker_yield();
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
 		struct pl_trash *t;
