@@ -63,6 +63,15 @@ const char *mailmeta_field_label(enum meta_field f)
 	return NULL;
 }
 
+/* p[0, n) is k[0, n) (keys are short: no call of memcmp). */
+static inline bool mailmeta_same(const char *p, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != k[i])
+			return false;
+	return true;
+}
+
 /* The key p[0, n) starts with: its index, or -1.  Two bytes decide for most lines. */
 static int mailmeta_key(const char *p, size_t n)
 {
@@ -74,7 +83,7 @@ static int mailmeta_key(const char *p, size_t n)
 	k = &mailmeta_keys[i];
 	if (n < k->len || p[1] != k->prefix[1])
 		return -1;
-	if (memcmp(p + 2, k->prefix + 2, k->len - 2u)) {
+	if (!mailmeta_same(p + 2, k->prefix + 2, k->len - 2u)) {
 		/* "Message-Id:", "Reported-By:" */
 		if (n >= k->len && (k->field == META_MESSAGE_ID || k->field == META_EXTID) &&
 		    !strncasecmp(p, k->prefix, k->len))
