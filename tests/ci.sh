@@ -353,7 +353,7 @@ for doc in scan list show stats export_labels export_filter; do
 done
 for f in "$TMP"/*.json; do
 	v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["schema_version"])' "$f")
-	[ "$v" = 2 ] && ok || bad "$(basename "$f"): schema_version $v"
+	[ "$v" = 3 ] && ok || bad "$(basename "$f"): schema_version $v"
 done
 
 echo "== contrib/ci.sh: the README's shell job"
