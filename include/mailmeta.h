@@ -25,7 +25,9 @@ extern const unsigned char mailmeta_index[256];
 extern const char mailmeta_second[16];
 
 struct mailmeta {
-	struct report_meta cur;
+	struct report_meta cur;  /* each value: buf[f], or NULL when unset */
+	char *buf[META_NFIELDS];  /* the values' storage, kept from message to message */
+	size_t cap[META_NFIELDS];
 	char date_time[EVTIME_LEN];   /* cur's Date: in UTC, or "" (read when a report needs it) */
 	bool date_read;         /* date_time is cur's Date:'s */
 	bool body;              /* a body line or a report since the last header: the next one is a new message */

@@ -549,13 +549,31 @@ static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp
 	return len && (first[(unsigned char)p[ls]] | (p[e - 1] == '\r') | (!qp & (len - 16 <= 100 - 16) & !(len & 3)));
 }
 
+/*
+ * mailmeta_raw_maybe() of a line that begins with '>', ' ' or its end (as
+ * the lines of a dull run do): most are "> " and a word that begins no
+ * key, told here by a table lookup.
+ */
+static ALWAYS_INLINE bool text_meta_line(const char *p, size_t n)
+{
+	if (p[0] != '>')
+		return false;   /* a blank or the end: neither a key nor quoting */
+	if (n >= 7 && p[1] == ' ' && p[2] != '>' && p[2] != '|') {
+		unsigned i = mailmeta_index[(unsigned char)p[2]];
+
+		if (!i || p[3] != mailmeta_second[i])
+			return false;
+	}
+	return mailmeta_raw_maybe(p, n);
+}
+
 /* Whether a line ending at a newline of nlm (the first starts at l) may be mail metadata ("> HEAD commit:"). */
 static ALWAYS_INLINE bool text_meta_in(const char *p, size_t l, size_t i, uint64_t nlm)
 {
 	for (; nlm; nlm &= nlm - 1) {
 		size_t e = i + (size_t)__builtin_ctzll(nlm);
 
-		if (mailmeta_raw_maybe(p + l, e - l))
+		if (text_meta_line(p + l, e - l))
 			return true;
 		l = e + 1;
 	}

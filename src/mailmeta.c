@@ -63,6 +63,15 @@ const char *mailmeta_field_label(enum meta_field f)
 	return NULL;
 }
 
+/* p[0, n) is k[0, n) (keys are short: no call of memcmp). */
+static inline bool mailmeta_same(const char *p, const char *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != k[i])
+			return false;
+	return true;
+}
+
 /* The key p[0, n) starts with: its index, or -1.  Two bytes decide for most lines. */
 static int mailmeta_key(const char *p, size_t n)
 {
@@ -74,7 +83,7 @@ static int mailmeta_key(const char *p, size_t n)
 	k = &mailmeta_keys[i];
 	if (n < k->len || p[1] != k->prefix[1])
 		return -1;
-	if (memcmp(p + 2, k->prefix + 2, k->len - 2u)) {
+	if (!mailmeta_same(p + 2, k->prefix + 2, k->len - 2u)) {
 		/* "Message-Id:", "Reported-By:" */
 		if (n >= k->len && (k->field == META_MESSAGE_ID || k->field == META_EXTID) &&
 		    !strncasecmp(p, k->prefix, k->len))
@@ -114,14 +123,11 @@ bool mailmeta_raw_line(const char *p, size_t n)
 	return !mailmeta_keys[i].header || k == 0;
 }
 
+/* A new message: the values unset (their storage kept). */
 static void mailmeta_reset(struct mailmeta *m)
 {
-	for (int i = 0; m->any && i < META_NFIELDS; i++) {
-		if (m->cur.v[i]) {
-			free(m->cur.v[i]);
-			m->cur.v[i] = NULL;
-		}
-	}
+	if (m->any)
+		memset(m->cur.v, 0, sizeof(m->cur.v));
 	m->date_time[0] = 0;
 	m->date_read = false;
 	m->body = m->fold = m->any = false;
@@ -130,18 +136,39 @@ static void mailmeta_reset(struct mailmeta *m)
 void mailmeta_release(struct mailmeta *m)
 {
 	mailmeta_reset(m);
+	for (int i = 0; i < META_NFIELDS; i++) {
+		free(m->buf[i]);
+		m->buf[i] = NULL;
+		m->cap[i] = 0;
+	}
+}
+
+/* Field f's storage, room for n bytes and a NUL (what it holds is kept). */
+static char *mailmeta_room(struct mailmeta *m, int f, size_t n)
+{
+	if (n + 1 > m->cap[f]) {
+		size_t cap = n + 1 < 64 ? 64 : n + 1;
+
+		m->buf[f] = xrealloc(m->buf[f], cap);
+		m->cap[f] = cap;
+	}
+	return m->buf[f];
 }
 
 static void mailmeta_set(struct mailmeta *m, int f, const char *v, size_t n)
 {
+	char *b;
+
 	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
 		n--;
 	if (!n)
 		return;
 	if (n > MAILMETA_MAX_VALUE)
 		n = MAILMETA_MAX_VALUE;
-	free(m->cur.v[f]);
-	m->cur.v[f] = xstrndup(v, n);
+	b = mailmeta_room(m, f, n);
+	memmove(b, v, n);       /* (v may be a part of the value it replaces) */
+	b[n] = 0;
+	m->cur.v[f] = b;
 	m->any = true;
 }
 
@@ -219,9 +246,16 @@ static bool mailmeta_fold(struct mailmeta *m, const char *p, size_t n)
 	while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
 		n--;
 	if (*s && n && strlen(*s) + n < MAILMETA_MAX_VALUE) {
-		char *j = xasprintf("%s %.*s", *s, (int)n, p);
+		size_t l = strlen(*s);
+		const char *z = memchr(p, 0, n);
+		char *j;
 
-		free(*s);
+		if (z)
+			n = (size_t)(z - p);    /* (as "%.*s" would) */
+		j = mailmeta_room(m, META_SUBJECT, l + 1 + n);
+		j[l] = ' ';
+		memcpy(j + l + 1, p, n);
+		j[l + 1 + n] = 0;
 		*s = j;
 	}
 	m->fold = true;

@@ -209,6 +209,29 @@ static char *scan_tokens(char **block, size_t align, size_t len)
 	return *block + align;
 }
 
+/* The same from the keys of mail metadata, quoting, and words that begin like them. */
+static char *scan_meta_tokens(char **block, size_t align, size_t len)
+{
+	static const char *const tokens[] = {
+		"HEAD commit: x", "git tree: up", "console output: u", "kernel config: k", "dashboard link: d",
+		"syz repro: s", "C reproducer: c", "Reported-by: syzbot+abcdef@x", "Reported by K", "Date: Mon",
+		"Subject: s", "Message-ID: <m>", "Message-Id: <m>", "From a@b.c Mon Jan  1 00:00:00 2024", "From: a",
+		"\n", "\n", "\n", "\n> ", "\n>", "\n> > ", "\n>>", "\n| ", "> ", " ", "x", "HE", "gi", "co", "Me", "Fr",
+		"Subject", "\r", "text",
+	};
+	size_t i = 0;
+
+	*block = xmalloc(align + len + 1);
+	while (i < len) {
+		const char *t = tokens[scan_rand() % (sizeof(tokens) / sizeof(tokens[0]))];
+		size_t k = strlen(t);
+
+		memcpy(*block + align + i, t, k < len - i ? k : len - i);
+		i += k < len - i ? k : len - i;
+	}
+	return *block + align;
+}
+
 /* The buffer at the first mismatch, for the failure message. */
 static void scan_report(const char *what, const char *p, size_t len, size_t align)
 {
@@ -379,6 +402,25 @@ static void test_scan_text_skip(void)
 				free(block);
 			}
 	CHECK_INT(bad, 0);
+	/* mail metadata, quoted or not, among quoted lines: the dull runs and the lines one at a time */
+	for (size_t align = 0; align < 16; align++)
+		for (size_t len = 0; len <= 400; len++)
+			for (int qp = 0; qp < 4; qp++) {
+				const char *p = scan_meta_tokens(&block, align, len);
+				size_t nv = 0, ns = 0;
+				bool sv = false, ss = false;
+				int level = input_scan_set_level(qp / 2);
+				const char *rv = input_text_skip(p, len, qp & 1, &nv, &sv);
+				const char *rs = input_text_skip_scalar(p, len, qp & 1, &ns, &ss);
+
+				input_scan_set_level(level);
+				if ((rv != rs || nv != ns || sv != ss) && !bad++)
+					scan_report(qp & 1 ? "text skip, metadata (qp)" : "text skip, metadata", p, len, align);
+				stops += ss && rs > p;
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	CHECK(stops > 2000);
 	/* what stops, and where */
 	{
 		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
@@ -389,6 +431,11 @@ static void test_scan_text_skip(void)
 			{ "ok\n{\"msg\": \"hello\"}\n", 3, 1, true }, { "soft=\n", 0, 0, true },
 			/* base64 lines that begin with a header's first letter */
 			{ "ok\nClsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true }, { "ok\nFlsgQUJDREVGR0hJSktMTU5PUFFS\n", 3, 1, true },
+			/* mail metadata: syzbot's block quoted or not, mail headers only unquoted */
+			{ "> ok\n> HEAD commit: 0123\n", 5, 1, true }, { "> ok\n> > git tree: up\n", 5, 1, true },
+			{ "> ok\n>>console output: x\n", 5, 1, true }, { "> ok\n| Reported-by: syzbot+abcd@x\n", 5, 1, true },
+			{ "> ok\n> Date: Mon\n> Subject: s\n", 30, 3, false }, { "ok\nDate: Mon\n", 3, 1, true },
+			{ "> ok\n> HEADS up\n> Gi\n>\n", 23, 4, false }, { "> ok\n> Reported by K\n", 21, 2, false },
 		};
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			size_t n = strlen(cases[i].text), nl = 99;
