@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "hashmap.h"
 #include "input.h"
 #include "normalize.h"
 #include "parse.h"
@@ -26,6 +27,9 @@
 #define SYMB_BATCH 256           /* frame lines resolved in one round trip */
 #define SYMB_MAX_WARNINGS 10     /* per-frame warnings before they are only counted */
 #define SYMB_SHORTS 256          /* file names shortened, remembered */
+#define SYMB_REPEATS 1024        /* frame lines symbolized, remembered with their output */
+#define SYMB_REPEAT_MAX 512      /* longest frame line remembered */
+#define SYMB_OUT_MAX 65536       /* output kept before it is written */
 
 /* One line of a run of frame lines, waiting for its batch. */
 struct pline {
@@ -38,6 +42,24 @@ struct pline {
 	bool exact;             /* RIP-like: not a return address */
 	size_t prefix;          /* bytes of raw before the frame text; SIZE_MAX: unknown */
 	size_t body;            /* bytes of raw up to its trailing blanks */
+	bool hit;               /* a repeat: its output is at hit_off in the batch's hits */
+	size_t hit_off, hit_len;
+	uint64_t hash;          /* of raw and eol (symb_line_hash()), when keyed */
+	bool keyed;             /* a line a repeat of which is looked for */
+};
+
+/*
+ * A frame line symbolized before, with what it became.  The output of a
+ * resolved frame line depends only on its text and end of line (the
+ * lookup is cached and pure, the line number only goes into warnings,
+ * and a resolved frame warns about nothing), so an exact repeat is
+ * answered here without parsing it again.
+ */
+struct symb_repeat {
+	uint64_t hash;
+	char *buf;              /* the line, then its output */
+	size_t len, out_len;    /* of the line (without its end of line); of the output */
+	const char *eol;
 };
 
 struct symbolize {
@@ -50,6 +72,8 @@ struct symbolize {
 	struct normalizer nz;
 	struct sbuf out;        /* a batch's output, written at once */
 	struct sbuf text;       /* the batch's lines, one after another (pline.raw points into it) */
+	struct sbuf hits;       /* the batch's repeats' output */
+	struct symb_repeat *repeats; /* SYMB_REPEATS of them, by hash */
 	struct sym_request *rq; /* the batch's requests and results, kept from batch to batch */
 	const struct sym_result **res;
 	size_t rq_cap;
@@ -210,11 +234,87 @@ static void frame_warning(struct symbolize *sy, const struct pline *pl, const st
 	free(where);
 }
 
+/* ---------------------------------------------------------------------- */
+/* repeats */
+
+static uint64_t symb_line_hash(const char *text, size_t n, const char *eol)
+{
+	return kt_hash_mem_seed(text, n, strlen(eol));
+}
+
+static const struct symb_repeat *repeat_find(const struct symbolize *sy, const char *text, size_t n,
+					     const char *eol, uint64_t h)
+{
+	const struct symb_repeat *rp = &sy->repeats[h % SYMB_REPEATS];
+
+	if (rp->buf && rp->hash == h && rp->len == n && rp->eol == eol && !memcmp(rp->buf, text, n))
+		return rp;
+	return NULL;
+}
+
+/* The resolved line pl, whose output starts at out_start, remembered. */
+static void repeat_store(struct symbolize *sy, const struct pline *pl, size_t out_start)
+{
+	struct symb_repeat *rp = &sy->repeats[pl->hash % SYMB_REPEATS];
+	size_t out_len = sy->out.len - out_start;
+
+	if (!pl->keyed)
+		return;
+	free(rp->buf);
+	rp->buf = xmalloc(pl->len + out_len);
+	memcpy(rp->buf, pl->raw, pl->len);
+	memcpy(rp->buf + pl->len, sy->out.buf + out_start, out_len);
+	rp->hash = pl->hash;
+	rp->len = pl->len;
+	rp->out_len = out_len;
+	rp->eol = pl->eol;
+}
+
+static void repeats_release(struct symbolize *sy)
+{
+	for (size_t i = 0; i < SYMB_REPEATS; i++)
+		free(sy->repeats[i].buf);
+	free(sy->repeats);
+	sbuf_release(&sy->hits);
+}
+
+static void flush(struct symbolize *sy);
+
+/* A repeat's output: at once when no line waits for its batch, else in the batch, in its place. */
+static void repeat_emit(struct symbolize *sy, const struct symb_repeat *rp, uint64_t lineno)
+{
+	struct pline *pl;
+
+	if (!sy->nlines) {
+		out_add(&sy->out, rp->buf + rp->len, rp->out_len);
+		if (sy->out.len >= SYMB_OUT_MAX)
+			flush(sy);
+		return;
+	}
+	ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
+	pl = &sy->lines[sy->nlines++];
+	memset(pl, 0, sizeof(*pl));
+	pl->raw = sy->text.buf;
+	pl->eol = "";
+	pl->lineno = lineno;
+	pl->hit = true;
+	pl->hit_off = sy->hits.len;
+	pl->hit_len = rp->out_len;
+	sbuf_add(&sy->hits, rp->buf + rp->len, rp->out_len);
+	if (sy->nlines >= SYMB_BATCH)
+		flush(sy);
+}
+
 /* A line into the batch's output: annotated when r resolved it, else as it was. */
 static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result *r)
 {
 	struct sbuf *o = &sy->out;
+	size_t start = o->len;
 
+	if (pl->hit) {
+		out_add(o, sy->hits.buf + pl->hit_off, pl->hit_len);
+		return;
+	}
 	if (r && r->status == SYM_OK) {
 		for (size_t i = 0; i + 1 < r->nchain; i++) {
 			if (pl->prefix != SIZE_MAX)
@@ -228,6 +328,7 @@ static void emit(struct symbolize *sy, struct pline *pl, const struct sym_result
 		put_loc(sy, &r->chain[r->nchain - 1]);
 		out_add(o, pl->raw + pl->body, pl->len - pl->body);
 		out_adds(o, pl->eol);
+		repeat_store(sy, pl, start);
 		return;
 	}
 	if (r) {
@@ -270,6 +371,7 @@ static void flush(struct symbolize *sy)
 	}
 	sy->nlines = 0;
 	sbuf_reset(&sy->text);
+	sbuf_reset(&sy->hits);
 	if (sy->out.len)
 		fwrite_unlocked(sy->out.buf, 1, sy->out.len, stdout);
 	sy->out.len = 0;
@@ -303,20 +405,25 @@ static void check_release(struct symbolize *sy, const struct pline *pl, const st
  * onto the batch's text (NUL-terminated); the lines before it in the batch
  * are moved with the text when it grows.
  */
+static const char *line_end(const struct input_line *l, size_t *n)
+{
+	*n = l->len;
+	if (!l->newline)
+		return "";
+	if (*n && l->text[*n - 1] == '\r') {
+		(*n)--;
+		return "\r\n";
+	}
+	return "\n";
+}
+
 static void take_line(struct symbolize *sy, struct pline *pl, const struct input_line *l)
 {
-	size_t n = l->len, off = sy->text.len;
+	size_t n, off = sy->text.len;
 	const char *old = sy->text.buf;
 
 	memset(pl, 0, sizeof(*pl));
-	pl->eol = "";
-	if (l->newline) {
-		pl->eol = "\n";
-		if (n && l->text[n - 1] == '\r') {
-			n--;
-			pl->eol = "\r\n";
-		}
-	}
+	pl->eol = line_end(l, &n);
 	sbuf_add(&sy->text, l->text, n);
 	sbuf_addc(&sy->text, 0);
 	if (sy->text.buf != old)
@@ -342,12 +449,30 @@ static int symbolize_file(struct symbolize *sy, const char *path)
 		struct pline *pl;
 		struct input_line nin;
 		struct nline nl;
+		size_t n;
+		const char *eol = line_end(&l, &n);
+		/* a frame to resolve has a '+' (func+0x1/0x2) */
+		bool plus = memchr(l.text, '+', n) != NULL;
+		uint64_t h = 0;
 
+		if (plus && n <= SYMB_REPEAT_MAX) {
+			const struct symb_repeat *rp;
+
+			h = symb_line_hash(l.text, n, eol);
+			rp = repeat_find(sy, l.text, n, eol, h);
+			/* it went through check_release() before, which found no release in it */
+			if (rp) {
+				repeat_emit(sy, rp, l.lineno);
+				continue;
+			}
+		}
 		ALLOC_GROW(sy->lines, sy->nlines, sy->cap);
 		pl = &sy->lines[sy->nlines];
 		take_line(sy, pl, &l);
-		/* normalized once, for both questions; a frame to resolve has a '+' (func+0x1/0x2) */
-		if ((!sy->release_checked && sym_release(sy->sym)) || memchr(pl->raw, '+', pl->len)) {
+		pl->hash = h;
+		pl->keyed = plus && n <= SYMB_REPEAT_MAX;
+		/* normalized once, for both questions */
+		if ((!sy->release_checked && sym_release(sy->sym)) || plus) {
 			nin = (struct input_line){ pl->raw, pl->len, pl->lineno, 0, false, false };
 			normalize_line(&sy->nz, &nin, &nl);
 			check_release(sy, pl, &nl);
@@ -384,6 +509,7 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx, const void *opts)
 
 	sy.ctx = ctx;
 	sy.full_paths = so->full_paths;
+	sy.repeats = xcalloc(SYMB_REPEATS, sizeof(*sy.repeats));
 	if (cmd_inputs(ctx, &argc, &argv) < 0)
 		return KT_EXIT_USAGE;
 	sy.sym = ctx->sym;
@@ -403,6 +529,7 @@ int cmd_symbolize(int argc, char **argv, struct ctx *ctx, const void *opts)
 	normalizer_release(&sy.nz);
 	sbuf_release(&sy.out);
 	sbuf_release(&sy.text);
+	repeats_release(&sy);
 	free(sy.rq);
 	free(sy.res);
 	parse_cleanup();

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <gelf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,11 +53,20 @@ struct sym_operand {
 struct sym_entry {
 	struct hashmap_entry ent;
 	const char *module;     /* interned, NULL for vmlinux */
-	const char *func;       /* interned, NULL for a raw address */
+	const char *func;       /* in s->blocks, NULL for a raw address */
 	uint64_t off, size;
 	bool has_size, exact;
 	struct sym_result res;
 };
+
+/* Where the cache's entries and their function names live: freed at once, at the end. */
+struct sym_block {
+	struct sym_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define SYM_BLOCK_SIZE (256 * 1024)
 
 /* A module whose frames cannot be resolved: not found, or unreadable. */
 struct sym_problem {
@@ -81,6 +91,7 @@ struct symbolizer {
 	char *release;
 	bool release_read;
 	struct hashmap cache;   /* struct sym_entry */
+	struct sym_block *blocks;       /* the entries' memory, newest first */
 	struct sym_problem *problems;
 	size_t nproblems, problemscap;
 	bool has_slide;         /* --kaslr-offset: the running kernel's addresses are the vmlinux's + slide */
@@ -412,7 +423,13 @@ void sym_close(struct symbolizer *s)
 	free(s->release);
 	for (e = hashmap_iter_first(&s->cache, &it); e; e = hashmap_iter_next(&it))
 		free(container_of(e, struct sym_entry, ent)->res.chain);
-	hashmap_clear(&s->cache, offsetof(struct sym_entry, ent));
+	hashmap_clear(&s->cache, HASHMAP_NO_FREE);
+	while (s->blocks) {
+		struct sym_block *b = s->blocks;
+
+		s->blocks = b->next;
+		free(b);
+	}
 	free(s->problems);
 	strpool_free(s->pool);
 	free(s);
@@ -431,6 +448,45 @@ static uint64_t entry_hash(const struct sym_request *rq)
 	return kt_hash_mem_seed(nums, sizeof(nums), seed);
 }
 
+/* n zeroed bytes that last until sym_close() */
+static void *block_alloc(struct symbolizer *s, size_t n)
+{
+	struct sym_block *b = s->blocks;
+	const size_t align = sizeof(max_align_t);
+	void *p;
+
+	n = (n + align - 1) / align * align;
+	if (!b || b->size - b->used < n) {
+		size_t size = n > SYM_BLOCK_SIZE / 4 ? n : SYM_BLOCK_SIZE;
+
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		/* a block of its own goes behind the one being filled */
+		if (size == n && s->blocks) {
+			b->next = s->blocks->next;
+			s->blocks->next = b;
+		} else {
+			b->next = s->blocks;
+			s->blocks = b;
+		}
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+static const char *block_strdup(struct symbolizer *s, const char *str)
+{
+	size_t n;
+
+	if (!str)
+		return NULL;
+	n = strlen(str) + 1;
+	return memcpy(block_alloc(s, n), str, n);
+}
+
 /* The cached entry, or a new one (*fresh) to fill. */
 static struct sym_entry *cache_get(struct symbolizer *s, const struct sym_request *rq, bool *fresh)
 {
@@ -442,10 +498,11 @@ static struct sym_entry *cache_get(struct symbolizer *s, const struct sym_reques
 		*fresh = false;
 		return container_of(he, struct sym_entry, ent);
 	}
-	e = xcalloc(1, sizeof(*e));
+	e = block_alloc(s, sizeof(*e));
 	hashmap_entry_init(&e->ent, h);
 	e->module = strpool_intern(s->pool, rq->module);
-	e->func = strpool_intern(s->pool, rq->func);
+	/* one copy per entry: most functions are met at one offset only */
+	e->func = block_strdup(s, rq->func);
 	e->off = rq->off;
 	e->size = rq->size;
 	e->has_size = rq->has_size;

@@ -43,7 +43,7 @@ struct sym_node {           /* node 0: the subprogram; then its inlined subrouti
 	bool read, site_known;
 	bool has_call_file;
 	uint64_t call_file_idx;
-	const char *name;       /* interned; "??" without one */
+	const char *name;       /* in the debug sections; "??" without one */
 	const char *call_file;  /* interned */
 	int call_line, call_column;
 };
@@ -486,7 +486,7 @@ static bool die_udata(Dwarf_Die *die, int name, Dwarf_Word *v)
  * An inlined node's name and call site (where it was inlined, level lvl + 1
  * of a chain), read from its DIE once: a frame met again costs no DIE read.
  */
-static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit *cu, struct sym_node *nd, bool own)
+static void node_read(struct sym_units *u, struct sym_unit *cu, struct sym_node *nd, bool own)
 {
 	Dwarf_Die die;
 	Dwarf_Attribute at;
@@ -513,7 +513,8 @@ static void node_read(struct strpool *pool, struct sym_units *u, struct sym_unit
 			nd->call_column = (int)cc;
 		}
 	}
-	nd->name = strpool_intern(pool, n ? n : "??");
+	/* in the debug sections, which stay until the symbolizer is closed */
+	nd->name = n ? n : "??";
 	if (nd->has_call_file)
 		nd->call_file = sym_unit_file(u, cu, nd->call_file_idx);
 }
@@ -726,7 +727,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 			r->chain[lvl].func = (char *)q->symbol;
 			break;
 		}
-		node_read(d->pool, u, cu, &nodes[node], true);
+		node_read(u, cu, &nodes[node], true);
 		r->chain[lvl].func = (char *)nd->name;
 		if (nd->has_call_file)
 			r->chain[lvl + 1].file = (char *)nd->call_file;
@@ -805,9 +806,9 @@ static char *check_chain(struct sym_units *u, struct sym_unit *cu, struct strpoo
 	for (; b->nodes[y].parent >= 0; x--, y = (uint32_t)b->nodes[y].parent) {
 		struct sym_node *p = &w->best[x], *q = &b->nodes[y];
 
-		node_read(pool, u, cu, p, true);
-		node_read(pool, u, cu, q, false);
-		if (p->die != q->die || p->name != q->name || p->call_file != q->call_file ||
+		node_read(u, cu, p, true);
+		node_read(u, cu, q, false);
+		if (p->die != q->die || strcmp(p->name, q->name) || p->call_file != q->call_file ||
 		    p->call_line != q->call_line || p->call_column != q->call_column)
 			return xasprintf("function DIE 0x%llx at 0x%llx: level of DIE 0x%llx differs",
 					 (unsigned long long)b->die, (unsigned long long)a, (unsigned long long)q->die);

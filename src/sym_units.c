@@ -44,6 +44,7 @@ struct sym_unit {
 struct sym_curange {
 	uint64_t lo, hi;
 	Dwarf_Off off;          /* of the CU DIE (the unit header in ar) */
+	struct sym_unit *unit;  /* in ar: the unit, once looked up */
 };
 
 struct sym_units {
@@ -151,6 +152,7 @@ static void sym_units_add_range(struct sym_curange **r, size_t *n, size_t *cap, 
 	(*r)[*n].lo = lo;
 	(*r)[*n].hi = hi;
 	(*r)[*n].off = off;
+	(*r)[*n].unit = NULL;
 	(*n)++;
 }
 
@@ -436,8 +438,21 @@ struct sym_unit *sym_units_at(struct sym_units *u, uint64_t a)
 	Dwarf_Off off;
 
 	uint64_t hdr = UINT64_MAX;
+	struct sym_curange *e;
+	struct sym_unit *cu;
 
-	return sym_units_find_offset(u, a, &off, &hdr) ? sym_units_get(u, off, hdr) : sym_units_by_lines(u, a);
+	if (!u->ar_read)
+		sym_units_aranges(u);
+	/* an address range of .debug_aranges names one unit: looked up once */
+	e = sym_units_range_find(u->ar, u->nar, a);
+	if (e && e->unit)
+		return e->unit;
+	if (!sym_units_find_offset(u, a, &off, &hdr))
+		return sym_units_by_lines(u, a);
+	cu = sym_units_get(u, off, hdr);
+	if (e && hdr == e->off)
+		e->unit = cu;
+	return cu;
 }
 
 const struct sym_dsecs *sym_units_sections(struct sym_units *u)

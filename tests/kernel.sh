@@ -354,6 +354,22 @@ if ! cmp -s <(grep -vF -f "$TMP/known.libdw" "$TMP/out.libdw") <(grep -vF -f "$T
 		<(grep -vF -f "$TMP/known.libdw" "$TMP/out.addr2line") | head -5)"
 fi
 
+# a frame line met again is written as it was the first time: after the
+# log itself, the log with CRLF ends, and each frame line once more after a
+# new one (the repeat then waits in a batch); as each part alone
+L=$K/console-4.log
+sed 's/$/\r/' "$L" >"$TMP/crlf.log"
+awk '/\+0x/ { x = $0; sub(/\[ *[0-9.]+\]/, "[    1.000000]", x); print x } { print }' "$L" >"$TMP/twice.log"
+: >"$TMP/parts"
+for f in "$L" "$TMP/crlf.log" "$TMP/twice.log"; do
+	"$BIN" symbolize --vmlinux "$VMLINUX" --modules "$K/modules" "$f" >>"$TMP/parts" 2>/dev/null
+done
+cat "$L" "$TMP/crlf.log" "$TMP/twice.log" "$L" |
+	"$BIN" symbolize --vmlinux "$VMLINUX" --modules "$K/modules" - >"$TMP/all" 2>/dev/null
+"$BIN" symbolize --vmlinux "$VMLINUX" --modules "$K/modules" "$L" >>"$TMP/parts" 2>/dev/null
+cmp -s "$TMP/parts" "$TMP/all" || bad "repeated frame lines: $(diff "$TMP/parts" "$TMP/all" | head -5)"
+grep -q ' \[inline\]'$'\r''$' "$TMP/all" || bad "repeated frame lines: no CRLF inline line"
+
 # a vmlinux that does not match: an exit status, a note, the frame left alone
 sed 's/virtqueue_get_buf_ctx_split+0x5e\/0x200/virtqueue_get_buf_ctx_split+0x5e\/0x180/' \
 	"$K/console-4.log" >"$TMP/wrong.log"
