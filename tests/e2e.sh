@@ -805,8 +805,9 @@ expect_eq "$ours" "$(jq_py '(d["files"][0]["file"], d["files"][0]["to"], d["file
 	"show --src: To: and Cc: are the maintainers command's (get_maintainer.pl's, tests/maintainers.sh)"
 run "$BIN" --db "$DB" show --format json 2
 expect_eq "$(jq_py '"to" in d or "guilty_file" in d')" False "show without --src: no routing"
-KSRC=build/kernel-cache/linux-source-6.1
-if [ -f "$KSRC/MAINTAINERS" ] && [ -f "$KSRC/.unpacked-whole" ] && command -v perl >/dev/null; then
+. tests/unpack-kernel.sh
+KSRC=$CACHE/linux-source-6.1
+if kernel_tree /usr/src/linux-source-6.1.tar.xz && [ -f "$KSRC/MAINTAINERS" ] && command -v perl >/dev/null; then
 	run "$BIN" --db "$DB" scan --fail-on none fixtures/formats/syzbot-email.txt
 	id=$("$BIN" --db "$DB" list --grep pipe_poll --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["reports"][0]["id"])')
 	run "$BIN" --db "$DB" show --src "$KSRC" --format json "$id"
@@ -818,7 +819,7 @@ if [ -f "$KSRC/MAINTAINERS" ] && [ -f "$KSRC/.unpacked-whole" ] && command -v pe
 	expect_out "^To: .*Alexander Viro <viro@zeniv.linux.org.uk>" "To: the VFS maintainer"
 	expect_out "^Cc: .*linux-fsdevel@vger.kernel.org" "Cc: the VFS list"
 elif [ "${CI:-}" = true ]; then
-	bad "no $KSRC (unpacked by tests/maintainers.sh) or no perl under CI"
+	bad "no /usr/src/linux-source-6.1.tar.xz to unpack into $KSRC, or no perl, under CI"
 else
 	echo "   (skipped the Debian tree: no $KSRC or no perl)"
 fi

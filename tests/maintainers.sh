@@ -34,11 +34,7 @@ command -v perl >/dev/null || missing "no perl"
 [ -f "$TARBALL" ] || missing "no $TARBALL: apt-get install linux-source-6.1"
 
 # the whole tree, once (the script looks at its directories, .mailmap and files)
-if [ ! -e "$SRC/.unpacked-whole" ] || [ "$TARBALL" -nt "$SRC/.unpacked-whole" ]; then
-	echo "== maintainers: unpacking $TARBALL into $CACHE"
-	mkdir -p "$CACHE"
-	tar -xJf "$TARBALL" -C "$CACHE" && touch "$SRC/.unpacked-whole" || missing "cannot unpack $TARBALL"
-fi
+kernel_tree "$TARBALL" || missing "cannot unpack $TARBALL"
 
 # compare TREE FILE: 0 equal (as the script prints with seed 0), 2 equal to another seed, 1 different
 compare() {

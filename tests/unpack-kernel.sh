@@ -20,3 +20,15 @@ kernel_cache() {
 	done
 	return $rc
 }
+
+# kernel_tree TARBALL: Debian's whole source tree in $CACHE/linux-source-6.1,
+# unpacked once (again when the tarball is newer); 0, or 1 when it cannot be
+kernel_tree() {
+	local src=$CACHE/linux-source-6.1
+	[ -f "$1" ] || return 1
+	if [ ! -e "$src/.unpacked-whole" ] || [ "$1" -nt "$src/.unpacked-whole" ]; then
+		echo "== unpacking $1 into $CACHE"
+		mkdir -p "$CACHE"
+		tar -xJf "$1" -C "$CACHE" && touch "$src/.unpacked-whole" || return 1
+	fi
+}
