@@ -572,40 +572,54 @@ static const char *sec_str(const Elf_Data *d, uint64_t off)
 }
 
 /*
+ * Position r at the value of attribute name of the DIE at off (*at: its
+ * specification): 1, 0 when the DIE has none, -1 when it cannot be read.
+ */
+static int seek_attr(struct sym_die_cu *cu, uint64_t off, unsigned name, struct dwarf_rd *r,
+		     const struct sym_die_attr **at)
+{
+	uint64_t code;
+	const struct sym_die_abbrev *ab;
+
+	*r = (struct dwarf_rd){ cu->info + off, cu->info + cu->end, false };
+	code = off < cu->end ? rd_uleb(r) : 0;
+	if (!code || r->bad || code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
+		return -1;
+	for (uint32_t i = 0; i < ab->nattrs; i++) {
+		*at = &cu->attrs[ab->first + i];
+		if ((*at)->name == name)
+			return 1;
+		if (!skip_form(cu, r, (*at)->form) || r->bad)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Attribute name of the DIE at off: a string into *str, a reference
  * (within the unit) into *ref (0: none).  False if declined.
  */
 static bool find_attr(struct sym_die_cu *cu, uint64_t off, unsigned name, const char **str, uint64_t *ref)
 {
-	struct dwarf_rd r = { cu->info + off, cu->info + cu->end, false };
-	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
-	const struct sym_die_abbrev *ab;
+	struct dwarf_rd r;
+	const struct sym_die_attr *at;
+	int found = seek_attr(cu, off, name, &r, &at);
 
-	if (!code || r.bad || code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
-		return false;
-	for (uint32_t i = 0; i < ab->nattrs; i++) {
-		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
+	if (found <= 0)
+		return found == 0;
+	switch (at->form) {
+	case DW_FORM_string: *str = (const char *)r.p; return memchr(r.p, 0, (size_t)(r.end - r.p)) != NULL;
+	case DW_FORM_strp: *str = sec_str(cu->str, rd_u(&r, cu->off_size)); return *str && !r.bad;
+	case DW_FORM_line_strp: *str = sec_str(cu->line_str, rd_u(&r, cu->off_size)); return *str && !r.bad;
+	case DW_FORM_ref1: case DW_FORM_ref2: case DW_FORM_ref4: case DW_FORM_ref8: case DW_FORM_ref_udata: {
+		uint64_t v = 0;
 
-		if (at->name != name) {
-			if (!skip_form(cu, &r, at->form) || r.bad)
-				return false;
-			continue;
-		}
-		switch (at->form) {
-		case DW_FORM_string: *str = (const char *)r.p; return memchr(r.p, 0, (size_t)(r.end - r.p)) != NULL;
-		case DW_FORM_strp: *str = sec_str(cu->str, rd_u(&r, cu->off_size)); return *str && !r.bad;
-		case DW_FORM_line_strp: *str = sec_str(cu->line_str, rd_u(&r, cu->off_size)); return *str && !r.bad;
-		case DW_FORM_ref1: case DW_FORM_ref2: case DW_FORM_ref4: case DW_FORM_ref8: case DW_FORM_ref_udata: {
-			uint64_t v = 0;
-
-			rd_const(cu, &r, at, &v);
-			*ref = cu->hdr + v;
-			return !r.bad && *ref > cu->hdr && *ref < cu->end;
-		}
-		default: return false;  /* by index, or in another unit or file: libdw's */
-		}
+		rd_const(cu, &r, at, &v);
+		*ref = cu->hdr + v;
+		return !r.bad && *ref > cu->hdr && *ref < cu->end;
 	}
-	return true;
+	default: return false;  /* by index, or in another unit or file: libdw's */
+	}
 }
 
 bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool integrate, const char **out)
@@ -632,28 +646,19 @@ bool sym_die_string(struct sym_die_cu *cu, uint64_t off, unsigned name, bool int
 
 bool sym_die_offset(struct sym_die_cu *cu, uint64_t off, unsigned name, bool *has, uint64_t *v)
 {
-	struct dwarf_rd r = { cu->info + off, cu->info + cu->end, false };
-	uint64_t code = off < cu->end ? rd_uleb(&r) : 0;
-	const struct sym_die_abbrev *ab;
+	struct dwarf_rd r;
+	const struct sym_die_attr *at;
+	int found = seek_attr(cu, off, name, &r, &at);
 
 	*has = false;
-	if (!code || r.bad || code >= cu->nabbrevs || !(ab = &cu->abbrevs[code])->used)
+	if (found <= 0)
+		return found == 0;
+	if (at->form == DW_FORM_sec_offset)
+		*v = rd_u(&r, cu->off_size);
+	else if (!rd_const(cu, &r, at, v) || at->form == DW_FORM_addr || at->form == DW_FORM_ref_addr)
 		return false;
-	for (uint32_t i = 0; i < ab->nattrs; i++) {
-		const struct sym_die_attr *at = &cu->attrs[ab->first + i];
-
-		if (at->name == name) {
-			if (at->form == DW_FORM_sec_offset)
-				*v = rd_u(&r, cu->off_size);
-			else if (!rd_const(cu, &r, at, v) || at->form == DW_FORM_addr || at->form == DW_FORM_ref_addr)
-				return false;
-			*has = true;
-			return !r.bad;
-		}
-		if (!skip_form(cu, &r, at->form) || r.bad)
-			return false;
-	}
-	return true;
+	*has = true;
+	return !r.bad;
 }
 
 uint64_t sym_die_first(const struct sym_die_cu *cu)
