@@ -16,6 +16,7 @@
 #include "decompress.h"
 #include "input.h"
 #include "mailmeta.h"
+#include "normalize.h"
 
 #define BUF_SIZE (2 * INPUT_MAX_LINE)
 /*
@@ -65,6 +66,7 @@ struct input {
 	bool warned_long, warned_binary, warned_nul;
 	enum decomp_kind kind;
 	struct mailmeta *meta;  /* takes the mail headers (mailmeta.h), or NULL */
+	struct normalizer nz;   /* an idle reader's metadata lines, normalized for meta */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -688,26 +690,150 @@ static void skip_idle(struct input *in)
 	}
 }
 
+enum { TAKE_PASSED, TAKE_GENERAL, TAKE_MORE };
+
+/* The physical line at p[0, e): its length without the newline and trailing CRs, as phys_line() gives it. */
+static size_t take_len(const char *p, const char *nl)
+{
+	size_t n = (size_t)(nl - p);
+
+	while (n && p[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+/*
+ * Quoted-printable: the line at s (length n, its newline at nl) joined with
+ * the lines its soft breaks continue on, as qp_line() does, all of them from
+ * the buffer, decoded into in->line; *used: the bytes of its physical lines,
+ * *lines their number.  False when they are not all in the buffer.
+ */
+static bool take_qp(struct input *in, const char *s, size_t n, const char *nl, size_t *used, size_t *lines)
+{
+	const char *e = in->buf + in->end, *q = nl + 1;
+	struct sbuf *raw = &in->qpraw;
+
+	*lines = 1;
+	if (!qp_soft_break(s, n)) {
+		qp_decode_into(&in->line, s, n);
+		*used = (size_t)(q - s);
+		return true;
+	}
+	sbuf_reset(raw);
+	sbuf_add(raw, s, n - 1);
+	for (;;) {
+		const char *nl2 = memchr(q, '\n', (size_t)(e - q));
+		size_t n2;
+
+		if (!nl2)
+			return false;
+		n2 = take_len(q, nl2);
+		++*lines;
+		if (qp_soft_break(q, n2) && raw->len < INPUT_MAX_LINE) {
+			sbuf_add(raw, q, n2 - 1);
+			q = nl2 + 1;
+			continue;
+		}
+		sbuf_add(raw, q, n2);
+		q = nl2 + 1;
+		break;
+	}
+	qp_decode_into(&in->line, raw->buf, raw->len);
+	*used = (size_t)(q - s);
+	return true;
+}
+
+/* A metadata line of an idle parser's (decoded, in in->line): given to the mail's metadata, as the parser would. */
+static bool take_meta(struct input *in, uint64_t lineno, uint64_t offset)
+{
+	struct input_line il = { .text = in->line.buf, .len = in->line.len, .lineno = lineno, .offset = offset };
+	struct nline nl;
+
+	normalize_line(&in->nz, &il, &nl);
+	return mailmeta_maybe(in->meta, &nl) && mailmeta_feed(in->meta, &nl);
+}
+
+/*
+ * An idle reader in text mode, at the start of a line that the skip stopped
+ * at: the line handled where it lies, as next_line() and text_line() would
+ * for an idle parser.  TAKE_PASSED: it needs no more (a mail header or a
+ * metadata line taken, a line that begins no report), it is passed over.
+ * TAKE_GENERAL: it goes the general way (a report's line, a base64 body...);
+ * what was done here is done there again to the same effect.  TAKE_MORE: the
+ * line is not whole in the buffer.
+ */
+static int text_take(struct input *in)
+{
+	const char *s = in->buf + in->start, *nl = memchr(s, '\n', in->end - in->start);
+	size_t n, used, lines = 1;
+
+	if (!nl)
+		return TAKE_MORE;
+	n = take_len(s, nl);
+	used = (size_t)(nl - s) + 1;
+	if (used > INPUT_MAX_LINE || (!in->qp && n >= 16 && b64_shape(s, n)))
+		return TAKE_GENERAL;
+	header_state(in, s, n);
+	if (in->meta && mailmeta_header_raw(in->meta, s, n))
+		goto passed;
+	if (!in->qp && qp_evidence(s, n))
+		in->qp = true;
+	if (!in->qp) {
+		if (!mailmeta_raw_maybe(s, n)) {
+			if (input_text_wanted(s, n))
+				return TAKE_GENERAL;
+			goto passed;
+		}
+		sbuf_reset(&in->line);
+		sbuf_add(&in->line, s, n);
+	} else {
+		sbuf_reset(&in->line);
+		if (!take_qp(in, s, n, nl, &used, &lines))
+			return TAKE_MORE;
+		while (in->line.len && in->line.buf[in->line.len - 1] == '\r')
+			in->line.buf[--in->line.len] = 0;
+		if (!mailmeta_raw_maybe(in->line.buf, in->line.len)) {
+			if (input_text_wanted(in->line.buf, in->line.len))
+				return TAKE_GENERAL;
+			goto passed;
+		}
+	}
+	if (!in->meta || !take_meta(in, in->lineno, in->offset))
+		return TAKE_GENERAL;
+passed:
+	in->start += used;
+	in->offset += used;
+	in->lineno += lines;
+	return TAKE_PASSED;
+}
+
 /*
  * The same in text mode: pass over the lines that cannot begin a report
  * and leave the decoding as it is (input_text_skip()).  The lines that
- * need a look go through text_line(), one at a time.
+ * need a look are taken here when they can be (text_take()), the others
+ * go through text_line(), one at a time.
  */
 static void text_skip_idle(struct input *in)
 {
 	for (;;) {
 		const char *s = in->buf + in->start, *r;
 		size_t nl;
-		bool stop;
+		bool stop = true;
+		int t;
 
-		if (in->b64_state || in->skipping_rest || in->npb || (in->meta && mailmeta_pending(in->meta)))
+		if (in->b64_state || in->skipping_rest || in->npb)
 			return;
-		r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
-		in->lineno += nl;
-		in->offset += (uint64_t)(r - s);
-		in->start = (size_t)(r - in->buf);
-		/* a line that needs a look, or one longer than the longest line: phys_line() takes it */
-		if (stop || in->end - in->start >= INPUT_MAX_LINE || !refill(in))
+		if (!in->meta || !mailmeta_pending(in->meta)) {
+			r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
+			in->lineno += nl;
+			in->offset += (uint64_t)(r - s);
+			in->start = (size_t)(r - in->buf);
+		}
+		/* a line that needs a look (or one longer than the longest line: phys_line() takes it) */
+		if (in->end - in->start >= INPUT_MAX_LINE)
+			return;
+		t = stop ? text_take(in) : TAKE_MORE;
+		if (t == TAKE_GENERAL || (t == TAKE_MORE && !refill(in)))
 			return;
 	}
 }
@@ -959,6 +1085,7 @@ void input_close(struct input *in)
 	sbuf_release(&in->line);
 	sbuf_release(&in->qpraw);
 	sbuf_release(&in->b64text);
+	normalizer_release(&in->nz);
 	free(in->buf);
 	free(in->name);
 	free(in);
