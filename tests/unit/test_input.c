@@ -12,6 +12,7 @@
 #include "enrich.h"
 #include "maintainers.h"
 #include "input.h"
+#include "mailmeta.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "render.h"
@@ -241,6 +242,82 @@ static void scan_report(const char *what, const char *p, size_t len, size_t alig
 	fprintf(stderr, "\"\n");
 }
 
+/*
+ * An idle reader takes the mail headers and syzbot's metadata lines itself,
+ * plain, quoted, quoted-printable and soft-broken, where its skip finds them
+ * (past the vector blocks too): the metadata is the parser's, the lines it
+ * hands out are the others that may begin a report, with their numbers.
+ */
+static void test_meta_taken(void)
+{
+	struct sbuf mail = SBUF_INIT, got = SBUF_INIT, pad = SBUF_INIT;
+	struct ctx ctx = { 0 };
+	struct mailmeta m = { 0 };
+	struct normalizer nz = { 0 };
+	struct input_line l;
+	struct nline nl;
+	struct input *in;
+	char *path;
+
+	for (int i = 0; i < 6; i++)
+		sbuf_adds(&pad, "> > an ordinary quoted line of a reply, long enough to fill a block\n");
+	for (int round = 0; round < 2; round++) {
+		sbuf_addf(&mail, "From a@b.c Mon Jan  1 00:00:0%d 2024\n", round);
+		sbuf_adds(&mail, "Subject: [syzbot] KCSAN: data-race in\n");
+		sbuf_adds(&mail, " foo / bar\n");
+		sbuf_addf(&mail, "Date: Mon, 1 Jan 2024 00:00:0%d +0000\n", round);
+		sbuf_addf(&mail, "Message-ID: <m%d@x>\n", round);
+		sbuf_adds(&mail, round ? "Content-Transfer-Encoding: quoted-printable\n\n" : "\n");
+		sbuf_add(&mail, pad.buf, pad.len);
+		if (round) {
+			sbuf_adds(&mail, "> HEAD commit:    0123 Merge tag 'a' of git://git.kernel.or=\ng/pub/scm/linux\n");
+			sbuf_adds(&mail, "> > console output: https://x/log.txt?x=3D2\n");
+			sbuf_adds(&mail, "dashboard link: https://x/bug?extid=3D0123456789abcdef\n");
+		} else {
+			sbuf_adds(&mail, "HEAD commit:    4567 Merge\n| git tree:       upstream\n");
+			sbuf_adds(&mail, ">> console output: https://x/log.txt?x=1\n");
+			sbuf_adds(&mail, "Reported-by: syzbot+fedcba9876543210@syzkaller.appspotmail.com\n");
+		}
+		sbuf_add(&mail, pad.buf, pad.len);
+		sbuf_adds(&mail, "> > Date: a quoted header is no header\n> race to 0x1 of 8 bytes\n");
+		sbuf_add(&mail, pad.buf, pad.len);
+	}
+	path = write_file("meta.mbox", mail.buf, mail.len);
+	ctx.quiet = 1;
+	in = input_open(&ctx, path);
+	input_set_meta(in, &m);
+	while (input_next(in, &l, true) > 0) {
+		/* what the parser does with an idle line: metadata first */
+		normalize_line(&nz, &l, &nl);
+		if (mailmeta_maybe(&m, &nl) && mailmeta_feed(&m, &nl))
+			continue;
+		sbuf_addf(&got, "%llu:%s|", (unsigned long long)l.lineno, l.text);
+		if (l.lineno == 24) {
+			/* a report begins: what it would take */
+			CHECK_STR(m.cur.v[META_SUBJECT], "[syzbot] KCSAN: data-race in foo / bar");
+			CHECK_STR(m.cur.v[META_MESSAGE_ID], "<m0@x>");
+			CHECK_STR(m.cur.v[META_HEAD_COMMIT], "4567 Merge");
+			CHECK_STR(m.cur.v[META_GIT_TREE], "upstream");
+			CHECK_STR(m.cur.v[META_CONSOLE], "https://x/log.txt?x=1");
+			CHECK_STR(m.cur.v[META_EXTID], "fedcba9876543210");
+		}
+	}
+	CHECK_STR(got.buf, "24:> race to 0x1 of 8 bytes|55:> race to 0x1 of 8 bytes|");
+	CHECK_STR(m.cur.v[META_MESSAGE_ID], "<m1@x>");
+	CHECK_STR(m.cur.v[META_DATE], "Mon, 1 Jan 2024 00:00:01 +0000");
+	CHECK_STR(m.cur.v[META_HEAD_COMMIT], "0123 Merge tag 'a' of git://git.kernel.org/pub/scm/linux");
+	CHECK_STR(m.cur.v[META_CONSOLE], "https://x/log.txt?x=2");
+	CHECK_STR(m.cur.v[META_EXTID], "0123456789abcdef");
+	CHECK(m.cur.v[META_GIT_TREE] == NULL);
+	input_close(in);
+	mailmeta_release(&m);
+	normalizer_release(&nz);
+	sbuf_release(&mail);
+	sbuf_release(&got);
+	sbuf_release(&pad);
+	free(path);
+}
+
 static void test_scan_newlines(void)
 {
 	static const char *const alphabets[] = { "\n", "x\n", "abcdefgh\n", "abcdefghijklmnopqrstuvwxyz 0123456789" };
@@ -361,6 +438,8 @@ static void test_scan_text_skip(void)
 	static const char *const alphabets[] = {
 		"\n\n\nreadBUG:=3D20 ax{-F\r", "abcdefghABCDEFGH0123+/\n", "From \nContent-Transfer-Encoding: x\n",
 		"\n- {\"a\n> race=\n=E2=", "The quick brown fox jumps over the lazy dog\n\n",
+		/* the pairs of text_pair() after quoting, and their neighbours; long lines of base64 */
+		"> |\n\tHEhgiCcOoRDdasyFSVWru\"%pKMkmeE-{\r", "\n> > ABCxyz09+/_", "ABCDEFGHIJKLMNOP\n",
 	};
 	size_t bad = 0, stops = 0;
 	char *block;
@@ -983,7 +1062,7 @@ static void test_limits_documented(void)
 int main(void)
 {
 	static const struct unit_test tests[] = {
-		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_giant_line),
+		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_meta_taken), TEST(test_giant_line),
 		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip),
 		TEST(test_scan_clean),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
