@@ -155,8 +155,7 @@ static inline bool line_look(const char *p, size_t n, bool qp)
 	if (!n)
 		return false;
 	if ((p[0] == 'F' && n >= 5 && !memcmp(p, "From ", 5)) || json_record(p, n) ||
-	    ((p[0] | 0x20) == 'c' && n > 26 && (p[1] | 0x20) == 'o' && (p[8] | 0x20) == 't' && (p[9] | 0x20) == 'r' &&
-	     !strncasecmp(p, "Content-Transfer-Encoding:", 26)))
+	    ((p[0] | 0x20) == 'c' && n > 26 && !strncasecmp(p, "Content-Transfer-Encoding:", 26)))
 		return true;
 	if (qp || n < 16 || n > 100 || n % 4)
 		return false;
