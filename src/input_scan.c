@@ -381,12 +381,9 @@ static bool wanted_block(const char *p, size_t n, size_t j, unsigned m)
 	return false;
 }
 
-bool input_text_wanted(const char *p, size_t n)
+/* input_text_wanted() of p[0, n) from j on (SSE2): the candidates from p[j] on. */
+static bool wanted_sse2(const char *p, size_t n, size_t j)
 {
-	size_t j = 0;
-
-	if (json_record(p, n))
-		return true;
 	if (n < 19) {
 		/* two blocks from a padded copy; the candidates are checked in p */
 		char pad[48] = { 0 };
@@ -505,6 +502,49 @@ static _Atomic int scan_level = -1;
 int input_scan_set_level(int level)
 {
 	return atomic_exchange_explicit(&scan_level, level, memory_order_relaxed);
+}
+
+#ifdef HAVE_AVX2_PATH
+/*
+ * input_text_wanted() 32 positions a step (AVX2): the candidates of
+ * text_masks64_avx2()'s words and escapes, each checked by wanted_at();
+ * the last positions by wanted_sse2().  n >= 35.
+ */
+TARGET_AVX2 static bool wanted_avx2(const char *p, size_t n)
+{
+	const __m256i lo0 = LUT32(0x00, 0x10, 0x07, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x80, 0x00, 0x40, 0x20, 0x00);
+	const __m256i hi0 = LUT32(0x00, (char)0x80, 0x00, 0x60, 0x01, 0x00, 0x10, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo1 = LUT32((char)0x80, 0x04, 0x08, 0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00);
+	const __m256i hi1 = LUT32(0x00, 0x00, (char)0x80, 0x40, 0x00, 0x01, 0x06, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i lo3 = LUT32(0x00, 0x00, 0x00, 0x00, 0x0a, 0x14, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00);
+	const __m256i hi3 = LUT32(0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x16, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
+	size_t j = 0;
+
+	for (; j + 35 <= n; j += 32) {
+		const char *q = p + j;
+		__m256i c0 = classify32(LOAD32(q), lo0, hi0), c1 = classify32(LOAD32(q + 1), lo1, hi1);
+		__m256i c3 = classify32(LOAD32(q + 3), lo3, hi3);
+		/* a word (bits 0-4 of all three, as bit 7) or ESC (c0's bit 7) */
+		__m256i w = _mm256_or_si256(_mm256_adds_epu8(_mm256_and_si256(_mm256_and_si256(c0, c1), c3), _mm256_set1_epi8(0x7f)),
+					    c0);
+
+		for (uint32_t m = (uint32_t)_mm256_movemask_epi8(w); m; m &= m - 1)
+			if (wanted_at(p, n, j + (size_t)__builtin_ctz(m)))
+				return true;
+	}
+	return wanted_sse2(p, n, j);
+}
+#endif
+
+bool input_text_wanted(const char *p, size_t n)
+{
+	if (json_record(p, n))
+		return true;
+#ifdef HAVE_AVX2_PATH
+	if (n >= 35 && atomic_load_explicit(&scan_level, memory_order_relaxed) != 0 && __builtin_cpu_supports("avx2"))
+		return wanted_avx2(p, n);
+#endif
+	return wanted_sse2(p, n, 0);
 }
 
 /* The first true candidate of look_at() among the bits m of the block at i (64 when none). */
