@@ -1,6 +1,7 @@
 /* store.c - SQLite store: deduplicated, counted, re-scannable, labels survive. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -837,12 +838,30 @@ static int open_immutable(struct store *st)
 	return 0;
 }
 
+/*
+ * SQLite set up before its first use: no memory statistics (they take a
+ * lock around every allocation, and nothing reads them).
+ */
+static void store_sqlite_config(void)
+{
+	/* SQLITE_MISUSE when SQLite was used already: then it keeps counting */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void store_sqlite_setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, store_sqlite_config);
+}
+
 struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	struct stat sb;
 
+	store_sqlite_setup();
 	st->ctx = ctx;
 	st->path = xstrdup(path);
 	st->batch_max = BATCH_REPORTS_FIRST;
@@ -1405,6 +1424,15 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Text that stays as it is until the statement has run (a report's, the facts): not copied. */
+static void bind_text_static(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 static void bind_int(sqlite3_stmt *s, int i, long long v)
 {
 	sqlite3_bind_int64(s, i, v);
@@ -1470,7 +1498,7 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
 {
-	bind_text(s, param(s, ":facts"), st->facts);
+	bind_text_static(s, param(s, ":facts"), st->facts);
 	bind_int(s, param(s, ":evidence_level"), c->level);
 	if (signature) {
 		char *field = classification_field(c);
@@ -1494,21 +1522,21 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_int(s, OCC_signature_id, sig_id);
 	bind_int(s, OCC_key, rk->occ_key);
 	bind_int(s, OCC_head, rk->head_key);
-	bind_text(s, OCC_source, r->source ? r->source : "-");
+	bind_text_static(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
 	bind_int(s, OCC_byte_offset, (long long)r->offset);
-	bind_text(s, OCC_log_time, r->log_time);
-	bind_text(s, OCC_stored_at, when);
-	bind_text(s, OCC_kernel, r->kernel);
-	bind_text(s, OCC_comm, r->comm);
+	bind_text_static(s, OCC_log_time, r->log_time);
+	bind_text_static(s, OCC_stored_at, when);
+	bind_text_static(s, OCC_kernel, r->kernel);
+	bind_text_static(s, OCC_comm, r->comm);
 	bind_int_or_null(s, OCC_pid, r->rep_pid >= 0, r->rep_pid);
 	bind_int_or_null(s, OCC_cpu, r->rep_cpu >= 0, r->rep_cpu);
-	bind_text(s, OCC_hardware, r->hardware);
-	bind_text(s, OCC_value_old, r->value_old);
-	bind_text(s, OCC_value_new, r->value_new);
-	bind_text(s, OCC_bits_changed, r->bits_changed);
-	bind_text(s, OCC_bits_mask, r->bits_mask);
+	bind_text_static(s, OCC_hardware, r->hardware);
+	bind_text_static(s, OCC_value_old, r->value_old);
+	bind_text_static(s, OCC_value_new, r->value_new);
+	bind_text_static(s, OCC_bits_changed, r->bits_changed);
+	bind_text_static(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
 	if (rk->raw) {
 		/* compressed already (store_prepare()) */
@@ -1648,23 +1676,23 @@ static int insert_signature(struct store *st, const struct report *r, int64_t ke
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
 	bind_int(s, SIG_key, key);
-	bind_text(s, SIG_title, r->title);
-	bind_text(s, SIG_display_title, dt);
+	bind_text_static(s, SIG_title, r->title);
+	bind_text_static(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
 	bind_int(s, SIG_unknown_origin, r->unknown_origin);
-	bind_text(s, SIG_top_func, tf ? base : NULL);
-	bind_text(s, SIG_subsystem, subsystem);
+	bind_text_static(s, SIG_top_func, tf ? base : NULL);
+	bind_text_static(s, SIG_subsystem, subsystem);
 	bind_verdict(st, s, &r->cls, true);
 	bind_text(s, SIG_label, NULL);
 	bind_text(s, SIG_label_note, NULL);
 	bind_text(s, SIG_label_time, NULL);
 	bind_int(s, SIG_count, counted);
-	bind_text(s, SIG_first_seen, when);
-	bind_text(s, SIG_last_seen, when);
-	bind_text(s, SIG_first_kernel, r->kernel);
-	bind_text(s, SIG_last_kernel, r->kernel);
-	free(dt);
+	bind_text_static(s, SIG_first_seen, when);
+	bind_text_static(s, SIG_last_seen, when);
+	bind_text_static(s, SIG_first_kernel, r->kernel);
+	bind_text_static(s, SIG_last_kernel, r->kernel);
 	rc = step_done(st, s, "cannot store a signature");
+	free(dt);   /* bound, not copied */
 	*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
