@@ -1511,6 +1511,14 @@ static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classif
 	}
 }
 
+/* The id of the dictionary new texts are compressed with; 0: none. */
+static unsigned dict_id(const struct store *st)
+{
+	const struct store_dict *d = atomic_load(&st->zdict);
+
+	return d ? store_dict_id(d) : 0;
+}
+
 static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r,
 			     const struct store_prepared *rk, const char *when)
 {
@@ -1538,8 +1546,12 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text_static(s, OCC_bits_changed, r->bits_changed);
 	bind_text_static(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	if (rk->raw) {
-		/* compressed already (store_prepare()) */
+	if (rk->raw && store_zip_dict_id(rk->raw, rk->raw_n) == dict_id(st)) {
+		/*
+		 * compressed already (store_prepare()), with the dictionary the
+		 * writer has: a text prepared before it was made is compressed
+		 * again, so that what is stored does not depend on the threads
+		 */
 		sqlite3_bind_blob64(s, OCC_raw, rk->raw, rk->raw_n, SQLITE_STATIC);
 		sqlite3_bind_blob64(s, OCC_detail, rk->detail, rk->detail_n, SQLITE_STATIC);
 	} else {
