@@ -1006,12 +1006,15 @@ static void dict_keep(struct store *st, struct store_dict *d)
 	st->dicts[st->ndicts++] = d;
 }
 
-/* The stored dictionary of this id (0: the first stored), loaded; NULL when there is none. */
+/*
+ * The stored dictionary of this id (0: the one of the smallest id, which
+ * every writer takes), loaded; NULL when there is none.
+ */
 static struct store_dict *dict_load(struct store *st, unsigned id)
 {
 	sqlite3_stmt *s;
 	struct store_dict *d = NULL;
-	const char *sql = id ? "SELECT dict FROM dictionary WHERE id = ?" : "SELECT dict FROM dictionary ORDER BY rowid LIMIT 1";
+	const char *sql = id ? "SELECT dict FROM dictionary WHERE id = ?" : "SELECT dict FROM dictionary ORDER BY id LIMIT 1";
 
 	for (size_t i = 0; id && i < st->ndicts; i++)
 		if (store_dict_id(st->dicts[i]) == id)
