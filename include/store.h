@@ -9,8 +9,9 @@
  * 3: 64-bit integer keys; an occurrence's accesses and frames in one column;
  *    its text compressed
  * 4: occurrences' wall-clock times and mail metadata (store_meta.h)
+ * 5: a zstd dictionary for the stored texts, trained on a store's first reports
  */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -67,6 +68,8 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
  * is stored as (its keys, its facts and, when zip, its text and accesses
  * compressed) made in any thread, without the store; then stored by the
  * writer.  store_add_report() is the two, compressing only what it stores.
+ * st (the writer's store, or NULL) gives the dictionary to compress with:
+ * store_prepare() may run while the writer adds reports.
  */
 struct store_prepared {
 	int64_t occ_key, head_key, sig_key;
@@ -74,7 +77,7 @@ struct store_prepared {
 	void *raw, *detail;         /* zstd; NULL: compressed when stored */
 	size_t raw_n, detail_n;
 };
-void store_prepare(const struct report *r, bool zip, struct store_prepared *p);
+void store_prepare(const struct store *st, const struct report *r, bool zip, struct store_prepared *p);
 void store_prepared_release(struct store_prepared *p);
 enum store_result store_add_prepared(struct store *st, const struct report *r, const struct store_prepared *p,
 				     const char *subsystem, int64_t now, struct store_added *out);

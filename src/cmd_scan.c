@@ -521,7 +521,7 @@ static void *scan_prepare(const struct report *r, const struct enrichment *e, vo
 	report_signature(r, p->sig);
 	p->agg = agg_new(s, p->sig, r);
 	if (s->ctx->store) {
-		store_prepare(r, atomic_load_explicit(&s->zip, memory_order_relaxed), &p->st);
+		store_prepare(s->ctx->store, r, atomic_load_explicit(&s->zip, memory_order_relaxed), &p->st);
 		p->prepared = true;
 	}
 	return p;

@@ -1,7 +1,9 @@
 /* store.c - SQLite store: deduplicated, counted, re-scannable, labels survive. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +18,20 @@
 
 #define APP_ID 0x4b435354   /* "KCST" */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
+
+/*
+ * A batch ends after this many files or milliseconds, or when its reports
+ * would write about BATCH_FRAMES pages to the WAL (reckoned by the pages
+ * the previous batch wrote per report: a page of an index at a random key
+ * is written once per batch, so that a store of many reports writes one
+ * for nearly every report), or when the samples for a dictionary are in.
+ */
+#define BATCH_FILES 4096
+#define BATCH_MS 250
+#define BATCH_FRAMES 4096
+#define BATCH_REPORTS_FIRST 1000
+#define BATCH_REPORTS_MIN 250
+#define BATCH_REPORTS_MAX 50000
 
 /*
  * Each table's columns, named once: the schema, the INSERT statements
@@ -141,6 +157,13 @@ static const struct table_def t_access = TABLE("access", access_cols);
 static const struct table_def t_frame = TABLE("frame", frame_cols);
 static const struct table_def *const tables[] = { &t_signature, &t_occurrence };
 
+/*
+ * Schema 5: the zstd dictionaries the stored texts are compressed with
+ * (store_codec.h), each under the id zstd gives it.  Never deleted: a text
+ * stored with one needs it.
+ */
+#define DICT_SCHEMA "CREATE TABLE dictionary (id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
+
 static const char index_sql[] =
 	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
 	"CREATE INDEX occurrence_head ON occurrence(head);";
@@ -180,6 +203,7 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE occurrence ADD COLUMN facts TEXT;"
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
 	[3] = STORE_META_SCHEMA,   /* occurrences' times and mail metadata: a table added */
+	[4] = DICT_SCHEMA,         /* the texts stored from now on compressed with a dictionary */
 };
 
 /*
@@ -303,15 +327,26 @@ struct store {
 	bool in_file;                 /* and a file's savepoint in it */
 	bool batching;                /* store_batch(): store_commit() may leave the batch open */
 	size_t batch_files, batch_reports;
+	size_t batch_max;             /* reports (batch_size()) */
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
 	const char *facts;            /* the report being added: its facts (store_prepared's) */
 	int facts_level;              /* and their evidence level */
 	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
 	int wal_frames;               /* in the WAL after the last commit */
+	/* the dictionary new texts are compressed with (store_prepare() in other threads reads it) */
+	_Atomic(struct store_dict *) zdict;
+	struct store_dict **dicts;    /* those loaded (zdict among them), freed at the close */
+	size_t ndicts;
+	bool dict_wanted;             /* a writer of a store without one: training samples are kept */
+	struct sbuf samples;          /* the texts of the first reports stored, end to end */
+	size_t *sample_n;
+	unsigned nsamples;
 };
 
 static void store_keys_clear(struct store_keys *k);
+static void dict_open(struct store *st);
+static void dict_close(struct store *st);
 
 static void db_error(struct store *st, const char *pos, const char *what)
 {
@@ -381,6 +416,7 @@ static int create_schema(struct store *st)
 		table_schema(&sql, tables[i]);
 	sbuf_adds(&sql, index_sql);
 	sbuf_adds(&sql, STORE_META_SCHEMA);
+	sbuf_adds(&sql, DICT_SCHEMA);
 	rc = exec(st, sql.buf, "cannot create the database");
 	sbuf_release(&sql);
 	return rc;
@@ -498,7 +534,7 @@ static void fn_key(sqlite3_context *c, int argc, sqlite3_value **v)
 static void result_zip(sqlite3_context *c, const char *p, size_t n)
 {
 	size_t zn;
-	void *z = store_zip(p, n, &zn);
+	void *z = store_zip(NULL, p, n, &zn);
 
 	sqlite3_result_blob64(c, z, zn, free);
 }
@@ -802,14 +838,33 @@ static int open_immutable(struct store *st)
 	return 0;
 }
 
+/*
+ * SQLite set up before its first use: no memory statistics (they take a
+ * lock around every allocation, and nothing reads them).
+ */
+static void store_sqlite_config(void)
+{
+	/* SQLITE_MISUSE when SQLite was used already: then it keeps counting */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void store_sqlite_setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, store_sqlite_config);
+}
+
 struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	struct stat sb;
 
+	store_sqlite_setup();
 	st->ctx = ctx;
 	st->path = xstrdup(path);
+	st->batch_max = BATCH_REPORTS_FIRST;
 	st->readonly = readonly;
 	if (readonly && stat(path, &sb) < 0) {
 		kt_error(ctx, KT_EXIT_STORE, path, "no database here (%s); run '%s scan' first, or give --db",
@@ -853,6 +908,8 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly)
 	}
 	if (!readonly && setup_writer(st) < 0)
 		goto fail;
+	if (!readonly)
+		dict_open(st);
 	if (exec(st, "PRAGMA foreign_keys = ON", "cannot use the database") < 0)
 		goto fail;
 	return st;
@@ -878,6 +935,7 @@ int store_close(struct ctx *ctx, struct store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_keys_clear(&st->keys);
+	dict_close(st);
 	if (sqlite3_close(st->db) != SQLITE_OK) {
 		db_error(st, NULL, "cannot close the database");
 		rc = -1;
@@ -929,6 +987,153 @@ static bool batch_lost(struct store *st)
 		return false;
 	st->in_tx = st->in_file = false;
 	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * The compression dictionary: a writer of a store without one keeps the
+ * texts of the first DICT_REPORTS reports it stores, then (between two
+ * batches) trains one on them and stores it in a transaction of its own --
+ * before any text compressed with it -- or takes the one another writer
+ * stored meanwhile.  The texts stored before stay as they are.  Without a
+ * dictionary (training failed, the store busy) texts are compressed alone.
+ */
+#define DICT_REPORTS 1000
+
+static void dict_keep(struct store *st, struct store_dict *d)
+{
+	st->dicts = xrealloc(st->dicts, (st->ndicts + 1) * sizeof(*st->dicts));
+	st->dicts[st->ndicts++] = d;
+}
+
+/*
+ * The stored dictionary of this id (0: the one of the smallest id, which
+ * every writer takes), loaded; NULL when there is none.
+ */
+static struct store_dict *dict_load(struct store *st, unsigned id)
+{
+	sqlite3_stmt *s;
+	struct store_dict *d = NULL;
+	const char *sql = id ? "SELECT dict FROM dictionary WHERE id = ?" : "SELECT dict FROM dictionary ORDER BY id LIMIT 1";
+
+	for (size_t i = 0; id && i < st->ndicts; i++)
+		if (store_dict_id(st->dicts[i]) == id)
+			return st->dicts[i];
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	if (id)
+		sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		d = store_dict_load(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_finalize(s);
+	if (d)
+		dict_keep(st, d);
+	return d;
+}
+
+static void dict_samples_clear(struct store *st)
+{
+	sbuf_release(&st->samples);
+	FREE_AND_NULL(st->sample_n);
+	st->nsamples = 0;
+}
+
+/* A writer starts: the store's dictionary, or samples kept for one. */
+static void dict_open(struct store *st)
+{
+	struct store_dict *d = dict_load(st, 0);
+
+	if (d)
+		atomic_store(&st->zdict, d);
+	else
+		st->dict_wanted = true;
+}
+
+/* A report stored: its text and its accesses as samples, while a dictionary is wanted. */
+static void dict_sample(struct store *st, const struct report *r)
+{
+	char *detail;
+
+	if (!st->dict_wanted || st->nsamples >= 2 * DICT_REPORTS)
+		return;
+	detail = store_detail_encode(r);
+	st->sample_n = xrealloc(st->sample_n, (st->nsamples + 2) * sizeof(*st->sample_n));
+	sbuf_add(&st->samples, sbuf_str(&r->raw), r->raw.len);
+	st->sample_n[st->nsamples++] = r->raw.len;
+	sbuf_adds(&st->samples, detail);
+	st->sample_n[st->nsamples++] = strlen(detail);
+	free(detail);
+}
+
+/* Train and store ours, or take the one another writer stored: NULL when neither (nothing is said). */
+static struct store_dict *dict_establish(struct store *st)
+{
+	struct store_dict *d = dict_load(st, 0);
+	sqlite3_stmt *s;
+	const void *bytes;
+	size_t n;
+	bool stored = false;
+
+	if (d)
+		return d;
+	d = store_dict_train(st->samples.buf, st->sample_n, st->nsamples);
+	if (!d)
+		return NULL;
+	bytes = store_dict_bytes(d, &n);
+	if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO dictionary (id, dict) VALUES (?, ?)", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, store_dict_id(d));
+		sqlite3_bind_blob64(s, 2, bytes, n, SQLITE_STATIC);
+		stored = sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(st->db) == 1;
+		sqlite3_finalize(s);
+	}
+	if (!stored) {
+		store_dict_free(d);
+		return NULL;
+	}
+	dict_keep(st, d);
+	return d;
+}
+
+/* Between two batches: the dictionary made once enough samples were kept. */
+static void dict_make(struct store *st)
+{
+	struct store_dict *d;
+
+	if (!st->dict_wanted || st->nsamples < 2 * DICT_REPORTS)
+		return;
+	st->dict_wanted = false;
+	if (begin_immediate(st) != SQLITE_OK) {
+		dict_samples_clear(st);
+		return;
+	}
+	d = dict_establish(st);
+	dict_samples_clear(st);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return;   /* not stored: not used (it stays loaded, unused, until the close) */
+	}
+	if (d)
+		atomic_store(&st->zdict, d);
+}
+
+/* A stored text, decompressed with the dictionary it names: NULL when it cannot be. */
+static char *store_blob_unzip(struct store *st, const void *p, size_t n, size_t *out_n)
+{
+	unsigned id = store_zip_dict_id(p, n);
+	struct store_dict *d = id ? dict_load(st, id) : NULL;
+
+	if (id && !d)
+		return NULL;
+	return store_unzip(d, p, n, out_n);
+}
+
+static void dict_close(struct store *st)
+{
+	for (size_t i = 0; i < st->ndicts; i++)
+		store_dict_free(st->dicts[i]);
+	free(st->dicts);
+	dict_samples_clear(st);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1072,11 +1277,6 @@ static void keys_note(struct store *st, struct keyset *ks, int64_t key)
 		keyset_add(ks, (uint64_t)key);
 }
 
-/* A batch ends after this many files, reports or milliseconds. */
-#define BATCH_FILES 256
-#define BATCH_REPORTS 1000
-#define BATCH_MS 250
-
 int store_begin(struct store *st, const char *pos)
 {
 	if (batch_lost(st))
@@ -1110,7 +1310,7 @@ void store_batch(struct store *st, bool on)
  * next batch writes it from its start.  Not after every batch: a page
  * written by many batches (an index's, at a random key) is copied once.
  */
-#define WAL_MIN_FRAMES 1000
+#define WAL_MIN_FRAMES 256
 #define WAL_MAX_FRAMES 8192     /* 32 MiB of 4 KiB pages; a batch more at its peak */
 static void store_checkpoint(struct store *st)
 {
@@ -1123,8 +1323,28 @@ static void store_checkpoint(struct store *st)
 	st->wal_frames = 0;
 }
 
+/*
+ * The reports of the next batch, from the WAL pages this one wrote: at most
+ * a quarter of the store's pages (or WAL_MIN_FRAMES) and BATCH_FRAMES.
+ */
+static void batch_size(struct store *st, int frames)
+{
+	int64_t budget = query_int(st, "PRAGMA page_count") / 4;
+
+	if (st->batch_reports < 100 || frames <= 0)
+		return;
+	budget = budget < WAL_MIN_FRAMES ? WAL_MIN_FRAMES : budget > BATCH_FRAMES ? BATCH_FRAMES : budget;
+	st->batch_max = (size_t)((double)budget * (double)st->batch_reports / frames);
+	if (st->batch_max < BATCH_REPORTS_MIN)
+		st->batch_max = BATCH_REPORTS_FIRST;
+	if (st->batch_max > BATCH_REPORTS_MAX)
+		st->batch_max = BATCH_REPORTS_MAX;
+}
+
 int store_flush(struct store *st, const char *pos)
 {
+	int frames;
+
 	if (batch_lost(st)) {
 		kt_error(st->ctx, KT_EXIT_STORE, pos ? pos : st->path, "the batch was rolled back");
 		return -1;
@@ -1133,12 +1353,15 @@ int store_flush(struct store *st, const char *pos)
 		return 0;
 	reset_all(st);
 	st->in_tx = false;
+	frames = st->wal_frames;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(st, pos, "cannot commit");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	batch_size(st, st->wal_frames - frames);
 	store_checkpoint(st);
+	dict_make(st);
 	return 1;
 }
 
@@ -1156,8 +1379,8 @@ int store_commit(struct store *st, const char *pos)
 		return -1;
 	}
 	st->batch_files++;
-	if (!st->batching || st->batch_files >= BATCH_FILES || st->batch_reports >= BATCH_REPORTS ||
-	    mono_ms() - st->batch_start >= BATCH_MS)
+	if (!st->batching || st->batch_files >= BATCH_FILES || st->batch_reports >= st->batch_max ||
+	    mono_ms() - st->batch_start >= BATCH_MS || (st->dict_wanted && st->nsamples >= 2 * DICT_REPORTS))
 		return store_flush(st, pos);
 	return 0;
 }
@@ -1204,16 +1427,25 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Text that stays as it is until the statement has run (a report's, the facts): not copied. */
+static void bind_text_static(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 static void bind_int(sqlite3_stmt *s, int i, long long v)
 {
 	sqlite3_bind_int64(s, i, v);
 }
 
 /* Text, stored compressed. */
-static void bind_zip(sqlite3_stmt *s, int i, const char *p, size_t n)
+static void bind_zip(const struct store *st, sqlite3_stmt *s, int i, const char *p, size_t n)
 {
 	size_t zn;
-	void *z = store_zip(p, n, &zn);
+	void *z = store_zip(atomic_load(&st->zdict), p, n, &zn);
 
 	sqlite3_bind_blob64(s, i, z, zn, free);
 }
@@ -1269,7 +1501,7 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
 static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
 {
-	bind_text(s, param(s, ":facts"), st->facts);
+	bind_text_static(s, param(s, ":facts"), st->facts);
 	bind_int(s, param(s, ":evidence_level"), c->level);
 	if (signature) {
 		char *field = classification_field(c);
@@ -1280,6 +1512,14 @@ static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classif
 		bind_text(s, param(s, ":field"), field);
 		free(field);
 	}
+}
+
+/* The id of the dictionary new texts are compressed with; 0: none. */
+static unsigned dict_id(const struct store *st)
+{
+	const struct store_dict *d = atomic_load(&st->zdict);
+
+	return d ? store_dict_id(d) : 0;
 }
 
 static int insert_occurrence(struct store *st, int64_t sig_id, const struct report *r,
@@ -1293,30 +1533,34 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_int(s, OCC_signature_id, sig_id);
 	bind_int(s, OCC_key, rk->occ_key);
 	bind_int(s, OCC_head, rk->head_key);
-	bind_text(s, OCC_source, r->source ? r->source : "-");
+	bind_text_static(s, OCC_source, r->source ? r->source : "-");
 	bind_int(s, OCC_line, (long long)r->line);
 	bind_int(s, OCC_end_line, (long long)r->end_line);
 	bind_int(s, OCC_byte_offset, (long long)r->offset);
-	bind_text(s, OCC_log_time, r->log_time);
-	bind_text(s, OCC_stored_at, when);
-	bind_text(s, OCC_kernel, r->kernel);
-	bind_text(s, OCC_comm, r->comm);
+	bind_text_static(s, OCC_log_time, r->log_time);
+	bind_text_static(s, OCC_stored_at, when);
+	bind_text_static(s, OCC_kernel, r->kernel);
+	bind_text_static(s, OCC_comm, r->comm);
 	bind_int_or_null(s, OCC_pid, r->rep_pid >= 0, r->rep_pid);
 	bind_int_or_null(s, OCC_cpu, r->rep_cpu >= 0, r->rep_cpu);
-	bind_text(s, OCC_hardware, r->hardware);
-	bind_text(s, OCC_value_old, r->value_old);
-	bind_text(s, OCC_value_new, r->value_new);
-	bind_text(s, OCC_bits_changed, r->bits_changed);
-	bind_text(s, OCC_bits_mask, r->bits_mask);
+	bind_text_static(s, OCC_hardware, r->hardware);
+	bind_text_static(s, OCC_value_old, r->value_old);
+	bind_text_static(s, OCC_value_new, r->value_new);
+	bind_text_static(s, OCC_bits_changed, r->bits_changed);
+	bind_text_static(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	if (rk->raw) {
-		/* compressed already (store_prepare()) */
+	if (rk->raw && store_zip_dict_id(rk->raw, rk->raw_n) == dict_id(st)) {
+		/*
+		 * compressed already (store_prepare()), with the dictionary the
+		 * writer has: a text prepared before it was made is compressed
+		 * again, so that what is stored does not depend on the threads
+		 */
 		sqlite3_bind_blob64(s, OCC_raw, rk->raw, rk->raw_n, SQLITE_STATIC);
 		sqlite3_bind_blob64(s, OCC_detail, rk->detail, rk->detail_n, SQLITE_STATIC);
 	} else {
-		bind_zip(s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
+		bind_zip(st, s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
 		detail = store_detail_encode(r);
-		bind_zip(s, OCC_detail, detail, strlen(detail));
+		bind_zip(st, s, OCC_detail, detail, strlen(detail));
 		free(detail);
 	}
 	bind_verdict(st, s, &r->cls, false);
@@ -1447,23 +1691,23 @@ static int insert_signature(struct store *st, const struct report *r, int64_t ke
 	if (tf)
 		func_base_name(tf->func, base, sizeof(base));
 	bind_int(s, SIG_key, key);
-	bind_text(s, SIG_title, r->title);
-	bind_text(s, SIG_display_title, dt);
+	bind_text_static(s, SIG_title, r->title);
+	bind_text_static(s, SIG_display_title, dt);
 	bind_text(s, SIG_bug_type, bug_type_name(r->bug_type));
 	bind_int(s, SIG_unknown_origin, r->unknown_origin);
-	bind_text(s, SIG_top_func, tf ? base : NULL);
-	bind_text(s, SIG_subsystem, subsystem);
+	bind_text_static(s, SIG_top_func, tf ? base : NULL);
+	bind_text_static(s, SIG_subsystem, subsystem);
 	bind_verdict(st, s, &r->cls, true);
 	bind_text(s, SIG_label, NULL);
 	bind_text(s, SIG_label_note, NULL);
 	bind_text(s, SIG_label_time, NULL);
 	bind_int(s, SIG_count, counted);
-	bind_text(s, SIG_first_seen, when);
-	bind_text(s, SIG_last_seen, when);
-	bind_text(s, SIG_first_kernel, r->kernel);
-	bind_text(s, SIG_last_kernel, r->kernel);
-	free(dt);
+	bind_text_static(s, SIG_first_seen, when);
+	bind_text_static(s, SIG_last_seen, when);
+	bind_text_static(s, SIG_first_kernel, r->kernel);
+	bind_text_static(s, SIG_last_kernel, r->kernel);
 	rc = step_done(st, s, "cannot store a signature");
+	free(dt);   /* bound, not copied */
 	*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
@@ -1647,6 +1891,7 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 	}
 	keys_note(st, &st->keys.occ, rk->occ_key);
 	keys_note(st, &st->keys.head, rk->head_key);
+	dict_sample(st, r);
 	if (new_sig)
 		return 0;
 	s = stmt(st, S_SIG_BUMP);
@@ -1659,7 +1904,7 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 	return step_done(st, s, "cannot count an occurrence");
 }
 
-void store_prepare(const struct report *r, bool zip, struct store_prepared *p)
+void store_prepare(const struct store *st, const struct report *r, bool zip, struct store_prepared *p)
 {
 	char hash[33];
 
@@ -1674,8 +1919,11 @@ void store_prepare(const struct report *r, bool zip, struct store_prepared *p)
 	if (zip) {
 		char *detail = store_detail_encode(r);
 
-		p->raw = store_zip(sbuf_str(&r->raw), r->raw.len, &p->raw_n);
-		p->detail = store_zip(detail, strlen(detail), &p->detail_n);
+		/* the dictionary the writer has now (a text compressed without one is read too) */
+		const struct store_dict *d = st ? atomic_load(&st->zdict) : NULL;
+
+		p->raw = store_zip(d, sbuf_str(&r->raw), r->raw.len, &p->raw_n);
+		p->detail = store_zip(d, detail, strlen(detail), &p->detail_n);
 		free(detail);
 	}
 }
@@ -1764,7 +2012,7 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 	enum store_result res;
 
 	/* compressed only when it is stored (a rescan compresses nothing) */
-	store_prepare(r, false, &p);
+	store_prepare(st, r, false, &p);
 	res = store_add_prepared(st, r, &p, subsystem, now, out);
 	store_prepared_release(&p);
 	return res;
@@ -2075,7 +2323,7 @@ static int damaged_blob(struct store *st, int64_t id, const char *what)
 static int read_raw(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
 {
 	size_t n;
-	char *raw = store_unzip(sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
+	char *raw = store_blob_unzip(st, sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
 
 	if (!raw)
 		return damaged_blob(st, id, "its text cannot be decompressed");
@@ -2088,7 +2336,7 @@ static int read_detail(struct store *st, sqlite3_stmt *s, int64_t id, struct rep
 {
 	size_t n;
 	char *err = NULL;
-	char *d = store_unzip(sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail), &n);
+	char *d = store_blob_unzip(st, sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail), &n);
 	int rc;
 
 	if (!d)
@@ -2477,6 +2725,24 @@ static const char merge_fix_sql[] =
 	"DELETE FROM main.signature WHERE count <= 0 AND (label IS NULL OR id IN (SELECT sig FROM merge_cut));"
 	"DROP TABLE temp.merge_cut;";
 
+/* The other store's dictionaries (its texts are copied as they are compressed): 0, or -1 reported. */
+static int merge_dicts(struct store *st, const char *other)
+{
+	int64_t clash = query_int(st, "SELECT count(*) FROM other.dictionary o JOIN main.dictionary m"
+				  " ON m.id = o.id WHERE m.dict IS NOT o.dict");
+
+	if (clash != 0) {
+		if (clash < 0)
+			db_error(st, other, "cannot merge");
+		else
+			kt_error(st->ctx, KT_EXIT_STORE, other,
+				 "cannot merge: the two stores hold different compression dictionaries under one id");
+		return -1;
+	}
+	return exec(st, "INSERT OR IGNORE INTO main.dictionary (id, dict) SELECT id, dict FROM other.dictionary",
+		    "cannot merge");
+}
+
 /* Everything of the attached store "other" into this one, in the caller's transaction. */
 static int merge_rows(struct store *st, const char *other, struct store_merged *m)
 {
@@ -2487,7 +2753,7 @@ static int merge_rows(struct store *st, const char *other, struct store_merged *
 	struct sbuf sql = SBUF_INIT;
 	int rc;
 
-	if (merge_conflicts(st, other, m) < 0)
+	if (merge_conflicts(st, other, m) < 0 || merge_dicts(st, other) < 0)
 		return -1;
 	sbuf_adds(&sql, "INSERT INTO main.signature (");
 	merge_cols(&sql, &t_signature, NULL, NULL);

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include "store_codec.h"
@@ -252,7 +253,70 @@ static void zip_key_make(void)
 		kt_die("out of memory");
 }
 
-void *store_zip(const void *p, size_t n, size_t *out_n)
+struct store_dict {
+	unsigned id;
+	void *bytes;
+	size_t n;
+	ZSTD_CDict *cdict;
+	ZSTD_DDict *ddict;
+};
+
+struct store_dict *store_dict_load(const void *p, size_t n)
+{
+	struct store_dict *d;
+	unsigned id = ZSTD_getDictID_fromDict(p, n);
+
+	if (!id)
+		return NULL;
+	d = xcalloc(1, sizeof(*d));
+	d->id = id;
+	d->bytes = xmalloc(n);
+	memcpy(d->bytes, p, n);
+	d->n = n;
+	d->cdict = ZSTD_createCDict(d->bytes, n, ZIP_LEVEL);
+	d->ddict = ZSTD_createDDict(d->bytes, n);
+	if (!d->cdict || !d->ddict) {
+		store_dict_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct store_dict *store_dict_train(const void *samples, const size_t *sizes, unsigned n)
+{
+	size_t cap = STORE_DICT_SIZE, z;
+	void *buf = xmalloc(cap);
+	struct store_dict *d = NULL;
+
+	z = ZDICT_trainFromBuffer(buf, cap, samples, sizes, n);
+	if (!ZDICT_isError(z))
+		d = store_dict_load(buf, z);
+	free(buf);
+	return d;
+}
+
+unsigned store_dict_id(const struct store_dict *d)
+{
+	return d->id;
+}
+
+const void *store_dict_bytes(const struct store_dict *d, size_t *n)
+{
+	*n = d->n;
+	return d->bytes;
+}
+
+void store_dict_free(struct store_dict *d)
+{
+	if (!d)
+		return;
+	ZSTD_freeCDict(d->cdict);
+	ZSTD_freeDDict(d->ddict);
+	free(d->bytes);
+	free(d);
+}
+
+void *store_zip(const struct store_dict *d, const void *p, size_t n, size_t *out_n)
 {
 	/* one context per thread (freed when the thread ends): making one per call costs more than the compression */
 	static _Thread_local ZSTD_CCtx *cctx;
@@ -267,15 +331,22 @@ void *store_zip(const void *p, size_t n, size_t *out_n)
 		pthread_once(&zip_once, zip_key_make);
 		pthread_setspecific(zip_key, cctx);
 	}
-	z = ZSTD_compressCCtx(cctx, out, cap, p, n, ZIP_LEVEL);
-
+	if (d)
+		z = ZSTD_compress_usingCDict(cctx, out, cap, p, n, d->cdict);
+	else
+		z = ZSTD_compressCCtx(cctx, out, cap, p, n, ZIP_LEVEL);
 	if (ZSTD_isError(z))
 		kt_die("internal error: zstd: %s", ZSTD_getErrorName(z));
 	*out_n = z;
 	return out;
 }
 
-char *store_unzip(const void *p, size_t n, size_t *out_n)
+unsigned store_zip_dict_id(const void *p, size_t n)
+{
+	return p ? ZSTD_getDictID_fromFrame(p, n) : 0;
+}
+
+char *store_unzip(const struct store_dict *d, const void *p, size_t n, size_t *out_n)
 {
 	static _Thread_local ZSTD_DCtx *dctx;
 	unsigned long long size = p ? ZSTD_getFrameContentSize(p, n) : ZSTD_CONTENTSIZE_ERROR;
@@ -284,12 +355,17 @@ char *store_unzip(const void *p, size_t n, size_t *out_n)
 
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > (1u << 30))
 		return NULL;
+	if (store_zip_dict_id(p, n) != (d ? d->id : 0))
+		return NULL;
 	out = xmalloc((size_t)size + 1);
 	if (!dctx)
 		dctx = ZSTD_createDCtx();
 	if (!dctx)
 		kt_die("out of memory");
-	z = ZSTD_decompressDCtx(dctx, out, (size_t)size, p, n);
+	if (d)
+		z = ZSTD_decompress_usingDDict(dctx, out, (size_t)size, p, n, d->ddict);
+	else
+		z = ZSTD_decompressDCtx(dctx, out, (size_t)size, p, n);
 	if (ZSTD_isError(z) || z != size) {
 		free(out);
 		return NULL;

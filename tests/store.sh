@@ -246,9 +246,9 @@ labels=$(sql "$DB" "select id, label, label_note, label_time, count from signatu
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-2 store"
 if diff -u tests/golden/store-v2/list.json "$TMP/out" >"$TMP/diff"; then ok; else bad "list after the upgrade:"; head -20 "$TMP/diff"; fi
-expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select name from sqlite_master where type = 'table' order by name")" \
-	"[('occurrence',), ('occurrence_meta',), ('signature',)]" "schema 2's tables are gone"
+	"[('dictionary',), ('occurrence',), ('occurrence_meta',), ('signature',)]" "schema 2's tables are gone"
 expect_eq "$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")" "$labels" \
 	"labels and counts are kept"
 for g in tests/golden/store-v2/show-*.json; do
@@ -332,7 +332,7 @@ sql "$TMP/newer.db" "pragma user_version = 9" >/dev/null
 run "$BIN" --db "$A" merge "$TMP/newer.db"
 expect_rc 4 "a newer store is not merged"
 
-echo "== store: a schema-3 store (made by the previous version) is upgraded to 4, labels and counts intact"
+echo "== store: a schema-3 store (made by an earlier version) is upgraded to 5, labels and counts intact"
 DB=$TMP/v3.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
 	"$DB" tests/fixtures-store/v3.sql
@@ -341,7 +341,7 @@ before=$(sql "$DB" "select id, key, count, label, label_note, label_time, first_
 occs=$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-3 store"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")" \
 	"$before" "every signature's label, count and times are kept"
 expect_eq "$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")" "$occs" \
@@ -364,6 +364,130 @@ expect_eq "$(sql "$DB" "select extid, time from occurrence_meta order by occurre
 	"with their extids and times"
 expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
 expect_eq "$(sql "$DB" "pragma foreign_key_check")" "[]" "every metadata row has its occurrence"
+
+echo "== store: a schema-4 store (made by the previous version) is upgraded to 5, labels, counts and times intact"
+DB=$TMP/v4.db
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+	"$DB" tests/fixtures-store/v4.sql
+expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the fixture is schema 4"
+sigs_q="select id, key, count, label, label_note, label_time, first_seen, last_seen, first_kernel, last_kernel, verdict, facts from signature order by id"
+occs_q="select id, signature_id, key, head, stored_at, log_time, truncated, facts, evidence_level, raw, detail from occurrence order by id"
+meta_q="select * from occurrence_meta order by occurrence_id"
+before=$(sql "$DB" "$sigs_q") occs=$(sql "$DB" "$occs_q") meta=$(sql "$DB" "$meta_q")
+run "$BIN" --db "$DB" list --format json
+expect_rc 0 "list of a schema-4 store"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "$sigs_q")" "$before" "every signature's label, count and times are kept"
+expect_eq "$(sql "$DB" "$occs_q")" "$occs" "every occurrence is kept, its texts as they were compressed"
+expect_eq "$(sql "$DB" "$meta_q")" "$meta" "every occurrence's time and mail metadata are kept"
+expect_eq "$(sql "$DB" "select count(*) from dictionary")" "[(0,)]" "no dictionary yet"
+expect_eq "$(jq_py '[(r["id"], r["count"], r["label"] and (r["label"]["verdict"], r["label"]["note"])) for r in d["reports"]][:3]')" \
+	"[(1, 2, None), (2, 2, ('device-origin', \"checked by hand: the device's ring\")), (3, 1, ('real-race', None))]" \
+	"list of the upgraded store: its labels"
+# what a store made now from the same inputs, labelled alike, shows
+V4_IN=(fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/formats/syzbot-email.txt
+	fixtures/formats/truncated.log fixtures/formats/syzbot-mail.eml)
+NEW=$TMP/v4-new.db
+run "$BIN" --db "$NEW" scan --fail-on none "${V4_IN[@]}"
+run "$BIN" --db "$NEW" label --as device-origin --note "checked by hand: the device's ring" 2
+run "$BIN" --db "$NEW" label --as real-race 3
+for cmd in "list --format json" "stats --format json" "export --labels --format json" "show --all --format json 2" \
+	"show --all --format json 8" "show --all 1"; do
+	# shellcheck disable=SC2086
+	run "$BIN" --db "$NEW" $cmd
+	cp "$TMP/out" "$TMP/want"
+	# shellcheck disable=SC2086
+	run "$BIN" --db "$DB" $cmd
+	if cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "$cmd of the upgraded store differs:"; diff "$TMP/want" "$TMP/out" | head -10; fi
+done
+run "$BIN" --db "$DB" scan --format json "${V4_IN[@]}"
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
+expect_eq "$(sql "$DB" "$sigs_q")" "$before" "labels, counts and times survive the rescan"
+expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
+sed 's/^PRAGMA user_version = 4;/PRAGMA user_version = 6;/' tests/fixtures-store/v4.sql >"$TMP/v4-newer.sql"
+DB=$TMP/v6.db
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+	"$DB" "$TMP/v4-newer.sql"
+sum_before=$(cksum <"$DB")
+run "$BIN" --db "$DB" scan fixtures/formats/syzbot-two.mbox
+expect_rc 4 "a store of schema 6 is refused"
+expect_err "schema 6 is newer" "says why"
+expect_eq "$(cksum <"$DB")" "$sum_before" "and left untouched"
+
+echo "== store: texts compressed with a dictionary trained on a store's first reports"
+ARCH=$TMP/arch
+python3 bench/mkarchive.py --shared "$SHARED" --out "$ARCH" --reports 1500 --files 15 >/dev/null
+# zip_dicts DB: how many stored texts were compressed without a dictionary, and with one
+zip_dicts() {
+	python3 - "$1" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+n = [0, 0]
+for raw, detail in c.execute("select raw, detail from occurrence"):
+    for b in (raw, detail):
+        n[(b[4] & 3) != 0] += 1   # the frame header's dictionary-id field
+print(n[0], n[1])
+EOF
+}
+A=$TMP/dict-a.db C=$TMP/dict-c.db D=$TMP/dict-d.db
+run "$BIN" --db "$A" scan --fail-on none "$ARCH"
+expect_rc 0 "a scan of 1500 reports"
+expect_eq "$(sql "$A" "select count(*) from dictionary")" "[(1,)]" "a dictionary is trained and kept"
+read -r plain zipped <<<"$(zip_dicts "$A")"
+if [ "$plain" -ge 2000 ] && [ "$zipped" -ge 500 ]; then ok; else bad "texts without and with the dictionary: $plain, $zipped"; fi
+run "$BIN" --db "$A" scan --format json --fail-on none "$ARCH"
+expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan adds nothing"
+# the same reports stored in two scans (the first too few to train on): another dictionary, the same reports
+run "$BIN" --db "$C" scan --fail-on none "$ARCH"/000/console-00000[0-4].log
+expect_eq "$(sql "$C" "select count(*) from dictionary")" "[(0,)]" "too few reports for a dictionary"
+run "$BIN" --db "$C" scan --fail-on none "$ARCH"
+expect_eq "$(sql "$C" "select count(*) from dictionary")" "[(1,)]" "then one"
+last=$(sql "$A" "select max(id) from signature" | tr -dc 0-9)
+for cmd in "list --format json" "stats --format json" "show --all --format json 1" "show --all --format json 700" \
+	"show --all --format json $last" "show --all $((last - 1))"; do
+	# shellcheck disable=SC2086
+	run "$BIN" --db "$A" $cmd
+	cp "$TMP/out" "$TMP/want"
+	# shellcheck disable=SC2086
+	run "$BIN" --db "$C" $cmd
+	if [ "$rc" = 0 ] && cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "$cmd: the stores differ"; diff "$TMP/want" "$TMP/out" | head -10; fi
+done
+# merge: the other store's texts come with its dictionary
+run "$BIN" --db "$D" merge "$A"
+expect_rc 0 "merge into a new store"
+expect_eq "$(sql "$D" "select id, dict from dictionary")" "$(sql "$A" "select id, dict from dictionary")" "the dictionary comes along"
+run "$BIN" --db "$A" show --all --format json "$last"
+cp "$TMP/out" "$TMP/want"
+run "$BIN" --db "$D" show --all --format json "$last"
+if cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "show of a merged report differs"; fi
+run "$BIN" --db "$A" merge "$C"
+expect_rc 0 "merge of a store with another dictionary"
+expect_eq "$(sql "$A" "select count(*) from dictionary")" "[(2,)]" "both dictionaries are kept"
+run "$BIN" --db "$A" show --all --format json "$last"
+if cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "show after merging differs"; fi
+cp "$C" "$TMP/clash.db"
+sql "$TMP/clash.db" "update dictionary set dict = dict || x'00'" >/dev/null
+sum_a=$(sql "$A" "select count(*), sum(count) from signature")
+run "$BIN" --db "$A" merge "$TMP/clash.db"
+expect_rc 4 "two dictionaries under one id: not merged"
+expect_err "different compression dictionaries" "says why"
+expect_eq "$(sql "$A" "select count(*), sum(count) from signature")" "$sum_a" "nothing changed"
+cp "$D" "$TMP/nodict.db"
+sql "$TMP/nodict.db" "delete from dictionary" >/dev/null
+run "$BIN" --db "$TMP/nodict.db" show --all "$last"
+expect_rc 4 "a text whose dictionary is missing"
+expect_err "cannot be decompressed" "says so"
+# writers creating one store at once: one trains, the others take its dictionary (or train while none is stored)
+E=$TMP/dict-e.db
+pids=()
+for w in 1 2 3 4; do
+	"$BIN" --db "$E" scan --fail-on none "$ARCH" >/dev/null 2>"$TMP/err-$w" &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || bad "a concurrent writer failed"; done
+expect_eq "$(summary "$E")" "$(summary "$D")" "four writers store what one does"
+expect_eq "$(sql "$E" "select count(*) from dictionary")" "[(1,)]" "one dictionary"
+expect_eq "$(sql "$E" "pragma integrity_check")" "[('ok',)]" "integrity"
 
 echo "== store: merge keeps each occurrence's time and mail metadata"
 A=$TMP/meta-a.db
