@@ -703,7 +703,7 @@ static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_en
 					    elfobj_label(o), (unsigned long long)e->off, e->func, (unsigned long long)bound));
 		return false;
 	}
-	r->symbol = strpool_intern(s->pool, pick->name);
+	r->symbol = pick->name;     /* in the ELF string table, open until sym_close() */
 	q->symbol = r->symbol;
 	/* a return address: the call is the byte before (the entry is its own address) */
 	back = e->off && !e->exact ? 1 : 0;
@@ -731,7 +731,7 @@ static bool prepare_addr(struct symbolizer *s, struct sym_obj *so, struct sym_en
 							      (unsigned long long)addr));
 		return false;
 	}
-	r->symbol = strpool_intern(s->pool, y->name);
+	r->symbol = y->name;
 	q->symbol = r->symbol;
 	q->section = elfobj_section(so->elf, y->shndx)->name;
 	return true;
