@@ -48,8 +48,9 @@ struct sym_node {           /* node 0: the subprogram; then its inlined subrouti
 	int call_line, call_column;
 };
 
-struct sym_irange {
-	uint64_t lo, hi;
+struct sym_irange {         /* 16 bytes: the ranges of every function met twice are kept */
+	uint64_t lo;
+	uint32_t len;           /* hi - lo (a longer range, only in broken DWARF, is cut) */
 	uint32_t node;
 };
 
@@ -229,7 +230,7 @@ static void add_irange(struct sym_fn *fn, uint64_t lo, uint64_t hi, uint32_t nod
 {
 	ALLOC_GROW(fn->ranges, fn->nranges, fn->rangecap);
 	fn->ranges[fn->nranges].lo = lo;
-	fn->ranges[fn->nranges].hi = hi;
+	fn->ranges[fn->nranges].len = hi - lo > UINT32_MAX ? UINT32_MAX : (uint32_t)(hi - lo);
 	fn->ranges[fn->nranges].node = node;
 	fn->nranges++;
 }
@@ -460,13 +461,13 @@ static uint32_t innermost_node(const struct sym_fn *fn, uint64_t a)
 		const struct sym_irange *r = &fn->ranges[i];
 		int32_t dep, bdep;
 
-		if (a < r->lo || a >= r->hi)
+		if (a < r->lo || a - r->lo >= r->len)
 			continue;
 		dep = fn->nodes[r->node].depth;
 		bdep = fn->nodes[best].depth;
-		if (dep > bdep || (dep == bdep && best && r->hi - r->lo < bestsize)) {
+		if (dep > bdep || (dep == bdep && best && r->len < bestsize)) {
 			best = r->node;
-			bestsize = r->hi - r->lo;
+			bestsize = r->len;
 		}
 	}
 	return best;
@@ -784,7 +785,7 @@ static char *check_fn(Dwarf *dw, struct sym_cuidx *own, struct sym_cuidx *lib, u
 		    a->nodes[k].depth != b->nodes[k].depth)
 			return xasprintf("function DIE 0x%llx: inline node %u differs", (unsigned long long)a->die, k);
 	for (uint32_t k = 0; k < a->nranges; k++)
-		if (a->ranges[k].lo != b->ranges[k].lo || a->ranges[k].hi != b->ranges[k].hi ||
+		if (a->ranges[k].lo != b->ranges[k].lo || a->ranges[k].len != b->ranges[k].len ||
 		    a->ranges[k].node != b->ranges[k].node)
 			return xasprintf("function DIE 0x%llx: inline range %u differs", (unsigned long long)a->die, k);
 	return NULL;
@@ -826,7 +827,7 @@ static char *check_chains(struct sym_units *u, struct sym_unit *cu, struct strpo
 
 	for (uint32_t k = 0; !why && k < b->nranges; k++)
 		if (!(why = check_chain(u, cu, pool, w, own, b, b->ranges[k].lo)))
-			why = check_chain(u, cu, pool, w, own, b, b->ranges[k].hi - 1);
+			why = check_chain(u, cu, pool, w, own, b, b->ranges[k].lo + b->ranges[k].len - 1);
 	free(w);
 	return why;
 }
