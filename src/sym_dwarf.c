@@ -35,17 +35,16 @@
 #include "sym_die.h"
 #include "sym_units.h"
 
-struct sym_node {           /* node 0: the subprogram; then its inlined subroutines */
+struct sym_node {           /* node 0: the subprogram; then its inlined subroutines (40 bytes: many are kept) */
 	Dwarf_Off die;
+	const char *name;       /* in the debug sections; "??" without one */
 	int32_t parent;         /* node index, -1 for the subprogram */
-	int32_t depth;
+	uint32_t call_file_idx; /* the line table's file (its name: sym_unit_file) */
+	int32_t call_line, call_column;
+	uint16_t depth;         /* at most SYM_PATH_MAX */
 	/* read from the DIE on first use (read); the call site may come with the node (site_known) */
 	bool read, site_known;
 	bool has_call_file;
-	uint64_t call_file_idx;
-	const char *name;       /* in the debug sections; "??" without one */
-	const char *call_file;  /* interned */
-	int call_line, call_column;
 };
 
 struct sym_irange {         /* 16 bytes: the ranges of every function met twice are kept */
@@ -254,7 +253,7 @@ static uint32_t new_node(struct sym_fn *fn, Dwarf_Off die, int32_t parent)
 	memset(&fn->nodes[node], 0, sizeof(fn->nodes[node]));
 	fn->nodes[node].die = die;
 	fn->nodes[node].parent = parent;
-	fn->nodes[node].depth = parent < 0 ? 0 : fn->nodes[parent].depth + 1;
+	fn->nodes[node].depth = (uint16_t)(parent < 0 ? 0 : fn->nodes[parent].depth + 1);
 	return node;
 }
 
@@ -378,7 +377,7 @@ static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, con
 			/* the call site as the walk reads it (walk_push) */
 			nd->site_known = true;
 			nd->has_call_file = c.has_call_file;
-			nd->call_file_idx = c.call_file;
+			nd->call_file_idx = c.call_file > UINT32_MAX ? UINT32_MAX : (uint32_t)c.call_file;
 			nd->call_line = (int)c.call_line;
 			nd->call_column = (int)c.call_column;
 
@@ -509,15 +508,19 @@ static void node_read(struct sym_units *u, struct sym_unit *cu, struct sym_node 
 			nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
 			die_udata(&die, DW_AT_call_line, &cl);
 			die_udata(&die, DW_AT_call_column, &cc);
-			nd->call_file_idx = cf;
+			nd->call_file_idx = cf > UINT32_MAX ? UINT32_MAX : (uint32_t)cf;
 			nd->call_line = (int)cl;
 			nd->call_column = (int)cc;
 		}
 	}
 	/* in the debug sections, which stay until the symbolizer is closed */
 	nd->name = n ? n : "??";
-	if (nd->has_call_file)
-		nd->call_file = sym_unit_file(u, cu, nd->call_file_idx);
+}
+
+/* Where the node was inlined: the file's name (interned), or NULL. */
+static const char *node_call_file(struct sym_units *u, struct sym_unit *cu, const struct sym_node *nd)
+{
+	return nd->has_call_file ? sym_unit_file(u, cu, nd->call_file_idx) : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -581,10 +584,10 @@ static void walk_push(struct sym_walk *w, const struct sym_die *c)
 	memset(nd, 0, sizeof(*nd));
 	nd->die = c->off;
 	nd->parent = (int32_t)w->ncur - 1;
-	nd->depth = (int32_t)w->ncur;
+	nd->depth = (uint16_t)w->ncur;
 	nd->site_known = true;
 	nd->has_call_file = c->has_call_file;
-	nd->call_file_idx = c->call_file;
+	nd->call_file_idx = c->call_file > UINT32_MAX ? UINT32_MAX : (uint32_t)c->call_file;
 	nd->call_line = (int)c->call_line;
 	nd->call_column = (int)c->call_column;
 	w->ncur++;
@@ -730,8 +733,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		}
 		node_read(u, cu, &nodes[node], true);
 		r->chain[lvl].func = (char *)nd->name;
-		if (nd->has_call_file)
-			r->chain[lvl + 1].file = (char *)nd->call_file;
+		r->chain[lvl + 1].file = (char *)node_call_file(u, cu, nd);
 		r->chain[lvl + 1].line = nd->call_line;
 		r->chain[lvl + 1].column = nd->call_column;
 		r->chain[lvl + 1].comp_dir = (char *)sym_unit_comp_dir(cu);
@@ -809,7 +811,8 @@ static char *check_chain(struct sym_units *u, struct sym_unit *cu, struct strpoo
 
 		node_read(u, cu, p, true);
 		node_read(u, cu, q, false);
-		if (p->die != q->die || strcmp(p->name, q->name) || p->call_file != q->call_file ||
+		if (p->die != q->die || strcmp(p->name, q->name) ||
+		    node_call_file(u, cu, p) != node_call_file(u, cu, q) ||
 		    p->call_line != q->call_line || p->call_column != q->call_column)
 			return xasprintf("function DIE 0x%llx at 0x%llx: level of DIE 0x%llx differs",
 					 (unsigned long long)b->die, (unsigned long long)a, (unsigned long long)q->die);
