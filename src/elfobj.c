@@ -382,6 +382,11 @@ const struct elf_section *elfobj_section(const struct elfobj *o, size_t idx)
 	return idx < o->nsecs ? &o->secs[idx] : NULL;
 }
 
+uint32_t elfobj_sym_index(const struct elfobj *o, const struct elf_sym *y)
+{
+	return (uint32_t)(container_of(y, const struct elfobj_sym, sym) - o->syms);
+}
+
 struct elf_sym *elfobj_sym(struct elfobj *o, uint32_t idx)
 {
 	return idx < o->nsyms ? &o->syms[idx].sym : NULL;

@@ -38,6 +38,7 @@ struct sym_obj {
 	struct sym_data *data;  /* its data symbols by address, built when an address needs them */
 	struct sym_operand *operands;   /* a module's KCSAN call operands read so far */
 	size_t noperands, operandscap;
+	void **hints;           /* by ELF symbol: the back end's hint (sym_query.hint), made on first use */
 };
 
 /* What the code of a module says about one call: sym_data_call_operand()'s answer, kept. */
@@ -140,6 +141,7 @@ static void obj_free(struct symbolizer *s, struct sym_obj *o)
 	layout_close(o->layout);
 	sym_data_free(o->data);
 	free(o->operands);
+	free(o->hints);
 	elfobj_close(o->elf);
 	free(o);
 }
@@ -686,6 +688,14 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 	return pick;
 }
 
+/* The back end's hint slot of symbol y of o. */
+static void **obj_hint(struct sym_obj *o, const struct elf_sym *y)
+{
+	if (!o->hints)
+		o->hints = xcalloc(elfobj_nsyms(o->elf) + 1, sizeof(*o->hints));
+	return &o->hints[elfobj_sym_index(o->elf, y)];
+}
+
 /* func+off/size: the symbol and the address into q, or false with the result failed. */
 static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_entry *e, struct sym_query *q)
 {
@@ -705,6 +715,7 @@ static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_en
 	}
 	r->symbol = pick->name;     /* in the ELF string table, open until sym_close() */
 	q->symbol = r->symbol;
+	q->hint = obj_hint(so, pick);
 	/* a return address: the call is the byte before (the entry is its own address) */
 	back = e->off && !e->exact ? 1 : 0;
 	q->addr = pick->addr + e->off - back;
@@ -733,6 +744,7 @@ static bool prepare_addr(struct symbolizer *s, struct sym_obj *so, struct sym_en
 	}
 	r->symbol = y->name;
 	q->symbol = r->symbol;
+	q->hint = obj_hint(so, y);
 	q->section = elfobj_section(so->elf, y->shndx)->name;
 	return true;
 }

@@ -67,6 +67,7 @@ struct sym_frange {
 	uint64_t lo, hi;
 	uint64_t maxhi;         /* the largest hi up to this entry: prunes the backward scan */
 	uint32_t fn;
+	bool alone;             /* no other range of the unit overlaps it: it is find_fn()'s answer in it */
 };
 
 /* What this back end keeps about one unit (hung on it: sym_unit_data). */
@@ -80,6 +81,25 @@ struct sym_cuidx {
 	uint32_t nfr, frcap;
 };
 
+/*
+ * What a frame's ELF symbol led to the last time (sym_query.hint): the
+ * unit and a function range standing alone.  An address of the symbol in
+ * that range is then in that unit and function without looking for them.
+ */
+struct sym_hint {
+	struct sym_unit *cu;
+	struct sym_cuidx *idx;
+	uint32_t fr;
+};
+
+#define SYM_HINT_CHUNK 1024
+
+struct sym_hints {
+	struct sym_hints *next;
+	uint32_t used;
+	struct sym_hint h[SYM_HINT_CHUNK];
+};
+
 /* The back end's state for one object. */
 struct sym_walk;
 
@@ -89,6 +109,7 @@ struct sym_dwarf {
 	struct strpool *pool;
 	struct sym_units *units;
 	bool tried;
+	struct sym_hints *hints;    /* where the hints live, newest chunk first */
 };
 
 static void cuidx_free(void *p)
@@ -121,6 +142,12 @@ static void sym_dwarf_close(void *state)
 		return;
 	sym_units_close(d->units);
 	free(d->walkp);
+	while (d->hints) {
+		struct sym_hints *h = d->hints;
+
+		d->hints = h->next;
+		free(h);
+	}
 	free(d);
 }
 
@@ -210,8 +237,8 @@ static int frange_key_cmp(const void *key, const void *elem)
 	return *(const uint64_t *)key < ((const struct sym_frange *)elem)->lo ? -1 : 0;
 }
 
-/* The subprogram whose range holds a (the smallest range if several do), or NULL. */
-static struct sym_fn *find_fn(struct sym_cuidx *cu, uint64_t a)
+/* The index in cu->fr of the subprogram range holding a (the smallest if several do), or UINT32_MAX. */
+static uint32_t find_fn(struct sym_cuidx *cu, uint64_t a)
 {
 	uint32_t lo = (uint32_t)kt_upper_bound(cu->fr, cu->nfr, sizeof(*cu->fr), &a, frange_key_cmp);
 	const struct sym_frange *best = NULL;
@@ -219,7 +246,7 @@ static struct sym_fn *find_fn(struct sym_cuidx *cu, uint64_t a)
 	for (uint32_t i = lo; i-- > 0 && cu->fr[i].maxhi > a;)
 		if (a < cu->fr[i].hi && (!best || cu->fr[i].hi - cu->fr[i].lo < best->hi - best->lo))
 			best = &cu->fr[i];
-	return best ? &cu->fns[best->fn] : NULL;
+	return best ? (uint32_t)(best - cu->fr) : UINT32_MAX;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -419,6 +446,10 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
 	for (uint32_t i = 0; i < cu->nfr; i++)
 		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
+	/* sorted by lo: none before reaches it, the next starts past it */
+	for (uint32_t i = 0; i < cu->nfr; i++)
+		cu->fr[i].alone = (!i || cu->fr[i - 1].maxhi <= cu->fr[i].lo) &&
+				  (i + 1 == cu->nfr || cu->fr[i + 1].lo >= cu->fr[i].hi);
 }
 
 /* A function's index, kept as long as its unit: no room to spare. */
@@ -652,8 +683,9 @@ static struct sym_cuidx *cuidx_new(struct sym_unit *cu)
 	return idx;
 }
 
-/* The unit's subprogram holding a, with its inlines indexed; NULL if none. */
-static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a, struct sym_cuidx **out)
+/* The unit's subprogram holding a, and the range of it in *fr; NULL if none. */
+static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a, struct sym_cuidx **out,
+			    uint32_t *fr)
 {
 	struct sym_cuidx **idx = (struct sym_cuidx **)sym_unit_data(cu);
 
@@ -662,7 +694,47 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	if (!(*idx)->built)
 		build_cu(*idx, sym_units_dwarf(u), cu);
 	*out = *idx;
-	return find_fn(*idx, a);
+	*fr = find_fn(*idx, a);
+	return *fr != UINT32_MAX ? &(*idx)->fns[(*idx)->fr[*fr].fn] : NULL;
+}
+
+/* The hinted unit and function, when the hint's range holds a. */
+static struct sym_fn *hinted_fn(const struct sym_query *q, uint64_t a, struct sym_unit **cu, struct sym_cuidx **idx)
+{
+	const struct sym_hint *h = q->hint ? *q->hint : NULL;
+	const struct sym_frange *f;
+
+	if (!h)
+		return NULL;
+	f = &h->idx->fr[h->fr];
+	if (a < f->lo || a >= f->hi)
+		return NULL;
+	*cu = h->cu;
+	*idx = h->idx;
+	return &h->idx->fns[f->fn];
+}
+
+/* Remember, for the query's symbol, the unit and the function range found (when it stands alone). */
+static void hint_set(struct sym_dwarf *d, const struct sym_query *q, struct sym_unit *cu, struct sym_cuidx *idx,
+		     uint32_t fr)
+{
+	struct sym_hint *h;
+
+	if (!q->hint || !idx->fr[fr].alone)
+		return;
+	if (!(h = *q->hint)) {
+		if (!d->hints || d->hints->used == SYM_HINT_CHUNK) {
+			struct sym_hints *c = xmalloc(sizeof(*c));
+
+			c->next = d->hints;
+			c->used = 0;
+			d->hints = c;
+		}
+		h = *q->hint = &d->hints->h[d->hints->used++];
+	}
+	h->cu = cu;
+	h->idx = idx;
+	h->fr = fr;
 }
 
 /*
@@ -698,7 +770,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 	struct sym_walk *w = d->walkp ? d->walkp : (d->walkp = xmalloc(sizeof(*d->walkp)));
 	struct sym_line ln;
 	bool line;
-	uint32_t node = 0;
+	uint32_t node = 0, fr;
 	size_t n = 1;
 	uint64_t a;
 
@@ -707,12 +779,17 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		return;
 	}
 	a = q->addr - sym_units_bias(u);
-	if (!(cu = sym_units_at(u, a))) {
-		r->status = SYM_NO_LINE;
-		return;
+	/* another address of a symbol met before: in the same function, most likely */
+	if (!(fn = hinted_fn(q, a, &cu, &idx))) {
+		if (!(cu = sym_units_at(u, a))) {
+			r->status = SYM_NO_LINE;
+			return;
+		}
+		if ((fn = fn_at(u, cu, a, &idx, &fr)))
+			hint_set(d, q, cu, idx, fr);
 	}
 	/* without a subprogram DIE (assembly): the line table only */
-	if ((fn = fn_at(u, cu, a, &idx))) {
+	if (fn) {
 		nodes = nodes_at(w, sym_units_dwarf(u), idx, fn, a, &node);
 		n = (size_t)nodes[node].depth + 1;
 	}
