@@ -368,11 +368,14 @@ static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *par
 	if (!sym_die_read(cu->dc, parent->end, &c))
 		return false;
 	while (c.tag) {
-		struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
 		uint64_t after = 0;
 
-		if (c.tag == DW_TAG_subprogram && !own_ranges(dw, &c, &k))
-			return false;
+		if (c.tag == DW_TAG_subprogram) {
+			struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
+
+			if (!own_ranges(dw, &c, &k))
+				return false;
+		}
 		if ((c.tag == DW_TAG_namespace || c.tag == DW_TAG_module) && depth < 8 &&
 		    !own_scope(cu, dw, &c, depth + 1, &after))
 			return false;

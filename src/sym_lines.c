@@ -20,13 +20,13 @@
 #include "strpool.h"
 #include "sym_lines.h"
 
-/* A row as the program makes it; kept as a struct sym_row (sym_lines.h), from base. */
+/* A row as the program makes it (no bit fields: it is written often); kept as a struct sym_row (sym_lines.h), from base. */
 struct sym_lrow {
 	uint64_t addr;
 	uint32_t line;
 	uint16_t file;
-	uint16_t col : 15;
-	uint16_t end : 1;
+	uint16_t col;
+	bool end;
 };
 
 struct sym_ltab {
@@ -193,7 +193,7 @@ static inline void add_row(struct rowbuf *b, uint64_t addr, uint64_t line, uint6
 	/* several rows at one address: the last one describes it (an end stays) */
 	if (b->n && b->rows[b->n - 1].addr == addr && !b->rows[b->n - 1].end && !end)
 		b->n--;
-	ALLOC_GROW(b->rows, b->n, b->cap);
+	ALLOC_GROW(b->rows, b->n, b->cap);     /* (made as large as the program: a row takes an opcode) */
 	w = &b->rows[b->n++];
 	w->addr = addr;
 	w->line = line > UINT32_MAX ? 0 : (uint32_t)line;
@@ -279,11 +279,12 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 {
 	const struct lprog lp = { min_len, max_ops ? max_ops : 1, line_range, opcode_base, line_base, std_len };
 	uint64_t st[5] = { 0, 1, 1, 0, 0 };     /* address, file, line, column, op_index */
-	struct rowbuf b = { NULL, 0, 0, false };
+	struct rowbuf b = { NULL, 0, (size_t)(r->end - r->p) + 1, false };
 	uint32_t adv[256];
 	int32_t ladv[256];
 	bool ok = true;
 
+	b.rows = xmalloc(b.cap * sizeof(*b.rows));
 	for (unsigned op = opcode_base; op < 256; op++) {
 		adv[op] = (op - opcode_base) / line_range;
 		ladv[op] = line_base + (int32_t)((op - opcode_base) % line_range);
@@ -292,7 +293,10 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 		unsigned op = *r->p++;
 
 		if (op >= opcode_base) {
-			advance(&lp, &st[0], &st[4], adv[op]);
+			if (lp.max_ops == 1)
+				st[0] += (uint64_t)lp.min_len * adv[op];
+			else
+				advance(&lp, &st[0], &st[4], adv[op]);
 			st[2] += (uint64_t)(int64_t)ladv[op];
 			add_row(&b, st[0], st[2], st[3], st[1], false);
 			continue;
