@@ -79,6 +79,8 @@ const struct elf_section *elfobj_section_at(const struct elfobj *o, uint64_t add
 
 uint32_t elfobj_nsyms(const struct elfobj *o);
 struct elf_sym *elfobj_sym(struct elfobj *o, uint32_t idx);
+/* The index of a symbol of o (elfobj_sym(o, i) is y). */
+uint32_t elfobj_sym_index(const struct elfobj *o, const struct elf_sym *y);
 /* The symbols of a name, in table order: the first, then each next one (NULL at the end). */
 struct elf_sym *elfobj_sym_named(struct elfobj *o, const char *name);
 struct elf_sym *elfobj_sym_next_named(struct elfobj *o, struct elf_sym *y);

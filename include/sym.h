@@ -28,7 +28,9 @@ void sym_close(struct symbolizer *s);
 /*
  * Resolve func+0xOFF/0xSIZE [module].  module NULL means vmlinux.  When
  * has_size is false the first symbol of that name is used.  Results are
- * cached by (module, func, off, size) and owned by the symbolizer.
+ * cached by (module, func, off, size) and owned by the symbolizer: one
+ * lasts until the next call of sym_resolve*() at least (the cache keeps
+ * the results met lately, a bounded number), its strings until sym_close().
  */
 const struct sym_result *sym_resolve(struct symbolizer *s, const char *module, const char *func,
 				     uint64_t off, uint64_t size, bool has_size);
@@ -49,7 +51,8 @@ struct sym_request {
 void sym_request_of_frame(const struct frame *f, bool exact, struct sym_request *rq);
 /*
  * Resolve n frames at once (the addr2line back end sends them in one
- * round trip per object); out[i] is what sym_resolve() would return.
+ * round trip per object); out[i] is what sym_resolve() would return, and
+ * lasts as long.
  */
 void sym_resolve_batch(struct symbolizer *s, const struct sym_request *req, size_t n,
 		       const struct sym_result **out);

@@ -23,8 +23,10 @@ struct sym_query {
 	uint64_t addr;            /* libdwfl address to look up (already - 1) */
 	const char *section;      /* section name of the address (interned) */
 	uint64_t section_off;     /* the address in the file: in a .ko, the offset in that section */
-	const char *symbol;       /* interned ELF symbol name: the outermost level's name */
+	const char *symbol;       /* the ELF symbol's name (its string table's): the outermost level's name */
 	struct sym_result *res;   /* to fill (chain, status, note): status SYM_OK on entry */
+	void **hint;              /* a slot of the ELF symbol's (NULL at first) the back end may keep what it
+				     found for it in, until close; NULL: none */
 };
 
 struct sym_backend_ops {

@@ -20,8 +20,8 @@ struct sym_dsecs {
 	Elf_Data *rnglists, *ranges;
 };
 
-struct sym_row {                /* 16 bytes: the rows of every unit touched are kept */
-	uint64_t addr;
+struct sym_row {                /* 12 bytes: the rows of every unit touched are kept */
+	uint32_t off;           /* the address less the table's lowest (a table spanning 4 GiB is declined) */
 	uint32_t line;
 	uint16_t file;          /* (a table of more files, or a column past 15 bits, is declined) */
 	uint16_t col : 15;

@@ -19,6 +19,7 @@
 #include "strpool.h"
 
 #define ELFOBJ_LINEAR_SCANS 48     /* symbol sizes computed by scanning, before sorting pays off */
+#define ELFOBJ_NO_NEXT UINT32_MAX
 
 struct elfobj_sym {
 	struct hashmap_entry ent;   /* by name */
@@ -42,6 +43,8 @@ struct elfobj {
 	struct hashmap by_name;
 	uint32_t *by_addr;      /* indices of the executable symbols sorted by (section, address) */
 	uint32_t nby_addr;
+	uint32_t *kgap;         /* by symbol index, made with by_addr: an executable symbol's distance to the
+				   next symbol above it in its section (ELFOBJ_NO_NEXT: none, or too far) */
 	unsigned linear_scans;  /* ksize computed without by_addr so far */
 	struct elf_section *secs;
 	size_t nsecs;
@@ -345,6 +348,7 @@ void elfobj_close(struct elfobj *o)
 	hashmap_clear(&o->by_name, HASHMAP_NO_FREE);
 	free(o->syms);
 	free(o->by_addr);
+	free(o->kgap);
 	free(o->secs);
 	free(o->name);
 	free(o->path);
@@ -376,6 +380,11 @@ const char *elfobj_label(const struct elfobj *o)
 const struct elf_section *elfobj_section(const struct elfobj *o, size_t idx)
 {
 	return idx < o->nsecs ? &o->secs[idx] : NULL;
+}
+
+uint32_t elfobj_sym_index(const struct elfobj *o, const struct elf_sym *y)
+{
+	return (uint32_t)(container_of(y, const struct elfobj_sym, sym) - o->syms);
 }
 
 struct elf_sym *elfobj_sym(struct elfobj *o, uint32_t idx)
@@ -456,6 +465,32 @@ static int elfobj_addr_key_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/*
+ * Every executable symbol's distance to the next address above it in its
+ * section, from by_addr (sorted): a frame's kallsyms size is then one load,
+ * not a search.
+ */
+static void elfobj_gaps(struct elfobj *o)
+{
+	uint64_t next = 0;
+	bool has_next = false;
+
+	o->kgap = xmalloc((size_t)o->nsyms * sizeof(*o->kgap) + 1);
+	for (uint32_t j = o->nby_addr; j-- > 0;) {
+		const struct elf_sym *y = &o->syms[o->by_addr[j]].sym;
+		const struct elf_sym *z = j + 1 < o->nby_addr ? &o->syms[o->by_addr[j + 1]].sym : NULL;
+
+		if (!z || z->shndx != y->shndx)
+			has_next = false;
+		else if (z->addr > y->addr) {
+			next = z->addr;
+			has_next = true;
+		}
+		o->kgap[o->by_addr[j]] = has_next && next - y->addr < ELFOBJ_NO_NEXT ? (uint32_t)(next - y->addr)
+										  : ELFOBJ_NO_NEXT;
+	}
+}
+
 static void elfobj_sort_by_addr(struct elfobj *o)
 {
 	struct elfobj_addr_key *k;
@@ -478,6 +513,7 @@ static void elfobj_sort_by_addr(struct elfobj *o)
 		o->by_addr[i] = k[i].idx;
 	o->nby_addr = n;
 	free(k);
+	elfobj_gaps(o);
 }
 
 /* What the search in by_addr looks for: (section, address) among the object's symbols. */
@@ -518,6 +554,14 @@ bool elfobj_ksize(struct elfobj *o, const struct elf_sym *y, uint64_t *ksize)
 
 	if (!o->by_addr && ++o->linear_scans > ELFOBJ_LINEAR_SCANS)
 		elfobj_sort_by_addr(o);
+	if (o->by_addr && y->exec) {
+		uint32_t gap = o->kgap[container_of(y, const struct elfobj_sym, sym) - o->syms];
+
+		if (gap != ELFOBJ_NO_NEXT) {
+			*ksize = gap;
+			return true;
+		}
+	}
 	if (o->by_addr) {
 		uint32_t i = elfobj_by_addr_upper(o, y->shndx, y->addr);
 

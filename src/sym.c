@@ -38,6 +38,7 @@ struct sym_obj {
 	struct sym_data *data;  /* its data symbols by address, built when an address needs them */
 	struct sym_operand *operands;   /* a module's KCSAN call operands read so far */
 	size_t noperands, operandscap;
+	void **hints;           /* by ELF symbol: the back end's hint (sym_query.hint), made on first use */
 };
 
 /* What the code of a module says about one call: sym_data_call_operand()'s answer, kept. */
@@ -53,13 +54,13 @@ struct sym_operand {
 struct sym_entry {
 	struct hashmap_entry ent;
 	const char *module;     /* interned, NULL for vmlinux */
-	const char *func;       /* in s->blocks, NULL for a raw address */
+	const char *func;       /* in its generation's blocks, NULL for a raw address */
 	uint64_t off, size;
 	bool has_size, exact;
 	struct sym_result res;
 };
 
-/* Where the cache's entries and their function names live: freed at once, at the end. */
+/* Where a generation's entries, their function names and chains live: freed at once. */
 struct sym_block {
 	struct sym_block *next;
 	size_t used, size;
@@ -67,6 +68,20 @@ struct sym_block {
 };
 
 #define SYM_BLOCK_SIZE (256 * 1024)
+
+/*
+ * The cache is two generations: entries go into the current one; when it
+ * holds SYM_CACHE_GEN, the batch after drops the old one and starts anew,
+ * and an entry met in the old generation is copied into the current one.
+ * So a log of any size keeps at most twice SYM_CACHE_GEN results, the ones
+ * met lately, and a result lasts at least until the next batch.
+ */
+#define SYM_CACHE_GEN 16384
+
+struct sym_gen {
+	struct hashmap map;     /* struct sym_entry */
+	struct sym_block *blocks;       /* the entries' memory, newest first */
+};
 
 /* A module whose frames cannot be resolved: not found, or unreadable. */
 struct sym_problem {
@@ -90,8 +105,8 @@ struct symbolizer {
 	bool modules_indexed;
 	char *release;
 	bool release_read;
-	struct hashmap cache;   /* struct sym_entry */
-	struct sym_block *blocks;       /* the entries' memory, newest first */
+	struct sym_gen gen[2];  /* the cache: gen[cur] the current generation, the other the old one */
+	unsigned cur;
 	struct sym_problem *problems;
 	size_t nproblems, problemscap;
 	bool has_slide;         /* --kaslr-offset: the running kernel's addresses are the vmlinux's + slide */
@@ -126,6 +141,7 @@ static void obj_free(struct symbolizer *s, struct sym_obj *o)
 	layout_close(o->layout);
 	sym_data_free(o->data);
 	free(o->operands);
+	free(o->hints);
 	elfobj_close(o->elf);
 	free(o);
 }
@@ -380,7 +396,8 @@ struct symbolizer *sym_open(struct ctx *ctx, const struct sym_options *opt)
 	s->pool = strpool_new();
 	s->has_slide = opt->has_kaslr_offset;
 	s->slide = opt->kaslr_offset;
-	hashmap_init(&s->cache, sym_entry_eq, 0);
+	hashmap_init(&s->gen[0].map, sym_entry_eq, 0);
+	hashmap_init(&s->gen[1].map, sym_entry_eq, 0);
 	if (!opt->vmlinux) {
 		kt_error(ctx, KT_EXIT_USAGE, NULL, "no vmlinux given");
 		goto fail;
@@ -402,11 +419,20 @@ fail:
 	return NULL;
 }
 
+static void gen_clear(struct sym_gen *g)
+{
+	hashmap_clear(&g->map, HASHMAP_NO_FREE);
+	hashmap_init(&g->map, sym_entry_eq, 0);
+	while (g->blocks) {
+		struct sym_block *b = g->blocks;
+
+		g->blocks = b->next;
+		free(b);
+	}
+}
+
 void sym_close(struct symbolizer *s)
 {
-	struct hashmap_iter it;
-	struct hashmap_entry *e;
-
 	if (!s)
 		return;
 	obj_free(s, s->vmlinux);
@@ -421,15 +447,8 @@ void sym_close(struct symbolizer *s)
 	free(s->mod_paths);
 	free(s->modules_dir);
 	free(s->release);
-	for (e = hashmap_iter_first(&s->cache, &it); e; e = hashmap_iter_next(&it))
-		free(container_of(e, struct sym_entry, ent)->res.chain);
-	hashmap_clear(&s->cache, HASHMAP_NO_FREE);
-	while (s->blocks) {
-		struct sym_block *b = s->blocks;
-
-		s->blocks = b->next;
-		free(b);
-	}
+	gen_clear(&s->gen[0]);   /* (an empty map holds no table) */
+	gen_clear(&s->gen[1]);
 	free(s->problems);
 	strpool_free(s->pool);
 	free(s);
@@ -448,10 +467,10 @@ static uint64_t entry_hash(const struct sym_request *rq)
 	return kt_hash_mem_seed(nums, sizeof(nums), seed);
 }
 
-/* n zeroed bytes that last until sym_close() */
-static void *block_alloc(struct symbolizer *s, size_t n)
+/* n zeroed bytes that last as long as generation g */
+static void *block_alloc(struct sym_gen *g, size_t n)
 {
-	struct sym_block *b = s->blocks;
+	struct sym_block *b = g->blocks;
 	const size_t align = sizeof(max_align_t);
 	void *p;
 
@@ -463,12 +482,12 @@ static void *block_alloc(struct symbolizer *s, size_t n)
 		b->size = size;
 		b->used = 0;
 		/* a block of its own goes behind the one being filled */
-		if (size == n && s->blocks) {
-			b->next = s->blocks->next;
-			s->blocks->next = b;
+		if (size == n && g->blocks) {
+			b->next = g->blocks->next;
+			g->blocks->next = b;
 		} else {
-			b->next = s->blocks;
-			s->blocks = b;
+			b->next = g->blocks;
+			g->blocks = b;
 		}
 	}
 	p = (char *)b->data + b->used;
@@ -477,37 +496,74 @@ static void *block_alloc(struct symbolizer *s, size_t n)
 	return p;
 }
 
-static const char *block_strdup(struct symbolizer *s, const char *str)
+static const char *block_strdup(struct sym_gen *g, const char *str)
 {
 	size_t n;
 
 	if (!str)
 		return NULL;
 	n = strlen(str) + 1;
-	return memcpy(block_alloc(s, n), str, n);
+	return memcpy(block_alloc(g, n), str, n);
 }
 
-/* The cached entry, or a new one (*fresh) to fill. */
-static struct sym_entry *cache_get(struct symbolizer *s, const struct sym_request *rq, bool *fresh)
+/* A chain of n levels in generation g: a copy of from (NULL: zeroed). */
+static struct sym_loc *block_chain(struct sym_gen *g, const struct sym_loc *from, size_t n)
+{
+	struct sym_loc *c = block_alloc(g, n * sizeof(*c));
+
+	if (from)
+		memcpy(c, from, n * sizeof(*c));
+	return c;
+}
+
+/* The current generation, a new one when it is full (the old one dropped: no result of it is held now). */
+static struct sym_gen *cache_turn(struct symbolizer *s)
+{
+	if (hashmap_count(&s->gen[s->cur].map) >= SYM_CACHE_GEN) {
+		s->cur ^= 1;
+		gen_clear(&s->gen[s->cur]);
+	}
+	return &s->gen[s->cur];
+}
+
+/* An entry of the old generation, copied into g. */
+static struct sym_entry *entry_copy(struct sym_gen *g, const struct sym_entry *o)
+{
+	struct sym_entry *e = block_alloc(g, sizeof(*e));
+
+	*e = *o;
+	e->func = block_strdup(g, o->func);
+	if (o->res.nchain)
+		e->res.chain = block_chain(g, o->res.chain, o->res.nchain);
+	hashmap_entry_init(&e->ent, o->ent.hash);
+	hashmap_add(&g->map, &e->ent);
+	return e;
+}
+
+/* The cached entry, or a new one (*fresh) to fill; in generation g, the current one. */
+static struct sym_entry *cache_get(struct symbolizer *s, struct sym_gen *g, const struct sym_request *rq,
+				   bool *fresh)
 {
 	uint64_t h = entry_hash(rq);
-	struct hashmap_entry *he = hashmap_get(&s->cache, h, NULL, rq);
+	struct hashmap_entry *he = hashmap_get(&g->map, h, NULL, rq);
+	struct sym_gen *old = &s->gen[s->cur ^ 1];
 	struct sym_entry *e;
 
-	if (he) {
-		*fresh = false;
+	*fresh = false;
+	if (he)
 		return container_of(he, struct sym_entry, ent);
-	}
-	e = block_alloc(s, sizeof(*e));
+	if (hashmap_count(&old->map) && (he = hashmap_get(&old->map, h, NULL, rq)))
+		return entry_copy(g, container_of(he, struct sym_entry, ent));
+	e = block_alloc(g, sizeof(*e));
 	hashmap_entry_init(&e->ent, h);
 	e->module = strpool_intern(s->pool, rq->module);
 	/* one copy per entry: most functions are met at one offset only */
-	e->func = block_strdup(s, rq->func);
+	e->func = block_strdup(g, rq->func);
 	e->off = rq->off;
 	e->size = rq->size;
 	e->has_size = rq->has_size;
 	e->exact = rq->exact;
-	hashmap_add(&s->cache, &e->ent);
+	hashmap_add(&g->map, &e->ent);
 	*fresh = true;
 	return e;
 }
@@ -522,9 +578,9 @@ static void set_failure(struct sym_result *r, enum sym_status st, const char *no
 }
 
 /* A one-level chain: the symbol's name and nothing else. */
-static void set_name_only(struct sym_result *r, const char *symbol)
+static void set_name_only(struct symbolizer *s, struct sym_result *r, const char *symbol)
 {
-	r->chain = xcalloc(1, sizeof(*r->chain));
+	r->chain = block_chain(&s->gen[s->cur], NULL, 1);
 	r->chain[0].func = (char *)symbol;
 	r->nchain = 1;
 }
@@ -632,6 +688,14 @@ static struct elf_sym *pick_symbol(struct symbolizer *s, struct elfobj *o, const
 	return pick;
 }
 
+/* The back end's hint slot of symbol y of o. */
+static void **obj_hint(struct sym_obj *o, const struct elf_sym *y)
+{
+	if (!o->hints)
+		o->hints = xcalloc(elfobj_nsyms(o->elf) + 1, sizeof(*o->hints));
+	return &o->hints[elfobj_sym_index(o->elf, y)];
+}
+
 /* func+off/size: the symbol and the address into q, or false with the result failed. */
 static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_entry *e, struct sym_query *q)
 {
@@ -649,8 +713,9 @@ static bool prepare_func(struct symbolizer *s, struct sym_obj *so, struct sym_en
 					    elfobj_label(o), (unsigned long long)e->off, e->func, (unsigned long long)bound));
 		return false;
 	}
-	r->symbol = strpool_intern(s->pool, pick->name);
+	r->symbol = pick->name;     /* in the ELF string table, open until sym_close() */
 	q->symbol = r->symbol;
+	q->hint = obj_hint(so, pick);
 	/* a return address: the call is the byte before (the entry is its own address) */
 	back = e->off && !e->exact ? 1 : 0;
 	q->addr = pick->addr + e->off - back;
@@ -677,8 +742,9 @@ static bool prepare_addr(struct symbolizer *s, struct sym_obj *so, struct sym_en
 							      (unsigned long long)addr));
 		return false;
 	}
-	r->symbol = strpool_intern(s->pool, y->name);
+	r->symbol = y->name;
 	q->symbol = r->symbol;
+	q->hint = obj_hint(so, y);
 	q->section = elfobj_section(so->elf, y->shndx)->name;
 	return true;
 }
@@ -725,7 +791,7 @@ static bool prepare(struct symbolizer *s, struct sym_entry *e, struct sym_query 
 	if (!(e->func ? prepare_func(s, o, e, q) : prepare_addr(s, o, e, q)))
 		return false;
 	if (!obj_has_dwarf(s, o)) {
-		set_name_only(r, r->symbol);
+		set_name_only(s, r, r->symbol);
 		set_failure(r, SYM_NO_DEBUGINFO, strpool_internf(s->pool, "%s has no DWARF: function name only",
 								 elfobj_label(o->elf)));
 		return false;
@@ -741,9 +807,15 @@ static void lookup_all(struct symbolizer *s, struct sym_query *qs, size_t n)
 	s->ops->lookup(qs, n);
 	for (size_t i = 0; i < n; i++) {
 		struct sym_result *r = qs[i].res;
+		struct sym_loc *c = r->chain;
 
+		/* the back end's chain into the entry's generation */
+		if (c) {
+			r->chain = r->nchain ? block_chain(&s->gen[s->cur], c, r->nchain) : NULL;
+			free(c);
+		}
 		if (r->status == SYM_OK && !r->nchain)
-			set_name_only(r, qs[i].symbol);
+			set_name_only(s, r, qs[i].symbol);
 		if (r->status == SYM_NO_LINE && !r->note)
 			r->note = strpool_internf(s->pool, "%s has no line information for %s", elfobj_label(qs[i].obj),
 						  qs[i].symbol);
@@ -753,6 +825,7 @@ static void lookup_all(struct symbolizer *s, struct sym_query *qs, size_t n)
 void sym_resolve_batch(struct symbolizer *s, const struct sym_request *req, size_t n, const struct sym_result **out)
 {
 	struct sym_query *qs = xmalloc((n ? n : 1) * sizeof(*qs));
+	struct sym_gen *g = cache_turn(s);
 	size_t nq = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -766,7 +839,7 @@ void sym_resolve_batch(struct symbolizer *s, const struct sym_request *req, size
 			rq.has_size = false;
 			rq.exact = true;
 		}
-		e = cache_get(s, &rq, &fresh);
+		e = cache_get(s, g, &rq, &fresh);
 		out[i] = &e->res;
 		if (fresh && prepare(s, e, &qs[nq]))
 			nq++;

@@ -30,14 +30,15 @@ struct sym_die_attr {          /* 8 bytes: a unit has thousands */
 	uint16_t implicit;      /* DW_FORM_implicit_const's value: its index in the unit's implicits */
 };
 
-struct sym_die_abbrev {
+struct sym_die_abbrev {        /* 16 bytes: a unit has hundreds, every unit touched keeps its own */
+	uint32_t first;         /* in the unit's attrs */
+	uint16_t nattrs;
+	uint16_t tag;           /* (a tag past 0xffff, none DWARF defines, reads as 0xffff) */
+	uint16_t fixed_len;
+	uint8_t sib_at, sib_size;   /* where DW_AT_sibling is in the fixed bytes, its size (0: none) */
 	bool used;
 	bool children;
-	bool all_fixed;         /* every form of fixed size, nothing wanted but the sibling: one step */
-	uint32_t fixed_len;
-	uint8_t sib_at, sib_size;   /* where DW_AT_sibling is in the fixed bytes, its size (0: none) */
-	unsigned tag;
-	uint32_t first, nattrs; /* in the unit's attrs */
+	bool all_fixed;         /* every form of fixed size (of fixed_len bytes), nothing wanted but the sibling */
 };
 
 struct sym_die_cu {
@@ -132,23 +133,28 @@ static bool read_attr_specs(struct sym_die_cu *cu, struct dwarf_rd *r, struct sy
 		}
 		at->fixed = (uint8_t)form_fixed_size(cu, (unsigned)form);
 	}
-	ab->nattrs = cu->nattrs - ab->first;
+	if (cu->nattrs - ab->first > UINT16_MAX)
+		return false;   /* more than this reader keeps: libdw's */
+	ab->nattrs = (uint16_t)(cu->nattrs - ab->first);
 	ab->all_fixed = true;
 	ab->fixed_len = 0;
 	ab->sib_size = 0;
-	for (uint32_t i = ab->first; i < cu->nattrs; i++) {
+	for (uint32_t i = ab->first, len = 0; i < cu->nattrs; i++) {
 		const struct sym_die_attr *at = &cu->attrs[i];
 		bool ref = at->form == DW_FORM_ref1 || at->form == DW_FORM_ref2 || at->form == DW_FORM_ref4 ||
 			   at->form == DW_FORM_ref8;
 
-		if (at->want == WANT_SIBLING && ref && !ab->sib_size && ab->fixed_len < 256) {
-			ab->sib_at = (uint8_t)ab->fixed_len;
+		if (at->want == WANT_SIBLING && ref && !ab->sib_size && len < 256) {
+			ab->sib_at = (uint8_t)len;
 			ab->sib_size = at->fixed;
 		} else if (at->want != WANT_SKIP || (!at->fixed && at->form != DW_FORM_flag_present &&
 						     at->form != DW_FORM_implicit_const)) {
 			ab->all_fixed = false;
 		}
-		ab->fixed_len += at->fixed;
+		len += at->fixed;
+		if (len > UINT16_MAX)
+			ab->all_fixed = false;
+		ab->fixed_len = (uint16_t)len;
 	}
 	return !r->bad;
 }
@@ -198,7 +204,7 @@ static bool read_abbrevs(struct sym_die_cu *cu, const Elf_Data *abbrev, uint64_t
 		if (ab->used)
 			return false;   /* a code twice: not a table we understand */
 		ab->used = true;
-		ab->tag = (unsigned)tag;
+		ab->tag = (uint16_t)(tag > 0xffff ? 0xffff : tag);
 		ab->children = rd_u(&r, 1) == DW_CHILDREN_yes;
 		if (!read_attr_specs(cu, &r, ab))
 			return false;

@@ -35,21 +35,21 @@
 #include "sym_die.h"
 #include "sym_units.h"
 
-struct sym_node {           /* node 0: the subprogram; then its inlined subroutines */
+struct sym_node {           /* node 0: the subprogram; then its inlined subroutines (40 bytes: many are kept) */
 	Dwarf_Off die;
+	const char *name;       /* in the debug sections; "??" without one */
 	int32_t parent;         /* node index, -1 for the subprogram */
-	int32_t depth;
+	uint32_t call_file_idx; /* the line table's file (its name: sym_unit_file) */
+	int32_t call_line, call_column;
+	uint16_t depth;         /* at most SYM_PATH_MAX */
 	/* read from the DIE on first use (read); the call site may come with the node (site_known) */
 	bool read, site_known;
 	bool has_call_file;
-	uint64_t call_file_idx;
-	const char *name;       /* in the debug sections; "??" without one */
-	const char *call_file;  /* interned */
-	int call_line, call_column;
 };
 
-struct sym_irange {
-	uint64_t lo, hi;
+struct sym_irange {         /* 16 bytes: the ranges of every function met twice are kept */
+	uint64_t lo;
+	uint32_t len;           /* hi - lo (a longer range, only in broken DWARF, is cut) */
 	uint32_t node;
 };
 
@@ -67,6 +67,7 @@ struct sym_frange {
 	uint64_t lo, hi;
 	uint64_t maxhi;         /* the largest hi up to this entry: prunes the backward scan */
 	uint32_t fn;
+	bool alone;             /* no other range of the unit overlaps it: it is find_fn()'s answer in it */
 };
 
 /* What this back end keeps about one unit (hung on it: sym_unit_data). */
@@ -80,6 +81,25 @@ struct sym_cuidx {
 	uint32_t nfr, frcap;
 };
 
+/*
+ * What a frame's ELF symbol led to the last time (sym_query.hint): the
+ * unit and a function range standing alone.  An address of the symbol in
+ * that range is then in that unit and function without looking for them.
+ */
+struct sym_hint {
+	struct sym_unit *cu;
+	struct sym_cuidx *idx;
+	uint32_t fr;
+};
+
+#define SYM_HINT_CHUNK 1024
+
+struct sym_hints {
+	struct sym_hints *next;
+	uint32_t used;
+	struct sym_hint h[SYM_HINT_CHUNK];
+};
+
 /* The back end's state for one object. */
 struct sym_walk;
 
@@ -89,6 +109,7 @@ struct sym_dwarf {
 	struct strpool *pool;
 	struct sym_units *units;
 	bool tried;
+	struct sym_hints *hints;    /* where the hints live, newest chunk first */
 };
 
 static void cuidx_free(void *p)
@@ -121,6 +142,12 @@ static void sym_dwarf_close(void *state)
 		return;
 	sym_units_close(d->units);
 	free(d->walkp);
+	while (d->hints) {
+		struct sym_hints *h = d->hints;
+
+		d->hints = h->next;
+		free(h);
+	}
 	free(d);
 }
 
@@ -210,8 +237,8 @@ static int frange_key_cmp(const void *key, const void *elem)
 	return *(const uint64_t *)key < ((const struct sym_frange *)elem)->lo ? -1 : 0;
 }
 
-/* The subprogram whose range holds a (the smallest range if several do), or NULL. */
-static struct sym_fn *find_fn(struct sym_cuidx *cu, uint64_t a)
+/* The index in cu->fr of the subprogram range holding a (the smallest if several do), or UINT32_MAX. */
+static uint32_t find_fn(struct sym_cuidx *cu, uint64_t a)
 {
 	uint32_t lo = (uint32_t)kt_upper_bound(cu->fr, cu->nfr, sizeof(*cu->fr), &a, frange_key_cmp);
 	const struct sym_frange *best = NULL;
@@ -219,7 +246,7 @@ static struct sym_fn *find_fn(struct sym_cuidx *cu, uint64_t a)
 	for (uint32_t i = lo; i-- > 0 && cu->fr[i].maxhi > a;)
 		if (a < cu->fr[i].hi && (!best || cu->fr[i].hi - cu->fr[i].lo < best->hi - best->lo))
 			best = &cu->fr[i];
-	return best ? &cu->fns[best->fn] : NULL;
+	return best ? (uint32_t)(best - cu->fr) : UINT32_MAX;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -229,7 +256,7 @@ static void add_irange(struct sym_fn *fn, uint64_t lo, uint64_t hi, uint32_t nod
 {
 	ALLOC_GROW(fn->ranges, fn->nranges, fn->rangecap);
 	fn->ranges[fn->nranges].lo = lo;
-	fn->ranges[fn->nranges].hi = hi;
+	fn->ranges[fn->nranges].len = hi - lo > UINT32_MAX ? UINT32_MAX : (uint32_t)(hi - lo);
 	fn->ranges[fn->nranges].node = node;
 	fn->nranges++;
 }
@@ -253,7 +280,7 @@ static uint32_t new_node(struct sym_fn *fn, Dwarf_Off die, int32_t parent)
 	memset(&fn->nodes[node], 0, sizeof(fn->nodes[node]));
 	fn->nodes[node].die = die;
 	fn->nodes[node].parent = parent;
-	fn->nodes[node].depth = parent < 0 ? 0 : fn->nodes[parent].depth + 1;
+	fn->nodes[node].depth = (uint16_t)(parent < 0 ? 0 : fn->nodes[parent].depth + 1);
 	return node;
 }
 
@@ -341,11 +368,14 @@ static bool own_scope(struct sym_cuidx *cu, Dwarf *dw, const struct sym_die *par
 	if (!sym_die_read(cu->dc, parent->end, &c))
 		return false;
 	while (c.tag) {
-		struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
 		uint64_t after = 0;
 
-		if (c.tag == DW_TAG_subprogram && !own_ranges(dw, &c, &k))
-			return false;
+		if (c.tag == DW_TAG_subprogram) {
+			struct sym_rsink k = { cu, NULL, cu->dc, c.off, UINT32_MAX };
+
+			if (!own_ranges(dw, &c, &k))
+				return false;
+		}
 		if ((c.tag == DW_TAG_namespace || c.tag == DW_TAG_module) && depth < 8 &&
 		    !own_scope(cu, dw, &c, depth + 1, &after))
 			return false;
@@ -377,7 +407,7 @@ static bool own_inlines(struct sym_fn *fn, struct sym_die_cu *dc, Dwarf *dw, con
 			/* the call site as the walk reads it (walk_push) */
 			nd->site_known = true;
 			nd->has_call_file = c.has_call_file;
-			nd->call_file_idx = c.call_file;
+			nd->call_file_idx = c.call_file > UINT32_MAX ? UINT32_MAX : (uint32_t)c.call_file;
 			nd->call_line = (int)c.call_line;
 			nd->call_column = (int)c.call_column;
 
@@ -419,6 +449,10 @@ static void build_cu(struct sym_cuidx *cu, Dwarf *dw, struct sym_unit *unit)
 	qsort(cu->fr, cu->nfr, sizeof(*cu->fr), frange_cmp);
 	for (uint32_t i = 0; i < cu->nfr; i++)
 		cu->fr[i].maxhi = i && cu->fr[i - 1].maxhi > cu->fr[i].hi ? cu->fr[i - 1].maxhi : cu->fr[i].hi;
+	/* sorted by lo: none before reaches it, the next starts past it */
+	for (uint32_t i = 0; i < cu->nfr; i++)
+		cu->fr[i].alone = (!i || cu->fr[i - 1].maxhi <= cu->fr[i].lo) &&
+				  (i + 1 == cu->nfr || cu->fr[i + 1].lo >= cu->fr[i].hi);
 }
 
 /* A function's index, kept as long as its unit: no room to spare. */
@@ -460,13 +494,13 @@ static uint32_t innermost_node(const struct sym_fn *fn, uint64_t a)
 		const struct sym_irange *r = &fn->ranges[i];
 		int32_t dep, bdep;
 
-		if (a < r->lo || a >= r->hi)
+		if (a < r->lo || a - r->lo >= r->len)
 			continue;
 		dep = fn->nodes[r->node].depth;
 		bdep = fn->nodes[best].depth;
-		if (dep > bdep || (dep == bdep && best && r->hi - r->lo < bestsize)) {
+		if (dep > bdep || (dep == bdep && best && r->len < bestsize)) {
 			best = r->node;
-			bestsize = r->hi - r->lo;
+			bestsize = r->len;
 		}
 	}
 	return best;
@@ -508,15 +542,19 @@ static void node_read(struct sym_units *u, struct sym_unit *cu, struct sym_node 
 			nd->has_call_file = die_udata(&die, DW_AT_call_file, &cf);
 			die_udata(&die, DW_AT_call_line, &cl);
 			die_udata(&die, DW_AT_call_column, &cc);
-			nd->call_file_idx = cf;
+			nd->call_file_idx = cf > UINT32_MAX ? UINT32_MAX : (uint32_t)cf;
 			nd->call_line = (int)cl;
 			nd->call_column = (int)cc;
 		}
 	}
 	/* in the debug sections, which stay until the symbolizer is closed */
 	nd->name = n ? n : "??";
-	if (nd->has_call_file)
-		nd->call_file = sym_unit_file(u, cu, nd->call_file_idx);
+}
+
+/* Where the node was inlined: the file's name (interned), or NULL. */
+static const char *node_call_file(struct sym_units *u, struct sym_unit *cu, const struct sym_node *nd)
+{
+	return nd->has_call_file ? sym_unit_file(u, cu, nd->call_file_idx) : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -580,10 +618,10 @@ static void walk_push(struct sym_walk *w, const struct sym_die *c)
 	memset(nd, 0, sizeof(*nd));
 	nd->die = c->off;
 	nd->parent = (int32_t)w->ncur - 1;
-	nd->depth = (int32_t)w->ncur;
+	nd->depth = (uint16_t)w->ncur;
 	nd->site_known = true;
 	nd->has_call_file = c->has_call_file;
-	nd->call_file_idx = c->call_file;
+	nd->call_file_idx = c->call_file > UINT32_MAX ? UINT32_MAX : (uint32_t)c->call_file;
 	nd->call_line = (int)c->call_line;
 	nd->call_column = (int)c->call_column;
 	w->ncur++;
@@ -648,8 +686,9 @@ static struct sym_cuidx *cuidx_new(struct sym_unit *cu)
 	return idx;
 }
 
-/* The unit's subprogram holding a, with its inlines indexed; NULL if none. */
-static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a, struct sym_cuidx **out)
+/* The unit's subprogram holding a, and the range of it in *fr; NULL if none. */
+static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a, struct sym_cuidx **out,
+			    uint32_t *fr)
 {
 	struct sym_cuidx **idx = (struct sym_cuidx **)sym_unit_data(cu);
 
@@ -658,7 +697,47 @@ static struct sym_fn *fn_at(struct sym_units *u, struct sym_unit *cu, uint64_t a
 	if (!(*idx)->built)
 		build_cu(*idx, sym_units_dwarf(u), cu);
 	*out = *idx;
-	return find_fn(*idx, a);
+	*fr = find_fn(*idx, a);
+	return *fr != UINT32_MAX ? &(*idx)->fns[(*idx)->fr[*fr].fn] : NULL;
+}
+
+/* The hinted unit and function, when the hint's range holds a. */
+static struct sym_fn *hinted_fn(const struct sym_query *q, uint64_t a, struct sym_unit **cu, struct sym_cuidx **idx)
+{
+	const struct sym_hint *h = q->hint ? *q->hint : NULL;
+	const struct sym_frange *f;
+
+	if (!h)
+		return NULL;
+	f = &h->idx->fr[h->fr];
+	if (a < f->lo || a >= f->hi)
+		return NULL;
+	*cu = h->cu;
+	*idx = h->idx;
+	return &h->idx->fns[f->fn];
+}
+
+/* Remember, for the query's symbol, the unit and the function range found (when it stands alone). */
+static void hint_set(struct sym_dwarf *d, const struct sym_query *q, struct sym_unit *cu, struct sym_cuidx *idx,
+		     uint32_t fr)
+{
+	struct sym_hint *h;
+
+	if (!q->hint || !idx->fr[fr].alone)
+		return;
+	if (!(h = *q->hint)) {
+		if (!d->hints || d->hints->used == SYM_HINT_CHUNK) {
+			struct sym_hints *c = xmalloc(sizeof(*c));
+
+			c->next = d->hints;
+			c->used = 0;
+			d->hints = c;
+		}
+		h = *q->hint = &d->hints->h[d->hints->used++];
+	}
+	h->cu = cu;
+	h->idx = idx;
+	h->fr = fr;
 }
 
 /*
@@ -694,7 +773,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 	struct sym_walk *w = d->walkp ? d->walkp : (d->walkp = xmalloc(sizeof(*d->walkp)));
 	struct sym_line ln;
 	bool line;
-	uint32_t node = 0;
+	uint32_t node = 0, fr;
 	size_t n = 1;
 	uint64_t a;
 
@@ -703,12 +782,17 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		return;
 	}
 	a = q->addr - sym_units_bias(u);
-	if (!(cu = sym_units_at(u, a))) {
-		r->status = SYM_NO_LINE;
-		return;
+	/* another address of a symbol met before: in the same function, most likely */
+	if (!(fn = hinted_fn(q, a, &cu, &idx))) {
+		if (!(cu = sym_units_at(u, a))) {
+			r->status = SYM_NO_LINE;
+			return;
+		}
+		if ((fn = fn_at(u, cu, a, &idx, &fr)))
+			hint_set(d, q, cu, idx, fr);
 	}
 	/* without a subprogram DIE (assembly): the line table only */
-	if ((fn = fn_at(u, cu, a, &idx))) {
+	if (fn) {
 		nodes = nodes_at(w, sym_units_dwarf(u), idx, fn, a, &node);
 		n = (size_t)nodes[node].depth + 1;
 	}
@@ -729,8 +813,7 @@ static void sym_dwarf_lookup_one(struct sym_dwarf *d, struct sym_query *q)
 		}
 		node_read(u, cu, &nodes[node], true);
 		r->chain[lvl].func = (char *)nd->name;
-		if (nd->has_call_file)
-			r->chain[lvl + 1].file = (char *)nd->call_file;
+		r->chain[lvl + 1].file = (char *)node_call_file(u, cu, nd);
 		r->chain[lvl + 1].line = nd->call_line;
 		r->chain[lvl + 1].column = nd->call_column;
 		r->chain[lvl + 1].comp_dir = (char *)sym_unit_comp_dir(cu);
@@ -784,7 +867,7 @@ static char *check_fn(Dwarf *dw, struct sym_cuidx *own, struct sym_cuidx *lib, u
 		    a->nodes[k].depth != b->nodes[k].depth)
 			return xasprintf("function DIE 0x%llx: inline node %u differs", (unsigned long long)a->die, k);
 	for (uint32_t k = 0; k < a->nranges; k++)
-		if (a->ranges[k].lo != b->ranges[k].lo || a->ranges[k].hi != b->ranges[k].hi ||
+		if (a->ranges[k].lo != b->ranges[k].lo || a->ranges[k].len != b->ranges[k].len ||
 		    a->ranges[k].node != b->ranges[k].node)
 			return xasprintf("function DIE 0x%llx: inline range %u differs", (unsigned long long)a->die, k);
 	return NULL;
@@ -808,7 +891,8 @@ static char *check_chain(struct sym_units *u, struct sym_unit *cu, struct strpoo
 
 		node_read(u, cu, p, true);
 		node_read(u, cu, q, false);
-		if (p->die != q->die || strcmp(p->name, q->name) || p->call_file != q->call_file ||
+		if (p->die != q->die || strcmp(p->name, q->name) ||
+		    node_call_file(u, cu, p) != node_call_file(u, cu, q) ||
 		    p->call_line != q->call_line || p->call_column != q->call_column)
 			return xasprintf("function DIE 0x%llx at 0x%llx: level of DIE 0x%llx differs",
 					 (unsigned long long)b->die, (unsigned long long)a, (unsigned long long)q->die);
@@ -826,7 +910,7 @@ static char *check_chains(struct sym_units *u, struct sym_unit *cu, struct strpo
 
 	for (uint32_t k = 0; !why && k < b->nranges; k++)
 		if (!(why = check_chain(u, cu, pool, w, own, b, b->ranges[k].lo)))
-			why = check_chain(u, cu, pool, w, own, b, b->ranges[k].hi - 1);
+			why = check_chain(u, cu, pool, w, own, b, b->ranges[k].lo + b->ranges[k].len - 1);
 	free(w);
 	return why;
 }

@@ -20,8 +20,19 @@
 #include "strpool.h"
 #include "sym_lines.h"
 
+/* A row as the program makes it (no bit fields: it is written often); kept as a struct sym_row (sym_lines.h), from base. */
+struct sym_lrow {
+	uint64_t addr;
+	uint32_t line;
+	uint16_t file;
+	uint16_t col;
+	bool end;
+};
+
 struct sym_ltab {
-	struct sym_row *rows;   /* sequences sorted by address, rows in program order */
+	struct sym_lrow *rows;  /* while the program runs: sequences sorted by address, rows in program order */
+	struct sym_row *kept;   /* the same, kept: addresses from base */
+	uint64_t base;
 	size_t nrows;
 	unsigned version;
 	const char **dirs;      /* in the section data */
@@ -126,7 +137,7 @@ struct seq {
 static int seq_cmp(const void *a, const void *b, void *rows)
 {
 	const struct seq *x = a, *y = b;
-	const struct sym_row *r = rows;
+	const struct sym_lrow *r = rows;
 	uint64_t ax = r[x->first].addr, ay = r[y->first].addr;
 
 	if (ax != ay)
@@ -140,7 +151,7 @@ static void sort_sequences(struct sym_ltab *t)
 	struct seq *seqs = NULL;
 	size_t nseq = 0, cap = 0, start = 0;
 	bool sorted = true;
-	struct sym_row *out;
+	struct sym_lrow *out;
 
 	for (size_t i = 0; i < t->nrows; i++) {
 		if (!t->rows[i].end)
@@ -170,19 +181,19 @@ static void sort_sequences(struct sym_ltab *t)
 
 /* The rows being made: kept in locals while the program runs. */
 struct rowbuf {
-	struct sym_row *rows;
+	struct sym_lrow *rows;
 	size_t n, cap;
 	bool over;              /* a column or file number a row cannot hold */
 };
 
 static inline void add_row(struct rowbuf *b, uint64_t addr, uint64_t line, uint64_t col, uint64_t file, bool end)
 {
-	struct sym_row *w;
+	struct sym_lrow *w;
 
 	/* several rows at one address: the last one describes it (an end stays) */
 	if (b->n && b->rows[b->n - 1].addr == addr && !b->rows[b->n - 1].end && !end)
 		b->n--;
-	ALLOC_GROW(b->rows, b->n, b->cap);
+	ALLOC_GROW(b->rows, b->n, b->cap);     /* (made as large as the program: a row takes an opcode) */
 	w = &b->rows[b->n++];
 	w->addr = addr;
 	w->line = line > UINT32_MAX ? 0 : (uint32_t)line;
@@ -268,11 +279,12 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 {
 	const struct lprog lp = { min_len, max_ops ? max_ops : 1, line_range, opcode_base, line_base, std_len };
 	uint64_t st[5] = { 0, 1, 1, 0, 0 };     /* address, file, line, column, op_index */
-	struct rowbuf b = { NULL, 0, 0, false };
+	struct rowbuf b = { NULL, 0, (size_t)(r->end - r->p) + 1, false };
 	uint32_t adv[256];
 	int32_t ladv[256];
 	bool ok = true;
 
+	b.rows = xmalloc(b.cap * sizeof(*b.rows));
 	for (unsigned op = opcode_base; op < 256; op++) {
 		adv[op] = (op - opcode_base) / line_range;
 		ladv[op] = line_base + (int32_t)((op - opcode_base) % line_range);
@@ -281,7 +293,10 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 		unsigned op = *r->p++;
 
 		if (op >= opcode_base) {
-			advance(&lp, &st[0], &st[4], adv[op]);
+			if (lp.max_ops == 1)
+				st[0] += (uint64_t)lp.min_len * adv[op];
+			else
+				advance(&lp, &st[0], &st[4], adv[op]);
 			st[2] += (uint64_t)(int64_t)ladv[op];
 			add_row(&b, st[0], st[2], st[3], st[1], false);
 			continue;
@@ -294,9 +309,33 @@ static bool run_program(struct dwarf_rd *r, struct sym_ltab *t, unsigned min_len
 	return ok && !b.over && !r->bad;
 }
 
+/* The rows in 12 bytes each, kept as long as the unit is (no room to spare); false if they span 4 GiB. */
+static bool keep_rows(struct sym_ltab *t)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		lo = t->rows[i].addr < lo ? t->rows[i].addr : lo;
+		hi = t->rows[i].addr > hi ? t->rows[i].addr : hi;
+	}
+	if (t->nrows && hi - lo > UINT32_MAX)
+		return false;
+	t->base = t->nrows ? lo : 0;
+	t->kept = xmalloc((t->nrows ? t->nrows : 1) * sizeof(*t->kept));
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct sym_lrow *r = &t->rows[i];
+
+		t->kept[i] = (struct sym_row){ (uint32_t)(r->addr - t->base), r->line, r->file, r->col, r->end };
+	}
+	free(t->rows);
+	t->rows = NULL;
+	return true;
+}
+
 static void sym_ltab_clear(struct sym_ltab *t)
 {
 	free(t->rows);
+	free(t->kept);
 	free(t->dirs);
 	free(t->fnames);
 	free(t->fdirs);
@@ -393,8 +432,8 @@ static bool sym_ltab_parse(const struct sym_dsecs *ds, uint64_t offset, struct s
 	    !run_program(&r, t, min_len, max_ops, line_base, line_range, opcode_base, std_len))
 		goto fail;
 	sort_sequences(t);
-	/* kept as long as the unit is: no room to spare */
-	t->rows = xrealloc(t->rows, (t->nrows ? t->nrows : 1) * sizeof(*t->rows));
+	if (!keep_rows(t))
+		goto fail;
 	return true;
 fail:
 	sym_ltab_clear(t);
@@ -413,18 +452,24 @@ struct sym_ltab *sym_ltab_read(const struct sym_dsecs *ds, uint64_t offset)
 
 static int sym_row_cmp(const void *key, const void *elem)
 {
-	uint64_t a = *(const uint64_t *)key;
+	uint32_t a = *(const uint32_t *)key;
 
-	return a < ((const struct sym_row *)elem)->addr ? -1 : 0;
+	return a < ((const struct sym_row *)elem)->off ? -1 : 0;
 }
 
 const struct sym_row *sym_ltab_find(const struct sym_ltab *t, uint64_t a)
 {
-	size_t lo = kt_upper_bound(t->rows, t->nrows, sizeof(*t->rows), &a, sym_row_cmp);
+	uint32_t off;
+	size_t lo;
 
-	if (!lo || t->rows[lo - 1].end)
+	if (a < t->base)
 		return NULL;
-	return &t->rows[lo - 1];
+	/* past 4 GiB from base: past every row, at the last (an end of sequence) */
+	off = a - t->base > UINT32_MAX ? UINT32_MAX : (uint32_t)(a - t->base);
+	lo = kt_upper_bound(t->kept, t->nrows, sizeof(*t->kept), &off, sym_row_cmp);
+	if (!lo || t->kept[lo - 1].end)
+		return NULL;
+	return &t->kept[lo - 1];
 }
 
 /* The file's name as addr2line prints it: relative names go under their directory, then comp_dir. */

@@ -508,6 +508,77 @@ static void test_lookup_addr2line(void)
 		test_lookup(SYM_ADDR2LINE);
 }
 
+/* n frames the vmlinux does not have, each its own cache entry (offsets from base on) */
+static void resolve_fillers(struct symbolizer *s, uint64_t base, size_t n)
+{
+	struct sym_request rq[256];
+	const struct sym_result *res[256];
+
+	for (size_t i = 0; i < n; i += 256) {
+		size_t m = n - i < 256 ? n - i : 256;
+
+		for (size_t k = 0; k < m; k++)
+			rq[k] = (struct sym_request){ NULL, "no_such_function", base + i + k, 0x40000000, true, false };
+		sym_resolve_batch(s, rq, m, res);
+		CHECK_INT(res[m - 1]->status, SYM_NO_SYMBOL);
+	}
+}
+
+/* r is chain_top+9's three levels, as first resolved into want */
+static void check_same_chain(const struct sym_result *r, const struct sym_result *want)
+{
+	CHECK_INT(r->status, SYM_OK);
+	CHECK_INT(r->nchain, want->nchain);
+	for (size_t i = 0; i < r->nchain && i < want->nchain; i++) {
+		CHECK_STR(r->chain[i].func, want->chain[i].func);
+		CHECK_STR(r->chain[i].file, want->chain[i].file);
+		CHECK_INT(r->chain[i].line, want->chain[i].line);
+	}
+}
+
+/*
+ * The cache keeps the results met lately, a bounded number: a frame met
+ * again after many others is the same, copied from the old generation or
+ * resolved anew; a result lasts until the next batch, whatever it drops.
+ */
+static void test_cache_generations(void)
+{
+	struct ctx ctx;
+	struct symbolizer *s;
+	const struct sym_result *r;
+	struct sym_result want;
+	struct sym_loc chain[8];
+	uint64_t ct = build() ? ksize_of(fixture, "chain_top", 0) : 0;
+
+	if (!ct || !(s = open_fixture(&ctx, SYM_LIBDW, NULL)))
+		return;
+	r = sym_resolve(s, NULL, "chain_top", 9, ct, true);
+	CHECK_INT(r->status, SYM_OK);
+	CHECK(r->nchain >= 3 && r->nchain <= 8);
+	if (r->status != SYM_OK || r->nchain < 3 || r->nchain > 8) {
+		sym_close(s);
+		return;
+	}
+	want = *r;
+	memcpy(chain, r->chain, r->nchain * sizeof(*chain));
+	want.chain = chain;
+	/* more than a generation after it, then it again, from the old one: twice */
+	for (int round = 0; round < 2; round++) {
+		resolve_fillers(s, 1 + (uint64_t)round * 100000, 30000);
+		check_same_chain(sym_resolve(s, NULL, "chain_top", 9, ct, true), &want);
+	}
+	/* a result outlives the next batch, even one that starts a new generation */
+	resolve_fillers(s, 300000, 20000);
+	r = sym_resolve(s, NULL, "chain_top", 9, ct, true);
+	resolve_fillers(s, 400000, 256);
+	check_same_chain(r, &want);
+	/* dropped, looked up anew */
+	resolve_fillers(s, 500000, 70000);
+	check_same_chain(sym_resolve(s, NULL, "chain_top", 9, ct, true), &want);
+	sym_close(s);
+	CHECK_INT(ctx.errors, 0);
+}
+
 /* .ko.xz, through libdw's own decompression (and a copy for addr2line) */
 static void test_compressed_module(void)
 {
@@ -1179,7 +1250,7 @@ static void test_cleanup(void)
 }
 
 UNIT_MAIN(TEST(test_oracle_libdw), TEST(test_oracle_addr2line), TEST(test_lookup_libdw),
-	  TEST(test_lookup_addr2line), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
+	  TEST(test_lookup_addr2line), TEST(test_cache_generations), TEST(test_compressed_module), TEST(test_no_dwarf), TEST(test_open_errors),
 	  TEST(test_struct_member), TEST(test_foreach_function), TEST(test_annotate), TEST(test_module_problems),
 	  TEST(test_wrong_machine), TEST(test_truncated), TEST(test_empty_lines), TEST(test_die_reader),
 	  TEST(test_variables), TEST(test_cleanup))
