@@ -57,7 +57,7 @@ void store_file_reports_free(struct store_file_report *v, size_t n);
 
 /* What the store says of a recorded report (store_files_known()). */
 struct store_file_known {
-	/* 1: what store_add_prepared() would say (store_added) */
+	/* 1: what store_add_prepared() would say (store_added); 2: the signature it would classify again */
 	int64_t sig_id;              /* 0: its occurrence's signature is gone (the tool's verdict counts) */
 	struct verdict_label label;  /* the caller releases it */
 	/* 2: its facts, to store it again with (the caller frees them) */

@@ -756,6 +756,15 @@ static void scan_replay_one(struct scan *s, const char *name, const struct store
 	report_release(&r);
 }
 
+static void scan_known_release(struct store_file_known *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		verdict_label_release(&k[i].label);
+		free(k[i].facts);
+	}
+	memset(k, 0, n * sizeof(*k));
+}
+
 /* Every recorded report against the store: 1 all are stored as a parse finds them, 0 not, -1 error. */
 static int scan_replay_check(struct scan *s, const struct store_file_report *v, size_t n, struct store_file_known *k,
 			     int *rcs)
@@ -768,26 +777,18 @@ static int scan_replay_check(struct scan *s, const struct store_file_report *v, 
 	return 1;
 }
 
-static void scan_known_release(struct store_file_known *k, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		verdict_label_release(&k[i].label);
-		free(k[i].facts);
-	}
-	memset(k, 0, n * sizeof(*k));
-}
-
 /*
  * The writer, between the file's begin and end: true when its record was
- * counted, false to parse it (nothing counted).  Once a report stored
- * again changed the store, the ones after it are looked up anew.
+ * counted, false to parse it (nothing counted).  A report stored again
+ * classifies its signature again: the later ones of that signature are
+ * looked up anew.
  */
 static bool scan_replay(const char *name, const void *rec, void *data)
 {
 	struct scan *s = data;
 	struct store_file_report *v;
 	struct store_file_known *k;
-	bool changed = false;
+	int64_t changed = -1;   /* the signature a report stored again changed (0: any) */
 	int rc, *rcs;
 	size_t n;
 
@@ -798,7 +799,7 @@ static bool scan_replay(const char *name, const void *rec, void *data)
 	rc = scan_replay_check(s, v, n, k, rcs);
 	s->replaying = true;
 	for (size_t i = 0; i < n && rc > 0; i++) {
-		if (changed) {
+		if (changed >= 0 && (changed == 0 || k[i].sig_id == 0 || k[i].sig_id == changed)) {
 			scan_known_release(&k[i], 1);
 			rcs[i] = store_files_known(s->recs, &v[i], &k[i]);
 			/* 0 cannot come now (store_files_known()); an error is the store's */
@@ -806,7 +807,8 @@ static bool scan_replay(const char *name, const void *rec, void *data)
 				s->store_ok = false;
 		}
 		scan_replay_one(s, name, &v[i], &k[i], rcs[i]);
-		changed |= rcs[i] == 2;
+		if (rcs[i] == 2)
+			changed = changed < 0 || changed == k[i].sig_id ? k[i].sig_id : 0;
 	}
 	s->replaying = false;
 	scan_known_release(k, n);

@@ -199,12 +199,11 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 /* A regular file's size and XXH3-128, as it is now: 0, or -1 (not one, or unreadable: not hashed). */
 static int pipeline_hash(const char *path, struct pipeline_file *f)
 {
-	static const size_t chunk = 1 << 20;
 	XXH128_canonical_t c;
 	XXH3_state_t *h;
 	struct stat st;
 	ssize_t got = 0;
-	char *buf;
+	char buf[64 << 10];
 	int fd;
 
 	/* a regular file only: a FIFO or a terminal is read once, by the parser */
@@ -222,9 +221,8 @@ static int pipeline_hash(const char *path, struct pipeline_file *f)
 	f->ino = (uint64_t)st.st_ino;
 	f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	h = XXH3_createState();
-	buf = xmalloc(chunk);
 	XXH3_128bits_reset(h);
-	while ((got = read(fd, buf, chunk)) != 0) {
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -235,7 +233,6 @@ static int pipeline_hash(const char *path, struct pipeline_file *f)
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
 	memcpy(f->hash, c.digest, sizeof(f->hash));
 	XXH3_freeState(h);
-	free(buf);
 	close(fd);
 	return got < 0 ? -1 : 0;
 }

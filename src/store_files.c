@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <xxhash.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_c_literalCompressionMode */
 #include <zstd.h>
 
 #include "store_codec.h"
@@ -363,10 +364,14 @@ int store_files_put(struct store_files *f, const char *name, const struct store_
 	if (!s)
 		return -1;
 	sf_encode(&b, v, n);
-	if (!f->zc)
+	if (!f->zc) {
+		/* the strings repeat: matches do it, and literals left as they are read back fastest */
 		f->zc = ZSTD_createCCtx();
+		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
+	}
 	z = xmalloc(ZSTD_compressBound(b.len));
-	zn = ZSTD_compressCCtx(f->zc, z, ZSTD_compressBound(b.len), b.buf, b.len, 3);
+	zn = ZSTD_compress2(f->zc, z, ZSTD_compressBound(b.len), b.buf, b.len);
 	sbuf_release(&b);
 	if (ZSTD_isError(zn)) {
 		free(z);
@@ -460,11 +465,11 @@ static int sf_judge(sqlite3_stmt *s, const struct store_file_report *r, bool occ
 	/* the signature classified again */
 	writes |= r->level >= sqlite3_column_int(s, K_SIG_LEVEL) &&
 		  !(sf_sig_same(s, r) && (sf_facts_are(s, K_SIG_FACTS, r->facts_hash) || occ_same));
+	k->sig_id = sqlite3_column_int64(s, K_SIG_ID);
 	if (writes) {
 		k->facts = xstrdup(facts);
 		return 2;
 	}
-	k->sig_id = sqlite3_column_int64(s, K_SIG_ID);
 	return sf_label(s, k) < 0 ? 0 : 1;
 }
 
