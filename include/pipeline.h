@@ -73,14 +73,17 @@ struct pipeline_config {
 	/*
 	 * Files a scan read before (may be NULL; with hash_files): on the
 	 * thread that reads the file, once it is hashed, the record of the
-	 * file by its reader's name and content, or NULL.  A recorded file is
+	 * file by its reader's name and content (what replay() needs, made
+	 * there: the work off the caller's thread), or NULL.  A recorded file is
 	 * not parsed: replay(), on the caller's thread between its file_begin
 	 * and file_end, counts the record's reports instead -- or returns
 	 * false, having counted nothing, and the file is parsed after all
 	 * (on the caller's thread when jobs > 1).
 	 */
-	const void *(*known)(const char *name, const struct pipeline_file *f, void *data);
-	bool (*replay)(const char *name, const void *rec, void *data);
+	void *(*known)(const char *name, const struct pipeline_file *f, void *data);
+	bool (*replay)(const char *name, void *rec, void *data);
+	/* a record known() made, after its replay (on the thread that made it, when it can) */
+	void (*known_free)(void *rec, void *data);
 };
 #define PIPELINE_MAX_JOBS 256
 

@@ -77,7 +77,12 @@ const struct store_file_rec *store_files_find(const struct store_files *f, const
 /* Was a row of this fingerprint loaded for the name (whatever its content)? */
 bool store_files_has_name(const struct store_files *f, const char *name);
 
-/* The row's reports, when it is still the store's: 1 with *v, *n set (free them), 0 not (parse), -1 error (db's). */
+/*
+ * The row's reports (any thread: read through a read-only connection of
+ * the thread's, what is committed): 1 with *v, *n set (free them), 0 none
+ * (another writer replaced the row since it was loaded: parse the file),
+ * -1 error.
+ */
 int store_files_read(struct store_files *f, const struct store_file_rec *rec, struct store_file_report **v,
 		     size_t *n);
 /*

@@ -336,7 +336,10 @@ static int scan_record_file(struct scan *s, const char *name, const struct pipel
 	    rules_limit_hits(s->ctx->rules))
 		return 0;
 	memcpy(id.hash, f->hash, sizeof(id.hash));
-	if (store_files_put(s->recs, name, &id, s->frep, s->nfrep) == 0)
+	/* the row of this name, content and fingerprint says what this parse found: a rescan writes nothing
+	   (--reparse writes it again) */
+	if ((!s->reparse && store_files_find(s->recs, name, &id)) ||
+	    store_files_put(s->recs, name, &id, s->frep, s->nfrep) == 0)
 		return 0;
 	kt_error(s->ctx, KT_EXIT_STORE, name, "cannot record the file in the store: %s",
 		 sqlite3_errmsg(store_files_db(s->recs)));
@@ -673,14 +676,23 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *p
 /* ---------------------------------------------------------------------- */
 /* a file read before: its record's reports counted as a parse counts them */
 
-/* On a pipeline thread: the record of a file with this name and content, or NULL. */
-static const void *scan_file_known(const char *name, const struct pipeline_file *f, void *data)
-{
-	struct scan *s = data;
-	struct store_file_id id = { .size = f->size };
+/* A recorded file, read on the pipeline thread that hashed it: its reports, the summary rows of its firsts. */
+struct scan_known {
+	struct store_file_report *v;
+	size_t n;
+	struct agg **aggs;   /* [i]: report i's row when it is the file's first of its signature (NULL: taken) */
+};
 
-	memcpy(id.hash, f->hash, sizeof(id.hash));
-	return store_files_find(s->recs, name, &id);
+static void scan_known_free(void *rec, void *data)
+{
+	struct scan_known *kf = rec;
+
+	(void)data;
+	for (size_t i = 0; i < kf->n; i++)
+		agg_release(kf->aggs[i]);
+	free(kf->aggs);
+	store_file_reports_free(kf->v, kf->n);
+	free(kf);
 }
 
 static char *dup_or_null(const char *v)
@@ -716,7 +728,7 @@ static struct agg *agg_replayed(const char *name, const struct store_file_report
  * again with its facts (rc 2: its signature is classified again, as a
  * parse would have it).
  */
-static void scan_replay_one(struct scan *s, const char *name, const struct store_file_report *v,
+static void scan_replay_one(struct scan *s, const struct store_file_report *v, struct agg **agg,
 			    struct store_file_known *k, int rc)
 {
 	struct store_added added = { .sig_id = k->sig_id, .label = k->label };
@@ -734,14 +746,13 @@ static void scan_replay_one(struct scan *s, const char *name, const struct store
 	p.st.head_key = v->head_key;
 	p.st.sig_key = v->sig_key;
 	p.st.facts = k->facts;
-	if (v->title)
-		p.agg = agg_replayed(name, v);
+	p.agg = *agg;
 	if (rc == 2 && facts_decode(k->facts, &r.cls, &err) == 0) {
 		eff = scan_store_report(s, &r, v->subsystem, &p, &added);
 	} else {
 		if (rc == 2) {
 			/* facts the store wrote and cannot read back: said as a store error */
-			kt_error(s->ctx, KT_EXIT_STORE, name, "a stored report's facts: %s", err);
+			kt_error(s->ctx, KT_EXIT_STORE, NULL, "a stored report's facts: %s", err);
 			s->store_ok = false;
 		}
 		/* scan_store_report() of a duplicate that changes nothing */
@@ -752,7 +763,7 @@ static void scan_replay_one(struct scan *s, const char *name, const struct store
 	}
 	free(err);
 	scan_count_report(s, &r, v->subsystem, &p, &added, eff);
-	agg_release(p.agg);
+	*agg = p.agg;   /* not taken: freed with the record */
 	report_release(&r);
 }
 
@@ -783,16 +794,18 @@ static int scan_replay_check(struct scan *s, const struct store_file_report *v, 
  * classifies its signature again: the later ones of that signature are
  * looked up anew.
  */
-static bool scan_replay(const char *name, const void *rec, void *data)
+static bool scan_replay(const char *name, void *rec, void *data)
 {
 	struct scan *s = data;
-	struct store_file_report *v;
+	struct scan_known *kf = rec;
+	struct store_file_report *v = kf->v;
 	struct store_file_known *k;
 	int64_t changed = -1;   /* the signature a report stored again changed (0: any) */
+	size_t n = kf->n;
 	int rc, *rcs;
-	size_t n;
 
-	if (!s->store_ok || store_files_read(s->recs, rec, &v, &n) <= 0)
+	(void)name;
+	if (!s->store_ok)
 		return false;
 	k = xcalloc(n ? n : 1, sizeof(*k));
 	rcs = xcalloc(n ? n : 1, sizeof(*rcs));
@@ -806,7 +819,7 @@ static bool scan_replay(const char *name, const void *rec, void *data)
 			if (rcs[i] <= 0)
 				s->store_ok = false;
 		}
-		scan_replay_one(s, name, &v[i], &k[i], rcs[i]);
+		scan_replay_one(s, &v[i], &kf->aggs[i], &k[i], rcs[i]);
 		if (rcs[i] == 2)
 			changed = changed < 0 || changed == k[i].sig_id ? k[i].sig_id : 0;
 	}
@@ -814,8 +827,31 @@ static bool scan_replay(const char *name, const void *rec, void *data)
 	scan_known_release(k, n);
 	free(k);
 	free(rcs);
-	store_file_reports_free(v, n);
 	return rc > 0;
+}
+
+/* On a pipeline thread: the record of a file with this name and content, read, or NULL. */
+static void *scan_file_known(const char *name, const struct pipeline_file *f, void *data)
+{
+	struct scan *s = data;
+	struct store_file_id id = { .size = f->size };
+	const struct store_file_rec *rec;
+	struct scan_known *kf;
+
+	memcpy(id.hash, f->hash, sizeof(id.hash));
+	rec = store_files_find(s->recs, name, &id);
+	if (!rec)
+		return NULL;
+	kf = xcalloc(1, sizeof(*kf));
+	if (store_files_read(s->recs, rec, &kf->v, &kf->n) <= 0) {
+		free(kf);
+		return NULL;
+	}
+	kf->aggs = xcalloc(kf->n ? kf->n : 1, sizeof(*kf->aggs));
+	for (size_t i = 0; i < kf->n; i++)
+		if (kf->v[i].title)
+			kf->aggs[i] = agg_replayed(name, &kf->v[i]);
+	return kf;
 }
 
 /* One distinct report of the text summary; its verdict in the colour list gives it (on a terminal). */
@@ -1100,6 +1136,7 @@ static void scan_files_open(struct scan *s, struct pipeline_config *cfg)
 	if (s->doc == SCAN_DOC_TEXT && !s->reparse) {
 		cfg->known = scan_file_known;
 		cfg->replay = scan_replay;
+		cfg->known_free = scan_known_free;
 	}
 }
 

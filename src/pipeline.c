@@ -284,7 +284,7 @@ static int pipeline_parse(struct pipeline *pl, struct input *in, int said, const
 
 /* Begin, the record replayed or the file read, end (f: hashed, or NULL; in: NULL, opened to be read). */
 static int pipeline_file(struct pipeline *pl, struct input *in, int said, const char *name, const char *path,
-			 const void *rec, struct pipeline_file *f)
+			 void *rec, struct pipeline_file *f)
 {
 	struct pipeline *top = pipeline_top(pl);
 	int rc = 0;
@@ -307,7 +307,7 @@ static int pipeline_file(struct pipeline *pl, struct input *in, int said, const 
 int pipeline_run_file(struct pipeline *pl, const char *path)
 {
 	struct pipeline_file f, *hashed = NULL;
-	const void *rec = NULL;
+	void *rec = NULL;
 	struct input *in;
 	int said, rc_file;
 
@@ -326,8 +326,11 @@ int pipeline_run_file(struct pipeline *pl, const char *path)
 		pipeline_jobs_known(pl, path, path, rec, &f);
 		return 0;
 	}
-	if (rec)
-		return pipeline_file(pl, NULL, 0, path, path, rec, &f);
+	if (rec) {
+		rc_file = pipeline_file(pl, NULL, 0, path, path, rec, &f);
+		pl->cfg.known_free(rec, pipeline_top(pl)->data);
+		return rc_file;
+	}
 	said = pl->ctx->warnings + pl->ctx->errors;
 	in = pipeline_open(pl, path);
 	if (!in)
@@ -337,7 +340,7 @@ int pipeline_run_file(struct pipeline *pl, const char *path)
 	return rc_file;
 }
 
-void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, const void *rec,
+void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, void *rec,
 			struct pipeline_file *f)
 {
 	/* the caller's callbacks and classifier, the symbolizer under its lock (the workers share it) */

@@ -37,10 +37,10 @@ void pipeline_jobs_problems(struct pipeline *pl, const struct report *r);
 /* A worker's finished report, to its file's events. */
 void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e, void *prep);
 /* A worker's recorded file: the writer replays it (or parses it, pipeline_file_here()). */
-void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, const void *rec,
+void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, void *rec,
 			 const struct pipeline_file *f);
 /* The writer, for a worker's recorded file: begin, replay or else parse it here, end. */
-void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, const void *rec,
+void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, void *rec,
 			struct pipeline_file *f);
 /* pipeline_run() with the workers; files the walk found, said in order. */
 void pipeline_jobs_run(struct pipeline *pl, char *const *args, int nargs);

@@ -42,8 +42,8 @@ struct pl_event {
 	int rc;                      /* END */
 	bool hashed;                 /* END, KNOWN: how the file was read (hash_files) */
 	struct pipeline_file file;
-	char *path;                  /* KNOWN: the file, its record */
-	const void *rec;
+	char *path;                  /* KNOWN: the file, its record (cfg.known()'s) */
+	void *rec;
 	struct report *r;            /* REPORT, with its enrichment, what cfg.prepare made of it */
 	struct enrichment e;         /* and the once-warnings before it */
 	void *prep;
@@ -115,6 +115,8 @@ static void event_release(const struct pipeline *pl, struct pl_event *ev)
 {
 	free(ev->text);
 	free(ev->path);
+	if (ev->rec)
+		pl->cfg.known_free(ev->rec, pl->data);
 	if (ev->r)
 		report_free(ev->r);
 	if (ev->prep)
@@ -232,7 +234,7 @@ static void pl_file_end(const char *name, int rc, const struct pipeline_file *f,
 	pl_push(data, &ev);
 }
 
-void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, const void *rec,
+void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, void *rec,
 			 const struct pipeline_file *f)
 {
 	struct pl_event ev = { .kind = PL_EV_KNOWN, .hashed = true, .file = *f, .rec = rec };

@@ -1,4 +1,5 @@
 /* store_files.c - the files a scan read whole, and their reports (store_files.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +18,14 @@ struct store_file_rec {
 	char name[];
 };
 
-enum { SF_READ, SF_PUT, SF_OCC, SF_HEAD, SF_SIG, SF_NSTMT };
+enum { SF_PUT, SF_OCC, SF_HEAD, SF_SIG, SF_NSTMT };
 
 #define SF_SIG_COLS \
 	"s.id, s.verdict, s.writer, s.confidence, s.field, s.evidence_level, s.subsystem, s.facts, s.label," \
 	" s.label_note, s.label_time"
+#define SF_READ_SQL \
+	"SELECT reports FROM scanned_file WHERE id = ? AND path = ? AND size = ? AND hash = ? AND fingerprint = ?"
 static const char *const sf_sql[SF_NSTMT] = {
-	[SF_READ] = "SELECT reports FROM scanned_file WHERE id = ? AND path = ? AND size = ? AND hash = ?"
-		    " AND fingerprint = ?",
 	[SF_PUT] = "INSERT OR REPLACE INTO scanned_file (path, size, hash, fingerprint, reports) VALUES (?, ?, ?, ?, ?)",
 	/* as the store's lookups find a report seen before (store.c find_known()): the columns K_* */
 	[SF_OCC] = "SELECT o.evidence_level, o.facts, " SF_SIG_COLS " FROM occurrence o"
@@ -41,9 +42,26 @@ struct store_files {
 	size_t nrecs, cap;
 	sqlite3_stmt *stmt[SF_NSTMT];
 	ZSTD_CCtx *zc;               /* the blobs' (made once: a context costs more than a file's blob) */
+	/* the readers of rows (store_files_read()), a connection each, idle ones kept */
+	pthread_mutex_t mu;
+	char *path;
+	struct sf_reader **idle;
+	size_t nidle, idlecap;
+};
+
+/*
+ * A thread's reader: a read-only connection of its own (what is committed;
+ * a row of a file's size, hash and fingerprint says what a parse of it
+ * gives, whichever version of the row it is), its statement and zstd.
+ */
+struct sf_reader {
+	sqlite3 *db;
+	sqlite3_stmt *read;
 	ZSTD_DCtx *zd;
 	struct sbuf unz;
 };
+
+static void sf_reader_free(struct sf_reader *r);
 
 void store_files_hash(const void *p, size_t n, unsigned char out[16])
 {
@@ -105,6 +123,8 @@ struct store_files *store_files_load(sqlite3 *db, const unsigned char fp[16])
 
 	f->db = db;
 	memcpy(f->fp, fp, 16);
+	pthread_mutex_init(&f->mu, NULL);
+	f->path = xstrdup(sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "");
 	hashmap_init(&f->map, sf_eq, 0);
 	rc = sqlite3_prepare_v2(db, "SELECT id, path, size, hash FROM scanned_file WHERE fingerprint = ?", -1, &s,
 				NULL);
@@ -135,8 +155,11 @@ void store_files_free(struct store_files *f)
 	for (int i = 0; i < SF_NSTMT; i++)
 		sqlite3_finalize(f->stmt[i]);
 	ZSTD_freeCCtx(f->zc);
-	ZSTD_freeDCtx(f->zd);
-	sbuf_release(&f->unz);
+	for (size_t i = 0; i < f->nidle; i++)
+		sf_reader_free(f->idle[i]);
+	free(f->idle);
+	free(f->path);
+	pthread_mutex_destroy(&f->mu);
 	hashmap_clear(&f->map, HASHMAP_NO_FREE);
 	for (size_t i = 0; i < f->nrecs; i++)
 		free(f->recs[i]);
@@ -302,7 +325,7 @@ static int sf_decode(const void *blob, size_t len, struct store_file_report **v,
 }
 
 /* The blob: zstd, its size known (a damaged one: 0, the file is parsed). */
-static int sf_unzip_decode(struct store_files *f, const void *z, size_t zn, struct store_file_report **v,
+static int sf_unzip_decode(struct sf_reader *f, const void *z, size_t zn, struct store_file_report **v,
 			   size_t *n)
 {
 	unsigned long long size = z ? ZSTD_getFrameContentSize(z, zn) : ZSTD_CONTENTSIZE_ERROR;
@@ -322,16 +345,59 @@ static int sf_unzip_decode(struct store_files *f, const void *z, size_t zn, stru
 	return sf_decode(f->unz.buf, got, v, n);
 }
 
-static int sf_read_row(struct store_files *f, const struct store_file_rec *rec, struct store_file_report **v,
-		       size_t *n)
+static void sf_reader_free(struct sf_reader *r)
 {
-	sqlite3_stmt *s = sf_stmt(f, SF_READ);
+	if (!r)
+		return;
+	sqlite3_finalize(r->read);
+	sqlite3_close(r->db);
+	ZSTD_freeDCtx(r->zd);
+	sbuf_release(&r->unz);
+	free(r);
+}
+
+/* An idle reader, or a new one (NULL when the store cannot be opened again). */
+static struct sf_reader *sf_reader_take(struct store_files *f)
+{
+	struct sf_reader *r = NULL;
+
+	pthread_mutex_lock(&f->mu);
+	if (f->nidle)
+		r = f->idle[--f->nidle];
+	pthread_mutex_unlock(&f->mu);
+	if (r || !*f->path)
+		return r;
+	r = xcalloc(1, sizeof(*r));
+	if (sqlite3_open_v2(f->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, SF_READ_SQL, -1, &r->read, NULL) != SQLITE_OK) {
+		sf_reader_free(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->db, 1000);
+	r->zd = ZSTD_createDCtx();
+	return r;
+}
+
+static void sf_reader_give(struct store_files *f, struct sf_reader *r)
+{
+	pthread_mutex_lock(&f->mu);
+	ALLOC_GROW(f->idle, f->nidle, f->idlecap);
+	f->idle[f->nidle++] = r;
+	pthread_mutex_unlock(&f->mu);
+}
+
+int store_files_read(struct store_files *f, const struct store_file_rec *rec, struct store_file_report **v,
+		     size_t *n)
+{
+	struct sf_reader *r = sf_reader_take(f);
+	sqlite3_stmt *s;
 	int rc;
 
 	*v = NULL;
 	*n = 0;
-	if (!s)
-		return -1;
+	if (!r)
+		return 0;
+	s = r->read;
 	sqlite3_bind_int64(s, 1, rec->id);
 	sqlite3_bind_text(s, 2, rec->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)rec->fid.size);
@@ -339,17 +405,12 @@ static int sf_read_row(struct store_files *f, const struct store_file_rec *rec, 
 	sqlite3_bind_blob(s, 5, f->fp, 16, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		rc = sf_unzip_decode(f, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), v, n);
+		rc = sf_unzip_decode(r, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), v, n);
 	else
 		rc = rc == SQLITE_DONE ? 0 : -1;
 	sqlite3_reset(s);
+	sf_reader_give(f, r);
 	return rc;
-}
-
-int store_files_read(struct store_files *f, const struct store_file_rec *rec, struct store_file_report **v,
-		     size_t *n)
-{
-	return sf_read_row(f, rec, v, n);
 }
 
 int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id,
@@ -367,7 +428,7 @@ int store_files_put(struct store_files *f, const char *name, const struct store_
 	if (!f->zc) {
 		/* the strings repeat: matches do it, and literals left as they are read back fastest */
 		f->zc = ZSTD_createCCtx();
-		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, 1);
 		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
 	}
 	z = xmalloc(ZSTD_compressBound(b.len));
