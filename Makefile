@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test rescan-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -149,11 +149,15 @@ cost-test: $(PROG)
 store-test: $(PROG)
 	$(Q)SHARED=$(SHARED) tests/store.sh
 
+# a rescan counting unchanged files from their records against a full parse (tests/rescan.sh)
+rescan-test: $(PROG)
+	$(Q)echo "== scan, files counted from their records: tests/rescan.sh" && SHARED=$(SHARED) tests/rescan.sh
+
 # scan --jobs N against --jobs 1: output, warnings, store (tests/jobs.sh)
 jobs-test: $(PROG)
 	$(Q)echo "== scan --jobs: tests/jobs.sh" && SHARED=$(SHARED) tests/jobs.sh
 
-check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test jobs-test
+check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test rescan-test jobs-test
 	@echo "all tests passed"
 
 bench: $(PROG)

@@ -26,6 +26,22 @@ struct symbolizer;
 struct classifier;
 struct maint_db;
 
+/* A file as it was read (pipeline_config.hash_files): its content, and what came of it. */
+struct pipeline_file {
+	uint64_t size;
+	unsigned char hash[16];    /* XXH3-128 of its bytes */
+	/*
+	 * read to its end, unchanged while it was read, and nothing said for it
+	 * nor held back to say once a run (a kernel not the vmlinux's, a
+	 * module's problem): what its reports gave is all a parse gives
+	 */
+	bool clean;
+	bool replayed;             /* its record was counted (replay()) instead of parsing it */
+	/* private: the file as hashed */
+	uint64_t dev, ino;
+	int64_t mtime_ns;
+};
+
 struct pipeline_config {
 	struct symbolizer *sym;    /* NULL: frames stay as the log gave them */
 	struct classifier *cls;    /* NULL: no verdict */
@@ -52,6 +68,22 @@ struct pipeline_config {
 	void *(*prepare)(const struct report *r, const struct enrichment *e, void *data);
 	void (*report_prep)(struct report *r, const struct enrichment *e, void *prep, void *data);
 	void (*prep_free)(void *prep, void *data);
+	/* hash every regular file before reading it (file_end is given what came of it) */
+	bool hash_files;
+	/*
+	 * Files a scan read before (may be NULL; with hash_files): on the
+	 * thread that reads the file, once it is hashed, the record of the
+	 * file by its reader's name and content (what replay() needs, made
+	 * there: the work off the caller's thread), or NULL.  A recorded file is
+	 * not parsed: replay(), on the caller's thread between its file_begin
+	 * and file_end, counts the record's reports instead -- or returns
+	 * false, having counted nothing, and the file is parsed after all
+	 * (on the caller's thread when jobs > 1).
+	 */
+	void *(*known)(const char *name, const struct pipeline_file *f, void *data);
+	bool (*replay)(const char *name, void *rec, void *data);
+	/* a record known() made, after its replay (on the thread that made it, when it can) */
+	void (*known_free)(void *rec, void *data);
 };
 #define PIPELINE_MAX_JOBS 256
 
@@ -60,8 +92,12 @@ struct pipeline_ops {
 	void (*file_begin)(const char *name, void *data);
 	/* a finished report: the callee owns r; e is valid during the call */
 	void (*report)(struct report *r, const struct enrichment *e, void *data);
-	/* the file was read to its end (rc 0) or to a read error (rc -1, reported) (may be NULL) */
-	void (*file_end)(const char *name, int rc, void *data);
+	/*
+	 * the file was read to its end (rc 0) or to a read error (rc -1,
+	 * reported) (may be NULL); f: how it was read (hash_files; NULL for
+	 * standard input or what is not a regular file)
+	 */
+	void (*file_end)(const char *name, int rc, const struct pipeline_file *f, void *data);
 };
 
 struct pipeline;

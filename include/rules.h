@@ -93,6 +93,8 @@ void rules_free(struct rules *rs);
  * the caller words the warning, once per pattern.
  */
 bool rules_drain_limit_hit(const struct rules *rs, struct rules_limit_hit *out);
+/* The matches stopped by a limit so far, of every pattern (any thread). */
+unsigned long rules_limit_hits(const struct rules *rs);
 
 bool pattern_match(const struct pattern_list *pl, const char *s);
 /* Does the function (base name) or the file match the rule? */

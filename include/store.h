@@ -24,6 +24,8 @@ struct store *store_open(struct ctx *ctx, const char *path, bool readonly);
 /* 0, or -1 (reported). */
 int store_close(struct ctx *ctx, struct store *st);
 const char *store_path(const struct store *st);
+/* The connection, for the table modules outside this file (store_files.h), inside its transaction. */
+struct sqlite3 *store_connection(struct store *st);
 
 /*
  * Writing: one transaction, or (after store_batch(st, true), as scan does)

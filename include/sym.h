@@ -76,6 +76,12 @@ const char *sym_source_root(struct symbolizer *s);
 const char *sym_release(struct symbolizer *s);
 /* Does the vmlinux carry DWARF? */
 bool sym_has_dwarf(struct symbolizer *s);
+/*
+ * What decides how frames resolve besides the vmlinux itself, as text for
+ * a fingerprint: the back end, the KASLR offset, the modules directory and
+ * each module file's name, size and modification time.
+ */
+void sym_fingerprint(struct symbolizer *s, struct sbuf *out);
 
 /*
  * The struct layouts of vmlinux (module NULL) or of the named module, for

@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "cmds.h"
+#include "facts.h"
 #include "hashmap.h"
 #include "layout.h"
 #include "maintainers.h"
@@ -20,6 +21,7 @@
 #include "rules.h"
 #include "srctree.h"
 #include "store.h"
+#include "store_files.h"
 #include "sym.h"
 #include "triage.h"
 
@@ -98,6 +100,25 @@ struct scan {
 	   (a bit each, 1 new), so that a rescan compresses nothing it does not store */
 	_Atomic bool zip;
 	uint64_t recent_new;
+	/*
+	 * The files read whole before (store_files.h): with a store and no
+	 * --src, each file read whole is recorded; with text output and no
+	 * --reparse, one unchanged is counted from its record, not parsed.
+	 */
+	struct store_files *recs;
+	bool reparse;                   /* --reparse: record, never count a record instead of parsing */
+	bool record, replaying;
+	int said;                       /* diagnostics when this file began (the writer's) */
+	struct store_file_report *frep; /* this file's reports, for its record */
+	size_t nfrep, frepcap;
+	struct hashmap fsigs;           /* and its signatures (struct scan_fsig): a first has its title */
+};
+
+static struct agg *agg_find(struct scan *s, const char sig[33]);
+
+struct scan_fsig {
+	struct hashmap_entry ent;
+	char sig[33];
 };
 
 #define FAIL(v) (1u << (v))
@@ -254,10 +275,84 @@ static void scan_batch_done(struct scan *s, const char *name, int rc)
 	}
 }
 
+/* This file's reports and signatures, for its record, forgotten. */
+static void scan_record_reset(struct scan *s)
+{
+	store_file_reports_free(s->frep, s->nfrep);
+	s->frep = NULL;
+	s->nfrep = s->frepcap = 0;
+	hashmap_clear(&s->fsigs, offsetof(struct scan_fsig, ent));
+}
+
+/* A report of the file being parsed, for its record (the first of its signature in the file: its title). */
+static void scan_record_report(struct scan *s, const struct report *r, const char *subsystem,
+			       const struct scan_prep *p)
+{
+	uint64_t h = kt_hash_mem(p->sig, 32);
+	struct store_file_report *f;
+
+	if (!s->record || s->replaying || !p->prepared)
+		return;
+	ALLOC_GROW(s->frep, s->nfrep, s->frepcap);
+	f = &s->frep[s->nfrep++];
+	memset(f, 0, sizeof(*f));
+	f->occ_key = p->st.occ_key;
+	f->head_key = p->st.head_key;
+	memcpy(f->sig, p->sig, sizeof(f->sig));
+	f->truncated = r->truncated;
+	f->line = r->line;
+	f->facts_hash = kt_hash_str(p->st.facts ? p->st.facts : "");
+	f->level = r->cls.level;
+	f->verdict = r->cls.verdict;
+	f->writer = r->cls.writer;
+	f->confidence = r->cls.confidence;
+	f->field = classification_field(&r->cls);
+	f->subsystem = subsystem ? xstrdup(subsystem) : NULL;
+	/* a cut copy may be known by its head only: no occurrence of its own keeps its facts */
+	if (r->truncated)
+		f->facts = xstrdup(p->st.facts ? p->st.facts : "");
+	if (!hashmap_get(&s->fsigs, h, NULL, p->sig)) {
+		struct scan_fsig *e = xmalloc(sizeof(*e));
+		/* the row made of this report: its own (the scan had one already), or the scan's new one */
+		const struct agg *a = p->agg ? p->agg : agg_find(s, p->sig);
+
+		memcpy(e->sig, p->sig, sizeof(e->sig));
+		hashmap_entry_init(&e->ent, h);
+		hashmap_add(&s->fsigs, &e->ent);
+		f->title = xstrdup(a->title);
+		f->text_field = a->field ? xstrdup(a->field) : NULL;
+		f->reason = a->reason ? xstrdup(a->reason) : NULL;
+		f->evidence = a->evidence ? xstrdup(a->evidence) : NULL;
+		f->marking = a->marking ? xstrdup(a->marking) : NULL;
+	}
+}
+
+/* The file was read whole and nothing was said: its record, in its transaction.  0, or -1 (reported). */
+static int scan_record_file(struct scan *s, const char *name, const struct pipeline_file *f)
+{
+	struct store_file_id id = { .size = f->size };
+
+	if (!s->record || !f->clean || f->replayed || s->said != s->ctx->warnings + s->ctx->errors ||
+	    rules_limit_hits(s->ctx->rules))
+		return 0;
+	memcpy(id.hash, f->hash, sizeof(id.hash));
+	/* the row of this name, content and fingerprint says what this parse found: a rescan writes nothing
+	   (--reparse writes it again) */
+	if ((!s->reparse && store_files_find(s->recs, name, &id)) ||
+	    store_files_put(s->recs, name, &id, s->frep, s->nfrep) == 0)
+		return 0;
+	kt_error(s->ctx, KT_EXIT_STORE, name, "cannot record the file in the store: %s",
+		 sqlite3_errmsg(store_files_db(s->recs)));
+	return -1;
+}
+
 static void scan_file_begin(const char *name, void *data)
 {
 	struct scan *s = data;
 
+	if (s->record)
+		scan_record_reset(s);
+	s->said = s->ctx->warnings + s->ctx->errors;
 	s->files++;
 	s->store_ok = false;
 	memset(&s->file, 0, sizeof(s->file));
@@ -265,13 +360,15 @@ static void scan_file_begin(const char *name, void *data)
 		s->store_ok = store_begin(s->ctx->store, name) == 0;
 }
 
-static void scan_file_end(const char *name, int rc, void *data)
+static void scan_file_end(const char *name, int rc, const struct pipeline_file *f, void *data)
 {
 	struct scan *s = data;
 
-	(void)rc;   /* a read error keeps what was read: those reports are whole */
+	/* a read error keeps what was read: those reports are whole (and the file is not recorded) */
 	if (!s->ctx->store)
 		return;
+	if (s->store_ok && f && rc == 0 && scan_record_file(s, name, f) < 0)
+		s->store_ok = false;
 	if (!s->store_ok) {
 		if (store_rollback(s->ctx->store) < 0) {
 			s->batch_files++;   /* this one, and the batch before it */
@@ -286,12 +383,18 @@ static void scan_file_end(const char *name, int rc, void *data)
 	scan_batch_done(s, name, store_commit(s->ctx->store, name));
 }
 
-static void scan_file_done(const char *name, int rc, void *data)
+static void scan_file_done(const char *name, int rc, const struct pipeline_file *f, void *data)
 {
 	struct scan *s = data;
 
-	scan_file_end(name, rc, data);
+	scan_file_end(name, rc, f, data);
 	progress_file_done(s->progress);
+}
+
+static bool agg_eq_fsig(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
+{
+	(void)key;
+	return !memcmp(container_of(e, struct scan_fsig, ent)->sig, keydata, 33);
 }
 
 /* The writer: one more report stored new or not, for what the threads compress. */
@@ -447,16 +550,21 @@ static void agg_set_places(struct agg *a, const struct report *r, bool text)
  * thread: it reads only r and s->doc); what the store and labels say is
  * the writer's (agg_count()).
  */
-static struct agg *agg_new(const struct scan *s, const char sig[33], const struct report *r)
+static struct agg *agg_make(const struct scan *s, const char sig[33], const struct report *r, char *title)
 {
 	struct agg *a = xcalloc(1, sizeof(*a));
 
 	memcpy(a->sig, sig, 33);
-	a->title = report_display_title(r);
+	a->title = title;
 	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
 	agg_set_places(a, r, s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT);
 	agg_set_classification(a, r);
 	return a;
+}
+
+static struct agg *agg_new(const struct scan *s, const char sig[33], const struct report *r)
+{
+	return agg_make(s, sig, r, report_display_title(r));
 }
 
 static void agg_release(struct agg *a)
@@ -537,6 +645,23 @@ static void scan_prep_free(void *prep, void *data)
 	free(p);
 }
 
+/* A report stored (or found stored) with its effective verdict: counted for the summary, the gate, the record. */
+static void scan_count_report(struct scan *s, struct report *r, const char *subsystem, struct scan_prep *p,
+			      const struct store_added *added, enum verdict eff)
+{
+	eff = scan_apply_triage(s, r, p->sig, added, eff);
+	s->reports++;
+	if (r->truncated)
+		s->truncated++;
+	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN)
+		s->by_verdict[eff]++;
+	if (s->doc == SCAN_DOC_JSON)
+		render_report(s->out, r, DETAIL_BRIEF);
+	agg_count(s, r, p->sig, &p->agg, added, eff, s->ctx->store && s->store_ok);
+	scan_record_report(s, r, subsystem, p);
+	progress_reports(s->progress, 1);
+}
+
 static void scan_on_report(struct report *r, const struct enrichment *e, void *prep, void *data)
 {
 	struct scan *s = data;
@@ -545,16 +670,188 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *p
 	enum verdict eff;
 
 	eff = scan_store_report(s, r, e->subsystem, p, &added);
-	eff = scan_apply_triage(s, r, p->sig, &added, eff);
-	s->reports++;
-	if (r->truncated)
-		s->truncated++;
-	if (eff > V_NONE && eff <= V_UNKNOWN_ORIGIN)
-		s->by_verdict[eff]++;
-	if (s->doc == SCAN_DOC_JSON)
-		render_report(s->out, r, DETAIL_BRIEF);
-	agg_count(s, r, p->sig, &p->agg, &added, eff, s->ctx->store && s->store_ok);
-	progress_reports(s->progress, 1);
+	scan_count_report(s, r, e->subsystem, p, &added, eff);
+}
+
+/* ---------------------------------------------------------------------- */
+/* a file read before: its record's reports counted as a parse counts them */
+
+/* A recorded file, read on the pipeline thread that hashed it: its reports, the summary rows of its firsts. */
+struct scan_known {
+	struct store_file_report *v;
+	size_t n;
+	struct agg **aggs;   /* [i]: report i's row when it is the file's first of its signature (NULL: taken) */
+};
+
+static void scan_known_free(void *rec, void *data)
+{
+	struct scan_known *kf = rec;
+
+	(void)data;
+	for (size_t i = 0; i < kf->n; i++)
+		agg_release(kf->aggs[i]);
+	free(kf->aggs);
+	store_file_reports_free(kf->v, kf->n);
+	free(kf);
+}
+
+static char *dup_or_null(const char *v)
+{
+	return v ? xstrdup(v) : NULL;
+}
+
+/* The summary's row of a recorded report, as agg_new() made it from the parse (text output). */
+static struct agg *agg_replayed(const char *name, const struct store_file_report *v)
+{
+	struct agg *a = xcalloc(1, sizeof(*a));
+
+	memcpy(a->sig, v->sig, sizeof(a->sig));
+	memcpy(a->sig_id, v->sig, REPORT_SIG_ID_LEN);
+	a->sig_id[REPORT_SIG_ID_LEN] = '\0';
+	a->title = xstrdup(v->title);
+	a->where = xasprintf("%s:%llu", name, (unsigned long long)v->line);
+	a->log = xstrdup(name);
+	a->log_line = v->line;
+	a->field = dup_or_null(v->text_field);
+	a->reason = dup_or_null(v->reason);
+	a->evidence = dup_or_null(v->evidence);
+	a->marking = dup_or_null(v->marking);
+	a->computed = v->verdict;
+	a->writer = v->writer;
+	a->conf = v->confidence;
+	return a;
+}
+
+/*
+ * One recorded report, counted as scan_on_report() counts it parsed: found
+ * stored with nothing to write (rc 1, k: what the store says), or stored
+ * again with its facts (rc 2: its signature is classified again, as a
+ * parse would have it).
+ */
+static void scan_replay_one(struct scan *s, const struct store_file_report *v, struct agg **agg,
+			    struct store_file_known *k, int rc)
+{
+	struct store_added added = { .sig_id = k->sig_id, .label = k->label };
+	struct scan_prep p = { .prepared = true };
+	enum verdict eff;
+	struct report r;
+	char *err = NULL;
+
+	report_init(&r);
+	r.truncated = v->truncated;
+	r.cls.verdict = v->verdict;
+	memset(&k->label, 0, sizeof(k->label));
+	memcpy(p.sig, v->sig, sizeof(p.sig));
+	p.st.occ_key = v->occ_key;
+	p.st.head_key = v->head_key;
+	p.st.sig_key = v->sig_key;
+	p.st.facts = k->facts;
+	p.agg = *agg;
+	if (rc == 2 && facts_decode(k->facts, &r.cls, &err) == 0) {
+		eff = scan_store_report(s, &r, v->subsystem, &p, &added);
+	} else {
+		if (rc == 2) {
+			/* facts the store wrote and cannot read back: said as a store error */
+			kt_error(s->ctx, KT_EXIT_STORE, NULL, "a stored report's facts: %s", err);
+			s->store_ok = false;
+		}
+		/* scan_store_report() of a duplicate that changes nothing */
+		scan_note_new(s, false);
+		s->file.dups++;
+		r.label = added.label;
+		eff = added.sig_id ? effective_verdict(v->verdict, &added.label) : v->verdict;
+	}
+	free(err);
+	scan_count_report(s, &r, v->subsystem, &p, &added, eff);
+	*agg = p.agg;   /* not taken: freed with the record */
+	report_release(&r);
+}
+
+static void scan_known_release(struct store_file_known *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		verdict_label_release(&k[i].label);
+		free(k[i].facts);
+	}
+	memset(k, 0, n * sizeof(*k));
+}
+
+/* Every recorded report against the store: 1 all are stored as a parse finds them, 0 not, -1 error. */
+static int scan_replay_check(struct scan *s, const struct store_file_report *v, size_t n, struct store_file_known *k,
+			     int *rcs)
+{
+	for (size_t i = 0; i < n; i++) {
+		rcs[i] = store_files_known(s->recs, &v[i], &k[i]);
+		if (rcs[i] <= 0)
+			return rcs[i];
+	}
+	return 1;
+}
+
+/*
+ * The writer, between the file's begin and end: true when its record was
+ * counted, false to parse it (nothing counted).  A report stored again
+ * classifies its signature again: the later ones of that signature are
+ * looked up anew.
+ */
+static bool scan_replay(const char *name, void *rec, void *data)
+{
+	struct scan *s = data;
+	struct scan_known *kf = rec;
+	struct store_file_report *v = kf->v;
+	struct store_file_known *k;
+	int64_t changed = -1;   /* the signature a report stored again changed (0: any) */
+	size_t n = kf->n;
+	int rc, *rcs;
+
+	(void)name;
+	if (!s->store_ok)
+		return false;
+	k = xcalloc(n ? n : 1, sizeof(*k));
+	rcs = xcalloc(n ? n : 1, sizeof(*rcs));
+	rc = scan_replay_check(s, v, n, k, rcs);
+	s->replaying = true;
+	for (size_t i = 0; i < n && rc > 0; i++) {
+		if (changed >= 0 && (changed == 0 || k[i].sig_id == 0 || k[i].sig_id == changed)) {
+			scan_known_release(&k[i], 1);
+			rcs[i] = store_files_known(s->recs, &v[i], &k[i]);
+			/* 0 cannot come now (store_files_known()); an error is the store's */
+			if (rcs[i] <= 0)
+				s->store_ok = false;
+		}
+		scan_replay_one(s, &v[i], &kf->aggs[i], &k[i], rcs[i]);
+		if (rcs[i] == 2)
+			changed = changed < 0 || changed == k[i].sig_id ? k[i].sig_id : 0;
+	}
+	s->replaying = false;
+	scan_known_release(k, n);
+	free(k);
+	free(rcs);
+	return rc > 0;
+}
+
+/* On a pipeline thread: the record of a file with this name and content, read, or NULL. */
+static void *scan_file_known(const char *name, const struct pipeline_file *f, void *data)
+{
+	struct scan *s = data;
+	struct store_file_id id = { .size = f->size };
+	const struct store_file_rec *rec;
+	struct scan_known *kf;
+
+	memcpy(id.hash, f->hash, sizeof(id.hash));
+	rec = store_files_find(s->recs, name, &id);
+	if (!rec)
+		return NULL;
+	kf = xcalloc(1, sizeof(*kf));
+	if (store_files_read(s->recs, rec, &kf->v, &kf->n) <= 0) {
+		free(kf);
+		return NULL;
+	}
+	kf->aggs = xcalloc(kf->n ? kf->n : 1, sizeof(*kf->aggs));
+	for (size_t i = 0; i < kf->n; i++)
+		if (kf->v[i].title)
+			kf->aggs[i] = agg_replayed(name, &kf->v[i]);
+	return kf;
 }
 
 /* One distinct report of the text summary; its verdict in the colour list gives it (on a terminal). */
@@ -770,6 +1067,88 @@ static void scan_progress_start(struct scan *s, char **argv, int argc)
 	s->progress = progress_start(s->ctx, files, bytes, scan_bytes_read, s->pl);
 }
 
+/* A file's content into the fingerprint: its XXH3-128 (or that it cannot be read). */
+static void scan_fp_content(struct sbuf *b, const char *what, const char *path)
+{
+	struct sbuf text = SBUF_INIT;
+	FILE *fp = fopen(path, "rb");
+	unsigned char h[16];
+
+	sbuf_addf(b, "%s=%s ", what, path);
+	if (fp && sbuf_read_file(&text, fp) == 0) {
+		store_files_hash(text.buf ? text.buf : "", text.len, h);
+		for (size_t i = 0; i < sizeof(h); i++)
+			sbuf_addf(b, "%02x", h[i]);
+	} else {
+		sbuf_adds(b, "unreadable");
+	}
+	sbuf_addc(b, '\n');
+	if (fp)
+		fclose(fp);
+	sbuf_release(&text);
+}
+
+/*
+ * Everything that decides what a scan makes of a file besides the file:
+ * the program itself (its binary, so a rebuild counts: embedded rules and
+ * all), the --rules files, the vmlinux (its path, size and time) and what
+ * the symbolizer resolves with (sym_fingerprint()), --text, and the limit
+ * on decompressed input.  --src is not here: with it nothing is recorded.
+ */
+static void scan_fingerprint(const struct scan *s, unsigned char fp[16])
+{
+	const char *env[] = { "KCSAN_TRIAGE_MAX_DECOMPRESSED", "KT_SYM_LIBDW_WALK" };
+	struct sbuf b = SBUF_INIT;
+	struct stat st;
+
+	sbuf_addf(&b, "kcsan-triage %s\ntext=%d\n", KT_VERSION, s->force_text);
+	scan_fp_content(&b, "program", "/proc/self/exe");
+	for (int i = 0; i < s->ctx->n_rules_files; i++)
+		scan_fp_content(&b, "rules", s->ctx->rules_files[i]);
+	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++)
+		sbuf_addf(&b, "%s=%s\n", env[i], getenv(env[i]) ? getenv(env[i]) : "(unset)");
+	if (s->ctx->sym) {
+		if (stat(s->ctx->vmlinux, &st) != 0)
+			memset(&st, 0, sizeof(st));
+		sbuf_addf(&b, "vmlinux=%s %lld %lld %lld.%09ld\n", s->ctx->vmlinux, (long long)st.st_ino,
+			  (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+		sym_fingerprint(s->ctx->sym, &b);
+	}
+	store_files_hash(b.buf, b.len, fp);
+	sbuf_release(&b);
+}
+
+/* With a store and no --src: the records of this fingerprint, to skip (text output) and to replace. */
+static void scan_files_open(struct scan *s, struct pipeline_config *cfg)
+{
+	unsigned char fp[16];
+
+	if (!s->ctx->store || s->src_dir)
+		return;
+	scan_fingerprint(s, fp);
+	s->recs = store_files_load(store_connection(s->ctx->store), fp);
+	if (!s->recs)
+		return;   /* unreadable: every file is parsed, none recorded */
+	s->record = true;
+	hashmap_init(&s->fsigs, agg_eq_fsig, 0);
+	cfg->hash_files = true;
+	/* the documents that show each report, or its text, are made from a parse */
+	if (s->doc == SCAN_DOC_TEXT && !s->reparse) {
+		cfg->known = scan_file_known;
+		cfg->replay = scan_replay;
+		cfg->known_free = scan_known_free;
+	}
+}
+
+static void scan_files_close(struct scan *s)
+{
+	if (!s->recs)
+		return;
+	scan_record_reset(s);
+	store_files_free(s->recs);
+	s->recs = NULL;
+}
+
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc, int jobs)
 {
@@ -797,6 +1176,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	cfg.stop = &scan_signal;
 	if (s->ctx->store)
 		store_batch(s->ctx->store, true);
+	scan_files_open(s, &cfg);
 	s->pl = pipeline_new(s->ctx, &cfg, &ops, s);
 	scan_progress_start(s, argv, argc);
 	pipeline_run(s->pl, argv, argc);
@@ -812,6 +1192,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	s->progress = NULL;
 	pipeline_free(s->pl);
 	s->pl = NULL;
+	scan_files_close(s);
 	scan_gate(s);
 	scan_output(s);
 	classifier_free(cfg.cls);
@@ -840,6 +1221,7 @@ struct scan_opts {
 	const char *baseline, *triage;
 	bool text;
 	const char *src;
+	bool reparse;
 };
 
 static const struct opt_choice scan_formats[] = {
@@ -887,6 +1269,7 @@ static const struct option_spec scan_specs[] = {
 	OPT_CALLBACK("jobs", "N", struct scan_opts, jobs, scan_jobs, NULL,
 		     "read N files at once (default: the CPUs when there is more than one file)"),
 	OPT_STRING("src", "DIR", struct scan_opts, src, "the kernel source tree the reports were built from"),
+	OPT_FLAG("reparse", 0, struct scan_opts, reparse, "parse every file again, even one stored unchanged"),
 	OPT_INCLUDE(opt_group_store),
 	OPT_INCLUDE(opt_group_rules),
 	OPT_INCLUDE(opt_group_symbols),
@@ -958,6 +1341,7 @@ int cmd_scan(int argc, char **argv, struct ctx *ctx, const void *opts)
 	s.fmt = s.doc == SCAN_DOC_JSON ? KT_FMT_JSON : KT_FMT_TEXT;
 	s.fail_mask = so->fail_mask;
 	s.force_text = so->text;
+	s.reparse = so->reparse;
 	if (cmd_inputs(ctx, &argc, &argv) < 0)
 		return KT_EXIT_USAGE;
 	if (scan_load_gate(&s, so) < 0) {

@@ -1,9 +1,14 @@
 /* pipeline.c - one file through every stage, reports out to a callback. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
+
+#include <xxhash.h>
 
 #include "classify.h"
 #include "input.h"
@@ -58,6 +63,7 @@ void pipeline_warn_once(struct pipeline *pl, const char *key, const char *pos, c
 {
 	struct pipeline_once *o;
 
+	pl->dirty = true;
 	if (!pl->run) {
 		kt_warn(pl->ctx, pos, "%s", msg);
 		return;
@@ -76,14 +82,31 @@ static void pipeline_warn_module(const char *module, const char *problem, void *
 	kt_warn(data, NULL, "%s: its frames are not symbolized", problem);
 }
 
+/* Did a frame meet a module's problem (said once a run, when the first frame meets it)? */
+static bool pipeline_module_problem(const struct report *r)
+{
+	for (int i = 0; i < r->nacc && i < REPORT_MAX_ACCESSES; i++) {
+		const struct access *a = &r->acc[i];
+
+		for (size_t j = 0; j < a->nframes; j++)
+			if (a->frames[j].module && a->frames[j].sym_note)
+				return true;
+		if (a->reordered_to && a->reordered_to->module && a->reordered_to->sym_note)
+			return true;
+	}
+	return false;
+}
+
 /* The symbolize stage: frames to file:line and inline chains, against the vmlinux (shared: under its lock). */
 static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 {
 	const char *rel;
 
-	if (pl->run)
+	if (pl->parent)
 		pipeline_lock_sym(pl);
 	rel = sym_release(pl->cfg.sym);
+	/* said for the run's first such report only: a file with one is never clean */
+	pl->dirty |= rel && r->kernel && strcmp(rel, r->kernel);
 	if (rel && r->kernel && strcmp(rel, r->kernel) && !pl->warned_release) {
 		char pos[512];
 		char *msg = xasprintf("the report's kernel is %s, the vmlinux is %s: frames that do not "
@@ -95,12 +118,13 @@ static void pipeline_symbolize(struct pipeline *pl, struct report *r)
 		free(msg);
 	}
 	sym_annotate_report(pl->cfg.sym, r);
-	if (!pl->run) {
+	pl->dirty |= pipeline_module_problem(r);
+	if (!pl->run)
 		sym_drain_problems(pl->cfg.sym, pipeline_warn_module, pl->ctx);
-		return;
-	}
-	pipeline_jobs_problems(pl, r);
-	pipeline_unlock_sym(pl);
+	else
+		pipeline_jobs_problems(pl, r);
+	if (pl->parent)
+		pipeline_unlock_sym(pl);
 }
 
 /* A report the parser finished: through the later stages, then to the callback. */
@@ -112,7 +136,7 @@ static void pipeline_on_report(struct report *r, void *data)
 
 	if (pl->cfg.sym)
 		pipeline_symbolize(pl, r);
-	if (pl->cfg.cls && pl->run && !pl->parent->cfg.worker_cls) {
+	if (pl->cfg.cls && pl->parent && !pl->parent->cfg.worker_cls) {
 		/* one classifier for every worker */
 		pipeline_lock_sym(pl);
 		classify_report(pl->cfg.cls, r);
@@ -172,27 +196,161 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A regular file's size and XXH3-128, as it is now: 0, or -1 (not one, or unreadable: not hashed). */
+static int pipeline_hash(const char *path, struct pipeline_file *f)
+{
+	XXH128_canonical_t c;
+	XXH3_state_t *h;
+	struct stat st;
+	ssize_t got = 0;
+	char buf[64 << 10];
+	int fd;
+
+	/* a regular file only: a FIFO or a terminal is read once, by the parser */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	memset(f, 0, sizeof(*f));
+	f->dev = (uint64_t)st.st_dev;
+	f->ino = (uint64_t)st.st_ino;
+	f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	h = XXH3_createState();
+	XXH3_128bits_reset(h);
+	while ((got = read(fd, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		XXH3_128bits_update(h, buf, (size_t)got);
+		f->size += (uint64_t)got;
+	}
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
+	memcpy(f->hash, c.digest, sizeof(f->hash));
+	XXH3_freeState(h);
+	close(fd);
+	return got < 0 ? -1 : 0;
+}
+
+/* Is the file still as it was hashed (nobody wrote it while it was read)? */
+static bool pipeline_unchanged(const char *path, const struct pipeline_file *f)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino &&
+	       (uint64_t)st.st_size == f->size &&
+	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == f->mtime_ns;
+}
+
+static struct input *pipeline_open(struct pipeline *pl, const char *path)
+{
+	struct input *in = input_open(pl->ctx, path);
+
+	if (in && pl->cfg.force_text)
+		input_set_mode(in, INPUT_TEXT);
+	return in;
+}
+
+/*
+ * Parse the file (opened here when in is NULL; said: the diagnostics
+ * before it was opened): what pipeline_read() says, and whether f is clean
+ * (a file that says something when opened is read each time).
+ */
+static int pipeline_parse(struct pipeline *pl, struct input *in, int said, const char *path,
+			  struct pipeline_file *f)
+{
+	struct input *mine;
+	int rc;
+
+	if (!in)
+		said = pl->ctx->warnings + pl->ctx->errors;
+	mine = in ? NULL : pipeline_open(pl, path);
+
+	if (!in && !mine)
+		return -1;
+	pl->dirty = false;
+	rc = pipeline_read(pl, in ? in : mine);
+	if (f)
+		f->clean = rc == 0 && !pl->dirty && said == pl->ctx->warnings + pl->ctx->errors &&
+			   !(pl->cfg.stop && atomic_load(pl->cfg.stop)) && pipeline_unchanged(path, f);
+	input_close(mine);
+	return rc;
+}
+
+/* Begin, the record replayed or the file read, end (f: hashed, or NULL; in: NULL, opened to be read). */
+static int pipeline_file(struct pipeline *pl, struct input *in, int said, const char *name, const char *path,
+			 void *rec, struct pipeline_file *f)
+{
+	struct pipeline *top = pipeline_top(pl);
+	int rc = 0;
+
+	if (pl->ops.file_begin)
+		pl->ops.file_begin(name, pl->data);
+	if (rec && pl->cfg.replay && pl->cfg.replay(name, rec, top->data)) {
+		f->replayed = f->clean = true;
+		atomic_fetch_add_explicit(&top->bytes, f->size, memory_order_relaxed);
+	} else {
+		rc = pipeline_parse(pl, in, said, path, f);
+		if (rc < 0 && !in && f)
+			f = NULL;   /* it could not be opened again */
+	}
+	if (pl->ops.file_end)
+		pl->ops.file_end(name, rc, f, pl->data);
+	return rc;
+}
+
 int pipeline_run_file(struct pipeline *pl, const char *path)
 {
+	struct pipeline_file f, *hashed = NULL;
+	void *rec = NULL;
 	struct input *in;
-	int rc;
+	int said, rc_file;
 
 	if (!strcmp(path, "-") && isatty(0)) {
 		kt_error(pl->ctx, KT_EXIT_USAGE, NULL, "standard input is a terminal; pipe a log in or name files");
 		return -1;
 	}
-	in = input_open(pl->ctx, path);
+	/* the reader names a file by its path (input_name()) */
+	if (pl->cfg.hash_files && strcmp(path, "-") && pipeline_hash(path, &f) == 0) {
+		hashed = &f;
+		if (pl->cfg.known)
+			rec = pl->cfg.known(path, &f, pipeline_top(pl)->data);
+	}
+	if (rec && pl->run) {
+		/* the writer replays it */
+		pipeline_jobs_known(pl, path, path, rec, &f);
+		return 0;
+	}
+	if (rec) {
+		rc_file = pipeline_file(pl, NULL, 0, path, path, rec, &f);
+		pl->cfg.known_free(rec, pipeline_top(pl)->data);
+		return rc_file;
+	}
+	said = pl->ctx->warnings + pl->ctx->errors;
+	in = pipeline_open(pl, path);
 	if (!in)
 		return -1;
-	if (pl->cfg.force_text)
-		input_set_mode(in, INPUT_TEXT);
-	if (pl->ops.file_begin)
-		pl->ops.file_begin(input_name(in), pl->data);
-	rc = pipeline_read(pl, in);
-	if (pl->ops.file_end)
-		pl->ops.file_end(input_name(in), rc, pl->data);
+	rc_file = pipeline_file(pl, in, said, input_name(in), path, NULL, hashed);
 	input_close(in);
-	return rc;
+	return rc_file;
+}
+
+void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, void *rec,
+			struct pipeline_file *f)
+{
+	/* the caller's callbacks and classifier, the symbolizer under its lock (the workers share it) */
+	struct pipeline here = *pl;
+
+	here.parent = pl;
+	here.run = NULL;
+	here.once = NULL;
+	here.nonce = here.oncecap = 0;
+	pipeline_file(&here, NULL, 0, name, path, rec, f);
 }
 
 static void pipeline_visit(struct ctx *ctx, const char *path, void *data)

@@ -20,6 +20,7 @@ struct pipeline {
 	struct pipeline_ops ops;
 	void *data;
 	bool warned_release;       /* said once per run: the logs' kernel is not the vmlinux's */
+	bool dirty;                /* the file being read met something said once a run (pipeline_file.clean) */
 	pthread_mutex_t sym_lock;  /* the symbolizer, shared by the workers */
 	_Atomic uint64_t bytes;    /* text read (the parent's counts every worker's) */
 	/* a worker's copy (pipeline_jobs.c): its parent, its run; the once-warnings before its next report */
@@ -35,6 +36,12 @@ void pipeline_warn_once(struct pipeline *pl, const char *key, const char *pos, c
 void pipeline_jobs_problems(struct pipeline *pl, const struct report *r);
 /* A worker's finished report, to its file's events. */
 void pipeline_jobs_report(struct pipeline *pl, struct report *r, struct enrichment *e, void *prep);
+/* A worker's recorded file: the writer replays it (or parses it, pipeline_file_here()). */
+void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, void *rec,
+			 const struct pipeline_file *f);
+/* The writer, for a worker's recorded file: begin, replay or else parse it here, end. */
+void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, void *rec,
+			struct pipeline_file *f);
 /* pipeline_run() with the workers; files the walk found, said in order. */
 void pipeline_jobs_run(struct pipeline *pl, char *const *args, int nargs);
 

@@ -34,12 +34,16 @@
  */
 #define PL_JOB_BATCH 32
 
-enum pl_ev_kind { PL_EV_DIAG, PL_EV_BEGIN, PL_EV_REPORT, PL_EV_END };
+enum pl_ev_kind { PL_EV_DIAG, PL_EV_BEGIN, PL_EV_REPORT, PL_EV_END, PL_EV_KNOWN };
 
 struct pl_event {
 	enum pl_ev_kind kind;
-	char *text;                  /* DIAG: the line; BEGIN, END: the file's name (may be NULL) */
+	char *text;                  /* DIAG: the line; BEGIN, END, KNOWN: the file's name (may be NULL) */
 	int rc;                      /* END */
+	bool hashed;                 /* END, KNOWN: how the file was read (hash_files) */
+	struct pipeline_file file;
+	char *path;                  /* KNOWN: the file, its record (cfg.known()'s) */
+	void *rec;
 	struct report *r;            /* REPORT, with its enrichment, what cfg.prepare made of it */
 	struct enrichment e;         /* and the once-warnings before it */
 	void *prep;
@@ -110,6 +114,9 @@ static void once_release(struct pipeline_once *o, size_t n)
 static void event_release(const struct pipeline *pl, struct pl_event *ev)
 {
 	free(ev->text);
+	free(ev->path);
+	if (ev->rec)
+		pl->cfg.known_free(ev->rec, pl->data);
 	if (ev->r)
 		report_free(ev->r);
 	if (ev->prep)
@@ -217,9 +224,24 @@ static void pl_file_begin(const char *name, void *data)
 	pl_push_text(data, PL_EV_BEGIN, name, 0);
 }
 
-static void pl_file_end(const char *name, int rc, void *data)
+static void pl_file_end(const char *name, int rc, const struct pipeline_file *f, void *data)
 {
-	pl_push_text(data, PL_EV_END, name, rc);
+	struct pl_event ev = { .kind = PL_EV_END, .rc = rc, .hashed = f != NULL };
+
+	ev.text = name ? xstrdup(name) : NULL;
+	if (f)
+		ev.file = *f;
+	pl_push(data, &ev);
+}
+
+void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name, void *rec,
+			 const struct pipeline_file *f)
+{
+	struct pl_event ev = { .kind = PL_EV_KNOWN, .hashed = true, .file = *f, .rec = rec };
+
+	ev.text = name ? xstrdup(name) : NULL;
+	ev.path = xstrdup(path);
+	pl_push(pl->data, &ev);
 }
 
 static void pl_no_report(struct report *r, const struct enrichment *e, void *data)
@@ -349,7 +371,10 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 		break;
 	case PL_EV_END:
 		if (pl->ops.file_end)
-			pl->ops.file_end(ev->text, ev->rc, pl->data);
+			pl->ops.file_end(ev->text, ev->rc, ev->hashed ? &ev->file : NULL, pl->data);
+		break;
+	case PL_EV_KNOWN:
+		pipeline_file_here(pl, ev->text, ev->path, ev->rec, &ev->file);
 		break;
 	case PL_EV_REPORT:
 		for (size_t i = 0; i < ev->nonce; i++)

@@ -176,6 +176,29 @@ bool rules_drain_limit_hit(const struct rules *rs, struct rules_limit_hit *out)
 	return false;
 }
 
+static unsigned long pl_hits(const struct pattern_list *pl)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < pl->n; i++)
+		n += atomic_load_explicit(&((struct rule_pattern *)pl->code[i])->hits, memory_order_relaxed);
+	return n;
+}
+
+unsigned long rules_limit_hits(const struct rules *rs)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		const struct rule *r = &rs->v[i];
+
+		n += pl_hits(&r->files) + pl_hits(&r->functions);
+		for (size_t j = 0; j < r->nmembers; j++)
+			n += pl_hits(&r->members[j].expr) + pl_hits(&r->members[j].functions);
+	}
+	return n;
+}
+
 static void member_release(struct rule_member *m)
 {
 	free(m->name);

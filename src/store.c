@@ -14,6 +14,7 @@
 #include "hashmap.h"
 #include "store.h"
 #include "store_codec.h"
+#include "store_files.h"
 #include "store_meta.h"
 
 #define APP_ID 0x4b435354   /* "KCST" */
@@ -807,7 +808,7 @@ static int setup_writer(struct store *st)
 	/* store_flush() checkpoints (instead of SQLite's automatic checkpoint) */
 	sqlite3_wal_hook(st->db, wal_frames_hook, st);
 	/* the indexes the readers want (a store without them is read, only slower) */
-	if (exec_retry(st, reader_index_sql) != SQLITE_OK) {
+	if (exec_retry(st, reader_index_sql) != SQLITE_OK || exec_retry(st, STORE_FILES_SQL) != SQLITE_OK) {
 		db_error(st, NULL, "cannot use the database (its indexes)");
 		return -1;
 	}
@@ -948,6 +949,11 @@ int store_close(struct ctx *ctx, struct store *st)
 const char *store_path(const struct store *st)
 {
 	return st->path;
+}
+
+sqlite3 *store_connection(struct store *st)
+{
+	return st->db;
 }
 
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)

@@ -320,6 +320,26 @@ bool sym_has_dwarf(struct symbolizer *s)
 	return obj_has_dwarf(s, s->vmlinux);
 }
 
+void sym_fingerprint(struct symbolizer *s, struct sbuf *out)
+{
+	const char *path = getenv("PATH");
+
+	modules_index(s);
+	sbuf_addf(out, "backend=%s\nslide=%d %llx\nmodules=%s\n", s->ops->name, s->has_slide,
+		  (unsigned long long)s->slide, s->modules_dir ? s->modules_dir : "");
+	/* the addr2line back end runs the first addr2line on $PATH */
+	if (!strcmp(s->ops->name, "addr2line"))
+		sbuf_addf(out, "path=%s\n", path ? path : "");
+	for (size_t i = 0; i < s->nmodfiles; i++) {
+		struct stat st;
+
+		if (stat(s->mod_paths[i], &st) != 0)
+			memset(&st, 0, sizeof(st));
+		sbuf_addf(out, "module=%s %s %lld %lld.%09ld\n", s->mod_names[i], s->mod_paths[i],
+			  (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* open and close */
 

@@ -596,8 +596,9 @@ static void pl_report(struct report *r, const struct enrichment *e, void *data)
 	report_free(r);
 }
 
-static void pl_end(const char *name, int rc, void *data)
+static void pl_end(const char *name, int rc, const struct pipeline_file *f, void *data)
 {
+	(void)f;   /* not hashed: no hash_files */
 	sbuf_addf(data, "end %s %d|", strrchr(name, '/') + 1, rc);
 }
 
