@@ -88,23 +88,32 @@ typedef void (*line_fn)(struct parser *p, const struct pjoin_line *x);
 /* ---------------------------------------------------------------------- */
 /* building reports */
 
+/* s with its runs of blanks made one space (none at the line's start), and a newline. */
 static void add_norm(struct report *r, const char *s, size_t n)
 {
+	struct sbuf *sb = &r->norm;
 	bool sp = false;
+	char *o;
 
-	if (r->norm.len > REPORT_MAX_RAW)
+	if (sb->len > REPORT_MAX_RAW)
 		return;
+	sbuf_grow(sb, n + 1);   /* the most it can take: every byte, one newline */
+	o = sb->buf + sb->len;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == ' ' || s[i] == '\t') {
+		char ch = s[i];
+
+		if (ch == ' ' || ch == '\t') {
 			sp = true;
 			continue;
 		}
-		if (sp && r->norm.len && r->norm.buf[r->norm.len - 1] != '\n')
-			sbuf_addc(&r->norm, ' ');
+		if (sp && o > sb->buf && o[-1] != '\n')
+			*o++ = ' ';
 		sp = false;
-		sbuf_addc(&r->norm, s[i]);
+		*o++ = ch;
 	}
-	sbuf_addc(&r->norm, '\n');
+	*o++ = '\n';
+	*o = 0;
+	sb->len = (size_t)(o - sb->buf);
 }
 
 static void add_raw(struct report *r, const char *s, size_t n)
