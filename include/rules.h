@@ -33,6 +33,7 @@ struct pattern_list {
 	char **src;
 	void **code;          /* struct rule_pattern * (rules.c): compiled, with its limits */
 	size_t n;
+	bool literal;         /* every pattern is in the rules' index of literal names */
 };
 
 /*

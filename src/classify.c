@@ -328,7 +328,6 @@ static int cand_rank(const struct cand *k)
 struct match {
 	struct loc locs[MAX_LOCS];
 	size_t nl;
-	struct rules_name names[MAX_LOCS];   /* the functions of locs, for the rules (find_candidates) */
 	struct cand cands[MAX_CANDS];
 	size_t nc;
 	bool src_used;
@@ -340,15 +339,17 @@ struct match {
 /* Every member of every rule whose functions match the stack and whose layout fits the access. */
 static void find_candidates(struct classifier *c, const struct access *a, struct match *mt)
 {
+	struct rules_name names[MAX_LOCS];   /* the functions of mt->locs, looked up once */
+
 	for (size_t i = 0; i < mt->nl; i++)
-		rules_name_init(c->rules, &mt->names[i], mt->locs[i].func);
+		rules_name_init(c->rules, &names[i], mt->locs[i].func);
 	for (size_t ri = 0; ri < c->rules->n; ri++) {
 		const struct rule *rule = &c->rules->v[ri];
-		const struct loc *sh = func_hit(rule, NULL, mt->locs, mt->names, mt->nl, false);
+		const struct loc *sh = func_hit(rule, NULL, mt->locs, names, mt->nl, false);
 
 		for (size_t mi = 0; mi < rule->nmembers && mt->nc < MAX_CANDS; mi++) {
 			const struct rule_member *m = &rule->members[mi];
-			const struct loc *mh = m->functions.n ? func_hit(rule, m, mt->locs, mt->names, mt->nl, true) : NULL;
+			const struct loc *mh = m->functions.n ? func_hit(rule, m, mt->locs, names, mt->nl, true) : NULL;
 			const struct loc *eh;
 			struct cand k = { .r = rule, .m = m };
 

@@ -233,11 +233,13 @@ static void index_add(struct rules_index *ix, const char *s, size_t len, uint32_
 
 static void index_list(struct rules_index *ix, struct pattern_list *pl)
 {
+	pl->literal = true;
 	for (size_t i = 0; i < pl->n; i++) {
 		struct rule_pattern *rp = pl->code[i];
 		const char *p, *end;
 
 		rp->literal = pattern_is_literal(pl->src[i]);
+		pl->literal &= rp->literal;
 		if (!rp->literal)
 			continue;
 		rp->id = ix->next_id++;
@@ -320,6 +322,8 @@ static bool pattern_match_name(const struct pattern_list *pl, const struct rules
 	pcre2_match_data *md = NULL;
 	bool hit = false;
 
+	if (pl->literal && !n->nlit)
+		return false;   /* the common case: a name no rule lists */
 	for (size_t i = 0; i < pl->n && !hit; i++) {
 		struct rule_pattern *rp = pl->code[i];
 
