@@ -114,6 +114,7 @@ struct rules_name {
 	char base[256];
 	const uint32_t *lit;   /* the literal patterns base equals (their ids, ascending) */
 	size_t nlit;
+	bool maybe;            /* false: no function pattern of the rules matches it */
 };
 void rules_name_init(const struct rules *rs, struct rules_name *n, const char *func);
 bool rule_function_name_matches(const struct rule *r, const struct rule_member *m, const struct rules_name *n);

@@ -340,9 +340,14 @@ struct match {
 static void find_candidates(struct classifier *c, const struct access *a, struct match *mt)
 {
 	struct rules_name names[MAX_LOCS];   /* the functions of mt->locs, looked up once */
+	bool maybe = false;
 
-	for (size_t i = 0; i < mt->nl; i++)
+	for (size_t i = 0; i < mt->nl; i++) {
 		rules_name_init(c->rules, &names[i], mt->locs[i].func);
+		maybe |= names[i].maybe || mt->locs[i].file;
+	}
+	if (!maybe)
+		return;   /* no rule lists these functions, and there is no file to match */
 	for (size_t ri = 0; ri < c->rules->n; ri++) {
 		const struct rule *rule = &c->rules->v[ri];
 		const struct loc *sh = func_hit(rule, NULL, mt->locs, names, mt->nl, false);

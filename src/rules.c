@@ -166,6 +166,7 @@ struct rules_lit {
 struct rules_index {
 	struct hashmap map;
 	uint32_t next_id;
+	bool all_literal;          /* every function pattern is indexed */
 };
 
 struct lit_key {
@@ -274,12 +275,16 @@ static void index_build(struct rules *rs)
 	struct rules_index *ix = xcalloc(1, sizeof(*ix));
 
 	hashmap_init(&ix->map, lit_eq, 0);
+	ix->all_literal = true;
 	for (size_t i = 0; i < rs->n; i++) {
 		struct rule *r = &rs->v[i];
 
 		index_list(ix, &r->functions);
-		for (size_t j = 0; j < r->nmembers; j++)
+		ix->all_literal &= r->functions.literal;
+		for (size_t j = 0; j < r->nmembers; j++) {
 			index_list(ix, &r->members[j].functions);
+			ix->all_literal &= r->members[j].functions.literal;
+		}
 	}
 	index_free(rs->index);
 	rs->index = ix;
@@ -292,6 +297,7 @@ void rules_name_init(const struct rules *rs, struct rules_name *n, const char *f
 
 	n->lit = NULL;
 	n->nlit = 0;
+	n->maybe = true;
 	func_base_name(func ? func : "", n->base, sizeof(n->base));
 	if (!rs || !rs->index)
 		return;
@@ -306,6 +312,7 @@ void rules_name_init(const struct rules *rs, struct rules_name *n, const char *f
 		n->lit = l->ids;
 		n->nlit = l->nids;
 	}
+	n->maybe = n->nlit || !rs->index->all_literal;
 }
 
 static bool name_has(const struct rules_name *n, uint32_t id)

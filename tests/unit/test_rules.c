@@ -111,4 +111,33 @@ static void test_index_limits(void)
 	rules_free(rs);
 }
 
-UNIT_MAIN(TEST(test_index_agrees), TEST(test_index_limits))
+/* A name no literal list holds may still match when some pattern is a regex. */
+static void test_index_maybe(void)
+{
+	const char *lit =
+		"struct c_ring\n"
+		"    writer      device\n"
+		"    align       4\n"
+		"    reference   none\n"
+		"    function    ^(alpha|beta)$\n"
+		"    member m\n"
+		"        offset  0\n"
+		"        size    4\n";
+	struct ctx ctx = { 0 };
+	struct rules *rs = xcalloc(1, sizeof(*rs));
+	struct rules_name n;
+
+	ctx.quiet = 1;
+	CHECK_INT(rules_parse(&ctx, rs, "l.rules", lit, strlen(lit)), 0);
+	rules_name_init(rs, &n, "gamma");
+	CHECK(!n.maybe);
+	rules_name_init(rs, &n, "beta.isra.0");
+	CHECK(n.maybe);
+	CHECK(rule_function_name_matches(&rs->v[0], NULL, &n));
+	CHECK_INT(rules_parse(&ctx, rs, "t.rules", text, strlen(text)), 0);   /* adds regex patterns */
+	rules_name_init(rs, &n, "gamma_not_listed");
+	CHECK(n.maybe);
+	rules_free(rs);
+}
+
+UNIT_MAIN(TEST(test_index_agrees), TEST(test_index_limits), TEST(test_index_maybe))
