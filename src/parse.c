@@ -91,6 +91,9 @@ typedef void (*line_fn)(struct parser *p, const struct pjoin_line *x);
 /* ---------------------------------------------------------------------- */
 /* building reports */
 
+/* What a report's raw and norm text start with: a usual report's, so that they grow once or never. */
+#define REPORT_TEXT_START 2047
+
 /* The length of the run of bytes at s[0..n) that holds no blank (space, tab). */
 static size_t norm_word(const char *s, size_t n)
 {
@@ -120,6 +123,8 @@ static void add_norm(struct report *r, const char *s, size_t n)
 
 	if (sb->len > REPORT_MAX_RAW)
 		return;
+	if (!sb->cap)
+		sbuf_grow(sb, REPORT_TEXT_START);
 	sbuf_grow(sb, n + 1);   /* the most it can take: every byte, one newline */
 	o = sb->buf + sb->len;
 	for (size_t i = 0; i < n;) {
@@ -147,6 +152,8 @@ static void add_raw(struct report *r, const char *s, size_t n)
 {
 	if (r->raw.len + n + 1 > REPORT_MAX_RAW)
 		return;
+	if (!r->raw.cap)
+		sbuf_grow(&r->raw, REPORT_TEXT_START);
 	sbuf_add(&r->raw, s, n);
 	sbuf_addc(&r->raw, '\n');
 }

@@ -213,6 +213,10 @@ struct frame *access_add_frame(struct access *a)
 {
 	struct frame *f;
 
+	if (!a->frames && !a->frames_cap) {
+		a->frames_cap = 16;   /* a usual stack at once, not 8 then 16 */
+		a->frames = xmalloc(a->frames_cap * sizeof(*a->frames));
+	}
 	ALLOC_GROW(a->frames, a->nframes, a->frames_cap);
 	f = &a->frames[a->nframes++];
 	memset(f, 0, sizeof(*f));
