@@ -1327,22 +1327,27 @@ static void member_facts(struct ev *ev, const struct classification *c)
 {
 	struct sbuf p = SBUF_INIT;
 
-	sbuf_addf(&p, "%s is %llu byte%s at offset %llu", c->member, (unsigned long long)c->member_size,
-		  c->member_size == 1 ? "" : "s", (unsigned long long)c->offset);
-	if (c->stride)
-		sbuf_addf(&p, " + n*%llu", (unsigned long long)c->stride);
-	sbuf_addf(&p, " of struct %s, which is %llu-aligned (layout from %s)", c->rule,
-		  (unsigned long long)c->align, c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule");
+	sb_cat(&p, or_null(c->member), " is ", NULL);
+	sb_u64(&p, c->member_size);
+	sb_cat(&p, " byte", c->member_size == 1 ? "" : "s", " at offset ", NULL);
+	sb_u64(&p, c->offset);
+	if (c->stride) {
+		sbuf_adds(&p, " + n*");
+		sb_u64(&p, c->stride);
+	}
+	sb_cat(&p, " of struct ", or_null(c->rule), ", which is ", NULL);
+	sb_u64(&p, c->align);
+	sb_cat(&p, "-aligned (layout from ", c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule", ")", NULL);
 	ev_add(ev, ": ", &p);
 	for (size_t i = 0; i < c->nexcluded; i++)
-		sbuf_addf(&p, "%s%s (%s)", i ? ", " : "excluded: ", c->excluded[i].member,
-			  c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset");
+		sb_cat(&p, i ? ", " : "excluded: ", or_null(c->excluded[i].member), " (",
+		       c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset", ")", NULL);
 	if (c->nexcluded)
 		ev_add(ev, "; ", &p);
 	if (c->nalso) {
 		sbuf_adds(&p, c->confidence == CONF_CERTAIN ? "also fitting, but not read there: " : "also fitting: ");
 		for (size_t i = 0; i < c->nalso; i++)
-			sbuf_addf(&p, "%s%s", i ? ", " : "", c->also[i]);
+			sb_cat(&p, i ? ", " : "", or_null(c->also[i]), NULL);
 		ev_add(ev, "; ", &p);
 	}
 }
@@ -1354,7 +1359,7 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 	const char *writer = writer_name(c->writer);
 
 	t->field = classification_field(c);
-	t->rule = xasprintf("%s (%s)", c->rule, c->origin ? c->origin : "?");
+	t->rule = str_cat(or_null(c->rule), " (", c->origin ? c->origin : "?", ")", NULL);
 	sbuf_adds(&p, "a ");
 	access_words(&p, c, true);
 	ev_add(&ev, "", &p);
@@ -1362,17 +1367,18 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 	if (c->expr_matched) {
 		sbuf_adds(&p, "the source reads it: ");
 		describe_place(&p, &c->where);
-		sbuf_addf(&p, " is \"%s\"", c->expr ? c->expr : "");
+		sb_cat(&p, " is \"", c->expr ? c->expr : "", "\"", NULL);
 	} else {
 		sbuf_adds(&p, c->member_func ? "read in " : "in ");
 		describe_place(&p, &c->where);
 		if (c->inlined_in)
-			sbuf_addf(&p, ", inlined in %s()", c->inlined_in);
+			sb_cat(&p, ", inlined in ", c->inlined_in, "()", NULL);
 		if (!c->source_read)
 			sbuf_adds(&p, " (no source tree to check the expression)");
 	}
 	ev_add(&ev, "; ", &p);
-	sbuf_addf(&p, "the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
+	sb_cat(&p, "the ", or_null(writer), " writes struct ", or_null(c->rule), ": ", c->reference ? c->reference : "",
+	       NULL);
 	ev_add(&ev, "; ", &p);
 	if (c->var.basis != VARB_NONE) {
 		sbuf_adds(&p, c->writer == W_HYPERVISOR ? "" : "but ");
@@ -1390,13 +1396,15 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 		sbuf_adds(&mk, " in ");
 		describe_place(&mk, &c->where);
 	}
-	sbuf_addf(&mk, " documents that the %s writes %s; it fixes no race (no CPU writes it)", writer, t->field);
+	sb_cat(&mk, " documents that the ", or_null(writer), " writes ", or_null(t->field),
+	       "; it fixes no race (no CPU writes it)", NULL);
 	t->marking = sbuf_detach(&mk);
 
 	access_words(&rs, c, false);
 	sbuf_adds(&rs, " in ");
 	describe_place(&rs, c->expr_matched || !c->has_top ? &c->where : &c->top);
-	sbuf_addf(&rs, "%s: %s, written by the %s", c->expr_matched ? " (source checked)" : "", t->field, writer);
+	sb_cat(&rs, c->expr_matched ? " (source checked)" : "", ": ", or_null(t->field), ", written by the ", or_null(writer),
+	       NULL);
 	t->reason = sbuf_detach(&rs);
 }
 
@@ -1461,16 +1469,16 @@ static void one_stack_text(const struct classification *c, struct verdict_text *
 	const char *shown = c->stacks == 1 ? "one stack" : "no stack";
 
 	if (c->stacks && (c->acc_type == ACC_ASSERT_NO_WRITES || c->acc_type == ACC_ASSERT_NO_ACCESSES)) {
-		t->evidence = xasprintf("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access, "
-					"but the report shows %s, not two (the other stack was not printed): "
-					"a real race, whatever memory it is on", shown);
-		t->reason = xasprintf("assertion violated by another kernel access (%s shown)", shown);
+		t->evidence = str_cat("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access, "
+				      "but the report shows ", shown, ", not two (the other stack was not printed): "
+				      "a real race, whatever memory it is on", NULL);
+		t->reason = str_cat("assertion violated by another kernel access (", shown, " shown)", NULL);
 		return;
 	}
-	t->evidence = xasprintf("the report shows %s, not two, and is not cut short, but KCSAN did not say "
-				"\"race at unknown origin\": it saw the other access, whose stack was not printed: "
-				"a real race, whatever memory it is on", shown);
-	t->reason = xasprintf("%s shown, no unknown origin: both accesses are kernel code", shown);
+	t->evidence = str_cat("the report shows ", shown, ", not two, and is not cut short, but KCSAN did not say "
+			      "\"race at unknown origin\": it saw the other access, whose stack was not printed: "
+			      "a real race, whatever memory it is on", NULL);
+	t->reason = str_cat(shown, " shown, no unknown origin: both accesses are kernel code", NULL);
 }
 
 /* ---------------------------------------------------------------------- */
