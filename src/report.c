@@ -481,6 +481,9 @@ static bool generic_helper(const char *f)
 		"_raw_write_", "queued_spin_", "queued_read_", "queued_write_", "__mutex_", "mutex_",
 		"atomic", "__tsan_", "__kcsan_", "kcsan_", "__asan_", "__kasan_", NULL,
 	};
+
+	if (!strchr("_abcfklmqrsx", f[0]))
+		return false;   /* no prefix starts so */
 	for (int i = 0; prefixes[i]; i++)
 		if (str_startswith(f, prefixes[i]))
 			return true;
@@ -502,6 +505,7 @@ void report_signature(const struct report *r, char out[33])
 	char *kp[REPORT_MAX_ACCESSES];
 	char base[256];
 
+	sbuf_grow(&sb, 255);
 	sbuf_adds(&sb, r->title ? r->title : "-");
 	sbuf_addc(&sb, '|');
 	sbuf_adds(&sb, bug_type_name(r->bug_type));
@@ -514,6 +518,7 @@ void report_signature(const struct report *r, char out[33])
 		int want = 1;
 
 		*k = (struct sbuf)SBUF_INIT;
+		sbuf_grow(k, 127);
 		sbuf_adds(k, access_type_name(a->type));
 		for (size_t j = 0; j < a->nframes && want > 0; j++) {
 			if (a->frames[j].inlined || a->frames[j].unreliable)
