@@ -643,7 +643,8 @@ static void parse_line(struct rules_parser *ps, char *line)
 	}
 }
 
-int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
+/* rules_parse() without the index (rules_load() builds it once, after every file). */
+static int parse_text(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
 {
 	struct rules_parser ps = { .ctx = ctx, .rs = rs, .name = name, .member_indent = -1 };
 	const char *p = text, *end = text + len;
@@ -667,8 +668,15 @@ int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char 
 	}
 	if (ps.cur && rule_check(ctx, ps.cur) < 0)
 		ps.bad++;
-	index_build(rs);
 	return ps.bad ? -1 : 0;
+}
+
+int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
+{
+	int rc = parse_text(ctx, rs, name, text, len);
+
+	index_build(rs);
+	return rc;
 }
 
 /* A rules file: a regular file of at most RULES_MAX_FILE bytes, read whole. */
@@ -713,7 +721,7 @@ static int load_file(struct ctx *ctx, struct rules *rs, const char *path)
 	int rc = read_rules_file(ctx, path, &sb);
 
 	if (rc == 0)
-		rc = rules_parse(ctx, rs, path, sbuf_str(&sb), sb.len);
+		rc = parse_text(ctx, rs, path, sbuf_str(&sb), sb.len);
 	sbuf_release(&sb);
 	return rc;
 }
@@ -740,7 +748,7 @@ static int load_embedded(struct ctx *ctx, struct rules *rs)
 		next = strstr(body, "#@file ");
 		if (!next)
 			next = body + strlen(body);
-		bad += rules_parse(ctx, rs, fname, body, (size_t)(next - body)) < 0;
+		bad += parse_text(ctx, rs, fname, body, (size_t)(next - body)) < 0;
 		free(fname);
 		p = next;
 	}
@@ -759,6 +767,7 @@ struct rules *rules_load(struct ctx *ctx, const char *const *files, int nfiles)
 		rules_free(rs);
 		return NULL;
 	}
+	index_build(rs);
 	return rs;
 }
 
