@@ -33,6 +33,7 @@ struct pattern_list {
 	char **src;
 	void **code;          /* struct rule_pattern * (rules.c): compiled, with its limits */
 	size_t n;
+	bool literal;         /* every pattern is in the rules' index of literal names */
 };
 
 /*
@@ -77,9 +78,13 @@ struct rule {
 	char *origin;         /* "file:line" of the block */
 };
 
+struct rules_index;
+
 struct rules {
 	struct rule *v;
 	size_t n, cap;
+	/* the literal names of the function patterns (rules.c), rebuilt by rules_parse() */
+	struct rules_index *index;
 };
 
 /* The embedded rules plus the given files.  NULL (reported) on a bad rule. */
@@ -100,6 +105,21 @@ bool pattern_match(const struct pattern_list *pl, const char *s);
 /* Does the function (base name) or the file match the rule? */
 bool rule_function_matches(const struct rule *r, const struct rule_member *m, const char *func);
 bool rule_file_matches(const struct rule *r, const char *file);
+
+/*
+ * A function's base name, looked up once in the rules' index of literal
+ * names (patterns of the form ^(name|name...)$), then matched against the
+ * function patterns of many rules: rule_function_name_matches() answers as
+ * rule_function_matches() would, without PCRE2 for the literal patterns.
+ */
+struct rules_name {
+	char base[256];
+	const uint32_t *lit;   /* the literal patterns base equals (their ids, ascending) */
+	size_t nlit;
+	bool maybe;            /* false: no function pattern of the rules matches it */
+};
+void rules_name_init(const struct rules *rs, struct rules_name *n, const char *func);
+bool rule_function_name_matches(const struct rule *r, const struct rule_member *m, const struct rules_name *n);
 /* Can an access of size at address addr be member m of a struct aligned to r->align? */
 bool rule_member_fits(const struct rule *r, const struct rule_member *m, uint64_t addr, uint64_t size);
 

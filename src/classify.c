@@ -259,19 +259,22 @@ static bool fits(const struct rule *r, const struct cand *k, uint64_t addr, uint
 	return rule_member_fits(r, &m, addr, size);
 }
 
-/* A location whose function or file matches the rule (or the member's own functions). */
+/*
+ * A location whose function or file matches the rule (or the member's own
+ * functions); names[i] is locs[i]'s function looked up in the rules' index.
+ */
 static const struct loc *func_hit(const struct rule *r, const struct rule_member *m, const struct loc *locs,
-				  size_t n, bool member_only)
+				  const struct rules_name *names, size_t n, bool member_only)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (m && m->functions.n) {
-			if (locs[i].func && *locs[i].func && rule_function_matches(r, m, locs[i].func))
+			if (locs[i].func && *locs[i].func && rule_function_name_matches(r, m, &names[i]))
 				return &locs[i];
 			continue;
 		}
 		if (member_only)
 			continue;
-		if (locs[i].func && *locs[i].func && rule_function_matches(r, NULL, locs[i].func))
+		if (locs[i].func && *locs[i].func && rule_function_name_matches(r, NULL, &names[i]))
 			return &locs[i];
 		if (rule_file_matches(r, locs[i].file))
 			return &locs[i];
@@ -336,13 +339,22 @@ struct match {
 /* Every member of every rule whose functions match the stack and whose layout fits the access. */
 static void find_candidates(struct classifier *c, const struct access *a, struct match *mt)
 {
+	struct rules_name names[MAX_LOCS];   /* the functions of mt->locs, looked up once */
+	bool maybe = false;
+
+	for (size_t i = 0; i < mt->nl; i++) {
+		rules_name_init(c->rules, &names[i], mt->locs[i].func);
+		maybe |= names[i].maybe || mt->locs[i].file;
+	}
+	if (!maybe)
+		return;   /* no rule lists these functions, and there is no file to match */
 	for (size_t ri = 0; ri < c->rules->n; ri++) {
 		const struct rule *rule = &c->rules->v[ri];
-		const struct loc *sh = func_hit(rule, NULL, mt->locs, mt->nl, false);
+		const struct loc *sh = func_hit(rule, NULL, mt->locs, names, mt->nl, false);
 
 		for (size_t mi = 0; mi < rule->nmembers && mt->nc < MAX_CANDS; mi++) {
 			const struct rule_member *m = &rule->members[mi];
-			const struct loc *mh = m->functions.n ? func_hit(rule, m, mt->locs, mt->nl, true) : NULL;
+			const struct loc *mh = m->functions.n ? func_hit(rule, m, mt->locs, names, mt->nl, true) : NULL;
 			const struct loc *eh;
 			struct cand k = { .r = rule, .m = m };
 

@@ -83,8 +83,16 @@ static char *enrich_subsystem(const struct report *r, const struct maint_db *mai
 		if (a->frames[i].file)
 			return enrich_subsystem_of_file(a->frames[i].file);
 	for (size_t i = 0; i < a->nframes; i++)
-		if (a->frames[i].module)
-			return xasprintf("[%s]", a->frames[i].module);
+		if (a->frames[i].module) {
+			const char *m = a->frames[i].module;
+			size_t n = strlen(m);
+			char *s = xmalloc(n + 3);
+
+			s[0] = '[';
+			memcpy(s + 1, m, n);
+			memcpy(s + 1 + n, "]", 2);
+			return s;
+		}
 	return NULL;
 }
 

@@ -5,6 +5,9 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mailmeta.h"
 #include "parse_internal.h"
@@ -88,29 +91,69 @@ typedef void (*line_fn)(struct parser *p, const struct pjoin_line *x);
 /* ---------------------------------------------------------------------- */
 /* building reports */
 
+/* What a report's raw and norm text start with: a usual report's, so that they grow once or never. */
+#define REPORT_TEXT_START 2047
+
+/* The length of the run of bytes at s[0..n) that holds no blank (space, tab). */
+static size_t norm_word(const char *s, size_t n)
+{
+	size_t j = 0;
+
+#ifdef __SSE2__
+	for (; j + 16 <= n; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+								     _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+
+		if (m)
+			return j + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (j < n && s[j] != ' ' && s[j] != '\t')
+		j++;
+	return j;
+}
+
+/* s with its runs of blanks made one space (none at the line's start), and a newline. */
 static void add_norm(struct report *r, const char *s, size_t n)
 {
+	struct sbuf *sb = &r->norm;
 	bool sp = false;
+	char *o;
 
-	if (r->norm.len > REPORT_MAX_RAW)
+	if (sb->len > REPORT_MAX_RAW)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == ' ' || s[i] == '\t') {
-			sp = true;
-			continue;
+	if (!sb->cap)
+		sbuf_grow(sb, REPORT_TEXT_START);
+	sbuf_grow(sb, n + 1);   /* the most it can take: every byte, one newline */
+	o = sb->buf + sb->len;
+	for (size_t i = 0; i < n;) {
+		size_t w = norm_word(s + i, n - i);
+
+		if (w) {
+			if (sp && o > sb->buf && o[-1] != '\n')
+				*o++ = ' ';
+			memcpy(o, s + i, w);
+			o += w;
+			i += w;
 		}
-		if (sp && r->norm.len && r->norm.buf[r->norm.len - 1] != '\n')
-			sbuf_addc(&r->norm, ' ');
 		sp = false;
-		sbuf_addc(&r->norm, s[i]);
+		while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+			sp = true;
+			i++;
+		}
 	}
-	sbuf_addc(&r->norm, '\n');
+	*o++ = '\n';
+	*o = 0;
+	sb->len = (size_t)(o - sb->buf);
 }
 
 static void add_raw(struct report *r, const char *s, size_t n)
 {
 	if (r->raw.len + n + 1 > REPORT_MAX_RAW)
 		return;
+	if (!r->raw.cap)
+		sbuf_grow(&r->raw, REPORT_TEXT_START);
 	sbuf_add(&r->raw, s, n);
 	sbuf_addc(&r->raw, '\n');
 }

@@ -211,11 +211,40 @@ static enum lkind classify_cpu(struct pline_ctx *c, const char *s, size_t n)
 	return L_OTHER;
 }
 
+/* Do s and lit agree on their first min(n, strlen(lit)) bytes? */
+static bool agrees(const char *s, size_t n, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	return !memcmp(s, lit, n < k ? n : k);
+}
+
 static enum lkind classify_value(struct pline_ctx *c, const char *s, size_t n)
 {
 	if (mem_startswith(s, n, "value changed:"))
 		return rematch(c, RE_VALUE, s, n) ? L_VALUE : L_VALUE_PART;
+	/* else only a start of "value changed:" can be a (partial) match: no frame "vfs_write+..." is */
+	if (n >= 14 || !agrees(s, n, "value changed:"))
+		return L_OTHER;
 	return classify_form(c, PLINE_VALUE, s, n, L_OTHER, L_VALUE_PART);
+}
+
+/*
+ * Can s be RE_ACCESS or its start?  Each match begins with one of these (an
+ * access type is followed by " (" or " to "), so a line that agrees with
+ * none ("rcu_do_batch+0x..", "worker_thread+0x..") needs no PCRE2.
+ */
+static bool access_start(const char *s, size_t n)
+{
+	static const char *const starts[] = {
+		"race at unknown origin, with ", "read-write ", "read ", "write ", "assert no writes ",
+		"assert no accesses ",
+	};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (agrees(s, n, starts[i]))
+			return true;
+	return false;
 }
 
 /* The lines told by their first bytes alone. */
@@ -292,7 +321,7 @@ enum lkind pline_classify(struct pline_ctx *c, const char *s, size_t n, bool wan
 		return k;
 	if (s[0] >= '0' && s[0] <= '9' && (memmem(s, n, " locks held by ", 15) || memmem(s, n, " lock held by ", 14)))
 		return L_LOCKINFO;
-	if (s[0] == 'r' || s[0] == 'w' || s[0] == 'a') {
+	if ((s[0] == 'r' || s[0] == 'w' || s[0] == 'a') && access_start(s, n)) {
 		k = classify_form(c, PLINE_ACCESS, s, n, L_ACCESS, L_ACCESS_PART);
 		if (k != L_OTHER)
 			return k;
@@ -525,9 +554,19 @@ static bool bug_title(const char *kind, size_t klen, const char *p, const char *
 	}
 	if (res == TITLE_BAD)
 		return false;
-	sbuf_addf(&sb, "KCSAN: %.*s in %.*s", (int)klen, kind, (int)l1, n1);
-	if (n2)
-		sbuf_addf(&sb, "%s%.*s", septxt, (int)l2, n2);
+	/* "KCSAN: KIND in F1[SEP F2]", copied (each piece up to a NUL, as %.*s would) */
+	klen = strnlen(kind, klen);
+	l1 = strnlen(n1, l1);
+	l2 = n2 ? strnlen(n2, l2) : 0;
+	sbuf_grow(&sb, 7 + klen + 4 + l1 + (n2 ? strlen(septxt) + l2 : 0));
+	sbuf_add(&sb, "KCSAN: ", 7);
+	sbuf_add(&sb, kind, klen);
+	sbuf_add(&sb, " in ", 4);
+	sbuf_add(&sb, n1, l1);
+	if (n2) {
+		sbuf_adds(&sb, septxt);
+		sbuf_add(&sb, n2, l2);
+	}
 	b->title = sbuf_detach(&sb);
 	b->inline_only = !sep && inl1;
 	return true;

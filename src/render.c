@@ -1110,16 +1110,82 @@ void render_report_under(struct out *o, const struct report *r, enum render_deta
 #define UNKNOWN_MARKING \
 	"find the writer first; then fix or mark as tools/memory-model/Documentation/access-marking.txt describes"
 
+/* The strings up to the NULL, one after the other (a verdict's words are copies, not formats). */
+static void sb_cat(struct sbuf *sb, ...) __attribute__((sentinel));
+static void sb_cat(struct sbuf *sb, ...)
+{
+	va_list ap;
+	const char *p;
+
+	va_start(ap, sb);
+	while ((p = va_arg(ap, const char *)))
+		sbuf_adds(sb, p);
+	va_end(ap);
+}
+
+/* sb_cat() into a new string. */
+static char *str_cat(const char *first, ...) __attribute__((sentinel));
+static char *str_cat(const char *first, ...)
+{
+	va_list ap;
+	size_t n = strlen(first);
+	const char *p;
+	char *out, *o;
+
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *)))
+		n += strlen(p);
+	va_end(ap);
+	o = out = xmalloc(n + 1);
+	o = mempcpy(o, first, strlen(first));
+	va_start(ap, first);
+	while ((p = va_arg(ap, const char *)))
+		o = mempcpy(o, p, strlen(p));
+	va_end(ap);
+	*o = 0;
+	return out;
+}
+
+/* What printf's %s prints for NULL. */
+static const char *or_null(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+/* %llu and %llx without printf */
+static void sb_u64(struct sbuf *sb, uint64_t v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+
+	do
+		b[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	sbuf_add(sb, b + i, sizeof(b) - i);
+}
+
+static void sb_hex(struct sbuf *sb, uint64_t v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+
+	do
+		b[--i] = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	sbuf_add(sb, b + i, sizeof(b) - i);
+}
+
 static void size_word(struct sbuf *sb, uint64_t size)
 {
-	sbuf_addf(sb, "%llu-byte", (unsigned long long)size);
+	sb_u64(sb, size);
+	sbuf_adds(sb, "-byte");
 }
 
 /* "func() at file:line", with a kernel-tree path rather than a build machine's. */
 static void describe_place(struct sbuf *sb, const struct cls_place *l)
 {
 	if (l->func && *l->func)
-		sbuf_addf(sb, "%s()", l->func);
+		sb_cat(sb, l->func, "()", NULL);
 	else
 		sbuf_adds(sb, "the top frame");
 	if (l->file && l->line > 0) {
@@ -1133,7 +1199,8 @@ static void describe_place(struct sbuf *sb, const struct cls_place *l)
 			if (top)
 				f = top + 1;
 		}
-		sbuf_addf(sb, " at %s:%d", f, l->line);
+		sb_cat(sb, " at ", f, ":", NULL);
+		sb_u64(sb, (uint64_t)l->line);   /* > 0 */
 	}
 }
 
@@ -1141,11 +1208,15 @@ static void describe_place(struct sbuf *sb, const struct cls_place *l)
 static void access_words(struct sbuf *sb, const struct classification *c, bool with_addr)
 {
 	size_word(sb, c->size);
-	sbuf_addf(sb, " %s at ", access_type_name(c->acc_type));
-	if (with_addr)
-		sbuf_addf(sb, "0x%llx, which is ", (unsigned long long)c->addr);
-	sbuf_addf(sb, "%llu mod %llu", (unsigned long long)(c->align ? c->addr % c->align : 0),
-		  (unsigned long long)c->align);
+	sb_cat(sb, " ", access_type_name(c->acc_type), " at ", NULL);
+	if (with_addr) {
+		sbuf_adds(sb, "0x");
+		sb_hex(sb, c->addr);
+		sbuf_adds(sb, ", which is ");
+	}
+	sb_u64(sb, c->align ? c->addr % c->align : 0);
+	sbuf_adds(sb, " mod ");
+	sb_u64(sb, c->align);
 }
 
 /* The memory the variable facts name, short, for a reason: "kernel static variable cpus_stop_mask". */
@@ -1256,22 +1327,27 @@ static void member_facts(struct ev *ev, const struct classification *c)
 {
 	struct sbuf p = SBUF_INIT;
 
-	sbuf_addf(&p, "%s is %llu byte%s at offset %llu", c->member, (unsigned long long)c->member_size,
-		  c->member_size == 1 ? "" : "s", (unsigned long long)c->offset);
-	if (c->stride)
-		sbuf_addf(&p, " + n*%llu", (unsigned long long)c->stride);
-	sbuf_addf(&p, " of struct %s, which is %llu-aligned (layout from %s)", c->rule,
-		  (unsigned long long)c->align, c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule");
+	sb_cat(&p, or_null(c->member), " is ", NULL);
+	sb_u64(&p, c->member_size);
+	sb_cat(&p, " byte", c->member_size == 1 ? "" : "s", " at offset ", NULL);
+	sb_u64(&p, c->offset);
+	if (c->stride) {
+		sbuf_adds(&p, " + n*");
+		sb_u64(&p, c->stride);
+	}
+	sb_cat(&p, " of struct ", or_null(c->rule), ", which is ", NULL);
+	sb_u64(&p, c->align);
+	sb_cat(&p, "-aligned (layout from ", c->layout == LAYOUT_DWARF ? "the vmlinux DWARF" : "the rule", ")", NULL);
 	ev_add(ev, ": ", &p);
 	for (size_t i = 0; i < c->nexcluded; i++)
-		sbuf_addf(&p, "%s%s (%s)", i ? ", " : "excluded: ", c->excluded[i].member,
-			  c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset");
+		sb_cat(&p, i ? ", " : "excluded: ", or_null(c->excluded[i].member), " (",
+		       c->excluded[i].why == EXCL_SIZE ? "another size" : "another offset", ")", NULL);
 	if (c->nexcluded)
 		ev_add(ev, "; ", &p);
 	if (c->nalso) {
 		sbuf_adds(&p, c->confidence == CONF_CERTAIN ? "also fitting, but not read there: " : "also fitting: ");
 		for (size_t i = 0; i < c->nalso; i++)
-			sbuf_addf(&p, "%s%s", i ? ", " : "", c->also[i]);
+			sb_cat(&p, i ? ", " : "", or_null(c->also[i]), NULL);
 		ev_add(ev, "; ", &p);
 	}
 }
@@ -1283,7 +1359,7 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 	const char *writer = writer_name(c->writer);
 
 	t->field = classification_field(c);
-	t->rule = xasprintf("%s (%s)", c->rule, c->origin ? c->origin : "?");
+	t->rule = str_cat(or_null(c->rule), " (", c->origin ? c->origin : "?", ")", NULL);
 	sbuf_adds(&p, "a ");
 	access_words(&p, c, true);
 	ev_add(&ev, "", &p);
@@ -1291,17 +1367,18 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 	if (c->expr_matched) {
 		sbuf_adds(&p, "the source reads it: ");
 		describe_place(&p, &c->where);
-		sbuf_addf(&p, " is \"%s\"", c->expr ? c->expr : "");
+		sb_cat(&p, " is \"", c->expr ? c->expr : "", "\"", NULL);
 	} else {
 		sbuf_adds(&p, c->member_func ? "read in " : "in ");
 		describe_place(&p, &c->where);
 		if (c->inlined_in)
-			sbuf_addf(&p, ", inlined in %s()", c->inlined_in);
+			sb_cat(&p, ", inlined in ", c->inlined_in, "()", NULL);
 		if (!c->source_read)
 			sbuf_adds(&p, " (no source tree to check the expression)");
 	}
 	ev_add(&ev, "; ", &p);
-	sbuf_addf(&p, "the %s writes struct %s: %s", writer, c->rule, c->reference ? c->reference : "");
+	sb_cat(&p, "the ", or_null(writer), " writes struct ", or_null(c->rule), ": ", c->reference ? c->reference : "",
+	       NULL);
 	ev_add(&ev, "; ", &p);
 	if (c->var.basis != VARB_NONE) {
 		sbuf_adds(&p, c->writer == W_HYPERVISOR ? "" : "but ");
@@ -1319,13 +1396,15 @@ static void member_fits_text(const struct classification *c, struct verdict_text
 		sbuf_adds(&mk, " in ");
 		describe_place(&mk, &c->where);
 	}
-	sbuf_addf(&mk, " documents that the %s writes %s; it fixes no race (no CPU writes it)", writer, t->field);
+	sb_cat(&mk, " documents that the ", or_null(writer), " writes ", or_null(t->field),
+	       "; it fixes no race (no CPU writes it)", NULL);
 	t->marking = sbuf_detach(&mk);
 
 	access_words(&rs, c, false);
 	sbuf_adds(&rs, " in ");
 	describe_place(&rs, c->expr_matched || !c->has_top ? &c->where : &c->top);
-	sbuf_addf(&rs, "%s: %s, written by the %s", c->expr_matched ? " (source checked)" : "", t->field, writer);
+	sb_cat(&rs, c->expr_matched ? " (source checked)" : "", ": ", or_null(t->field), ", written by the ", or_null(writer),
+	       NULL);
 	t->reason = sbuf_detach(&rs);
 }
 
@@ -1347,8 +1426,8 @@ static void no_fit_text(const struct classification *c, struct verdict_text *t)
 
 		sbuf_adds(&nm, "in ");
 		describe_place(&nm, &c->where);
-		sbuf_addf(&nm, ", code that reads the %s-written struct %s (%s), but ", writer_name(c->rule_writer),
-			  c->rule, c->family ? c->family : "knowledge base");
+		sb_cat(&nm, ", code that reads the ", or_null(writer_name(c->rule_writer)), "-written struct ",
+		       or_null(c->rule), " (", c->family ? c->family : "knowledge base", "), but ", NULL);
 		if (c->has_addr && c->has_size) {
 			sbuf_adds(&nm, "a ");
 			access_words(&nm, c, false);
@@ -1357,16 +1436,16 @@ static void no_fit_text(const struct classification *c, struct verdict_text *t)
 			sbuf_adds(&nm, "the report gives no address and size to match");
 		}
 		t->near_miss = sbuf_detach(&nm);
-		sbuf_addf(&p, "nearest rule: %s", t->near_miss);
-		t->reason = xasprintf("no device-written field fits: %s", t->near_miss);
+		sb_cat(&p, "nearest rule: ", t->near_miss, NULL);
+		t->reason = str_cat("no device-written field fits: ", t->near_miss, NULL);
 	} else {
 		sbuf_adds(&p, "no rule of the knowledge base covers ");
 		if (c->has_top)
 			describe_place(&p, &c->top);
 		else
 			sbuf_adds(&p, "this stack");
-		t->reason = xasprintf("unknown writer, no rule covers %s()",
-				      c->has_top && c->top.func ? c->top.func : "the top frame");
+		t->reason = str_cat("unknown writer, no rule covers ",
+				    c->has_top && c->top.func ? c->top.func : "the top frame", "()", NULL);
 	}
 	ev_add(&ev, "; ", &p);
 	if (c->var.basis != VARB_NONE) {
@@ -1390,16 +1469,16 @@ static void one_stack_text(const struct classification *c, struct verdict_text *
 	const char *shown = c->stacks == 1 ? "one stack" : "no stack";
 
 	if (c->stacks && (c->acc_type == ACC_ASSERT_NO_WRITES || c->acc_type == ACC_ASSERT_NO_ACCESSES)) {
-		t->evidence = xasprintf("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access, "
-					"but the report shows %s, not two (the other stack was not printed): "
-					"a real race, whatever memory it is on", shown);
-		t->reason = xasprintf("assertion violated by another kernel access (%s shown)", shown);
+		t->evidence = str_cat("an ASSERT_EXCLUSIVE_*() assertion was violated by another kernel access, "
+				      "but the report shows ", shown, ", not two (the other stack was not printed): "
+				      "a real race, whatever memory it is on", NULL);
+		t->reason = str_cat("assertion violated by another kernel access (", shown, " shown)", NULL);
 		return;
 	}
-	t->evidence = xasprintf("the report shows %s, not two, and is not cut short, but KCSAN did not say "
-				"\"race at unknown origin\": it saw the other access, whose stack was not printed: "
-				"a real race, whatever memory it is on", shown);
-	t->reason = xasprintf("%s shown, no unknown origin: both accesses are kernel code", shown);
+	t->evidence = str_cat("the report shows ", shown, ", not two, and is not cut short, but KCSAN did not say "
+			      "\"race at unknown origin\": it saw the other access, whose stack was not printed: "
+			      "a real race, whatever memory it is on", NULL);
+	t->reason = str_cat(shown, " shown, no unknown origin: both accesses are kernel code", NULL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1694,7 +1773,7 @@ void render_verdict_text(const struct classification *c, struct verdict_text *t)
 			variable_fact(&p, c);
 			t->facts[t->nfacts++] = sbuf_detach(&p);
 			free(t->evidence);
-			t->evidence = xasprintf("%s; %s", t->facts[0], t->facts[1]);
+			t->evidence = str_cat(t->facts[0], "; ", t->facts[1], NULL);
 		}
 	}
 }

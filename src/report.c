@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "report.h"
@@ -212,6 +213,10 @@ struct frame *access_add_frame(struct access *a)
 {
 	struct frame *f;
 
+	if (!a->frames && !a->frames_cap) {
+		a->frames_cap = 16;   /* a usual stack at once, not 8 then 16 */
+		a->frames = xmalloc(a->frames_cap * sizeof(*a->frames));
+	}
 	ALLOC_GROW(a->frames, a->nframes, a->frames_cap);
 	f = &a->frames[a->nframes++];
 	memset(f, 0, sizeof(*f));
@@ -388,12 +393,25 @@ int var_basis_from_name(const char *s)
 	return name_lookup(NAMES(var_basis_names), 0, s);
 }
 
+static void hex_u64(uint64_t v, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+}
+
+/* The 128-bit hash as 32 hex digits, high half first. */
+static void hash_hex_of(XXH128_hash_t h, char out[33])
+{
+	hex_u64(h.high64, out);
+	hex_u64(h.low64, out + 16);
+	out[32] = 0;
+}
+
 static void hash_hex(const void *p, size_t n, char out[33])
 {
-	XXH128_hash_t h = XXH3_128bits(p, n);
-
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64,
-		 (unsigned long long)h.low64);
+	hash_hex_of(XXH3_128bits(p, n), out);
 }
 
 /*
@@ -409,13 +427,15 @@ static void hash_hex(const void *p, size_t n, char out[33])
  */
 void report_occurrence_hash(const struct report *r, char out[33])
 {
-	struct sbuf sb = SBUF_INIT;
+	XXH3_state_t st;
+	const char *t = r->log_time ? r->log_time : "";
 
-	sbuf_adds(&sb, r->log_time ? r->log_time : "");
-	sbuf_addc(&sb, '\n');
-	sbuf_add(&sb, sbuf_str(&r->norm), r->norm.len);
-	hash_hex(sb.buf, sb.len, out);
-	sbuf_release(&sb);
+	/* the hash of log_time, "\n", norm: fed in pieces, no copy */
+	XXH3_128bits_reset(&st);
+	XXH3_128bits_update(&st, t, strlen(t));
+	XXH3_128bits_update(&st, "\n", 1);
+	XXH3_128bits_update(&st, sbuf_str(&r->norm), r->norm.len);
+	hash_hex_of(XXH3_128bits_digest(&st), out);
 }
 
 void report_head_hash(const struct report *r, char out[33])
@@ -461,6 +481,9 @@ static bool generic_helper(const char *f)
 		"_raw_write_", "queued_spin_", "queued_read_", "queued_write_", "__mutex_", "mutex_",
 		"atomic", "__tsan_", "__kcsan_", "kcsan_", "__asan_", "__kasan_", NULL,
 	};
+
+	if (!strchr("_abcfklmqrsx", f[0]))
+		return false;   /* no prefix starts so */
 	for (int i = 0; prefixes[i]; i++)
 		if (str_startswith(f, prefixes[i]))
 			return true;
@@ -478,33 +501,44 @@ static bool generic_helper(const char *f)
 void report_signature(const struct report *r, char out[33])
 {
 	struct sbuf sb = SBUF_INIT;
-	char *keys[REPORT_MAX_ACCESSES];
+	struct sbuf keys[REPORT_MAX_ACCESSES];
+	char *kp[REPORT_MAX_ACCESSES];
 	char base[256];
 
-	sbuf_addf(&sb, "%s|%s|%d|", r->title ? r->title : "-",
-		  bug_type_name(r->bug_type), r->unknown_origin);
+	sbuf_grow(&sb, 255);
+	sbuf_adds(&sb, r->title ? r->title : "-");
+	sbuf_addc(&sb, '|');
+	sbuf_adds(&sb, bug_type_name(r->bug_type));
+	sbuf_addc(&sb, '|');
+	sbuf_addc(&sb, r->unknown_origin ? '1' : '0');
+	sbuf_addc(&sb, '|');
 	for (int i = 0; i < r->nacc; i++) {
-		struct sbuf k = SBUF_INIT;
+		struct sbuf *k = &keys[i];
 		const struct access *a = &r->acc[i];
 		int want = 1;
 
-		sbuf_adds(&k, access_type_name(a->type));
+		*k = (struct sbuf)SBUF_INIT;
+		sbuf_grow(k, 127);
+		sbuf_adds(k, access_type_name(a->type));
 		for (size_t j = 0; j < a->nframes && want > 0; j++) {
 			if (a->frames[j].inlined || a->frames[j].unreliable)
 				continue;
 			func_base_name(a->frames[j].func, base, sizeof(base));
-			sbuf_addf(&k, ",%s", base);
+			sbuf_addc(k, ',');
+			sbuf_adds(k, base);
 			want--;
 			if (want == 0 && j + 1 < a->nframes && generic_helper(base))
 				want = 1;
 		}
-		keys[i] = sbuf_detach(&k);
+		kp[i] = k->buf;
 	}
-	qsort(keys, (size_t)r->nacc, sizeof(keys[0]), cmp_str);
+	qsort(kp, (size_t)r->nacc, sizeof(kp[0]), cmp_str);
 	for (int i = 0; i < r->nacc; i++) {
-		sbuf_addf(&sb, "%s;", keys[i]);
-		free(keys[i]);
+		sbuf_adds(&sb, kp[i]);
+		sbuf_addc(&sb, ';');
 	}
+	for (int i = 0; i < r->nacc; i++)
+		sbuf_release(&keys[i]);
 	hash_hex(sb.buf, sb.len, out);
 	sbuf_release(&sb);
 }

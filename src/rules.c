@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hashmap.h"
 #include "rules.h"
 
 /* Generated at build time from rules/ (build/rules_data.c). */
@@ -31,6 +32,8 @@ struct rule_pattern {
 	_Atomic unsigned long hits;   /* matches stopped by a limit */
 	_Atomic bool off;
 	bool reported;
+	bool literal;          /* ^(name|name...)$: matched through the rules' index, by id */
+	uint32_t id;
 };
 
 static void pl_release(struct pattern_list *pl)
@@ -143,6 +146,213 @@ bool pattern_match(const struct pattern_list *pl, const char *s)
 	return hit;
 }
 
+/* ---------------------------------------------------------------------- */
+/*
+ * The index of literal names.  A function pattern ^(a|b|...)$ whose
+ * alternatives are identifiers matches a subject exactly when the subject
+ * is one of them (or one of them and a final newline, as PCRE2's $ allows);
+ * such a match cannot reach the limits.  The index maps every alternative
+ * to the ids of the patterns that list it, so that a function name is
+ * looked up once instead of being run through every pattern.
+ */
+struct rules_lit {
+	struct hashmap_entry ent;
+	uint32_t *ids;             /* ascending */
+	size_t nids, cap;
+	size_t len;
+	char name[];
+};
+
+struct rules_index {
+	struct hashmap map;
+	uint32_t next_id;
+	bool all_literal;          /* every function pattern is indexed */
+};
+
+struct lit_key {
+	const char *s;
+	size_t len;
+};
+
+static bool lit_eq(const struct hashmap_entry *e, const struct hashmap_entry *key, const void *keydata)
+{
+	const struct rules_lit *l = container_of(e, const struct rules_lit, ent);
+	const struct lit_key *k = keydata;
+
+	return l->len == k->len && !memcmp(l->name, k->s, k->len);
+}
+
+static bool lit_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Is src ^(name|name...)$ with identifier names (none empty)? */
+static bool pattern_is_literal(const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n < 5 || strncmp(src, "^(", 2) || strcmp(src + n - 2, ")$"))
+		return false;
+	for (size_t i = 2, run = 0; i < n - 2; i++) {
+		if (src[i] == '|') {
+			if (!run)
+				return false;
+			run = 0;
+		} else if (lit_char(src[i])) {
+			run++;
+		} else {
+			return false;
+		}
+		if (i == n - 3 && !run)
+			return false;
+	}
+	return true;
+}
+
+static void index_add(struct rules_index *ix, const char *s, size_t len, uint32_t id)
+{
+	struct lit_key k = { s, len };
+	uint64_t h = kt_hash_mem(s, len);
+	struct hashmap_entry *e = hashmap_get(&ix->map, h, NULL, &k);
+	struct rules_lit *l;
+
+	if (e) {
+		l = container_of(e, struct rules_lit, ent);
+	} else {
+		l = xcalloc(1, sizeof(*l) + len + 1);
+		memcpy(l->name, s, len);
+		l->len = len;
+		hashmap_entry_init(&l->ent, h);
+		hashmap_add(&ix->map, &l->ent);
+	}
+	if (l->nids && l->ids[l->nids - 1] == id)
+		return;   /* a name listed twice in one pattern */
+	ALLOC_GROW(l->ids, l->nids, l->cap);
+	l->ids[l->nids++] = id;
+}
+
+static void index_list(struct rules_index *ix, struct pattern_list *pl)
+{
+	pl->literal = true;
+	for (size_t i = 0; i < pl->n; i++) {
+		struct rule_pattern *rp = pl->code[i];
+		const char *p, *end;
+
+		rp->literal = pattern_is_literal(pl->src[i]);
+		pl->literal &= rp->literal;
+		if (!rp->literal)
+			continue;
+		rp->id = ix->next_id++;
+		p = pl->src[i] + 2;
+		end = pl->src[i] + strlen(pl->src[i]) - 2;
+		while (p < end) {
+			const char *bar = memchr(p, '|', (size_t)(end - p));
+			size_t len = bar ? (size_t)(bar - p) : (size_t)(end - p);
+
+			index_add(ix, p, len, rp->id);
+			p += len + 1;
+		}
+	}
+}
+
+static void index_free(struct rules_index *ix)
+{
+	struct hashmap_iter it;
+	struct hashmap_entry *e;
+
+	if (!ix)
+		return;
+	for (e = hashmap_iter_first(&ix->map, &it); e; e = hashmap_iter_next(&it))
+		free(container_of(e, struct rules_lit, ent)->ids);
+	hashmap_clear(&ix->map, offsetof(struct rules_lit, ent));
+	free(ix);
+}
+
+/* (Re)build the index over every function pattern of rs. */
+static void index_build(struct rules *rs)
+{
+	struct rules_index *ix = xcalloc(1, sizeof(*ix));
+
+	hashmap_init(&ix->map, lit_eq, 0);
+	ix->all_literal = true;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->v[i];
+
+		index_list(ix, &r->functions);
+		ix->all_literal &= r->functions.literal;
+		for (size_t j = 0; j < r->nmembers; j++) {
+			index_list(ix, &r->members[j].functions);
+			ix->all_literal &= r->members[j].functions.literal;
+		}
+	}
+	index_free(rs->index);
+	rs->index = ix;
+}
+
+void rules_name_init(const struct rules *rs, struct rules_name *n, const char *func)
+{
+	struct lit_key k;
+	struct hashmap_entry *e;
+
+	n->lit = NULL;
+	n->nlit = 0;
+	n->maybe = true;
+	func_base_name(func ? func : "", n->base, sizeof(n->base));
+	if (!rs || !rs->index)
+		return;
+	k.s = n->base;
+	k.len = strlen(n->base);
+	if (k.len && n->base[k.len - 1] == '\n')
+		k.len--;   /* PCRE2's $ matches before a final newline */
+	e = hashmap_get(&rs->index->map, kt_hash_mem(k.s, k.len), NULL, &k);
+	if (e) {
+		const struct rules_lit *l = container_of(e, const struct rules_lit, ent);
+
+		n->lit = l->ids;
+		n->nlit = l->nids;
+	}
+	n->maybe = n->nlit || !rs->index->all_literal;
+}
+
+static bool name_has(const struct rules_name *n, uint32_t id)
+{
+	for (size_t i = 0; i < n->nlit; i++)
+		if (n->lit[i] == id)
+			return true;
+	return false;
+}
+
+/* pattern_match(pl, n->base), the literal patterns answered by the index. */
+static bool pattern_match_name(const struct pattern_list *pl, const struct rules_name *n)
+{
+	pcre2_match_data *md = NULL;
+	bool hit = false;
+
+	if (pl->literal && !n->nlit)
+		return false;   /* the common case: a name no rule lists */
+	for (size_t i = 0; i < pl->n && !hit; i++) {
+		struct rule_pattern *rp = pl->code[i];
+
+		if (rp->literal) {
+			hit = name_has(n, rp->id);
+			continue;
+		}
+		if (!md)
+			md = pcre2_match_data_create(1, NULL);
+		hit = pattern_one(rp, n->base, md);
+	}
+	pcre2_match_data_free(md);
+	return hit;
+}
+
+bool rule_function_name_matches(const struct rule *r, const struct rule_member *m, const struct rules_name *n)
+{
+	if (m && m->functions.n)
+		return pattern_match_name(&m->functions, n);
+	return pattern_match_name(&r->functions, n);
+}
+
 /* The first pattern of pl with limit hits not handed out yet. */
 static bool pl_drain(const struct pattern_list *pl, struct rules_limit_hit *out)
 {
@@ -219,10 +429,13 @@ static void rule_release(struct rule *r)
 	free(r->members);
 }
 
+static void index_free(struct rules_index *ix);
+
 void rules_free(struct rules *rs)
 {
 	if (!rs)
 		return;
+	index_free(rs->index);
 	for (size_t i = 0; i < rs->n; i++)
 		rule_release(&rs->v[i]);
 	free(rs->v);
@@ -453,7 +666,8 @@ static void parse_line(struct rules_parser *ps, char *line)
 	}
 }
 
-int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
+/* rules_parse() without the index (rules_load() builds it once, after every file). */
+static int parse_text(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
 {
 	struct rules_parser ps = { .ctx = ctx, .rs = rs, .name = name, .member_indent = -1 };
 	const char *p = text, *end = text + len;
@@ -478,6 +692,14 @@ int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char 
 	if (ps.cur && rule_check(ctx, ps.cur) < 0)
 		ps.bad++;
 	return ps.bad ? -1 : 0;
+}
+
+int rules_parse(struct ctx *ctx, struct rules *rs, const char *name, const char *text, size_t len)
+{
+	int rc = parse_text(ctx, rs, name, text, len);
+
+	index_build(rs);
+	return rc;
 }
 
 /* A rules file: a regular file of at most RULES_MAX_FILE bytes, read whole. */
@@ -522,7 +744,7 @@ static int load_file(struct ctx *ctx, struct rules *rs, const char *path)
 	int rc = read_rules_file(ctx, path, &sb);
 
 	if (rc == 0)
-		rc = rules_parse(ctx, rs, path, sbuf_str(&sb), sb.len);
+		rc = parse_text(ctx, rs, path, sbuf_str(&sb), sb.len);
 	sbuf_release(&sb);
 	return rc;
 }
@@ -549,7 +771,7 @@ static int load_embedded(struct ctx *ctx, struct rules *rs)
 		next = strstr(body, "#@file ");
 		if (!next)
 			next = body + strlen(body);
-		bad += rules_parse(ctx, rs, fname, body, (size_t)(next - body)) < 0;
+		bad += parse_text(ctx, rs, fname, body, (size_t)(next - body)) < 0;
 		free(fname);
 		p = next;
 	}
@@ -568,6 +790,7 @@ struct rules *rules_load(struct ctx *ctx, const char *const *files, int nfiles)
 		rules_free(rs);
 		return NULL;
 	}
+	index_build(rs);
 	return rs;
 }
 
