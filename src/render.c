@@ -488,6 +488,21 @@ void table_str(struct table *t, const char *v)
 	table_str_style(t, v, STYLE_NONE);
 }
 
+/* "%lld" of v, without printf (a list prints two a row) */
+static char *int_text(long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	return xstrdup(p);
+}
+
 void table_int(struct table *t, long long v)
 {
 	if (table_skip(t))
@@ -497,7 +512,7 @@ void table_int(struct table *t, long long v)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xasprintf("%lld", v), STYLE_NONE);
+	table_cell(t, int_text(v), STYLE_NONE);
 }
 
 void table_label(struct table *t, const struct verdict_label *l)

@@ -2054,7 +2054,12 @@ int store_snapshot(struct store *st, bool on)
 }
 
 /* The tool's verdict of a row: its columns, and the facts it rests on. */
-static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c)
+/*
+ * The verdict of a row; brief (a list's row): not its facts, whose one
+ * sentence a list shows, the field, is its column (bind_verdict() writes
+ * it from them).
+ */
+static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct classification *c, bool brief)
 {
 	const char *table = "report", *facts = col_text(s, SIG_facts), *v = col_text(s, SIG_verdict),
 		   *w = col_text(s, SIG_writer), *cf = col_text(s, SIG_confidence);
@@ -2062,7 +2067,10 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	    ec = cf ? confidence_from_name(cf) : CONF_NONE;
 	char *err = NULL;
 
-	if (facts && facts_decode(facts, c, &err) < 0) {
+	if (brief) {
+		c->basis = BASIS_STORED;
+		c->stored.field = col_dup(s, SIG_field);
+	} else if (facts && facts_decode(facts, c, &err) < 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
 			 (long long)id, err);
 		free(err);
@@ -2108,7 +2116,7 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 		r->sig_id[i] = "0123456789abcdef"[key & 15];
 	r->sig_id[REPORT_SIG_ID_LEN] = '\0';
 	bt = bug_type_from_name(col_text(s, SIG_bug_type));
-	if (bt < 0 || read_verdict(st, s, r->id, &r->cls) < 0 ||
+	if (bt < 0 || read_verdict(st, s, r->id, &r->cls, brief) < 0 ||
 	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));

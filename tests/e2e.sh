@@ -262,7 +262,7 @@ run "$BIN" --db "$DB" show 1
 expect_rc 4 "an unknown writer in the store: exit 4"
 expect_err "report 1: unknown writer 'firmware'" "says which row and which name"
 sql "$DB" "update signature set writer = 'device', facts = replace(facts, 'layout=rule', 'layout=guess') where id = 1" >/dev/null
-run "$BIN" --db "$DB" list
+run "$BIN" --db "$DB" show 1
 expect_rc 4 "an unknown fact in the store: exit 4"
 expect_err "report 1: bad verdict fact 'layout=guess'" "says which"
 sql "$DB" "update signature set facts = replace(facts, 'layout=guess', 'layout=rule') where id = 1" >/dev/null
