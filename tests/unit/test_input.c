@@ -189,7 +189,23 @@ static char *scan_buf(char **block, size_t align, size_t len, const char *alphab
 	return *block + align;
 }
 
-/* The same from whole tokens (the words and marks the text scanners look for, whole and in parts). */
+/* len bytes at *block + align of tokens drawn at random (the last one cut). */
+static char *scan_fill_tokens(char **block, size_t align, size_t len, const char *const *tokens, size_t n)
+{
+	size_t i = 0;
+
+	*block = xmalloc(align + len + 1);
+	while (i < len) {
+		const char *t = tokens[scan_rand() % n];
+		size_t k = strlen(t);
+
+		memcpy(*block + align + i, t, k < len - i ? k : len - i);
+		i += k < len - i ? k : len - i;
+	}
+	return *block + align;
+}
+
+/* A random block from whole tokens (the words and marks the text scanners look for, whole and in parts). */
 static char *scan_tokens(char **block, size_t align, size_t len)
 {
 	static const char *const tokens[] = {
@@ -197,17 +213,8 @@ static char *scan_tokens(char **block, size_t align, size_t len)
 		"= ", "=3D", "=20", "=E2", "=\n", "\x1b", "\r", "From ", "Content-Transfer-Encoding: ", "{", "- {",
 		"QUJDREVGR0hJSktM", "Mon  1 00:00:00 ", "_", "rd", "wt", "ae",
 	};
-	size_t i = 0;
 
-	*block = xmalloc(align + len + 1);
-	while (i < len) {
-		const char *t = tokens[scan_rand() % (sizeof(tokens) / sizeof(tokens[0]))];
-		size_t k = strlen(t);
-
-		memcpy(*block + align + i, t, k < len - i ? k : len - i);
-		i += k < len - i ? k : len - i;
-	}
-	return *block + align;
+	return scan_fill_tokens(block, align, len, tokens, sizeof(tokens) / sizeof(tokens[0]));
 }
 
 /* The same from the keys of mail metadata, quoting, and words that begin like them. */
@@ -220,17 +227,8 @@ static char *scan_meta_tokens(char **block, size_t align, size_t len)
 		"\n", "\n", "\n", "\n> ", "\n>", "\n> > ", "\n>>", "\n| ", "> ", " ", "x", "HE", "gi", "co", "Me", "Fr",
 		"Subject", "\r", "text",
 	};
-	size_t i = 0;
 
-	*block = xmalloc(align + len + 1);
-	while (i < len) {
-		const char *t = tokens[scan_rand() % (sizeof(tokens) / sizeof(tokens[0]))];
-		size_t k = strlen(t);
-
-		memcpy(*block + align + i, t, k < len - i ? k : len - i);
-		i += k < len - i ? k : len - i;
-	}
-	return *block + align;
+	return scan_fill_tokens(block, align, len, tokens, sizeof(tokens) / sizeof(tokens[0]));
 }
 
 /* The buffer at the first mismatch, for the failure message. */
