@@ -57,7 +57,7 @@ RULES    := $(sort $(wildcard rules/*.rules))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test rescan-test jobs-test bench fuzz fuzz-replay install uninstall clean FORCE
+.PHONY: all check unit-test e2e-test hostile-test corpus-test kernel-test man-test cost-test ci-test store-test rescan-test jobs-test ahead-test bench fuzz fuzz-replay install uninstall clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROG)
@@ -157,7 +157,11 @@ rescan-test: $(PROG)
 jobs-test: $(PROG)
 	$(Q)echo "== scan --jobs: tests/jobs.sh" && SHARED=$(SHARED) tests/jobs.sh
 
-check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test rescan-test jobs-test
+# a large log read ahead on a second thread against one thread (tests/read_ahead.sh)
+ahead-test: $(PROG)
+	$(Q)echo "== scan, read ahead: tests/read_ahead.sh" && SHARED=$(SHARED) tests/read_ahead.sh
+
+check: $(PROG) unit-test e2e-test hostile-test fuzz-replay man-test corpus-test kernel-test cost-test ci-test store-test rescan-test jobs-test ahead-test
 	@echo "all tests passed"
 
 bench: $(PROG)

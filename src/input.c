@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "decompress.h"
 #include "input.h"
+#include "input_ahead.h"
 #include "mailmeta.h"
 #include "normalize.h"
 
@@ -27,6 +29,7 @@
 #define READ_CHUNK (128 * 1024)
 #define SNIFF_SIZE (64 * 1024)
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
+#define AHEAD_RETRY (64u << 20) /* read alone this far after the read-ahead was halted */
 
 struct qline {
 	char *text;
@@ -67,6 +70,12 @@ struct input {
 	enum decomp_kind kind;
 	struct mailmeta *meta;  /* takes the mail headers (mailmeta.h), or NULL */
 	struct normalizer nz;   /* an idle reader's metadata lines, normalized for meta */
+	/* a large log read ahead (input_ahead.c): the chunk being copied, and how much of it */
+	struct input_ahead *ahead;
+	const struct input_ahead_chunk *chunk;
+	size_t chunk_used;
+	bool ahead_tried;
+	uint64_t ahead_retry;   /* after it was halted: not before this offset */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -104,6 +113,57 @@ static void report_decomp_error(struct input *in, ssize_t r)
 		     (unsigned long long)decomp_out_offset(in->dec));
 }
 
+/* The read-ahead is over: reading goes on from where it ended (the file may have grown). */
+static void ahead_end(struct input *in)
+{
+	off_t at = (off_t)input_ahead_end(in->ahead);
+
+	if (input_ahead_halted(in->ahead)) {
+		/* a machine busy elsewhere: read alone for a while, then try again */
+		in->ahead_tried = false;
+		in->ahead_retry = in->offset + (in->end - in->start) + AHEAD_RETRY;
+	}
+	input_ahead_stop(in->ahead);
+	in->ahead = NULL;
+	in->chunk = NULL;
+	if (lseek(in->fd, at, SEEK_SET) < 0)
+		report_read_error(in, errno);
+}
+
+/*
+ * refill() from the read-ahead: up to room bytes of its next chunk, as
+ * read() would give them, in *r.  False when it is over: read() goes on.
+ */
+static bool ahead_read(struct input *in, size_t room, ssize_t *r)
+{
+	const struct input_ahead_chunk *c = in->chunk;
+	size_t n;
+
+	if (!c) {
+		c = in->chunk = input_ahead_next(in->ahead);
+		in->chunk_used = 0;
+		if (!c) {
+			ahead_end(in);
+			*r = 0;         /* (a failed seek is reported, and the end) */
+			return in->err;
+		}
+	}
+	if (c->err) {
+		errno = c->err;
+		*r = -1;
+		return true;
+	}
+	n = c->len - in->chunk_used < room ? c->len - in->chunk_used : room;
+	memcpy(in->buf + in->end, c->data + in->chunk_used, n);
+	in->chunk_used += n;
+	if (in->chunk_used == c->len) {
+		input_ahead_done(in->ahead);
+		in->chunk = NULL;
+	}
+	*r = (ssize_t)n;
+	return true;
+}
+
 /* Read more data; returns false at the end of input. */
 static bool refill(struct input *in)
 {
@@ -127,9 +187,10 @@ static bool refill(struct input *in)
 			return false;
 		}
 	} else {
-		do
-			r = read(in->fd, in->buf + in->end, room);
-		while (r < 0 && errno == EINTR);
+		if (!in->ahead || !ahead_read(in, room, &r))
+			do
+				r = read(in->fd, in->buf + in->end, room);
+			while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			report_read_error(in, errno);
 			return false;
@@ -650,6 +711,65 @@ static void header_state(struct input *in, const char *p, size_t n)
 }
 
 /*
+ * A large regular log is read ahead (input_ahead.c), from the first time
+ * its idle reader needs more at a chunk's boundary: the chunks begin where
+ * read() would have begun them, so that passing over one (ahead_pass())
+ * is what skip_idle() does after reading it.
+ */
+static void ahead_maybe_start(struct input *in)
+{
+	static atomic_bool warned;
+	uint64_t at = in->offset + (in->end - in->start);
+	struct stat st;
+	off_t pos;
+	bool bad;
+
+	if (at < in->ahead_retry)
+		return;
+	in->ahead_tried = true;
+	if (in->dec || at % READ_CHUNK || fstat(in->fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	pos = lseek(in->fd, 0, SEEK_CUR);
+	if (pos < 0 || st.st_size <= pos)
+		return;
+	if (!input_ahead_wanted((uint64_t)(st.st_size - pos), &bad) && !bad)
+		return;
+	if (bad && !atomic_exchange(&warned, true))
+		kt_warn(in->ctx, NULL, "KCSAN_TRIAGE_READ_AHEAD: not auto, on or off; auto is used");
+	if (input_ahead_wanted((uint64_t)(st.st_size - pos), &bad))
+		in->ahead = input_ahead_start(in->fd, (uint64_t)pos, (uint64_t)st.st_size, READ_CHUNK);
+}
+
+/*
+ * Pass over the read-ahead's next chunks while they hold no anchor and a
+ * newline, as skip_idle() does after reading one: their newlines counted,
+ * the line the last one ends inside kept, uncopied but for that line.  The
+ * buffer holds only the line kept from before.
+ */
+static void ahead_pass(struct input *in)
+{
+	while (in->ahead && !in->chunk) {
+		const struct input_ahead_chunk *c = input_ahead_next(in->ahead);
+
+		if (!c) {
+			ahead_end(in);
+			return;
+		}
+		in->chunk = c;
+		in->chunk_used = 0;
+		if (c->err || c->anchor || c->tail == SIZE_MAX)
+			return;         /* refill() copies it */
+		in->offset += (in->end - in->start) + c->tail;
+		in->lineno += c->nl;
+		in->start = 0;
+		in->end = c->len - c->tail;
+		memcpy(in->buf, c->data + c->tail, in->end);
+		input_ahead_done(in->ahead);
+		in->chunk = NULL;
+	}
+}
+
+/*
  * Skip ahead in a log while no report is open: jump to a couple of lines
  * before the next "KCSAN", counting the newlines passed over.
  */
@@ -685,6 +805,10 @@ static void skip_idle(struct input *in)
 		in->lineno += nl;
 		in->offset += (uint64_t)(q - s);
 		in->start = (size_t)(q - in->buf);
+		if (!in->ahead_tried)
+			ahead_maybe_start(in);
+		if (in->ahead)
+			ahead_pass(in);
 		if (!refill(in))
 			return;
 	}
@@ -1071,6 +1195,7 @@ void input_close(struct input *in)
 {
 	if (!in)
 		return;
+	input_ahead_stop(in->ahead);
 	decomp_free(in->dec);
 	if (in->fd > 0)
 		close(in->fd);

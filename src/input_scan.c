@@ -277,13 +277,32 @@ static unsigned long long anchor_cands64(const char *p)
 	return m;
 }
 
-/* The first true anchor in the 64-byte block at p, or NULL. */
+/* 8 bytes at p as a word (in memory order, whatever the byte order) */
+static inline uint64_t word8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/*
+ * The first true anchor in the 64-byte block at p, or NULL: each candidate's
+ * 8 bytes compared at once with the anchors, as far as each goes (the
+ * block is followed by ANCHOR_MAX - 1 bytes at least).
+ */
 static const char *anchor_verify(const char *p)
 {
+	_Static_assert(ANCHOR_LEN <= 8 && ANCHOR2_LEN == 8 && ANCHOR3_LEN <= 8, "anchors of a word at most");
+	static const char a1[8] = "KCSAN", m1[8] = "\xff\xff\xff\xff\xff";
+	static const char a3[8] = "on cpu", m3[8] = "\xff\xff\xff\xff\xff\xff";
+	const uint64_t w1 = word8(a1), k1 = word8(m1), w2 = word8(anchor2), w3 = word8(a3), k3 = word8(m3);
+
 	for (unsigned long long m = anchor_cands64(p); m; m &= m - 1) {
 		const char *a = p + __builtin_ctzll(m);
+		uint64_t w = word8(a);
 
-		if (!memcmp(a, anchor, ANCHOR_LEN) || !memcmp(a, anchor2, ANCHOR2_LEN) || !memcmp(a, anchor3, ANCHOR3_LEN))
+		if ((w & k1) == w1 || w == w2 || (w & k3) == w3)
 			return a;
 	}
 	return NULL;
@@ -318,11 +337,11 @@ static bool anchor_round(const char *p, __m128i *acc)
 }
 
 /*
- * One pass over p: the first "KCSAN" and the newlines before it.  64 bytes
- * a round: the first and the last byte of the anchor are compared at each
- * position, and the newlines add up in byte lanes.
+ * One pass over p: the first anchor and the newlines before it (SSE2).  64
+ * bytes a round: the first byte of each anchor and one further on are
+ * compared at each position, and the newlines add up in byte lanes.
  */
-const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
+static const char *scan_anchor_sse2(const char *p, size_t n, size_t *nl)
 {
 	size_t c = 0, i = 0, tail;
 	const char *a;
@@ -504,12 +523,62 @@ TARGET_AVX2 static ALWAYS_INLINE void text_masks64_avx2(const char *p, uint64_t 
 }
 #endif
 
-/* The vector level of the text scanners: -1 as the CPU allows, 0 SSE2, 1 AVX2 (tests). */
+/* The vector level of the scanners: -1 as the CPU allows, 0 SSE2, 1 AVX2 (tests). */
 static _Atomic int scan_level = -1;
 
 int input_scan_set_level(int level)
 {
 	return atomic_exchange_explicit(&scan_level, level, memory_order_relaxed);
+}
+
+#ifdef HAVE_AVX2_PATH
+/* 32 positions at q (v: its bytes): where an anchor may start, by its first byte and one further on */
+TARGET_AVX2 static ALWAYS_INLINE __m256i anchor_cands32(const char *q, __m256i v)
+{
+	__m256i k = _mm256_and_si256(EQ32(v, 'K'), EQ32(LOAD32(q + ANCHOR_LEN - 1), 'N'));
+	__m256i b = _mm256_and_si256(EQ32(v, 'b'), EQ32(LOAD32(q + ANCHOR2_LEN - 1), 'y'));
+	__m256i o = _mm256_and_si256(EQ32(v, 'o'), EQ32(LOAD32(q + ANCHOR3_LEN - 1), 'u'));
+
+	return _mm256_or_si256(k, _mm256_or_si256(b, o));
+}
+
+/* scan_anchor_sse2() 32 bytes a step, the newlines counted by their mask's popcount */
+TARGET_AVX2 static const char *scan_anchor_avx2(const char *p, size_t n, size_t *nl)
+{
+	size_t c = 0, i = 0, tail;
+	const char *a;
+
+	for (; n - i >= 64 + ANCHOR_MAX - 1; i += 64) {
+		__m256i v0 = LOAD32(p + i), v1 = LOAD32(p + i + 32);
+		__m256i x = _mm256_or_si256(anchor_cands32(p + i, v0), anchor_cands32(p + i + 32, v1));
+		uint64_t m = (uint32_t)_mm256_movemask_epi8(EQ32(v0, '\n')) |
+			     (uint64_t)(uint32_t)_mm256_movemask_epi8(EQ32(v1, '\n')) << 32;
+
+		if (!_mm256_testz_si256(x, x) && (a = anchor_verify(p + i))) {
+			*nl = c + (size_t)_mm_popcnt_u64(m & ((1ull << (a - (p + i))) - 1));
+			return a;
+		}
+		c += (size_t)_mm_popcnt_u64(m);
+	}
+	a = first_anchor(p + i, n - i);
+	tail = a ? (size_t)(a - (p + i)) : n - i;
+	*nl = c + input_count_newlines_scalar(p + i, tail);
+	return a;
+}
+#endif
+
+/*
+ * One pass over p: the first anchor and the newlines before it.  64 bytes
+ * a round: the first byte of each anchor and one further on are compared
+ * at each position, the candidates checked whole.
+ */
+const char *input_scan_anchor(const char *p, size_t n, size_t *nl)
+{
+#ifdef HAVE_AVX2_PATH
+	if (atomic_load_explicit(&scan_level, memory_order_relaxed) != 0 && __builtin_cpu_supports("avx2"))
+		return scan_anchor_avx2(p, n, nl);
+#endif
+	return scan_anchor_sse2(p, n, nl);
 }
 
 #ifdef HAVE_AVX2_PATH

@@ -348,16 +348,21 @@ static void test_scan_newlines(void)
 static void test_scan_anchor(void)
 {
 	/* "KxxxN" and "KCSA" at the ends of blocks are the candidates that are no anchor */
-	static const char *const alphabets[] = { "KCSAN\nx", "KKCCSSAANN\n\n", "KCSANNNNNN", "xyz\n" };
+	static const char *const alphabets[] = { "KCSAN\nx", "KKCCSSAANN\n\n", "KCSANNNNNN", "xyz\n",
+						 "bytes by\n", "on cpu\nbytesy", "bbyyoouuKN\n " };
 	size_t bad = 0, found = 0;
 	char *block;
 
-	for (size_t a = 0; a < 4; a++)
+	for (size_t a = 0; a < 2 * 7; a++)
 		for (size_t align = 0; align < 64; align++)
 			for (size_t len = 0; len <= 400; len++) {
-				const char *p = scan_buf(&block, align, len, alphabets[a]);
+				const char *p = scan_buf(&block, align, len, alphabets[a % 7]);
 				size_t nv = 0, ns = 0;
+				/* the first 7 at the SSE2 level, the others at the AVX2 one (where the CPU has it) */
+				int level = input_scan_set_level(a < 7 ? 0 : 1);
 				const char *v = input_scan_anchor(p, len, &nv), *sc = input_scan_anchor_scalar(p, len, &ns);
+
+				input_scan_set_level(level);
 
 				if ((v != sc || nv != ns || input_find_anchor(p, len) != sc) && !bad++)
 					scan_report("anchor", p, len, align);

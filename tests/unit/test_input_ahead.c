@@ -1,0 +1,229 @@
+/* test_input_ahead.c - the read-ahead's chunks against what one thread finds in the same bytes. */
+#define _GNU_SOURCE
+#include "unit.h"
+
+#include <errno.h>
+#include <sched.h>
+
+#include "input.h"
+#include "input_ahead.h"
+
+static char path[] = "/tmp/kt-ahead-unit.XXXXXX";
+
+/* random text with newlines, and the anchors placed around every chunk boundary */
+static char *make_file(size_t n, size_t chunk, unsigned seed)
+{
+	static const char *words[] = { "KCSAN", "bytes by", "on cpu" };
+	char *b = malloc(n);
+	int fd;
+
+	srand(seed);
+	for (size_t i = 0; i < n; i++)
+		b[i] = rand() % 50 ? (char)('a' + rand() % 26) : '\n';
+	for (size_t at = chunk, k = 0; at + 16 < n; at += chunk, k++) {
+		const char *w = words[k % 3];
+		size_t shift = k % 11, len = strlen(w);
+
+		/* some boundaries keep no anchor and no newline near them */
+		if (k % 4 == 3)
+			continue;
+		if (at >= shift)
+			memcpy(b + at - shift, w, len);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, b, n) != (ssize_t)n)
+		UNIT_MISSING("a temporary file");
+	if (fd >= 0)
+		close(fd);
+	return b;
+}
+
+/* every chunk, in order: its bytes, newlines, tail and anchor as the scalar scanners see them */
+static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk)
+{
+	int fd = open(path, O_RDONLY);
+	struct input_ahead *a = input_ahead_start(fd, from, n, chunk);
+	const struct input_ahead_chunk *c;
+	uint64_t pos = from;
+	size_t nl, clean = 0;
+
+	CHECK(a != NULL);
+	while (a && (c = input_ahead_next(a))) {
+		size_t back = pos < INPUT_AHEAD_BACK ? (size_t)pos : INPUT_AHEAD_BACK;
+		size_t len = n - pos < chunk ? (size_t)(n - pos) : chunk;
+		const char *q = memrchr(b + pos, '\n', len);
+
+		CHECK_INT(c->pos, pos);
+		CHECK_INT(c->len, len);
+		CHECK_INT(c->err, 0);
+		CHECK(!memcmp(c->data, b + pos, len));
+		CHECK_INT(c->anchor, input_scan_anchor_scalar(b + pos - back, back + len, &nl) != NULL);
+		if (!c->anchor) {
+			CHECK_INT(c->nl, input_count_newlines_scalar(b + pos, len));
+			CHECK_INT(c->tail, q ? (size_t)(q - (b + pos)) + 1 : SIZE_MAX);
+			clean++;
+		}
+		pos += len;
+		/* the reader takes its time now and then: the other thread runs ahead and waits */
+		if (pos % (7 * chunk) == 0)
+			usleep(1000);
+		input_ahead_done(a);
+	}
+	CHECK_INT(pos, n);
+	CHECK(clean > 10);
+	input_ahead_stop(a);
+	close(fd);
+}
+
+static void test_chunks(void)
+{
+	int fd = mkstemp(path);
+	char *b;
+
+	if (fd < 0) {
+		UNIT_MISSING("a temporary file");
+		return;
+	}
+	close(fd);
+	for (unsigned seed = 1; seed <= 4; seed++) {
+		size_t chunk = seed == 4 ? 4096 : 64 + seed * 61;
+
+		b = make_file(200 * chunk + seed * 17, chunk, seed);
+		check_chunks(b, 200 * chunk + seed * 17, 0, chunk);
+		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk);
+		free(b);
+	}
+	/* no chunks: nothing to read ahead */
+	CHECK(input_ahead_start(0, 10, 10, 4096) == NULL);
+	unlink(path);
+}
+
+/* The second thread slow: the reader stops it, has every chunk it read, and knows where they end. */
+static void test_halt(void)
+{
+	size_t chunk = 4096, n = 64 * chunk, got = 0;
+	char *b = make_file(n, chunk, 9);
+	int fd = open(path, O_RDONLY);
+	struct input_ahead *a;
+	const struct input_ahead_chunk *c;
+
+	input_ahead_test_delay(20000);
+	a = input_ahead_start(fd, 0, n, chunk);
+	usleep(5000);   /* the other thread has taken its first chunk, and sleeps */
+	while (a && (c = input_ahead_next(a))) {
+		CHECK_INT(c->pos, got);
+		CHECK(!memcmp(c->data, b + got, c->len));
+		got += c->len;
+		input_ahead_done(a);
+	}
+	CHECK(a && input_ahead_halted(a));
+	CHECK(got < n);
+	CHECK_INT(a ? input_ahead_end(a) : 0, got);
+	input_ahead_stop(a);
+	input_ahead_test_delay(0);
+	close(fd);
+	free(b);
+	unlink(path);
+}
+
+/* Every line an idle reader is handed, with its number and offset. */
+static char *idle_lines(const char *file, const char *mode, unsigned delay)
+{
+	struct ctx ctx = { 0 };
+	struct sbuf sb = SBUF_INIT;
+	struct input_line l;
+	struct input *in;
+
+	ctx.quiet = 1;
+	setenv("KCSAN_TRIAGE_READ_AHEAD", mode, 1);
+	input_ahead_test_delay(delay);
+	in = input_open(&ctx, file);
+	while (in && input_next(in, &l, true) > 0)
+		sbuf_addf(&sb, "%llu@%llu:%.*s\n", (unsigned long long)l.lineno, (unsigned long long)l.offset,
+			  (int)l.len, l.text);
+	input_close(in);
+	input_ahead_test_delay(0);
+	unsetenv("KCSAN_TRIAGE_READ_AHEAD");
+	return sbuf_detach(&sb);
+}
+
+/* The reader's lines with the read-ahead, and with it stopped on the way, are those without it. */
+static void test_input_lines(void)
+{
+	struct sbuf log = SBUF_INIT;
+	char *off, *on, *halted;
+	FILE *f;
+
+	for (int i = 1; i <= 120000; i++) {
+		sbuf_addf(&log, "[%12.6f] ordinary message number %d\n", i / 1000.0, i);
+		if (i % 9000 == 0)
+			sbuf_addf(&log, "[%12.6f] BUG: KCSAN: data-race in f%d+0x1/0x2\n", i / 1000.0, i);
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(log.buf, 1, log.len, f) != log.len) {
+		UNIT_MISSING("a temporary file");
+		return;
+	}
+	fclose(f);
+	off = idle_lines(path, "off", 0);
+	on = idle_lines(path, "on", 0);
+	halted = idle_lines(path, "on", 20000);
+	CHECK(strstr(off, "BUG: KCSAN: data-race in f117000+0x1/0x2") != NULL);
+	CHECK_STR(on, off);
+	CHECK_STR(halted, off);
+	free(off);
+	free(on);
+	free(halted);
+	sbuf_release(&log);
+	unlink(path);
+}
+
+/* A read that fails is the chunk's errno, in order; stopping in the middle joins the thread. */
+static void test_errors_and_stop(void)
+{
+	int fd = open("/dev/null", O_RDONLY), dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+	struct input_ahead *a = input_ahead_start(dir, 0, 1 << 20, 4096);
+	const struct input_ahead_chunk *c = a ? input_ahead_next(a) : NULL;
+
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(c->err, EISDIR);
+		CHECK_INT(c->len, 0);
+	}
+	input_ahead_stop(a);
+	/* a file shorter than said: an empty chunk, then the rest */
+	a = input_ahead_start(fd, 0, 3 * 4096, 4096);
+	c = a ? input_ahead_next(a) : NULL;
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(c->err, 0);
+		CHECK_INT(c->len, 0);
+	}
+	input_ahead_stop(a);
+	close(fd);
+	close(dir);
+}
+
+static void test_wanted(void)
+{
+	bool bad;
+
+	setenv("KCSAN_TRIAGE_READ_AHEAD", "on", 1);
+	CHECK(input_ahead_wanted(1, &bad) && !bad);
+	setenv("KCSAN_TRIAGE_READ_AHEAD", "off", 1);
+	CHECK(!input_ahead_wanted(1ull << 40, &bad) && !bad);
+	setenv("KCSAN_TRIAGE_READ_AHEAD", "auto", 1);
+	CHECK(!input_ahead_wanted(1 << 20, &bad) && !bad);
+	{
+		cpu_set_t set;
+
+		CHECK(!sched_getaffinity(0, sizeof(set), &set));
+		CHECK_INT(input_ahead_wanted(1ull << 30, &bad), CPU_COUNT(&set) > 1);
+	}
+	setenv("KCSAN_TRIAGE_READ_AHEAD", "2", 1);
+	CHECK(!input_ahead_wanted(1 << 20, &bad) && bad);
+	unsetenv("KCSAN_TRIAGE_READ_AHEAD");
+	CHECK(!input_ahead_wanted(1 << 20, &bad) && !bad);
+}
+
+UNIT_MAIN(TEST(test_chunks), TEST(test_halt), TEST(test_input_lines), TEST(test_errors_and_stop), TEST(test_wanted))
