@@ -22,7 +22,13 @@ WARNINGS   += -Werror
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# capstone is loaded when first used (src/capstone_lazy.c), by its soname: not linked
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out capstone,$(PKGS)) 2>/dev/null)
+CAPSTONE_SONAME := $(shell readelf -d "$$($(PKG_CONFIG) --variable=libdir capstone 2>/dev/null)/libcapstone.so" 2>/dev/null | \
+		     sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+ifneq ($(CAPSTONE_SONAME),)
+PKG_CFLAGS += -DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"'
+endif
 ifeq ($(PKG_LIBS),)
 $(warning pkg-config found none of: $(PKGS); install libdw-dev libelf-dev libpcre2-dev libsqlite3-dev libxxhash-dev libzstd-dev zlib1g-dev liblzma-dev libbz2-dev libcapstone-dev pkg-config)
 endif
@@ -37,7 +43,7 @@ endif
 ALL_CFLAGS  = -std=c11 -pthread $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
 	      -D_FILE_OFFSET_BITS=64 -DKT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
-LIBS        = $(PKG_LIBS) -lbz2 -lm
+LIBS        = $(PKG_LIBS) -lbz2 -lm -ldl
 
 ifeq ($(V),1)
 Q :=

@@ -59,8 +59,9 @@ fi
 # ---- scanning against grep: log mode, memory, mail and text mode --------------------------
 # Every row runs the tool (and $KT_BENCH_BASE, another build, when set) and
 # `grep -c 'BUG: KCSAN'` on the same warm file, interleaved: median wall and
-# CPU (user+sys) seconds of 3, and the ratio of CPU times (the machine may be
-# shared: wall time waits for it).  KT_BENCH_INSN=1 adds instruction counts
+# CPU (user+sys) seconds of 3, and the ratios of wall and of CPU times (a
+# large log is read on two threads, so its wall time is under its CPU time;
+# on a shared machine the wall time also waits for the CPU).  KT_BENCH_INSN=1 adds instruction counts
 # (callgrind) per 128 MiB.
 scan_rows() {
 	local T BASE=${KT_BENCH_BASE:-} MANY=$CACHE/noise-${SIZE_MB}M-every2000.log
@@ -86,8 +87,9 @@ scan_rows() {
 		done
 		local tw tc tm gw gc
 		tw=$(med 1 tool); tc=$(med 2 tool); tm=$(med 3 tool); gw=$(med 1 grep); gc=$(med 2 grep)
-		printf '%-34s tool %5.2f s wall %5.2f s cpu %4d MiB | grep %5.2f s wall %5.2f s cpu | cpu ratio %5.2f (target <= %s)' \
-			"$label" "$tw" "$tc" $((tm / 1024)) "$gw" "$gc" "$(awk -v a="$tc" -v b="$gc" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$target"
+		printf '%-34s tool %5.2f s wall %5.2f s cpu %4d MiB | grep %5.2f s wall %5.2f s cpu | ratio: wall %5.2f, cpu %5.2f (target <= %s)' \
+			"$label" "$tw" "$tc" $((tm / 1024)) "$gw" "$gc" "$(awk -v a="$tw" -v b="$gw" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+			"$(awk -v a="$tc" -v b="$gc" 'BEGIN { print (b > 0 ? a / b : 0) }')" "$target"
 		[ -n "$BASE" ] && printf ' | base %5.2f s cpu' "$(med 2 base)"
 		echo
 	}

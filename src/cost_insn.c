@@ -1,6 +1,6 @@
 /* cost_insn.c - decode a function with Capstone: counts and a normalised stream. */
 #define _GNU_SOURCE
-#include <capstone/capstone.h>
+#include "capstone_lazy.h"
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>

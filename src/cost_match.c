@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capstone_lazy.h"
 #include "cost.h"
 #include "rules.h"
 
@@ -585,6 +586,9 @@ int cost_compare(struct ctx *ctx, const struct cost_obj *old, const struct cost_
 		goto out;
 	}
 	r.dis = cost_dis_new(old->machine, old->elfclass);
+	if (!r.dis && (old->machine == EM_X86_64 || old->machine == EM_386) && capstone_lazy_error())
+		kt_warn(ctx, NULL, "the disassembler (capstone) cannot be loaded: %s; only sizes are compared",
+			capstone_lazy_error());
 	res->no_decoder = !r.dis;
 	res->sections_only = !old->nbyaddr || !new->nbyaddr;
 	if (!res->sections_only)

@@ -6,7 +6,7 @@
  * See sym_data.h.
  */
 #define _GNU_SOURCE
-#include <capstone/capstone.h>
+#include "capstone_lazy.h"
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
