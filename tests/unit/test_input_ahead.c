@@ -39,13 +39,13 @@ static char *make_file(size_t n, size_t chunk, unsigned seed)
 }
 
 /* every chunk, in order: its bytes, newlines, tail and anchor as the scalar scanners see them */
-static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk)
+static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, size_t clean_before)
 {
 	int fd = open(path, O_RDONLY);
 	struct input_ahead *a = input_ahead_start(fd, from, n, chunk);
 	const struct input_ahead_chunk *c;
 	uint64_t pos = from;
-	size_t nl, clean = 0;
+	size_t nl, clean = clean_before;
 
 	CHECK(a != NULL);
 	while (a && (c = input_ahead_next(a))) {
@@ -69,6 +69,14 @@ static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk)
 			usleep(1000);
 		input_ahead_done(a);
 	}
+	/* stopped (a machine busy elsewhere, a slow sanitizer): the rest from where it ended, as input.c does */
+	if (a && input_ahead_halted(a) && pos < n) {
+		CHECK_INT(input_ahead_end(a), pos);
+		input_ahead_stop(a);
+		close(fd);
+		check_chunks(b, n, pos, chunk, clean);
+		return;
+	}
 	CHECK_INT(pos, n);
 	CHECK(clean > 10);
 	input_ahead_stop(a);
@@ -89,8 +97,8 @@ static void test_chunks(void)
 		size_t chunk = seed == 4 ? 4096 : 64 + seed * 61;
 
 		b = make_file(200 * chunk + seed * 17, chunk, seed);
-		check_chunks(b, 200 * chunk + seed * 17, 0, chunk);
-		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk);
+		check_chunks(b, 200 * chunk + seed * 17, 0, chunk, 0);
+		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk, 0);
 		free(b);
 	}
 	/* no chunks: nothing to read ahead */
