@@ -29,7 +29,8 @@
 #define READ_CHUNK (128 * 1024)
 #define SNIFF_SIZE (64 * 1024)
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
-#define AHEAD_RETRY (64u << 20) /* read alone this far after the read-ahead was halted */
+#define AHEAD_RETRY (64u << 20) /* read alone this far after the read-ahead was of no use */
+#define AHEAD_PROBE 64          /* chunks: is the read-ahead of use? */
 
 struct qline {
 	char *text;
@@ -75,7 +76,8 @@ struct input {
 	const struct input_ahead_chunk *chunk;
 	size_t chunk_used;
 	bool ahead_tried;
-	uint64_t ahead_retry;   /* after it was halted: not before this offset */
+	uint64_t ahead_retry;   /* after it was of no use: not before this offset */
+	unsigned ahead_passed, ahead_copied; /* chunks, of the last AHEAD_PROBE */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -113,13 +115,17 @@ static void report_decomp_error(struct input *in, ssize_t r)
 		     (unsigned long long)decomp_out_offset(in->dec));
 }
 
-/* The read-ahead is over: reading goes on from where it ended (the file may have grown). */
-static void ahead_end(struct input *in)
+/*
+ * The read-ahead is over: reading goes on from where it ended (the file
+ * may have grown).  When it was of no use (retry: most chunks held a
+ * report, or the other thread did not run when needed), the reader reads
+ * alone for a while, then tries again.
+ */
+static void ahead_end(struct input *in, bool retry)
 {
 	off_t at = (off_t)input_ahead_end(in->ahead);
 
-	if (input_ahead_halted(in->ahead)) {
-		/* a machine busy elsewhere: read alone for a while, then try again */
+	if (retry || input_ahead_halted(in->ahead)) {
 		in->ahead_tried = false;
 		in->ahead_retry = in->offset + (in->end - in->start) + AHEAD_RETRY;
 	}
@@ -128,6 +134,23 @@ static void ahead_end(struct input *in)
 	in->chunk = NULL;
 	if (lseek(in->fd, at, SEEK_SET) < 0)
 		report_read_error(in, errno);
+}
+
+/*
+ * A chunk passed over, or copied (a report's, or one without a newline):
+ * where most are copied, both threads read the same bytes for nothing.
+ */
+static void ahead_count(struct input *in, bool passed)
+{
+	if (passed)
+		in->ahead_passed++;
+	else
+		in->ahead_copied++;
+	if (in->ahead_passed + in->ahead_copied < AHEAD_PROBE)
+		return;
+	if (in->ahead_copied > in->ahead_passed)
+		ahead_end(in, true);
+	in->ahead_passed = in->ahead_copied = 0;
 }
 
 /*
@@ -143,7 +166,7 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 		c = in->chunk = input_ahead_next(in->ahead);
 		in->chunk_used = 0;
 		if (!c) {
-			ahead_end(in);
+			ahead_end(in, false);
 			*r = 0;         /* (a failed seek is reported, and the end) */
 			return in->err;
 		}
@@ -159,6 +182,7 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 	if (in->chunk_used == c->len) {
 		input_ahead_done(in->ahead);
 		in->chunk = NULL;
+		ahead_count(in, false);
 	}
 	*r = (ssize_t)n;
 	return true;
@@ -752,7 +776,7 @@ static void ahead_pass(struct input *in)
 		const struct input_ahead_chunk *c = input_ahead_next(in->ahead);
 
 		if (!c) {
-			ahead_end(in);
+			ahead_end(in, false);
 			return;
 		}
 		in->chunk = c;
@@ -766,6 +790,7 @@ static void ahead_pass(struct input *in)
 		memcpy(in->buf, c->data + c->tail, in->end);
 		input_ahead_done(in->ahead);
 		in->chunk = NULL;
+		ahead_count(in, true);
 	}
 }
 

@@ -3,8 +3,10 @@
 # gives what reading it on one thread (off) gives: every report, line
 # number, offset, warning and exit status, over generated logs whose
 # reports, anchors, long lines and line ends fall on and around the
-# 128 KiB chunks' boundaries; the kernel's logs; stdin; compressed input;
-# a file cut short or grown while it is read; a bad value of the variable.
+# 128 KiB chunks' boundaries, or in every chunk (where the read-ahead
+# gives up); the kernel's logs; stdin (a pipe, and a file not at its
+# start); compressed input; a bad value of the variable.  (A file cut
+# short while read, and the other thread stopped: tests/unit/test_input_ahead.c.)
 #
 #   tests/read_ahead.sh
 set -u
@@ -57,11 +59,11 @@ for ln in lines:
             cur = None
 noise = b"[  %d.%06d] virtio_net virtio0 eth0: some ordinary console line %d\n"
 
-def build(name, shifts, anchor_word=b"KCSAN", crlf=False, extra=None):
+def build(name, shifts, anchor_word=b"KCSAN", crlf=False, extra=None, every=3):
     b = bytearray()
     t = 0
     for k, shift in enumerate(shifts):
-        target = (3 * k + 2) * CH + shift
+        target = (every * k + 2) * CH + shift
         while len(b) < target - 400:
             b += noise % (t // 1000000, t % 1000000, t)
             t += 12345
@@ -77,13 +79,15 @@ def build(name, shifts, anchor_word=b"KCSAN", crlf=False, extra=None):
         b += body
         if extra:
             b += extra(k)
-    while len(b) < (3 * len(shifts) + 3) * CH:
+    while len(b) < (every * len(shifts) + 3) * CH:
         b += noise % (t // 1000000, t % 1000000, t)
         t += 12345
     open("%s/%s.log" % (out, name), "wb").write(bytes(b))
 
 shifts = list(range(-9, 10))
 build("kcsan", shifts)
+# a report in every chunk, for more chunks than the read-ahead tries before it gives up
+build("dense", [(k % 19) - 9 for k in range(90)], every=1)
 build("crlf", shifts, crlf=True)
 # a report whose BUG line is missing: its access line's "bytes by" and "on cpu" on the boundary
 def headless(word):
