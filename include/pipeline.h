@@ -37,6 +37,7 @@ struct pipeline_file {
 	 */
 	bool clean;
 	bool replayed;             /* its record was counted (replay()) instead of parsing it */
+	void *made;                /* what file_done() made of its reports (NULL: nothing) */
 	/* private: the file as hashed */
 	uint64_t dev, ino;
 	int64_t mtime_ns;
@@ -68,6 +69,19 @@ struct pipeline_config {
 	void *(*prepare)(const struct report *r, const struct enrichment *e, void *data);
 	void (*report_prep)(struct report *r, const struct enrichment *e, void *prep, void *data);
 	void (*prep_free)(void *prep, void *data);
+	/*
+	 * Per file parsed (may be NULL; with prepare), on the thread that
+	 * parses it: file_report is given each report, its enrichment and
+	 * what prepare made of it, *file NULL at the file's start, for the callee to keep what it
+	 * will make of the file; at the file's end file_done (when the file was
+	 * hashed: f) makes it, and file_end finds it in f->made.  file_free
+	 * frees *file after file_end (or when the file was not hashed), on the
+	 * thread that made it.
+	 */
+	void (*file_report)(void **file, const struct report *r, const struct enrichment *e, const void *prep,
+			    void *data);
+	void (*file_done)(void *file, const struct pipeline_file *f, void *data);
+	void (*file_free)(void *file, void *data);
 	/* hash every regular file before reading it (file_end is given what came of it) */
 	bool hash_files;
 	/*

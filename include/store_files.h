@@ -96,9 +96,14 @@ int store_files_read(struct store_files *f, const struct store_file_rec *rec, st
  * one's facts to others than its own: a later report's 0 stays 0.
  */
 int store_files_known(struct store_files *f, const struct store_file_report *r, struct store_file_known *k);
-/* Keep (replacing) the row of a file read whole: 0, or -1 (db's error). */
-int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id,
-		    const struct store_file_report *v, size_t n);
+/*
+ * A file's reports as its row keeps them (any thread: the work off the
+ * writer's): 0 with *blob (free() it) and *len, or -1 (compression's error).
+ */
+int store_files_pack(struct store_files *f, const struct store_file_report *v, size_t n, void **blob, size_t *len);
+/* Keep (replacing) the row of a file read whole, its reports store_files_pack()'s: 0, or -1 (db's error). */
+int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id, const void *blob,
+		    size_t len);
 /* The connection the rows are read from and written to (store.c's), for the caller's error message. */
 sqlite3 *store_files_db(const struct store_files *f);
 

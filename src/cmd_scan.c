@@ -107,11 +107,8 @@ struct scan {
 	 */
 	struct store_files *recs;
 	bool reparse;                   /* --reparse: record, never count a record instead of parsing */
-	bool record, replaying;
+	bool record;
 	int said;                       /* diagnostics when this file began (the writer's) */
-	struct store_file_report *frep; /* this file's reports, for its record */
-	size_t nfrep, frepcap;
-	struct hashmap fsigs;           /* and its signatures (struct scan_fsig): a first has its title */
 };
 
 static struct agg *agg_find(struct scan *s, const char sig[33]);
@@ -119,6 +116,15 @@ static struct agg *agg_find(struct scan *s, const char sig[33]);
 struct scan_fsig {
 	struct hashmap_entry ent;
 	char sig[33];
+};
+
+/* A file's record, made by the thread that parses it (cfg.file_report, file_done). */
+struct scan_frec {
+	struct store_file_report *v;   /* its reports (until file_done) */
+	size_t n, cap;
+	struct hashmap sigs;           /* and their signatures (struct scan_fsig): a first has its title */
+	void *blob;                    /* file_done: the row's reports (store_files_pack()), NULL: failed */
+	size_t blob_n;
 };
 
 #define FAIL(v) (1u << (v))
@@ -275,56 +281,21 @@ static void scan_batch_done(struct scan *s, const char *name, int rc)
 	}
 }
 
-/* This file's reports and signatures, for its record, forgotten. */
-static void scan_record_reset(struct scan *s)
+/* The row of a file read whole: its reports as they were packed (fr NULL: there were none). */
+static int scan_record_put(struct scan *s, const char *name, const struct store_file_id *id,
+			   const struct scan_frec *fr)
 {
-	store_file_reports_free(s->frep, s->nfrep);
-	s->frep = NULL;
-	s->nfrep = s->frepcap = 0;
-	hashmap_clear(&s->fsigs, offsetof(struct scan_fsig, ent));
-}
+	void *blob;
+	size_t n;
+	int rc;
 
-/* A report of the file being parsed, for its record (the first of its signature in the file: its title). */
-static void scan_record_report(struct scan *s, const struct report *r, const char *subsystem,
-			       const struct scan_prep *p)
-{
-	uint64_t h = kt_hash_mem(p->sig, 32);
-	struct store_file_report *f;
-
-	if (!s->record || s->replaying || !p->prepared)
-		return;
-	ALLOC_GROW(s->frep, s->nfrep, s->frepcap);
-	f = &s->frep[s->nfrep++];
-	memset(f, 0, sizeof(*f));
-	f->occ_key = p->st.occ_key;
-	f->head_key = p->st.head_key;
-	memcpy(f->sig, p->sig, sizeof(f->sig));
-	f->truncated = r->truncated;
-	f->line = r->line;
-	f->facts_hash = kt_hash_str(p->st.facts ? p->st.facts : "");
-	f->level = r->cls.level;
-	f->verdict = r->cls.verdict;
-	f->writer = r->cls.writer;
-	f->confidence = r->cls.confidence;
-	f->field = classification_field(&r->cls);
-	f->subsystem = subsystem ? xstrdup(subsystem) : NULL;
-	/* a cut copy may be known by its head only: no occurrence of its own keeps its facts */
-	if (r->truncated)
-		f->facts = xstrdup(p->st.facts ? p->st.facts : "");
-	if (!hashmap_get(&s->fsigs, h, NULL, p->sig)) {
-		struct scan_fsig *e = xmalloc(sizeof(*e));
-		/* the row made of this report: its own (the scan had one already), or the scan's new one */
-		const struct agg *a = p->agg ? p->agg : agg_find(s, p->sig);
-
-		memcpy(e->sig, p->sig, sizeof(e->sig));
-		hashmap_entry_init(&e->ent, h);
-		hashmap_add(&s->fsigs, &e->ent);
-		f->title = xstrdup(a->title);
-		f->text_field = a->field ? xstrdup(a->field) : NULL;
-		f->reason = a->reason ? xstrdup(a->reason) : NULL;
-		f->evidence = a->evidence ? xstrdup(a->evidence) : NULL;
-		f->marking = a->marking ? xstrdup(a->marking) : NULL;
-	}
+	if (fr)
+		return fr->blob ? store_files_put(s->recs, name, id, fr->blob, fr->blob_n) : -1;
+	if (store_files_pack(s->recs, NULL, 0, &blob, &n) < 0)
+		return -1;
+	rc = store_files_put(s->recs, name, id, blob, n);
+	free(blob);
+	return rc;
 }
 
 /* The file was read whole and nothing was said: its record, in its transaction.  0, or -1 (reported). */
@@ -338,8 +309,9 @@ static int scan_record_file(struct scan *s, const char *name, const struct pipel
 	memcpy(id.hash, f->hash, sizeof(id.hash));
 	/* the row of this name, content and fingerprint says what this parse found: a rescan writes nothing
 	   (--reparse writes it again) */
-	if ((!s->reparse && store_files_find(s->recs, name, &id)) ||
-	    store_files_put(s->recs, name, &id, s->frep, s->nfrep) == 0)
+	if (!s->reparse && store_files_find(s->recs, name, &id))
+		return 0;
+	if (scan_record_put(s, name, &id, f->made) == 0)
 		return 0;
 	kt_error(s->ctx, KT_EXIT_STORE, name, "cannot record the file in the store: %s",
 		 sqlite3_errmsg(store_files_db(s->recs)));
@@ -350,8 +322,6 @@ static void scan_file_begin(const char *name, void *data)
 {
 	struct scan *s = data;
 
-	if (s->record)
-		scan_record_reset(s);
 	s->said = s->ctx->warnings + s->ctx->errors;
 	s->files++;
 	s->store_ok = false;
@@ -645,6 +615,93 @@ static void scan_prep_free(void *prep, void *data)
 	free(p);
 }
 
+/* A report of the file being parsed, for its record (the first of its signature in the file: its title). */
+static void scan_frec_report(struct scan_frec *fr, const struct report *r, const char *subsystem,
+			     const struct scan_prep *p)
+{
+	uint64_t h = kt_hash_mem(p->sig, 32);
+	struct store_file_report *f;
+
+	ALLOC_GROW(fr->v, fr->n, fr->cap);
+	f = &fr->v[fr->n++];
+	memset(f, 0, sizeof(*f));
+	f->occ_key = p->st.occ_key;
+	f->head_key = p->st.head_key;
+	memcpy(f->sig, p->sig, sizeof(f->sig));
+	f->truncated = r->truncated;
+	f->line = r->line;
+	f->facts_hash = kt_hash_str(p->st.facts ? p->st.facts : "");
+	f->level = r->cls.level;
+	f->verdict = r->cls.verdict;
+	f->writer = r->cls.writer;
+	f->confidence = r->cls.confidence;
+	f->field = classification_field(&r->cls);
+	f->subsystem = subsystem ? xstrdup(subsystem) : NULL;
+	/* a cut copy may be known by its head only: no occurrence of its own keeps its facts */
+	if (r->truncated)
+		f->facts = xstrdup(p->st.facts ? p->st.facts : "");
+	if (!hashmap_get(&fr->sigs, h, NULL, p->sig)) {
+		struct scan_fsig *e = xmalloc(sizeof(*e));
+		/* the summary's row made of this report (scan_prepare()'s): its signature's, were it the first */
+		const struct agg *a = p->agg;
+
+		memcpy(e->sig, p->sig, sizeof(e->sig));
+		hashmap_entry_init(&e->ent, h);
+		hashmap_add(&fr->sigs, &e->ent);
+		f->title = xstrdup(a->title);
+		f->text_field = a->field ? xstrdup(a->field) : NULL;
+		f->reason = a->reason ? xstrdup(a->reason) : NULL;
+		f->evidence = a->evidence ? xstrdup(a->evidence) : NULL;
+		f->marking = a->marking ? xstrdup(a->marking) : NULL;
+	}
+}
+
+/* On the thread that parses the file (cfg.file_report): its report, for its record. */
+static void scan_file_report(void **file, const struct report *r, const struct enrichment *e, const void *prep,
+			     void *data)
+{
+	struct scan *s = data;
+	const struct scan_prep *p = prep;
+	struct scan_frec *fr = *file;
+
+	if (!s->record || !p->prepared)
+		return;
+	if (!fr) {
+		fr = *file = xcalloc(1, sizeof(*fr));
+		hashmap_init(&fr->sigs, agg_eq_fsig, 0);
+	}
+	scan_frec_report(fr, r, e->subsystem, p);
+}
+
+static void scan_frec_forget(struct scan_frec *fr)
+{
+	store_file_reports_free(fr->v, fr->n);
+	fr->v = NULL;
+	fr->n = fr->cap = 0;
+	hashmap_clear(&fr->sigs, offsetof(struct scan_fsig, ent));
+}
+
+/* On the thread that parsed the file (cfg.file_done): its record's reports packed, when it may be recorded. */
+static void scan_file_packed(void *file, const struct pipeline_file *f, void *data)
+{
+	struct scan *s = data;
+	struct scan_frec *fr = file;
+
+	if (f->clean && store_files_pack(s->recs, fr->v, fr->n, &fr->blob, &fr->blob_n) < 0)
+		fr->blob = NULL;
+	scan_frec_forget(fr);
+}
+
+static void scan_frec_free(void *file, void *data)
+{
+	struct scan_frec *fr = file;
+
+	(void)data;
+	scan_frec_forget(fr);
+	free(fr->blob);
+	free(fr);
+}
+
 /* A report stored (or found stored) with its effective verdict: counted for the summary, the gate, the record. */
 static void scan_count_report(struct scan *s, struct report *r, const char *subsystem, struct scan_prep *p,
 			      const struct store_added *added, enum verdict eff)
@@ -658,7 +715,6 @@ static void scan_count_report(struct scan *s, struct report *r, const char *subs
 	if (s->doc == SCAN_DOC_JSON)
 		render_report(s->out, r, DETAIL_BRIEF);
 	agg_count(s, r, p->sig, &p->agg, added, eff, s->ctx->store && s->store_ok);
-	scan_record_report(s, r, subsystem, p);
 	progress_reports(s->progress, 1);
 }
 
@@ -810,7 +866,6 @@ static bool scan_replay(const char *name, void *rec, void *data)
 	k = xcalloc(n ? n : 1, sizeof(*k));
 	rcs = xcalloc(n ? n : 1, sizeof(*rcs));
 	rc = scan_replay_check(s, v, n, k, rcs);
-	s->replaying = true;
 	for (size_t i = 0; i < n && rc > 0; i++) {
 		if (changed >= 0 && (changed == 0 || k[i].sig_id == 0 || k[i].sig_id == changed)) {
 			scan_known_release(&k[i], 1);
@@ -823,7 +878,6 @@ static bool scan_replay(const char *name, void *rec, void *data)
 		if (rcs[i] == 2)
 			changed = changed < 0 || changed == k[i].sig_id ? k[i].sig_id : 0;
 	}
-	s->replaying = false;
 	scan_known_release(k, n);
 	free(k);
 	free(rcs);
@@ -1130,8 +1184,10 @@ static void scan_files_open(struct scan *s, struct pipeline_config *cfg)
 	if (!s->recs)
 		return;   /* unreadable: every file is parsed, none recorded */
 	s->record = true;
-	hashmap_init(&s->fsigs, agg_eq_fsig, 0);
 	cfg->hash_files = true;
+	cfg->file_report = scan_file_report;
+	cfg->file_done = scan_file_packed;
+	cfg->file_free = scan_frec_free;
 	/* the documents that show each report, or its text, are made from a parse */
 	if (s->doc == SCAN_DOC_TEXT && !s->reparse) {
 		cfg->known = scan_file_known;
@@ -1144,7 +1200,6 @@ static void scan_files_close(struct scan *s)
 {
 	if (!s->recs)
 		return;
-	scan_record_reset(s);
 	store_files_free(s->recs);
 	s->recs = NULL;
 }

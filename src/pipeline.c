@@ -146,6 +146,8 @@ static void pipeline_on_report(struct report *r, void *data)
 	}
 	enrich_report(r, pl->cfg.maint, &e);
 	prep = pl->cfg.prepare ? pl->cfg.prepare(r, &e, pipeline_top(pl)->data) : NULL;
+	if (pl->cfg.file_report)
+		pl->cfg.file_report(&pl->file, r, &e, prep, pipeline_top(pl)->data);
 	if (pl->run) {
 		pipeline_jobs_report(pl, r, &e, prep);
 		return;
@@ -287,6 +289,7 @@ static int pipeline_file(struct pipeline *pl, struct input *in, int said, const 
 			 void *rec, struct pipeline_file *f)
 {
 	struct pipeline *top = pipeline_top(pl);
+	void *file = NULL;
 	int rc = 0;
 
 	if (pl->ops.file_begin)
@@ -295,12 +298,25 @@ static int pipeline_file(struct pipeline *pl, struct input *in, int said, const 
 		f->replayed = f->clean = true;
 		atomic_fetch_add_explicit(&top->bytes, f->size, memory_order_relaxed);
 	} else {
+		pl->file = NULL;
 		rc = pipeline_parse(pl, in, said, path, f);
 		if (rc < 0 && !in && f)
 			f = NULL;   /* it could not be opened again */
+		file = pl->file;
+		pl->file = NULL;
+		if (file && f && pl->cfg.file_done) {
+			pl->cfg.file_done(file, f, top->data);
+			f->made = file;
+		}
 	}
 	if (pl->ops.file_end)
 		pl->ops.file_end(name, rc, f, pl->data);
+	/* a worker's goes with its file's end, freed by it when the writer is done with it */
+	if (file && (!f || !pl->run)) {
+		pl->cfg.file_free(file, top->data);
+		if (f)
+			f->made = NULL;
+	}
 	return rc;
 }
 

@@ -21,6 +21,7 @@ struct pipeline {
 	void *data;
 	bool warned_release;       /* said once per run: the logs' kernel is not the vmlinux's */
 	bool dirty;                /* the file being read met something said once a run (pipeline_file.clean) */
+	void *file;                /* what cfg.file_report keeps of the file being parsed */
 	pthread_mutex_t sym_lock;  /* the symbolizer, shared by the workers */
 	_Atomic uint64_t bytes;    /* text read (the parent's counts every worker's) */
 	/* a worker's copy (pipeline_jobs.c): its parent, its run; the once-warnings before its next report */

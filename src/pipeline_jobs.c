@@ -121,6 +121,8 @@ static void event_release(const struct pipeline *pl, struct pl_event *ev)
 		report_free(ev->r);
 	if (ev->prep)
 		pl->cfg.prep_free(ev->prep, pl->data);
+	if (ev->file.made)
+		pl->cfg.file_free(ev->file.made, pl->data);
 	enrichment_release(&ev->e);
 	once_release(ev->once, ev->nonce);
 }

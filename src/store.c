@@ -215,13 +215,21 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	"CASE WHEN :subsystem IS NOT NULL AND (subsystem IS NULL OR :subsystem < subsystem)" \
 	" THEN :subsystem ELSE subsystem END"
 
+/* The parameters bind_verdict() binds. */
+enum { BV_FACTS, BV_LEVEL, BV_VERDICT, BV_WRITER, BV_CONF, BV_FIELD, BV_COUNT };
+static const char *const bv_names[BV_COUNT] = { ":facts", ":evidence_level", ":verdict", ":writer", ":confidence",
+						":field" };
+
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
 	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
-	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_COUNT,
+	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_FILE_BEGIN, S_FILE_END, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
+	/* a file's savepoint in its batch (store_begin(), store_commit()): prepared once, not parsed per file */
+	[S_FILE_BEGIN] = "SAVEPOINT file",
+	[S_FILE_END] = "RELEASE file",
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
 	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE key = :key",
@@ -331,6 +339,11 @@ struct store {
 	size_t batch_max;             /* reports (batch_size()) */
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
+	/* the parameters bind_verdict() binds, by statement (0: not looked up yet; the same SQL, the same) */
+	int verdict_param[S_COUNT][BV_COUNT];
+	/* the scan's time as the rows keep it (kt_format_time() of when_now) */
+	int64_t when_now;
+	char when[32];
 	const char *facts;            /* the report being added: its facts (store_prepared's) */
 	int facts_level;              /* and their evidence level */
 	struct store_keys keys;       /* a writer's: the keys of occurrences, their heads, signatures */
@@ -1283,6 +1296,21 @@ static void keys_note(struct store *st, struct keyset *ks, int64_t key)
 		keyset_add(ks, (uint64_t)key);
 }
 
+/* A statement of stmt_sql[] that returns no row, run: SQLITE_OK or its error (nothing said). */
+static int run_once(struct store *st, enum stmt_id id)
+{
+	int rc;
+
+	if (!st->stmt[id]) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id], NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	rc = sqlite3_step(st->stmt[id]);
+	sqlite3_reset(st->stmt[id]);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int store_begin(struct store *st, const char *pos)
 {
 	if (batch_lost(st))
@@ -1297,7 +1325,7 @@ int store_begin(struct store *st, const char *pos)
 		st->batch_start = mono_ms();
 		store_keys_sync(st);
 	}
-	if (sqlite3_exec(st->db, "SAVEPOINT file", NULL, NULL, NULL) != SQLITE_OK) {
+	if (run_once(st, S_FILE_BEGIN) != SQLITE_OK) {
 		db_error(st, pos, "cannot start writing");
 		return -1;
 	}
@@ -1377,7 +1405,7 @@ int store_commit(struct store *st, const char *pos)
 		return -1;
 	st->in_file = false;
 	reset_all(st);
-	if (batch_lost(st) || sqlite3_exec(st->db, "RELEASE file", NULL, NULL, NULL) != SQLITE_OK) {
+	if (batch_lost(st) || run_once(st, S_FILE_END) != SQLITE_OK) {
 		db_error(st, pos, "cannot commit");
 		if (st->in_tx)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1505,17 +1533,26 @@ static int bad_name(struct store *st, const char *table, int64_t id, const char 
 
 
 /* The verdict columns of a signature or an occurrence (the statement names those it has). */
-static void bind_verdict(struct store *st, sqlite3_stmt *s, const struct classification *c, bool signature)
+/* Parameter i of bind_verdict()'s in statement id (looked up once: a lookup by name compares every name). */
+static int verdict_param(struct store *st, sqlite3_stmt *s, enum stmt_id id, int i)
 {
-	bind_text_static(s, param(s, ":facts"), st->facts);
-	bind_int(s, param(s, ":evidence_level"), c->level);
+	if (!st->verdict_param[id][i])
+		st->verdict_param[id][i] = param(s, bv_names[i]);
+	return st->verdict_param[id][i];
+}
+
+static void bind_verdict(struct store *st, sqlite3_stmt *s, enum stmt_id id, const struct classification *c,
+			 bool signature)
+{
+	bind_text_static(s, verdict_param(st, s, id, BV_FACTS), st->facts);
+	bind_int(s, verdict_param(st, s, id, BV_LEVEL), c->level);
 	if (signature) {
 		char *field = classification_field(c);
 
-		bind_text(s, param(s, ":verdict"), verdict_name(c->verdict));
-		bind_text(s, param(s, ":writer"), writer_name(c->writer));
-		bind_text(s, param(s, ":confidence"), confidence_name(c->confidence));
-		bind_text(s, param(s, ":field"), field);
+		bind_text(s, verdict_param(st, s, id, BV_VERDICT), verdict_name(c->verdict));
+		bind_text(s, verdict_param(st, s, id, BV_WRITER), writer_name(c->writer));
+		bind_text(s, verdict_param(st, s, id, BV_CONF), confidence_name(c->confidence));
+		bind_text(s, verdict_param(st, s, id, BV_FIELD), field);
 		free(field);
 	}
 }
@@ -1569,7 +1606,7 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 		bind_zip(st, s, OCC_detail, detail, strlen(detail));
 		free(detail);
 	}
-	bind_verdict(st, s, &r->cls, false);
+	bind_verdict(st, s, S_OCC_INSERT, &r->cls, false);
 	return step_done(st, s, "cannot store an occurrence");
 }
 
@@ -1664,7 +1701,7 @@ static int classify_signature(struct store *st, int64_t id, const struct report 
 	if (!s)
 		return -1;
 	bind_int(s, param(s, ":id"), id);
-	bind_verdict(st, s, &r->cls, true);
+	bind_verdict(st, s, S_SIG_CLASSIFY, &r->cls, true);
 	bind_text(s, param(s, ":subsystem"), subsystem);
 	return step_done(st, s, "cannot store a verdict");
 }
@@ -1676,7 +1713,7 @@ static int classify_occurrence(struct store *st, int64_t id, const struct report
 	if (!s)
 		return -1;
 	bind_int(s, param(s, ":id"), id);
-	bind_verdict(st, s, &r->cls, false);
+	bind_verdict(st, s, S_OCC_CLASSIFY, &r->cls, false);
 	return step_done(st, s, "cannot store a verdict");
 }
 
@@ -1703,7 +1740,7 @@ static int insert_signature(struct store *st, const struct report *r, int64_t ke
 	bind_int(s, SIG_unknown_origin, r->unknown_origin);
 	bind_text_static(s, SIG_top_func, tf ? base : NULL);
 	bind_text_static(s, SIG_subsystem, subsystem);
-	bind_verdict(st, s, &r->cls, true);
+	bind_verdict(st, s, S_SIG_INSERT, &r->cls, true);
 	bind_text(s, SIG_label, NULL);
 	bind_text(s, SIG_label_note, NULL);
 	bind_text(s, SIG_label_time, NULL);
@@ -1986,7 +2023,11 @@ enum store_result store_add_prepared(struct store *st, const struct report *r, c
 	enum store_result res = STORE_FAILED;
 
 	memset(out, 0, sizeof(*out));
-	kt_format_time(now, when);
+	if (!*st->when || now != st->when_now) {
+		kt_format_time(now, st->when);
+		st->when_now = now;
+	}
+	memcpy(when, st->when, sizeof(when));
 	st->keys.handled++;
 	st->facts = p->facts;
 	st->facts_level = r->cls.level;

@@ -41,7 +41,9 @@ struct store_files {
 	struct store_file_rec **recs;
 	size_t nrecs, cap;
 	sqlite3_stmt *stmt[SF_NSTMT];
-	ZSTD_CCtx *zc;               /* the blobs' (made once: a context costs more than a file's blob) */
+	/* the blobs' compressors (made once, idle ones kept: a context costs more than a file's blob) */
+	ZSTD_CCtx **zidle;
+	size_t nzidle, zidlecap;
 	/* the readers of rows (store_files_read()), a connection each, idle ones kept */
 	pthread_mutex_t mu;
 	char *path;
@@ -154,7 +156,9 @@ void store_files_free(struct store_files *f)
 		return;
 	for (int i = 0; i < SF_NSTMT; i++)
 		sqlite3_finalize(f->stmt[i]);
-	ZSTD_freeCCtx(f->zc);
+	for (size_t i = 0; i < f->nzidle; i++)
+		ZSTD_freeCCtx(f->zidle[i]);
+	free(f->zidle);
 	for (size_t i = 0; i < f->nidle; i++)
 		sf_reader_free(f->idle[i]);
 	free(f->idle);
@@ -413,39 +417,72 @@ int store_files_read(struct store_files *f, const struct store_file_rec *rec, st
 	return rc;
 }
 
-int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id,
-		    const struct store_file_report *v, size_t n)
+/* An idle compressor, or a new one. */
+static ZSTD_CCtx *sf_zip_take(struct store_files *f)
 {
-	sqlite3_stmt *s = sf_stmt(f, SF_PUT);
+	ZSTD_CCtx *zc = NULL;
+
+	pthread_mutex_lock(&f->mu);
+	if (f->nzidle)
+		zc = f->zidle[--f->nzidle];
+	pthread_mutex_unlock(&f->mu);
+	if (zc)
+		return zc;
+	/* the strings repeat: matches do it, and literals left as they are read back fastest */
+	zc = ZSTD_createCCtx();
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, 1);
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
+	return zc;
+}
+
+static void sf_zip_give(struct store_files *f, ZSTD_CCtx *zc)
+{
+	pthread_mutex_lock(&f->mu);
+	ALLOC_GROW(f->zidle, f->nzidle, f->zidlecap);
+	f->zidle[f->nzidle++] = zc;
+	pthread_mutex_unlock(&f->mu);
+}
+
+int store_files_pack(struct store_files *f, const struct store_file_report *v, size_t n, void **blob, size_t *len)
+{
 	struct sbuf b = SBUF_INIT;
+	ZSTD_CCtx *zc;
 	size_t zn;
 	char *z;
-	int rc;
 
-	if (!s)
-		return -1;
+	*blob = NULL;
+	*len = 0;
 	sf_encode(&b, v, n);
-	if (!f->zc) {
-		/* the strings repeat: matches do it, and literals left as they are read back fastest */
-		f->zc = ZSTD_createCCtx();
-		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_compressionLevel, 1);
-		ZSTD_CCtx_setParameter(f->zc, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
-	}
+	zc = sf_zip_take(f);
 	z = xmalloc(ZSTD_compressBound(b.len));
-	zn = ZSTD_compress2(f->zc, z, ZSTD_compressBound(b.len), b.buf, b.len);
+	/* one frame of the whole: the same bytes whichever context made it */
+	zn = ZSTD_compress2(zc, z, ZSTD_compressBound(b.len), b.buf, b.len);
+	sf_zip_give(f, zc);
 	sbuf_release(&b);
 	if (ZSTD_isError(zn)) {
 		free(z);
 		return -1;
 	}
+	*blob = z;
+	*len = zn;
+	return 0;
+}
+
+int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id, const void *blob,
+		    size_t len)
+{
+	sqlite3_stmt *s = sf_stmt(f, SF_PUT);
+	int rc;
+
+	if (!s)
+		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (int64_t)id->size);
 	sqlite3_bind_blob(s, 3, id->hash, 16, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, f->fp, 16, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 5, z, zn, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 5, blob, len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	free(z);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
