@@ -10,24 +10,14 @@
 # skipped, unless CI is set: then their absence fails.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh ci
 SRC=$PWD
-BIN=$PWD/kcsan-triage
-SHARED=${SHARED:-../shared}
 KLOG=$SHARED/kernel/console-4.log
 NPM=${KT_NPM_DIR:-/var/cache/kcsan-triage-npm}
 MULTITOOL=$NPM/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 JUNIT2JSON=$NPM/node_modules/.bin/junit2json
 
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-ci.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-pass=0
-fail=0
 skip=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 skipped() {
 	if [ -n "${CI:-}" ]; then
 		bad "$* (CI is set: run .ci/install-deps)"

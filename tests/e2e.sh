@@ -6,22 +6,13 @@
 #   tests/e2e.sh --regen    rewrite tests/golden/ (read the diff before committing)
 set -u
 cd "$(dirname "$0")/.."
-BIN=$PWD/kcsan-triage
+. tests/lib.sh e2e
 GOLDEN=tests/golden
 REGEN=0
 [ "${1:-}" = "--regen" ] && REGEN=1
 
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000   # 2025-11-21T08:00:00Z
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-e2e.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
 # a command without --db uses the default store: under $TMP, never the user's
 export XDG_DATA_HOME=$TMP/xdg
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # run CMD...: its output in $TMP/out and $TMP/err, its exit status in $rc
 run() {

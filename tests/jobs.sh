@@ -8,22 +8,7 @@
 #   tests/jobs.sh
 set -u
 cd "$(dirname "$0")/.."
-BIN=$PWD/kcsan-triage
-SHARED=${SHARED:-../shared}
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-jobs.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_eq() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-same() {   # same FILE1 FILE2 WHAT
-	if cmp -s "$1" "$2"; then ok; else bad "$3 differ:"; diff "$1" "$2" | head -10; fi
-}
-sql() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"; }
+. tests/lib.sh jobs
 
 # What a store shows, every way: list, stats, the labels, every occurrence row.
 store_view() {   # store_view DB OUT

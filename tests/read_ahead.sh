@@ -11,17 +11,7 @@
 #   tests/read_ahead.sh
 set -u
 cd "$(dirname "$0")/.."
-BIN=$PWD/kcsan-triage
-SHARED=${SHARED:-../shared}
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-ahead.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. tests/lib.sh ahead
 
 # both FILE WHAT [ARGS]: the scan on and off, stdout, stderr and status compared
 both() {

@@ -9,19 +9,7 @@
 # store (every signature, occurrence and record).
 set -u
 cd "$(dirname "$0")/.."
-BIN=$PWD/kcsan-triage
-SHARED=${SHARED:-../shared}
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-rescan.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_eq() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-sql() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"; }
+. tests/lib.sh rescan
 
 # What a store holds, independent of row ids and times.
 dump() {

@@ -7,24 +7,13 @@
 #   tests/store.sh [ROUNDS]     (ROUNDS of the 16-writer test; 3 unless told)
 set -u
 cd "$(dirname "$0")/.."
-BIN=$PWD/kcsan-triage
-SHARED=${SHARED:-../shared}
+. tests/lib.sh store
 ROUNDS=${1:-3}
-export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1763712000
-unset KCSAN_TRIAGE_DB
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-store.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
 expect_rc() { if [ "$rc" = "$1" ]; then ok; else bad "$2: exit $rc, expected $1; stderr: $(head -c 400 "$TMP/err")"; fi; }
-expect_eq() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
 expect_err() { if grep -Eq -- "$1" "$TMP/err"; then ok; else bad "$2: stderr lacks /$1/ (stderr: $(head -c 300 "$TMP/err"))"; fi; }
 jq_py() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"; }
-sql() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]).fetchall())' "$1" "$2"; }
 
 # What a store holds, independent of row ids and times: every signature with
 # its count, subsystem and label, and the number of occurrences.
