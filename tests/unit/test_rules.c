@@ -37,14 +37,23 @@ static const char *const names[] = {
 	".alpha", "gamma.constprop.1", "zeta\n",
 };
 
+/* Rules from a text (added to rs, or to new ones when rs is NULL); the parse must succeed. */
+static struct rules *parse_into(struct rules *rs, const char *file, const char *t)
+{
+	struct ctx ctx = { 0 };
+
+	if (!rs)
+		rs = xcalloc(1, sizeof(*rs));
+	ctx.quiet = 1;
+	CHECK_INT(rules_parse(&ctx, rs, file, t, strlen(t)), 0);
+	return rs;
+}
+
 /* Every name, against every list, both ways. */
 static void test_index_agrees(void)
 {
-	struct ctx ctx = { 0 };
-	struct rules *rs = xcalloc(1, sizeof(*rs));
+	struct rules *rs = parse_into(NULL, "t.rules", text);
 
-	ctx.quiet = 1;
-	CHECK_INT(rules_parse(&ctx, rs, "t.rules", text, strlen(text)), 0);
 	CHECK_INT(rs->n, 2);
 	CHECK(rs->index != NULL);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -90,13 +99,10 @@ static void test_index_limits(void)
 		"\tmember x\n"
 		"\t\toffset 0\n"
 		"\t\tsize 4\n";
-	struct ctx ctx = { 0 };
-	struct rules *rs = xcalloc(1, sizeof(*rs));
+	struct rules *rs = parse_into(NULL, "e.rules", evil);
 	struct rules_limit_hit h;
 	struct rules_name n;
 
-	ctx.quiet = 1;
-	CHECK_INT(rules_parse(&ctx, rs, "e.rules", evil, strlen(evil)), 0);
 	rules_name_init(rs, &n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab!");
 	for (int i = 0; i < RULES_LIMIT_HITS_OFF - 1; i++)
 		CHECK(!rule_function_name_matches(&rs->v[0], NULL, &n));
@@ -123,18 +129,15 @@ static void test_index_maybe(void)
 		"    member m\n"
 		"        offset  0\n"
 		"        size    4\n";
-	struct ctx ctx = { 0 };
-	struct rules *rs = xcalloc(1, sizeof(*rs));
+	struct rules *rs = parse_into(NULL, "l.rules", lit);
 	struct rules_name n;
 
-	ctx.quiet = 1;
-	CHECK_INT(rules_parse(&ctx, rs, "l.rules", lit, strlen(lit)), 0);
 	rules_name_init(rs, &n, "gamma");
 	CHECK(!n.maybe);
 	rules_name_init(rs, &n, "beta.isra.0");
 	CHECK(n.maybe);
 	CHECK(rule_function_name_matches(&rs->v[0], NULL, &n));
-	CHECK_INT(rules_parse(&ctx, rs, "t.rules", text, strlen(text)), 0);   /* adds regex patterns */
+	parse_into(rs, "t.rules", text);   /* adds regex patterns */
 	rules_name_init(rs, &n, "gamma_not_listed");
 	CHECK(n.maybe);
 	rules_free(rs);
