@@ -746,7 +746,7 @@ static void ahead_maybe_start(struct input *in)
 	uint64_t at = in->offset + (in->end - in->start);
 	struct stat st;
 	off_t pos;
-	bool bad;
+	bool bad, want;
 
 	if (at < in->ahead_retry)
 		return;
@@ -756,11 +756,10 @@ static void ahead_maybe_start(struct input *in)
 	pos = lseek(in->fd, 0, SEEK_CUR);
 	if (pos < 0 || st.st_size <= pos)
 		return;
-	if (!input_ahead_wanted((uint64_t)(st.st_size - pos), &bad) && !bad)
-		return;
+	want = input_ahead_wanted((uint64_t)(st.st_size - pos), &bad);
 	if (bad && !atomic_exchange(&warned, true))
 		kt_warn(in->ctx, NULL, "KCSAN_TRIAGE_READ_AHEAD: not auto, on or off; auto is used");
-	if (input_ahead_wanted((uint64_t)(st.st_size - pos), &bad))
+	if (want)
 		in->ahead = input_ahead_start(in->fd, (uint64_t)pos, (uint64_t)st.st_size, READ_CHUNK);
 }
 

@@ -343,7 +343,7 @@ static bool anchor_round(const char *p, __m128i *acc)
  */
 static const char *scan_anchor_sse2(const char *p, size_t n, size_t *nl)
 {
-	size_t c = 0, i = 0, tail;
+	size_t c = 0, i = 0, rest;
 	const char *a;
 
 	while (n - i >= 64 + ANCHOR_MAX - 1) {
@@ -362,9 +362,9 @@ static const char *scan_anchor_sse2(const char *p, size_t n, size_t *nl)
 		}
 		c += lanes_sum(acc);
 	}
-	a = first_anchor(p + i, n - i);
-	tail = a ? (size_t)(a - (p + i)) : n - i;
-	*nl = c + input_count_newlines_scalar(p + i, tail);
+	/* the last bytes, as the scalar scan does */
+	a = input_scan_anchor_scalar(p + i, n - i, &rest);
+	*nl = c + rest;
 	return a;
 }
 
@@ -545,7 +545,7 @@ TARGET_AVX2 static ALWAYS_INLINE __m256i anchor_cands32(const char *q, __m256i v
 /* scan_anchor_sse2() 32 bytes a step, the newlines counted by their mask's popcount */
 TARGET_AVX2 static const char *scan_anchor_avx2(const char *p, size_t n, size_t *nl)
 {
-	size_t c = 0, i = 0, tail;
+	size_t c = 0, i = 0, rest;
 	const char *a;
 
 	for (; n - i >= 64 + ANCHOR_MAX - 1; i += 64) {
@@ -560,9 +560,9 @@ TARGET_AVX2 static const char *scan_anchor_avx2(const char *p, size_t n, size_t 
 		}
 		c += (size_t)_mm_popcnt_u64(m);
 	}
-	a = first_anchor(p + i, n - i);
-	tail = a ? (size_t)(a - (p + i)) : n - i;
-	*nl = c + input_count_newlines_scalar(p + i, tail);
+	/* the last bytes, as the scalar scan does */
+	a = input_scan_anchor_scalar(p + i, n - i, &rest);
+	*nl = c + rest;
 	return a;
 }
 #endif
