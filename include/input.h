@@ -86,6 +86,39 @@ bool input_text_wanted_scalar(const char *p, size_t n);
  */
 const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
 const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
+/* Quoted-printable: a soft line break ends p[0, n) (one '=' at the end: "==" cannot end encoded text). */
+static inline bool input_qp_soft_break(const char *p, size_t n)
+{
+	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
+}
+/* Quoted-printable: p[0, n) decoded into out (at most n bytes; "=XX" a byte, any other '=' as it is); its length. */
+size_t input_qp_decode(char *out, const char *p, size_t n);
+
+/*
+ * Text mode, read ahead (input_ahead.c): the lines of a chunk that an idle
+ * reader must look at, found on the other thread, so that the reader
+ * passes over the others without looking at them.  A stop is a line's
+ * start: off bytes into the chunk, after nl of its newlines; flags say in
+ * which decoding (INPUT_STOP_PLAIN: the body is not quoted-printable,
+ * INPUT_STOP_QP: it is) input_text_skip() would stop at it and the
+ * reader's look at it (input.c's text_take()) would not simply pass it
+ * over.  The last stop is the start of the line not whole in the chunk (or
+ * its end), in both.
+ */
+enum { INPUT_STOP_PLAIN = 1, INPUT_STOP_QP = 2 };
+struct input_text_stop {
+	uint32_t off, nl;
+	unsigned char flags;
+};
+/*
+ * The stops of the chunk p[0, n) (at_line: a line starts at p[0], else the
+ * first starts after its first newline), at most cap of them: when there
+ * are more, the lines after the last one given are not looked at (the
+ * reader looks at them itself).  scratch holds n bytes.  The number given.
+ */
+size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, struct input_text_stop *st,
+			size_t cap);
+
 /*
  * The vector path of the text scanners: -1 (the default) as the CPU allows,
  * 0 SSE2, 1 AVX2 where the CPU has it (tests hold each to the scalar one).

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct input_text_stop;
+
 /* the bytes before a chunk that its anchor search also covers: an anchor may begin there */
 #define INPUT_AHEAD_BACK 7
 
@@ -20,19 +22,27 @@ struct input_ahead_chunk {
 	uint64_t pos;      /* its file offset */
 	int err;           /* errno of a failed read, or 0 (then len is 0) */
 	bool anchor;       /* an anchor (input_scan_anchor()) begins in [pos - INPUT_AHEAD_BACK, pos + len) */
-	/* without an anchor: */
+	/* without an anchor (and every chunk of text): */
 	size_t nl;         /* its newlines */
 	size_t tail;       /* the bytes after its last newline begin at data[tail]; SIZE_MAX: none */
+	/* text (no anchor is looked for): the lines to look at (input_text_stops()) */
+	const struct input_text_stop *stops;
+	size_t nstops;
 };
 
 struct input_ahead;
 
+/* a text chunk's stops: at most this many (the reader looks at the lines after them itself) */
+#define INPUT_AHEAD_STOPS 4096
+
 /*
  * Read fd from pos to end in chunks of chunk bytes, with one thread besides
- * the caller's (which helps while it waits).  NULL when no thread can be
- * made: the caller reads as before.  fd's offset is not used or moved.
+ * the caller's (which helps while it waits).  text: the chunks are mail or
+ * text (their stops are found), else a log's (their anchors).  NULL when
+ * no thread can be made: the caller reads as before.  fd's offset is not
+ * used or moved.
  */
-struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t chunk);
+struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t chunk, bool text);
 /*
  * The next chunk in file order (waiting for it, or reading it); NULL after
  * the last, or once the other thread is stopped (its chunk waited for too

@@ -31,6 +31,7 @@
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
 #define AHEAD_RETRY (64u << 20) /* read alone this far after the read-ahead was of no use */
 #define AHEAD_PROBE 64          /* chunks: is the read-ahead of use? */
+#define AHEAD_RING 4            /* text read ahead: the chunks whose stops are kept */
 
 struct qline {
 	char *text;
@@ -78,6 +79,20 @@ struct input {
 	bool ahead_tried;
 	uint64_t ahead_retry;   /* after it was of no use: not before this offset */
 	unsigned ahead_passed, ahead_copied; /* chunks, of the last AHEAD_PROBE */
+	/*
+	 * Text read ahead: the stops of the last chunks copied (by chunk
+	 * number, modulo), where the chunks begin (the offset of chunk 0's),
+	 * the number of the line that holds that offset, and the next chunk's
+	 * number and newlines before it (from chunk 0's start).
+	 */
+	bool ahead_text;
+	uint64_t ahead_at, ahead_line, ahead_k, ahead_nl;
+	struct stop_ring {
+		uint64_t k;     /* 1 + the chunk's number, 0: none */
+		uint64_t nl;    /* the newlines before it */
+		struct input_text_stop *st;
+		size_t n, cur;  /* its stops, the first not before the reader */
+	} ring[AHEAD_RING];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -132,6 +147,9 @@ static void ahead_end(struct input *in, bool retry)
 	input_ahead_stop(in->ahead);
 	in->ahead = NULL;
 	in->chunk = NULL;
+	in->ahead_text = false;
+	for (int i = 0; i < AHEAD_RING; i++)
+		in->ring[i].k = 0;
 	if (lseek(in->fd, at, SEEK_SET) < 0)
 		report_read_error(in, errno);
 }
@@ -153,6 +171,56 @@ static void ahead_count(struct input *in, bool passed)
 	in->ahead_passed = in->ahead_copied = 0;
 }
 
+/* A text chunk about to be copied: its stops kept, for ahead_text_skip(). */
+static void ahead_keep_stops(struct input *in, const struct input_ahead_chunk *c)
+{
+	struct stop_ring *g = &in->ring[in->ahead_k % AHEAD_RING];
+
+	if (!g->st)
+		g->st = xmalloc(INPUT_AHEAD_STOPS * sizeof(*g->st));
+	memcpy(g->st, c->stops, c->nstops * sizeof(*g->st));
+	g->n = c->nstops;
+	g->cur = 0;
+	g->k = ++in->ahead_k;
+	g->nl = in->ahead_nl;
+	in->ahead_nl += c->nl;
+}
+
+/*
+ * input_text_skip() by the stops the other thread found: the reader at a
+ * line's start, in a chunk whose stops are kept, passes over the lines to
+ * the next stop of its decoding, when that stop is in the buffer.  False
+ * when it cannot tell: input_text_skip() looks.
+ */
+static bool ahead_text_skip(struct input *in, const char **r, size_t *nl)
+{
+	uint64_t at = in->offset, k, to, line;
+	unsigned want = in->qp ? INPUT_STOP_QP : INPUT_STOP_PLAIN;
+	struct stop_ring *g;
+	size_t i;
+
+	if (at < in->ahead_at)
+		return false;
+	k = (at - in->ahead_at) / READ_CHUNK;
+	g = &in->ring[k % AHEAD_RING];
+	if (g->k != k + 1)
+		return false;
+	at -= in->ahead_at + k * READ_CHUNK;
+	while (g->cur < g->n && g->st[g->cur].off < at)
+		g->cur++;
+	for (i = g->cur; i < g->n && !(g->st[i].flags & want); i++)
+		;
+	if (i == g->n)
+		return false;   /* (the chunk had more stops than were kept) */
+	to = g->st[i].off - at;
+	line = in->ahead_line + g->nl + g->st[i].nl;
+	if (to > in->end - in->start || line < in->lineno)
+		return false;   /* beyond the buffer (a long line's), or lines not counted as the stops count them */
+	*r = in->buf + in->start + to;
+	*nl = (size_t)(line - in->lineno);
+	return true;
+}
+
 /*
  * refill() from the read-ahead: up to room bytes of its next chunk, as
  * read() would give them, in *r.  False when it is over: read() goes on.
@@ -170,6 +238,8 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 			*r = 0;         /* (a failed seek is reported, and the end) */
 			return in->err;
 		}
+		if (in->ahead_text)
+			ahead_keep_stops(in, c);
 	}
 	if (c->err) {
 		errno = c->err;
@@ -182,7 +252,8 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 	if (in->chunk_used == c->len) {
 		input_ahead_done(in->ahead);
 		in->chunk = NULL;
-		ahead_count(in, false);
+		if (!in->ahead_text)
+			ahead_count(in, false);  /* (text is copied whole: the stops are what it gains) */
 	}
 	*r = (ssize_t)n;
 	return true;
@@ -367,15 +438,6 @@ static void unread_phys(struct input *in, const char *p, size_t n, uint64_t line
 static bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return c - 'A' + 10;
 }
 
 /* "[  12.345678]", "<4>[...", "Mon DD hh:mm:ss host kernel:", "4,123,456,-;" */
@@ -684,31 +746,16 @@ static void b64_emit(struct input *in, bool flush, uint64_t next_lineno, uint64_
 /* ---------------------------------------------------------------------- */
 /* quoted-printable */
 
-/* A soft line break: one '=' at the end ("==" cannot end encoded text). */
 static bool qp_soft_break(const char *p, size_t n)
 {
-	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
+	return input_qp_soft_break(p, n);
 }
 
-/* Decode p[0, n) onto out: the runs between '=' are copied whole. */
+/* Decode p[0, n) onto out. */
 static void qp_decode_into(struct sbuf *out, const char *p, size_t n)
 {
-	const char *e = p + n, *q;
-
 	sbuf_grow(out, n);      /* decoding never lengthens */
-	while ((q = memchr(p, '=', (size_t)(e - p)))) {
-		memcpy(out->buf + out->len, p, (size_t)(q - p));
-		out->len += (size_t)(q - p);
-		if (e - q > 2 && is_hex(q[1]) && is_hex(q[2])) {
-			out->buf[out->len++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
-			p = q + 3;
-		} else {
-			out->buf[out->len++] = '=';
-			p = q + 1;
-		}
-	}
-	memcpy(out->buf + out->len, p, (size_t)(e - p));
-	out->len += (size_t)(e - p);
+	out->len += input_qp_decode(out->buf + out->len, p, n);
 	out->buf[out->len] = 0;
 }
 
@@ -759,8 +806,16 @@ static void ahead_maybe_start(struct input *in)
 	want = input_ahead_wanted((uint64_t)(st.st_size - pos), &bad);
 	if (bad && !atomic_exchange(&warned, true))
 		kt_warn(in->ctx, NULL, "KCSAN_TRIAGE_READ_AHEAD: not auto, on or off; auto is used");
-	if (want)
-		in->ahead = input_ahead_start(in->fd, (uint64_t)pos, (uint64_t)st.st_size, READ_CHUNK);
+	if (!want || (in->mode == INPUT_TEXT && !at))
+		return;         /* (text: the byte before the first chunk tells whether a line begins it) */
+	in->ahead = input_ahead_start(in->fd, (uint64_t)pos, (uint64_t)st.st_size, READ_CHUNK,
+				      in->mode == INPUT_TEXT);
+	if (in->ahead && in->mode == INPUT_TEXT) {
+		in->ahead_text = true;
+		in->ahead_at = at;
+		in->ahead_line = in->lineno + input_count_newlines(in->buf + in->start, in->end - in->start);
+		in->ahead_k = in->ahead_nl = 0;
+	}
 }
 
 /*
@@ -972,7 +1027,8 @@ static void text_skip_idle(struct input *in)
 		if (in->b64_state || in->skipping_rest || in->npb)
 			return;
 		if (!in->meta || !mailmeta_pending(in->meta)) {
-			r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
+			if (!in->ahead_text || !ahead_text_skip(in, &r, &nl))
+				r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
 			in->lineno += nl;
 			in->offset += (uint64_t)(r - s);
 			in->start = (size_t)(r - in->buf);
@@ -981,6 +1037,8 @@ static void text_skip_idle(struct input *in)
 		if (in->end - in->start >= INPUT_MAX_LINE)
 			return;
 		t = stop ? text_take(in) : TAKE_MORE;
+		if (t == TAKE_MORE && !in->ahead_tried)
+			ahead_maybe_start(in);
 		if (t == TAKE_GENERAL || (t == TAKE_MORE && !refill(in)))
 			return;
 	}
@@ -1220,6 +1278,8 @@ void input_close(struct input *in)
 	if (!in)
 		return;
 	input_ahead_stop(in->ahead);
+	for (int i = 0; i < AHEAD_RING; i++)
+		free(in->ring[i].st);
 	decomp_free(in->dec);
 	if (in->fd > 0)
 		close(in->fd);

@@ -25,19 +25,23 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "input.h"
 #include "input_ahead.h"
 #include "kt.h"
 
-#define AHEAD_SLOTS 4
+#define AHEAD_SLOTS 8
 #define AHEAD_MIN (8u << 20)    /* "auto": files at least this large */
-#define AHEAD_SPIN 500          /* pauses before a thread sleeps or stops the other (a chunk takes tens of microseconds) */
+#define AHEAD_SPIN 500          /* pauses before the thread ahead sleeps */
+#define AHEAD_WAIT_US 1000      /* the reader's wait for the other's chunk before it stops it (a chunk takes tens of microseconds) */
 
 struct slot {
 	_Atomic uint64_t ready; /* 1 + the number of the chunk read into it, or 0 */
 	char *mem;              /* INPUT_AHEAD_BACK bytes before the chunk, then the chunk */
+	struct input_text_stop *stops;  /* text: INPUT_AHEAD_STOPS of them */
+	char *scratch;          /* text: a chunk's bytes, for input_text_stops() */
 	struct input_ahead_chunk c;
 };
 
@@ -53,6 +57,7 @@ struct input_ahead {
 	int fd;
 	uint64_t pos, end;
 	size_t chunk;
+	bool text;
 	uint64_t nchunks;
 	pthread_t tid;
 	_Atomic uint64_t claimed, done;
@@ -109,6 +114,16 @@ static void ahead_read(struct input_ahead *a, uint64_t k)
 		c->err = errno ? errno : EIO;
 	} else if ((size_t)r > back) {      /* (else the file is shorter now) */
 		c->len = (size_t)r - back;
+		if (a->text) {
+			/* (a line begins the chunk after a newline, or where the reading began: at a line) */
+			bool at_line = back ? base[back - 1] == '\n' : true;
+
+			c->nl = input_count_newlines(c->data, c->len);
+			c->stops = s->stops;
+			c->nstops = input_text_stops(c->data, c->len, at_line, s->scratch, s->stops, INPUT_AHEAD_STOPS);
+			atomic_store(&s->ready, k + 1);
+			return;
+		}
 		c->anchor = input_scan_anchor(base, (size_t)r, &nl) != NULL;
 		if (!c->anchor) {       /* (a chunk with one is copied whole: nl and tail would not be looked at) */
 			c->nl = nl - input_count_newlines(base, back);
@@ -203,7 +218,7 @@ static void *ahead_main(void *arg)
 	}
 }
 
-struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t chunk)
+struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t chunk, bool text)
 {
 	struct input_ahead *a;
 	sigset_t all, old;
@@ -216,9 +231,15 @@ struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t
 	a->pos = pos;
 	a->end = end;
 	a->chunk = chunk;
+	a->text = text;
 	a->nchunks = (end - pos + chunk - 1) / chunk;
-	for (int i = 0; i < AHEAD_SLOTS; i++)
+	for (int i = 0; i < AHEAD_SLOTS; i++) {
 		a->slot[i].mem = xmalloc(INPUT_AHEAD_BACK + chunk);
+		if (text) {
+			a->slot[i].stops = xmalloc(INPUT_AHEAD_STOPS * sizeof(*a->slot[i].stops));
+			a->slot[i].scratch = xmalloc(chunk);
+		}
+	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	/* signals are the caller's thread's to take (SIGINT ends a scan's transaction there) */
@@ -238,6 +259,35 @@ struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t
 static bool ahead_reader_may_go(struct input_ahead *a, uint64_t k)
 {
 	return atomic_load(&ahead_slot(a, k)->ready) == k + 1 || (atomic_load(&a->claimed) < a->nchunks && ahead_room(a, 1));
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/*
+ * The reader waits for the other thread's chunk k, spinning: false when
+ * that took longer than reading a chunk can (AHEAD_WAIT_US), as on a
+ * machine busy elsewhere, where that thread is not running.
+ */
+static bool ahead_reader_wait(struct input_ahead *a, uint64_t k)
+{
+	uint64_t t0 = 0;
+
+	for (unsigned i = 1; !ahead_reader_may_go(a, k); i++) {
+		ahead_pause();
+		if (i % 64)
+			continue;
+		if (!t0)
+			t0 = now_us();
+		else if (now_us() - t0 > AHEAD_WAIT_US)
+			return false;
+	}
+	return true;
 }
 
 /* The other thread ends once its chunk is read: the chunks it took are all read. */
@@ -264,7 +314,6 @@ const struct input_ahead_chunk *input_ahead_next(struct input_ahead *a)
 	 */
 	while (k < a->nchunks && atomic_load(&s->ready) != k + 1) {
 		int64_t j = ahead_claim(a);
-		int i;
 
 		if (j >= 0) {
 			ahead_read(a, (uint64_t)j);
@@ -272,9 +321,7 @@ const struct input_ahead_chunk *input_ahead_next(struct input_ahead *a)
 		}
 		if (a->halted)
 			return NULL;
-		for (i = 0; i < AHEAD_SPIN && !ahead_reader_may_go(a, k); i++)
-			ahead_pause();
-		if (i == AHEAD_SPIN)
+		if (!ahead_reader_wait(a, k))
 			ahead_halt(a);
 	}
 	if (k >= a->nchunks)
@@ -310,8 +357,11 @@ void input_ahead_stop(struct input_ahead *a)
 	ahead_halt(a);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
-	for (int i = 0; i < AHEAD_SLOTS; i++)
+	for (int i = 0; i < AHEAD_SLOTS; i++) {
 		free(a->slot[i].mem);
+		free(a->slot[i].stops);
+		free(a->slot[i].scratch);
+	}
 	free(a);
 }
 

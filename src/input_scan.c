@@ -18,6 +18,9 @@
 #include "input.h"
 #include "mailmeta.h"
 
+/* The text skip's decodings: plain, quoted-printable, or either (the union of their stops: input_text_stops()). */
+enum { SKIP_PLAIN, SKIP_QP, SKIP_EITHER };
+
 static const char anchor[] = "KCSAN";
 #define ANCHOR_LEN (sizeof(anchor) - 1)
 /* the access line that begins a report whose BUG line is missing: "read to 0x... of 8 bytes by task 1" */
@@ -145,7 +148,7 @@ static bool is_b64(char c)
  * decoding (From , Content-Transfer-Encoding:, told by their first
  * letter), a JSON record, or the shape of a line of a base64 body.
  */
-static inline bool line_look(const char *p, size_t n, bool qp)
+static inline bool line_look(const char *p, size_t n, int qp)
 {
 	size_t k;
 
@@ -157,7 +160,7 @@ static inline bool line_look(const char *p, size_t n, bool qp)
 	if ((p[0] == 'F' && n >= 5 && !memcmp(p, "From ", 5)) || json_record(p, n) ||
 	    ((p[0] | 0x20) == 'c' && n > 26 && !strncasecmp(p, "Content-Transfer-Encoding:", 26)))
 		return true;
-	if (qp || n < 16 || n > 100 || n % 4)
+	if (qp == SKIP_QP || n < 16 || n > 100 || n % 4)
 		return false;
 	for (k = 0; k < 16 && is_b64(p[k]); k++)
 		;
@@ -175,7 +178,7 @@ static bool is_hex(char c)
  * line); before it, what qp_evidence() in input.c looks for: a '=' at the
  * end, "=20", "=3D", an encoded byte of UTF-8 ("=E2").  Other '=' are text.
  */
-static bool qp_mark(const char *p, size_t n, size_t j, bool qp)
+static bool qp_mark(const char *p, size_t n, size_t j, int qp)
 {
 	char c1, c2;
 
@@ -185,18 +188,19 @@ static bool qp_mark(const char *p, size_t n, size_t j, bool qp)
 	c2 = p[j + 2];
 	if (c1 == '\n' || c1 == '\r')
 		return true;
-	if (qp)
-		return is_hex(c1) && is_hex(c2);
-	return (c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (is_hex(c1) && c1 >= '8');
+	if (qp != SKIP_PLAIN && is_hex(c1) && is_hex(c2))
+		return true;
+	return qp != SKIP_QP &&
+	       ((c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (is_hex(c1) && c1 >= '8'));
 }
 
 /* A candidate at p[j] of the line that starts at ls: qp_mark(), or wanted_at() in that line. */
-static bool look_at(const char *p, size_t n, size_t ls, size_t j, bool qp)
+static bool look_at(const char *p, size_t n, size_t ls, size_t j, int qp)
 {
 	return p[j] == '=' ? qp_mark(p, n, j, qp) : wanted_at(p + ls, n - ls, j - ls);
 }
 
-const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+static const char *text_skip_scalar(const char *p, size_t n, int qp, size_t *nl, bool *stop)
 {
 	size_t ls = 0, c = 0;
 
@@ -620,7 +624,7 @@ bool input_text_wanted(const char *p, size_t n)
 }
 
 /* The first true candidate of look_at() among the bits m of the block at i (64 when none). */
-static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t nlm, uint64_t m, bool qp)
+static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t nlm, uint64_t m, int qp)
 {
 	for (; m; m &= m - 1) {
 		size_t b = (size_t)__builtin_ctzll(m), j = i + b, start;
@@ -653,12 +657,12 @@ static ALWAYS_INLINE size_t swar_popcount(uint64_t x)
 }
 
 /* line_look() is needed for the line p[ls, e): a first byte of a header or a JSON record, a CR, or a base64 length. */
-static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, bool qp)
+static ALWAYS_INLINE bool line_maybe(const char *p, size_t ls, size_t e, int qp)
 {
 	static const unsigned char first[256] = { ['F'] = 1, ['C'] = 1, ['c'] = 1, ['{'] = 1, ['-'] = 1 };
 	size_t len = e - ls;
 
-	return len && (first[(unsigned char)p[ls]] | (p[e - 1] == '\r') | (!qp & (len - 16 <= 100 - 16) & !(len & 3)));
+	return len && (first[(unsigned char)p[ls]] | (p[e - 1] == '\r') | ((qp != SKIP_QP) & (len - 16 <= 100 - 16) & !(len & 3)));
 }
 
 /*
@@ -697,7 +701,7 @@ static ALWAYS_INLINE bool text_meta_in(const char *p, size_t l, size_t i, uint64
  * s (64: none): false when one needs a look (*ls is its start).  *ls and
  * *c: the start of the line not passed over yet, the lines passed over.
  */
-static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint64_t dull, size_t s, bool qp,
+static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint64_t dull, size_t s, int qp,
 				     bool hw_popcount, size_t *ls, size_t *c)
 {
 	size_t l = *ls, k = *c;
@@ -753,24 +757,24 @@ static ALWAYS_INLINE bool text_lines(const char *p, size_t i, uint64_t nlm, uint
 	}                                                                                  \
 	/* the last bytes, one at a time, from the line that is not checked yet */         \
 	{                                                                                  \
-		const char *r = input_text_skip_scalar(p + ls, n - ls, qp, nl, stop);     \
+		const char *r = text_skip_scalar(p + ls, n - ls, qp, nl, stop);     \
 		*nl += c;                                                                  \
 		return r;                                                                  \
 	}
 
-static const char *text_skip_sse2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+static const char *text_skip_sse2(const char *p, size_t n, int qp, size_t *nl, bool *stop)
 {
 	TEXT_SKIP_BODY(text_masks64_sse2, false)
 }
 
 #ifdef HAVE_AVX2_PATH
-TARGET_AVX2 static const char *text_skip_avx2(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+TARGET_AVX2 static const char *text_skip_avx2(const char *p, size_t n, int qp, size_t *nl, bool *stop)
 {
 	TEXT_SKIP_BODY(text_masks64_avx2, true)
 }
 #endif
 
-const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+static const char *text_skip(const char *p, size_t n, int qp, size_t *nl, bool *stop)
 {
 #ifdef HAVE_AVX2_PATH
 	int level = atomic_load_explicit(&scan_level, memory_order_relaxed);
@@ -798,9 +802,9 @@ bool input_text_wanted(const char *p, size_t n)
 	return input_text_wanted_scalar(p, n);
 }
 
-const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+static const char *text_skip(const char *p, size_t n, int qp, size_t *nl, bool *stop)
 {
-	return input_text_skip_scalar(p, n, qp, nl, stop);
+	return text_skip_scalar(p, n, qp, nl, stop);
 }
 
 int input_scan_set_level(int level)
@@ -810,6 +814,107 @@ int input_scan_set_level(int level)
 }
 
 #endif
+
+const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	return text_skip(p, n, qp ? SKIP_QP : SKIP_PLAIN, nl, stop);
+}
+
+const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop)
+{
+	return text_skip_scalar(p, n, qp ? SKIP_QP : SKIP_PLAIN, nl, stop);
+}
+
+static int hexval(char c)
+{
+	return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+size_t input_qp_decode(char *out, const char *p, size_t n)
+{
+	const char *e = p + n, *q;
+	size_t len = 0;
+
+	while ((q = memchr(p, '=', (size_t)(e - p)))) {
+		memcpy(out + len, p, (size_t)(q - p));
+		len += (size_t)(q - p);
+		if (e - q > 2 && is_hex(q[1]) && is_hex(q[2])) {
+			out[len++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+			p = q + 3;
+		} else {
+			out[len++] = '=';
+			p = q + 1;
+		}
+	}
+	memcpy(out + len, p, (size_t)(e - p));
+	return len + (size_t)(e - p);
+}
+
+/*
+ * A line (its newline not included) that the skip stops at, in a
+ * quoted-printable body: would the reader's look at it (input.c's
+ * text_take()) pass it over, with nothing else done?  It does when the
+ * line is no soft break (that joins the next), no header the reader or
+ * the mail's metadata takes (From , Content-Transfer-Encoding:, Date:,
+ * Message-ID:, Subject:, told by their first letters), and decoded it is
+ * neither metadata nor a line that may begin a report.
+ */
+static bool qp_passed(const char *p, size_t n, char *scratch)
+{
+	size_t len;
+
+	while (n && p[n - 1] == '\r')
+		n--;
+	if (!n)
+		return true;
+	if (input_qp_soft_break(p, n) || p[0] == 'C' || p[0] == 'c' || p[0] == 'D' || p[0] == 'F' || p[0] == 'M' ||
+	    p[0] == 'S')
+		return false;
+	len = input_qp_decode(scratch, p, n);
+	while (len && scratch[len - 1] == '\r')
+		len--;
+	return !mailmeta_raw_maybe(scratch, len) && !input_text_wanted(scratch, len);
+}
+
+size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, struct input_text_stop *st,
+			size_t cap)
+{
+	size_t ls = 0, k = 0, lines = 0;
+
+	if (!at_line) {
+		const char *q = memchr(p, '\n', n);
+
+		if (!q)
+			return 0;       /* no line begins here */
+		ls = (size_t)(q - p) + 1;
+		lines = 1;
+	}
+	while (k < cap) {
+		size_t c;
+		bool stop;
+		const char *r = text_skip(p + ls, n - ls, SKIP_EITHER, &c, &stop), *e;
+
+		lines += c;
+		ls = (size_t)(r - p);
+		e = stop ? memchr(r, '\n', n - ls) : NULL;
+		st[k].off = (uint32_t)ls;
+		st[k].nl = (uint32_t)lines;
+		if (!e) {
+			/* the line not whole, or the end */
+			st[k++].flags = INPUT_STOP_PLAIN | INPUT_STOP_QP;
+			break;
+		}
+		/*
+		 * Plain text stops at the stops of either decoding: the few it
+		 * would pass ("=41") cost the reader a look, which passes them.
+		 */
+		st[k].flags = INPUT_STOP_PLAIN | (qp_passed(r, (size_t)(e - r), scratch) ? 0 : INPUT_STOP_QP);
+		k++;
+		lines++;
+		ls = (size_t)(e - p) + 1;
+	}
+	return k;
+}
 
 const char *input_find_anchor(const char *p, size_t n)
 {

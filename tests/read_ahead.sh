@@ -96,12 +96,87 @@ open("%s/exact.log" % out, "wb").write(b[: (len(b) // CH) * CH])
 open("%s/nonl.log" % out, "wb").write(b.rstrip(b"\n"))
 EOF
 
-for f in "$TMP"/*.log; do
-	n=$(basename "$f" .log)
+# Mail (text mode, where the other thread finds the lines to look at): an
+# mbox of messages in 8bit, quoted-printable and base64, each with a report
+# (quoted, encoded, cut by soft breaks) and the lines that change the
+# reading (From , Content-Transfer-Encoding:, a folded Subject:, syzbot's
+# block, "=3D", "=20", a soft break before a report's first line), placed
+# so that one begins SHIFT bytes from each chunk's boundary.
+python3 - "$TMP" fixtures/virtio-blk-console.log <<'EOF2'
+import base64, quopri, re, sys
+out, src = sys.argv[1], sys.argv[2]
+CH = 128 * 1024
+text = open(src, "rb").read().decode("utf-8", "replace")
+reps, cur = [], None
+for ln in text.split("\n"):
+    ln = re.sub(r"^\[ *[0-9.]+\] ", "", ln)
+    if "BUG: KCSAN" in ln:
+        cur = [ln]
+        reps.append(cur)
+    elif cur is not None:
+        cur.append(ln)
+        if "=====" in ln:
+            cur = None
+reps = ["\n".join(r) + "\n" for r in reps]
+para = ("The used index is written by the device =E2=80=94 x =3D y, see commit 0123abc.\n"
+        "> A quoted line of the discussion, with a trailing blank=20\n"
+        "An ordinary sentence of the reply that wraps at the usual width of mail ab=\n"
+        "cd and goes on.\n\n")
+blocks = [
+    "=\nBUG: KCSAN: data-race in soft_break_a / soft_break_b\n",
+    "=42UG: KCSAN: data-race in encoded_a / encoded_b\n",
+    "> HEAD commit:    0123456789ab Merge tag 'x'\n",
+    "> =20\n",
+    "=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=3D=\n=3D=3D\n",
+    "Subject: Re: [PATCH] folded\n  on a second line\n",
+    "Content-Transfer-Encoding: quoted-printable\n",
+    "From x@example.org Mon Jan  1 00:00:00 2024\n",
+]
+def message(k, enc):
+    rep = reps[k % len(reps)]
+    h = ("From dev%d@example.org Mon Jan  1 00:%02d:00 2024\nFrom: Dev <dev%d@example.org>\n"
+         "Subject: Re: KCSAN: data-race %d\n  (folded)\nDate: Mon, 1 Jan 2024 00:%02d:00 +0000\n"
+         "Message-ID: <m%d@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+         % (k, k % 60, k, k, k % 60, k))
+    body = "Hello,\n\n> HEAD commit:    0123456789ab Merge\n> git tree:       upstream\n\n"
+    if enc == "qp":
+        b = quopri.encodestring((body + rep).encode()).decode()
+        return h + "Content-Transfer-Encoding: quoted-printable\n\n" + b + para
+    if enc == "b64":
+        b = base64.encodebytes((body + rep).encode()).decode()
+        return h + "Content-Transfer-Encoding: base64\n\n" + b + "\n"
+    q = "".join("> " + l + "\n" for l in rep.split("\n")[:-1])
+    return h + "Content-Transfer-Encoding: 8bit\n\n" + body + q + para
+
+b, k, chunk = "", 0, 1
+encs = ["qp", "plain", "qp", "b64"]
+while chunk < 60:
+    target = chunk * CH + ((chunk * 7) % 19) - 9
+    m = message(k, encs[k % 4])
+    if len(b.encode()) + len(m.encode()) < target - 200:
+        b += m
+        k += 1
+        continue
+    # filler up to the boundary, then the special line
+    fill = target - len(b.encode())
+    while fill > 80:
+        b += "> " + "f" * 70 + "\n"
+        fill -= 73
+    b += "x" * max(0, fill - 1) + "\n"
+    b += blocks[chunk % len(blocks)] + para
+    chunk += 1
+open("%s/mail.mbox" % out, "wb").write(b.encode())
+EOF2
+for f in "$TMP"/*.log "$TMP/mail.mbox"; do
+	n=$(basename "$f")
+	n=${n%.log}
 	both "$f" "$n.log, json" --format json
 	both "$f" "$n.log, text"
 done
-# (the generated logs hold what they should: every report placed)
+# (the generated files hold what they should: every report placed)
+KCSAN_TRIAGE_READ_AHEAD=on "$BIN" scan --no-db --format json "$TMP/mail.mbox" >"$TMP/j" 2>/dev/null
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["reports"]))' "$TMP/j" 2>/dev/null)
+if [ "${n:-0}" -ge 100 ]; then ok; else bad "mail.mbox: $n reports, expected 100 or more"; fi
 KCSAN_TRIAGE_READ_AHEAD=on "$BIN" scan --no-db --format json "$TMP/kcsan.log" >"$TMP/j" 2>/dev/null
 n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["reports"]))' "$TMP/j" 2>/dev/null)
 if [ "${n:-0}" -ge 19 ]; then ok; else bad "kcsan.log: $n reports, expected 19 or more"; fi

@@ -536,6 +536,126 @@ static void test_scan_text_skip(void)
 	}
 }
 
+/*
+ * The stops of a chunk read ahead (input_text_stops()) against the scalar
+ * skip, line by line: a stop where either decoding's skip stops, or where
+ * the line is not whole; its newlines before it; quoted-printable's flag
+ * dropped only where the look would pass the line (no soft break, no
+ * header's first letter, decoded no metadata and no line a report may
+ * begin with).  A cap gives the first stops.
+ */
+static size_t stops_check(const char *p, size_t len, bool at_line, size_t *qp_passed)
+{
+	struct input_text_stop st[1024], few[3];
+	char *scratch = xmalloc(len + 1), *dec = xmalloc(len + 1);
+	size_t n = input_text_stops(p, len, at_line, scratch, st, 1024), k = 0, ls = 0, lines = 0, bad = 0;
+	const char *q;
+
+	if (!at_line) {
+		q = memchr(p, '\n', len);
+		ls = q ? (size_t)(q - p) + 1 : len + 1;
+		lines = 1;
+	}
+	while (ls <= len) {
+		size_t nv, nq;
+		bool sp, sq;
+		const char *rp = input_text_skip_scalar(p + ls, len - ls, false, &nv, &sp);
+		const char *rq = input_text_skip_scalar(p + ls, len - ls, true, &nq, &sq);
+		const char *e = memchr(p + ls, '\n', len - ls);
+		bool whole = e != NULL, plain = rp == p + ls && sp, qp = rq == p + ls && sq;
+
+		if (!whole || plain || qp) {
+			if (k == n || st[k].off != ls || st[k].nl != lines ||
+			    !(st[k].flags & INPUT_STOP_PLAIN) || (!whole && !(st[k].flags & INPUT_STOP_QP))) {
+				bad++;
+				break;
+			}
+			if (whole && qp && !(st[k].flags & INPUT_STOP_QP)) {
+				size_t m = (size_t)(e - (p + ls)), dl;
+
+				while (m && p[ls + m - 1] == '\r')
+					m--;
+				dl = input_qp_decode(dec, p + ls, m);
+				while (dl && dec[dl - 1] == '\r')
+					dl--;
+				if (m && (input_qp_soft_break(p + ls, m) || strchr("CcDFMS", p[ls]) ||
+					  mailmeta_raw_maybe(dec, dl) || input_text_wanted(dec, dl)))
+					bad++;
+				++*qp_passed;
+			}
+			k++;
+		}
+		if (!whole)
+			break;
+		lines++;
+		ls = (size_t)(e - p) + 1;
+	}
+	if (!bad && k != n)
+		bad++;
+	/* a cap: the first stops */
+	if (!bad && input_text_stops(p, len, at_line, scratch, few, 3) != (n < 3 ? n : 3))
+		bad++;
+	for (size_t i = 0; !bad && i < n && i < 3; i++)
+		if (few[i].off != st[i].off || few[i].nl != st[i].nl || few[i].flags != st[i].flags)
+			bad++;
+	free(scratch);
+	free(dec);
+	return bad;
+}
+
+static void test_scan_text_stops(void)
+{
+	static const char *const alphabets[] = {
+		"\n\n\nreadBUG:=3D20 ax{-F\r", "=\n=41=3D=20=E2ab\nBUG: \n", "From \nContent-Transfer-Encoding: x\n",
+		"\n- {\"a\n> race=\n=E2=", "> |\n\tHEhgiCcOoRDdasyFSVWru\"%pKMkmeE-{\r=", "ABCDEFGHIJKLMNOP\n=",
+	};
+	size_t bad = 0, passed = 0;
+	char *block;
+
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
+		for (size_t align = 0; align < 4; align++)
+			for (size_t len = 0; len <= 300; len++)
+				for (int at_line = 0; at_line < 2; at_line++) {
+					const char *p = scan_buf(&block, align, len, alphabets[a]);
+
+					if (stops_check(p, len, at_line, &passed) && !bad++)
+						scan_report(at_line ? "text stops" : "text stops, mid-line", p, len, align);
+					free(block);
+				}
+	for (size_t len = 0; len <= 400; len++) {
+		const char *p = scan_meta_tokens(&block, 0, len);
+
+		if (stops_check(p, len, true, &passed) && !bad++)
+			scan_report("text stops, metadata", p, len, 0);
+		free(block);
+	}
+	CHECK_INT(bad, 0);
+	CHECK(passed > 100);
+	/* the quoted-printable lines a look would pass, and those it would not */
+	{
+		static const struct { const char *text; unsigned flags; } cases[] = {
+			{ "J=C3=BCrgen wrote:\n", INPUT_STOP_PLAIN }, { "> =20\n", INPUT_STOP_PLAIN },
+			{ "x =3D y;\n", INPUT_STOP_PLAIN }, { "=42UG: KCSAN: data-race\n", INPUT_STOP_PLAIN | INPUT_STOP_QP },
+			{ "ab=\n", INPUT_STOP_PLAIN | INPUT_STOP_QP }, { "Subject: =C3=BC\n", INPUT_STOP_PLAIN | INPUT_STOP_QP },
+			{ "> HEAD commit:=20abc\n", INPUT_STOP_PLAIN | INPUT_STOP_QP },
+			{ "read =3D 1\n", INPUT_STOP_PLAIN | INPUT_STOP_QP },
+		};
+		char scratch[64];
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct input_text_stop st[4];
+			size_t n = input_text_stops(cases[i].text, strlen(cases[i].text), true, scratch, st, 4);
+
+			/* the line's stop, then the end's */
+			if (n != 2 || st[0].off != 0 || st[0].flags != cases[i].flags || st[1].nl != 1) {
+				fprintf(stderr, "text stops of \"%s\": %zu, flags %u\n", cases[i].text, n, n ? st[0].flags : 0);
+				bad++;
+			}
+		}
+		CHECK_INT(bad, 0);
+	}
+}
+
 static void test_scan_clean(void)
 {
 	/* the bytes normalize_clean() handles, their sequences, and plain text */
@@ -1070,7 +1190,7 @@ int main(void)
 {
 	static const struct unit_test tests[] = {
 		TEST(test_qp), TEST(test_base64), TEST(test_skip_and_lines), TEST(test_meta_taken), TEST(test_giant_line),
-		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip),
+		TEST(test_scan_newlines), TEST(test_scan_anchor), TEST(test_scan_wanted), TEST(test_scan_text_skip), TEST(test_scan_text_stops),
 		TEST(test_scan_clean),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),

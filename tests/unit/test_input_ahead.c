@@ -17,9 +17,17 @@ static char *make_file(size_t n, size_t chunk, unsigned seed)
 	char *b = malloc(n);
 	int fd;
 
+	static const char *mail[] = { "=3D", "=\n", "> ", "read ", "From ", "Date: x\n", "=42UG: ", "\r\n" };
+
 	srand(seed);
 	for (size_t i = 0; i < n; i++)
 		b[i] = rand() % 50 ? (char)('a' + rand() % 26) : '\n';
+	/* (text: the marks and words that make its lines stops, now and then) */
+	for (size_t i = 0; seed > 100 && i + 8 < n; i += 1 + (size_t)rand() % 40) {
+		const char *w = mail[rand() % 8];
+
+		memcpy(b + i, w, strlen(w));
+	}
 	for (size_t at = chunk, k = 0; at + 16 < n; at += chunk, k++) {
 		const char *w = words[k % 3];
 		size_t shift = k % 11, len = strlen(w);
@@ -38,11 +46,31 @@ static char *make_file(size_t n, size_t chunk, unsigned seed)
 	return b;
 }
 
-/* every chunk, in order: its bytes, newlines, tail and anchor as the scalar scanners see them */
-static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, size_t clean_before)
+/* text: a chunk's newlines and stops, as input_text_stops() finds them in the same bytes */
+static void check_text_chunk(const struct input_ahead_chunk *c, const char *b, uint64_t pos, size_t len)
+{
+	struct input_text_stop *st = xmalloc(INPUT_AHEAD_STOPS * sizeof(*st));
+	char *scratch = xmalloc(len + 1);
+	size_t n = input_text_stops(b + pos, len, !pos || b[pos - 1] == '\n', scratch, st, INPUT_AHEAD_STOPS);
+
+	CHECK_INT(c->nl, input_count_newlines_scalar(b + pos, len));
+	CHECK_INT(c->nstops, n);
+	for (size_t i = 0; i < n && n == c->nstops; i++)
+		if (c->stops[i].off != st[i].off || c->stops[i].nl != st[i].nl || c->stops[i].flags != st[i].flags) {
+			CHECK_INT(c->stops[i].off, st[i].off);  /* (the first that differs) */
+			CHECK_INT(c->stops[i].nl, st[i].nl);
+			CHECK_INT(c->stops[i].flags, st[i].flags);
+			break;
+		}
+	free(st);
+	free(scratch);
+}
+
+/* every chunk, in order: its bytes, newlines, tail and anchor (or stops) as the scalar scanners see them */
+static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, size_t clean_before, bool text)
 {
 	int fd = open(path, O_RDONLY);
-	struct input_ahead *a = input_ahead_start(fd, from, n, chunk);
+	struct input_ahead *a = input_ahead_start(fd, from, n, chunk, text);
 	const struct input_ahead_chunk *c;
 	uint64_t pos = from;
 	size_t nl, clean = clean_before;
@@ -57,8 +85,13 @@ static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, s
 		CHECK_INT(c->len, len);
 		CHECK_INT(c->err, 0);
 		CHECK(!memcmp(c->data, b + pos, len));
-		CHECK_INT(c->anchor, input_scan_anchor_scalar(b + pos - back, back + len, &nl) != NULL);
-		if (!c->anchor) {
+		if (text) {
+			check_text_chunk(c, b, pos, len);
+			clean += c->nstops > 1;
+		} else {
+			CHECK_INT(c->anchor, input_scan_anchor_scalar(b + pos - back, back + len, &nl) != NULL);
+		}
+		if (!text && !c->anchor) {
 			CHECK_INT(c->nl, input_count_newlines_scalar(b + pos, len));
 			CHECK_INT(c->tail, q ? (size_t)(q - (b + pos)) + 1 : SIZE_MAX);
 			clean++;
@@ -74,7 +107,7 @@ static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, s
 		CHECK_INT(input_ahead_end(a), pos);
 		input_ahead_stop(a);
 		close(fd);
-		check_chunks(b, n, pos, chunk, clean);
+		check_chunks(b, n, pos, chunk, clean, text);
 		return;
 	}
 	CHECK_INT(pos, n);
@@ -97,12 +130,16 @@ static void test_chunks(void)
 		size_t chunk = seed == 4 ? 4096 : 64 + seed * 61;
 
 		b = make_file(200 * chunk + seed * 17, chunk, seed);
-		check_chunks(b, 200 * chunk + seed * 17, 0, chunk, 0);
-		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk, 0);
+		check_chunks(b, 200 * chunk + seed * 17, 0, chunk, 0, false);
+		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk, 0, false);
+		free(b);
+		b = make_file(200 * chunk + seed * 17, chunk, seed + 100);
+		check_chunks(b, 200 * chunk + seed * 17, 0, chunk, 0, true);
+		check_chunks(b, 200 * chunk + seed * 17, 3 * chunk + 5, chunk, 0, true);
 		free(b);
 	}
 	/* no chunks: nothing to read ahead */
-	CHECK(input_ahead_start(0, 10, 10, 4096) == NULL);
+	CHECK(input_ahead_start(0, 10, 10, 4096, false) == NULL);
 	unlink(path);
 }
 
@@ -116,7 +153,7 @@ static void test_halt(void)
 	const struct input_ahead_chunk *c;
 
 	input_ahead_test_delay(20000);
-	a = input_ahead_start(fd, 0, n, chunk);
+	a = input_ahead_start(fd, 0, n, chunk, false);
 	usleep(5000);   /* the other thread has taken its first chunk, and sleeps */
 	while (a && (c = input_ahead_next(a))) {
 		CHECK_INT(c->pos, got);
@@ -186,11 +223,57 @@ static void test_input_lines(void)
 	unlink(path);
 }
 
+/*
+ * Mail, read ahead in text mode (the other thread finds the lines to look
+ * at): the reader's lines, with it and with it stopped on the way, are
+ * those without it.
+ */
+static void test_input_lines_text(void)
+{
+	struct sbuf mail = SBUF_INIT;
+	char *off, *on, *halted;
+	FILE *f;
+
+	for (int i = 1; i <= 4000; i++) {
+		sbuf_addf(&mail, "From dev%d@example.org Mon Jan  1 00:00:00 2024\nSubject: Re: x %d\n  folded\n"
+			  "Date: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <m%d@x>\n", i, i, i);
+		sbuf_addf(&mail, "Content-Transfer-Encoding: %s\n\n", i % 2 ? "quoted-printable" : "8bit");
+		sbuf_addf(&mail, "Hello =3D world, a line of the reply number %d that goes on to the w=\nidth=20\n"
+			  "> HEAD commit:    0123456789ab Merge\n> a quoted line of text, ordinary\n", i);
+		if (i % 7 == 0)
+			sbuf_addf(&mail, "=\nBUG: KCSAN: data-race in f%d / g%d\n", i, i);
+		if (i % 11 == 0)
+			sbuf_addf(&mail, "=42UG: KCSAN: data-race in h%d / k%d\n\n", i, i);
+		if (i % 13 == 0)
+			sbuf_addf(&mail, "> BUG: KCSAN: data-race in q%d / r%d\n\n", i, i);
+		sbuf_addf(&mail, "J=C3=BCrgen wrote:\n> =20\n-- =20\nRegards\n\n");
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(mail.buf, 1, mail.len, f) != mail.len) {
+		UNIT_MISSING("a temporary file");
+		return;
+	}
+	fclose(f);
+	off = idle_lines(path, "off", 0);
+	on = idle_lines(path, "on", 0);
+	halted = idle_lines(path, "on", 20000);
+	CHECK(strstr(off, "BUG: KCSAN: data-race in f3997 / g3997") != NULL);
+	CHECK(strstr(off, "BUG: KCSAN: data-race in h3993 / k3993") != NULL);
+	CHECK(strstr(off, "BUG: KCSAN: data-race in q3991 / r3991") != NULL);
+	CHECK_STR(on, off);
+	CHECK_STR(halted, off);
+	free(off);
+	free(on);
+	free(halted);
+	sbuf_release(&mail);
+	unlink(path);
+}
+
 /* A read that fails is the chunk's errno, in order; stopping in the middle joins the thread. */
 static void test_errors_and_stop(void)
 {
 	int fd = open("/dev/null", O_RDONLY), dir = open("/tmp", O_RDONLY | O_DIRECTORY);
-	struct input_ahead *a = input_ahead_start(dir, 0, 1 << 20, 4096);
+	struct input_ahead *a = input_ahead_start(dir, 0, 1 << 20, 4096, false);
 	const struct input_ahead_chunk *c = a ? input_ahead_next(a) : NULL;
 
 	CHECK(c != NULL);
@@ -200,7 +283,7 @@ static void test_errors_and_stop(void)
 	}
 	input_ahead_stop(a);
 	/* a file shorter than said: an empty chunk, then the rest */
-	a = input_ahead_start(fd, 0, 3 * 4096, 4096);
+	a = input_ahead_start(fd, 0, 3 * 4096, 4096, false);
 	c = a ? input_ahead_next(a) : NULL;
 	CHECK(c != NULL);
 	if (c) {
@@ -234,4 +317,5 @@ static void test_wanted(void)
 	CHECK(!input_ahead_wanted(1 << 20, &bad) && !bad);
 }
 
-UNIT_MAIN(TEST(test_chunks), TEST(test_halt), TEST(test_input_lines), TEST(test_errors_and_stop), TEST(test_wanted))
+UNIT_MAIN(TEST(test_chunks), TEST(test_halt), TEST(test_input_lines), TEST(test_input_lines_text),
+	  TEST(test_errors_and_stop), TEST(test_wanted))
