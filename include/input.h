@@ -59,6 +59,8 @@ int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn,
  */
 size_t input_count_newlines(const char *p, size_t n);
 size_t input_count_newlines_scalar(const char *p, size_t n);
+/* The length of the anchor at p (one input_scan_anchor() found). */
+size_t input_anchor_len(const char *p);
 /* The first "KCSAN" in p[0, n), or NULL. */
 const char *input_find_anchor(const char *p, size_t n);
 /* The same, and in *nl the newlines before it (in all of p[0, n) when there is none). */

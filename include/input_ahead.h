@@ -1,4 +1,4 @@
-/* input_ahead.h - a large log read ahead on a second thread, chunk by chunk (input.c's helper). */
+/* input_ahead.h - a large log or mailbox read ahead on a second thread, chunk by chunk (input.c's helper). */
 #ifndef INPUT_AHEAD_H
 #define INPUT_AHEAD_H
 
@@ -22,17 +22,22 @@ struct input_ahead_chunk {
 	uint64_t pos;      /* its file offset */
 	int err;           /* errno of a failed read, or 0 (then len is 0) */
 	bool anchor;       /* an anchor (input_scan_anchor()) begins in [pos - INPUT_AHEAD_BACK, pos + len) */
-	/* without an anchor (and every chunk of text): */
 	size_t nl;         /* its newlines */
-	size_t tail;       /* the bytes after its last newline begin at data[tail]; SIZE_MAX: none */
-	/* text (no anchor is looked for): the lines to look at (input_text_stops()) */
+	size_t tail;       /* the bytes after its last newline begin at data[tail]; SIZE_MAX: none (a log's chunk without an anchor only) */
+	/*
+	 * Text: the lines to look at (input_text_stops()).  A log: its
+	 * anchors, each's start INPUT_AHEAD_BACK + off bytes into data
+	 * (it may begin before the chunk), after nl of the chunk's newlines,
+	 * its length in flags.  cut: there were more than these.
+	 */
 	const struct input_text_stop *stops;
 	size_t nstops;
+	bool cut;
 };
 
 struct input_ahead;
 
-/* a text chunk's stops: at most this many (the reader looks at the lines after them itself) */
+/* a chunk's stops: at most this many (the reader looks at the lines after them itself) */
 #define INPUT_AHEAD_STOPS 4096
 
 /*

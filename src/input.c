@@ -30,8 +30,7 @@
 #define SNIFF_SIZE (64 * 1024)
 #define BACKUP_LINES 2          /* lines to look at before an anchor */
 #define AHEAD_RETRY (64u << 20) /* read alone this far after the read-ahead was of no use */
-#define AHEAD_PROBE 64          /* chunks: is the read-ahead of use? */
-#define AHEAD_RING 4            /* text read ahead: the chunks whose stops are kept */
+#define AHEAD_RING 4            /* the chunks read ahead whose stops are kept */
 
 struct qline {
 	char *text;
@@ -78,20 +77,20 @@ struct input {
 	size_t chunk_used;
 	bool ahead_tried;
 	uint64_t ahead_retry;   /* after it was of no use: not before this offset */
-	unsigned ahead_passed, ahead_copied; /* chunks, of the last AHEAD_PROBE */
 	/*
-	 * Text read ahead: the stops of the last chunks copied (by chunk
-	 * number, modulo), where the chunks begin (the offset of chunk 0's),
-	 * the number of the line that holds that offset, and the next chunk's
-	 * number and newlines before it (from chunk 0's start).
+	 * The stops of the last chunks taken (by chunk number, modulo): a
+	 * log's anchors, the lines of text to look at.  Where the chunks begin
+	 * (the offset of chunk 0's), the number of the line that holds that
+	 * offset, and the next chunk's number and newlines before it (from
+	 * chunk 0's start).
 	 */
-	bool ahead_text;
 	uint64_t ahead_at, ahead_line, ahead_k, ahead_nl;
 	struct stop_ring {
 		uint64_t k;     /* 1 + the chunk's number, 0: none */
 		uint64_t nl;    /* the newlines before it */
 		struct input_text_stop *st;
 		size_t n, cur;  /* its stops, the first not before the reader */
+		bool cut;       /* it had more */
 	} ring[AHEAD_RING];
 };
 
@@ -132,46 +131,27 @@ static void report_decomp_error(struct input *in, ssize_t r)
 
 /*
  * The read-ahead is over: reading goes on from where it ended (the file
- * may have grown).  When it was of no use (retry: most chunks held a
- * report, or the other thread did not run when needed), the reader reads
- * alone for a while, then tries again.
+ * may have grown).  When it was of no use (the other thread did not run
+ * when needed), the reader reads alone for a while, then tries again.
  */
-static void ahead_end(struct input *in, bool retry)
+static void ahead_end(struct input *in)
 {
 	off_t at = (off_t)input_ahead_end(in->ahead);
 
-	if (retry || input_ahead_halted(in->ahead)) {
+	if (input_ahead_halted(in->ahead)) {
 		in->ahead_tried = false;
 		in->ahead_retry = in->offset + (in->end - in->start) + AHEAD_RETRY;
 	}
 	input_ahead_stop(in->ahead);
 	in->ahead = NULL;
 	in->chunk = NULL;
-	in->ahead_text = false;
 	for (int i = 0; i < AHEAD_RING; i++)
 		in->ring[i].k = 0;
 	if (lseek(in->fd, at, SEEK_SET) < 0)
 		report_read_error(in, errno);
 }
 
-/*
- * A chunk passed over, or copied (a report's, or one without a newline):
- * where most are copied, both threads read the same bytes for nothing.
- */
-static void ahead_count(struct input *in, bool passed)
-{
-	if (passed)
-		in->ahead_passed++;
-	else
-		in->ahead_copied++;
-	if (in->ahead_passed + in->ahead_copied < AHEAD_PROBE)
-		return;
-	if (in->ahead_copied > in->ahead_passed)
-		ahead_end(in, true);
-	in->ahead_passed = in->ahead_copied = 0;
-}
-
-/* A text chunk about to be copied: its stops kept, for ahead_text_skip(). */
+/* A chunk taken (copied or passed over): its stops kept, for ahead_text_skip() and ahead_log_find(). */
 static void ahead_keep_stops(struct input *in, const struct input_ahead_chunk *c)
 {
 	struct stop_ring *g = &in->ring[in->ahead_k % AHEAD_RING];
@@ -180,6 +160,7 @@ static void ahead_keep_stops(struct input *in, const struct input_ahead_chunk *c
 		g->st = xmalloc(INPUT_AHEAD_STOPS * sizeof(*g->st));
 	memcpy(g->st, c->stops, c->nstops * sizeof(*g->st));
 	g->n = c->nstops;
+	g->cut = c->cut;
 	g->cur = 0;
 	g->k = ++in->ahead_k;
 	g->nl = in->ahead_nl;
@@ -222,6 +203,52 @@ static bool ahead_text_skip(struct input *in, const char **r, size_t *nl)
 }
 
 /*
+ * input_scan_anchor() of the buffer by the anchors the other thread found:
+ * 1, the first anchor whole in the buffer at *a, and *nl the newlines
+ * before it; 0, none, and *nl the newlines in the buffer; -1 when it cannot
+ * tell (the buffer holds bytes of chunks not kept, or a chunk had more
+ * anchors than were kept): input_scan_anchor() looks.
+ */
+static int ahead_log_find(struct input *in, const char **a, size_t *nl)
+{
+	uint64_t at = in->offset, e = at + (in->end - in->start), line;
+
+	if (at < in->ahead_at)
+		return -1;
+	for (uint64_t k = (at - in->ahead_at) / READ_CHUNK;; k++) {
+		struct stop_ring *g = &in->ring[k % AHEAD_RING];
+		uint64_t base = in->ahead_at + k * READ_CHUNK - INPUT_AHEAD_BACK, x;
+
+		if (g->k != k + 1)
+			return -1;
+		while (g->cur < g->n && base + g->st[g->cur].off < at)
+			g->cur++;
+		if (g->cur < g->n) {
+			x = base + g->st[g->cur].off;
+			if (x + g->st[g->cur].flags > e)
+				break;  /* the first is not whole in the buffer */
+			line = in->ahead_line + g->nl + g->st[g->cur].nl;
+			if (line < in->lineno)
+				return -1;
+			*a = in->buf + in->start + (x - at);
+			*nl = (size_t)(line - in->lineno);
+			return 1;
+		}
+		if (g->cut)
+			return -1;
+		if (base + INPUT_AHEAD_BACK + READ_CHUNK >= e)
+			break;
+	}
+	/* none: the newlines to the buffer's end, when it is the end of the chunks taken */
+	line = in->ahead_line + in->ahead_nl;
+	if (in->chunk || e != in->ahead_at + in->ahead_k * READ_CHUNK || line < in->lineno)
+		return -1;
+	*a = NULL;
+	*nl = (size_t)(line - in->lineno);
+	return 0;
+}
+
+/*
  * refill() from the read-ahead: up to room bytes of its next chunk, as
  * read() would give them, in *r.  False when it is over: read() goes on.
  */
@@ -234,12 +261,11 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 		c = in->chunk = input_ahead_next(in->ahead);
 		in->chunk_used = 0;
 		if (!c) {
-			ahead_end(in, false);
+			ahead_end(in);
 			*r = 0;         /* (a failed seek is reported, and the end) */
 			return in->err;
 		}
-		if (in->ahead_text)
-			ahead_keep_stops(in, c);
+		ahead_keep_stops(in, c);
 	}
 	if (c->err) {
 		errno = c->err;
@@ -252,8 +278,6 @@ static bool ahead_read(struct input *in, size_t room, ssize_t *r)
 	if (in->chunk_used == c->len) {
 		input_ahead_done(in->ahead);
 		in->chunk = NULL;
-		if (!in->ahead_text)
-			ahead_count(in, false);  /* (text is copied whole: the stops are what it gains) */
 	}
 	*r = (ssize_t)n;
 	return true;
@@ -810,8 +834,7 @@ static void ahead_maybe_start(struct input *in)
 		return;         /* (text: the byte before the first chunk tells whether a line begins it) */
 	in->ahead = input_ahead_start(in->fd, (uint64_t)pos, (uint64_t)st.st_size, READ_CHUNK,
 				      in->mode == INPUT_TEXT);
-	if (in->ahead && in->mode == INPUT_TEXT) {
-		in->ahead_text = true;
+	if (in->ahead) {
 		in->ahead_at = at;
 		in->ahead_line = in->lineno + input_count_newlines(in->buf + in->start, in->end - in->start);
 		in->ahead_k = in->ahead_nl = 0;
@@ -830,9 +853,10 @@ static void ahead_pass(struct input *in)
 		const struct input_ahead_chunk *c = input_ahead_next(in->ahead);
 
 		if (!c) {
-			ahead_end(in, false);
+			ahead_end(in);
 			return;
 		}
+		ahead_keep_stops(in, c);
 		in->chunk = c;
 		in->chunk_used = 0;
 		if (c->err || c->anchor || c->tail == SIZE_MAX)
@@ -844,7 +868,6 @@ static void ahead_pass(struct input *in)
 		memcpy(in->buf, c->data + c->tail, in->end);
 		input_ahead_done(in->ahead);
 		in->chunk = NULL;
-		ahead_count(in, true);
 	}
 }
 
@@ -860,7 +883,8 @@ static void skip_idle(struct input *in)
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
-		a = input_scan_anchor(s, (size_t)(e - s), &nl);
+		if (!in->ahead || ahead_log_find(in, &a, &nl) < 0)
+			a = input_scan_anchor(s, (size_t)(e - s), &nl);
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
 			q = memrchr(s, '\n', (size_t)(a - s));
@@ -1027,7 +1051,7 @@ static void text_skip_idle(struct input *in)
 		if (in->b64_state || in->skipping_rest || in->npb)
 			return;
 		if (!in->meta || !mailmeta_pending(in->meta)) {
-			if (!in->ahead_text || !ahead_text_skip(in, &r, &nl))
+			if (!in->ahead || !ahead_text_skip(in, &r, &nl))
 				r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
 			in->lineno += nl;
 			in->offset += (uint64_t)(r - s);

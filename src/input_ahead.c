@@ -1,15 +1,18 @@
 /*
- * input_ahead.c - a large log read ahead on a second thread.
+ * input_ahead.c - a large log or mailbox read ahead on a second thread.
  *
  * A log's idle reader (input.c's skip_idle()) reads a chunk, counts its
  * newlines and looks for an anchor: almost all of a console log is passed
- * over that way.  Here two threads do it, the caller's and one more, each
- * on its own chunks: the one more takes the chunks in file order as they
- * are free, the caller takes them in order too, and while the chunk it
- * waits for is being read it reads the next one nobody has taken.  A chunk
- * holds what its reading found (struct input_ahead_chunk), so that the
- * reader passes over a chunk without an anchor without looking at it, and
- * copies only the chunks it reads lines from.
+ * over that way; in mail (text_skip_idle()) it looks for the lines that
+ * may begin a report or change the reading.  Here two threads do it, the
+ * caller's and one more, each on its own chunks: the one more takes the
+ * chunks in file order as they are free, the caller takes them in order
+ * too, and while the chunk it waits for is being read it reads the next
+ * one nobody has taken.  A chunk holds what its reading found (struct
+ * input_ahead_chunk: its newlines, and its anchors or the lines to look
+ * at), so that the reader passes over a log's chunk without an anchor
+ * without looking at it, copies only the chunks it reads lines from, and
+ * in those goes from one anchor or line to look at to the next.
  *
  * At most AHEAD_SLOTS chunks are read and not yet done with: the memory
  * stays small, and a reader busy with reports is not read far ahead of.
@@ -94,6 +97,35 @@ static ssize_t ahead_pread(int fd, char *p, size_t n, uint64_t off)
 	return (ssize_t)got;
 }
 
+/*
+ * A log's chunk: its anchors (each that begins in base[0, n), back bytes
+ * before the chunk, and ends in it) and newlines, in one pass.
+ */
+static void log_anchors(struct slot *s, struct input_ahead_chunk *c, const char *base, size_t n, size_t back)
+{
+	const char *from = base, *e = base + n, *at;
+	size_t nl, seen = 0, back_nl = input_count_newlines(base, back);
+
+	c->stops = s->stops;
+	while ((at = input_scan_anchor(from, (size_t)(e - from), &nl))) {
+		struct input_text_stop *st = &s->stops[c->nstops];
+
+		seen += nl;
+		if (c->nstops == INPUT_AHEAD_STOPS) {
+			c->cut = true;
+			nl = input_count_newlines(at, (size_t)(e - at));
+			break;
+		}
+		st->off = (uint32_t)(at - base) + INPUT_AHEAD_BACK - (uint32_t)back;
+		st->nl = (uint32_t)(seen > back_nl ? seen - back_nl : 0);
+		st->flags = (unsigned char)input_anchor_len(at);
+		c->nstops++;
+		from = at + 1;
+	}
+	c->nl = seen + nl - back_nl;
+	c->anchor = c->nstops > 0;
+}
+
 /* Read chunk k into its slot and look it over (on either thread). */
 static void ahead_read(struct input_ahead *a, uint64_t k)
 {
@@ -101,7 +133,7 @@ static void ahead_read(struct input_ahead *a, uint64_t k)
 	struct input_ahead_chunk *c = &s->c;
 	uint64_t pos = a->pos + k * a->chunk;
 	size_t back = pos < INPUT_AHEAD_BACK ? (size_t)pos : INPUT_AHEAD_BACK;
-	size_t want = a->end - pos < a->chunk ? (size_t)(a->end - pos) : a->chunk, nl;
+	size_t want = a->end - pos < a->chunk ? (size_t)(a->end - pos) : a->chunk;
 	char *base = s->mem + INPUT_AHEAD_BACK - back;
 	ssize_t r = ahead_pread(a->fd, base, back + want, pos - back);
 	const char *q;
@@ -121,12 +153,12 @@ static void ahead_read(struct input_ahead *a, uint64_t k)
 			c->nl = input_count_newlines(c->data, c->len);
 			c->stops = s->stops;
 			c->nstops = input_text_stops(c->data, c->len, at_line, s->scratch, s->stops, INPUT_AHEAD_STOPS);
+			c->cut = c->nstops == INPUT_AHEAD_STOPS;
 			atomic_store(&s->ready, k + 1);
 			return;
 		}
-		c->anchor = input_scan_anchor(base, (size_t)r, &nl) != NULL;
-		if (!c->anchor) {       /* (a chunk with one is copied whole: nl and tail would not be looked at) */
-			c->nl = nl - input_count_newlines(base, back);
+		log_anchors(s, c, base, (size_t)r, back);
+		if (!c->anchor) {       /* (a chunk with one is copied whole: its tail would not be looked at) */
 			q = memrchr(c->data, '\n', c->len);
 			if (q)
 				c->tail = (size_t)(q - c->data) + 1;
@@ -235,10 +267,9 @@ struct input_ahead *input_ahead_start(int fd, uint64_t pos, uint64_t end, size_t
 	a->nchunks = (end - pos + chunk - 1) / chunk;
 	for (int i = 0; i < AHEAD_SLOTS; i++) {
 		a->slot[i].mem = xmalloc(INPUT_AHEAD_BACK + chunk);
-		if (text) {
-			a->slot[i].stops = xmalloc(INPUT_AHEAD_STOPS * sizeof(*a->slot[i].stops));
+		a->slot[i].stops = xmalloc(INPUT_AHEAD_STOPS * sizeof(*a->slot[i].stops));
+		if (text)
 			a->slot[i].scratch = xmalloc(chunk);
-		}
 	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);

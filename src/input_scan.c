@@ -31,6 +31,11 @@ static const char anchor3[] = "on cpu";
 #define ANCHOR3_LEN (sizeof(anchor3) - 1)
 #define ANCHOR_MAX 8          /* the longer of the two */
 
+size_t input_anchor_len(const char *p)
+{
+	return p[0] == 'K' ? ANCHOR_LEN : p[0] == 'b' ? ANCHOR2_LEN : ANCHOR3_LEN;
+}
+
 size_t input_count_newlines_scalar(const char *p, size_t n)
 {
 	size_t c = 0;

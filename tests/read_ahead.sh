@@ -3,9 +3,10 @@
 # gives what reading it on one thread (off) gives: every report, line
 # number, offset, warning and exit status, over generated logs whose
 # reports, anchors, long lines and line ends fall on and around the
-# 128 KiB chunks' boundaries, or in every chunk (where the read-ahead
-# gives up); the kernel's logs; stdin (a pipe, and a file not at its
-# start); compressed input; a bad value of the variable.  (A file cut
+# 128 KiB chunks' boundaries, or in every chunk; mail in every encoding
+# (text mode), with the lines that change the reading on the boundaries;
+# the kernel's logs; stdin (a pipe, and a file not at its start);
+# compressed input; a bad value of the variable.  (A file cut
 # short while read, and the other thread stopped: tests/unit/test_input_ahead.c.)
 #
 #   tests/read_ahead.sh
@@ -76,7 +77,7 @@ def build(name, shifts, anchor_word=b"KCSAN", crlf=False, extra=None, every=3):
 
 shifts = list(range(-9, 10))
 build("kcsan", shifts)
-# a report in every chunk, for more chunks than the read-ahead tries before it gives up
+# a report in every chunk, for many chunks
 build("dense", [(k % 19) - 9 for k in range(90)], every=1)
 build("crlf", shifts, crlf=True)
 # a report whose BUG line is missing: its access line's "bytes by" and "on cpu" on the boundary

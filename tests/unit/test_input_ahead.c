@@ -66,7 +66,27 @@ static void check_text_chunk(const struct input_ahead_chunk *c, const char *b, u
 	free(scratch);
 }
 
-/* every chunk, in order: its bytes, newlines, tail and anchor (or stops) as the scalar scanners see them */
+/* a log: a chunk's anchors, each found again by the scalar scanner from the one before on */
+static void check_log_chunk(const struct input_ahead_chunk *c, const char *b, uint64_t pos, size_t len, size_t back)
+{
+	const char *from = b + pos - back, *e = b + pos + len, *at;
+	size_t nl, seen = 0, k = 0, back_nl = input_count_newlines_scalar(b + pos - back, back);
+
+	while ((at = input_scan_anchor_scalar(from, (size_t)(e - from), &nl)) && k < c->nstops) {
+		const struct input_text_stop *st = &c->stops[k++];
+
+		seen += nl;
+		CHECK_INT(st->off, (size_t)(at - (b + pos)) + INPUT_AHEAD_BACK);
+		CHECK_INT(st->nl, seen > back_nl ? seen - back_nl : 0);
+		CHECK_INT(st->flags, !memcmp(at, "KCSAN", 5) ? 5 : !memcmp(at, "bytes by", 8) ? 8 : 6);
+		from = at + 1;
+	}
+	CHECK(at == NULL && k == c->nstops && !c->cut);
+	CHECK_INT(c->anchor, c->nstops > 0);
+	CHECK_INT(c->nl, input_count_newlines_scalar(b + pos, len));
+}
+
+/* every chunk, in order: its bytes, newlines, tail and anchors (or stops) as the scalar scanners see them */
 static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, size_t clean_before, bool text)
 {
 	int fd = open(path, O_RDONLY);
@@ -90,9 +110,9 @@ static void check_chunks(const char *b, size_t n, uint64_t from, size_t chunk, s
 			clean += c->nstops > 1;
 		} else {
 			CHECK_INT(c->anchor, input_scan_anchor_scalar(b + pos - back, back + len, &nl) != NULL);
+			check_log_chunk(c, b, pos, len, back);
 		}
 		if (!text && !c->anchor) {
-			CHECK_INT(c->nl, input_count_newlines_scalar(b + pos, len));
 			CHECK_INT(c->tail, q ? (size_t)(q - (b + pos)) + 1 : SIZE_MAX);
 			clean++;
 		}
