@@ -842,6 +842,28 @@ static void ahead_maybe_start(struct input *in)
 }
 
 /*
+ * A chunk with an anchor: the lines before the first anchor's and the
+ * BACKUP_LINES before it, when they all are in the chunk, are passed over
+ * uncopied, as skip_idle() would pass them after reading the chunk (the
+ * line kept from before with them).
+ */
+static void ahead_pass_to_anchor(struct input *in, const struct input_ahead_chunk *c)
+{
+	const struct input_text_stop *st = &c->stops[0];
+	const char *q = c->data + st->off - INPUT_AHEAD_BACK;
+
+	if (st->off < INPUT_AHEAD_BACK || st->nl <= BACKUP_LINES)
+		return;         /* it begins before the chunk, or its lines before it reach the line kept */
+	for (int k = 0; k <= BACKUP_LINES; k++)
+		q = memrchr(c->data, '\n', (size_t)(q - c->data));
+	/* (q is the newline before those lines: there are more than BACKUP_LINES newlines before the anchor) */
+	in->chunk_used = (size_t)(q - c->data) + 1;
+	in->offset += (in->end - in->start) + in->chunk_used;
+	in->lineno += st->nl - BACKUP_LINES;
+	in->start = in->end = 0;
+}
+
+/*
  * Pass over the read-ahead's next chunks while they hold no anchor and a
  * newline, as skip_idle() does after reading one: their newlines counted,
  * the line the last one ends inside kept, uncopied but for that line.  The
@@ -859,8 +881,10 @@ static void ahead_pass(struct input *in)
 		ahead_keep_stops(in, c);
 		in->chunk = c;
 		in->chunk_used = 0;
+		if (!c->err && c->anchor)
+			ahead_pass_to_anchor(in, c);
 		if (c->err || c->anchor || c->tail == SIZE_MAX)
-			return;         /* refill() copies it */
+			return;         /* refill() copies it (from where the first anchor's lines begin) */
 		in->offset += (in->end - in->start) + c->tail;
 		in->lineno += c->nl;
 		in->start = 0;
