@@ -150,10 +150,11 @@ static void ahead_read(struct input_ahead *a, uint64_t k)
 			/* (a line begins the chunk after a newline, or where the reading began: at a line) */
 			bool at_line = back ? base[back - 1] == '\n' : true;
 
-			c->nl = input_count_newlines(c->data, c->len);
 			c->stops = s->stops;
 			c->nstops = input_text_stops(c->data, c->len, at_line, s->scratch, s->stops, INPUT_AHEAD_STOPS);
 			c->cut = c->nstops == INPUT_AHEAD_STOPS;
+			/* (the last stop, the line not whole at the end, comes after every newline) */
+			c->nl = c->cut ? input_count_newlines(c->data, c->len) : c->nstops ? s->stops[c->nstops - 1].nl : 0;
 			atomic_store(&s->ready, k + 1);
 			return;
 		}
