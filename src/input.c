@@ -167,6 +167,42 @@ static void ahead_keep_stops(struct input *in, const struct input_ahead_chunk *c
 	in->ahead_nl += c->nl;
 }
 
+/* The kept stops of the chunk that holds offset at, or NULL. */
+static struct stop_ring *ahead_ring(struct input *in, uint64_t at)
+{
+	uint64_t k;
+	struct stop_ring *g;
+
+	if (!in->ahead || at < in->ahead_at)
+		return NULL;
+	k = (at - in->ahead_at) / READ_CHUNK;
+	g = &in->ring[k % AHEAD_RING];
+	return g->k == k + 1 ? g : NULL;
+}
+
+/* A kept chunk's stops: the first at or after rel (its cursor moved there; the reader only goes forward). */
+static const struct input_text_stop *ahead_ring_seek(struct stop_ring *g, uint64_t rel)
+{
+	while (g->cur < g->n && g->st[g->cur].off < rel)
+		g->cur++;
+	return g->cur < g->n ? &g->st[g->cur] : NULL;
+}
+
+/*
+ * The lines from the reader's to the one numbered ahead_line + nl (the
+ * stops' count from chunk 0) in *lines; false when that would go back,
+ * where the reader's lines are not counted as the stops count them.
+ */
+static bool ahead_lines_to(const struct input *in, uint64_t nl, size_t *lines)
+{
+	uint64_t line = in->ahead_line + nl;
+
+	if (line < in->lineno)
+		return false;
+	*lines = (size_t)(line - in->lineno);
+	return true;
+}
+
 /*
  * input_text_skip() by the stops the other thread found: the reader at a
  * line's start, in a chunk whose stops are kept, passes over the lines to
@@ -175,30 +211,23 @@ static void ahead_keep_stops(struct input *in, const struct input_ahead_chunk *c
  */
 static bool ahead_text_skip(struct input *in, const char **r, size_t *nl)
 {
-	uint64_t at = in->offset, k, to, line;
+	struct stop_ring *g = ahead_ring(in, in->offset);
 	unsigned want = in->qp ? INPUT_STOP_QP : INPUT_STOP_PLAIN;
-	struct stop_ring *g;
-	size_t i;
+	const struct input_text_stop *st;
+	uint64_t rel, to;
 
-	if (at < in->ahead_at)
+	if (!g)
 		return false;
-	k = (at - in->ahead_at) / READ_CHUNK;
-	g = &in->ring[k % AHEAD_RING];
-	if (g->k != k + 1)
-		return false;
-	at -= in->ahead_at + k * READ_CHUNK;
-	while (g->cur < g->n && g->st[g->cur].off < at)
-		g->cur++;
-	for (i = g->cur; i < g->n && !(g->st[i].flags & want); i++)
+	rel = (in->offset - in->ahead_at) % READ_CHUNK;
+	for (st = ahead_ring_seek(g, rel); st && st < g->st + g->n && !(st->flags & want); st++)
 		;
-	if (i == g->n)
+	if (!st || st == g->st + g->n)
 		return false;   /* (the chunk had more stops than were kept) */
-	to = g->st[i].off - at;
-	line = in->ahead_line + g->nl + g->st[i].nl;
-	if (to > in->end - in->start || line < in->lineno)
-		return false;   /* beyond the buffer (a long line's), or lines not counted as the stops count them */
+	to = st->off - rel;
+	/* (beyond the buffer: a long line's) */
+	if (to > in->end - in->start || !ahead_lines_to(in, g->nl + st->nl, nl))
+		return false;
 	*r = in->buf + in->start + to;
-	*nl = (size_t)(line - in->lineno);
 	return true;
 }
 
@@ -211,40 +240,37 @@ static bool ahead_text_skip(struct input *in, const char **r, size_t *nl)
  */
 static int ahead_log_find(struct input *in, const char **a, size_t *nl)
 {
-	uint64_t at = in->offset, e = at + (in->end - in->start), line;
+	uint64_t at = in->offset, e = at + (in->end - in->start);
+	struct stop_ring *g;
 
-	if (at < in->ahead_at)
+	if (!in->ahead || at < in->ahead_at)
 		return -1;
-	for (uint64_t k = (at - in->ahead_at) / READ_CHUNK;; k++) {
-		struct stop_ring *g = &in->ring[k % AHEAD_RING];
-		uint64_t base = in->ahead_at + k * READ_CHUNK - INPUT_AHEAD_BACK, x;
+	/* (a log's stops begin INPUT_AHEAD_BACK bytes before their chunk) */
+	for (uint64_t base = at - (at - in->ahead_at) % READ_CHUNK; (g = ahead_ring(in, base)); base += READ_CHUNK) {
+		uint64_t rel = at + INPUT_AHEAD_BACK > base ? at + INPUT_AHEAD_BACK - base : 0;
+		const struct input_text_stop *st = ahead_ring_seek(g, rel);
 
-		if (g->k != k + 1)
-			return -1;
-		while (g->cur < g->n && base + g->st[g->cur].off < at)
-			g->cur++;
-		if (g->cur < g->n) {
-			x = base + g->st[g->cur].off;
-			if (x + g->st[g->cur].flags > e)
+		if (st) {
+			uint64_t x = base + st->off - INPUT_AHEAD_BACK;
+
+			if (x + st->flags > e)
 				break;  /* the first is not whole in the buffer */
-			line = in->ahead_line + g->nl + g->st[g->cur].nl;
-			if (line < in->lineno)
+			if (!ahead_lines_to(in, g->nl + st->nl, nl))
 				return -1;
 			*a = in->buf + in->start + (x - at);
-			*nl = (size_t)(line - in->lineno);
 			return 1;
 		}
 		if (g->cut)
 			return -1;
-		if (base + INPUT_AHEAD_BACK + READ_CHUNK >= e)
+		if (base + READ_CHUNK >= e)
 			break;
 	}
+	if (!g)
+		return -1;
 	/* none: the newlines to the buffer's end, when it is the end of the chunks taken */
-	line = in->ahead_line + in->ahead_nl;
-	if (in->chunk || e != in->ahead_at + in->ahead_k * READ_CHUNK || line < in->lineno)
+	if (in->chunk || e != in->ahead_at + in->ahead_k * READ_CHUNK || !ahead_lines_to(in, in->ahead_nl, nl))
 		return -1;
 	*a = NULL;
-	*nl = (size_t)(line - in->lineno);
 	return 0;
 }
 
@@ -770,11 +796,6 @@ static void b64_emit(struct input *in, bool flush, uint64_t next_lineno, uint64_
 /* ---------------------------------------------------------------------- */
 /* quoted-printable */
 
-static bool qp_soft_break(const char *p, size_t n)
-{
-	return input_qp_soft_break(p, n);
-}
-
 /* Decode p[0, n) onto out. */
 static void qp_decode_into(struct sbuf *out, const char *p, size_t n)
 {
@@ -907,7 +928,7 @@ static void skip_idle(struct input *in)
 
 		if (in->offset < in->linemode_until || in->skipping_rest || in->npb)
 			return;
-		if (!in->ahead || ahead_log_find(in, &a, &nl) < 0)
+		if (ahead_log_find(in, &a, &nl) < 0)
 			a = input_scan_anchor(s, (size_t)(e - s), &nl);
 		if (a) {
 			/* the anchor's line, and BACKUP_LINES lines before it */
@@ -965,7 +986,7 @@ static bool take_qp(struct input *in, const char *s, size_t n, const char *nl, s
 	struct sbuf *raw = &in->qpraw;
 
 	*lines = 1;
-	if (!qp_soft_break(s, n)) {
+	if (!input_qp_soft_break(s, n)) {
 		qp_decode_into(&in->line, s, n);
 		*used = (size_t)(q - s);
 		return true;
@@ -980,7 +1001,7 @@ static bool take_qp(struct input *in, const char *s, size_t n, const char *nl, s
 			return false;
 		n2 = take_len(q, nl2);
 		++*lines;
-		if (qp_soft_break(q, n2) && raw->len < INPUT_MAX_LINE) {
+		if (input_qp_soft_break(q, n2) && raw->len < INPUT_MAX_LINE) {
 			sbuf_add(raw, q, n2 - 1);
 			q = nl2 + 1;
 			continue;
@@ -1075,7 +1096,7 @@ static void text_skip_idle(struct input *in)
 		if (in->b64_state || in->skipping_rest || in->npb)
 			return;
 		if (!in->meta || !mailmeta_pending(in->meta)) {
-			if (!in->ahead || !ahead_text_skip(in, &r, &nl))
+			if (!ahead_text_skip(in, &r, &nl))
 				r = input_text_skip(s, in->end - in->start, in->qp, &nl, &stop);
 			in->lineno += nl;
 			in->offset += (uint64_t)(r - s);
@@ -1189,14 +1210,14 @@ static void qp_line(struct input *in, const char *p, size_t n)
 	bool cut2;
 	struct sbuf *raw = &in->qpraw;
 
-	if (!qp_soft_break(p, n)) {
+	if (!input_qp_soft_break(p, n)) {
 		qp_decode_into(&in->line, p, n);
 		return;
 	}
 	sbuf_reset(raw);
 	sbuf_add(raw, p, n - 1);
 	while (phys_line(in, &p2, &n2, &l2, &o2, &cut2)) {
-		if (qp_soft_break(p2, n2) && raw->len < INPUT_MAX_LINE) {
+		if (input_qp_soft_break(p2, n2) && raw->len < INPUT_MAX_LINE) {
 			sbuf_add(raw, p2, n2 - 1);
 			continue;
 		}

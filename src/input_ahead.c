@@ -43,7 +43,7 @@
 struct slot {
 	_Atomic uint64_t ready; /* 1 + the number of the chunk read into it, or 0 */
 	char *mem;              /* INPUT_AHEAD_BACK bytes before the chunk, then the chunk */
-	struct input_text_stop *stops;  /* text: INPUT_AHEAD_STOPS of them */
+	struct input_text_stop *stops;  /* INPUT_AHEAD_STOPS of them: a log's anchors, text's lines to look at */
 	char *scratch;          /* text: a chunk's bytes, for input_text_stops() */
 	struct input_ahead_chunk c;
 };
