@@ -41,17 +41,28 @@ timed() {
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
-# best3 CMD...: the fastest of three runs (a shared machine's noise is only ever added), in $wall
-# and its CPU seconds in $cpu
-best3() {
-	local best= best_cpu=
-	for _ in 1 2 3; do
-		timed "$@"
-		if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$wall best_cpu=$cpu
+# best N CMD...: the fastest of N runs (a shared machine's noise is only ever added): its
+# wall and CPU seconds and peak RSS in $wall $cpu $rss (CMD may be a function that calls timed)
+best() {
+	local n=$1 b_wall= b_cpu= b_rss=
+	shift
+	for _ in $(seq "$n"); do
+		"$@"
+		if [ -z "$b_wall" ] || awk -v a="$wall" -v b="$b_wall" 'BEGIN { exit !(a < b) }'; then
+			b_wall=$wall b_cpu=$cpu b_rss=$rss
 		fi
 	done
-	wall=$best cpu=$best_cpu
+	wall=$b_wall cpu=$b_cpu rss=$b_rss
+}
+best3() { best 3 timed "$@"; }
+# ingest_once: a scan of $ARCH into a fresh $DB, its WAL's size sampled into $WORK/wal as it goes
+ingest_once() {
+	local sampler
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	( while :; do stat -c %s "$DB-wal" 2>/dev/null || true; sleep 0.05; done ) >>"$WORK/wal" &
+	sampler=$!
+	timed "$BIN" --db "$DB" scan --fail-on none "$ARCH"
+	kill $sampler; wait $sampler 2>/dev/null || true
 }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%d", (t > 0 ? n / t : 0) }'; }
 ms() { awk -v t="$1" 'BEGIN { printf "%d", t * 1000 }'; }
@@ -76,19 +87,8 @@ for size in $sizes; do
 	# ingest into a fresh store, the fastest of $KT_BENCH_INGEST_ROUNDS (default 3, 1 at 1m), the
 	# WAL sampled as it goes (its peak over all rounds); the reports the scan found (a cut one counts too)
 	rounds=${KT_BENCH_INGEST_ROUNDS:-$([ "$size" = 1m ] && echo 1 || echo 3)}
-	best_wall= best_cpu= best_rss=
 	: >"$WORK/wal"
-	for _ in $(seq "$rounds"); do
-		rm -f "$DB" "$DB-wal" "$DB-shm"
-		( while :; do stat -c %s "$DB-wal" 2>/dev/null || true; sleep 0.05; done ) >>"$WORK/wal" &
-		sampler=$!
-		timed "$BIN" --db "$DB" scan --fail-on none "$ARCH"
-		kill $sampler; wait $sampler 2>/dev/null || true
-		if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-			best_wall=$wall best_cpu=$cpu best_rss=$rss
-		fi
-	done
-	wall=$best_wall cpu=$best_cpu rss=$best_rss
+	best "$rounds" ingest_once
 	found=$(sed -n '1s/^\([0-9]*\) KCSAN report.*/\1/p' "$WORK/out")
 	found=${found:-$reports}
 	peak=$(sort -n "$WORK/wal" | tail -n 1)
