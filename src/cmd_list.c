@@ -41,11 +41,11 @@ struct list {
 	bool marked[3];             /* a mark shown: new, truncated, labelled */
 };
 
-/* N: first seen in the latest scan; T: every occurrence cut short; L: a person's label. */
-static char *list_marks(struct list *l, const struct sig_row *s)
+/* N: first seen in the latest scan; T: every occurrence cut short; L: a person's label (in m). */
+static const char *list_marks(struct list *l, const struct sig_row *s, char m[4])
 {
 	bool truncated = s->all_truncated;
-	char m[4], *p = m;
+	char *p = m;
 
 	if (l->latest && s->first_seen && !strcmp(s->first_seen, l->latest)) {
 		*p++ = 'N';
@@ -60,15 +60,17 @@ static char *list_marks(struct list *l, const struct sig_row *s)
 		l->marked[2] = true;
 	}
 	*p = '\0';
-	return xstrdup(m);
+	return m;
 }
 
 static void list_row(const struct sig_row *s, void *data)
 {
 	struct list *l = data;
 	struct table *t = l->t;
-	char *field = classification_field(&s->cls);
-	char *marks = l->terminal ? list_marks(l, s) : xstrdup("");
+	/* a list's rows are brief: the field as stored, not made again */
+	char *made = s->cls.basis == BASIS_STORED ? NULL : classification_field(&s->cls), m[4];
+	const char *field = s->cls.basis == BASIS_STORED ? s->cls.stored.field : made;
+	const char *marks = l->terminal ? list_marks(l, s, m) : "";
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
 	char *short_title = NULL;
@@ -92,8 +94,7 @@ static void list_row(const struct sig_row *s, void *data)
 	table_str_style(t, field, field ? STYLE_NONE : STYLE_DIM);
 	table_str(t, title);
 	free(short_title);
-	free(marks);
-	free(field);
+	free(made);
 }
 
 static void list_latest(const struct sig_row *s, void *data)

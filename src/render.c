@@ -384,11 +384,13 @@ struct table {
 	unsigned *tty;         /* each column's TABLE_TTY_* */
 	size_t ncells, cap, style_cap;
 	int stream;            /* table_stream_begin(): TABLE_MEASURING, then TABLE_STREAMING */
+	struct sbuf row;       /* streaming: the row's cells, each NUL-terminated (row_at their starts) */
+	size_t *row_at;
 	struct table_layout *L;
 };
 enum { TABLE_BUFFERED, TABLE_MEASURING, TABLE_STREAMING };
 
-static void table_stream_cell(struct table *t, char *text, enum out_style st);
+static void table_stream_cell(struct table *t, const char *text, size_t len, enum out_style st);
 
 struct table *table_begin(struct out *o, const char *key, const struct column *cols, int ncols)
 {
@@ -451,22 +453,23 @@ static bool table_skip(struct table *t)
 	return true;
 }
 
-static void table_cell(struct table *t, char *text, enum out_style st)
+/* A text or CSV cell (copied where it is kept). */
+static void table_cell(struct table *t, const char *text, enum out_style st)
 {
-	if (!table_shows(t, t->col)) {
-		free(text);
-	} else {
-		if ((t->tty[t->col] & TABLE_TTY_DATE) && out_terminal(t->o) && strlen(text) > 10 && text[10] == 'T')
-			text[10] = '\0';    /* 2026-12-01T10:11:29Z: the day is enough in a table */
+	if (table_shows(t, t->col)) {
+		size_t len = strlen(text);
+
+		if ((t->tty[t->col] & TABLE_TTY_DATE) && out_terminal(t->o) && len > 10 && text[10] == 'T')
+			len = 10;    /* 2026-12-01T10:11:29Z: the day is enough in a table */
 		if (t->stream != TABLE_BUFFERED) {
-			table_stream_cell(t, text, st);
+			table_stream_cell(t, text, len, st);
 			table_next(t);
 			return;
 		}
 		ALLOC_GROW(t->cells, t->ncells, t->cap);
 		ALLOC_GROW(t->styles, t->ncells, t->style_cap);
 		t->styles[t->ncells] = (unsigned char)st;
-		t->cells[t->ncells++] = text;
+		t->cells[t->ncells++] = xstrndup(text, len);
 	}
 	table_next(t);
 }
@@ -480,7 +483,7 @@ void table_str_style(struct table *t, const char *v, enum out_style st)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(v ? v : t->o->fmt == KT_FMT_CSV ? "" : "-"), st);
+	table_cell(t, v ? v : t->o->fmt == KT_FMT_CSV ? "" : "-", st);
 }
 
 void table_str(struct table *t, const char *v)
@@ -488,10 +491,10 @@ void table_str(struct table *t, const char *v)
 	table_str_style(t, v, STYLE_NONE);
 }
 
-/* "%lld" of v, without printf (a list prints two a row) */
-static char *int_text(long long v)
+/* "%lld" of v in buf, without printf (a list prints two a row) */
+static const char *int_text(char buf[24], long long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = buf + 24;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	*--p = '\0';
@@ -500,7 +503,7 @@ static char *int_text(long long v)
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	return xstrdup(p);
+	return p;
 }
 
 void table_int(struct table *t, long long v)
@@ -512,7 +515,9 @@ void table_int(struct table *t, long long v)
 		table_next(t);
 		return;
 	}
-	table_cell(t, int_text(v), STYLE_NONE);
+	char buf[24];
+
+	table_cell(t, int_text(buf, v), STYLE_NONE);
 }
 
 void table_label(struct table *t, const struct verdict_label *l)
@@ -526,19 +531,33 @@ void table_label(struct table *t, const struct verdict_label *l)
 		table_next(t);
 		return;
 	}
-	table_cell(t, xstrdup(set ? verdict_name(l->verdict) : t->o->fmt == KT_FMT_CSV ? "" : "-"),
+	table_cell(t, set ? verdict_name(l->verdict) : t->o->fmt == KT_FMT_CSV ? "" : "-",
 		   set ? verdict_style(l->verdict) : STYLE_NONE);
 }
 
-/* Display width of a UTF-8 string (code points; good enough for names). */
-static int utf8_width(const char *s)
+/* Display width of n bytes of UTF-8 (code points; good enough for names). */
+static int utf8_width_n(const char *s, size_t n)
 {
 	int w = 0;
 
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			w++;
 	return w;
+}
+
+static int utf8_width(const char *s)
+{
+	return utf8_width_n(s, strlen(s));
+}
+
+/* n spaces */
+static void pad_spaces(FILE *fp, int n)
+{
+	static const char spaces[] = "                                                                ";
+
+	for (; n > 0; n -= (int)sizeof(spaces) - 1)
+		fwrite(spaces, 1, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1, fp);
 }
 
 /* The bytes of s's first n code points. */
@@ -568,14 +587,14 @@ static void table_put(struct table *t, const char *v, enum out_style st, int max
 		vw = utf8_width(v);
 	}
 	if (right && pad > vw)
-		fprintf(o->fp, "%*s", pad - vw, "");
+		pad_spaces(o->fp, pad - vw);
 	if (*v)
 		style_on(o, st);
 	text_safe(o->fp, v);
 	if (*v)
 		style_off(o, st);
 	if (!right && pad > vw)
-		fprintf(o->fp, "%*s", pad - vw, "");
+		pad_spaces(o->fp, pad - vw);
 	free(cut);
 }
 
@@ -764,45 +783,49 @@ static void table_csv(struct table *t)
 	table_csv_cells(t, table_csv_header(t));
 }
 
-static void table_free_cells(struct table *t)
-{
-	for (size_t i = 0; i < t->ncells; i++)
-		free(t->cells[i]);
-	t->ncells = 0;
-}
-
 /*
  * Streaming: a text table's cells measured in the first pass (kept: none),
  * each row printed as soon as it is whole in the second; CSV rows printed
  * as they come.
  */
-static void table_stream_cell(struct table *t, char *text, enum out_style st)
+static void table_stream_cell(struct table *t, const char *text, size_t len, enum out_style st)
 {
 	struct table_layout *L = t->L;
+	size_t c;
 
-	if (!L->n) {
-		free(text);
+	if (!L->n)
 		return;
-	}
 	if (t->stream == TABLE_MEASURING) {
-		int c = (int)(t->ncells++ % (size_t)L->n), w = utf8_width(text);
+		int w = utf8_width_n(text, len);
 
+		c = t->ncells++ % (size_t)L->n;
 		if (w > L->w[c])
 			L->w[c] = w;
-		free(text);
 		return;
 	}
-	ALLOC_GROW(t->cells, t->ncells, t->cap);
-	ALLOC_GROW(t->styles, t->ncells, t->style_cap);
-	t->styles[t->ncells] = (unsigned char)st;
-	t->cells[t->ncells++] = text;
+	/* the row's cells in one buffer, kept for the next row (no allocation a cell) */
+	c = t->ncells++;
+	if (c == 0) {
+		sbuf_reset(&t->row);
+		if (!t->row_at) {
+			t->row_at = xcalloc((size_t)L->n, sizeof(*t->row_at));
+			t->cells = xcalloc((size_t)L->n, sizeof(*t->cells));
+			t->styles = xcalloc((size_t)L->n, sizeof(*t->styles));
+		}
+	}
+	t->row_at[c] = t->row.len;
+	t->styles[c] = (unsigned char)st;
+	sbuf_add(&t->row, text, len);
+	sbuf_addc(&t->row, '\0');
 	if (t->ncells < (size_t)L->n)
 		return;
+	for (size_t i = 0; i < t->ncells; i++)
+		t->cells[i] = t->row.buf + t->row_at[i];
 	if (t->o->fmt == KT_FMT_CSV)
 		table_csv_cells(t, (size_t)L->n);
 	else
 		table_print_row(t, L, 1);
-	table_free_cells(t);
+	t->ncells = 0;
 }
 
 bool table_stream_begin(struct table *t)
@@ -831,11 +854,13 @@ void table_stream_print(struct table *t)
 	t->ncells = 0;
 }
 
-/* The end of a streamed table: every row is out. */
+/* The end of a streamed table: every row is out (its cells are the row buffer's). */
 static void table_stream_end(struct table *t)
 {
 	table_stream_print(t);
-	table_free_cells(t);
+	t->ncells = 0;
+	sbuf_release(&t->row);
+	free(t->row_at);
 	free(t->L->w);
 	free(t->L->vis);
 	free(t->L->drop);
