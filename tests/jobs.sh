@@ -144,11 +144,15 @@ if grep -q "KCSAN report" "$TMP/out"; then ok; else bad "--jobs 4 on standard in
 
 echo "== jobs: SIGINT and SIGTERM with workers running end the file's transaction"
 python3 bench/mkarchive.py --out "$TMP/crash" --reports 4000 --files 200 --seed 11 >/dev/null
+# large enough to be still going when the signal comes (4000 reports took under 0.3 s), signalled once
+# the store is being written
+python3 bench/mkarchive.py --out "$TMP/sigarch" --reports 20000 --files 400 --seed 11 >/dev/null
 for sig in INT TERM; do
 	DB=$TMP/sig-$sig.db
-	"$BIN" --db "$DB" scan --jobs 4 --format json --fail-on none "$TMP/crash" >"$TMP/out" 2>"$TMP/err" &
+	"$BIN" --db "$DB" scan --jobs 4 --format json --fail-on none "$TMP/sigarch" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	sleep 0.3
+	for _ in $(seq 100); do [ -e "$DB-wal" ] && break; sleep 0.02; done
+	sleep 0.05
 	kill -$sig $pid
 	wait $pid
 	expect_eq "$?" $((128 + $(kill -l $sig))) "SIG$sig: the exit status"
