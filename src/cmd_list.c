@@ -67,13 +67,12 @@ static void list_row(const struct sig_row *s, void *data)
 {
 	struct list *l = data;
 	struct table *t = l->t;
-	/* a list's rows are brief: the field as stored, not made again */
-	char *made = s->cls.basis == BASIS_STORED ? NULL : classification_field(&s->cls), m[4];
-	const char *field = s->cls.basis == BASIS_STORED ? s->cls.stored.field : made;
+	char m[4], *short_title = NULL;
 	const char *marks = l->terminal ? list_marks(l, s, m) : "";
+	/* the rows are brief (cmd_list()'s filter): their verdict is as stored, with its field */
+	const char *field = s->cls.stored.field;
 	enum verdict v = effective_verdict(s->cls.verdict, &s->label);
 	const char *title = s->display_title;
-	char *short_title = NULL;
 
 	/* a terminal's row has no room for what every title says */
 	if (l->terminal && title && str_startswith(title, "KCSAN: "))
@@ -94,7 +93,6 @@ static void list_row(const struct sig_row *s, void *data)
 	table_str_style(t, field, field ? STYLE_NONE : STYLE_DIM);
 	table_str(t, title);
 	free(short_title);
-	free(made);
 }
 
 static void list_latest(const struct sig_row *s, void *data)

@@ -509,6 +509,8 @@ static const char *int_text(char buf[24], long long v)
 
 void table_int(struct table *t, long long v)
 {
+	char buf[24];
+
 	if (table_skip(t))
 		return;
 	if (table_json_cell(t)) {
@@ -516,8 +518,6 @@ void table_int(struct table *t, long long v)
 		table_next(t);
 		return;
 	}
-	char buf[24];
-
 	table_cell(t, int_text(buf, v), STYLE_NONE);
 }
 

@@ -1352,8 +1352,8 @@ void store_batch(struct store *st, bool on)
  * by nearly every checkpoint, so that fewer, larger ones write less (at
  * 1M: 14 GB instead of 17 GB written, 24 s of system time instead of 37).
  */
-#define WAL_MAX_FRAMES (WAL_PEAK_FRAMES - BATCH_FRAMES)
 #define WAL_PEAK_FRAMES 15360
+#define WAL_MAX_FRAMES (WAL_PEAK_FRAMES - BATCH_FRAMES)
 static void store_checkpoint(struct store *st)
 {
 	int64_t pages = st->wal_frames >= WAL_MIN_FRAMES ? query_int(st, "PRAGMA page_count") : 0;

@@ -284,10 +284,10 @@ struct store_dict *store_dict_load(const void *p, size_t n)
 }
 
 /*
- * One training with fixed parameters: the ones ZDICT_trainFromBuffer()'s
- * search picks on KCSAN reports (k 1998, d 8), without the search's
- * several trainings -- a tenth of a 10k-report ingest's CPU, for the same
- * store size there.
+ * One training with fixed parameters, about those ZDICT_trainFromBuffer()'s
+ * search picks on KCSAN reports (it chose k 1998, d 8), without the
+ * search's several trainings: about a tenth of a 10k-report ingest's CPU
+ * saved, for the same store size there.
  */
 struct store_dict *store_dict_train(const void *samples, const size_t *sizes, unsigned n)
 {
