@@ -10,8 +10,9 @@
  *    its text compressed
  * 4: occurrences' wall-clock times and mail metadata (store_meta.h)
  * 5: a zstd dictionary for the stored texts, trained on a store's first reports
+ * 6: occurrences indexed by head and key together
  */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 

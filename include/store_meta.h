@@ -40,7 +40,7 @@
 	" SELECT c.id, om.time, om.extid, om.head_commit, om.git_tree, om.console_output, om.kernel_config," \
 	" om.dashboard_link, om.syz_repro, om.c_reproducer, om.date, om.message_id, om.subject" \
 	" FROM other.occurrence_meta om" \
-	" JOIN other.occurrence oo ON oo.id = om.occurrence_id JOIN main.occurrence c ON c.key = oo.key;"
+	" JOIN other.occurrence oo ON oo.id = om.occurrence_id JOIN main.occurrence c ON c.head = oo.head AND c.key = oo.key;"
 
 /* Keep r's time and metadata for occurrence occ (nothing when it has none): 0, or -1 (db's error). */
 int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r);

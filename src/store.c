@@ -67,7 +67,7 @@
 #define OCCURRENCE_COLUMNS(X) \
 	X(id, "INTEGER PRIMARY KEY") \
 	X(signature_id, "INTEGER NOT NULL REFERENCES signature(id)") \
-	X(key, "INTEGER NOT NULL UNIQUE")    /* the occurrence hash's first 64 bits */ \
+	X(key, "INTEGER NOT NULL")           /* the occurrence hash's first 64 bits (unique: occurrence_head) */ \
 	X(head, "INTEGER NOT NULL")          /* the head hash's (a cut copy has its whole report's) */ \
 	X(source, "TEXT NOT NULL") \
 	X(line, "INTEGER NOT NULL") \
@@ -165,9 +165,12 @@ static const struct table_def *const tables[] = { &t_signature, &t_occurrence };
  */
 #define DICT_SCHEMA "CREATE TABLE dictionary (id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
 
-static const char index_sql[] =
-	"CREATE INDEX occurrence_sig ON occurrence(signature_id);"
-	"CREATE INDEX occurrence_head ON occurrence(head);";
+/*
+ * An occurrence is found by its head and key together (a cut copy by its
+ * head alone): one index at random keys, not two, for every report stored.
+ */
+#define OCC_HEAD_INDEX "CREATE UNIQUE INDEX occurrence_head ON occurrence(head, key);"
+static const char index_sql[] = "CREATE INDEX occurrence_sig ON occurrence(signature_id);" OCC_HEAD_INDEX;
 
 /*
  * Indexes for reading, made when a store is opened for writing (no schema
@@ -205,6 +208,12 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	      "ALTER TABLE occurrence ADD COLUMN evidence_level INTEGER NOT NULL DEFAULT 0;",
 	[3] = STORE_META_SCHEMA,   /* occurrences' times and mail metadata: a table added */
 	[4] = DICT_SCHEMA,         /* the texts stored from now on compressed with a dictionary */
+	/*
+	 * occurrences looked up by head and key: the index of heads holds both
+	 * (a store made before keeps the key's own index as well: dropping it
+	 * means copying the table)
+	 */
+	[5] = "DROP INDEX occurrence_head;" OCC_HEAD_INDEX,
 };
 
 /*
@@ -232,7 +241,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FILE_END] = "RELEASE file",
 	[S_OCC_DELETE] = "DELETE FROM occurrence WHERE id = :id",
 	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
-	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE key = :key",
+	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE head = :head AND key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
 	[S_SIG_BUMP] =
 		"UPDATE signature SET count = count + 1, last_seen = max(last_seen, :last_seen),"
@@ -1273,8 +1282,8 @@ static void store_keys_sync(struct store *st)
 	       query_int(st, "SELECT COALESCE(max(id), 0) FROM signature");
 	if (dv < 0 || rows < 0 || k->handled * 100 < rows)
 		return;
-	/* each from its index alone: key and head (covering), the signature key */
-	if (keys_query(st, "SELECT key FROM occurrence", &k->occ) < 0 ||
+	/* each from an index alone: heads and keys (covering), the signature key */
+	if (keys_query(st, "SELECT key FROM occurrence INDEXED BY occurrence_head", &k->occ) < 0 ||
 	    keys_query(st, "SELECT head FROM occurrence INDEXED BY occurrence_head", &k->head) < 0 ||
 	    keys_query(st, "SELECT key FROM signature", &k->sig) < 0) {
 		store_keys_clear(k);
@@ -1833,6 +1842,7 @@ static int find_occurrence(struct store *st, const struct store_prepared *rk, st
 	if (!s)
 		return -1;
 	bind_int(s, param(s, ":key"), rk->occ_key);
+	bind_int(s, param(s, ":head"), rk->head_key);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
 		k->res = STORE_DUPLICATE;
@@ -2891,7 +2901,7 @@ static int merge_rows(struct store *st, const char *other, struct store_merged *
 	sbuf_adds(&sql, ") SELECT ");
 	merge_cols(&sql, &t_occurrence, "o", occ_map);
 	sbuf_adds(&sql, " FROM other.occurrence o JOIN other.signature os ON os.id = o.signature_id"
-		  " WHERE NOT EXISTS (SELECT 1 FROM main.occurrence x WHERE x.key = o.key)"
+		  " WHERE NOT EXISTS (SELECT 1 FROM main.occurrence x WHERE x.head = o.head AND x.key = o.key)"
 		  " AND NOT (o.truncated AND EXISTS (SELECT 1 FROM main.occurrence x WHERE x.head = o.head))"
 		  " ORDER BY o.id;");
 	if (rc == 0)

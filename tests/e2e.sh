@@ -220,7 +220,7 @@ expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "the fixture is schema 1
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-1 store"
 expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the upgrade"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
 expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
 	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
 	"list of the upgraded store: the labels are the verdicts"
@@ -263,13 +263,13 @@ expect_rc 4 "damaged accesses in the store: exit 4"
 expect_err "occurrence 1: its accesses cannot be decompressed" "says which"
 
 echo "   a newer store is refused, and left alone"
-DB=$TMP/v6.db
+DB=$TMP/v7.db
 v1_db "$DB"
-sql "$DB" "pragma user_version = 6" >/dev/null
+sql "$DB" "pragma user_version = 7" >/dev/null
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" list
 expect_rc 4 "a store of a newer schema: exit 4"
-expect_err "schema 6 is newer" "says why"
+expect_err "schema 7 is newer" "says why"
 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
 expect_rc 4 "scan into a newer store: exit 4"
 expect_eq "$(cksum <"$DB")" "$sum_before" "the newer store is untouched"

@@ -235,7 +235,7 @@ labels=$(sql "$DB" "select id, label, label_note, label_time, count from signatu
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-2 store"
 if diff -u tests/golden/store-v2/list.json "$TMP/out" >"$TMP/diff"; then ok; else bad "list after the upgrade:"; head -20 "$TMP/diff"; fi
-expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select name from sqlite_master where type = 'table' order by name")" \
 	"[('dictionary',), ('occurrence',), ('occurrence_meta',), ('signature',)]" "schema 2's tables are gone"
 expect_eq "$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")" "$labels" \
@@ -321,7 +321,7 @@ sql "$TMP/newer.db" "pragma user_version = 9" >/dev/null
 run "$BIN" --db "$A" merge "$TMP/newer.db"
 expect_rc 4 "a newer store is not merged"
 
-echo "== store: a schema-3 store (made by an earlier version) is upgraded to 5, labels and counts intact"
+echo "== store: a schema-3 store (made by an earlier version) is upgraded to 6, labels and counts intact"
 DB=$TMP/v3.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
 	"$DB" tests/fixtures-store/v3.sql
@@ -330,7 +330,7 @@ before=$(sql "$DB" "select id, key, count, label, label_note, label_time, first_
 occs=$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-3 store"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")" \
 	"$before" "every signature's label, count and times are kept"
 expect_eq "$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")" "$occs" \
@@ -354,53 +354,64 @@ expect_eq "$(sql "$DB" "select extid, time from occurrence_meta order by occurre
 expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
 expect_eq "$(sql "$DB" "pragma foreign_key_check")" "[]" "every metadata row has its occurrence"
 
-echo "== store: a schema-4 store (made by the previous version) is upgraded to 5, labels, counts and times intact"
-DB=$TMP/v4.db
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
-	"$DB" tests/fixtures-store/v4.sql
-expect_eq "$(sql "$DB" "pragma user_version")" "[(4,)]" "the fixture is schema 4"
+# the inputs both old fixtures were made from, and a store made now from them, labelled alike
+OLD_IN=(fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/formats/syzbot-email.txt
+	fixtures/formats/truncated.log fixtures/formats/syzbot-mail.eml)
+NEW=$TMP/old-new.db
+run "$BIN" --db "$NEW" scan --fail-on none "${OLD_IN[@]}"
+run "$BIN" --db "$NEW" label --as device-origin --note "checked by hand: the device's ring" 2
+run "$BIN" --db "$NEW" label --as real-race 3
 sigs_q="select id, key, count, label, label_note, label_time, first_seen, last_seen, first_kernel, last_kernel, verdict, facts from signature order by id"
 occs_q="select id, signature_id, key, head, stored_at, log_time, truncated, facts, evidence_level, raw, detail from occurrence order by id"
 meta_q="select * from occurrence_meta order by occurrence_id"
-before=$(sql "$DB" "$sigs_q") occs=$(sql "$DB" "$occs_q") meta=$(sql "$DB" "$meta_q")
-run "$BIN" --db "$DB" list --format json
-expect_rc 0 "list of a schema-4 store"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(5,)]" "the store is upgraded"
-expect_eq "$(sql "$DB" "$sigs_q")" "$before" "every signature's label, count and times are kept"
-expect_eq "$(sql "$DB" "$occs_q")" "$occs" "every occurrence is kept, its texts as they were compressed"
-expect_eq "$(sql "$DB" "$meta_q")" "$meta" "every occurrence's time and mail metadata are kept"
-expect_eq "$(sql "$DB" "select count(*) from dictionary")" "[(0,)]" "no dictionary yet"
-expect_eq "$(jq_py '[(r["id"], r["count"], r["label"] and (r["label"]["verdict"], r["label"]["note"])) for r in d["reports"]][:3]')" \
-	"[(1, 2, None), (2, 2, ('device-origin', \"checked by hand: the device's ring\")), (3, 1, ('real-race', None))]" \
-	"list of the upgraded store: its labels"
-# what a store made now from the same inputs, labelled alike, shows
-V4_IN=(fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log fixtures/formats/syzbot-email.txt
-	fixtures/formats/truncated.log fixtures/formats/syzbot-mail.eml)
-NEW=$TMP/v4-new.db
-run "$BIN" --db "$NEW" scan --fail-on none "${V4_IN[@]}"
-run "$BIN" --db "$NEW" label --as device-origin --note "checked by hand: the device's ring" 2
-run "$BIN" --db "$NEW" label --as real-race 3
-for cmd in "list --format json" "stats --format json" "export --labels --format json" "show --all --format json 2" \
-	"show --all --format json 8" "show --all 1"; do
-	# shellcheck disable=SC2086
-	run "$BIN" --db "$NEW" $cmd
-	cp "$TMP/out" "$TMP/want"
-	# shellcheck disable=SC2086
-	run "$BIN" --db "$DB" $cmd
-	if cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "$cmd of the upgraded store differs:"; diff "$TMP/want" "$TMP/out" | head -10; fi
+for v in 4 5; do
+	echo "== store: a schema-$v store (made by an earlier version) is upgraded to 6, labels, counts and times intact"
+	DB=$TMP/v$v.db
+	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
+		"$DB" tests/fixtures-store/v$v.sql
+	expect_eq "$(sql "$DB" "pragma user_version")" "[($v,)]" "the fixture is schema $v"
+	before=$(sql "$DB" "$sigs_q") occs=$(sql "$DB" "$occs_q") meta=$(sql "$DB" "$meta_q")
+	run "$BIN" --db "$DB" list --format json
+	expect_rc 0 "list of a schema-$v store"
+	expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
+	expect_eq "$(sql "$DB" "$sigs_q")" "$before" "every signature's label, count and times are kept"
+	expect_eq "$(sql "$DB" "$occs_q")" "$occs" "every occurrence is kept, its texts as they were compressed"
+	expect_eq "$(sql "$DB" "$meta_q")" "$meta" "every occurrence's time and mail metadata are kept"
+	expect_eq "$(sql "$DB" "select count(*) from dictionary")" "[(0,)]" "no dictionary yet"
+	expect_eq "$(sql "$DB" "select sql from sqlite_master where name = 'occurrence_head'")" \
+		"[('CREATE UNIQUE INDEX occurrence_head ON occurrence(head, key)',)]" "occurrences are indexed by head and key"
+	expect_eq "$(jq_py '[(r["id"], r["count"], r["label"] and (r["label"]["verdict"], r["label"]["note"])) for r in d["reports"]][:3]')" \
+		"[(1, 2, None), (2, 2, ('device-origin', \"checked by hand: the device's ring\")), (3, 1, ('real-race', None))]" \
+		"list of the upgraded store: its labels"
+	for cmd in "list --format json" "stats --format json" "export --labels --format json" "show --all --format json 2" \
+		"show --all --format json 8" "show --all 1"; do
+		# shellcheck disable=SC2086
+		run "$BIN" --db "$NEW" $cmd
+		cp "$TMP/out" "$TMP/want"
+		# shellcheck disable=SC2086
+		run "$BIN" --db "$DB" $cmd
+		if cmp -s "$TMP/want" "$TMP/out"; then ok; else bad "$cmd of the upgraded store differs:"; diff "$TMP/want" "$TMP/out" | head -10; fi
+	done
+	run "$BIN" --db "$DB" scan --format json "${OLD_IN[@]}"
+	expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
+	# the same texts under other names: parsed again, every report found stored by its head and key
+	rm -rf "$TMP/old-copy"
+	mkdir "$TMP/old-copy"
+	for f in "${OLD_IN[@]}"; do cp "$f" "$TMP/old-copy/copy-$(basename "$f")"; done
+	run "$BIN" --db "$DB" scan --format json "$TMP"/old-copy/*
+	expect_eq "$(jq_py '(d["summary"]["stored_new"], d["summary"]["already_known"] > 0)')" "(0, True)" \
+		"copies of the inputs: every report is known"
+	expect_eq "$(sql "$DB" "$sigs_q")" "$before" "labels, counts and times survive the rescans"
+	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
 done
-run "$BIN" --db "$DB" scan --format json "${V4_IN[@]}"
-expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan of the upgraded store adds nothing"
-expect_eq "$(sql "$DB" "$sigs_q")" "$before" "labels, counts and times survive the rescan"
-expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
-sed 's/^PRAGMA user_version = 4;/PRAGMA user_version = 6;/' tests/fixtures-store/v4.sql >"$TMP/v4-newer.sql"
-DB=$TMP/v6.db
+sed 's/^PRAGMA user_version = 4;/PRAGMA user_version = 7;/' tests/fixtures-store/v4.sql >"$TMP/v4-newer.sql"
+DB=$TMP/v7.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
 	"$DB" "$TMP/v4-newer.sql"
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" scan fixtures/formats/syzbot-two.mbox
-expect_rc 4 "a store of schema 6 is refused"
-expect_err "schema 6 is newer" "says why"
+expect_rc 4 "a store of schema 7 is refused"
+expect_err "schema 7 is newer" "says why"
 expect_eq "$(cksum <"$DB")" "$sum_before" "and left untouched"
 
 echo "== store: texts compressed with a dictionary trained on a store's first reports"
