@@ -104,6 +104,13 @@ int store_files_pack(struct store_files *f, const struct store_file_report *v, s
 /* Keep (replacing) the row of a file read whole, its reports store_files_pack()'s: 0, or -1 (db's error). */
 int store_files_put(struct store_files *f, const char *name, const struct store_file_id *id, const void *blob,
 		    size_t len);
+/*
+ * A statement of those run per report, as it is finalized: in a developer
+ * build (KT_DEVELOPER), one that read a table by scanning it (a lookup
+ * that lost its index: harmless on a test's store, hours on a million
+ * reports) stops the program, naming it.  Nothing otherwise.
+ */
+void store_stmt_finalize(sqlite3_stmt *s);
 /* The connection the rows are read from and written to (store.c's), for the caller's error message. */
 sqlite3 *store_files_db(const struct store_files *f);
 

@@ -956,7 +956,7 @@ int store_close(struct ctx *ctx, struct store *st)
 	if (st->in_tx && store_flush(st, NULL) < 0)
 		rc = -1;
 	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
+		store_stmt_finalize(st->stmt[i]);
 	store_keys_clear(&st->keys);
 	dict_close(st);
 	if (sqlite3_close(st->db) != SQLITE_OK) {

@@ -1,5 +1,6 @@
 /* store_files.c - the files a scan read whole, and their reports (store_files.h). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static const char *const sf_sql[SF_NSTMT] = {
 	[SF_PUT] = "INSERT OR REPLACE INTO scanned_file (path, size, hash, fingerprint, reports) VALUES (?, ?, ?, ?, ?)",
 	/* as the store's lookups find a report seen before (store.c find_known()): the columns K_* */
 	[SF_OCC] = "SELECT o.evidence_level, o.facts, " SF_SIG_COLS " FROM occurrence o"
-		   " LEFT JOIN signature s ON s.id = o.signature_id WHERE o.key = ?",
+		   " LEFT JOIN signature s ON s.id = o.signature_id WHERE o.key = ?1 AND o.head = ?2",
 	[SF_HEAD] = "SELECT 1 FROM occurrence WHERE head = ?",
 	[SF_SIG] = "SELECT NULL, NULL, " SF_SIG_COLS " FROM signature s WHERE s.key = ?",
 };
@@ -150,12 +151,26 @@ struct store_files *store_files_load(sqlite3 *db, const unsigned char fp[16])
 	return f;
 }
 
+void store_stmt_finalize(sqlite3_stmt *s)
+{
+#ifdef KT_DEVELOPER
+	int steps = s ? sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) : 0;
+
+	if (steps) {
+		fprintf(stderr, "kcsan-triage: internal error: a lookup scanned a table (%d rows): %s\n", steps,
+			sqlite3_sql(s));
+		abort();
+	}
+#endif
+	sqlite3_finalize(s);
+}
+
 void store_files_free(struct store_files *f)
 {
 	if (!f)
 		return;
 	for (int i = 0; i < SF_NSTMT; i++)
-		sqlite3_finalize(f->stmt[i]);
+		store_stmt_finalize(f->stmt[i]);
 	for (size_t i = 0; i < f->nzidle; i++)
 		ZSTD_freeCCtx(f->zidle[i]);
 	free(f->zidle);
@@ -580,6 +595,8 @@ static int sf_step_judge(struct store_files *f, int which, int64_t key, const st
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, key);
+	if (which == SF_OCC)
+		sqlite3_bind_int64(s, 2, r->head_key);   /* occurrences are indexed by head and key */
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		rc = which == SF_HEAD ? 1 : sf_judge(s, r, which == SF_OCC, k);
