@@ -116,7 +116,8 @@ struct list_filter {
 	long limit;                 /* 0: no limit */
 	enum list_order order;
 	bool truncated;             /* say whether every occurrence is truncated (sig_row.all_truncated) */
-	bool brief;                 /* rows for a list: no title, top_func, subsystem nor kernels */
+	bool brief;                 /* rows for a list: no title, top_func, subsystem nor kernels; their
+				       strings valid in the callback only (the statement's, not copied) */
 };
 typedef void (*sig_row_fn)(const struct sig_row *s, void *data);
 int store_list(struct store *st, const struct list_filter *f, sig_row_fn fn, void *data);

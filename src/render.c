@@ -387,6 +387,7 @@ struct table {
 	int stream;            /* table_stream_begin(): TABLE_MEASURING, then TABLE_STREAMING */
 	struct sbuf row;       /* streaming: the row's cells, each NUL-terminated (row_at their starts) */
 	size_t *row_at;
+	struct sbuf line;      /* text: a row as printed, written at once */
 	struct table_layout *L;
 };
 enum { TABLE_BUFFERED, TABLE_MEASURING, TABLE_STREAMING };
@@ -561,12 +562,12 @@ static int utf8_width(const char *s)
 }
 
 /* n spaces */
-static void pad_spaces(FILE *fp, int n)
+static void pad_spaces(struct sbuf *sb, int n)
 {
 	static const char spaces[] = "                                                                ";
 
 	for (; n > 0; n -= (int)sizeof(spaces) - 1)
-		fwrite(spaces, 1, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1, fp);
+		sbuf_add(sb, spaces, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1);
 }
 
 /* The bytes of s's first n code points. */
@@ -580,10 +581,11 @@ static size_t utf8_prefix(const char *s, int n)
 	return i;
 }
 
-/* v in at most max columns: cut with an ellipsis when longer; styled; padded when pad. */
+/* v in at most max columns (to t->line): cut with an ellipsis when longer; styled; padded when pad. */
 static void table_put(struct table *t, const char *v, enum out_style st, int max, int pad, bool right)
 {
 	struct out *o = t->o;
+	struct sbuf *sb = &t->line;
 	const char *ell = o->utf8 ? "\u2026" : "...";
 	int vw = utf8_width(v), ew = o->utf8 ? 1 : 3;
 	char *cut = NULL;
@@ -596,14 +598,15 @@ static void table_put(struct table *t, const char *v, enum out_style st, int max
 		vw = utf8_width(v);
 	}
 	if (right && pad > vw)
-		pad_spaces(o->fp, pad - vw);
-	if (*v)
-		style_on(o, st);
-	text_safe(o->fp, v);
-	if (*v)
-		style_off(o, st);
+		pad_spaces(sb, pad - vw);
+	if (*v && o->color && style_sgr[st])
+		sbuf_addf(sb, "\033[%sm", style_sgr[st]);
+	/* text_safe()'s rendering */
+	sbuf_add_term(sb, v, strlen(v), KT_TERM_KEEP_NL);
+	if (*v && o->color && style_sgr[st])
+		sbuf_adds(sb, "\033[m");
 	if (!right && pad > vw)
-		pad_spaces(o->fp, pad - vw);
+		pad_spaces(sb, pad - vw);
 	free(cut);
 }
 
@@ -686,6 +689,7 @@ static void table_print_row(struct table *t, const struct table_layout *L, size_
 
 	while (last > 0 && L->drop[last])
 		last--;
+	sbuf_reset(&t->line);
 	for (int c = 0; c <= last; c++) {
 		const struct column *col = &t->cols[L->vis[c]];
 		size_t i = (r - 1) * (size_t)L->n + (size_t)c;
@@ -704,10 +708,11 @@ static void table_print_row(struct table *t, const struct table_layout *L, size_
 		pos += max;
 		if (c == last || (width > 0 && pos + 2 >= width))
 			break;
-		fputs("  ", t->o->fp);
+		sbuf_add(&t->line, "  ", 2);
 		pos += 2;
 	}
-	fputc('\n', t->o->fp);
+	sbuf_addc(&t->line, '\n');
+	fwrite(t->line.buf, 1, t->line.len, t->o->fp);
 }
 
 /* The columns shown, as wide as their headers. */
@@ -891,6 +896,7 @@ void table_end(struct table *t)
 	free(t->cells);
 	free(t->styles);
 	free(t->tty);
+	sbuf_release(&t->line);
 	free(t);
 }
 

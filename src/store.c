@@ -2130,7 +2130,7 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 
 	if (brief) {
 		c->basis = BASIS_STORED;
-		c->stored.field = col_dup(s, SIG_field);
+		c->stored.field = (char *)col_text(s, SIG_field);   /* the statement's: brief_row_forget() */
 	} else if (facts && facts_decode(facts, c, &err) < 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
 			 (long long)id, err);
@@ -2150,7 +2150,14 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	return 0;
 }
 
-/* A signature row; brief: only what a list shows. */
+/* A brief row released: its strings are the statement's, but for the label's. */
+static void brief_row_forget(struct sig_row *r)
+{
+	verdict_label_release(&r->label);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A signature row; brief: only what a list shows, its strings the statement's (valid until its next step). */
 static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bool brief)
 {
 	int bt;
@@ -2159,12 +2166,17 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, SIG_id);
-	r->display_title = col_dup(s, SIG_display_title);
 	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
 	r->count = sqlite3_column_int64(s, SIG_count);
-	r->first_seen = col_dup(s, SIG_first_seen);
-	r->last_seen = col_dup(s, SIG_last_seen);
-	if (!brief) {
+	if (brief) {
+		/* the statement's strings, for the callback only (no copy a row: brief_row_forget()) */
+		r->display_title = (char *)col_text(s, SIG_display_title);
+		r->first_seen = (char *)col_text(s, SIG_first_seen);
+		r->last_seen = (char *)col_text(s, SIG_last_seen);
+	} else {
+		r->display_title = col_dup(s, SIG_display_title);
+		r->first_seen = col_dup(s, SIG_first_seen);
+		r->last_seen = col_dup(s, SIG_last_seen);
 		/* what a list does not show */
 		r->title = col_dup(s, SIG_title);
 		r->top_func = col_dup(s, SIG_top_func);
@@ -2181,7 +2193,10 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
-		sig_row_release(r);
+		if (brief)
+			brief_row_forget(r);
+		else
+			sig_row_release(r);
 		return -1;
 	}
 	r->bug_type = (enum bug_type)bt;
@@ -2203,7 +2218,10 @@ static int each_sig_row(struct store *st, sqlite3_stmt *s, bool brief, sig_row_f
 		if (sqlite3_column_count(s) > SIG_NCOLS)
 			r.all_truncated = sqlite3_column_int(s, SIG_NCOLS);
 		fn(&r, data);
-		sig_row_release(&r);
+		if (brief)
+			brief_row_forget(&r);
+		else
+			sig_row_release(&r);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		db_error(st, NULL, what);
