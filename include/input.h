@@ -31,6 +31,11 @@ struct input;
 /* Open one source ("-" is stdin).  NULL on failure, reported through ctx. */
 struct input *input_open(struct ctx *ctx, const char *path);
 /*
+ * Does the input end by itself when ctx->stop is set (a pipe, FIFO or
+ * terminal: its wait for data ends, the lines read before still come)?
+ */
+bool input_ends_on_stop(const struct input *in);
+/*
  * The next logical line: 1, or 0 at the end, or -1 on a read error
  * (reported).  When idle is true (no report is open) the reader may skip
  * lines that cannot start a report.

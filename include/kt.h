@@ -2,6 +2,7 @@
 #ifndef KT_H
 #define KT_H
 
+#include <sys/types.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +61,8 @@ struct ctx {
 	   (a scan worker's, printed later in input order; the progress line's) */
 	void (*diag)(void *data, const char *line);
 	void *diag_data;
+	/* set: nonzero asks the work to stop (scan's SIGINT or SIGTERM): a wait for a pipe's data ends on it */
+	const _Atomic int *stop;
 };
 
 /* Diagnostics: "kcsan-triage: error: POS: message".  pos may be NULL. */
@@ -115,6 +118,13 @@ static inline const char *sbuf_str(const struct sbuf *sb) { return sb->buf ? sb-
 void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags);
 void sbuf_add_safe(struct sbuf *sb, const char *s, size_t n);   /* flags 0 */
 void kt_fputs_term(FILE *fp, const char *s, unsigned flags);
+
+/*
+ * read(2), again when a signal interrupts it; with stop (a pipe's, FIFO's
+ * or terminal's descriptor: one that may wait for ever), the wait for data
+ * ends when *stop is set (looked at every 100 ms): 0 then, as at its end.
+ */
+ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop);
 /* The same as a new string (the caller frees it). */
 char *kt_quote_term(const char *s);
 

@@ -1229,6 +1229,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	if (s->doc == SCAN_DOC_JSON)
 		json_begin(s);
 	cfg.stop = &scan_signal;
+	s->ctx->stop = &scan_signal;   /* a pipe's reader waits for data or for it */
 	if (s->ctx->store)
 		store_batch(s->ctx->store, true);
 	scan_files_open(s, &cfg);
@@ -1247,6 +1248,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	s->progress = NULL;
 	pipeline_free(s->pl);
 	s->pl = NULL;
+	s->ctx->stop = NULL;
 	scan_files_close(s);
 	scan_gate(s);
 	scan_output(s);

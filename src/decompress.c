@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "decompress.h"
+#include "kt.h"
 
 #define IBUF_SIZE (128 * 1024)
 
@@ -21,6 +22,7 @@ typedef int (*decomp_step_fn)(struct decomp *d, unsigned char *out, size_t n, si
 struct decomp {
 	enum decomp_kind kind;
 	int fd;
+	const _Atomic int *stop;   /* decomp_set_stop() */
 	unsigned char *ibuf;
 	size_t ipos, ilen;      /* compressed bytes not yet decoded: ibuf[ipos, ilen) */
 	bool in_eof;
@@ -249,15 +251,18 @@ static int fill(struct decomp *d)
 	if (d->ipos < d->ilen || d->in_eof)
 		return 0;
 	d->ipos = d->ilen = 0;
-	do
-		r = read(d->fd, d->ibuf, IBUF_SIZE);
-	while (r < 0 && errno == EINTR);
+	r = kt_read(d->fd, d->ibuf, IBUF_SIZE, d->stop);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		d->in_eof = true;
 	d->ilen = (size_t)r;
 	return 0;
+}
+
+void decomp_set_stop(struct decomp *d, const _Atomic int *stop)
+{
+	d->stop = stop;
 }
 
 ssize_t decomp_read(struct decomp *d, void *buf, size_t n)

@@ -42,6 +42,7 @@ struct input {
 	struct ctx *ctx;
 	char *name;
 	int fd;
+	const _Atomic int *stop; /* a pipe's, FIFO's or terminal's: the context's stop (kt_read()) */
 	struct decomp *dec;     /* compressed input: its decoder */
 	char *buf;
 	size_t start, end;      /* unconsumed bytes are buf[start, end) */
@@ -333,9 +334,7 @@ static bool refill(struct input *in)
 		}
 	} else {
 		if (!in->ahead || !ahead_read(in, room, &r))
-			do
-				r = read(in->fd, in->buf + in->end, room);
-			while (r < 0 && errno == EINTR);
+			r = kt_read(in->fd, in->buf + in->end, room, in->stop);
 		if (r < 0) {
 			report_read_error(in, errno);
 			return false;
@@ -368,6 +367,7 @@ static void detect_compression(struct input *in)
 	in->dec = decomp_new(in->kind, in->fd, in->buf, in->end, cap);
 	if (!in->dec)
 		kt_die("out of memory (a %s decoder)", decomp_name(in->kind));
+	decomp_set_stop(in->dec, in->stop);
 	in->start = in->end = 0;
 	in->eof = in->err = false;
 }
@@ -1320,6 +1320,7 @@ int input_next(struct input *in, struct input_line *out, bool idle)
 struct input *input_open(struct ctx *ctx, const char *path)
 {
 	struct input *in;
+	struct stat st;
 	int fd;
 
 	if (!strcmp(path, "-")) {
@@ -1335,6 +1336,8 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	in->ctx = ctx;
 	in->name = xstrdup(strcmp(path, "-") ? path : "<stdin>");
 	in->fd = fd;
+	if (ctx && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		in->stop = ctx->stop;   /* it may wait for ever */
 	in->buf = xmalloc(BUF_SIZE + 1);
 	in->lineno = 1;
 	detect_compression(in);
@@ -1367,6 +1370,11 @@ void input_close(struct input *in)
 	free(in->buf);
 	free(in->name);
 	free(in);
+}
+
+bool input_ends_on_stop(const struct input *in)
+{
+	return in->stop != NULL;
 }
 
 const char *input_name(const struct input *in)

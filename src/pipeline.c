@@ -179,7 +179,8 @@ static int pipeline_read(struct pipeline *pl, struct input *in)
 	parser_set_now(p, pl->ctx->now);
 	input_set_meta(in, parser_meta(p));   /* the reader takes the mail headers */
 	while ((rc = input_next(in, &line, parser_idle(p))) > 0) {
-		if (pl->cfg.stop && atomic_load_explicit(pl->cfg.stop, memory_order_relaxed))
+		/* a pipe's input ends itself, after the lines it has read (they may be all there is) */
+		if (pl->cfg.stop && atomic_load_explicit(pl->cfg.stop, memory_order_relaxed) && !input_ends_on_stop(in))
 			break;
 		at = line.offset + line.len + 1;
 		if (at - counted >= PIPELINE_BYTES_STEP) {

@@ -1,9 +1,11 @@
 /* util.c - diagnostics, memory and string helpers. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kt.h"
 
@@ -130,6 +132,26 @@ char *kt_quote_term(const char *s)
 
 	sbuf_add_safe(&sb, s, strlen(s));
 	return sbuf_detach(&sb);
+}
+
+ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (stop) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int ready = poll(&p, 1, 100);
+
+			if (*stop)
+				return 0;
+			if (ready == 0 || (ready < 0 && errno == EINTR))
+				continue;
+		}
+		r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
 }
 
 void kt_fputs_term(FILE *fp, const char *s, unsigned flags)

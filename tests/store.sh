@@ -227,6 +227,46 @@ for sig in INT TERM; do
 	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "SIG$sig: integrity"
 done
 
+echo "== store: SIGINT and SIGTERM end a scan waiting on a pipe whose writer is silent"
+for sig in INT TERM; do
+	DB=$TMP/fifo-$sig.db
+	rm -f "$TMP/fifo"
+	mkfifo "$TMP/fifo"
+	# the writer gives one log and then holds the pipe open, saying nothing
+	rm -f "$TMP/fifo-written"
+	{ cat fixtures/virtio-blk-console.log; : >"$TMP/fifo-written"; sleep 30; } >"$TMP/fifo" &
+	writer=$!
+	"$BIN" --db "$DB" scan --format json --fail-on none "$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	# the log written into the pipe, then read and parsed
+	for _ in $(seq 200); do
+		[ -e "$TMP/fifo-written" ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	kill -$sig $pid
+	# it ends within two seconds, or is killed (and the check fails)
+	for _ in $(seq 40); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 $pid 2>/dev/null; then
+		bad "SIG$sig: the scan still waits on the pipe"
+		kill -9 $pid
+	else
+		ok
+	fi
+	wait $pid
+	rc=$?
+	kill $writer 2>/dev/null
+	wait $writer 2>/dev/null
+	expect_rc $((128 + $(kill -l $sig))) "SIG$sig on a pipe: the exit status"
+	expect_err "interrupted" "SIG$sig on a pipe: says so"
+	said=$(jq_py 'd["summary"]["stored_new"]' 2>/dev/null || echo "no JSON")
+	expect_eq "$said" "$(sql "$DB" "select count(*) from occurrence" | tr -dc 0-9)" "SIG$sig on a pipe: the summary is what was stored"
+	expect_eq "$(jq_py 'd["summary"]["stored_new"] > 0')" "True" "SIG$sig on a pipe: what was read before it is stored"
+done
+
 echo "== store: a schema-2 store (made by the released binary) is upgraded: it shows what it showed"
 DB=$TMP/v2.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
