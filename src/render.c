@@ -233,6 +233,12 @@ static void text_safe(FILE *fp, const char *s)
 	kt_fputs_term(fp, s, KT_TERM_KEEP_NL);
 }
 
+/* text_safe() to a buffer */
+static void sbuf_text_safe(struct sbuf *sb, const char *s)
+{
+	sbuf_add_term(sb, s, strlen(s), KT_TERM_KEEP_NL);
+}
+
 /* printf with a single %s, %lld, %llx... argument, made terminal-safe for strings. */
 static void text_fmt_str(FILE *fp, const char *fmt, const char *v)
 {
@@ -324,15 +330,21 @@ static const char *const style_sgr[] = {
 	[STYLE_NEW] = "1;36",
 };
 
+/* The SGR parameters of style st on o, or NULL: unstyled. */
+static const char *style_of(const struct out *o, enum out_style st)
+{
+	return o->color ? style_sgr[st] : NULL;
+}
+
 static void style_on(const struct out *o, enum out_style st)
 {
-	if (o->color && style_sgr[st])
-		fprintf(o->fp, "\033[%sm", style_sgr[st]);
+	if (style_of(o, st))
+		fprintf(o->fp, "\033[%sm", style_of(o, st));
 }
 
 static void style_off(const struct out *o, enum out_style st)
 {
-	if (o->color && style_sgr[st])
+	if (style_of(o, st))
 		fputs("\033[m", o->fp);
 }
 
@@ -599,11 +611,10 @@ static void table_put(struct table *t, const char *v, enum out_style st, int max
 	}
 	if (right && pad > vw)
 		pad_spaces(sb, pad - vw);
-	if (*v && o->color && style_sgr[st])
-		sbuf_addf(sb, "\033[%sm", style_sgr[st]);
-	/* text_safe()'s rendering */
-	sbuf_add_term(sb, v, strlen(v), KT_TERM_KEEP_NL);
-	if (*v && o->color && style_sgr[st])
+	if (*v && style_of(o, st))
+		sbuf_addf(sb, "\033[%sm", style_of(o, st));
+	sbuf_text_safe(sb, v);
+	if (*v && style_of(o, st))
 		sbuf_adds(sb, "\033[m");
 	if (!right && pad > vw)
 		pad_spaces(sb, pad - vw);

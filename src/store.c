@@ -1234,15 +1234,19 @@ static void store_keys_clear(struct store_keys *k)
 	k->loaded = false;
 }
 
-static int keys_query(struct store *st, const char *sql, struct keyset *ks)
+/* The keys of sql's first column into ks, of its second (when ks2) into ks2. */
+static int keys_query(struct store *st, const char *sql, struct keyset *ks, struct keyset *ks2)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		keyset_add(ks, (uint64_t)sqlite3_column_int64(s, 0));
+		if (ks2)
+			keyset_add(ks2, (uint64_t)sqlite3_column_int64(s, 1));
+	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -1282,10 +1286,9 @@ static void store_keys_sync(struct store *st)
 	       query_int(st, "SELECT COALESCE(max(id), 0) FROM signature");
 	if (dv < 0 || rows < 0 || k->handled * 100 < rows)
 		return;
-	/* each from an index alone: heads and keys (covering), the signature key */
-	if (keys_query(st, "SELECT key FROM occurrence INDEXED BY occurrence_head", &k->occ) < 0 ||
-	    keys_query(st, "SELECT head FROM occurrence INDEXED BY occurrence_head", &k->head) < 0 ||
-	    keys_query(st, "SELECT key FROM signature", &k->sig) < 0) {
+	/* each from an index alone: heads and keys in one pass (covering), the signature key */
+	if (keys_query(st, "SELECT key, head FROM occurrence INDEXED BY occurrence_head", &k->occ, &k->head) < 0 ||
+	    keys_query(st, "SELECT key FROM signature", &k->sig, NULL) < 0) {
 		store_keys_clear(k);
 		return;
 	}
@@ -2130,7 +2133,7 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 
 	if (brief) {
 		c->basis = BASIS_STORED;
-		c->stored.field = (char *)col_text(s, SIG_field);   /* the statement's: brief_row_forget() */
+		c->stored.field = (char *)col_text(s, SIG_field);   /* the statement's: sig_row_done() */
 	} else if (facts && facts_decode(facts, c, &err) < 0) {
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "%s %lld: %s (the database is damaged)", table,
 			 (long long)id, err);
@@ -2150,9 +2153,13 @@ static int read_verdict(struct store *st, sqlite3_stmt *s, int64_t id, struct cl
 	return 0;
 }
 
-/* A brief row released: its strings are the statement's, but for the label's. */
-static void brief_row_forget(struct sig_row *r)
+/* A row of read_sig_row() released: a brief one's strings are the statement's, but for the label's. */
+static void sig_row_done(struct sig_row *r, bool brief)
 {
+	if (!brief) {
+		sig_row_release(r);
+		return;
+	}
 	verdict_label_release(&r->label);
 	memset(r, 0, sizeof(*r));
 }
@@ -2169,7 +2176,7 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 	r->unknown_origin = sqlite3_column_int(s, SIG_unknown_origin);
 	r->count = sqlite3_column_int64(s, SIG_count);
 	if (brief) {
-		/* the statement's strings, for the callback only (no copy a row: brief_row_forget()) */
+		/* the statement's strings, for the callback only (no copy a row: sig_row_done()) */
 		r->display_title = (char *)col_text(s, SIG_display_title);
 		r->first_seen = (char *)col_text(s, SIG_first_seen);
 		r->last_seen = (char *)col_text(s, SIG_last_seen);
@@ -2193,10 +2200,7 @@ static int read_sig_row(struct store *st, sqlite3_stmt *s, struct sig_row *r, bo
 	    read_label(st, s, r->id, &r->label) < 0) {
 		if (bt < 0)
 			bad_name(st, "report", r->id, "bug type", col_text(s, SIG_bug_type));
-		if (brief)
-			brief_row_forget(r);
-		else
-			sig_row_release(r);
+		sig_row_done(r, brief);
 		return -1;
 	}
 	r->bug_type = (enum bug_type)bt;
@@ -2218,10 +2222,7 @@ static int each_sig_row(struct store *st, sqlite3_stmt *s, bool brief, sig_row_f
 		if (sqlite3_column_count(s) > SIG_NCOLS)
 			r.all_truncated = sqlite3_column_int(s, SIG_NCOLS);
 		fn(&r, data);
-		if (brief)
-			brief_row_forget(&r);
-		else
-			sig_row_release(&r);
+		sig_row_done(&r, brief);
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		db_error(st, NULL, what);
