@@ -35,6 +35,8 @@ struct input *input_open(struct ctx *ctx, const char *path);
  * terminal: its wait for data ends, the lines read before still come)?
  */
 bool input_ends_on_stop(const struct input *in);
+/* Is it a pipe, FIFO or terminal: may reading it wait for ever? */
+bool input_may_wait(const struct input *in);
 /*
  * The next logical line: 1, or 0 at the end, or -1 on a read error
  * (reported).  When idle is true (no report is open) the reader may skip

@@ -98,7 +98,15 @@ struct pipeline_config {
 	bool (*replay)(const char *name, void *rec, void *data);
 	/* a record known() made, after its replay (on the thread that made it, when it can) */
 	void (*known_free)(void *rec, void *data);
+	/*
+	 * A file that may wait for ever (standard input, a FIFO, a terminal)
+	 * is next (may be NULL): on the caller's thread, before it waits for
+	 * the file, so that what it holds is not held through the wait.
+	 */
+	void (*before_wait)(void *data);
 };
+/* Is path standard input ("-") or a FIFO, terminal or other file that is not regular, whose reading may wait? */
+bool pipeline_path_may_wait(const char *path);
 #define PIPELINE_MAX_JOBS 256
 
 struct pipeline_ops {

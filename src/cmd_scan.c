@@ -1204,6 +1204,15 @@ static void scan_files_close(struct scan *s)
 	s->recs = NULL;
 }
 
+/* Before a file that may wait for ever: the files before it committed, so that no other writer waits with it. */
+static void scan_before_wait(void *data)
+{
+	struct scan *s = data;
+
+	if (s->ctx->store)
+		scan_batch_done(s, NULL, store_flush(s->ctx->store, NULL));
+}
+
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc, int jobs)
 {
@@ -1222,6 +1231,7 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	cfg.prepare = scan_prepare;
 	cfg.report_prep = scan_on_report;
 	cfg.prep_free = scan_prep_free;
+	cfg.before_wait = scan_before_wait;
 	/* a fresh store, until the reports say otherwise */
 	s->recent_new = UINT64_MAX;
 	atomic_init(&s->zip, true);

@@ -43,6 +43,7 @@ struct input {
 	char *name;
 	int fd;
 	const _Atomic int *stop; /* a pipe's, FIFO's or terminal's: the context's stop (kt_read()) */
+	bool waits;             /* not a regular file: reading may wait for ever */
 	struct decomp *dec;     /* compressed input: its decoder */
 	char *buf;
 	size_t start, end;      /* unconsumed bytes are buf[start, end) */
@@ -1317,6 +1318,26 @@ int input_next(struct input *in, struct input_line *out, bool idle)
 	return next_line(in, out, idle);
 }
 
+/*
+ * Open a FIFO without waiting for its writer: open(2) would wait for one
+ * where no signal ends the wait.  Its reads then wait in kt_read(), which
+ * ends on the context's stop; a FIFO no writer opened yet has nothing to
+ * poll(), one whose writers closed it is at its end, as before.
+ */
+static int open_fifo(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), fl;
+
+	if (fd >= 0 && ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 struct input *input_open(struct ctx *ctx, const char *path)
 {
 	struct input *in;
@@ -1326,7 +1347,10 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	if (!strcmp(path, "-")) {
 		fd = 0;
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* (a stop to end the wait for data: kt_read()) */
+		bool fifo = ctx && ctx->stop && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+
+		fd = fifo ? open_fifo(path) : open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			kt_error(ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
 			return NULL;
@@ -1336,7 +1360,8 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	in->ctx = ctx;
 	in->name = xstrdup(strcmp(path, "-") ? path : "<stdin>");
 	in->fd = fd;
-	if (ctx && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+	in->waits = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+	if (ctx && in->waits)
 		in->stop = ctx->stop;   /* it may wait for ever */
 	in->buf = xmalloc(BUF_SIZE + 1);
 	in->lineno = 1;
@@ -1375,6 +1400,11 @@ void input_close(struct input *in)
 bool input_ends_on_stop(const struct input *in)
 {
 	return in->stop != NULL;
+}
+
+bool input_may_wait(const struct input *in)
+{
+	return in->waits;
 }
 
 const char *input_name(const struct input *in)

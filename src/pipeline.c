@@ -321,6 +321,13 @@ static int pipeline_file(struct pipeline *pl, struct input *in, int said, const 
 	return rc;
 }
 
+bool pipeline_path_may_wait(const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+}
+
 int pipeline_run_file(struct pipeline *pl, const char *path)
 {
 	struct pipeline_file f, *hashed = NULL;
@@ -348,6 +355,9 @@ int pipeline_run_file(struct pipeline *pl, const char *path)
 		pl->cfg.known_free(rec, pipeline_top(pl)->data);
 		return rc_file;
 	}
+	/* (a worker's file: the caller's thread calls it, pl_play_file()) */
+	if (pl->cfg.before_wait && !pl->parent && pipeline_path_may_wait(path))
+		pl->cfg.before_wait(pl->data);
 	said = pl->ctx->warnings + pl->ctx->errors;
 	in = pipeline_open(pl, path);
 	if (!in)

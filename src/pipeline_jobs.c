@@ -410,6 +410,8 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 {
 	struct pl_job *job = &run->slot[i % run->nslot];
 
+	if (run->pl->cfg.before_wait && pipeline_path_may_wait(run->paths[i]))
+		run->pl->cfg.before_wait(run->pl->data);
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
 		struct pl_worker *owner;

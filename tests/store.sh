@@ -267,6 +267,54 @@ for sig in INT TERM; do
 	expect_eq "$(jq_py 'd["summary"]["stored_new"] > 0')" "True" "SIG$sig on a pipe: what was read before it is stored"
 done
 
+echo "== store: SIGINT ends a scan of a FIFO that no writer has opened yet"
+for jobs in 1 2; do
+	DB=$TMP/fifo-none-$jobs.db
+	rm -f "$TMP/fifo"
+	mkfifo "$TMP/fifo"
+	# the log file before it is stored whole; the FIFO's wait ends on the signal
+	"$BIN" --db "$DB" scan --jobs $jobs --format json --fail-on none fixtures/virtio-blk-console.log "$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	# the batch before it is committed before the FIFO is waited for (another writer is not held up by the wait)
+	committed=0
+	for _ in $(seq 100); do
+		[ -e "$DB" ] && [ "$(sql "$DB" "select count(*) from scanned_file" 2>/dev/null | tr -dc 0-9)" = 1 ] && { committed=1; break; }
+		sleep 0.05
+	done
+	expect_eq "$committed" 1 "--jobs $jobs, a FIFO with no writer: the file before it is committed while the FIFO is waited for"
+	sleep 0.2
+	kill -INT $pid
+	for _ in $(seq 40); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 $pid 2>/dev/null; then
+		bad "--jobs $jobs, a FIFO with no writer: the scan still waits in open(2) after SIGINT"
+		kill -9 $pid
+	else
+		ok
+	fi
+	wait $pid
+	rc=$?
+	expect_rc 130 "--jobs $jobs, a FIFO with no writer, SIGINT: the exit status"
+	expect_err "interrupted" "--jobs $jobs, a FIFO with no writer, SIGINT: says so"
+	said=$(jq_py 'd["summary"]["stored_new"]' 2>/dev/null || echo "no JSON")
+	expect_eq "$said" "$(sql "$DB" "select count(*) from occurrence" | tr -dc 0-9)" "--jobs $jobs, a FIFO with no writer: the summary is what was stored"
+	expect_eq "$(jq_py 'd["summary"]["stored_new"] > 0')" "True" "--jobs $jobs, a FIFO with no writer: the file before it is stored"
+done
+# a writer that comes later is read as before: open(2) waited for it, so does the scan
+DB=$TMP/fifo-late.db
+"$BIN" --db "$DB" scan --format json --fail-on none "$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 0.3
+cat fixtures/virtio-blk-console.log >"$TMP/fifo"
+wait $pid
+rc=$?
+expect_rc 0 "a FIFO whose writer comes late: the exit status"
+"$BIN" --db "$TMP/fifo-ref.db" scan --fail-on none fixtures/virtio-blk-console.log >/dev/null 2>&1
+expect_eq "$(sql "$DB" "select count(*) from occurrence")" "$(sql "$TMP/fifo-ref.db" "select count(*) from occurrence")" \
+	"a FIFO whose writer comes late: every report of its log is stored"
+
 echo "== store: a schema-2 store (made by the released binary) is upgraded: it shows what it showed"
 DB=$TMP/v2.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
