@@ -57,7 +57,8 @@ void input_set_meta(struct input *in, struct mailmeta *m);
  * in name order), "-" for stdin.  Unreadable entries are reported with
  * their path and skipped.  Returns the number of files visited.
  */
-typedef void (*input_visit_fn)(struct ctx *ctx, const char *path, void *data);
+/* waits: standard input, or a file named that is not regular (a FIFO, a terminal): its reading may wait */
+typedef void (*input_visit_fn)(struct ctx *ctx, const char *path, bool waits, void *data);
 int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn, void *data);
 
 /*

@@ -105,8 +105,6 @@ struct pipeline_config {
 	 */
 	void (*before_wait)(void *data);
 };
-/* Is path standard input ("-") or a FIFO, terminal or other file that is not regular, whose reading may wait? */
-bool pipeline_path_may_wait(const char *path);
 #define PIPELINE_MAX_JOBS 256
 
 struct pipeline_ops {

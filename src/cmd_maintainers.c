@@ -118,7 +118,7 @@ static void guilty_report(struct report *r, void *data)
 	report_free(r);
 }
 
-static void guilty_file(struct ctx *ctx, const char *path, void *data)
+static void guilty_file(struct ctx *ctx, const char *path, bool waits, void *data)
 {
 	struct guilty *g = data;
 	struct input *in = input_open(ctx, path);
@@ -127,6 +127,7 @@ static void guilty_file(struct ctx *ctx, const char *path, void *data)
 	struct nline nl;
 	struct parser *p;
 
+	(void)waits;
 	if (!in)
 		return;
 	p = parser_new(input_name(in), guilty_report, g);

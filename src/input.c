@@ -1494,7 +1494,7 @@ static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void 
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fn(ctx, path, data);
+		fn(ctx, path, !S_ISREG(st.st_mode), data);
 		return 1;
 	}
 	if (depth > 64) {
@@ -1529,7 +1529,7 @@ int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn,
 
 	for (int i = 0; i < nargs; i++) {
 		if (!strcmp(args[i], "-")) {
-			fn(ctx, "-", data);
+			fn(ctx, "-", true, data);
 			visited++;
 			continue;
 		}

@@ -321,13 +321,6 @@ static int pipeline_file(struct pipeline *pl, struct input *in, int said, const 
 	return rc;
 }
 
-bool pipeline_path_may_wait(const char *path)
-{
-	struct stat st;
-
-	return !strcmp(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
-}
-
 int pipeline_run_file(struct pipeline *pl, const char *path)
 {
 	struct pipeline_file f, *hashed = NULL;
@@ -355,9 +348,6 @@ int pipeline_run_file(struct pipeline *pl, const char *path)
 		pl->cfg.known_free(rec, pipeline_top(pl)->data);
 		return rc_file;
 	}
-	/* (a worker's file: the caller's thread calls it, pl_play_file()) */
-	if (pl->cfg.before_wait && !pl->parent && pipeline_path_may_wait(path))
-		pl->cfg.before_wait(pl->data);
 	said = pl->ctx->warnings + pl->ctx->errors;
 	in = pipeline_open(pl, path);
 	if (!in)
@@ -380,13 +370,15 @@ void pipeline_file_here(struct pipeline *pl, const char *name, const char *path,
 	pipeline_file(&here, NULL, 0, name, path, rec, f);
 }
 
-static void pipeline_visit(struct ctx *ctx, const char *path, void *data)
+static void pipeline_visit(struct ctx *ctx, const char *path, bool waits, void *data)
 {
 	struct pipeline *pl = data;
 
 	(void)ctx;
 	if (pl->cfg.stop && *pl->cfg.stop)
 		return;
+	if (waits && pl->cfg.before_wait)
+		pl->cfg.before_wait(pl->data);
 	pipeline_run_file(pl, path);
 }
 
@@ -403,14 +395,14 @@ struct pipeline_count {
 	uint64_t bytes;
 };
 
-static void pipeline_count_one(struct ctx *ctx, const char *path, void *data)
+static void pipeline_count_one(struct ctx *ctx, const char *path, bool waits, void *data)
 {
 	struct pipeline_count *c = data;
 	struct stat st;
 
 	(void)ctx;
 	c->files++;
-	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	if (!waits && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		c->bytes += (uint64_t)st.st_size;
 }
 

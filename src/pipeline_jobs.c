@@ -86,6 +86,7 @@ struct pipeline_run {
 	pthread_cond_t ready;        /* the writer: events came, a file is done */
 	/* the files the walk found; pre[i]: what it said before file i (pre[npaths]: after the last) */
 	char **paths, **pre;
+	bool *waits;                 /* waits[i]: file i may wait for ever (input_visit_fn) */
 	size_t npaths, cap;
 	struct sbuf said_now;        /* the walk's diagnostics since the last file */
 	size_t next;                 /* the next file to take */
@@ -410,7 +411,7 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 {
 	struct pl_job *job = &run->slot[i % run->nslot];
 
-	if (run->pl->cfg.before_wait && pipeline_path_may_wait(run->paths[i]))
+	if (run->pl->cfg.before_wait && run->waits[i])
 		run->pl->cfg.before_wait(run->pl->data);
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
@@ -454,7 +455,7 @@ static char *pl_walk_said(struct pipeline_run *run)
 	return run->said_now.len ? sbuf_detach(&run->said_now) : NULL;
 }
 
-static void pl_walk_visit(struct ctx *ctx, const char *path, void *data)
+static void pl_walk_visit(struct ctx *ctx, const char *path, bool waits, void *data)
 {
 	struct pipeline_run *run = data;
 
@@ -463,8 +464,10 @@ static void pl_walk_visit(struct ctx *ctx, const char *path, void *data)
 		run->cap = run->cap ? 2 * run->cap : 64;
 		run->paths = xrealloc(run->paths, run->cap * sizeof(*run->paths));
 		run->pre = xrealloc(run->pre, run->cap * sizeof(*run->pre));
+		run->waits = xrealloc(run->waits, run->cap * sizeof(*run->waits));
 	}
 	run->pre[run->npaths] = pl_walk_said(run);
+	run->waits[run->npaths] = waits;
 	run->paths[run->npaths++] = xstrdup(path);
 }
 
@@ -499,8 +502,11 @@ static void pl_run_one(struct pipeline_run *run)
 {
 	for (size_t i = 0; i < run->npaths; i++) {
 		pl_say_pre(run, i);
-		if (!pl_stopped(run->pl))
-			pipeline_run_file(run->pl, run->paths[i]);
+		if (pl_stopped(run->pl))
+			continue;
+		if (run->pl->cfg.before_wait && run->waits[i])
+			run->pl->cfg.before_wait(run->pl->data);
+		pipeline_run_file(run->pl, run->paths[i]);
 	}
 	pl_say_pre(run, run->npaths);
 }
@@ -636,6 +642,7 @@ void pipeline_jobs_run(struct pipeline *pl, char *const *args, int nargs)
 	free(run.pre ? run.pre[run.npaths] : NULL);
 	free(run.paths);
 	free(run.pre);
+	free(run.waits);
 	sbuf_release(&run.said_now);
 	once_release(run.problems, run.nproblems);
 	for (size_t i = 0; i < run.nsaid; i++)
