@@ -38,7 +38,17 @@
 #define AHEAD_SLOTS 8
 #define AHEAD_MIN (8u << 20)    /* "auto": files at least this large */
 #define AHEAD_SPIN 500          /* pauses before the thread ahead sleeps */
-#define AHEAD_WAIT_US 1000      /* the reader's wait for the other's chunk before it stops it (a chunk takes tens of microseconds) */
+#define AHEAD_WAIT_US 1000      /* the reader's spin for the other's chunk (a chunk takes tens to hundreds of microseconds) */
+/*
+ * Past the spin the reader sleeps for the chunk, up to AHEAD_LATE_US, and
+ * stops the other thread when it comes later, or late again within
+ * AHEAD_LATE_SPAN chunks: a thread put off once in a while (a virtual
+ * machine's CPU taken for a moment) is waited for, one that does not run
+ * when it should (a machine busy with other work) is stopped.  Each stop
+ * costs a stretch read alone (input.c's AHEAD_RETRY).
+ */
+#define AHEAD_LATE_US 10000
+#define AHEAD_LATE_SPAN 64
 
 struct slot {
 	_Atomic uint64_t ready; /* 1 + the number of the chunk read into it, or 0 */
@@ -67,6 +77,7 @@ struct input_ahead {
 	uint64_t given;         /* the reader's own */
 	atomic_bool stop;
 	bool halted;            /* the reader stopped the other thread (input_ahead_next()) */
+	uint64_t late;          /* 1 + the last chunk the reader waited for past its spin, 0: none */
 	atomic_bool sleeping;   /* the thread ahead waits on cv */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -302,24 +313,33 @@ static uint64_t now_us(void)
 }
 
 /*
- * The reader waits for the other thread's chunk k, spinning: false when
- * that took longer than reading a chunk can (AHEAD_WAIT_US), as on a
- * machine busy elsewhere, where that thread is not running.
+ * The reader waits for the other thread's chunk k: spinning for as long
+ * as reading a chunk can take (AHEAD_WAIT_US), then asleep a little at a
+ * time.  0: it may go on; 1: it may, but the chunk was late; -1: it did
+ * not come within AHEAD_LATE_US.
  */
-static bool ahead_reader_wait(struct input_ahead *a, uint64_t k)
+static int ahead_reader_wait(struct input_ahead *a, uint64_t k)
 {
-	uint64_t t0 = 0;
+	const struct timespec nap = { 0, 50 * 1000 };
+	uint64_t t0 = 0, t;
 
 	for (unsigned i = 1; !ahead_reader_may_go(a, k); i++) {
 		ahead_pause();
 		if (i % 64)
 			continue;
-		if (!t0)
+		if (!t0) {
 			t0 = now_us();
-		else if (now_us() - t0 > AHEAD_WAIT_US)
-			return false;
+			continue;
+		}
+		t = now_us() - t0;
+		if (t <= AHEAD_WAIT_US)
+			continue;
+		if (t > AHEAD_LATE_US)
+			return -1;
+		nanosleep(&nap, NULL);
+		i = 0;  /* (the next check is a spin away) */
 	}
-	return true;
+	return t0 && now_us() - t0 > AHEAD_WAIT_US;
 }
 
 /* The other thread ends once its chunk is read: the chunks it took are all read. */
@@ -353,8 +373,17 @@ const struct input_ahead_chunk *input_ahead_next(struct input_ahead *a)
 		}
 		if (a->halted)
 			return NULL;
-		if (!ahead_reader_wait(a, k))
+		switch (ahead_reader_wait(a, k)) {
+		case 1:
+			if (!a->late || k + 1 - a->late > AHEAD_LATE_SPAN) {
+				a->late = k + 1;
+				break;
+			}
+			/* fall through - late again soon */
+		case -1:
 			ahead_halt(a);
+			break;
+		}
 	}
 	if (k >= a->nchunks)
 		return NULL;

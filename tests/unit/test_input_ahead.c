@@ -163,8 +163,11 @@ static void test_chunks(void)
 	unlink(path);
 }
 
-/* The second thread slow: the reader stops it, has every chunk it read, and knows where they end. */
-static void test_halt(void)
+/*
+ * The second thread slow (delay: each of its chunks, in microseconds): the
+ * reader stops it, has every chunk it read, and knows where they end.
+ */
+static void test_halt_after(unsigned delay)
 {
 	size_t chunk = 4096, n = 64 * chunk, got = 0;
 	char *b = make_file(n, chunk, 9);
@@ -172,7 +175,7 @@ static void test_halt(void)
 	struct input_ahead *a;
 	const struct input_ahead_chunk *c;
 
-	input_ahead_test_delay(20000);
+	input_ahead_test_delay(delay);
 	a = input_ahead_start(fd, 0, n, chunk, false);
 	usleep(5000);   /* the other thread has taken its first chunk, and sleeps */
 	while (a && (c = input_ahead_next(a))) {
@@ -189,6 +192,14 @@ static void test_halt(void)
 	close(fd);
 	free(b);
 	unlink(path);
+}
+
+static void test_halt(void)
+{
+	/* a chunk later than the reader waits for: stopped at once */
+	test_halt_after(20000);
+	/* late, though within that wait, and late again soon: stopped too */
+	test_halt_after(3000);
 }
 
 /* Every line an idle reader is handed, with its number and offset. */
