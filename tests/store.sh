@@ -14,6 +14,23 @@ run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
 expect_rc() { if [ "$rc" = "$1" ]; then ok; else bad "$2: exit $rc, expected $1; stderr: $(head -c 400 "$TMP/err")"; fi; }
 expect_err() { if grep -Eq -- "$1" "$TMP/err"; then ok; else bad "$2: stderr lacks /$1/ (stderr: $(head -c 300 "$TMP/err"))"; fi; }
 jq_py() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/out" "$1"; }
+# signal_ends SIG PID MESSAGE: signal the scan; it ends within two seconds (rc: its exit status), or
+# is killed and the check fails with MESSAGE
+signal_ends() {
+	kill -"$1" "$2"
+	for _ in $(seq 40); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$2" 2>/dev/null; then
+		bad "$3"
+		kill -9 "$2"
+	else
+		ok
+	fi
+	wait "$2"
+	rc=$?
+}
 
 # What a store holds, independent of row ids and times: every signature with
 # its count, subsystem and label, and the number of occurrences.
@@ -244,20 +261,7 @@ for sig in INT TERM; do
 		sleep 0.05
 	done
 	sleep 0.3
-	kill -$sig $pid
-	# it ends within two seconds, or is killed (and the check fails)
-	for _ in $(seq 40); do
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 $pid 2>/dev/null; then
-		bad "SIG$sig: the scan still waits on the pipe"
-		kill -9 $pid
-	else
-		ok
-	fi
-	wait $pid
-	rc=$?
+	signal_ends $sig $pid "SIG$sig: the scan still waits on the pipe"
 	kill $writer 2>/dev/null
 	wait $writer 2>/dev/null
 	expect_rc $((128 + $(kill -l $sig))) "SIG$sig on a pipe: the exit status"
@@ -283,19 +287,7 @@ for jobs in 1 2; do
 	done
 	expect_eq "$committed" 1 "--jobs $jobs, a FIFO with no writer: the file before it is committed while the FIFO is waited for"
 	sleep 0.2
-	kill -INT $pid
-	for _ in $(seq 40); do
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 $pid 2>/dev/null; then
-		bad "--jobs $jobs, a FIFO with no writer: the scan still waits in open(2) after SIGINT"
-		kill -9 $pid
-	else
-		ok
-	fi
-	wait $pid
-	rc=$?
+	signal_ends INT $pid "--jobs $jobs, a FIFO with no writer: the scan still waits in open(2) after SIGINT"
 	expect_rc 130 "--jobs $jobs, a FIFO with no writer, SIGINT: the exit status"
 	expect_err "interrupted" "--jobs $jobs, a FIFO with no writer, SIGINT: says so"
 	said=$(jq_py 'd["summary"]["stored_new"]' 2>/dev/null || echo "no JSON")
