@@ -1318,24 +1318,12 @@ int input_next(struct input *in, struct input_line *out, bool idle)
 	return next_line(in, out, idle);
 }
 
-/*
- * Open a FIFO without waiting for its writer: open(2) would wait for one
- * where no signal ends the wait.  Its reads then wait in kt_read(), which
- * ends on the context's stop; a FIFO no writer opened yet has nothing to
- * poll(), one whose writers closed it is at its end, as before.
- */
-static int open_fifo(const char *path)
+/* Reads of fd wait again (O_NONBLOCK off): 0, or -1 (errno set). */
+static int fd_blocking(int fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), fl;
+	int fl = fcntl(fd, F_GETFL);
 
-	if (fd >= 0 && ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? -1 : 0;
 }
 
 struct input *input_open(struct ctx *ctx, const char *path)
@@ -1347,10 +1335,14 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	if (!strcmp(path, "-")) {
 		fd = 0;
 	} else {
-		/* (a stop to end the wait for data: kt_read()) */
-		bool fifo = ctx && ctx->stop && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
-
-		fd = fifo ? open_fifo(path) : open(path, O_RDONLY | O_CLOEXEC);
+		/*
+		 * With a stop to end a wait (kt_read()), a FIFO is opened without
+		 * waiting for a writer, a serial line without waiting for its
+		 * carrier: open(2) waits where no signal ends it.  Their reads
+		 * wait in kt_read() instead; a FIFO no writer opened yet has
+		 * nothing to poll(), one whose writers closed it is at its end.
+		 */
+		fd = open(path, O_RDONLY | O_CLOEXEC | (ctx && ctx->stop ? O_NONBLOCK : 0));
 		if (fd < 0) {
 			kt_error(ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
 			return NULL;
@@ -1360,9 +1352,12 @@ struct input *input_open(struct ctx *ctx, const char *path)
 	in->ctx = ctx;
 	in->name = xstrdup(strcmp(path, "-") ? path : "<stdin>");
 	in->fd = fd;
-	in->waits = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+	in->waits = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode);
 	if (ctx && in->waits)
 		in->stop = ctx->stop;   /* it may wait for ever */
+	/* (a regular file's reads never wait: O_NONBLOCK is nothing to them) */
+	if (fd > 0 && in->stop && fd_blocking(fd) < 0)
+		kt_warn(ctx, in->name, "cannot read it blocking: %s", strerror(errno));
 	in->buf = xmalloc(BUF_SIZE + 1);
 	in->lineno = 1;
 	detect_compression(in);
