@@ -38,6 +38,11 @@ bool input_ends_on_stop(const struct input *in);
 /* Is it a pipe, FIFO or terminal: may reading it wait for ever? */
 bool input_may_wait(const struct input *in);
 /*
+ * An input that may wait: fn(data) is called on the reading thread when it
+ * has had nothing to read for 100 ms, once each time it goes quiet.
+ */
+void input_on_quiet(struct input *in, void (*fn)(void *data), void *data);
+/*
  * The next logical line: 1, or 0 at the end, or -1 on a read error
  * (reported).  When idle is true (no report is open) the reader may skip
  * lines that cannot start a report.

@@ -99,11 +99,18 @@ struct pipeline_config {
 	/* a record known() made, after its replay (on the thread that made it, when it can) */
 	void (*known_free)(void *rec, void *data);
 	/*
-	 * A file that may wait for ever (standard input, a FIFO, a terminal)
-	 * is next (may be NULL): on the caller's thread, before it waits for
-	 * the file, so that what it holds is not held through the wait.
+	 * The next file is about to be read (may be NULL): on the caller's
+	 * thread, before the file is opened. waits: it may wait for ever
+	 * (standard input, a FIFO, a terminal), so what the caller holds
+	 * should not be held through it.
 	 */
-	void (*before_wait)(void *data);
+	void (*before_file)(bool waits, void *data);
+	/*
+	 * A file that may wait has had nothing more for 100 ms, after what it
+	 * gave was passed on (may be NULL): on the caller's thread, once each
+	 * time it goes quiet.
+	 */
+	void (*quiet)(void *data);
 };
 #define PIPELINE_MAX_JOBS 256
 

@@ -79,6 +79,13 @@ struct scan {
 	size_t triage_applied, new_distinct, failing;
 	bool force_text;
 	bool store_ok;          /* the file's transaction is open */
+	/*
+	 * A stream (a pipe, FIFO or terminal: cfg.before_file() says so of the
+	 * next file) is stored a report at a time, each in a transaction of
+	 * its own: nothing is held while it waits, what it gave is in the store.
+	 */
+	bool stream_next, stream, stream_ok;
+	char *stream_name;
 	/* counts; of the store's, only what was committed */
 	size_t files, reports, added, dups, upgraded, truncated;
 	struct scan_stored file, batch;   /* not yet committed: this file's, the open batch's */
@@ -326,6 +333,15 @@ static void scan_file_begin(const char *name, void *data)
 	s->files++;
 	s->store_ok = false;
 	memset(&s->file, 0, sizeof(s->file));
+	s->stream = s->stream_next;
+	s->stream_next = false;
+	if (s->stream) {
+		/* (its reports are stored one at a time: scan_stream_begin()) */
+		s->stream_ok = true;
+		free(s->stream_name);
+		s->stream_name = xstrdup(name ? name : "-");
+		return;
+	}
 	if (s->ctx->store)
 		s->store_ok = store_begin(s->ctx->store, name) == 0;
 }
@@ -335,8 +351,10 @@ static void scan_file_end(const char *name, int rc, const struct pipeline_file *
 	struct scan *s = data;
 
 	/* a read error keeps what was read: those reports are whole (and the file is not recorded) */
-	if (!s->ctx->store)
+	if (!s->ctx->store || s->stream) {
+		s->stream = false;      /* (a stream's reports are committed) */
 		return;
+	}
 	if (s->store_ok && f && rc == 0 && scan_record_file(s, name, f) < 0)
 		s->store_ok = false;
 	if (!s->store_ok) {
@@ -718,6 +736,55 @@ static void scan_count_report(struct scan *s, struct report *r, const char *subs
 	progress_reports(s->progress, 1);
 }
 
+/* A stream's report: a transaction of its own begun (store_ok), unless storing the stream failed before. */
+static void scan_stream_begin(struct scan *s)
+{
+	if (!s->stream || !s->ctx->store || !s->stream_ok)
+		return;
+	memset(&s->file, 0, sizeof(s->file));
+	s->store_ok = store_begin(s->ctx->store, s->stream_name) == 0;
+	s->stream_ok = s->store_ok;
+}
+
+/* The stream's reports in the batch: committed (rc > 0), kept open (0), or lost (< 0: said; the rest not stored). */
+static void scan_stream_done(struct scan *s, int rc)
+{
+	if (rc > 0)
+		scan_batch_done(s, s->stream_name, rc);
+	if (rc >= 0)
+		return;
+	kt_error(s->ctx, KT_EXIT_STORE, s->stream_name,
+		 "the reports read since the last commit were not stored, and the rest of it is not stored");
+	memset(&s->batch, 0, sizeof(s->batch));
+	s->batch_files = 0;
+	s->stream_ok = false;
+}
+
+/* ... and its transaction ended: into the batch, which is committed when due (or when the stream goes quiet). */
+static void scan_stream_end(struct scan *s)
+{
+	if (!s->stream || !s->ctx->store || !s->stream_ok)
+		return;
+	if (!s->store_ok) {
+		store_rollback(s->ctx->store);
+		scan_stream_done(s, -1);
+		return;
+	}
+	stored_add(&s->batch, &s->file);
+	s->batch_files = 1;     /* (the stream, in what scan_batch_done() says) */
+	s->store_ok = false;
+	scan_stream_done(s, store_commit(s->ctx->store, s->stream_name));
+}
+
+/* A stream went quiet: what it gave is committed, so that others see it and no writer waits for it. */
+static void scan_quiet(void *data)
+{
+	struct scan *s = data;
+
+	if (s->stream && s->ctx->store && s->stream_ok && !s->store_ok)
+		scan_stream_done(s, store_flush(s->ctx->store, s->stream_name));
+}
+
 static void scan_on_report(struct report *r, const struct enrichment *e, void *prep, void *data)
 {
 	struct scan *s = data;
@@ -725,8 +792,10 @@ static void scan_on_report(struct report *r, const struct enrichment *e, void *p
 	struct store_added added = { 0 };
 	enum verdict eff;
 
+	scan_stream_begin(s);
 	eff = scan_store_report(s, r, e->subsystem, p, &added);
 	scan_count_report(s, r, e->subsystem, p, &added, eff);
+	scan_stream_end(s);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1204,12 +1273,16 @@ static void scan_files_close(struct scan *s)
 	s->recs = NULL;
 }
 
-/* Before a file that may wait for ever: the files before it committed, so that no other writer waits with it. */
-static void scan_before_wait(void *data)
+/*
+ * Before each file. One that may wait for ever: the files before it
+ * committed, so that no other writer waits with it, and it a stream.
+ */
+static void scan_before_file(bool waits, void *data)
 {
 	struct scan *s = data;
 
-	if (s->ctx->store)
+	s->stream_next = waits;
+	if (waits && s->ctx->store)
 		scan_batch_done(s, NULL, store_flush(s->ctx->store, NULL));
 }
 
@@ -1231,7 +1304,8 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	cfg.prepare = scan_prepare;
 	cfg.report_prep = scan_on_report;
 	cfg.prep_free = scan_prep_free;
-	cfg.before_wait = scan_before_wait;
+	cfg.before_file = scan_before_file;
+	cfg.quiet = scan_quiet;
 	/* a fresh store, until the reports say otherwise */
 	s->recent_new = UINT64_MAX;
 	atomic_init(&s->zip, true);
@@ -1264,6 +1338,8 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 	scan_output(s);
 	classifier_free(cfg.cls);
 	free(s->wcls);
+	free(s->stream_name);
+	s->stream_name = NULL;
 	agg_free(s);
 }
 

@@ -23,6 +23,7 @@ struct decomp {
 	enum decomp_kind kind;
 	int fd;
 	const _Atomic int *stop;   /* decomp_set_stop() */
+	const struct kt_quiet *quiet;
 	unsigned char *ibuf;
 	size_t ipos, ilen;      /* compressed bytes not yet decoded: ibuf[ipos, ilen) */
 	bool in_eof;
@@ -251,7 +252,7 @@ static int fill(struct decomp *d)
 	if (d->ipos < d->ilen || d->in_eof)
 		return 0;
 	d->ipos = d->ilen = 0;
-	r = kt_read(d->fd, d->ibuf, IBUF_SIZE, d->stop);
+	r = kt_read_quiet(d->fd, d->ibuf, IBUF_SIZE, d->stop, d->quiet);
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -260,9 +261,10 @@ static int fill(struct decomp *d)
 	return 0;
 }
 
-void decomp_set_stop(struct decomp *d, const _Atomic int *stop)
+void decomp_set_stop(struct decomp *d, const _Atomic int *stop, const struct kt_quiet *quiet)
 {
 	d->stop = stop;
+	d->quiet = quiet;
 }
 
 ssize_t decomp_read(struct decomp *d, void *buf, size_t n)

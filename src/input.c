@@ -43,6 +43,7 @@ struct input {
 	char *name;
 	int fd;
 	const _Atomic int *stop; /* a pipe's, FIFO's or terminal's: the context's stop (kt_read()) */
+	struct kt_quiet quiet;  /* input_on_quiet() */
 	bool waits;             /* not a regular file: reading may wait for ever */
 	struct decomp *dec;     /* compressed input: its decoder */
 	char *buf;
@@ -335,7 +336,7 @@ static bool refill(struct input *in)
 		}
 	} else {
 		if (!in->ahead || !ahead_read(in, room, &r))
-			r = kt_read(in->fd, in->buf + in->end, room, in->stop);
+			r = kt_read_quiet(in->fd, in->buf + in->end, room, in->stop, &in->quiet);
 		if (r < 0) {
 			report_read_error(in, errno);
 			return false;
@@ -368,7 +369,7 @@ static void detect_compression(struct input *in)
 	in->dec = decomp_new(in->kind, in->fd, in->buf, in->end, cap);
 	if (!in->dec)
 		kt_die("out of memory (a %s decoder)", decomp_name(in->kind));
-	decomp_set_stop(in->dec, in->stop);
+	decomp_set_stop(in->dec, in->stop, &in->quiet);
 	in->start = in->end = 0;
 	in->eof = in->err = false;
 }
@@ -1400,6 +1401,12 @@ bool input_ends_on_stop(const struct input *in)
 bool input_may_wait(const struct input *in)
 {
 	return in->waits;
+}
+
+void input_on_quiet(struct input *in, void (*fn)(void *data), void *data)
+{
+	in->quiet.fn = fn;
+	in->quiet.data = data;
 }
 
 const char *input_name(const struct input *in)

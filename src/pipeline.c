@@ -256,6 +256,9 @@ static struct input *pipeline_open(struct pipeline *pl, const char *path)
 
 	if (in && pl->cfg.force_text)
 		input_set_mode(in, INPUT_TEXT);
+	/* (a worker's file goes quiet on the writer's side: pl_play_file()) */
+	if (in && pl->cfg.quiet && !pl->run && input_may_wait(in))
+		input_on_quiet(in, pl->cfg.quiet, pl->data);
 	return in;
 }
 
@@ -377,8 +380,8 @@ static void pipeline_visit(struct ctx *ctx, const char *path, bool waits, void *
 	(void)ctx;
 	if (pl->cfg.stop && *pl->cfg.stop)
 		return;
-	if (waits && pl->cfg.before_wait)
-		pl->cfg.before_wait(pl->data);
+	if (pl->cfg.before_file)
+		pl->cfg.before_file(waits, pl->data);
 	pipeline_run_file(pl, path);
 }
 

@@ -200,7 +200,8 @@ static void pl_push(struct pl_worker *w, struct pl_event *ev)
 
 	ALLOC_GROW(w->pend, w->npend, w->pendcap);
 	w->pend[w->npend++] = *ev;
-	if (w->npend < PL_JOB_BATCH)
+	/* (a file that may wait hands each over: what it gave is not held through its wait) */
+	if (w->npend < PL_JOB_BATCH && !w->run->waits[w->seq])
 		return;
 	pthread_mutex_lock(&w->run->mu);
 	pl_hand_over(w);
@@ -393,7 +394,8 @@ static void pl_play(struct pipeline_run *run, struct pl_event *ev)
 	}
 }
 
-static void pl_wait_ready(struct pipeline_run *run)
+/* A wait for the workers (run->mu held), of up to 100 ms: whether it lasted that long. */
+static bool pl_wait_ready(struct pipeline_run *run)
 {
 	struct timespec ts;
 
@@ -403,26 +405,35 @@ static void pl_wait_ready(struct pipeline_run *run)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
-	pthread_cond_timedwait(&run->ready, &run->mu, &ts);
+	return pthread_cond_timedwait(&run->ready, &run->mu, &ts) == ETIMEDOUT;
 }
 
 /* Play file i's events as they come, to its end; then the front moves on. */
 static void pl_play_file(struct pipeline_run *run, size_t i)
 {
 	struct pl_job *job = &run->slot[i % run->nslot];
+	bool quiet = run->pl->cfg.quiet && run->waits[i];
 
-	if (run->pl->cfg.before_wait && run->waits[i])
-		run->pl->cfg.before_wait(run->pl->data);
+	if (run->pl->cfg.before_file)
+		run->pl->cfg.before_file(run->waits[i], run->pl->data);
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
 		struct pl_worker *owner;
 		struct pl_event *ev;
 		size_t n;
 
-		while (!job->n && !job->done && !(run->next <= i && pl_stopped(run->pl)))
-			pl_wait_ready(run);
+		while (!job->n && !job->done && !(run->next <= i && pl_stopped(run->pl))) {
+			if (pl_wait_ready(run) && quiet && !job->n) {
+				/* (once each time the file goes quiet) */
+				quiet = false;
+				pthread_mutex_unlock(&run->mu);
+				run->pl->cfg.quiet(run->pl->data);
+				pthread_mutex_lock(&run->mu);
+			}
+		}
 		if (!job->n)
 			break;
+		quiet = run->pl->cfg.quiet && run->waits[i];
 		ev = job->ev;
 		n = job->n;
 		owner = job->owner;
@@ -504,8 +515,8 @@ static void pl_run_one(struct pipeline_run *run)
 		pl_say_pre(run, i);
 		if (pl_stopped(run->pl))
 			continue;
-		if (run->pl->cfg.before_wait && run->waits[i])
-			run->pl->cfg.before_wait(run->pl->data);
+		if (run->pl->cfg.before_file)
+			run->pl->cfg.before_file(run->waits[i], run->pl->data);
 		pipeline_run_file(run->pl, run->paths[i]);
 	}
 	pl_say_pre(run, run->npaths);

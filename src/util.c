@@ -136,6 +136,13 @@ char *kt_quote_term(const char *s)
 
 ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop)
 {
+	return kt_read_quiet(fd, buf, n, stop, NULL);
+}
+
+ssize_t kt_read_quiet(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet)
+{
+	bool said = false;
+
 	for (;;) {
 		ssize_t r;
 
@@ -145,6 +152,10 @@ ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop)
 
 			if (*stop)
 				return 0;
+			if (ready == 0 && quiet && quiet->fn && !said) {
+				said = true;
+				quiet->fn(quiet->data);
+			}
 			if (ready == 0 || (ready < 0 && errno == EINTR))
 				continue;
 		}

@@ -307,6 +307,36 @@ expect_rc 0 "a FIFO whose writer comes late: the exit status"
 expect_eq "$(sql "$DB" "select count(*) from occurrence")" "$(sql "$TMP/fifo-ref.db" "select count(*) from occurrence")" \
 	"a FIFO whose writer comes late: every report of its log is stored"
 
+echo "== store: a stream's reports are committed as they are read, and it holds no other writer up"
+for jobs in 1 2; do
+	DB=$TMP/stream-$jobs.db
+	rm -f "$TMP/stream-in.log"
+	# more than the first look at a stream takes (64 KiB), then a silent writer
+	for _ in 1 2 3 4; do cat fixtures/virtio-blk-console.log fixtures/virtio-rng-console.log >>"$TMP/stream-in.log"; done
+	# (with --jobs 2 a file before it: the workers read the stream, the writer stores it)
+	before=; [ $jobs = 2 ] && before=fixtures/virtio-rng-console.log
+	"$BIN" --db "$TMP/stream-ref.db" scan --fail-on none $before "$TMP/stream-in.log" >/dev/null 2>&1
+	want=$(sql "$TMP/stream-ref.db" "select count(*) from occurrence where source like '%stream-in.log'" | tr -dc 0-9)
+	{ cat "$TMP/stream-in.log"; sleep 30; } | "$BIN" --db "$DB" scan --jobs $jobs --format json --fail-on none $before - >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	got=
+	for _ in $(seq 100); do
+		got=$(sql "$DB" "select count(*) from occurrence where source = '<stdin>'" 2>/dev/null | tr -dc 0-9)
+		[ "$got" = "$want" ] && break
+		sleep 0.05
+	done
+	# (the last of them too: committed when the stream went quiet, not when more came)
+	expect_eq "$got" "$want" "--jobs $jobs: every report the stream gave is in the store while it waits"
+	KCSAN_TRIAGE_BUSY_TIMEOUT=1000 "$BIN" --db "$DB" scan --fail-on none fixtures/kunit-kcsan-test.log >/dev/null 2>"$TMP/err2"
+	rc2=$?
+	[ "$rc2" = 0 ] && ok || bad "--jobs $jobs: another writer while a stream waits: exit $rc2 ($(head -c 300 "$TMP/err2"))"
+	signal_ends INT $pid "--jobs $jobs: the stream's scan does not end on SIGINT"
+	expect_rc 130 "--jobs $jobs, a stream and SIGINT: the exit status"
+	expect_eq "$(jq_py 'd["summary"]["stored_new"]')" "$(sql "$TMP/stream-ref.db" "select count(*) from occurrence" | tr -dc 0-9)" \
+		"--jobs $jobs: the stream's summary is what it stored"
+	rm -f "$TMP/stream-ref.db"*
+done
+
 echo "== store: a schema-2 store (made by the released binary) is upgraded: it shows what it showed"
 DB=$TMP/v2.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
