@@ -36,7 +36,7 @@ struct decomp;
  * library cannot start one (out of memory).
  */
 struct decomp *decomp_new(enum decomp_kind kind, int fd, const void *head, size_t nhead, uint64_t cap);
-/* Its reads of fd end when *stop is set (kt_read(): fd a pipe's); NULL: they wait. */
+/* Its reads of fd end when *stop is set (kt_read(): fd a pipe's; NULL: they wait), and tell quiet when fd is. */
 void decomp_set_stop(struct decomp *d, const _Atomic int *stop, const struct kt_quiet *quiet);
 /* Up to n decompressed bytes: their number (> 0), or a decomp_status. */
 ssize_t decomp_read(struct decomp *d, void *buf, size_t n);

@@ -119,22 +119,19 @@ void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags);
 void sbuf_add_safe(struct sbuf *sb, const char *s, size_t n);   /* flags 0 */
 void kt_fputs_term(FILE *fp, const char *s, unsigned flags);
 
-/*
- * read(2), again when a signal interrupts it; with stop (a pipe's, FIFO's
- * or terminal's descriptor: one that may wait for ever), the wait for data
- * ends when *stop is set (looked at every 100 ms): 0 then, as at its end.
- */
-ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop);
-/*
- * The same, and quiet (with stop; may be NULL) is called when the wait
- * has lasted 100 ms with nothing to read, once each time the descriptor
- * goes quiet: what the caller holds for its next data can be let go.
- */
 struct kt_quiet {
 	void (*fn)(void *data);
 	void *data;
 };
-ssize_t kt_read_quiet(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet);
+/*
+ * read(2), again when a signal interrupts it; with stop (a pipe's, FIFO's
+ * or terminal's descriptor: one that may wait for ever), the wait for data
+ * ends when *stop is set (looked at every 100 ms): 0 then, as at its end.
+ * With stop, quiet (may be NULL, or its fn) is called when the wait has
+ * lasted 100 ms with nothing to read, once each time the descriptor goes
+ * quiet: what the caller holds for its next data can be let go.
+ */
+ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet);
 /* The same as a new string (the caller frees it). */
 char *kt_quote_term(const char *s);
 

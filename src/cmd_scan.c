@@ -736,10 +736,16 @@ static void scan_count_report(struct scan *s, struct report *r, const char *subs
 	progress_reports(s->progress, 1);
 }
 
+/* A stream is being read and stored (storing it has not failed). */
+static bool scan_stream_stores(const struct scan *s)
+{
+	return s->stream && s->ctx->store && s->stream_ok;
+}
+
 /* A stream's report: a transaction of its own begun (store_ok), unless storing the stream failed before. */
 static void scan_stream_begin(struct scan *s)
 {
-	if (!s->stream || !s->ctx->store || !s->stream_ok)
+	if (!scan_stream_stores(s))
 		return;
 	memset(&s->file, 0, sizeof(s->file));
 	s->store_ok = store_begin(s->ctx->store, s->stream_name) == 0;
@@ -763,7 +769,7 @@ static void scan_stream_done(struct scan *s, int rc)
 /* ... and its transaction ended: into the batch, which is committed when due (or when the stream goes quiet). */
 static void scan_stream_end(struct scan *s)
 {
-	if (!s->stream || !s->ctx->store || !s->stream_ok)
+	if (!scan_stream_stores(s))
 		return;
 	if (!s->store_ok) {
 		store_rollback(s->ctx->store);
@@ -781,7 +787,7 @@ static void scan_quiet(void *data)
 {
 	struct scan *s = data;
 
-	if (s->stream && s->ctx->store && s->stream_ok && !s->store_ok)
+	if (scan_stream_stores(s) && !s->store_ok)
 		scan_stream_done(s, store_flush(s->ctx->store, s->stream_name));
 }
 

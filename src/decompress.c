@@ -252,7 +252,7 @@ static int fill(struct decomp *d)
 	if (d->ipos < d->ilen || d->in_eof)
 		return 0;
 	d->ipos = d->ilen = 0;
-	r = kt_read_quiet(d->fd, d->ibuf, IBUF_SIZE, d->stop, d->quiet);
+	r = kt_read(d->fd, d->ibuf, IBUF_SIZE, d->stop, d->quiet);
 	if (r < 0)
 		return -1;
 	if (r == 0)

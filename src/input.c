@@ -336,7 +336,7 @@ static bool refill(struct input *in)
 		}
 	} else {
 		if (!in->ahead || !ahead_read(in, room, &r))
-			r = kt_read_quiet(in->fd, in->buf + in->end, room, in->stop, &in->quiet);
+			r = kt_read(in->fd, in->buf + in->end, room, in->stop, &in->quiet);
 		if (r < 0) {
 			report_read_error(in, errno);
 			return false;

@@ -412,7 +412,8 @@ static bool pl_wait_ready(struct pipeline_run *run)
 static void pl_play_file(struct pipeline_run *run, size_t i)
 {
 	struct pl_job *job = &run->slot[i % run->nslot];
-	bool quiet = run->pl->cfg.quiet && run->waits[i];
+	const bool may_quiet = run->pl->cfg.quiet && run->waits[i];
+	bool quiet = may_quiet;     /* (once each time the file goes quiet) */
 
 	if (run->pl->cfg.before_file)
 		run->pl->cfg.before_file(run->waits[i], run->pl->data);
@@ -424,7 +425,6 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 
 		while (!job->n && !job->done && !(run->next <= i && pl_stopped(run->pl))) {
 			if (pl_wait_ready(run) && quiet && !job->n) {
-				/* (once each time the file goes quiet) */
 				quiet = false;
 				pthread_mutex_unlock(&run->mu);
 				run->pl->cfg.quiet(run->pl->data);
@@ -433,7 +433,7 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 		}
 		if (!job->n)
 			break;
-		quiet = run->pl->cfg.quiet && run->waits[i];
+		quiet = may_quiet;
 		ev = job->ev;
 		n = job->n;
 		owner = job->owner;

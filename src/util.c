@@ -134,12 +134,7 @@ char *kt_quote_term(const char *s)
 	return sbuf_detach(&sb);
 }
 
-ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop)
-{
-	return kt_read_quiet(fd, buf, n, stop, NULL);
-}
-
-ssize_t kt_read_quiet(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet)
+ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet)
 {
 	bool said = false;
 
