@@ -72,5 +72,7 @@ bool input_ahead_wanted(uint64_t size, bool *bad);
 
 /* Tests: the second thread sleeps this long before each chunk it reads (a machine busy elsewhere). */
 void input_ahead_test_delay(unsigned us);
+/* Tests: the chunks the second thread has taken since input_ahead_test_delay() */
+unsigned input_ahead_test_taken(void);
 
 #endif

@@ -236,11 +236,17 @@ static void ahead_wake(struct input_ahead *a)
 	}
 }
 
-static _Atomic unsigned test_delay_us;
+static _Atomic unsigned test_delay_us, test_taken;
 
 void input_ahead_test_delay(unsigned us)
 {
 	atomic_store(&test_delay_us, us);
+	atomic_store(&test_taken, 0);
+}
+
+unsigned input_ahead_test_taken(void)
+{
+	return atomic_load(&test_taken);
 }
 
 static void *ahead_main(void *arg)
@@ -251,8 +257,10 @@ static void *ahead_main(void *arg)
 		int64_t k = ahead_claim(a);
 
 		if (k >= 0) {
-			if (atomic_load(&test_delay_us))
+			if (atomic_load(&test_delay_us)) {
+				atomic_fetch_add(&test_taken, 1);
 				usleep(atomic_load(&test_delay_us));
+			}
 			ahead_read(a, (uint64_t)k);
 			continue;
 		}

@@ -177,12 +177,21 @@ static void test_halt_after(unsigned delay)
 
 	input_ahead_test_delay(delay);
 	a = input_ahead_start(fd, 0, n, chunk, false);
-	usleep(5000);   /* the other thread has taken its first chunk, and sleeps */
+	/* the other thread has taken its first chunk, and sleeps (however long it took to start) */
+	for (int i = 0; a && !input_ahead_test_taken() && i < 100000; i++)
+		usleep(100);
 	while (a && (c = input_ahead_next(a))) {
 		CHECK_INT(c->pos, got);
 		CHECK(!memcmp(c->data, b + got, c->len));
 		got += c->len;
 		input_ahead_done(a);
+		/*
+		 * Once half its slots are free (input_ahead.c's AHEAD_SLOTS is 8)
+		 * the other thread takes the next chunk and sleeps on it: the
+		 * reader goes on when it has, to wait for that chunk late again.
+		 */
+		for (int i = 0; got >= 4 * chunk && !input_ahead_halted(a) && input_ahead_test_taken() < 2 && i < 10000; i++)
+			usleep(100);
 	}
 	CHECK(a && input_ahead_halted(a));
 	CHECK(got < n);
@@ -199,7 +208,7 @@ static void test_halt(void)
 	/* a chunk later than the reader waits for: stopped at once */
 	test_halt_after(20000);
 	/* late, though within that wait, and late again soon: stopped too */
-	test_halt_after(3000);
+	test_halt_after(8000);
 }
 
 /* Every line an idle reader is handed, with its number and offset. */
