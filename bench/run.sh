@@ -7,12 +7,15 @@
 #         text summary: as they are (19 distinct), and each a distinct one;
 #   sym:  bench/sym.sh, when present (symbolization against a distribution vmlinux);
 #   store at scale: bench/store.sh ($KT_BENCH_STORE sizes: 10k 100k unless told; 1m too).
+# KT_BENCH_PARTS picks some of them: any of "first scan sym store jobs" (all unless told).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$PWD/kcsan-triage
 CACHE=${KT_BENCH_CACHE:-/var/tmp/kcsan-bench}
 SIZE_MB=${KT_BENCH_SIZE_MB:-1024}
 mkdir -p "$CACHE"
+PARTS=" ${KT_BENCH_PARTS:-first scan sym store jobs} "
+part() { case $PARTS in *" $1 "*) return 0 ;; esac; return 1; }
 LOG=$CACHE/noise-${SIZE_MB}M.log
 if [ ! -f "$LOG" ]; then
 	echo "making $LOG ($SIZE_MB MiB) ..."
@@ -33,6 +36,7 @@ wall() {   # wall CMD...: its wall seconds, median of 3; the median peak RSS (Ki
 	cut -d' ' -f1 "$CACHE/runs" | median
 }
 
+if part first; then
 g=$(wall grep -c 'BUG: KCSAN' "$LOG")
 s=$(wall "$BIN" scan --no-db "$LOG")
 m=$(cat "$CACHE/rss")
@@ -54,6 +58,7 @@ if [ -f "$K1" ]; then
 		n=$(wall "$BIN" scan --no-db "$MANY")
 		echo "kcsan-triage scan, $(head -n 1 "$CACHE/out" | sed 's/ in 1 file.*//'): ${n} s (peak RSS $(($(cat "$CACHE/rss") / 1024)) MiB)"
 	done
+fi
 fi
 
 # ---- scanning against grep: log mode, memory, mail and text mode --------------------------
@@ -120,9 +125,9 @@ scan_rows() {
 	rm -rf "$T"
 }
 SUMMARY=$(mktemp -d)
-scan_rows | tee "$SUMMARY/scan"
+part scan && scan_rows | tee "$SUMMARY/scan"
 
-if [ -x bench/sym.sh ]; then
+if part sym && [ -x bench/sym.sh ]; then
 	echo
 	bench/sym.sh | tee "$SUMMARY/sym"
 fi
@@ -135,7 +140,7 @@ sed -n '/^== sym bench, side by side/,$p' "$SUMMARY/sym" 2>/dev/null | tail -n +
 rm -rf "$SUMMARY"
 
 echo
-SHARED=${SHARED:-../shared} bench/store.sh
+part store && SHARED=${SHARED:-../shared} bench/store.sh
 
 # scan --jobs: parsing on N threads, one writer (the archives of bench/store.sh)
 jobs_rows() {
@@ -156,4 +161,4 @@ jobs_rows() {
 		done
 	done
 }
-jobs_rows
+part jobs && jobs_rows
