@@ -134,6 +134,8 @@ struct kt_quiet {
 ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet);
 /* The same as a new string (the caller frees it). */
 char *kt_quote_term(const char *s);
+/* A temporary file in $TMPDIR (or /tmp), open for writing and reading, removed already; NULL: errno. */
+FILE *kt_tmpfile(void);
 
 /* Growable array helper. */
 #define ALLOC_GROW(p, n, cap) do { \

@@ -87,16 +87,16 @@ void table_str_style(struct table *t, const char *v, enum out_style st);
 void table_int(struct table *t, long long v);
 /* A label: its verdict in text ("-" for none), an object or null in JSON. */
 void table_label(struct table *t, const struct verdict_label *l);
-void table_end(struct table *t);
+/* -1 when a streamed table's rows could not all be kept (errno: a full disk): they are not all printed. */
+int table_end(struct table *t);
 /*
- * Flat memory for a long table: the rows are given twice, when
- * table_stream_begin() says so (text: the first pass measures the columns,
- * nothing is kept), then table_stream_print() prints the header and the
- * rows of the second pass as each is whole.  CSV (and JSON) rows go out as
- * they come: one pass.  The text is the same as a buffered table's.
+ * Flat memory for a long table (called before its first row): text rows
+ * are measured as they come and kept in a temporary file ($TMPDIR), then
+ * printed from it by table_end(), aligned; CSV and JSON rows go out as
+ * they come.  The text is the same as a buffered table's.  False when no
+ * temporary file can be made: the rows are kept in memory instead.
  */
-bool table_stream_begin(struct table *t);
-void table_stream_print(struct table *t);
+bool table_stream(struct table *t);
 
 /* Pipeline objects. */
 enum render_detail {

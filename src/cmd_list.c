@@ -1,5 +1,6 @@
 /* cmd_list.c - kcsan-triage list: the reports in the store. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,7 +186,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	f.order = lo->sort ? (enum list_order)(lo->sort - 1) : l.terminal ? LIST_BY_ATTENTION : LIST_BY_ID;
 	f.truncated = l.terminal;
 	f.brief = true;
-	/* the rows streamed (twice for text: measured, then printed), from one state of the store */
+	/* the rows streamed, from one state of the store */
 	rc = store_snapshot(ctx->store, true);
 	if (rc == 0 && l.terminal)
 		rc = store_list(ctx->store, &last, list_latest, &l.latest);
@@ -193,13 +194,12 @@ int cmd_list(int argc, char **argv, struct ctx *ctx, const void *opts)
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
 	l.t = table_begin(o, "reports", list_cols, (int)(sizeof(list_cols) / sizeof(list_cols[0])));
 	list_tty_layout(l.t);
-	if (rc == 0 && table_stream_begin(l.t)) {
-		rc = store_list(ctx->store, &f, list_row, &l);
-		table_stream_print(l.t);
-	}
+	table_stream(l.t);
 	if (rc == 0)
 		rc = store_list(ctx->store, &f, list_row, &l);
-	table_end(l.t);
+	if (table_end(l.t) < 0)
+		kt_error(ctx, KT_EXIT_INTERNAL, NULL, "the list's rows could not be kept in a temporary file: %s",
+			 strerror(errno));
 	if (store_snapshot(ctx->store, false) < 0)
 		rc = -1;
 	if (l.terminal)

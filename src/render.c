@@ -1,5 +1,6 @@
 /* render.c - text and JSON output from the same calls. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -396,7 +397,9 @@ struct table {
 	unsigned char *styles; /* each cell's enum out_style */
 	unsigned *tty;         /* each column's TABLE_TTY_* */
 	size_t ncells, cap, style_cap;
-	int stream;            /* table_stream_begin(): TABLE_MEASURING, then TABLE_STREAMING */
+	int stream;            /* table_stream(): TABLE_MEASURING, then TABLE_STREAMING */
+	FILE *spool;           /* text, measuring: the cells as they came (a style byte + 1, the text, a NUL) */
+	int spool_errno;       /* the spool failed (a full disk): its rows are not all printed */
 	struct sbuf row;       /* streaming: the row's cells, each NUL-terminated (row_at their starts) */
 	size_t *row_at;
 	struct sbuf line;      /* text: a row as printed, written at once */
@@ -808,28 +811,12 @@ static void table_csv(struct table *t)
 	table_csv_cells(t, table_csv_header(t));
 }
 
-/*
- * Streaming: a text table's cells measured in the first pass (kept: none),
- * each row printed as soon as it is whole in the second; CSV rows printed
- * as they come.
- */
-static void table_stream_cell(struct table *t, const char *text, size_t len, enum out_style st)
+/* Streaming: a cell of the row being printed (its cells in one buffer, kept for the next row: no allocation a cell). */
+static void table_stream_row_cell(struct table *t, const char *text, size_t len, enum out_style st)
 {
 	struct table_layout *L = t->L;
-	size_t c;
+	size_t c = t->ncells++;
 
-	if (!L->n)
-		return;
-	if (t->stream == TABLE_MEASURING) {
-		int w = utf8_width_n(text, len);
-
-		c = t->ncells++ % (size_t)L->n;
-		if (w > L->w[c])
-			L->w[c] = w;
-		return;
-	}
-	/* the row's cells in one buffer, kept for the next row (no allocation a cell) */
-	c = t->ncells++;
 	if (c == 0) {
 		sbuf_reset(&t->row);
 		if (!t->row_at) {
@@ -853,36 +840,79 @@ static void table_stream_cell(struct table *t, const char *text, size_t len, enu
 	t->ncells = 0;
 }
 
-bool table_stream_begin(struct table *t)
+/*
+ * Streaming: a text table's cells measured as they come and kept in the
+ * spool, printed from it once every width is known (table_stream_end());
+ * CSV rows printed as they come.
+ */
+static void table_stream_cell(struct table *t, const char *text, size_t len, enum out_style st)
+{
+	struct table_layout *L = t->L;
+	int w;
+	size_t c;
+
+	if (!L->n)
+		return;
+	if (t->stream != TABLE_MEASURING) {
+		table_stream_row_cell(t, text, len, st);
+		return;
+	}
+	w = utf8_width_n(text, len);
+	c = t->ncells++ % (size_t)L->n;
+	if (w > L->w[c])
+		L->w[c] = w;
+	putc(st + 1, t->spool);
+	fwrite(text, 1, len, t->spool);
+	putc('\0', t->spool);
+}
+
+bool table_stream(struct table *t)
 {
 	if (t->o->fmt == KT_FMT_JSON)
+		return true;    /* (its rows go out as they come) */
+	if (t->o->fmt != KT_FMT_CSV && !(t->spool = kt_tmpfile()))
 		return false;
 	t->L = xcalloc(1, sizeof(*t->L));
 	table_layout_init(t, t->L);
+	t->ncells = 0;
 	if (t->o->fmt == KT_FMT_CSV) {
 		table_csv_header(t);
 		t->stream = TABLE_STREAMING;
-		return false;
+		return true;
 	}
 	t->stream = TABLE_MEASURING;
-	t->ncells = 0;
 	return true;
 }
 
-void table_stream_print(struct table *t)
+/* The spooled rows printed, under the header (the widths are known). */
+static void table_stream_replay(struct table *t)
 {
-	if (t->stream != TABLE_MEASURING)
-		return;
+	char *cell = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
 	table_fit(t, t->L);
 	table_print_row(t, t->L, 0);
 	t->stream = TABLE_STREAMING;
 	t->ncells = 0;
+	if (fflush(t->spool) != 0 || fseek(t->spool, 0, SEEK_SET) != 0) {
+		t->spool_errno = errno ? errno : EIO;
+		return;
+	}
+	while ((n = getdelim(&cell, &cap, '\0', t->spool)) >= 2)
+		table_stream_row_cell(t, cell + 1, (size_t)n - 2, (enum out_style)(cell[0] - 1));
+	if (ferror(t->spool))
+		t->spool_errno = errno ? errno : EIO;
+	free(cell);
 }
 
 /* The end of a streamed table: every row is out (its cells are the row buffer's). */
 static void table_stream_end(struct table *t)
 {
-	table_stream_print(t);
+	if (t->stream == TABLE_MEASURING)
+		table_stream_replay(t);
+	if (t->spool)
+		fclose(t->spool);
 	t->ncells = 0;
 	sbuf_release(&t->row);
 	free(t->row_at);
@@ -892,8 +922,10 @@ static void table_stream_end(struct table *t)
 	free(t->L);
 }
 
-void table_end(struct table *t)
+int table_end(struct table *t)
 {
+	int e = 0;
+
 	if (t->stream != TABLE_BUFFERED)
 		table_stream_end(t);
 	else if (t->o->fmt == KT_FMT_JSON)
@@ -908,7 +940,11 @@ void table_end(struct table *t)
 	free(t->styles);
 	free(t->tty);
 	sbuf_release(&t->line);
+	e = t->spool_errno;
 	free(t);
+	if (e)
+		errno = e;
+	return e ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------------- */

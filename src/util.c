@@ -457,3 +457,23 @@ void kt_format_time(int64_t t, char out[32])
 	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+FILE *kt_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/kcsan-triage-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path), e;
+	FILE *fp = NULL;
+
+	if (fd >= 0) {
+		unlink(path);
+		fp = fdopen(fd, "w+");
+		if (!fp) {
+			e = errno;
+			close(fd);
+			errno = e;
+		}
+	}
+	free(path);
+	return fp;
+}

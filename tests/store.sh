@@ -368,6 +368,16 @@ run "$BIN" --db "$DB" list --format csv
 golden list.csv "list --format csv, streamed"
 run "$BIN" --db "$DB" list --sort count --verdict unknown-origin
 golden list-count.txt "list --sort count --verdict unknown-origin"
+# a text list keeps its measured rows in a temporary file: with none to be made ($TMPDIR
+# missing) they are kept in memory, the same text; a spool that cannot be written (a file
+# size limit, as a full disk) is an error, not a list cut short in silence
+TMPDIR=$TMP/none run "$BIN" --db "$DB" list
+golden list.txt "list with no temporary file to be made: the same rows"
+(ulimit -f 2; trap '' XFSZ; "$BIN" --db "$DB" list | cat >"$TMP/out"; exit "${PIPESTATUS[0]}") 2>"$TMP/err"; rc=$?
+expect_rc 6 "list with a spool that cannot be written"
+expect_eq "$(grep -c . "$TMP/out")" 1 "list with a spool that cannot be written: the header only"
+expect_err "error: the list's rows could not be kept in a temporary file: File too large" \
+	"list with a spool that cannot be written says so"
 run "$BIN" --db "$DB" stats
 sed -i 1d "$TMP/out"
 golden stats.txt "stats (text) counts what the released binary counted"
