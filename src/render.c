@@ -94,29 +94,33 @@ static void json_string(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 	while (*p) {
-		unsigned char c = *p;
+		const unsigned char *run = p;
+		unsigned char c;
 		int n = 0;
 
+		/* printable ASCII as it is, a run at a time */
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			fwrite_unlocked(run, 1, (size_t)(p - run), fp);
+		c = *p;
+		if (!c)
+			break;
 		if (c == '"' || c == '\\') {
-			fputc('\\', fp);
-			fputc(c, fp);
+			putc_unlocked('\\', fp);
+			putc_unlocked(c, fp);
 			p++;
 			continue;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			switch (c) {
-			case '\n': fputs("\\n", fp); break;
-			case '\t': fputs("\\t", fp); break;
-			case '\r': fputs("\\r", fp); break;
-			default: fprintf(fp, "\\u%04x", c); break;
+			case '\n': fputs_unlocked("\\n", fp); break;
+			case '\t': fputs_unlocked("\\t", fp); break;
+			case '\r': fputs_unlocked("\\r", fp); break;
+			default: fprintf(fp, "\\u%04x", c); break;   /* (the caller holds fp) */
 			}
-			p++;
-			continue;
-		}
-		if (c < 0x80) {
-			fputc(c, fp);
 			p++;
 			continue;
 		}
@@ -145,44 +149,44 @@ static void json_string(FILE *fp, const char *s)
 			if (ok && c == 0xf4 && p[1] >= 0x90)
 				ok = false;
 			if (ok) {
-				fwrite(p, 1, (size_t)n + 1, fp);
+				fwrite_unlocked(p, 1, (size_t)n + 1, fp);
 				p += n + 1;
 				continue;
 			}
 		}
-		fputs("\\ufffd", fp);
+		fputs_unlocked("\\ufffd", fp);
 		p++;
 	}
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 }
 
 static void json_indent(struct out *o)
 {
+	static const char spaces[2 * MAX_NEST + 2] = "\n" "                                                                ";
+
 	if (!o->pretty)
 		return;
-	fputc('\n', o->fp);
-	for (int i = 0; i < o->depth; i++)
-		fputs("  ", o->fp);
+	fwrite_unlocked(spaces, 1, 1 + 2 * (size_t)o->depth, o->fp);
 }
 
 /* Separator and key before a value. */
 static void json_pre(struct out *o, const char *key)
 {
 	if (!o->first[o->depth])
-		fputc(',', o->fp);
+		putc_unlocked(',', o->fp);
 	o->first[o->depth] = false;
 	if (o->depth > 0)
 		json_indent(o);
 	if (key && o->depth > 0 && !o->is_arr[o->depth]) {
 		json_string(o->fp, key);
-		fputs(": ", o->fp);
+		fputs_unlocked(": ", o->fp);
 	}
 }
 
 static void json_open(struct out *o, const char *key, char c, bool arr)
 {
 	json_pre(o, key);
-	fputc(c, o->fp);
+	putc_unlocked(c, o->fp);
 	if (o->depth + 1 >= MAX_NEST)
 		kt_die("output nested too deep");
 	o->depth++;
@@ -197,31 +201,47 @@ static void json_close(struct out *o, char c)
 	o->depth--;
 	if (!empty)
 		json_indent(o);
-	fputc(c, o->fp);
+	putc_unlocked(c, o->fp);
 }
 
+/*
+ * JSON goes out a token at a time, each by stdio's unlocked calls under
+ * one lock of the stream (flockfile()), not a lock a byte.
+ */
 void out_begin_obj(struct out *o, const char *key)
 {
-	if (o->fmt == KT_FMT_JSON)
-		json_open(o, key, '{', false);
+	if (o->fmt != KT_FMT_JSON)
+		return;
+	flockfile(o->fp);
+	json_open(o, key, '{', false);
+	funlockfile(o->fp);
 }
 
 void out_end_obj(struct out *o)
 {
-	if (o->fmt == KT_FMT_JSON)
-		json_close(o, '}');
+	if (o->fmt != KT_FMT_JSON)
+		return;
+	flockfile(o->fp);
+	json_close(o, '}');
+	funlockfile(o->fp);
 }
 
 void out_begin_arr(struct out *o, const char *key)
 {
-	if (o->fmt == KT_FMT_JSON)
-		json_open(o, key, '[', true);
+	if (o->fmt != KT_FMT_JSON)
+		return;
+	flockfile(o->fp);
+	json_open(o, key, '[', true);
+	funlockfile(o->fp);
 }
 
 void out_end_arr(struct out *o)
 {
-	if (o->fmt == KT_FMT_JSON)
-		json_close(o, ']');
+	if (o->fmt != KT_FMT_JSON)
+		return;
+	flockfile(o->fp);
+	json_close(o, ']');
+	funlockfile(o->fp);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -257,11 +277,13 @@ static void text_fmt_str(FILE *fp, const char *fmt, const char *v)
 void out_str(struct out *o, const char *key, const char *text_fmt, const char *v)
 {
 	if (o->fmt == KT_FMT_JSON) {
+		flockfile(o->fp);
 		json_pre(o, key);
 		if (v)
 			json_string(o->fp, v);
 		else
-			fputs("null", o->fp);
+			fputs_unlocked("null", o->fp);
+		funlockfile(o->fp);
 	} else if (text_fmt) {
 		text_fmt_str(o->fp, text_fmt, v);
 	}
@@ -270,8 +292,13 @@ void out_str(struct out *o, const char *key, const char *text_fmt, const char *v
 void out_int(struct out *o, const char *key, const char *text_fmt, long long v)
 {
 	if (o->fmt == KT_FMT_JSON) {
+		char buf[24];
+		int n = snprintf(buf, sizeof(buf), "%lld", v);
+
+		flockfile(o->fp);
 		json_pre(o, key);
-		fprintf(o->fp, "%lld", v);
+		fwrite_unlocked(buf, 1, (size_t)n, o->fp);
+		funlockfile(o->fp);
 	} else if (text_fmt) {
 		fprintf(o->fp, text_fmt, v);
 	}
@@ -280,8 +307,10 @@ void out_int(struct out *o, const char *key, const char *text_fmt, long long v)
 void out_bool(struct out *o, const char *key, const char *text_fmt, bool v)
 {
 	if (o->fmt == KT_FMT_JSON) {
+		flockfile(o->fp);
 		json_pre(o, key);
-		fputs(v ? "true" : "false", o->fp);
+		fputs_unlocked(v ? "true" : "false", o->fp);
+		funlockfile(o->fp);
 	} else if (text_fmt) {
 		text_fmt_str(o->fp, text_fmt, v ? "yes" : "no");
 	}
@@ -298,8 +327,10 @@ void out_hex(struct out *o, const char *key, const char *text_fmt, uint64_t v)
 void out_null(struct out *o, const char *key)
 {
 	if (o->fmt == KT_FMT_JSON) {
+		flockfile(o->fp);
 		json_pre(o, key);
-		fputs("null", o->fp);
+		fputs_unlocked("null", o->fp);
+		funlockfile(o->fp);
 	}
 }
 
