@@ -134,7 +134,9 @@ struct kt_quiet {
 ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const struct kt_quiet *quiet);
 /* The same as a new string (the caller frees it). */
 char *kt_quote_term(const char *s);
-/* A temporary file in $TMPDIR (or /tmp), open for writing and reading, removed already; NULL: errno. */
+/* A temporary file's name for mkstemp(): $TMPDIR (or /tmp)/kcsan-triage-XXXXXX (the caller frees it). */
+char *kt_tmp_template(void);
+/* A temporary file there, open for writing and reading, removed already; NULL: errno. */
 FILE *kt_tmpfile(void);
 
 /* Growable array helper. */

@@ -329,7 +329,7 @@ static bool anchor_round(const char *p, __m128i *acc)
 {
 	const __m128i k = _mm_set1_epi8('K'), n = _mm_set1_epi8('N'), nl = _mm_set1_epi8('\n');
 	const __m128i bb = _mm_set1_epi8('b'), y = _mm_set1_epi8('y'), o = _mm_set1_epi8('o');
-	const __m128i u = _mm_set1_epi8(anchor3[ANCHOR3_PROBE]);
+	const __m128i o4 = _mm_set1_epi8(anchor3[ANCHOR3_PROBE]);   /* "on cpu"'s probe */
 	__m128i a0 = LOAD(p), a1 = LOAD(p + 16), a2 = LOAD(p + 32), a3 = LOAD(p + 48);
 	__m128i c, l;
 
@@ -341,10 +341,10 @@ static bool anchor_round(const char *p, __m128i *acc)
 					 _mm_and_si128(_mm_cmpeq_epi8(a1, bb), _mm_cmpeq_epi8(LOAD(p + 23), y))));
 	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, bb), _mm_cmpeq_epi8(LOAD(p + 39), y)),
 					 _mm_and_si128(_mm_cmpeq_epi8(a3, bb), _mm_cmpeq_epi8(LOAD(p + 55), y))));
-	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a0, o), _mm_cmpeq_epi8(LOAD(p + ANCHOR3_PROBE), u)),
-					 _mm_and_si128(_mm_cmpeq_epi8(a1, o), _mm_cmpeq_epi8(LOAD(p + 16 + ANCHOR3_PROBE), u))));
-	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, o), _mm_cmpeq_epi8(LOAD(p + 32 + ANCHOR3_PROBE), u)),
-					 _mm_and_si128(_mm_cmpeq_epi8(a3, o), _mm_cmpeq_epi8(LOAD(p + 48 + ANCHOR3_PROBE), u))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a0, o), _mm_cmpeq_epi8(LOAD(p + ANCHOR3_PROBE), o4)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a1, o), _mm_cmpeq_epi8(LOAD(p + 16 + ANCHOR3_PROBE), o4))));
+	c = _mm_or_si128(c, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a2, o), _mm_cmpeq_epi8(LOAD(p + 32 + ANCHOR3_PROBE), o4)),
+					 _mm_and_si128(_mm_cmpeq_epi8(a3, o), _mm_cmpeq_epi8(LOAD(p + 48 + ANCHOR3_PROBE), o4))));
 	if (_mm_movemask_epi8(c))
 		return true;
 	l = _mm_add_epi8(_mm_add_epi8(_mm_cmpeq_epi8(a0, nl), _mm_cmpeq_epi8(a1, nl)),

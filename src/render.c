@@ -955,7 +955,7 @@ static void table_stream_end(struct table *t)
 
 int table_end(struct table *t)
 {
-	int e = 0;
+	int e;
 
 	if (t->stream != TABLE_BUFFERED)
 		table_stream_end(t);

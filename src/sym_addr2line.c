@@ -126,7 +126,6 @@ static const char *a2l_source_root(void *state)
 static const char *object_path(struct sym_a2l *a)
 {
 	const struct elfobj *o = a->obj;
-	const char *tmpdir = getenv("TMPDIR");
 	char *raw, why[256];
 	size_t size, done = 0;
 	int fd = -1;
@@ -140,7 +139,7 @@ static const char *object_path(struct sym_a2l *a)
 	raw = elfobj_image(elfobj_path(o), &size, why, sizeof(why));
 	if (!raw)
 		goto fail;
-	a->tmp = xasprintf("%s/kcsan-triage-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	a->tmp = kt_tmp_template();
 	fd = mkstemp(a->tmp);
 	if (fd < 0)
 		goto fail;

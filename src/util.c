@@ -458,10 +458,16 @@ void kt_format_time(int64_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-FILE *kt_tmpfile(void)
+char *kt_tmp_template(void)
 {
 	const char *dir = getenv("TMPDIR");
-	char *path = xasprintf("%s/kcsan-triage-XXXXXX", dir && *dir ? dir : "/tmp");
+
+	return xasprintf("%s/kcsan-triage-XXXXXX", dir && *dir ? dir : "/tmp");
+}
+
+FILE *kt_tmpfile(void)
+{
+	char *path = kt_tmp_template();
 	int fd = mkstemp(path), e;
 	FILE *fp = NULL;
 
