@@ -98,6 +98,10 @@ void sbuf_add(struct sbuf *sb, const void *p, size_t n);
 void sbuf_addc(struct sbuf *sb, char c);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A number as "%lld", "%llu" and "%llx" write it, without printf (the store's hot path). */
+void sbuf_add_dec(struct sbuf *sb, long long v);
+void sbuf_add_udec(struct sbuf *sb, unsigned long long v);
+void sbuf_add_hex(struct sbuf *sb, unsigned long long v);
 void sbuf_reset(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
 /* Append everything fp has left: 0, or -1 on a read error (errno says which). */

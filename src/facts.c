@@ -88,10 +88,16 @@ static const struct fact facts[] = {
 };
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
 
-static void add_escaped(struct sbuf *sb, const char *key, const char *v)
+/* "key=" */
+static void add_key(struct sbuf *sb, const char *key)
 {
 	sbuf_adds(sb, key);
 	sbuf_addc(sb, '=');
+}
+
+static void add_escaped(struct sbuf *sb, const char *key, const char *v)
+{
+	add_key(sb, key);
 	while (*v) {
 		size_t n = strcspn(v, "\\\n");
 
@@ -105,39 +111,51 @@ static void add_escaped(struct sbuf *sb, const char *key, const char *v)
 	sbuf_addc(sb, '\n');
 }
 
+/* (without printf: every report stored is encoded) */
 static void encode_one(struct sbuf *sb, const struct classification *c, const struct fact *f)
 {
 	const char *p = (const char *)c + f->off;
+	uint64_t u;
+	int v;
 
 	switch (f->kind) {
 	case F_STR:
 		if (*(char *const *)p)
 			add_escaped(sb, f->key, *(char *const *)p);
-		break;
+		return;
 	case F_U64:
-		if (*(const uint64_t *)p)
-			sbuf_addf(sb, "%s=%llu\n", f->key, (unsigned long long)*(const uint64_t *)p);
-		break;
 	case F_HEX:
-		if (*(const uint64_t *)p)
-			sbuf_addf(sb, "%s=0x%llx\n", f->key, (unsigned long long)*(const uint64_t *)p);
+		if (!(u = *(const uint64_t *)p))
+			return;
+		add_key(sb, f->key);
+		if (f->kind == F_HEX) {
+			sbuf_add(sb, "0x", 2);
+			sbuf_add_hex(sb, u);
+		} else {
+			sbuf_add_udec(sb, u);
+		}
 		break;
 	case F_INT:
-		if (*(const int *)p)
-			sbuf_addf(sb, "%s=%d\n", f->key, *(const int *)p);
+		if (!(v = *(const int *)p))
+			return;
+		add_key(sb, f->key);
+		sbuf_add_dec(sb, v);
 		break;
 	case F_BOOL:
-		if (*(const bool *)p)
-			sbuf_addf(sb, "%s=1\n", f->key);
+		if (!*(const bool *)p)
+			return;
+		add_key(sb, f->key);
+		sbuf_addc(sb, '1');
 		break;
-	case F_ENUM: {
-		int v = (int)*(const unsigned *)p;   /* enums are stored as int-sized values */
-
-		if (v && f->name(v))
-			sbuf_addf(sb, "%s=%s\n", f->key, f->name(v));
+	case F_ENUM:
+		v = (int)*(const unsigned *)p;   /* enums are stored as int-sized values */
+		if (!v || !f->name(v))
+			return;
+		add_key(sb, f->key);
+		sbuf_adds(sb, f->name(v));
 		break;
 	}
-	}
+	sbuf_addc(sb, '\n');
 }
 
 char *facts_encode(const struct classification *c)

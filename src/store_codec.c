@@ -10,40 +10,39 @@
 
 #define ZIP_LEVEL 1
 
+/* "\t" and the string, its backslashes, tabs and newlines escaped (NULL: a backslash and 0). */
 static void put_str(struct sbuf *sb, const char *s)
 {
-	sbuf_addc(sb, '\t');
+	size_t n;
+	char *w;
+
 	if (!s) {
-		sbuf_add(sb, "\\0", 2);
+		sbuf_add(sb, "\t\\0", 3);
 		return;
 	}
-	/* the plain runs at once, the three special characters escaped */
-	for (;;) {
-		size_t n = strcspn(s, "\\\t\n");
+	/* room for the worst case once, then a byte at a time (the strings are short) */
+	n = strlen(s);
+	sbuf_grow(sb, 2 * n + 1);
+	w = sb->buf + sb->len;
+	*w++ = '\t';
+	for (; *s; s++) {
+		char c = *s;
 
-		sbuf_add(sb, s, n);
-		s += n;
-		if (!*s)
-			return;
-		sbuf_add(sb, *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : "\\n", 2);
-		s++;
+		if (c == '\\' || c == '\t' || c == '\n') {
+			*w++ = '\\';
+			c = c == '\t' ? 't' : c == '\n' ? 'n' : c;
+		}
+		*w++ = c;
 	}
+	*w = '\0';
+	sb->len = (size_t)(w - sb->buf);
 }
 
-/* "\t" and v in decimal, as "%lld" writes it (without printf: this is the store's hot path). */
+/* "\t" and v in decimal. */
 static void put_dec(struct sbuf *sb, long long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	*--p = '\t';
-	sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+	sbuf_addc(sb, '\t');
+	sbuf_add_dec(sb, v);
 }
 
 /* A number, or an empty field when it is absent. */

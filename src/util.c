@@ -379,6 +379,35 @@ void sbuf_adds(struct sbuf *sb, const char *s)
 	sbuf_add(sb, s, strlen(s));
 }
 
+void sbuf_add_udec(struct sbuf *sb, unsigned long long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void sbuf_add_dec(struct sbuf *sb, long long v)
+{
+	if (v < 0)
+		sbuf_addc(sb, '-');
+	sbuf_add_udec(sb, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+}
+
+void sbuf_add_hex(struct sbuf *sb, unsigned long long v)
+{
+	char buf[16], *p = buf + sizeof(buf);
+
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -1,8 +1,11 @@
 /* test_store.c - the store's two-step adding (store_prepare()), its counts and its brief list rows. */
 #define _GNU_SOURCE
+#include <stdint.h>
+
 #include "kt.h"
 #include "report.h"
 #include "store.h"
+#include "store_codec.h"
 #include "unit.h"
 
 static struct ctx ctx;
@@ -181,4 +184,57 @@ static void test_counts(void)
 	rmdir(path);
 }
 
-UNIT_MAIN(TEST(test_prepared), TEST(test_counts))
+/* The text forms the store's blobs are made of: numbers without printf, strings escaped. */
+static void test_codec_text(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct report *r = make_report("3.000003"), *back = report_new();
+	struct frame *f = access_add_frame(&r->acc[0]);
+	char *enc, *enc2, *err = NULL;
+
+	sbuf_add_dec(&sb, 0);
+	sbuf_addc(&sb, ' ');
+	sbuf_add_dec(&sb, -1);
+	sbuf_addc(&sb, ' ');
+	sbuf_add_dec(&sb, INT64_MIN);
+	sbuf_addc(&sb, ' ');
+	sbuf_add_udec(&sb, UINT64_MAX);
+	sbuf_addc(&sb, ' ');
+	sbuf_add_hex(&sb, 0);
+	sbuf_addc(&sb, ' ');
+	sbuf_add_hex(&sb, 0xffff888000b0a282ull);
+	CHECK_STR(sbuf_str(&sb), "0 -1 -9223372036854775808 18446744073709551615 0 ffff888000b0a282");
+	sbuf_release(&sb);
+
+	f->func = xstrdup("a\\b\nc\td");
+	f->file = xstrdup("");
+	f->line = 12;
+	f->module = NULL;
+	r->acc[0].addr = 0xffff888000b0a282ull;
+	r->acc[0].has_addr = true;
+	r->acc[0].pid = 7;
+	enc = store_detail_encode(r);
+	CHECK(strstr(enc, "\ta\\\\b\\nc\\td\t") != NULL);
+	CHECK_INT(store_detail_decode(enc, strlen(enc), back, &err), 0);
+	CHECK_STR(err, NULL);
+	CHECK_INT(back->nacc, 1);
+	CHECK_INT(back->acc[0].nframes, 3);
+	if (back->nacc == 1 && back->acc[0].nframes == 3) {
+		CHECK_STR(back->acc[0].frames[1].func, "g\twith a tab");
+		CHECK_STR(back->acc[0].frames[2].func, "a\\b\nc\td");
+		CHECK_STR(back->acc[0].frames[2].file, "");
+		CHECK_STR(back->acc[0].frames[2].module, NULL);
+		CHECK_INT(back->acc[0].frames[2].line, 12);
+		CHECK_INT(back->acc[0].addr, 0xffff888000b0a282ull);
+		CHECK_INT(back->acc[0].pid, 7);
+	}
+	enc2 = store_detail_encode(back);
+	CHECK_STR(enc2, enc);
+	free(enc);
+	free(enc2);
+	free(err);
+	report_free(r);
+	report_free(back);
+}
+
+UNIT_MAIN(TEST(test_prepared), TEST(test_counts), TEST(test_codec_text))
