@@ -2,7 +2,7 @@
  * store_meta.h - an occurrence's wall-clock time and its mail's or
  * syzbot's metadata (mailmeta.h) in the store: the table occurrence_meta
  * of schema 4, one row per occurrence that has any.  store.c calls these
- * with its connection, inside its transaction.
+ * with its statements, inside its transaction.
  */
 #ifndef STORE_META_H
 #define STORE_META_H
@@ -42,9 +42,12 @@
 	" FROM other.occurrence_meta om" \
 	" JOIN other.occurrence oo ON oo.id = om.occurrence_id JOIN main.occurrence c ON c.head = oo.head AND c.key = oo.key;"
 
-/* Keep r's time and metadata for occurrence occ (nothing when it has none): 0, or -1 (db's error). */
-int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r);
-/* Read them back into r (event_time, meta): 0, or -1 (db's error). */
-int store_meta_read(sqlite3 *db, int64_t occ, struct report *r);
+/* The statements (the caller prepares each once and keeps it): their SQL, to free. */
+char *store_meta_add_sql(void);
+char *store_meta_read_sql(void);
+/* Keep r's time and metadata for occurrence occ with s (add_sql's): 0, or -1 (s NULL, or the db's error). */
+int store_meta_add(sqlite3_stmt *s, int64_t occ, const struct report *r);
+/* Read them back into r (event_time, meta) with s (read_sql's): 0, or -1 (s NULL, or the db's error). */
+int store_meta_read(sqlite3_stmt *s, int64_t occ, struct report *r);
 
 #endif

@@ -238,7 +238,7 @@ static const char *const bv_names[BV_COUNT] = { ":facts", ":evidence_level", ":v
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
 	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
-	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_FILE_BEGIN, S_FILE_END, S_COUNT,
+	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_FILE_BEGIN, S_FILE_END, S_META_ADD, S_META_READ, S_COUNT,
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -988,7 +988,8 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 {
 	if (!st->stmt[id]) {
 		char *made = stmt_insert[id] ? table_insert(stmt_insert[id]) :
-			     stmt_select[id].table ? table_select(stmt_select[id].table, stmt_select[id].rest) : NULL;
+			     stmt_select[id].table ? table_select(stmt_select[id].table, stmt_select[id].rest) :
+			     id == S_META_ADD ? store_meta_add_sql() : id == S_META_READ ? store_meta_read_sql() : NULL;
 		int rc = sqlite3_prepare_v3(st->db, made ? made : stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					    &st->stmt[id], NULL);
 
@@ -1957,9 +1958,16 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 
 	if (insert_occurrence(st, sig_id, r, rk, when) < 0)
 		return -1;
-	if (store_meta_add(st->db, sqlite3_last_insert_rowid(st->db), r) < 0) {
-		db_error(st, NULL, "cannot store an occurrence's time and mail metadata");
-		return -1;
+	if (r->event_time || r->meta) {
+		int64_t id = sqlite3_last_insert_rowid(st->db);
+		sqlite3_stmt *ms = stmt(st, S_META_ADD);
+
+		if (!ms)
+			return -1;
+		if (store_meta_add(ms, id, r) < 0) {
+			db_error(st, NULL, "cannot store an occurrence's time and mail metadata");
+			return -1;
+		}
 	}
 	keys_note(st, &st->keys.occ, rk->occ_key);
 	keys_note(st, &st->keys.head, rk->head_key);
@@ -2455,6 +2463,7 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 {
 	const char *facts = col_text(s, OCC_facts);
 	int64_t id = sqlite3_column_int64(s, OCC_id);
+	sqlite3_stmt *ms;
 	char *err = NULL;
 
 	r->source = col_dup(s, OCC_source);
@@ -2475,7 +2484,10 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
 	if (read_raw(st, s, id, r) < 0)
 		return -1;
-	if (store_meta_read(st->db, id, r) < 0) {
+	ms = stmt(st, S_META_READ);
+	if (!ms)
+		return -1;
+	if (store_meta_read(ms, id, r) < 0) {
 		db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
 		return -1;
 	}

@@ -5,14 +5,10 @@
 #include "mailmeta.h"
 #include "store_meta.h"
 
-int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r)
+char *store_meta_add_sql(void)
 {
 	struct sbuf sql = SBUF_INIT;
-	sqlite3_stmt *s;
-	int rc;
 
-	if (!r->event_time && !r->meta)
-		return 0;
 	sbuf_adds(&sql, "INSERT OR REPLACE INTO occurrence_meta (occurrence_id, time");
 	for (int i = 0; i < META_NFIELDS; i++)
 		sbuf_addf(&sql, ", %s", mailmeta_field_name((enum meta_field)i));
@@ -20,9 +16,25 @@ int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r)
 	for (int i = 0; i < META_NFIELDS; i++)
 		sbuf_adds(&sql, ", ?");
 	sbuf_adds(&sql, ")");
-	rc = sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL);
-	sbuf_release(&sql);
-	if (rc != SQLITE_OK)
+	return sbuf_detach(&sql);
+}
+
+char *store_meta_read_sql(void)
+{
+	struct sbuf sql = SBUF_INIT;
+
+	sbuf_adds(&sql, "SELECT time");
+	for (int i = 0; i < META_NFIELDS; i++)
+		sbuf_addf(&sql, ", %s", mailmeta_field_name((enum meta_field)i));
+	sbuf_adds(&sql, " FROM occurrence_meta WHERE occurrence_id = ?");
+	return sbuf_detach(&sql);
+}
+
+int store_meta_add(sqlite3_stmt *s, int64_t occ, const struct report *r)
+{
+	int rc;
+
+	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, occ);
 	if (r->event_time)
@@ -31,7 +43,7 @@ int store_meta_add(sqlite3 *db, int64_t occ, const struct report *r)
 		if (r->meta->v[i])
 			sqlite3_bind_text(s, 3 + i, r->meta->v[i], -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -42,19 +54,11 @@ static char *store_meta_col(sqlite3_stmt *s, int i)
 	return v ? xstrdup((const char *)v) : NULL;
 }
 
-int store_meta_read(sqlite3 *db, int64_t occ, struct report *r)
+int store_meta_read(sqlite3_stmt *s, int64_t occ, struct report *r)
 {
-	struct sbuf sql = SBUF_INIT;
-	sqlite3_stmt *s;
 	int rc;
 
-	sbuf_adds(&sql, "SELECT time");
-	for (int i = 0; i < META_NFIELDS; i++)
-		sbuf_addf(&sql, ", %s", mailmeta_field_name((enum meta_field)i));
-	sbuf_adds(&sql, " FROM occurrence_meta WHERE occurrence_id = ?");
-	rc = sqlite3_prepare_v2(db, sql.buf, -1, &s, NULL);
-	sbuf_release(&sql);
-	if (rc != SQLITE_OK)
+	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, occ);
 	rc = sqlite3_step(s);
@@ -73,6 +77,6 @@ int store_meta_read(sqlite3 *db, int64_t occ, struct report *r)
 		for (int i = 0; i < META_NFIELDS; i++)
 			free(m.v[i]);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
