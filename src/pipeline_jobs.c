@@ -10,10 +10,17 @@
  * PL_JOB_EVENTS events, so memory stays bounded however large a file is.
  * Warnings said once per run are decided by the writer (the first in input
  * order), so the output is the one a single thread gives.
+ *
+ * No more threads run than jobs, the writer's included: a worker takes a
+ * file only while fewer than that are busy.  A writer with nothing to play
+ * reads the next small file itself (a worker of its own); waiting for a
+ * large one, it lets another worker start instead.  So on a machine of
+ * jobs cores the writer is never pushed off its core by its own workers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +40,11 @@
  * each report.  The writer looks every 100 ms anyway (pl_wait_ready()).
  */
 #define PL_JOB_BATCH 32
+/*
+ * The files a writer with nothing to play reads itself: its own events are
+ * played only after it, so a large file would hold every other file up.
+ */
+#define PL_HELP_MAX_BYTES (1 << 20)
 
 enum pl_ev_kind { PL_EV_DIAG, PL_EV_BEGIN, PL_EV_REPORT, PL_EV_END, PL_EV_KNOWN };
 
@@ -77,6 +89,7 @@ struct pl_worker {
 	size_t seq;                  /* the file it is on */
 	pthread_t tid;
 	bool started;
+	bool writer;                 /* the writer's own (pl_help()) */
 };
 
 struct pipeline_run {
@@ -93,6 +106,9 @@ struct pipeline_run {
 	size_t head;                 /* the file the writer plays */
 	struct pl_job *slot;         /* file i is slot[i % nslot] */
 	size_t nslot;
+	int jobs;                    /* the threads busy at most, the writer's included */
+	int busy;                    /* of them: workers on a file, and the writer unless it waits */
+	bool writer_busy;
 	bool quit;
 	struct pipeline_once *problems;   /* the symbolizer's problems by module (sym lock) */
 	size_t nproblems, problemscap;
@@ -145,7 +161,8 @@ static void pl_hand_over(struct pl_worker *w)
 	struct pipeline_run *run = w->run;
 	struct pl_job *job = w->job;
 
-	while (!run->quit && w->seq != run->head && job->n >= PL_JOB_EVENTS)
+	/* (the writer's own file waits for no one: it is small, and the writer plays it after) */
+	while (!run->quit && !w->writer && w->seq != run->head && job->n >= PL_JOB_EVENTS)
 		pthread_cond_wait(&run->work, &run->mu);
 	if (run->quit) {
 		for (size_t i = 0; i < w->npend; i++)
@@ -315,6 +332,26 @@ void pipeline_jobs_problems(struct pipeline *pl, const struct report *r)
 	}
 }
 
+/* File run->next, read by w (run->mu held, and again on return). */
+static void pl_take(struct pl_worker *w)
+{
+	struct pipeline_run *run = w->run;
+	struct pl_trash *t;
+	size_t nt;
+
+	w->seq = run->next++;
+	w->job = &run->slot[w->seq % run->nslot];
+	w->job->owner = w;
+	t = pl_trash_take(w, &nt);
+	pthread_mutex_unlock(&run->mu);
+	pl_trash_free(run->pl, t, nt);
+	pipeline_run_file(&w->pl, run->paths[w->seq]);
+	pthread_mutex_lock(&run->mu);
+	pl_hand_over(w);
+	w->job->done = true;
+	pthread_cond_signal(&run->ready);
+}
+
 static void *pl_worker_main(void *arg)
 {
 	struct pl_worker *w = arg;
@@ -322,24 +359,15 @@ static void *pl_worker_main(void *arg)
 
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
-		struct pl_trash *t;
-		size_t nt;
-
-		while (!run->quit && run->next < run->npaths && run->next >= run->head + run->nslot)
+		while (!run->quit && run->next < run->npaths &&
+		       (run->next >= run->head + run->nslot || run->busy >= run->jobs))
 			pthread_cond_wait(&run->work, &run->mu);
 		if (run->quit || run->next >= run->npaths || pl_stopped(run->pl))
 			break;
-		w->seq = run->next++;
-		w->job = &run->slot[w->seq % run->nslot];
-		w->job->owner = w;
-		t = pl_trash_take(w, &nt);
-		pthread_mutex_unlock(&run->mu);
-		pl_trash_free(run->pl, t, nt);
-		pipeline_run_file(&w->pl, run->paths[w->seq]);
-		pthread_mutex_lock(&run->mu);
-		pl_hand_over(w);
-		w->job->done = true;
-		pthread_cond_signal(&run->ready);
+		run->busy++;
+		pl_take(w);
+		run->busy--;
+		pthread_cond_signal(&run->work);
 	}
 	/* the writer may wait for a file nobody takes now */
 	pthread_cond_signal(&run->ready);
@@ -408,6 +436,30 @@ static bool pl_wait_ready(struct pipeline_run *run)
 	return pthread_cond_timedwait(&run->ready, &run->mu, &ts) == ETIMEDOUT;
 }
 
+/*
+ * Before the writer waits for events (run->mu held): the next file read
+ * by the writer if it is small (true), or the writer's place given to a
+ * worker until events come.
+ */
+static bool pl_help(struct pipeline_run *run)
+{
+	struct pl_worker *own = &run->w[run->nw];
+	size_t k = run->next;
+	struct stat st;
+
+	if (k >= run->npaths || k >= run->head + run->nslot || run->waits[k] || pl_stopped(run->pl) ||
+	    stat(run->paths[k], &st) || st.st_size > PL_HELP_MAX_BYTES) {
+		if (run->writer_busy) {
+			run->writer_busy = false;
+			run->busy--;
+			pthread_cond_signal(&run->work);
+		}
+		return false;
+	}
+	pl_take(own);
+	return true;
+}
+
 /* Play file i's events as they come, to its end; then the front moves on. */
 static void pl_play_file(struct pipeline_run *run, size_t i)
 {
@@ -424,6 +476,8 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 		size_t n;
 
 		while (!job->n && !job->done && !(run->next <= i && pl_stopped(run->pl))) {
+			if (pl_help(run))
+				continue;
 			if (pl_wait_ready(run) && quiet && !job->n) {
 				quiet = false;
 				pthread_mutex_unlock(&run->mu);
@@ -439,6 +493,10 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 		owner = job->owner;
 		job->ev = NULL;
 		job->n = job->cap = 0;
+		if (!run->writer_busy) {
+			run->writer_busy = true;
+			run->busy++;
+		}
 		pthread_mutex_unlock(&run->mu);
 		for (size_t k = 0; k < n; k++)
 			pl_play(run, &ev[k]);
@@ -591,9 +649,14 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 	run->nslot = 2 * (size_t)jobs;
 	run->slot = xcalloc(run->nslot, sizeof(*run->slot));
 	run->nw = jobs;
-	run->w = xcalloc((size_t)jobs, sizeof(*run->w));
-	for (int i = 0; i < jobs; i++)
+	run->jobs = jobs;
+	run->busy = 1;
+	run->writer_busy = true;
+	/* and the writer's own (pl_help()) */
+	run->w = xcalloc((size_t)jobs + 1, sizeof(*run->w));
+	for (int i = 0; i <= jobs; i++)
 		pl_worker_init(run, &run->w[i]);
+	run->w[jobs].writer = true;
 	pl_start(run);
 	for (size_t i = 0; i < run->npaths; i++) {
 		pl_say_pre(run, i);
@@ -611,7 +674,7 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 	run->quit = true;
 	pthread_cond_broadcast(&run->work);
 	pthread_mutex_unlock(&run->mu);
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i <= jobs; i++)
 		pl_worker_fini(run, &run->w[i]);
 	for (size_t i = 0; i < run->nslot; i++) {
 		for (size_t k = 0; k < run->slot[i].n; k++)
