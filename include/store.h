@@ -12,7 +12,7 @@
  * 5: a zstd dictionary for the stored texts, trained on a store's first reports
  * 6: occurrences indexed by head and key together
  */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -77,8 +77,8 @@ enum store_result store_add_report(struct store *st, const struct report *r, con
 struct store_prepared {
 	int64_t occ_key, head_key, sig_key;
 	char *facts;
-	void *raw, *detail;         /* zstd; NULL: compressed when stored */
-	size_t raw_n, detail_n;
+	void *blob;                 /* the occurrence's accesses and text, zstd (store_codec.h); NULL: made when stored */
+	size_t blob_n;
 };
 void store_prepare(const struct store *st, const struct report *r, bool zip, struct store_prepared *p);
 void store_prepared_release(struct store_prepared *p);

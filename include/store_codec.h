@@ -1,7 +1,8 @@
 /*
  * store_codec.h - the store's compact forms (schema 3): a report's accesses
  * and frames as one text, stored text compressed (with a dictionary from
- * schema 5), hashes as 64-bit keys.
+ * schema 5; with the report's text in one frame from schema 7), hashes as
+ * 64-bit keys.
  * Internal to the store module (store*.c).
  */
 #ifndef STORE_CODEC_H
@@ -15,6 +16,13 @@
  * tab-separated, backslash-escaped; "\0" is a NULL string.  Caller frees.
  */
 char *store_detail_encode(const struct report *r);
+/*
+ * What an occurrence's blob holds (schema 7, one zstd frame): that text,
+ * a NUL, then the report's text.  store_blob_split() finds the two parts
+ * of the decompressed blob: 0, or -1 when it has no NUL.
+ */
+void store_blob_text(const struct report *r, struct sbuf *out);
+int store_blob_split(const char *p, size_t n, size_t *detail_n, const char **raw, size_t *raw_n);
 /* Back into r->acc[] (r has none yet): 0, or -1 with *err (caller frees). */
 int store_detail_decode(const char *text, size_t len, struct report *r, char **err);
 

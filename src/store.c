@@ -93,8 +93,8 @@
 	X(truncated, "INTEGER NOT NULL") \
 	X(facts, "TEXT")                     /* this occurrence's verdict facts; NULL: the signature's */ \
 	X(evidence_level, "INTEGER NOT NULL DEFAULT 0") \
-	X(raw, "BLOB NOT NULL")              /* the report's text, zstd */ \
-	X(detail, "BLOB NOT NULL")           /* its accesses and frames (store_codec.h), zstd */
+	X(raw, "BLOB NOT NULL")              /* its accesses and frames and the report's text, zstd */ \
+	X(detail, "BLOB NOT NULL")           /* empty (before schema 7: the accesses and frames, raw the text) */
 
 /* Schema 2's accesses and frames, a row each: read by the migration to schema 3 only. */
 #define ACCESS_COLUMNS(X) \
@@ -220,6 +220,12 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	 * means copying the table)
 	 */
 	[5] = "DROP INDEX occurrence_head;" OCC_HEAD_INDEX,
+	/*
+	 * an occurrence's accesses and text stored from now on in one blob,
+	 * one compression (store_blob_text()); a row stored before keeps
+	 * its two: nothing to change
+	 */
+	[6] = "",
 };
 
 /*
@@ -1598,7 +1604,6 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 			     const struct store_prepared *rk, const char *when)
 {
 	sqlite3_stmt *s = stmt(st, S_OCC_INSERT);
-	char *detail;
 
 	if (!s)
 		return -1;
@@ -1621,20 +1626,21 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 	bind_text_static(s, OCC_bits_changed, r->bits_changed);
 	bind_text_static(s, OCC_bits_mask, r->bits_mask);
 	bind_int(s, OCC_truncated, r->truncated);
-	if (rk->raw && store_zip_dict_id(rk->raw, rk->raw_n) == dict_id(st)) {
+	if (rk->blob && store_zip_dict_id(rk->blob, rk->blob_n) == dict_id(st)) {
 		/*
 		 * compressed already (store_prepare()), with the dictionary the
 		 * writer has: a text prepared before it was made is compressed
 		 * again, so that what is stored does not depend on the threads
 		 */
-		sqlite3_bind_blob64(s, OCC_raw, rk->raw, rk->raw_n, SQLITE_STATIC);
-		sqlite3_bind_blob64(s, OCC_detail, rk->detail, rk->detail_n, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, OCC_raw, rk->blob, rk->blob_n, SQLITE_STATIC);
 	} else {
-		bind_zip(st, s, OCC_raw, sbuf_str(&r->raw), r->raw.len);
-		detail = store_detail_encode(r);
-		bind_zip(st, s, OCC_detail, detail, strlen(detail));
-		free(detail);
+		struct sbuf b = SBUF_INIT;
+
+		store_blob_text(r, &b);
+		bind_zip(st, s, OCC_raw, b.buf, b.len);
+		sbuf_release(&b);
 	}
+	sqlite3_bind_zeroblob(s, OCC_detail, 0);
 	bind_verdict(st, s, S_OCC_INSERT, &r->cls, false);
 	return step_done(st, s, "cannot store an occurrence");
 }
@@ -1997,22 +2003,20 @@ void store_prepare(const struct store *st, const struct report *r, bool zip, str
 	p->sig_key = store_hex_key(hash);
 	p->facts = facts_encode(&r->cls);
 	if (zip) {
-		char *detail = store_detail_encode(r);
-
+		struct sbuf b = SBUF_INIT;
 		/* the dictionary the writer has now (a text compressed without one is read too) */
 		const struct store_dict *d = st ? atomic_load(&st->zdict) : NULL;
 
-		p->raw = store_zip(d, sbuf_str(&r->raw), r->raw.len, &p->raw_n);
-		p->detail = store_zip(d, detail, strlen(detail), &p->detail_n);
-		free(detail);
+		store_blob_text(r, &b);
+		p->blob = store_zip(d, b.buf, b.len, &p->blob_n);
+		sbuf_release(&b);
 	}
 }
 
 void store_prepared_release(struct store_prepared *p)
 {
 	free(p->facts);
-	free(p->raw);
-	free(p->detail);
+	free(p->blob);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -2428,29 +2432,44 @@ static int damaged_blob(struct store *st, int64_t id, const char *what)
 	return -1;
 }
 
-static int read_raw(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+/*
+ * The occurrence's text into r->raw, and its accesses' text (*detail, in
+ * *buf to free): one blob from schema 7, two before.
+ */
+static int read_blobs(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r, char **buf,
+		      const char **detail, size_t *detail_n)
 {
-	size_t n;
-	char *raw = store_blob_unzip(st, sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
+	size_t n, raw_n;
+	const char *raw;
 
-	if (!raw)
+	*buf = store_blob_unzip(st, sqlite3_column_blob(s, OCC_raw), (size_t)sqlite3_column_bytes(s, OCC_raw), &n);
+	if (!*buf)
 		return damaged_blob(st, id, "its text cannot be decompressed");
-	sbuf_add(&r->raw, raw, n);
-	free(raw);
+	if (sqlite3_column_bytes(s, OCC_detail) == 0) {
+		if (store_blob_split(*buf, n, detail_n, &raw, &raw_n) < 0) {
+			free(*buf);
+			*buf = NULL;
+			return damaged_blob(st, id, "its text has no accesses");
+		}
+		sbuf_add(&r->raw, raw, raw_n);
+		*detail = *buf;
+		return 0;
+	}
+	sbuf_add(&r->raw, *buf, n);
+	free(*buf);
+	*buf = store_blob_unzip(st, sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail),
+				detail_n);
+	if (!*buf)
+		return damaged_blob(st, id, "its accesses cannot be decompressed");
+	*detail = *buf;
 	return 0;
 }
 
-static int read_detail(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r)
+static int read_detail(struct store *st, int64_t id, const char *d, size_t n, struct report *r)
 {
-	size_t n;
 	char *err = NULL;
-	char *d = store_blob_unzip(st, sqlite3_column_blob(s, OCC_detail), (size_t)sqlite3_column_bytes(s, OCC_detail), &n);
-	int rc;
+	int rc = store_detail_decode(d, n, r, &err);
 
-	if (!d)
-		return damaged_blob(st, id, "its accesses cannot be decompressed");
-	rc = store_detail_decode(d, n, r, &err);
-	free(d);
 	if (rc < 0) {
 		damaged_blob(st, id, err);
 		free(err);
@@ -2464,7 +2483,10 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	const char *facts = col_text(s, OCC_facts);
 	int64_t id = sqlite3_column_int64(s, OCC_id);
 	sqlite3_stmt *ms;
-	char *err = NULL;
+	char *err = NULL, *buf;
+	const char *detail;
+	size_t detail_n;
+	int rc;
 
 	r->source = col_dup(s, OCC_source);
 	r->line = (uint64_t)sqlite3_column_int64(s, OCC_line);
@@ -2482,13 +2504,13 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->bits_changed = col_dup(s, OCC_bits_changed);
 	r->bits_mask = col_dup(s, OCC_bits_mask);
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
-	if (read_raw(st, s, id, r) < 0)
+	if (read_blobs(st, s, id, r, &buf, &detail, &detail_n) < 0)
 		return -1;
 	ms = stmt(st, S_META_READ);
-	if (!ms)
-		return -1;
-	if (store_meta_read(ms, id, r) < 0) {
-		db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
+	if (!ms || store_meta_read(ms, id, r) < 0) {
+		if (ms)
+			db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
+		free(buf);
 		return -1;
 	}
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
@@ -2504,11 +2526,14 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "occurrence %lld: %s (the database is damaged)",
 			 (long long)id, err);
 		free(err);
+		free(buf);
 		return -1;
 	} else {
 		r->cls.level = sqlite3_column_int(s, OCC_evidence_level);
 	}
-	return read_detail(st, s, id, r);
+	rc = read_detail(st, id, detail, detail_n, r);
+	free(buf);
+	return rc;
 }
 
 int store_occurrences(struct store *st, const struct sig_row *sig, long limit, occ_fn fn, void *data)

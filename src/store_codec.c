@@ -71,31 +71,56 @@ static void encode_frame(struct sbuf *sb, char kind, const struct frame *f)
 	sbuf_addc(sb, '\n');
 }
 
+static void detail_encode(const struct report *r, struct sbuf *sb)
+{
+	for (int i = 0; i < r->nacc; i++) {
+		const struct access *a = &r->acc[i];
+
+		sbuf_adds(sb, "A");
+		put_str(sb, access_type_name(a->type));
+		put_dec(sb, a->marked | a->reordered << 1 | a->scoped << 2 | a->unknown_origin << 3 | a->elided << 4);
+		put_num(sb, a->has_addr, (long long)a->addr);
+		put_num(sb, a->has_size, (long long)a->size);
+		put_str(sb, access_ctx_name(a->ctx));
+		put_num(sb, a->pid >= 0, a->pid);
+		put_num(sb, a->cpu >= 0, a->cpu);
+		put_str(sb, a->task);
+		put_num(sb, true, (long long)a->frames_dropped);
+		sbuf_addc(sb, '\n');
+		for (size_t j = 0; j < a->nframes; j++)
+			encode_frame(sb, 'F', &a->frames[j]);
+		if (a->reordered_to)
+			encode_frame(sb, 'R', a->reordered_to);
+	}
+}
+
 char *store_detail_encode(const struct report *r)
 {
 	struct sbuf sb = SBUF_INIT;
 
 	sbuf_grow(&sb, 2048);
-	for (int i = 0; i < r->nacc; i++) {
-		const struct access *a = &r->acc[i];
-
-		sbuf_adds(&sb, "A");
-		put_str(&sb, access_type_name(a->type));
-		put_dec(&sb, a->marked | a->reordered << 1 | a->scoped << 2 | a->unknown_origin << 3 | a->elided << 4);
-		put_num(&sb, a->has_addr, (long long)a->addr);
-		put_num(&sb, a->has_size, (long long)a->size);
-		put_str(&sb, access_ctx_name(a->ctx));
-		put_num(&sb, a->pid >= 0, a->pid);
-		put_num(&sb, a->cpu >= 0, a->cpu);
-		put_str(&sb, a->task);
-		put_num(&sb, true, (long long)a->frames_dropped);
-		sbuf_addc(&sb, '\n');
-		for (size_t j = 0; j < a->nframes; j++)
-			encode_frame(&sb, 'F', &a->frames[j]);
-		if (a->reordered_to)
-			encode_frame(&sb, 'R', a->reordered_to);
-	}
+	detail_encode(r, &sb);
 	return sbuf_detach(&sb);
+}
+
+void store_blob_text(const struct report *r, struct sbuf *out)
+{
+	sbuf_grow(out, 2048 + r->raw.len);
+	detail_encode(r, out);
+	sbuf_addc(out, '\0');
+	sbuf_add(out, sbuf_str(&r->raw), r->raw.len);
+}
+
+int store_blob_split(const char *p, size_t n, size_t *detail_n, const char **raw, size_t *raw_n)
+{
+	const char *nul = memchr(p, '\0', n);
+
+	if (!nul)
+		return -1;
+	*detail_n = (size_t)(nul - p);
+	*raw = nul + 1;
+	*raw_n = n - *detail_n - 1;
+	return 0;
 }
 
 /* The fields of one line, split in place and unescaped; NULL strings are NULL. */

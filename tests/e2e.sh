@@ -220,7 +220,7 @@ expect_eq "$(sql "$DB" "pragma user_version")" "[(1,)]" "the fixture is schema 1
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-1 store"
 expect_eq "$(sql "$DB" "select id, count, label, label_note, label_time from signature order by id")" "$before" "labels and counts survive the upgrade"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(7,)]" "the store is upgraded"
 expect_eq "$(jq_py '[(r["id"], r["count"], r["verdict"], r["label"] and r["label"]["note"]) for r in d["reports"]][:3]')" \
 	"[(1, 2, 'device-origin', None), (2, 2, 'device-origin', \"checked by hand: the device's ring\"), (3, 1, 'real-race', None)]" \
 	"list of the upgraded store: the labels are the verdicts"
@@ -257,19 +257,32 @@ run "$BIN" --db "$DB" show 1
 expect_rc 4 "an unknown fact in the store: exit 4"
 expect_err "report 1: bad verdict fact 'layout=guess'" "says which"
 sql "$DB" "update signature set facts = replace(facts, 'layout=guess', 'layout=rule') where id = 1" >/dev/null
-sql "$DB" "update occurrence set detail = x'00' where id = 1" >/dev/null
+# a row of schema 7 keeps its accesses and its text in one blob (detail empty), one of before in two
+expect_eq "$(sql "$DB" "select count(*) from occurrence where length(detail) > 0 or length(raw) = 0")" "[(0,)]" \
+	"one blob an occurrence"
+raw1=$(sql "$DB" "select hex(raw) from occurrence where id = 1" | tr -dc 0-9A-F)
+printf 'no accesses here' >"$TMP/nonul.txt"   # (a file: the frame says its size)
+sql "$DB" "update occurrence set raw = x'$(zstd -q -c "$TMP/nonul.txt" | xxd -p | tr -d '\n')' where id = 1" >/dev/null
 run "$BIN" --db "$DB" show --format json 1
-expect_rc 4 "damaged accesses in the store: exit 4"
+expect_rc 4 "a blob without its accesses: exit 4"
+expect_err "occurrence 1: its text has no accesses" "says which"
+sql "$DB" "update occurrence set raw = x'00' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show --format json 1
+expect_rc 4 "a damaged blob: exit 4"
+expect_err "occurrence 1: its text cannot be decompressed" "says which"
+sql "$DB" "update occurrence set raw = x'$raw1', detail = x'00' where id = 1" >/dev/null
+run "$BIN" --db "$DB" show --format json 1
+expect_rc 4 "damaged accesses of a row of before: exit 4"
 expect_err "occurrence 1: its accesses cannot be decompressed" "says which"
 
 echo "   a newer store is refused, and left alone"
-DB=$TMP/v7.db
+DB=$TMP/v8.db
 v1_db "$DB"
-sql "$DB" "pragma user_version = 7" >/dev/null
+sql "$DB" "pragma user_version = 8" >/dev/null
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" list
 expect_rc 4 "a store of a newer schema: exit 4"
-expect_err "schema 7 is newer" "says why"
+expect_err "schema 8 is newer" "says why"
 run "$BIN" --db "$DB" scan fixtures/virtio-blk-console.log
 expect_rc 4 "scan into a newer store: exit 4"
 expect_eq "$(cksum <"$DB")" "$sum_before" "the newer store is untouched"

@@ -219,8 +219,8 @@ for delay in 0.05 0.2 0.5 0.9; do
 	else
 	expect_eq "$(sql "$DB" "select count(*) from signature s where count != (select count(*) from occurrence o where o.signature_id = s.id)")" \
 		"[(0,)]" "killed after ${delay}s: every count matches its occurrences"
-	expect_eq "$(sql "$DB" "select count(*) from occurrence where detail is null or length(detail) = 0 or raw is null")" \
-		"[(0,)]" "killed after ${delay}s: no occurrence without its accesses"
+	expect_eq "$(sql "$DB" "select count(*) from occurrence where raw is null or length(raw) = 0 or detail is null")" \
+		"[(0,)]" "killed after ${delay}s: no occurrence without its text and accesses"
 	fi
 	run "$BIN" --db "$DB" scan --fail-on none "$TMP/crash"
 	expect_rc 0 "killed after ${delay}s: the rescan"
@@ -345,7 +345,7 @@ labels=$(sql "$DB" "select id, label, label_note, label_time, count from signatu
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-2 store"
 if diff -u tests/golden/store-v2/list.json "$TMP/out" >"$TMP/diff"; then ok; else bad "list after the upgrade:"; head -20 "$TMP/diff"; fi
-expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(7,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select name from sqlite_master where type = 'table' order by name")" \
 	"[('dictionary',), ('occurrence',), ('occurrence_meta',), ('signature',)]" "schema 2's tables are gone"
 expect_eq "$(sql "$DB" "select id, label, label_note, label_time, count from signature order by id")" "$labels" \
@@ -450,7 +450,7 @@ before=$(sql "$DB" "select id, key, count, label, label_note, label_time, first_
 occs=$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")
 run "$BIN" --db "$DB" list --format json
 expect_rc 0 "list of a schema-3 store"
-expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
+expect_eq "$(sql "$DB" "pragma user_version")" "[(7,)]" "the store is upgraded"
 expect_eq "$(sql "$DB" "select id, key, count, label, label_note, label_time, first_seen, last_seen, facts from signature order by id")" \
 	"$before" "every signature's label, count and times are kept"
 expect_eq "$(sql "$DB" "select id, signature_id, key, stored_at, log_time, facts from occurrence order by id")" "$occs" \
@@ -493,7 +493,7 @@ for v in 4 5; do
 	before=$(sql "$DB" "$sigs_q") occs=$(sql "$DB" "$occs_q") meta=$(sql "$DB" "$meta_q")
 	run "$BIN" --db "$DB" list --format json
 	expect_rc 0 "list of a schema-$v store"
-	expect_eq "$(sql "$DB" "pragma user_version")" "[(6,)]" "the store is upgraded"
+	expect_eq "$(sql "$DB" "pragma user_version")" "[(7,)]" "the store is upgraded"
 	expect_eq "$(sql "$DB" "$sigs_q")" "$before" "every signature's label, count and times are kept"
 	expect_eq "$(sql "$DB" "$occs_q")" "$occs" "every occurrence is kept, its texts as they were compressed"
 	expect_eq "$(sql "$DB" "$meta_q")" "$meta" "every occurrence's time and mail metadata are kept"
@@ -524,14 +524,14 @@ for v in 4 5; do
 	expect_eq "$(sql "$DB" "$sigs_q")" "$before" "labels, counts and times survive the rescans"
 	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "integrity"
 done
-sed 's/^PRAGMA user_version = 4;/PRAGMA user_version = 7;/' tests/fixtures-store/v4.sql >"$TMP/v4-newer.sql"
-DB=$TMP/v7.db
+sed 's/^PRAGMA user_version = 4;/PRAGMA user_version = 8;/' tests/fixtures-store/v4.sql >"$TMP/v4-newer.sql"
+DB=$TMP/v8.db
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(open(sys.argv[2]).read()); c.close()' \
 	"$DB" "$TMP/v4-newer.sql"
 sum_before=$(cksum <"$DB")
 run "$BIN" --db "$DB" scan fixtures/formats/syzbot-two.mbox
-expect_rc 4 "a store of schema 7 is refused"
-expect_err "schema 7 is newer" "says why"
+expect_rc 4 "a store of schema 8 is refused"
+expect_err "schema 8 is newer" "says why"
 expect_eq "$(cksum <"$DB")" "$sum_before" "and left untouched"
 
 echo "== store: texts compressed with a dictionary trained on a store's first reports"
@@ -545,7 +545,8 @@ c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 n = [0, 0]
 for raw, detail in c.execute("select raw, detail from occurrence"):
     for b in (raw, detail):
-        n[(b[4] & 3) != 0] += 1   # the frame header's dictionary-id field
+        if b:   # (detail is empty from schema 7: the accesses are in raw)
+            n[(b[4] & 3) != 0] += 1   # the frame header's dictionary-id field
 print(n[0], n[1])
 EOF
 }
@@ -554,7 +555,7 @@ run "$BIN" --db "$A" scan --fail-on none "$ARCH"
 expect_rc 0 "a scan of 1500 reports"
 expect_eq "$(sql "$A" "select count(*) from dictionary")" "[(1,)]" "a dictionary is trained and kept"
 read -r plain zipped <<<"$(zip_dicts "$A")"
-if [ "$plain" -ge 2000 ] && [ "$zipped" -ge 500 ]; then ok; else bad "texts without and with the dictionary: $plain, $zipped"; fi
+if [ "$plain" -ge 1000 ] && [ "$zipped" -ge 250 ]; then ok; else bad "texts without and with the dictionary: $plain, $zipped"; fi
 run "$BIN" --db "$A" scan --format json --fail-on none "$ARCH"
 expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan adds nothing"
 # the same reports stored in two scans (the first too few to train on): another dictionary, the same reports

@@ -87,7 +87,7 @@ static void test_prepared(void)
 	CHECK_INT(store_begin(st, "test.log"), 0);
 	/* compressed in a parsing thread, stored by the writer */
 	store_prepare(st, a, true, &p);
-	CHECK(p.raw != NULL && p.detail != NULL);
+	CHECK(p.blob != NULL && p.blob_n > 0);
 	CHECK_INT(store_add_prepared(st, a, &p, "sub", 1700000000, &added), STORE_ADDED);
 	CHECK(added.new_signature);
 	store_prepared_release(&p);
