@@ -139,6 +139,13 @@ void pipeline_free(struct pipeline *pl);
 /* The symbolizer's lock (a layout callback of the classifier takes it around its use). */
 void pipeline_lock_sym(struct pipeline *pl);
 void pipeline_unlock_sym(struct pipeline *pl);
+/*
+ * The caller's thread (which plays the reports) is about to wait for
+ * something other than the workers, a disk's sync or another writer's
+ * lock (blocked), or is done waiting: with jobs, another worker may read
+ * meanwhile.  Nothing without jobs, or outside pipeline_run().
+ */
+void pipeline_writer_blocked(struct pipeline *pl, bool blocked);
 /* Bytes of text read so far, by every worker (any thread may ask). */
 uint64_t pipeline_bytes_read(const struct pipeline *pl);
 /* The number of files args name (directories walked, nothing said); stdin counts one. */

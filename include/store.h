@@ -22,6 +22,11 @@ struct store;
  * read-only command, when the file can be written); a newer one is refused.
  */
 struct store *store_open(struct ctx *ctx, const char *path, bool readonly);
+/*
+ * fn(true, data) before the store waits on the disk (a checkpoint's syncs)
+ * or for another writer's lock, fn(false, data) after (NULL: none).
+ */
+void store_set_block_hook(struct store *st, void (*fn)(bool blocked, void *data), void *data);
 /* 0, or -1 (reported). */
 int store_close(struct ctx *ctx, struct store *st);
 const char *store_path(const struct store *st);

@@ -1292,6 +1292,12 @@ static void scan_before_file(bool waits, void *data)
 		scan_batch_done(s, NULL, store_flush(s->ctx->store, NULL));
 }
 
+/* The store waits on the disk or another writer: the workers may use the CPU meanwhile. */
+static void scan_blocked(bool blocked, void *data)
+{
+	pipeline_writer_blocked(((struct scan *)data)->pl, blocked);
+}
+
 /* Every input through the pipeline, then the summary. */
 static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc, int jobs)
 {
@@ -1324,6 +1330,8 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 		store_batch(s->ctx->store, true);
 	scan_files_open(s, &cfg);
 	s->pl = pipeline_new(s->ctx, &cfg, &ops, s);
+	if (s->ctx->store)
+		store_set_block_hook(s->ctx->store, scan_blocked, s);
 	scan_progress_start(s, argv, argc);
 	pipeline_run(s->pl, argv, argc);
 	warn_limit_hits(s->ctx);
@@ -1336,6 +1344,8 @@ static void scan_run(struct scan *s, struct srctree *src, char **argv, int argc,
 			s->added + s->upgraded == 1 ? "" : "s");
 	progress_stop(s->progress);
 	s->progress = NULL;
+	if (s->ctx->store)
+		store_set_block_hook(s->ctx->store, NULL, NULL);
 	pipeline_free(s->pl);
 	s->pl = NULL;
 	s->ctx->stop = NULL;

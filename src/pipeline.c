@@ -44,6 +44,12 @@ static struct pipeline *pipeline_top(struct pipeline *pl)
 	return pl->parent ? pl->parent : pl;
 }
 
+void pipeline_writer_blocked(struct pipeline *pl, bool blocked)
+{
+	if (pl && pl->jobs_run)
+		pipeline_jobs_writer_blocked(pl->jobs_run, blocked);
+}
+
 void pipeline_lock_sym(struct pipeline *pl)
 {
 	pthread_mutex_lock(&pipeline_top(pl)->sym_lock);

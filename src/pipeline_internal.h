@@ -27,6 +27,7 @@ struct pipeline {
 	/* a worker's copy (pipeline_jobs.c): its parent, its run; the once-warnings before its next report */
 	struct pipeline *parent;
 	struct pipeline_run *run;
+	struct pipeline_run *jobs_run;   /* the caller's, while pipeline_jobs_run() runs */
 	struct pipeline_once *once;
 	size_t nonce, oncecap;
 };
@@ -43,6 +44,8 @@ void pipeline_jobs_known(struct pipeline *pl, const char *path, const char *name
 /* The writer, for a worker's recorded file: begin, replay or else parse it here, end. */
 void pipeline_file_here(struct pipeline *pl, const char *name, const char *path, void *rec,
 			struct pipeline_file *f);
+/* pipeline_writer_blocked() while the workers run. */
+void pipeline_jobs_writer_blocked(struct pipeline_run *run, bool blocked);
 /* pipeline_run() with the workers; files the walk found, said in order. */
 void pipeline_jobs_run(struct pipeline *pl, char *const *args, int nargs);
 

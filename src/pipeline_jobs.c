@@ -436,6 +436,26 @@ static bool pl_wait_ready(struct pipeline_run *run)
 	return pthread_cond_timedwait(&run->ready, &run->mu, &ts) == ETIMEDOUT;
 }
 
+/* The writer's place while it waits (pl_help()) or is blocked: a worker's. */
+static void pl_writer_idle(struct pipeline_run *run, bool idle)
+{
+	if (idle && run->writer_busy) {
+		run->writer_busy = false;
+		run->busy--;
+		pthread_cond_signal(&run->work);
+	} else if (!idle && !run->writer_busy) {
+		run->writer_busy = true;
+		run->busy++;
+	}
+}
+
+void pipeline_jobs_writer_blocked(struct pipeline_run *run, bool blocked)
+{
+	pthread_mutex_lock(&run->mu);
+	pl_writer_idle(run, blocked);
+	pthread_mutex_unlock(&run->mu);
+}
+
 /*
  * Before the writer waits for events (run->mu held): the next file read
  * by the writer if it is small (true), or the writer's place given to a
@@ -449,11 +469,7 @@ static bool pl_help(struct pipeline_run *run)
 
 	if (k >= run->npaths || k >= run->head + run->nslot || run->waits[k] || pl_stopped(run->pl) ||
 	    stat(run->paths[k], &st) || st.st_size > PL_HELP_MAX_BYTES) {
-		if (run->writer_busy) {
-			run->writer_busy = false;
-			run->busy--;
-			pthread_cond_signal(&run->work);
-		}
+		pl_writer_idle(run, true);
 		return false;
 	}
 	pl_take(own);
@@ -493,10 +509,7 @@ static void pl_play_file(struct pipeline_run *run, size_t i)
 		owner = job->owner;
 		job->ev = NULL;
 		job->n = job->cap = 0;
-		if (!run->writer_busy) {
-			run->writer_busy = true;
-			run->busy++;
-		}
+		pl_writer_idle(run, false);
 		pthread_mutex_unlock(&run->mu);
 		for (size_t k = 0; k < n; k++)
 			pl_play(run, &ev[k]);
@@ -657,6 +670,7 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 	for (int i = 0; i <= jobs; i++)
 		pl_worker_init(run, &run->w[i]);
 	run->w[jobs].writer = true;
+	run->pl->jobs_run = run;
 	pl_start(run);
 	for (size_t i = 0; i < run->npaths; i++) {
 		pl_say_pre(run, i);
@@ -676,6 +690,7 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 	pthread_mutex_unlock(&run->mu);
 	for (int i = 0; i <= jobs; i++)
 		pl_worker_fini(run, &run->w[i]);
+	run->pl->jobs_run = NULL;
 	for (size_t i = 0; i < run->nslot; i++) {
 		for (size_t k = 0; k < run->slot[i].n; k++)
 			event_release(run->pl, &run->slot[i].ev[k]);

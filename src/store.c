@@ -360,6 +360,8 @@ struct store {
 	size_t batch_max;             /* reports (batch_size()) */
 	int64_t batch_start;          /* mono_ms() */
 	sqlite3_stmt *stmt[S_COUNT];
+	void (*block_fn)(bool blocked, void *data);   /* store_set_block_hook() */
+	void *block_data;
 	/* the parameters bind_verdict() binds, by statement (0: not looked up yet; the same SQL, the same) */
 	int verdict_param[S_COUNT][BV_COUNT];
 	/* the scan's time as the rows keep it (kt_format_time() of when_now) */
@@ -470,6 +472,18 @@ static bool busy_code(int code)
 	return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
 }
 
+void store_set_block_hook(struct store *st, void (*fn)(bool blocked, void *data), void *data)
+{
+	st->block_fn = fn;
+	st->block_data = data;
+}
+
+static void blocked(struct store *st, bool on)
+{
+	if (st->block_fn)
+		st->block_fn(on, st->block_data);
+}
+
 /*
  * Run sql, retrying while another process holds the database (BUSY, also
  * BUSY_SNAPSHOT and BUSY_RECOVERY, which SQLite's busy handler does not
@@ -487,7 +501,9 @@ static int exec_retry(struct store *st, const char *sql)
 			return rc;
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		blocked(st, true);
 		usleep(wait_us + (unsigned)(mono_ms() % 7) * 100);
+		blocked(st, false);
 		if (wait_us < 20000)
 			wait_us *= 2;
 	}
@@ -1388,7 +1404,9 @@ static void store_checkpoint(struct store *st)
 
 	if (st->wal_frames < limit)
 		return;
+	blocked(st, true);
 	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	blocked(st, false);
 	st->wal_frames = 0;
 }
 
