@@ -1426,7 +1426,8 @@ static const struct option_spec scan_specs[] = {
 		   "apply the labels of a triage file (kcsan-triage export --labels)"),
 	OPT_FLAG("text", 0, struct scan_opts, text, "read every line, as for mail (logs are skimmed)"),
 	OPT_CALLBACK("jobs", "N", struct scan_opts, jobs, scan_jobs, NULL,
-		     "read N files at once (default: the CPUs when there is more than one file)"),
+		     "read files on N threads, the one that stores among them (default: the CPUs when there is"
+		     " more than one file)"),
 	OPT_STRING("src", "DIR", struct scan_opts, src, "the kernel source tree the reports were built from"),
 	OPT_FLAG("reparse", 0, struct scan_opts, reparse, "parse every file again, even one stored unchanged"),
 	OPT_INCLUDE(opt_group_store),
