@@ -135,14 +135,14 @@ fi
 # the numbers against their targets, side by side, once more at the end
 echo
 echo "== side by side ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)): tool against grep (cpu), llvm-symbolizer and addr2line (wall)"
-grep -E 'target <=|peak RSS|instructions per' "$SUMMARY/scan" || true
+[ ! -f "$SUMMARY/scan" ] || grep -E 'target <=|peak RSS|instructions per' "$SUMMARY/scan" || true
 sed -n '/^== sym bench, side by side/,$p' "$SUMMARY/sym" 2>/dev/null | tail -n +2
 rm -rf "$SUMMARY"
 
 echo
 part store && SHARED=${SHARED:-../shared} bench/store.sh
 
-# scan --jobs: parsing on N threads, one writer (the archives of bench/store.sh)
+# scan --jobs: N threads, the writer's among them (the archives of bench/store.sh)
 jobs_rows() {
 	local cache=${KT_BENCH_CACHE:-/var/tmp/kcsan-bench} size arch db j
 	echo
