@@ -5,13 +5,20 @@
 #include "mailmeta.h"
 #include "store_meta.h"
 
+/* "time, <the metadata fields>" after start */
+static void meta_columns(struct sbuf *sql, const char *start)
+{
+	sbuf_adds(sql, start);
+	sbuf_adds(sql, "time");
+	for (int i = 0; i < META_NFIELDS; i++)
+		sbuf_addf(sql, ", %s", mailmeta_field_name((enum meta_field)i));
+}
+
 char *store_meta_add_sql(void)
 {
 	struct sbuf sql = SBUF_INIT;
 
-	sbuf_adds(&sql, "INSERT OR REPLACE INTO occurrence_meta (occurrence_id, time");
-	for (int i = 0; i < META_NFIELDS; i++)
-		sbuf_addf(&sql, ", %s", mailmeta_field_name((enum meta_field)i));
+	meta_columns(&sql, "INSERT OR REPLACE INTO occurrence_meta (occurrence_id, ");
 	sbuf_adds(&sql, ") VALUES (?, ?");
 	for (int i = 0; i < META_NFIELDS; i++)
 		sbuf_adds(&sql, ", ?");
@@ -23,9 +30,7 @@ char *store_meta_read_sql(void)
 {
 	struct sbuf sql = SBUF_INIT;
 
-	sbuf_adds(&sql, "SELECT time");
-	for (int i = 0; i < META_NFIELDS; i++)
-		sbuf_addf(&sql, ", %s", mailmeta_field_name((enum meta_field)i));
+	meta_columns(&sql, "SELECT ");
 	sbuf_adds(&sql, " FROM occurrence_meta WHERE occurrence_id = ?");
 	return sbuf_detach(&sql);
 }
