@@ -572,6 +572,23 @@ static void agg_release(struct agg *a)
 	free(a);
 }
 
+/*
+ * What only the CI documents print of a row (SARIF, JUnit), freed from a
+ * row kept for the text or JSON summary: a million rows hold hundreds of
+ * MiB of it.
+ */
+static void agg_drop_ci(const struct scan *s, struct agg *a)
+{
+	if (s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT)
+		return;
+	free(a->log);
+	free(a->file);
+	free(a->text);
+	free(a->evidence);
+	free(a->marking);
+	a->log = a->file = a->text = a->evidence = a->marking = NULL;
+}
+
 /* The report in its row (the first of its signature: *fresh, agg_new()'s, taken). */
 static void agg_count(struct scan *s, const struct report *r, const char sig[33], struct agg **fresh,
 		      const struct store_added *added, enum verdict eff, bool stored)
@@ -581,6 +598,7 @@ static void agg_count(struct scan *s, const struct report *r, const char sig[33]
 	if (!a) {
 		a = *fresh ? *fresh : agg_new(s, sig, r);
 		*fresh = NULL;
+		agg_drop_ci(s, a);
 		hashmap_entry_init(&a->ent, kt_hash_mem(sig, 32));
 		hashmap_add(&s->aggs, &a->ent);
 		ALLOC_GROW(s->agg, s->nagg, s->aggcap);
