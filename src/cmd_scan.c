@@ -555,6 +555,17 @@ static struct agg *agg_new(const struct scan *s, const char sig[33], const struc
 	return agg_make(s, sig, r, report_display_title(r));
 }
 
+/* What only the CI documents print of a row (SARIF, JUnit). */
+static void agg_release_ci(struct agg *a)
+{
+	free(a->log);
+	free(a->file);
+	free(a->text);
+	free(a->evidence);
+	free(a->marking);
+	a->log = a->file = a->text = a->evidence = a->marking = NULL;
+}
+
 static void agg_release(struct agg *a)
 {
 	if (!a)
@@ -563,30 +574,16 @@ static void agg_release(struct agg *a)
 	free(a->where);
 	free(a->field);
 	free(a->reason);
-	free(a->log);
-	free(a->file);
-	free(a->text);
-	free(a->evidence);
-	free(a->marking);
+	agg_release_ci(a);
 	free(a->label_note);
 	free(a);
 }
 
-/*
- * What only the CI documents print of a row (SARIF, JUnit), freed from a
- * row kept for the text or JSON summary: a million rows hold hundreds of
- * MiB of it.
- */
+/* A row kept for the text or JSON summary drops agg_release_ci()'s: a million rows hold hundreds of MiB of it. */
 static void agg_drop_ci(const struct scan *s, struct agg *a)
 {
-	if (s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT)
-		return;
-	free(a->log);
-	free(a->file);
-	free(a->text);
-	free(a->evidence);
-	free(a->marking);
-	a->log = a->file = a->text = a->evidence = a->marking = NULL;
+	if (s->doc != SCAN_DOC_SARIF && s->doc != SCAN_DOC_JUNIT)
+		agg_release_ci(a);
 }
 
 /* The report in its row (the first of its signature: *fresh, agg_new()'s, taken). */

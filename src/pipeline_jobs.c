@@ -109,6 +109,7 @@ struct pipeline_run {
 	int jobs;                    /* the threads busy at most, the writer's included */
 	int busy;                    /* of them: workers on a file, and the writer unless it waits */
 	bool writer_busy;
+	size_t large;                /* + 1: the file pl_help() last found too large (not stat()ed again) */
 	bool quit;
 	struct pipeline_once *problems;   /* the symbolizer's problems by module (sym lock) */
 	size_t nproblems, problemscap;
@@ -467,8 +468,14 @@ static bool pl_help(struct pipeline_run *run)
 	size_t k = run->next;
 	struct stat st;
 
-	if (k >= run->npaths || k >= run->head + run->nslot || run->waits[k] || pl_stopped(run->pl) ||
-	    stat(run->paths[k], &st) || st.st_size > PL_HELP_MAX_BYTES) {
+	bool small = k < run->npaths && k < run->head + run->nslot && !run->waits[k] && !pl_stopped(run->pl) &&
+		     run->large != k + 1;
+
+	if (small && (stat(run->paths[k], &st) || st.st_size > PL_HELP_MAX_BYTES)) {
+		run->large = k + 1;
+		small = false;
+	}
+	if (!small) {
 		pl_writer_idle(run, true);
 		return false;
 	}
