@@ -1055,7 +1055,7 @@ static bool batch_lost(struct store *st)
  * stored meanwhile.  The texts stored before stay as they are.  Without a
  * dictionary (training failed, the store busy) texts are compressed alone.
  */
-#define DICT_REPORTS 1000
+#define DICT_REPORTS 500
 
 static void dict_keep(struct store *st, struct store_dict *d)
 {

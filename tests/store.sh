@@ -555,11 +555,12 @@ run "$BIN" --db "$A" scan --fail-on none "$ARCH"
 expect_rc 0 "a scan of 1500 reports"
 expect_eq "$(sql "$A" "select count(*) from dictionary")" "[(1,)]" "a dictionary is trained and kept"
 read -r plain zipped <<<"$(zip_dicts "$A")"
-if [ "$plain" -ge 1000 ] && [ "$zipped" -ge 250 ]; then ok; else bad "texts without and with the dictionary: $plain, $zipped"; fi
+# (its samples are the first 500 and the rest of their file of 100; the others use it)
+if [ "$plain" -ge 500 ] && [ "$plain" -le 600 ] && [ "$zipped" -ge 900 ]; then ok; else bad "texts without and with the dictionary: $plain, $zipped"; fi
 run "$BIN" --db "$A" scan --format json --fail-on none "$ARCH"
 expect_eq "$(jq_py 'd["summary"]["stored_new"]')" 0 "a rescan adds nothing"
 # the same reports stored in two scans (the first too few to train on): another dictionary, the same reports
-run "$BIN" --db "$C" scan --fail-on none "$ARCH"/000/console-00000[0-4].log
+run "$BIN" --db "$C" scan --fail-on none "$ARCH"/000/console-00000[0-3].log
 expect_eq "$(sql "$C" "select count(*) from dictionary")" "[(0,)]" "too few reports for a dictionary"
 run "$BIN" --db "$C" scan --fail-on none "$ARCH"
 expect_eq "$(sql "$C" "select count(*) from dictionary")" "[(1,)]" "then one"
