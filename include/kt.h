@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define KT_PROG "kcsan-triage"
 
@@ -93,9 +94,26 @@ struct sbuf {
 	size_t len, cap;
 };
 #define SBUF_INIT { NULL, 0, 0 }
-void sbuf_grow(struct sbuf *sb, size_t extra);
-void sbuf_add(struct sbuf *sb, const void *p, size_t n);
-void sbuf_addc(struct sbuf *sb, char c);
+void sbuf_grow_to(struct sbuf *sb, size_t need);
+/* Room for extra more bytes and the NUL (inline: the common case is a compare). */
+static inline void sbuf_grow(struct sbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 > sb->cap)
+		sbuf_grow_to(sb, sb->len + extra + 1);
+}
+static inline void sbuf_add(struct sbuf *sb, const void *p, size_t n)
+{
+	sbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, p, n);
+	sb->len += n;
+	sb->buf[sb->len] = 0;
+}
+static inline void sbuf_addc(struct sbuf *sb, char c)
+{
+	sbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = 0;
+}
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A number as "%lld", "%llu" and "%llx" write it, without printf (the store's hot path). */

@@ -345,10 +345,9 @@ int sbuf_read_file(struct sbuf *sb, FILE *fp)
 	return ferror(fp) ? -1 : 0;
 }
 
-void sbuf_grow(struct sbuf *sb, size_t extra)
+/* sbuf_grow()'s slow path: at least need bytes, doubling. */
+void sbuf_grow_to(struct sbuf *sb, size_t need)
 {
-	size_t need = sb->len + extra + 1;
-
 	if (need <= sb->cap)
 		return;
 	if (need < sb->cap * 2)
@@ -357,21 +356,6 @@ void sbuf_grow(struct sbuf *sb, size_t extra)
 		need = 64;
 	sb->buf = xrealloc(sb->buf, need);
 	sb->cap = need;
-}
-
-void sbuf_add(struct sbuf *sb, const void *p, size_t n)
-{
-	sbuf_grow(sb, n);
-	memcpy(sb->buf + sb->len, p, n);
-	sb->len += n;
-	sb->buf[sb->len] = 0;
-}
-
-void sbuf_addc(struct sbuf *sb, char c)
-{
-	sbuf_grow(sb, 1);
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = 0;
 }
 
 void sbuf_adds(struct sbuf *sb, const char *s)
