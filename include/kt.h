@@ -86,6 +86,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "name:line", the place of a line as messages and summaries give it (no printf: summaries make one a report). */
+char *xplace(const char *name, unsigned long long line);
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Growable byte buffer, always NUL-terminated. */

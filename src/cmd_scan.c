@@ -544,7 +544,7 @@ static struct agg *agg_make(const struct scan *s, const char sig[33], const stru
 
 	memcpy(a->sig, sig, 33);
 	a->title = title;
-	a->where = xasprintf("%s:%llu", r->source, (unsigned long long)r->line);
+	a->where = xplace(r->source, r->line);
 	agg_set_places(a, r, s->doc == SCAN_DOC_SARIF || s->doc == SCAN_DOC_JUNIT);
 	agg_set_classification(a, r);
 	return a;
@@ -855,7 +855,7 @@ static struct agg *agg_replayed(const char *name, const struct store_file_report
 	memcpy(a->sig_id, v->sig, REPORT_SIG_ID_LEN);
 	a->sig_id[REPORT_SIG_ID_LEN] = '\0';
 	a->title = xstrdup(v->title);
-	a->where = xasprintf("%s:%llu", name, (unsigned long long)v->line);
+	a->where = xplace(name, v->line);
 	a->log = xstrdup(name);
 	a->log_line = v->line;
 	a->field = dup_or_null(v->text_field);

@@ -226,7 +226,7 @@ static void frame_warning(struct symbolize *sy, const struct pline *pl, const st
 	} else if (sy->problems++ >= SYMB_MAX_WARNINGS) {
 		return;
 	}
-	where = xasprintf("%s:%llu", sy->name, (unsigned long long)pl->lineno);
+	where = xplace(sy->name, pl->lineno);
 	if (r->status == SYM_ERROR)
 		kt_error(sy->ctx, KT_EXIT_SYMBOLS, where, "%s", r->note ? r->note : "cannot be read");
 	else
@@ -390,7 +390,7 @@ static void check_release(struct symbolize *sy, const struct pline *pl, const st
 		return;
 	sy->release_checked = true;
 	if (strcmp(got, rel)) {
-		char *where = xasprintf("%s:%llu", sy->name, (unsigned long long)pl->lineno);
+		char *where = xplace(sy->name, pl->lineno);
 
 		kt_warn(sy->ctx, where, "the log is from kernel %s, the vmlinux is %s: frames may not match", got, rel);
 		free(where);

@@ -102,7 +102,7 @@ struct input {
 
 static void report_read_error(struct input *in, int e)
 {
-	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)in->lineno);
+	char *pos = xplace(in->name, in->lineno);
 
 	kt_error(in->ctx, KT_EXIT_INPUT, pos, "read error: %s", strerror(e));
 	free(pos);
@@ -376,7 +376,7 @@ static void detect_compression(struct input *in)
 
 static void warn_pos(struct input *in, uint64_t lineno, const char *fmt, const char *what)
 {
-	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)lineno);
+	char *pos = xplace(in->name, lineno);
 
 	kt_warn(in->ctx, pos, fmt, what);
 	free(pos);
@@ -384,7 +384,7 @@ static void warn_pos(struct input *in, uint64_t lineno, const char *fmt, const c
 
 static void warn_exit_pos(struct input *in, uint64_t lineno, const char *fmt, const char *what)
 {
-	char *pos = xasprintf("%s:%llu", in->name, (unsigned long long)lineno);
+	char *pos = xplace(in->name, lineno);
 
 	kt_warn_exit(in->ctx, KT_EXIT_INPUT, pos, fmt, what);
 	free(pos);

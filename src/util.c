@@ -423,6 +423,18 @@ void sbuf_release(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+char *xplace(const char *name, unsigned long long line)
+{
+	struct sbuf b = SBUF_INIT;
+	size_t n = strlen(name);
+
+	sbuf_grow(&b, n + 21);
+	sbuf_add(&b, name, n);
+	sbuf_addc(&b, ':');
+	sbuf_add_udec(&b, line);
+	return sbuf_detach(&b);
+}
+
 char *sbuf_detach(struct sbuf *sb)
 {
 	char *p = sb->buf ? sb->buf : xstrdup("");
