@@ -236,6 +236,15 @@ static const char *const migrate_sql[STORE_SCHEMA_VERSION] = {
 	"CASE WHEN :subsystem IS NOT NULL AND (subsystem IS NULL OR :subsystem < subsystem)" \
 	" THEN :subsystem ELSE subsystem END"
 
+/* An occurrence counted on its signature (S_SIG_BUMP), and a signature's verdict (S_SIG_CLASSIFY). */
+#define SIG_BUMP_SET \
+	"count = count + 1, last_seen = max(last_seen, :last_seen), first_seen = min(first_seen, :last_seen)," \
+	" subsystem = " SUBSYSTEM_MIN ", last_kernel = COALESCE(:last_kernel, last_kernel)," \
+	" first_kernel = COALESCE(first_kernel, :last_kernel)"
+#define SIG_CLASSIFY_SET \
+	"verdict = :verdict, writer = :writer, confidence = :confidence, field = :field," \
+	" evidence_level = :evidence_level, facts = :facts"
+
 /* The parameters bind_verdict() binds. */
 enum { BV_FACTS, BV_LEVEL, BV_VERDICT, BV_WRITER, BV_CONF, BV_FIELD, BV_COUNT };
 static const char *const bv_names[BV_COUNT] = { ":facts", ":evidence_level", ":verdict", ":writer", ":confidence",
@@ -243,7 +252,7 @@ static const char *const bv_names[BV_COUNT] = { ":facts", ":evidence_level", ":v
 
 enum stmt_id {
 	S_OCC_BY_HASH, S_OCC_BY_HEAD, S_SIG_BY_ID, S_OCC_DELETE, S_SIG_BY_HASH, S_SIG_INSERT, S_SIG_BUMP,
-	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
+	S_SIG_DEC, S_SIG_DELETE_EMPTY, S_SIG_CLASSIFY, S_SIG_BUMP_CLASSIFY, S_OCC_CLASSIFY, S_OCC_INSERT,
 	S_ACC_BY_OCC, S_FRAME_BY_ACC, S_SIG_ADOPT_LABEL, S_FILE_BEGIN, S_FILE_END, S_META_ADD, S_META_READ, S_COUNT,
 };
 
@@ -255,11 +264,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* the lookups read the few columns they need (never the blobs): OCC_KNOWN_* */
 	[S_OCC_BY_HASH] = "SELECT id, signature_id, evidence_level, truncated, facts FROM occurrence WHERE head = :head AND key = :key",
 	[S_OCC_BY_HEAD] = "SELECT id, signature_id, evidence_level, truncated FROM occurrence WHERE head = :head",
-	[S_SIG_BUMP] =
-		"UPDATE signature SET count = count + 1, last_seen = max(last_seen, :last_seen),"
-		" first_seen = min(first_seen, :last_seen), subsystem = " SUBSYSTEM_MIN ","
-		" last_kernel = COALESCE(:last_kernel, last_kernel), first_kernel = COALESCE(first_kernel, :last_kernel)"
-		" WHERE id = :id",
+	[S_SIG_BUMP] = "UPDATE signature SET " SIG_BUMP_SET " WHERE id = :id",
+	/* a new occurrence of a signature classified again: both in one write of its row */
+	[S_SIG_BUMP_CLASSIFY] = "UPDATE signature SET " SIG_BUMP_SET ", " SIG_CLASSIFY_SET " WHERE id = :id",
 	[S_SIG_DEC] = "UPDATE signature SET count = count - 1 WHERE id = :id",
 	/* an emptied signature goes (its label was handed on by S_SIG_ADOPT_LABEL) */
 	[S_SIG_DELETE_EMPTY] = "DELETE FROM signature WHERE id = :id AND count <= 0",
@@ -269,10 +276,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" (SELECT label, label_note, label_time FROM signature WHERE id = :old)"
 		" WHERE id = :id AND EXISTS (SELECT 1 FROM signature o WHERE o.id = :old AND o.label IS NOT NULL"
 		" AND (signature.label IS NULL OR o.label_time > signature.label_time))",
-	[S_SIG_CLASSIFY] =
-		"UPDATE signature SET verdict = :verdict, writer = :writer, confidence = :confidence, field = :field,"
-		" evidence_level = :evidence_level, facts = :facts, subsystem = " SUBSYSTEM_MIN
-		" WHERE id = :id",
+	[S_SIG_CLASSIFY] = "UPDATE signature SET " SIG_CLASSIFY_SET ", subsystem = " SUBSYSTEM_MIN " WHERE id = :id",
 	[S_OCC_CLASSIFY] = "UPDATE occurrence SET facts = :facts, evidence_level = :evidence_level WHERE id = :id",
 };
 /* the SELECT statements of whole rows: the column list, then this */
@@ -1974,8 +1978,11 @@ static int reread_label(struct store *st, int64_t id, struct verdict_label *l)
 	return rc;
 }
 
-/* A new occurrence: stored, and counted on its signature (a new one has its count). */
-static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const struct report *r,
+/*
+ * A new occurrence: stored, and counted on its signature (a new one has its
+ * count); classify: the signature's verdict is this report's too.
+ */
+static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, bool classify, const struct report *r,
 			  const char *subsystem, const struct store_prepared *rk, const char *when, const char *seen)
 {
 	sqlite3_stmt *s;
@@ -1998,9 +2005,11 @@ static int add_occurrence(struct store *st, int64_t sig_id, bool new_sig, const 
 	dict_sample(st, r);
 	if (new_sig)
 		return 0;
-	s = stmt(st, S_SIG_BUMP);
+	s = stmt(st, classify ? S_SIG_BUMP_CLASSIFY : S_SIG_BUMP);
 	if (!s)
 		return -1;
+	if (classify)
+		bind_verdict(st, s, S_SIG_BUMP_CLASSIFY, &r->cls, true);
 	bind_int(s, param(s, ":id"), sig_id);
 	bind_text(s, param(s, ":last_seen"), seen);
 	bind_text(s, param(s, ":last_kernel"), r->kernel);
@@ -2042,7 +2051,7 @@ void store_prepared_release(struct store_prepared *p)
 static int store_write_report(struct store *st, const struct report *r, const char *subsystem,
 			      const struct store_prepared *rk, const char *when, struct known *k)
 {
-	bool new_sig = !k->found;
+	bool new_sig = !k->found, classify = false;
 	const char *seen = r->event_time ? r->event_time : when;   /* the log's or mail's time, else the scan's */
 
 	if (new_sig) {
@@ -2055,13 +2064,15 @@ static int store_write_report(struct store *st, const struct report *r, const ch
 		 * the verdict of the run with the most evidence wins; a label
 		 * always wins.  An occurrence seen again as it was stored, with
 		 * the verdict its signature has, changes nothing (a rescan
-		 * writes nothing).
+		 * writes nothing).  A new occurrence is counted in the same
+		 * write (add_occurrence()).
 		 */
-		if (classify_signature(st, k->sig_id, r, subsystem) < 0)
+		classify = true;
+		if (k->res == STORE_DUPLICATE && classify_signature(st, k->sig_id, r, subsystem) < 0)
 			return -1;
 	}
 	if (k->res != STORE_DUPLICATE) {
-		if (add_occurrence(st, k->sig_id, new_sig, r, subsystem, rk, when, seen) < 0)
+		if (add_occurrence(st, k->sig_id, new_sig, classify, r, subsystem, rk, when, seen) < 0)
 			return -1;
 	} else if (k->occ_id && r->cls.level >= k->occ_level && !k->occ_same) {
 		/* the same occurrence seen with as much evidence: its facts are this run's */
