@@ -517,20 +517,25 @@ static void agg_set_classification(struct agg *a, const struct report *r)
 	a->conf = r->cls.confidence;
 }
 
-/* Where the CI documents point: the log line, and the top frame's source when known (text: theirs only). */
-static void agg_set_places(struct agg *a, const struct report *r, bool text)
+/*
+ * Where the CI documents point, for them only (ci): the log line, the top
+ * frame's source when known, the report's text.
+ */
+static void agg_set_places(struct agg *a, const struct report *r, bool ci)
 {
 	const struct frame *f = report_top_frame(r, 0);
 
 	memcpy(a->sig_id, a->sig, REPORT_SIG_ID_LEN);
 	a->sig_id[REPORT_SIG_ID_LEN] = '\0';
+	if (!ci)
+		return;         /* (a row of another summary would drop them: agg_drop_ci()) */
 	a->log = xstrdup(r->source ? r->source : "-");
 	a->log_line = r->line;
 	if (f && f->file && f->line > 0) {
 		a->file = xstrdup(f->file);
 		a->line = (uint64_t)f->line;
 	}
-	a->text = text ? xstrdup(sbuf_str(&r->raw)) : NULL;
+	a->text = xstrdup(sbuf_str(&r->raw));
 }
 
 /*

@@ -107,8 +107,8 @@ struct pipeline_run {
 	struct pl_job *slot;         /* file i is slot[i % nslot] */
 	size_t nslot;
 	int jobs;                    /* the threads busy at most, the writer's included */
-	int busy;                    /* of them: workers on a file, and the writer unless it waits */
-	bool writer_busy;
+	int working;                 /* of them: the workers on a file */
+	bool writer_busy;            /* and the writer, unless it waits or is blocked */
 	size_t large;                /* + 1: the file pl_help() last found too large (not stat()ed again) */
 	bool quit;
 	struct pipeline_once *problems;   /* the symbolizer's problems by module (sym lock) */
@@ -361,13 +361,13 @@ static void *pl_worker_main(void *arg)
 	pthread_mutex_lock(&run->mu);
 	for (;;) {
 		while (!run->quit && run->next < run->npaths &&
-		       (run->next >= run->head + run->nslot || run->busy >= run->jobs))
+		       (run->next >= run->head + run->nslot || run->working + run->writer_busy >= run->jobs))
 			pthread_cond_wait(&run->work, &run->mu);
 		if (run->quit || run->next >= run->npaths || pl_stopped(run->pl))
 			break;
-		run->busy++;
+		run->working++;
 		pl_take(w);
-		run->busy--;
+		run->working--;
 		pthread_cond_signal(&run->work);
 	}
 	/* the writer may wait for a file nobody takes now */
@@ -440,14 +440,9 @@ static bool pl_wait_ready(struct pipeline_run *run)
 /* The writer's place while it waits (pl_help()) or is blocked: a worker's. */
 static void pl_writer_idle(struct pipeline_run *run, bool idle)
 {
-	if (idle && run->writer_busy) {
-		run->writer_busy = false;
-		run->busy--;
+	if (idle && run->writer_busy)
 		pthread_cond_signal(&run->work);
-	} else if (!idle && !run->writer_busy) {
-		run->writer_busy = true;
-		run->busy++;
-	}
+	run->writer_busy = !idle;
 }
 
 void pipeline_jobs_writer_blocked(struct pipeline_run *run, bool blocked)
@@ -467,7 +462,6 @@ static bool pl_help(struct pipeline_run *run)
 	struct pl_worker *own = &run->w[run->nw];
 	size_t k = run->next;
 	struct stat st;
-
 	bool small = k < run->npaths && k < run->head + run->nslot && !run->waits[k] && !pl_stopped(run->pl) &&
 		     run->large != k + 1;
 
@@ -670,7 +664,6 @@ static void pl_run_many(struct pipeline_run *run, int jobs)
 	run->slot = xcalloc(run->nslot, sizeof(*run->slot));
 	run->nw = jobs;
 	run->jobs = jobs;
-	run->busy = 1;
 	run->writer_busy = true;
 	/* and the writer's own (pl_help()) */
 	run->w = xcalloc((size_t)jobs + 1, sizeof(*run->w));

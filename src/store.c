@@ -1533,12 +1533,16 @@ static void bind_int(sqlite3_stmt *s, int i, long long v)
 }
 
 /* Text, stored compressed. */
-static void bind_zip(const struct store *st, sqlite3_stmt *s, int i, const char *p, size_t n)
+/* An occurrence's blob (store_blob_text()), compressed with d (NULL: alone). */
+static void *zip_report(const struct store_dict *d, const struct report *r, size_t *n)
 {
-	size_t zn;
-	void *z = store_zip(atomic_load(&st->zdict), p, n, &zn);
+	struct sbuf b = SBUF_INIT;
+	void *z;
 
-	sqlite3_bind_blob64(s, i, z, zn, free);
+	store_blob_text(r, &b);
+	z = store_zip(d, b.buf, b.len, n);
+	sbuf_release(&b);
+	return z;
 }
 
 static void bind_int_or_null(sqlite3_stmt *s, int i, bool has, long long v)
@@ -1656,11 +1660,10 @@ static int insert_occurrence(struct store *st, int64_t sig_id, const struct repo
 		 */
 		sqlite3_bind_blob64(s, OCC_raw, rk->blob, rk->blob_n, SQLITE_STATIC);
 	} else {
-		struct sbuf b = SBUF_INIT;
+		size_t zn;
+		void *z = zip_report(atomic_load(&st->zdict), r, &zn);
 
-		store_blob_text(r, &b);
-		bind_zip(st, s, OCC_raw, b.buf, b.len);
-		sbuf_release(&b);
+		sqlite3_bind_blob64(s, OCC_raw, z, zn, free);
 	}
 	sqlite3_bind_zeroblob(s, OCC_detail, 0);
 	bind_verdict(st, s, S_OCC_INSERT, &r->cls, false);
@@ -2029,15 +2032,9 @@ void store_prepare(const struct store *st, const struct report *r, bool zip, str
 	report_signature(r, hash);
 	p->sig_key = store_hex_key(hash);
 	p->facts = facts_encode(&r->cls);
-	if (zip) {
-		struct sbuf b = SBUF_INIT;
-		/* the dictionary the writer has now (a text compressed without one is read too) */
-		const struct store_dict *d = st ? atomic_load(&st->zdict) : NULL;
-
-		store_blob_text(r, &b);
-		p->blob = store_zip(d, b.buf, b.len, &p->blob_n);
-		sbuf_release(&b);
-	}
+	/* with the dictionary the writer has now (a text compressed without one is read too) */
+	if (zip)
+		p->blob = zip_report(st ? atomic_load(&st->zdict) : NULL, r, &p->blob_n);
 }
 
 void store_prepared_release(struct store_prepared *p)
@@ -2462,11 +2459,11 @@ static int damaged_blob(struct store *st, int64_t id, const char *what)
 }
 
 /*
- * The occurrence's text into r->raw, and its accesses' text (*detail, in
- * *buf to free): one blob from schema 7, two before.
+ * The occurrence's text into r->raw, and its accesses' text, the first
+ * *detail_n bytes of *buf (to free): one blob from schema 7, two before.
  */
 static int read_blobs(struct store *st, sqlite3_stmt *s, int64_t id, struct report *r, char **buf,
-		      const char **detail, size_t *detail_n)
+		      size_t *detail_n)
 {
 	size_t n, raw_n;
 	const char *raw;
@@ -2481,7 +2478,6 @@ static int read_blobs(struct store *st, sqlite3_stmt *s, int64_t id, struct repo
 			return damaged_blob(st, id, "its text has no accesses");
 		}
 		sbuf_add(&r->raw, raw, raw_n);
-		*detail = *buf;
 		return 0;
 	}
 	sbuf_add(&r->raw, *buf, n);
@@ -2490,7 +2486,6 @@ static int read_blobs(struct store *st, sqlite3_stmt *s, int64_t id, struct repo
 				detail_n);
 	if (!*buf)
 		return damaged_blob(st, id, "its accesses cannot be decompressed");
-	*detail = *buf;
 	return 0;
 }
 
@@ -2513,7 +2508,6 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	int64_t id = sqlite3_column_int64(s, OCC_id);
 	sqlite3_stmt *ms;
 	char *err = NULL, *buf;
-	const char *detail;
 	size_t detail_n;
 	int rc;
 
@@ -2533,13 +2527,11 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 	r->bits_changed = col_dup(s, OCC_bits_changed);
 	r->bits_mask = col_dup(s, OCC_bits_mask);
 	r->truncated = sqlite3_column_int(s, OCC_truncated);
-	if (read_blobs(st, s, id, r, &buf, &detail, &detail_n) < 0)
-		return -1;
 	ms = stmt(st, S_META_READ);
-	if (!ms || store_meta_read(ms, id, r) < 0) {
-		if (ms)
-			db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
-		free(buf);
+	if (!ms)
+		return -1;
+	if (store_meta_read(ms, id, r) < 0) {
+		db_error(st, NULL, "cannot read an occurrence's time and mail metadata");
 		return -1;
 	}
 	r->title = sig->title ? xstrdup(sig->title) : NULL;
@@ -2555,12 +2547,13 @@ static int read_occurrence(struct store *st, sqlite3_stmt *s, const struct sig_r
 		kt_error(st->ctx, KT_EXIT_STORE, st->path, "occurrence %lld: %s (the database is damaged)",
 			 (long long)id, err);
 		free(err);
-		free(buf);
 		return -1;
 	} else {
 		r->cls.level = sqlite3_column_int(s, OCC_evidence_level);
 	}
-	rc = read_detail(st, id, detail, detail_n, r);
+	if (read_blobs(st, s, id, r, &buf, &detail_n) < 0)
+		return -1;
+	rc = read_detail(st, id, buf, detail_n, r);
 	free(buf);
 	return rc;
 }
