@@ -1451,6 +1451,22 @@ static const char *file_kind(mode_t m)
 	return "not a regular file";
 }
 
+/* Is the file system of path one of /proc, /sys and their kin? */
+static bool on_proc_fs(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+					  fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC);
+}
+
+/* A directory being walked: its descriptor, and its device and file system. */
+struct walk_dir {
+	int fd;
+	dev_t dev;
+	bool proc;       /* on_proc_fs() */
+};
+
 /*
  * An entry met inside a directory is read when it is a regular file or a
  * directory, after following a link, and not a file of /proc or /sys (their
@@ -1458,40 +1474,57 @@ static const char *file_kind(mode_t m)
  * devices would block or read forever: they are skipped, each with a
  * warning (the exit status stays).  Links to directories are not followed
  * (no cycles).  Named on the command line, FIFOs and devices are read.
+ * An entry that is no link and on the directory's device is on its file
+ * system: one fstatat() an entry, and no statfs() (a big archive is
+ * walked before any file is read).  True with *st what it is, or false
+ * when it is skipped; *stated false when it cannot be stat()ed
+ * (walk_path() says why it cannot be opened).
  */
-static bool walk_entry_ok(struct ctx *ctx, const char *path)
+static bool walk_entry_ok(struct ctx *ctx, const struct walk_dir *dir, const char *name, const char *path,
+			  struct stat *st, bool *stated)
 {
-	struct stat lst, st;
-	struct statfs fs;
+	struct stat lst;
+	bool link;
 
-	if (lstat(path, &lst) < 0 || stat(path, &st) < 0)
-		return true;    /* walk_path() says why it cannot be opened */
-	if (S_ISDIR(st.st_mode))
-		return !S_ISLNK(lst.st_mode);
-	if (!S_ISREG(st.st_mode)) {
-		kt_warn(ctx, path, "%s%s, skipped in a directory walk (name it to read it)",
-			S_ISLNK(lst.st_mode) ? "links to " : "", file_kind(st.st_mode));
+	*stated = false;
+	if (fstatat(dir->fd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
+		return true;
+	link = S_ISLNK(lst.st_mode);
+	if (!link)
+		*st = lst;
+	else if (fstatat(dir->fd, name, st, 0) < 0)
+		return true;
+	*stated = true;
+	if (S_ISDIR(st->st_mode))
+		return !link;
+	if (!S_ISREG(st->st_mode)) {
+		kt_warn(ctx, path, "%s%s, skipped in a directory walk (name it to read it)", link ? "links to " : "",
+			file_kind(st->st_mode));
 		return false;
 	}
-	if (statfs(path, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
-					fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC)) {
+	if ((!link && st->st_dev == dir->dev) ? dir->proc : on_proc_fs(path)) {
 		kt_warn(ctx, path, "%sa file of /proc or /sys, skipped in a directory walk (name it to read it)",
-			S_ISLNK(lst.st_mode) ? "links to " : "");
+			link ? "links to " : "");
 		return false;
 	}
 	return true;
 }
 
-static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void *data, int depth)
+/* path, and what stat() says of it when known (NULL: not yet asked). */
+static int walk_path(struct ctx *ctx, const char *path, const struct stat *known, input_visit_fn fn, void *data,
+		     int depth)
 {
 	struct stat st;
+	struct walk_dir dir;
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int visited = 0;
 
-	if (stat(path, &st) < 0) {
+	if (known) {
+		st = *known;
+	} else if (stat(path, &st) < 0) {
 		kt_error(ctx, KT_EXIT_INPUT, path, "cannot open: %s", strerror(errno));
 		return 0;
 	}
@@ -1514,13 +1547,19 @@ static int walk_path(struct ctx *ctx, const char *path, input_visit_fn fn, void 
 		ALLOC_GROW(names, n, cap);
 		names[n++] = xasprintf("%s/%s", path, de->d_name);
 	}
-	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_names);
+	dir.fd = dirfd(d);
+	dir.dev = st.st_dev;
+	dir.proc = on_proc_fs(path);
 	for (size_t i = 0; i < n; i++) {
-		if (walk_entry_ok(ctx, names[i]))
-			visited += walk_path(ctx, names[i], fn, data, depth + 1);
+		struct stat est;
+		bool stated;
+
+		if (walk_entry_ok(ctx, &dir, names[i] + strlen(path) + 1, names[i], &est, &stated))
+			visited += walk_path(ctx, names[i], stated ? &est : NULL, fn, data, depth + 1);
 		free(names[i]);
 	}
+	closedir(d);
 	free(names);
 	return visited;
 }
@@ -1535,7 +1574,7 @@ int input_walk(struct ctx *ctx, char *const *args, int nargs, input_visit_fn fn,
 			visited++;
 			continue;
 		}
-		visited += walk_path(ctx, args[i], fn, data, 0);
+		visited += walk_path(ctx, args[i], NULL, fn, data, 0);
 	}
 	return visited;
 }
