@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -671,6 +672,34 @@ static int64_t clock_now(void)
 	return (int64_t)time(NULL);
 }
 
+/*
+ * A read of a file mapped into memory that the disk fails, or past the end
+ * of a file that shrank meanwhile, is a SIGBUS: the store's (SQLite maps
+ * it while a scan writes) or an ELF file's (libelf).  One line and exit 6,
+ * instead of a crash; what the store committed before is kept (its WAL).
+ */
+static void main_on_sigbus(int sig)
+{
+	static const char msg[] = KT_PROG ": error: a file read through a mapping failed (SIGBUS: the disk, "
+				  "or a file that shrank while it was read); stopped, what the store committed is kept\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do */
+	}
+	_exit(KT_EXIT_INTERNAL);
+}
+
+static void main_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct main_opts mo = { 0 };
@@ -679,6 +708,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	ctx.now = clock_now();
+	main_signals();
 	argc--;
 	argv++;
 	if (opt_defaults(&ctx, &top) < 0)

@@ -859,6 +859,17 @@ static int setup_writer(struct store *st)
 	if (exec(st, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;"
 		 " PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;", "cannot use the database") < 0)
 		return -1;
+	/*
+	 * the database read through a mapping of its file (up to 2 GiB,
+	 * SQLite's own limit; the rest by read()): a page not in the cache
+	 * costs no pread() and no copy.  A rescan of 100k reports reads the
+	 * whole store, 40k pages: 13% of its time.  Writes still go through
+	 * write().  Only here: the mapped pages count in the process's RSS,
+	 * and list's is to stay flat.  A read the disk fails is a SIGBUS then
+	 * (main.c says it), not SQLITE_IOERR.
+	 */
+	if (exec(st, "PRAGMA mmap_size = 2147418112", "cannot use the database") < 0)
+		return -1;
 	/* store_flush() checkpoints (instead of SQLite's automatic checkpoint) */
 	sqlite3_wal_hook(st->db, wal_frames_hook, st);
 	/* the indexes the readers want (a store without them is read, only slower) */

@@ -16,7 +16,7 @@ const struct kt_exit_code kt_exit_codes[] = {
 	{ KT_EXIT_INPUT, "some input could not be read; the rest was processed and stored" },
 	{ KT_EXIT_STORE, "the database could not be opened, read or written" },
 	{ KT_EXIT_SYMBOLS, "the vmlinux, a module, the source tree or a rules file could not be used" },
-	{ KT_EXIT_INTERNAL, "internal error (out of memory, write error on standard output)" },
+	{ KT_EXIT_INTERNAL, "internal error (out of memory, write error on standard output, a mapped file unreadable)" },
 	{ -1, NULL },
 };
 

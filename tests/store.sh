@@ -244,6 +244,30 @@ for sig in INT TERM; do
 	expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "SIG$sig: integrity"
 done
 
+echo "== store: a SIGBUS (a read of the mapped store failing) ends the scan in one line; what was committed is whole"
+DB=$TMP/sig-BUS.db
+# the archive stored, then a pipe that stays silent: the scan is sure to be running
+mkfifo "$TMP/bus.fifo"
+"$BIN" --db "$DB" scan --fail-on none "$TMP/crash" - <"$TMP/bus.fifo" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+exec 9>"$TMP/bus.fifo"
+want=$(sql "$CREF" "select count(*) from occurrence")
+for _ in $(seq 200); do
+	[ -s "$DB" ] && [ "$(sql "$DB" "select count(*) from occurrence" 2>/dev/null)" = "$want" ] && break
+	sleep 0.05
+done
+kill -BUS $pid
+wait $pid
+rc=$?
+exec 9>&-
+expect_eq "$(sql "$DB" "select count(*) from occurrence")" "$want" "SIGBUS: the archive was stored before it"
+expect_rc 6 "SIGBUS: the exit status"
+expect_err "^kcsan-triage: error: a file read through a mapping failed \(SIGBUS" "SIGBUS: says so"
+expect_eq "$(wc -l <"$TMP/err")" 1 "SIGBUS: in one line"
+expect_eq "$(sql "$DB" "pragma integrity_check")" "[('ok',)]" "SIGBUS: integrity"
+expect_eq "$(sql "$DB" "select count(*) from signature s where count != (select count(*) from occurrence o where o.signature_id = s.id)")" \
+	"[(0,)]" "SIGBUS: every count matches its occurrences"
+
 echo "== store: SIGINT and SIGTERM end a scan waiting on a pipe whose writer is silent"
 for sig in INT TERM; do
 	DB=$TMP/fifo-$sig.db
