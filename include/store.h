@@ -84,6 +84,7 @@ struct store_prepared {
 	char *facts;
 	void *blob;                 /* the occurrence's accesses and text, zstd (store_codec.h); NULL: made when stored */
 	size_t blob_n;
+	bool stored;                /* known stored (a file's record, store_files_known()): not a lookup the key sets save */
 };
 void store_prepare(const struct store *st, const struct report *r, bool zip, struct store_prepared *p);
 void store_prepared_release(struct store_prepared *p);

@@ -897,6 +897,7 @@ static void scan_replay_one(struct scan *s, const struct store_file_report *v, s
 	p.st.head_key = v->head_key;
 	p.st.sig_key = v->sig_key;
 	p.st.facts = k->facts;
+	p.st.stored = true;
 	p.agg = *agg;
 	if (rc == 2 && facts_decode(k->facts, &r.cls, &err) == 0) {
 		eff = scan_store_report(s, &r, v->subsystem, &p, &added);

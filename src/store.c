@@ -347,7 +347,7 @@ struct keyset {
 struct store_keys {
 	bool loaded;
 	int64_t data_version;      /* PRAGMA data_version when loaded: another writer's commit changes it */
-	long handled;              /* reports added before loading (the lookups in SQL) */
+	long handled;              /* reports added before loading (the lookups in SQL), known ones aside */
 	struct keyset occ, head, sig;
 };
 
@@ -2106,7 +2106,8 @@ enum store_result store_add_prepared(struct store *st, const struct report *r, c
 		st->when_now = now;
 	}
 	memcpy(when, st->when, sizeof(when));
-	st->keys.handled++;
+	if (!p->stored)
+		st->keys.handled++;
 	st->facts = p->facts;
 	st->facts_level = r->cls.level;
 	if (find_known(st, r, subsystem, p, &k) < 0) {
