@@ -1004,13 +1004,30 @@ static void *scan_file_known(const char *name, const struct pipeline_file *f, vo
 	return kf;
 }
 
+/* v in decimal, without printf (a summary row has two numbers; a million rows are printed at times) */
+static void fput_udec(FILE *fp, unsigned long long v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite(b + i, 1, sizeof(b) - i, fp);
+}
+
 /* One distinct report of the text summary; its verdict in the colour list gives it (on a terminal). */
 static void print_agg(struct out *o, FILE *fp, const struct agg *a, bool new_only)
 {
 	fputc('\n', fp);
-	if (a->id)
-		fprintf(fp, "#%lld ", (long long)a->id);
-	fprintf(fp, "%zux ", a->count);
+	if (a->id) {
+		fputc('#', fp);
+		fput_udec(fp, (unsigned long long)a->id);
+		fputc(' ', fp);
+	}
+	fput_udec(fp, a->count);
+	fputs("x ", fp);
 	out_text_style(o, verdict_style(a->verdict), verdict_name(a->verdict));
 	if (new_only) {
 		fputs(" [", fp);
@@ -1088,12 +1105,18 @@ static void print_text(struct scan *s)
 		out_text_style(o, STYLE_WARN, t);
 	}
 	fputc('\n', fp);
-	if (s->ctx->store)
-		fprintf(fp, "store %s: %zu new, %zu already known%s\n", store_path(s->ctx->store), s->added + s->upgraded,
-			s->dups, s->upgraded ? " (some completing truncated ones)" : "");
+	if (s->ctx->store) {
+		fputs("store ", fp);
+		out_text_safe(o, store_path(s->ctx->store));
+		fprintf(fp, ": %zu new, %zu already known%s\n", s->added + s->upgraded, s->dups,
+			s->upgraded ? " (some completing truncated ones)" : "");
+	}
 	print_gate(s, fp);
+	/* the stream's lock taken once for the rows, not by each of their dozen writes */
+	flockfile(fp);
 	for (size_t i = 0; i < s->nagg; i++)
 		print_agg(o, fp, s->agg[i], s->new_only);
+	funlockfile(fp);
 	out_close(o);   /* a write error is the dispatcher's to say */
 }
 

@@ -137,8 +137,10 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx, const void *opts)
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
 	if (fmt == KT_FMT_CSV)
 		csv = table_begin(o, NULL, stats_csv_cols, 4);
-	else
-		out_text(o, "store %s", store_path(ctx->store));
+	else {
+		out_text(o, "store ");
+		out_text_safe(o, store_path(ctx->store));
+	}
 	for (size_t g = 0; !bad && g < STATS_NGROUPS; g++) {
 		group(o, g, rows[g], n[g], csv);
 		count_rows_free(rows[g], n[g]);

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <emmintrin.h>
+
 #include "kt.h"
 
 const struct kt_exit_code kt_exit_codes[] = {
@@ -104,13 +106,40 @@ static const char *term_step(const char *s, size_t n, size_t *i, unsigned flags,
 	return esc;
 }
 
+/*
+ * How many of the first bytes of s[0, n) are printable ASCII (0x20-0x7e;
+ * and newlines with KT_TERM_KEEP_NL), to be shown as they are: 16 bytes a
+ * step (SSE2, the baseline), then byte by byte.
+ */
+static size_t term_plain_prefix(const char *s, size_t n, unsigned flags)
+{
+	const __m128i lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f), nl = _mm_set1_epi8('\n');
+	const bool keep_nl = flags & KT_TERM_KEEP_NL;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		/* signed: bytes from 0x80 on are below 0x1f */
+		__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+
+		if (keep_nl)
+			ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, nl));
+		if (_mm_movemask_epi8(ok) != 0xffff)
+			break;
+	}
+	while (i < n && ((s[i] >= 0x20 && s[i] < 0x7f) || (keep_nl && s[i] == '\n')))
+		i++;
+	return i;
+}
+
 void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags)
 {
 	char esc[12];
-	size_t i = 0, start, len;
+	size_t i = term_plain_prefix(s, n, flags), start, len;
 	const char *e;
 
 	sbuf_grow(sb, n);
+	sbuf_add(sb, s, i);
 	while (i < n) {
 		start = i;
 		e = term_step(s, n, &i, flags, esc, &len);
@@ -163,9 +192,11 @@ ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const stru
 void kt_fputs_term(FILE *fp, const char *s, unsigned flags)
 {
 	char esc[12];
-	size_t n = strlen(s), i = 0, start, len;
+	size_t n = strlen(s), i = term_plain_prefix(s, n, flags), start, len;
 	const char *e;
 
+	if (i)
+		fwrite(s, 1, i, fp);
 	while (i < n) {
 		start = i;
 		e = term_step(s, n, &i, flags, esc, &len);

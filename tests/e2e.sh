@@ -712,6 +712,15 @@ if grep -q $'\e' "$TMP/err" || grep -q $'\xe2\x80\xae' "$TMP/err"; then bad "rul
 expect_err "writer must be device, hypervisor or user, not 'nobody'" "the rules error keeps its reason"
 expect_err 'struct \\x1b\[31mred\\u202e: no' "the struct name is shown with visible escapes"
 
+mkdir -p "$TMP/$evil.d"
+run "$BIN" --db "$TMP/$evil.d/store.db" scan --fail-on none fixtures/virtio-rng-console.log
+expect_rc 0 "a store whose path has escapes"
+if grep -q $'[\e\a]' "$TMP/out"; then bad "the store's path reaches stdout raw"; else ok; fi
+expect_out 'store .*a\\x1b\]2;PWNED\\x07\\x1b\[2Jb\.log\.d/store\.db: 3 new' "the store's path is shown with visible escapes"
+run "$BIN" --db "$TMP/$evil.d/store.db" stats
+if grep -q $'[\e\a]' "$TMP/out"; then bad "stats: the store's path reaches stdout raw"; else ok; fi
+expect_out '^store .*a\\x1b\]2;PWNED\\x07\\x1b\[2Jb\.log\.d/store\.db' "stats: the store's path is shown with visible escapes"
+
 echo "== hostile input: rules files"
 # a memory guard for a binary that would read /dev/zero whole (AddressSanitizer needs its address space)
 vguard="ulimit -v 2000000;"

@@ -1104,6 +1104,65 @@ static void test_term_safe(void)
 	free(t);
 }
 
+/* kt_fputs_term() of s, as its stream received it. */
+static char *term_stream(const char *s, unsigned flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	kt_fputs_term(f, s, flags);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Hostile bytes after a run of plain ones, at every place of the 16-byte
+ * blocks the plain run is passed over by (and in the byte-by-byte tail):
+ * the same escapes as alone, through a buffer and through a stream.
+ */
+static void test_term_safe_blocks(void)
+{
+	static const struct {
+		const char *in, *out, *out_nl;   /* out_nl: with KT_TERM_KEEP_NL */
+	} bad[] = {
+		{ "\x1b[2J", "\\x1b[2J", "\\x1b[2J" },
+		{ "\n", "\\n", "\n" },
+		{ "\r", "\\r", "\\r" },
+		{ "\x7f", "\\x7f", "\\x7f" },
+		{ "\x9b", "\\x9b", "\\x9b" },
+		{ "\xc2\x9b", "\\u009b", "\\u009b" },
+		{ "\xe2\x80\xae", "\\u202e", "\\u202e" },
+		{ "\xff", "\\xff", "\\xff" },
+		{ "\t", "\t", "\t" },
+		{ "\xc3\xa9", "\xc3\xa9", "\xc3\xa9" },
+	};
+
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+		for (size_t at = 0; at <= 40; at++)
+			for (int nl = 0; nl < 2; nl++) {
+				unsigned flags = nl ? KT_TERM_KEEP_NL : 0;
+				struct sbuf in = SBUF_INIT, want = SBUF_INIT;
+				char *got, *streamed;
+
+				for (size_t i = 0; i < at; i++)
+					sbuf_addc(&in, (char)('a' + i % 26));
+				sbuf_add(&want, in.buf, in.len);
+				sbuf_adds(&in, bad[b].in);
+				sbuf_adds(&want, nl ? bad[b].out_nl : bad[b].out);
+				sbuf_adds(&in, " and after, plain");
+				sbuf_adds(&want, " and after, plain");
+				got = term(in.buf, in.len, flags);
+				streamed = term_stream(in.buf, flags);
+				CHECK_STR(got, want.buf);
+				CHECK_STR(streamed, want.buf);
+				free(got);
+				free(streamed);
+				sbuf_release(&in);
+				sbuf_release(&want);
+			}
+}
+
 /* What kt_error() and kt_warn() write to stderr. */
 static char *diag(const char *pos, const char *arg, bool warn)
 {
@@ -1194,7 +1253,7 @@ int main(void)
 		TEST(test_scan_clean),
 		TEST(test_pipeline), TEST(test_enrich), TEST(test_release),
 		TEST(test_json), TEST(test_identity), TEST(test_rules),
-		TEST(test_term_safe), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
+		TEST(test_term_safe), TEST(test_term_safe_blocks), TEST(test_diag_safe), TEST(test_rules_limits), TEST(test_rules_errors),
 		TEST(test_limits_documented), { NULL, NULL },
 	};
 	int rc;
