@@ -229,11 +229,15 @@ for delay in 0.05 0.2 0.5 0.9; do
 done
 
 echo "== store: SIGINT and SIGTERM end the file's transaction and say what was stored"
+# large enough to be still going when the signal comes (the 4000 reports above take about 0.3 s),
+# signalled once the store is being written
+python3 bench/mkarchive.py --out "$TMP/sigarch" --reports 20000 --files 400 --seed 11 >/dev/null
 for sig in INT TERM; do
 	DB=$TMP/sig-$sig.db
-	"$BIN" --db "$DB" scan --format json --fail-on none "$TMP/crash" >"$TMP/out" 2>"$TMP/err" &
+	"$BIN" --db "$DB" scan --format json --fail-on none "$TMP/sigarch" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	sleep 0.3
+	for _ in $(seq 100); do [ -e "$DB-wal" ] && break; sleep 0.02; done
+	sleep 0.05
 	kill -$sig $pid
 	wait $pid
 	rc=$?
