@@ -135,9 +135,9 @@ int cmd_stats(int argc, char **argv, struct ctx *ctx, const void *opts)
 	o = out_new_stdout(ctx, fmt);
 	out_begin_obj(o, NULL);
 	out_int(o, "schema_version", NULL, SCHEMA_VERSION);
-	if (fmt == KT_FMT_CSV)
+	if (fmt == KT_FMT_CSV) {
 		csv = table_begin(o, NULL, stats_csv_cols, 4);
-	else {
+	} else {
 		out_text(o, "store ");
 		out_text_safe(o, store_path(ctx->store));
 	}
