@@ -139,7 +139,8 @@ void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags)
 	const char *e;
 
 	sbuf_grow(sb, n);
-	sbuf_add(sb, s, i);
+	if (i)
+		sbuf_add(sb, s, i);
 	while (i < n) {
 		start = i;
 		e = term_step(s, n, &i, flags, esc, &len);
