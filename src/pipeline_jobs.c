@@ -176,7 +176,8 @@ static void pl_hand_over(struct pl_worker *w)
 		job->cap = w->pendcap;
 		w->pend = NULL;
 		w->pendcap = 0;
-	} else {
+	} else if (w->npend) {
+		/* (none when a file's last batch went over already: its end hands over nothing) */
 		if (job->n + w->npend > job->cap) {
 			job->cap = job->n + w->npend;
 			job->ev = xrealloc(job->ev, job->cap * sizeof(*job->ev));
