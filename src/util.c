@@ -66,47 +66,6 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 /*
- * One step over s[*i]: what to show for it, in esc (NUL-terminated) or, when
- * it may be shown as it is, NULL with *len its bytes.  *i moves past it.
- */
-static const char *term_step(const char *s, size_t n, size_t *i, unsigned flags, char esc[12], size_t *len)
-{
-	const unsigned char *p = (const unsigned char *)s + *i;
-	uint32_t cp;
-	size_t k;
-
-	if (*p >= 0x20 && *p < 0x7f) {
-		for (k = 1; *i + k < n && p[k] >= 0x20 && p[k] < 0x7f; k++)
-			;
-		*i += k;
-		*len = k;
-		return NULL;
-	}
-	if (*p == '\t' || (*p == '\n' && (flags & KT_TERM_KEEP_NL))) {
-		*i += 1;
-		*len = 1;
-		return NULL;
-	}
-	if (*p == '\n' || *p == '\r') {
-		snprintf(esc, 12, "\\%c", *p == '\n' ? 'n' : 'r');
-	} else if (*p < 0x80) {
-		snprintf(esc, 12, "\\x%02x", *p);
-	} else if ((k = utf8_decode(p, n - *i, &cp)) == 0) {
-		snprintf(esc, 12, "\\x%02x", *p);
-	} else if (term_unsafe_cp(cp)) {
-		snprintf(esc, 12, "\\u%04x", (unsigned)cp);
-		*i += k;
-		return esc;
-	} else {
-		*i += k;
-		*len = k;
-		return NULL;
-	}
-	*i += 1;
-	return esc;
-}
-
-/*
  * How many of the first bytes of s[0, n) are printable ASCII (0x20-0x7e;
  * and newlines with KT_TERM_KEEP_NL), to be shown as they are: 16 bytes a
  * step (SSE2, the baseline), then byte by byte.
@@ -132,15 +91,53 @@ static size_t term_plain_prefix(const char *s, size_t n, unsigned flags)
 	return i;
 }
 
+/*
+ * One step over s[*i]: what to show for it, in esc (NUL-terminated) or, when
+ * it may be shown as it is, NULL with *len its bytes (a plain run at once:
+ * term_plain_prefix()).  *i moves past it.
+ */
+static const char *term_step(const char *s, size_t n, size_t *i, unsigned flags, char esc[12], size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s + *i;
+	uint32_t cp;
+	size_t k = term_plain_prefix(s + *i, n - *i, flags);
+
+	if (k) {
+		*i += k;
+		*len = k;
+		return NULL;
+	}
+	if (*p == '\t') {
+		*i += 1;
+		*len = 1;
+		return NULL;
+	}
+	if (*p == '\n' || *p == '\r') {
+		snprintf(esc, 12, "\\%c", *p == '\n' ? 'n' : 'r');
+	} else if (*p < 0x80) {
+		snprintf(esc, 12, "\\x%02x", *p);
+	} else if ((k = utf8_decode(p, n - *i, &cp)) == 0) {
+		snprintf(esc, 12, "\\x%02x", *p);
+	} else if (term_unsafe_cp(cp)) {
+		snprintf(esc, 12, "\\u%04x", (unsigned)cp);
+		*i += k;
+		return esc;
+	} else {
+		*i += k;
+		*len = k;
+		return NULL;
+	}
+	*i += 1;
+	return esc;
+}
+
 void sbuf_add_term(struct sbuf *sb, const char *s, size_t n, unsigned flags)
 {
 	char esc[12];
-	size_t i = term_plain_prefix(s, n, flags), start, len;
+	size_t i = 0, start, len;
 	const char *e;
 
 	sbuf_grow(sb, n);
-	if (i)
-		sbuf_add(sb, s, i);
 	while (i < n) {
 		start = i;
 		e = term_step(s, n, &i, flags, esc, &len);
@@ -193,11 +190,9 @@ ssize_t kt_read(int fd, void *buf, size_t n, const _Atomic int *stop, const stru
 void kt_fputs_term(FILE *fp, const char *s, unsigned flags)
 {
 	char esc[12];
-	size_t n = strlen(s), i = term_plain_prefix(s, n, flags), start, len;
+	size_t n = strlen(s), i = 0, start, len;
 	const char *e;
 
-	if (i)
-		fwrite(s, 1, i, fp);
 	while (i < n) {
 		start = i;
 		e = term_step(s, n, &i, flags, esc, &len);
