@@ -120,6 +120,9 @@ void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A number as "%lld", "%llu" and "%llx" write it, without printf (the store's hot path). */
 void sbuf_add_dec(struct sbuf *sb, long long v);
+/* v in decimal at the end of buf, without printf: its first digit, *n its digits. */
+#define KT_UDEC_MAX 20
+const char *kt_udec(char buf[KT_UDEC_MAX], unsigned long long v, size_t *n);
 void sbuf_add_udec(struct sbuf *sb, unsigned long long v);
 void sbuf_add_hex(struct sbuf *sb, unsigned long long v);
 void sbuf_reset(struct sbuf *sb);

@@ -1007,14 +1007,11 @@ static void *scan_file_known(const char *name, const struct pipeline_file *f, vo
 /* v in decimal, without printf (a summary row has two numbers; a million rows are printed at times) */
 static void fput_udec(FILE *fp, unsigned long long v)
 {
-	char b[24];
-	size_t i = sizeof(b);
+	char buf[KT_UDEC_MAX];
+	size_t n;
+	const char *p = kt_udec(buf, v, &n);
 
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	fwrite(b + i, 1, sizeof(b) - i, fp);
+	fwrite(p, 1, n, fp);
 }
 
 /* One distinct report of the text summary; its verdict in the colour list gives it (on a terminal). */

@@ -1543,7 +1543,6 @@ static void bind_int(sqlite3_stmt *s, int i, long long v)
 	sqlite3_bind_int64(s, i, v);
 }
 
-/* Text, stored compressed. */
 /* An occurrence's blob (store_blob_text()), compressed with d (NULL: alone). */
 static void *zip_report(const struct store_dict *d, const struct report *r, size_t *n)
 {

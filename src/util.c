@@ -390,15 +390,25 @@ void sbuf_adds(struct sbuf *sb, const char *s)
 	sbuf_add(sb, s, strlen(s));
 }
 
-void sbuf_add_udec(struct sbuf *sb, unsigned long long v)
+const char *kt_udec(char buf[KT_UDEC_MAX], unsigned long long v, size_t *n)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = buf + KT_UDEC_MAX;
 
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+	*n = (size_t)(buf + KT_UDEC_MAX - p);
+	return p;
+}
+
+void sbuf_add_udec(struct sbuf *sb, unsigned long long v)
+{
+	char buf[KT_UDEC_MAX];
+	size_t n;
+	const char *p = kt_udec(buf, v, &n);
+
+	sbuf_add(sb, p, n);
 }
 
 void sbuf_add_dec(struct sbuf *sb, long long v)
