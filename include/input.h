@@ -101,11 +101,15 @@ bool input_text_wanted_scalar(const char *p, size_t n);
  */
 const char *input_text_skip(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
 const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl, bool *stop);
+/* The scalar skip of input_text_stops(): either decoding, before or after a line settles it (tests). */
+const char *input_text_skip_either_scalar(const char *p, size_t n, bool settled, size_t *nl, bool *stop);
 /* Quoted-printable: a soft line break ends p[0, n) (one '=' at the end: "==" cannot end encoded text). */
 static inline bool input_qp_soft_break(const char *p, size_t n)
 {
 	return n && p[n - 1] == '=' && (n == 1 || p[n - 2] != '=');
 }
+/* Evidence in a line p[0, n) that a mail body is quoted-printable ("=3D", "=E2=80", a soft break, ">=20"). */
+bool input_qp_evidence(const char *p, size_t n);
 /* Quoted-printable: p[0, n) decoded into out (at most n bytes; "=XX" a byte, any other '=' as it is); its length. */
 size_t input_qp_decode(char *out, const char *p, size_t n);
 
@@ -118,7 +122,9 @@ size_t input_qp_decode(char *out, const char *p, size_t n);
  * INPUT_STOP_QP: it is) input_text_skip() would stop at it and the
  * reader's look at it (input.c's text_take()) would not simply pass it
  * over.  The last stop is the start of the line not whole in the chunk (or
- * its end), in both.
+ * its end), in both.  Once a line has shown a plain reader that the body
+ * is quoted-printable (from there on it decodes, until the next message),
+ * the encoded bytes that change nothing make no stop in either.
  */
 enum { INPUT_STOP_PLAIN = 1, INPUT_STOP_QP = 2 };
 struct input_text_stop {

@@ -65,8 +65,11 @@ void mailmeta_release(struct mailmeta *m);
  * most lines.
  */
 bool mailmeta_raw_line(const char *p, size_t n);
-/* The same, its first two characters (after quoting) looked at here: most lines need no call. */
-static inline bool mailmeta_raw_maybe(const char *p, size_t n)
+/*
+ * Whether p[0, n) may be such a line by its first two characters after
+ * quoting (p[0, 15) at most are read): the lines it is false for are not.
+ */
+static inline bool mailmeta_key_maybe(const char *p, size_t n)
 {
 	size_t k = 0;
 	unsigned i;
@@ -79,7 +82,13 @@ static inline bool mailmeta_raw_maybe(const char *p, size_t n)
 	if (n - k < 5)
 		return false;
 	i = mailmeta_index[(unsigned char)p[k]];
-	return i && p[k + 1] == mailmeta_second[i] && mailmeta_raw_line(p, n);
+	return i && p[k + 1] == mailmeta_second[i];
+}
+
+/* mailmeta_raw_line(), called only when mailmeta_key_maybe(): most lines need no call. */
+static inline bool mailmeta_raw_maybe(const char *p, size_t n)
+{
+	return mailmeta_key_maybe(p, n) && mailmeta_raw_line(p, n);
 }
 
 /* "extid", "head_commit", ..., the names in JSON and in the store. */

@@ -487,11 +487,6 @@ static void unread_phys(struct input *in, const char *p, size_t n, uint64_t line
 /* ---------------------------------------------------------------------- */
 /* sniffing: is this a kernel log, or mail and prose? */
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* "[  12.345678]", "<4>[...", "Mon DD hh:mm:ss host kernel:", "4,123,456,-;" */
 static bool looks_log_prefixed(const char *p, size_t n)
 {
@@ -514,39 +509,6 @@ static bool looks_log_prefixed(const char *p, size_t n)
 		return true;    /* ISO 8601 */
 	if (n > 8 && p[0] >= '0' && p[0] <= '9' && p[1] == ',' && memchr(p, ';', n > 40 ? 40 : n))
 		return true;    /* /dev/kmsg */
-	return false;
-}
-
-/*
- * Evidence that a mail body is quoted-printable: an encoded '=' ("=3D"), an
- * encoded UTF-8 sequence ("=E2=80=A6"), a soft line break on a line of the
- * usual QP width, or a line that is nothing but quoting and an encoded
- * trailing blank (">=20").  "param=20" at the end of a log line is not.
- */
-static bool qp_evidence(const char *p, size_t n)
-{
-	const char *e = p + n, *q = p;
-	size_t i;
-
-	if (n >= 60 && n <= 77 && p[n - 1] == '=' && p[n - 2] != '=')
-		return true;
-	if (n >= 3 && !memcmp(e - 3, "=20", 3)) {
-		for (i = 0; i < n - 3 && (p[i] == '>' || p[i] == ' '); i++)
-			;
-		if (i == n - 3)
-			return true;
-	}
-	while ((q = memchr(q, '=', (size_t)(e - q)))) {
-		/* of a run of '=' ("====="), only the last can begin an encoding */
-		while (e - q >= 2 && q[1] == '=')
-			q++;
-		if (e - q >= 3 && q[1] == '3' && (q[2] == 'D' || q[2] == 'd'))
-			return true;
-		if (e - q >= 6 && is_hex(q[1]) && is_hex(q[2]) && q[1] >= '8' && q[3] == '=' &&
-		    is_hex(q[4]) && is_hex(q[5]) && q[4] >= '8')
-			return true;
-		q++;
-	}
 	return false;
 }
 
@@ -658,7 +620,7 @@ static void sniff(struct input *in)
 		lines++;
 		if (looks_log_prefixed(p, n))
 			prefixed++;
-		if (p[0] == '>' || is_mail_header(p, n) || qp_evidence(p, n))
+		if (p[0] == '>' || is_mail_header(p, n) || input_qp_evidence(p, n))
 			text = true;
 		b64run = b64_shape(p, n) ? b64run + 1 : 0;
 		if (b64run >= 3)
@@ -1050,7 +1012,7 @@ static int text_take(struct input *in)
 	header_state(in, s, n);
 	if (in->meta && mailmeta_header_raw(in->meta, s, n))
 		goto passed;
-	if (!in->qp && qp_evidence(s, n))
+	if (!in->qp && input_qp_evidence(s, n))
 		in->qp = true;
 	if (!in->qp) {
 		if (!mailmeta_raw_maybe(s, n)) {
@@ -1240,7 +1202,7 @@ static bool text_line(struct input *in, struct input_line *out, const char *p, s
 	header_state(in, p, n);
 	if (in->meta && mailmeta_header_raw(in->meta, p, n) && idle)
 		return false;           /* a mail header the parser need not see */
-	if (!in->qp && qp_evidence(p, n))
+	if (!in->qp && input_qp_evidence(p, n))
 		in->qp = true;
 	if (!in->qp && idle && !input_text_wanted(p, n) && !mailmeta_raw_maybe(p, n))
 		return false;

@@ -18,8 +18,14 @@
 #include "input.h"
 #include "mailmeta.h"
 
-/* The text skip's decodings: plain, quoted-printable, or either (the union of their stops: input_text_stops()). */
-enum { SKIP_PLAIN, SKIP_QP, SKIP_EITHER };
+/*
+ * The text skip's decodings: plain, quoted-printable, or either (the union
+ * of their stops: input_text_stops()).  SKIP_EITHER_QP is either once a
+ * line has shown a plain reader that the body is quoted-printable
+ * (qp_settles()): from there on an encoded byte is judged as in
+ * SKIP_QP, not as evidence.
+ */
+enum { SKIP_PLAIN, SKIP_QP, SKIP_EITHER, SKIP_EITHER_QP };
 
 static const char anchor[] = "KCSAN";
 #define ANCHOR_LEN (sizeof(anchor) - 1)
@@ -184,13 +190,75 @@ static bool is_hex(char c)
 	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
+static int hexval(char c)
+{
+	return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Decoding quoted-printable: is an encoded byte read as it is? */
+static bool qp_judged(int qp)
+{
+	return qp == SKIP_QP || qp == SKIP_EITHER_QP;
+}
+
 /*
- * A '=' at p[j] (p[j + 1] and p[j + 2] are read when they are in p[0, n)):
- * in quoted-printable an encoded byte or a soft break (the end of the
- * line); before it, what qp_evidence() in input.c looks for: a '=' at the
- * end, "=20", "=3D", an encoded byte of UTF-8 ("=E2").  Other '=' are text.
+ * An encoded byte ("=XX") that cannot change what the look at its line
+ * decides (qp_passed(), input.c's text_take()) decodes to a blank, a '='
+ * or a byte of UTF-8, none of which a word of wanted_at() holds; it is
+ * past the bytes the line's start is judged by (a JSON record's first
+ * three, the quoting and the two letters after it that may begin a key of
+ * mail metadata: mailmeta_key_maybe()'s), or it ends a line of nothing but
+ * quoting; and its line begins no header, and no key after its quoting.
+ * A word right after an encoded byte is judged by look_at().
+ *
+ * qp_harmless_from(): from which offset into the line at ls its encoded
+ * bytes may be such (SIZE_MAX: none may).  The quoting ends at the first
+ * byte that is no mark, at or before the first '='.
  */
-static bool qp_mark(const char *p, size_t n, size_t j, int qp)
+static bool header_first(char c)
+{
+	return c == 'C' || c == 'c' || c == 'D' || c == 'F' || c == 'M' || c == 'S';
+}
+
+static size_t qp_harmless_from(const char *p, size_t n, size_t ls)
+{
+	const char *l = p + ls;
+	size_t k = 0;
+
+	if (header_first(l[0]) || mailmeta_key_maybe(l, n - ls))
+		return SIZE_MAX;
+	while (k + 1 < n - ls && k < 12 && (l[k] == '>' || l[k] == '|'))
+		k += 1 + (l[k + 1] == ' ');
+	return k + 2 > 3 ? k + 2 : 3;
+}
+
+/* A '=' before c1 c2 encodes a blank, a '=' or a byte of UTF-8 (of that, c1 alone is looked at). */
+static inline bool harmless_byte(char c1, char c2)
+{
+	return (c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (c1 >= '8' && is_hex(c1));
+}
+
+/* The encoded byte at p[j] in the line at ls ends a line of nothing but quoting before it. */
+static bool qp_quoting_only(const char *p, size_t n, size_t ls, size_t j)
+{
+	size_t k;
+
+	for (k = ls; k < j && (p[k] == '>' || p[k] == '|' || p[k] == ' '); k++)
+		;
+	return k == j && (n - j == 3 || p[j + 3] == '\n');
+}
+
+/*
+ * A '=' at p[j] of the line that starts at ls (p[j + 1] and p[j + 2] are
+ * read when they are in p[0, n)): in quoted-printable an encoded byte
+ * (but a harmless one, once encoded bytes are judged as such) or
+ * a soft break (the end of the line); before it, what input_qp_evidence()
+ * looks for: a '=' at the end, "=20", "=3D", an encoded byte of UTF-8
+ * ("=E2").  Other '=' are text.  *from: the line's qp_harmless_from(),
+ * found when first needed (SIZE_MAX - 1: not yet).
+ */
+#define HARMLESS_UNKNOWN (SIZE_MAX - 1)
+static inline bool qp_mark(const char *p, size_t n, size_t ls, size_t j, int qp, size_t *from)
 {
 	char c1, c2;
 
@@ -200,16 +268,45 @@ static bool qp_mark(const char *p, size_t n, size_t j, int qp)
 	c2 = p[j + 2];
 	if (c1 == '\n' || c1 == '\r')
 		return true;
-	if (qp != SKIP_PLAIN && is_hex(c1) && is_hex(c2))
+	if (!qp_judged(qp))     /* (the evidence is what a harmless byte looks like) */
+		return (qp == SKIP_EITHER && is_hex(c1) && is_hex(c2)) || harmless_byte(c1, c2);
+	if (!is_hex(c1) || !is_hex(c2))
+		return false;
+	if (!harmless_byte(c1, c2))
 		return true;
-	return qp != SKIP_QP &&
-	       ((c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (is_hex(c1) && c1 >= '8'));
+	if (*from == HARMLESS_UNKNOWN)
+		*from = qp_harmless_from(p, n, ls);
+	return j - ls < *from && !qp_quoting_only(p, n, ls, j);
 }
 
-/* A candidate at p[j] of the line that starts at ls: qp_mark(), or wanted_at() in that line. */
-static bool look_at(const char *p, size_t n, size_t ls, size_t j, int qp)
+/* An encoded byte ("=XX") in p[s, e) (its digits may be past e). */
+static bool encoded_in(const char *p, size_t s, size_t e)
 {
-	return p[j] == '=' ? qp_mark(p, n, j, qp) : wanted_at(p + ls, n - ls, j - ls);
+	const char *q = p + s;
+
+	while ((q = memchr(q, '=', (size_t)(p + e - q)))) {
+		if (is_hex(q[1]) && is_hex(q[2]))
+			return true;
+		q++;
+	}
+	return false;
+}
+
+/*
+ * A candidate at p[j] of the line that starts at ls: qp_mark(), or
+ * wanted_at() in that line.  When encoded bytes are judged, a word after a
+ * word character is looked at too when an encoded byte is at most 48
+ * bytes before it: decoded, what stands before it (or the syslog time
+ * before that) may differ.  (No word begins with two hex digits.)
+ */
+static inline bool look_at(const char *p, size_t n, size_t ls, size_t j, int qp, size_t *from)
+{
+	if (p[j] == '=')
+		return qp_mark(p, n, ls, j, qp, from);
+	if (wanted_at(p + ls, n - ls, j - ls))
+		return true;
+	return qp_judged(qp) && p[j] != 0x1b && n - j >= 4 && start_word(p + j) &&
+	       encoded_in(p, j - ls < 48 ? ls : j - 48, j);
 }
 
 static const char *text_skip_scalar(const char *p, size_t n, int qp, size_t *nl, bool *stop)
@@ -219,10 +316,10 @@ static const char *text_skip_scalar(const char *p, size_t n, int qp, size_t *nl,
 	*stop = true;
 	while (ls < n) {
 		const char *e = memchr(p + ls, '\n', n - ls);
-		size_t len = e ? (size_t)(e - (p + ls)) : n - ls;
+		size_t len = e ? (size_t)(e - (p + ls)) : n - ls, from = HARMLESS_UNKNOWN;
 
 		for (size_t j = ls; j < ls + len; j++)
-			if (look_at(p, n, ls, j, qp))
+			if (look_at(p, n, ls, j, qp, &from))
 				goto out;
 		if (!e)
 			break;          /* a line not whole yet */
@@ -639,22 +736,23 @@ bool input_text_wanted(const char *p, size_t n)
 /* The first true candidate of look_at() among the bits m of the block at i (64 when none). */
 static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t nlm, uint64_t m, int qp)
 {
+	size_t from_ls = SIZE_MAX, from = HARMLESS_UNKNOWN;       /* (of the line at from_ls) */
+
 	for (; m; m &= m - 1) {
 		size_t b = (size_t)__builtin_ctzll(m), j = i + b, start;
 		uint64_t before;
 
-		if (p[j] == '=') {
-			if (qp_mark(p, n, j, qp))
-				return b;
-			continue;
-		}
 		/* (a block has 3 bytes after it: n - j >= 4) */
-		if (p[j] != 0x1b && !start_word(p + j))
+		if (p[j] != '=' && p[j] != 0x1b && !start_word(p + j))
 			continue;       /* the common case: a word of none of the words */
 		/* the candidate's line starts after the last newline before it */
 		before = nlm & ((1ull << b) - 1);
 		start = before ? i + (size_t)(63 - __builtin_clzll(before)) + 1 : ls;
-		if (look_at(p, n, start, j, qp))
+		if (start != from_ls) {
+			from_ls = start;
+			from = HARMLESS_UNKNOWN;
+		}
+		if (look_at(p, n, start, j, qp, &from))
 			return b;
 	}
 	return 64;
@@ -838,9 +936,42 @@ const char *input_text_skip_scalar(const char *p, size_t n, bool qp, size_t *nl,
 	return text_skip_scalar(p, n, qp ? SKIP_QP : SKIP_PLAIN, nl, stop);
 }
 
-static int hexval(char c)
+const char *input_text_skip_either_scalar(const char *p, size_t n, bool settled, size_t *nl, bool *stop)
 {
-	return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+	return text_skip_scalar(p, n, settled ? SKIP_EITHER_QP : SKIP_EITHER, nl, stop);
+}
+
+/*
+ * Evidence that a mail body is quoted-printable: an encoded '=' ("=3D"), an
+ * encoded UTF-8 sequence ("=E2=80=A6"), a soft line break on a line of the
+ * usual QP width, or a line that is nothing but quoting and an encoded
+ * trailing blank (">=20").  "param=20" at the end of a log line is not.
+ */
+bool input_qp_evidence(const char *p, size_t n)
+{
+	const char *e = p + n, *q = p;
+	size_t i;
+
+	if (n >= 60 && n <= 77 && p[n - 1] == '=' && p[n - 2] != '=')
+		return true;
+	if (n >= 3 && !memcmp(e - 3, "=20", 3)) {
+		for (i = 0; i < n - 3 && (p[i] == '>' || p[i] == ' '); i++)
+			;
+		if (i == n - 3)
+			return true;
+	}
+	while ((q = memchr(q, '=', (size_t)(e - q)))) {
+		/* of a run of '=' ("====="), only the last can begin an encoding */
+		while (e - q >= 2 && q[1] == '=')
+			q++;
+		if (e - q >= 3 && q[1] == '3' && (q[2] == 'D' || q[2] == 'd'))
+			return true;
+		if (e - q >= 6 && is_hex(q[1]) && is_hex(q[2]) && q[1] >= '8' && q[3] == '=' &&
+		    is_hex(q[4]) && is_hex(q[5]) && q[4] >= '8')
+			return true;
+		q++;
+	}
+	return false;
 }
 
 size_t input_qp_decode(char *out, const char *p, size_t n)
@@ -880,8 +1011,7 @@ static bool qp_passed(const char *p, size_t n, char *scratch)
 		n--;
 	if (!n)
 		return true;
-	if (input_qp_soft_break(p, n) || p[0] == 'C' || p[0] == 'c' || p[0] == 'D' || p[0] == 'F' || p[0] == 'M' ||
-	    p[0] == 'S')
+	if (input_qp_soft_break(p, n) || header_first(p[0]))
 		return false;
 	len = input_qp_decode(scratch, p, n);
 	while (len && scratch[len - 1] == '\r')
@@ -889,10 +1019,23 @@ static bool qp_passed(const char *p, size_t n, char *scratch)
 	return !mailmeta_raw_maybe(scratch, len) && !input_text_wanted(scratch, len);
 }
 
+/*
+ * A line that shows a plain reader the body is quoted-printable
+ * (input_qp_evidence()), and that every reader looks at whole when it stops
+ * at it: it has a blank (no line of base64), and begins no mail header and
+ * no folded line of one.  Past it, until the next message ("From "), a
+ * reader decodes.
+ */
+static bool qp_settles(const char *p, size_t n)
+{
+	return n && !strchr("CcDdFfMmSs \t", p[0]) && memchr(p, ' ', n) && input_qp_evidence(p, n);
+}
+
 size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, struct input_text_stop *st,
 			size_t cap)
 {
 	size_t ls = 0, k = 0, lines = 0;
+	int mode = SKIP_EITHER;
 
 	if (!at_line) {
 		const char *q = memchr(p, '\n', n);
@@ -905,7 +1048,8 @@ size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, st
 	while (k < cap) {
 		size_t c;
 		bool stop;
-		const char *r = text_skip(p + ls, n - ls, SKIP_EITHER, &c, &stop), *e;
+		const char *r = text_skip(p + ls, n - ls, mode, &c, &stop), *e;
+		size_t len;
 
 		lines += c;
 		ls = (size_t)(r - p);
@@ -921,7 +1065,12 @@ size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, st
 		 * Plain text stops at the stops of either decoding: the few it
 		 * would pass ("=41") cost the reader a look, which passes them.
 		 */
-		st[k].flags = INPUT_STOP_PLAIN | (qp_passed(r, (size_t)(e - r), scratch) ? 0 : INPUT_STOP_QP);
+		len = (size_t)(e - r);
+		st[k].flags = INPUT_STOP_PLAIN | (qp_passed(r, len, scratch) ? 0 : INPUT_STOP_QP);
+		if (len > 5 && !memcmp(r, "From ", 5))
+			mode = SKIP_EITHER;     /* a new message: plain until shown otherwise */
+		else if (mode == SKIP_EITHER && qp_settles(r, len))
+			mode = SKIP_EITHER_QP;
 		k++;
 		lines++;
 		ls = (size_t)(e - p) + 1;

@@ -2,6 +2,7 @@
  * pipeline and its enrich stage, the JSON writer, report identity, the rules
  * parser and member fitting. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,6 +227,23 @@ static char *scan_meta_tokens(char **block, size_t align, size_t len)
 		"Subject: s", "Message-ID: <m>", "Message-Id: <m>", "From a@b.c Mon Jan  1 00:00:00 2024", "From: a",
 		"\n", "\n", "\n", "\n> ", "\n>", "\n> > ", "\n>>", "\n| ", "> ", " ", "x", "HE", "gi", "co", "Me", "Fr",
 		"Subject", "\r", "text",
+	};
+
+	return scan_fill_tokens(block, align, len, tokens, sizeof(tokens) / sizeof(tokens[0]));
+}
+
+/*
+ * Quoted-printable mail: encoded bytes that change nothing (a blank, '=',
+ * UTF-8) and those that may ('B', ESC, CR), soft breaks, and around them
+ * the words, quoting, headers, keys and JSON starts that decide a look.
+ */
+static char *scan_qp_tokens(char **block, size_t align, size_t len)
+{
+	static const char *const tokens[] = {
+		"x =3D y;", "=3D", "=20", "=3d", "=C3=BC", "=E2=80=99", "=42", "=1B", "=0D", "=3A", "=\n", "=", "\n", "\n",
+		"\n", "\n> ", "\n> > ", "\n>", "\n| ", "> ", " ", "  ", "\t", "read", "BUG:", "race", "write", "x",
+		"ab", "9", "From a\n", "Date: ", "Subject: ", "C", "HEAD commit: x", "HE", "{", "- {", "-", "J",
+		"Jan 12 12:34:56 ", "text and more text", "\r",
 	};
 
 	return scan_fill_tokens(block, align, len, tokens, sizeof(tokens) / sizeof(tokens[0]));
@@ -506,6 +524,48 @@ static void test_scan_text_skip(void)
 			}
 	CHECK_INT(bad, 0);
 	CHECK(stops > 2000);
+	/* quoted-printable: encoded bytes that change nothing, and those that may */
+	for (size_t align = 0; align < 16; align++)
+		for (size_t len = 0; len <= 400; len++)
+			for (int qp = 0; qp < 4; qp++) {
+				const char *p = scan_qp_tokens(&block, align, len);
+				size_t nv = 0, ns = 0;
+				bool sv = false, ss = false;
+				int level = input_scan_set_level(qp / 2);
+				const char *rv = input_text_skip(p, len, qp & 1, &nv, &sv);
+				const char *rs = input_text_skip_scalar(p, len, qp & 1, &ns, &ss);
+
+				input_scan_set_level(level);
+				if ((rv != rs || nv != ns || sv != ss) && !bad++)
+					scan_report(qp & 1 ? "text skip, encoded (qp)" : "text skip, encoded", p, len, align);
+				free(block);
+			}
+	CHECK_INT(bad, 0);
+	/* quoted-printable: what an encoded byte stops, and where */
+	{
+		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
+			{ "\tx =3D y;\n> a =3D b=20\n> =20\n=3D\nok\n", 36, 5, false },
+			{ "ab=C3=BC ok\n", 0, 0, true },                 /* before the 3rd byte: a JSON start's */
+			{ "> >ab =3D 1\n", 12, 1, false }, { "> =3D1\n", 0, 0, true }, /* past the quoting and 2 */
+			{ "text =42UG\n", 0, 0, true }, { "text =1B[0m\n", 0, 0, true },  /* 'B', ESC */
+			{ "Cc: a =3D b\n", 0, 0, true }, { "Date =3D b\n", 0, 0, true },   /* a header's first letter */
+			{ "> HEAD commit:=20abc\n", 0, 0, true },       /* a key of metadata after the quoting */
+			{ "some =3Dread\n", 0, 0, true }, { "some =3D read\n", 0, 0, true }, /* a word after it */
+			{ "some text=20and a=20 =3D\n", 25, 1, false }, { "x =3D y=\nz\n", 0, 0, true },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			size_t n = strlen(cases[i].text), nl = 99;
+			bool stop;
+			const char *r = input_text_skip(cases[i].text, n, true, &nl, &stop);
+
+			if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
+				fprintf(stderr, "qp text skip of \"%s\": %td, %zu, %d\n", cases[i].text, r - cases[i].text, nl,
+					stop);
+				bad++;
+			}
+		}
+		CHECK_INT(bad, 0);
+	}
 	/* what stops, and where */
 	{
 		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
@@ -538,17 +598,42 @@ static void test_scan_text_skip(void)
 
 /*
  * The stops of a chunk read ahead (input_text_stops()) against the scalar
- * skip, line by line: a stop where either decoding's skip stops, or where
- * the line is not whole; its newlines before it; quoted-printable's flag
- * dropped only where the look would pass the line (no soft break, no
- * header's first letter, decoded no metadata and no line a report may
- * begin with).  A cap gives the first stops.
+ * skip, line by line: a stop where that skip stops (either decoding's
+ * stops until a line settles quoted-printable, then those of the
+ * quoted-printable skip and of base64's shape), or where the line is not
+ * whole; its newlines before it; quoted-printable's flag dropped only
+ * where the look would pass the line (no soft break, no header's first
+ * letter, decoded no metadata and no line a report may begin with), and
+ * no line passed over that, decoded, a look would not pass.  A cap gives
+ * the first stops.
  */
-static size_t stops_check(const char *p, size_t len, bool at_line, size_t *qp_passed)
+static bool encoded_in(const char *p, size_t m)
+{
+	for (size_t i = 0; i + 2 < m; i++)
+		if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2]))
+			return true;
+	return false;
+}
+
+static bool decoded_looks(const char *p, size_t m, char *dec)
+{
+	size_t dl;
+
+	while (m && p[m - 1] == '\r')
+		m--;
+	dl = input_qp_decode(dec, p, m);
+	while (dl && dec[dl - 1] == '\r')
+		dl--;
+	return m && ((encoded_in(p, m) && strchr("CcDFMS", p[0])) || input_qp_soft_break(p, m) ||
+		     mailmeta_raw_maybe(dec, dl) || input_text_wanted(dec, dl));
+}
+
+static size_t stops_check(const char *p, size_t len, bool at_line, size_t *qp_passed, size_t *enc_passed)
 {
 	struct input_text_stop st[1024], few[3];
 	char *scratch = xmalloc(len + 1), *dec = xmalloc(len + 1);
 	size_t n = input_text_stops(p, len, at_line, scratch, st, 1024), k = 0, ls = 0, lines = 0, bad = 0;
+	bool settled = false;
 	const char *q;
 
 	if (!at_line) {
@@ -557,33 +642,41 @@ static size_t stops_check(const char *p, size_t len, bool at_line, size_t *qp_pa
 		lines = 1;
 	}
 	while (ls <= len) {
-		size_t nv, nq;
-		bool sp, sq;
+		size_t nv, nq, ne;
+		bool sp, sq, se;
 		const char *rp = input_text_skip_scalar(p + ls, len - ls, false, &nv, &sp);
 		const char *rq = input_text_skip_scalar(p + ls, len - ls, true, &nq, &sq);
+		const char *re = input_text_skip_either_scalar(p + ls, len - ls, settled, &ne, &se);
 		const char *e = memchr(p + ls, '\n', len - ls);
 		bool whole = e != NULL, plain = rp == p + ls && sp, qp = rq == p + ls && sq;
+		size_t m = whole ? (size_t)(e - (p + ls)) : 0;
 
-		if (!whole || plain || qp) {
+		/* either decoding's stops, until settled; quoted-printable's always */
+		if ((re == p + ls && se) != (!settled ? plain || qp : qp || (re == p + ls && se))) {
+			bad++;
+			break;
+		}
+		if (!whole || (re == p + ls && se)) {
 			if (k == n || st[k].off != ls || st[k].nl != lines ||
 			    !(st[k].flags & INPUT_STOP_PLAIN) || (!whole && !(st[k].flags & INPUT_STOP_QP))) {
 				bad++;
 				break;
 			}
-			if (whole && qp && !(st[k].flags & INPUT_STOP_QP)) {
-				size_t m = (size_t)(e - (p + ls)), dl;
-
-				while (m && p[ls + m - 1] == '\r')
-					m--;
-				dl = input_qp_decode(dec, p + ls, m);
-				while (dl && dec[dl - 1] == '\r')
-					dl--;
-				if (m && (input_qp_soft_break(p + ls, m) || strchr("CcDFMS", p[ls]) ||
-					  mailmeta_raw_maybe(dec, dl) || input_text_wanted(dec, dl)))
+			if (whole && !(st[k].flags & INPUT_STOP_QP)) {
+				if (decoded_looks(p + ls, m, dec))
 					bad++;
 				++*qp_passed;
 			}
+			if (whole && m > 5 && !memcmp(p + ls, "From ", 5))
+				settled = false;
+			else if (whole && !settled && m && !strchr("CcDdFfMmSs \t", p[ls]) && memchr(p + ls, ' ', m) &&
+				 input_qp_evidence(p + ls, m))
+				settled = true;
 			k++;
+		} else if (decoded_looks(p + ls, m, dec)) {
+			bad++;  /* passed over, but decoded a look would not pass it */
+		} else {
+			*enc_passed += encoded_in(p + ls, m);
 		}
 		if (!whole)
 			break;
@@ -609,7 +702,7 @@ static void test_scan_text_stops(void)
 		"\n\n\nreadBUG:=3D20 ax{-F\r", "=\n=41=3D=20=E2ab\nBUG: \n", "From \nContent-Transfer-Encoding: x\n",
 		"\n- {\"a\n> race=\n=E2=", "> |\n\tHEhgiCcOoRDdasyFSVWru\"%pKMkmeE-{\r=", "ABCDEFGHIJKLMNOP\n=",
 	};
-	size_t bad = 0, passed = 0;
+	size_t bad = 0, passed = 0, enc = 0;
 	char *block;
 
 	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++)
@@ -618,19 +711,28 @@ static void test_scan_text_stops(void)
 				for (int at_line = 0; at_line < 2; at_line++) {
 					const char *p = scan_buf(&block, align, len, alphabets[a]);
 
-					if (stops_check(p, len, at_line, &passed) && !bad++)
+					if (stops_check(p, len, at_line, &passed, &enc) && !bad++)
 						scan_report(at_line ? "text stops" : "text stops, mid-line", p, len, align);
 					free(block);
 				}
 	for (size_t len = 0; len <= 400; len++) {
 		const char *p = scan_meta_tokens(&block, 0, len);
 
-		if (stops_check(p, len, true, &passed) && !bad++)
+		if (stops_check(p, len, true, &passed, &enc) && !bad++)
 			scan_report("text stops, metadata", p, len, 0);
 		free(block);
 	}
+	for (size_t align = 0; align < 4; align++)
+		for (size_t len = 0; len <= 600; len++) {
+			const char *p = scan_qp_tokens(&block, align, len);
+
+			if (stops_check(p, len, true, &passed, &enc) && !bad++)
+				scan_report("text stops, quoted-printable", p, len, align);
+			free(block);
+		}
 	CHECK_INT(bad, 0);
 	CHECK(passed > 100);
+	CHECK(enc > 100);       /* lines with encoded bytes passed over once settled */
 	/* the quoted-printable lines a look would pass, and those it would not */
 	{
 		static const struct { const char *text; unsigned flags; } cases[] = {
