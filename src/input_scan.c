@@ -207,8 +207,9 @@ static bool qp_judged(int qp)
  * or a byte of UTF-8, none of which a word of wanted_at() holds; it is
  * past the bytes the line's start is judged by (a JSON record's first
  * three, the quoting and the two letters after it that may begin a key of
- * mail metadata: mailmeta_key_maybe()'s), or it ends a line of nothing but
- * quoting; and its line begins no header, and no key after its quoting.
+ * mail metadata: mailmeta_key_maybe()'s), or it begins the line (what it
+ * decodes to begins neither), or it ends a line of nothing but quoting;
+ * and its line begins no header, and no key after its quoting.
  * A word right after an encoded byte is judged by look_at().
  *
  * qp_harmless_from(): from which offset into the line at ls its encoded
@@ -276,7 +277,7 @@ static inline bool qp_mark(const char *p, size_t n, size_t ls, size_t j, int qp,
 		return true;
 	if (*from == HARMLESS_UNKNOWN)
 		*from = qp_harmless_from(p, n, ls);
-	return j - ls < *from && !qp_quoting_only(p, n, ls, j);
+	return j != ls && j - ls < *from && !qp_quoting_only(p, n, ls, j);
 }
 
 /* An encoded byte ("=XX") in p[s, e) (its digits may be past e). */

@@ -546,6 +546,8 @@ static void test_scan_text_skip(void)
 		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
 			{ "\tx =3D y;\n> a =3D b=20\n> =20\n=3D\nok\n", 36, 5, false },
 			{ "ab=C3=BC ok\n", 0, 0, true },                 /* before the 3rd byte: a JSON start's */
+			{ "-=20{\"a\": 1}\n", 0, 0, true }, { "=3D=3D=3D\n=20ok\n", 16, 2, false },  /* (or at the 1st) */
+			{ "=20read\n", 0, 0, true },
 			{ "> >ab =3D 1\n", 12, 1, false }, { "> =3D1\n", 0, 0, true }, /* past the quoting and 2 */
 			{ "text =42UG\n", 0, 0, true }, { "text =1B[0m\n", 0, 0, true },  /* 'B', ESC */
 			{ "Cc: a =3D b\n", 0, 0, true }, { "Date =3D b\n", 0, 0, true },   /* a header's first letter */
