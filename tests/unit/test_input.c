@@ -242,7 +242,8 @@ static char *scan_qp_tokens(char **block, size_t align, size_t len)
 	static const char *const tokens[] = {
 		"x =3D y;", "=3D", "=20", "=3d", "=C3=BC", "=E2=80=99", "=42", "=1B", "=0D", "=3A", "=\n", "=", "\n", "\n",
 		"\n", "\n> ", "\n> > ", "\n>", "\n| ", "> ", " ", "  ", "\t", "read", "BUG:", "race", "write", "x",
-		"ab", "9", "From a\n", "Date: ", "Subject: ", "C", "HEAD commit: x", "HE", "{", "- {", "-", "J",
+		"ab", "9", "From a\n", "Date: ", "Subject: ", "C", "HEAD commit: x", "HEAD", "commit: x", "HE", "{",
+		"- {", "-", "J",
 		"Jan 12 12:34:56 ", "text and more text", "\r",
 	};
 
@@ -544,6 +545,7 @@ static void test_scan_text_skip(void)
 			{ "text =42UG\n", 0, 0, true }, { "text =1B[0m\n", 0, 0, true },  /* 'B', ESC */
 			{ "Cc: a =3D b\n", 0, 0, true }, { "Date =3D b\n", 0, 0, true },   /* a header's first letter */
 			{ "> HEAD commit:=20abc\n", 0, 0, true },       /* a key of metadata after the quoting */
+			{ "> HEAD=20commit: abc\n", 0, 0, true }, { "| | dashboard=20link: x\n", 0, 0, true },
 			{ "some =3Dread\n", 0, 0, true }, { "some =3D read\n", 0, 0, true }, /* a word after it */
 			{ "some text=20and a=20 =3D\n", 25, 1, false }, { "x =3D y=\nz\n", 0, 0, true },
 		};
