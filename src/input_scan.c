@@ -130,11 +130,20 @@ static inline bool start_word(const char *q)
 	return false;
 }
 
-static bool wanted_at(const char *p, size_t n, size_t j)
+/* wanted_at() told apart: WANTED, a word glued to the one before it (GLUED), or neither. */
+enum { AT_NONE, AT_WANTED, AT_GLUED };
+static inline int word_at(const char *p, size_t n, size_t j)
 {
 	if (p[j] == 0x1b)
-		return true;
-	return n - j >= 4 && start_word(p + j) && (j == 0 || !is_word(p[j - 1]) || syslog_before(p, j));
+		return AT_WANTED;
+	if (n - j < 4 || !start_word(p + j))
+		return AT_NONE;
+	return j == 0 || !is_word(p[j - 1]) || syslog_before(p, j) ? AT_WANTED : AT_GLUED;
+}
+
+static bool wanted_at(const char *p, size_t n, size_t j)
+{
+	return word_at(p, n, j) == AT_WANTED;
 }
 
 static bool json_record(const char *p, size_t n)
@@ -259,6 +268,19 @@ static bool qp_quoting_only(const char *p, size_t n, size_t ls, size_t j)
  * found when first needed (SIZE_MAX - 1: not yet).
  */
 #define HARMLESS_UNKNOWN (SIZE_MAX - 1)
+static __attribute__((noinline)) bool qp_mark_judged(const char *p, size_t n, size_t ls, size_t j, size_t *from)
+{
+	char c1 = p[j + 1], c2 = p[j + 2];
+
+	if (!is_hex(c1) || !is_hex(c2))
+		return false;
+	if (!harmless_byte(c1, c2))
+		return true;
+	if (*from == HARMLESS_UNKNOWN)
+		*from = qp_harmless_from(p, n, ls);
+	return j != ls && j - ls < *from && !qp_quoting_only(p, n, ls, j);
+}
+
 static inline bool qp_mark(const char *p, size_t n, size_t ls, size_t j, int qp, size_t *from)
 {
 	char c1, c2;
@@ -269,15 +291,10 @@ static inline bool qp_mark(const char *p, size_t n, size_t ls, size_t j, int qp,
 	c2 = p[j + 2];
 	if (c1 == '\n' || c1 == '\r')
 		return true;
-	if (!qp_judged(qp))     /* (the evidence is what a harmless byte looks like) */
-		return (qp == SKIP_EITHER && is_hex(c1) && is_hex(c2)) || harmless_byte(c1, c2);
-	if (!is_hex(c1) || !is_hex(c2))
-		return false;
-	if (!harmless_byte(c1, c2))
-		return true;
-	if (*from == HARMLESS_UNKNOWN)
-		*from = qp_harmless_from(p, n, ls);
-	return j != ls && j - ls < *from && !qp_quoting_only(p, n, ls, j);
+	if (qp_judged(qp))
+		return qp_mark_judged(p, n, ls, j, from);
+	/* (the evidence is what a harmless byte looks like) */
+	return (qp == SKIP_EITHER && is_hex(c1) && is_hex(c2)) || harmless_byte(c1, c2);
 }
 
 /* An encoded byte ("=XX") in p[s, e) (its digits may be past e). */
@@ -304,10 +321,14 @@ static inline bool look_at(const char *p, size_t n, size_t ls, size_t j, int qp,
 {
 	if (p[j] == '=')
 		return qp_mark(p, n, ls, j, qp, from);
-	if (wanted_at(p + ls, n - ls, j - ls))
+	switch (word_at(p + ls, n - ls, j - ls)) {
+	case AT_WANTED:
 		return true;
-	return qp_judged(qp) && p[j] != 0x1b && n - j >= 4 && start_word(p + j) &&
-	       encoded_in(p, j - ls < 48 ? ls : j - 48, j);
+	case AT_GLUED:
+		return qp_judged(qp) && encoded_in(p, j - ls < 48 ? ls : j - 48, j);
+	default:
+		return false;
+	}
 }
 
 static const char *text_skip_scalar(const char *p, size_t n, int qp, size_t *nl, bool *stop)
@@ -743,6 +764,11 @@ static size_t look_block(const char *p, size_t n, size_t ls, size_t i, uint64_t 
 		size_t b = (size_t)__builtin_ctzll(m), j = i + b, start;
 		uint64_t before;
 
+		if (p[j] == '=' && !qp_judged(qp)) {
+			if (qp_mark(p, n, ls, j, qp, &from))    /* (its line not needed) */
+				return b;
+			continue;
+		}
 		/* (a block has 3 bytes after it: n - j >= 4) */
 		if (p[j] != '=' && p[j] != 0x1b && !start_word(p + j))
 			continue;       /* the common case: a word of none of the words */
@@ -1029,7 +1055,13 @@ static bool qp_passed(const char *p, size_t n, char *scratch)
  */
 static bool qp_settles(const char *p, size_t n)
 {
-	return n && !strchr("CcDdFfMmSs \t", p[0]) && memchr(p, ' ', n) && input_qp_evidence(p, n);
+	switch (n ? p[0] : 'C') {
+	case 'C': case 'c': case 'D': case 'd': case 'F': case 'f': case 'M': case 'm': case 'S': case 's':
+	case ' ': case '\t':
+		return false;
+	default:
+		return memchr(p, '=', n) && memchr(p, ' ', n) && input_qp_evidence(p, n);
+	}
 }
 
 size_t input_text_stops(const char *p, size_t n, bool at_line, char *scratch, struct input_text_stop *st,
