@@ -242,7 +242,7 @@ static size_t qp_harmless_from(const char *p, size_t n, size_t ls)
 	return k + 2 > 3 ? k + 2 : 3;
 }
 
-/* A '=' before c1 c2 encodes a blank, a '=' or a byte of UTF-8 (of that, c1 alone is looked at). */
+/* A '=' before c1 c2 encodes a blank, a '=' or a byte of UTF-8 (for that one, c1 alone is looked at). */
 static inline bool harmless_byte(char c1, char c2)
 {
 	return (c1 == '2' && c2 == '0') || (c1 == '3' && (c2 | 0x20) == 'd') || (c1 >= '8' && is_hex(c1));
