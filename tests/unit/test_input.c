@@ -492,6 +492,32 @@ static size_t skip_tokens_check(char *(*gen)(char **, size_t, size_t), const cha
 	return 0;
 }
 
+/* A text, where the skip ends in it, the lines it passes over, and whether it stops there. */
+struct skip_case {
+	const char *text;
+	size_t at, nl;
+	bool stop;
+};
+
+/* The cases the skip (quoted-printable or not) does not end as they say: each is reported. */
+static size_t skip_cases(const struct skip_case *cases, size_t ncases, bool qp)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < ncases; i++) {
+		size_t n = strlen(cases[i].text), nl = 99;
+		bool stop;
+		const char *r = input_text_skip(cases[i].text, n, qp, &nl, &stop);
+
+		if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
+			fprintf(stderr, "%stext skip of \"%s\": %td, %zu, %d\n", qp ? "qp " : "", cases[i].text,
+				r - cases[i].text, nl, stop);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static void test_scan_text_skip(void)
 {
 	/* newlines often, every kind of candidate, header and base64 shapes */
@@ -536,7 +562,7 @@ static void test_scan_text_skip(void)
 	CHECK_INT(bad, 0);
 	/* quoted-printable: what an encoded byte stops, and where */
 	{
-		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
+		static const struct skip_case cases[] = {
 			{ "\tx =3D y;\n> a =3D b=20\n> =20\n=3D\nok\n", 36, 5, false },
 			{ "ab=C3=BC ok\n", 0, 0, true },                 /* before the 3rd byte: a JSON start's */
 			{ "-=20{\"a\": 1}\n", 0, 0, true }, { "=3D=3D=3D\n=20ok\n", 16, 2, false },  /* (or at the 1st) */
@@ -549,22 +575,11 @@ static void test_scan_text_skip(void)
 			{ "some =3Dread\n", 0, 0, true }, { "some =3D read\n", 0, 0, true }, /* a word after it */
 			{ "some text=20and a=20 =3D\n", 25, 1, false }, { "x =3D y=\nz\n", 0, 0, true },
 		};
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			size_t n = strlen(cases[i].text), nl = 99;
-			bool stop;
-			const char *r = input_text_skip(cases[i].text, n, true, &nl, &stop);
-
-			if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
-				fprintf(stderr, "qp text skip of \"%s\": %td, %zu, %d\n", cases[i].text, r - cases[i].text, nl,
-					stop);
-				bad++;
-			}
-		}
-		CHECK_INT(bad, 0);
+		CHECK_INT(skip_cases(cases, sizeof(cases) / sizeof(cases[0]), true), 0);
 	}
 	/* what stops, and where */
 	{
-		static const struct { const char *text; size_t at, nl; bool stop; } cases[] = {
+		static const struct skip_case cases[] = {
 			{ "a\nb\nc", 4, 2, false }, { "a\nread\nc\n", 2, 1, true }, { "a\nthread\nc\n", 11, 3, false },
 			{ "x = 1;\nx=3D1\n", 7, 1, true }, { "From me\n", 0, 0, true }, { "Fro\n", 4, 1, false },
 			{ "ok\ncontent-transfer-encoding: base64\n", 3, 1, true },
@@ -578,17 +593,7 @@ static void test_scan_text_skip(void)
 			{ "> ok\n> Date: Mon\n> Subject: s\n", 30, 3, false }, { "ok\nDate: Mon\n", 3, 1, true },
 			{ "> ok\n> HEADS up\n> Gi\n>\n", 23, 4, false }, { "> ok\n> Reported by K\n", 21, 2, false },
 		};
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			size_t n = strlen(cases[i].text), nl = 99;
-			bool stop;
-			const char *r = input_text_skip(cases[i].text, n, false, &nl, &stop);
-
-			if (r - cases[i].text != (ptrdiff_t)cases[i].at || nl != cases[i].nl || stop != cases[i].stop) {
-				fprintf(stderr, "text skip of \"%s\": %td, %zu, %d\n", cases[i].text, r - cases[i].text, nl, stop);
-				bad++;
-			}
-		}
-		CHECK_INT(bad, 0);
+		CHECK_INT(skip_cases(cases, sizeof(cases) / sizeof(cases[0]), false), 0);
 	}
 }
 
