@@ -69,16 +69,28 @@ bool mailmeta_raw_line(const char *p, size_t n);
  * Whether p[0, n) may be such a line by its first two characters after
  * quoting (p[0, 15) at most are read): the lines it is false for are not.
  */
-static inline bool mailmeta_key_maybe(const char *p, size_t n)
+/*
+ * The quoting that begins p[0, n): "> > ", ">>", "| ", each a mark and at
+ * most one blank after it, at most a dozen bytes (p[k] and p[k + 1] are
+ * read at each step).  Its length.
+ */
+static inline size_t mailmeta_quoting(const char *p, size_t n)
 {
 	size_t k = 0;
+
+	while (k + 1 < n && k < 12 && (p[k] == '>' || p[k] == '|'))
+		k += 1 + (p[k + 1] == ' ');
+	return k;
+}
+
+static inline bool mailmeta_key_maybe(const char *p, size_t n)
+{
+	size_t k;
 	unsigned i;
 
 	if (!n || !mailmeta_first[(unsigned char)p[0]])
 		return false;
-	/* quoting: "> > ", ">>", "| ": a mark and at most one blank after it */
-	while (k + 1 < n && k < 12 && (p[k] == '>' || p[k] == '|'))
-		k += 1 + (p[k + 1] == ' ');
+	k = mailmeta_quoting(p, n);
 	if (n - k < 5)
 		return false;
 	i = mailmeta_index[(unsigned char)p[k]];

@@ -233,12 +233,11 @@ static bool header_first(char c)
 static size_t qp_harmless_from(const char *p, size_t n, size_t ls)
 {
 	const char *l = p + ls;
-	size_t k = 0;
+	size_t k;
 
 	if (header_first(l[0]) || mailmeta_key_maybe(l, n - ls))
 		return SIZE_MAX;
-	while (k + 1 < n - ls && k < 12 && (l[k] == '>' || l[k] == '|'))
-		k += 1 + (l[k + 1] == ' ');
+	k = mailmeta_quoting(l, n - ls);
 	return k + 2 > 3 ? k + 2 : 3;
 }
 

@@ -106,13 +106,12 @@ static bool mailmeta_mbox_from(const char *p, size_t n)
 
 bool mailmeta_raw_line(const char *p, size_t n)
 {
-	size_t k = 0;
+	size_t k;
 	int i;
 
 	if (!n || !mailmeta_first[(unsigned char)p[0]])
 		return false;
-	while (k + 1 < n && k < 12 && (p[k] == '>' || p[k] == '|'))
-		k += 1 + (p[k + 1] == ' ');
+	k = mailmeta_quoting(p, n);
 	if (k == n || !(mailmeta_first[(unsigned char)p[k]] & MAILMETA_TEXT))
 		return false;
 	i = mailmeta_key(p + k, n - k);
