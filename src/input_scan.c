@@ -1059,7 +1059,7 @@ static bool qp_settles(const char *p, size_t n)
 	case ' ': case '\t':
 		return false;
 	default:
-		return memchr(p, '=', n) && memchr(p, ' ', n) && input_qp_evidence(p, n);
+		return memchr(p, ' ', n) && input_qp_evidence(p, n);
 	}
 }
 
